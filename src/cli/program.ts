@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { registerNext } from './commands/next.js';
+import { registerValidate } from './commands/validate.js';
+import { makeContext } from './context.js';
+import { EXIT, processIo, type Io } from './output.js';
+import { VERSION } from '../shared/version.js';
+
+export interface RunOptions {
+  io?: Io;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Build the program and run one command line; resolves to the exit code. */
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
+  const io = options.io ?? processIo();
+  const program = new Command('jobctl');
+  const ctx = makeContext(program, io, options.env ?? process.env, options.cwd ?? process.cwd());
+  program
+    .description('jobctl: cron tasks and long-running workers from one directory of YAML files')
+    .version(VERSION, '-V, --version')
+    .option('--home <dir>', 'runtime directory with tasks/ and state/ (env JOBCTL_HOME; default: ./ if it has tasks/, else ~/.jobctl)')
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+
+  registerValidate(program, ctx);
+  registerNext(program, ctx);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  return ctx.exitCode;
+}

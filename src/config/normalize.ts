@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { normalizeSignal } from '../shared/signals.js';
+import type { LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskSpec } from '../shared/types.js';
+import { DEFAULTS } from './defaults.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { parseDuration, parseSize } from './units.js';
+
+/** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
+const MERGED_KEYS = ['env', 'logs', 'backoff'] as const;
+
+/**
+ * The task as written with its file's `defaults:` under it. A default that does not fit
+ * the task's kind (`timeout` for a daemon task) is left out rather than reported.
+ */
+export function applyDefaults(defaults: RawDefaults | undefined, task: Record<string, unknown>): Record<string, unknown> {
+  if (!defaults) return task;
+  const isCron = task.schedule !== undefined;
+  const misplaced: readonly string[] = isCron ? DAEMON_ONLY_KEYS : CRON_ONLY_KEYS;
+  const merged: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(defaults)) if (!misplaced.includes(k)) merged[k] = v;
+  for (const [k, v] of Object.entries(task)) {
+    const base = merged[k];
+    const mergeable = (MERGED_KEYS as readonly string[]).includes(k) && isPlainObject(base) && isPlainObject(v);
+    merged[k] = mergeable ? { ...base, ...v } : v;
+  }
+  return merged;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const ms = (v: string | number | undefined, fallback: number): number => (v === undefined ? fallback : parseDuration(v)!);
+const optMs = (v: string | number | undefined): number | undefined => (v === undefined ? undefined : parseDuration(v));
+
+export interface NormalizeContext {
+  name: string;
+  group: string;
+  /** Absolute directory of the task file: relative `cwd` and `env_file` resolve against it. */
+  fileDir: string;
+  source: SourceRef;
+}
+
+/** A schema-valid raw task -> the TaskSpec the engine runs. */
+export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
+  const logs: LogSpec = {
+    maxSize: raw.logs?.max_size === undefined ? DEFAULTS.logs.maxSize : parseSize(raw.logs.max_size)!,
+    keep: raw.logs?.keep ?? DEFAULTS.logs.keep,
+    timestamps: raw.logs?.timestamps ?? DEFAULTS.logs.timestamps,
+  };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.env ?? {})) env[k] = String(v);
+  const runAs: RunAs | undefined = raw.user || raw.group ? { user: raw.user, group: raw.group } : undefined;
+  if (runAs && runAs.user === undefined) delete runAs.user;
+  if (runAs && runAs.group === undefined) delete runAs.group;
+  const notify: NotifySpec | undefined = raw.notify
+    ? { on: raw.notify.on ?? ['failure', 'fatal', 'timeout'], to: raw.notify.to }
+    : undefined;
+
+  const base = {
+    name: ctx.name,
+    group: ctx.group,
+    command: raw.command,
+    cwd: path.resolve(ctx.fileDir, raw.cwd ?? '.'),
+    env,
+    ...(raw.env_file ? { envFile: path.resolve(ctx.fileDir, raw.env_file) } : {}),
+    ...(runAs ? { runAs } : {}),
+    enabled: raw.enabled ?? DEFAULTS.enabled,
+    ...(raw.description !== undefined ? { description: raw.description } : {}),
+    stopSignal: raw.stop_signal ? normalizeSignal(raw.stop_signal)! : DEFAULTS.stopSignal,
+    stopTimeoutMs: ms(raw.stop_timeout, DEFAULTS.stopTimeoutMs),
+    logs,
+    ...(notify ? { notify } : {}),
+    source: ctx.source,
+  };
+
+  if (raw.schedule !== undefined) {
+    const timeoutMs = optMs(raw.timeout);
+    return {
+      ...base,
+      kind: 'cron',
+      schedule: raw.schedule,
+      ...(raw.timezone ? { timezone: raw.timezone } : {}),
+      jitterMs: ms(raw.jitter, DEFAULTS.cron.jitterMs),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      retries: raw.retries ?? DEFAULTS.cron.retries,
+      retryDelayMs: ms(raw.retry_delay, DEFAULTS.cron.retryDelayMs),
+      overlap: raw.overlap ?? DEFAULTS.cron.overlap,
+      catchup: raw.catchup ?? DEFAULTS.cron.catchup,
+      history: raw.history ?? DEFAULTS.cron.history,
+    };
+  }
+
+  const maxMemory = raw.max_memory === undefined ? undefined : parseSize(raw.max_memory);
+  const maxLifetimeMs = optMs(raw.max_lifetime);
+  return {
+    ...base,
+    kind: 'daemon',
+    instances: raw.instances ?? (raw.scale ? raw.scale.min ?? DEFAULTS.scale.min : DEFAULTS.daemon.instances),
+    restart: raw.restart ?? DEFAULTS.daemon.restart,
+    backoff: {
+      initialMs: ms(raw.backoff?.initial, DEFAULTS.daemon.backoff.initialMs),
+      maxMs: ms(raw.backoff?.max, DEFAULTS.daemon.backoff.maxMs),
+    },
+    startMs: ms(raw.start_seconds, DEFAULTS.daemon.startMs),
+    maxRestarts: raw.max_restarts ?? DEFAULTS.daemon.maxRestarts,
+    restartWindowMs: ms(raw.restart_window, DEFAULTS.daemon.restartWindowMs),
+    ...(maxMemory !== undefined ? { maxMemory } : {}),
+    ...(maxLifetimeMs !== undefined ? { maxLifetimeMs } : {}),
+    ...(raw.scale
+      ? {
+          scale: {
+            min: raw.scale.min ?? DEFAULTS.scale.min,
+            max: raw.scale.max,
+            probe: raw.scale.probe,
+            perInstance: raw.scale.per_instance ?? DEFAULTS.scale.perInstance,
+            intervalMs: ms(raw.scale.interval, DEFAULTS.scale.intervalMs),
+            cooldownMs: ms(raw.scale.cooldown, DEFAULTS.scale.cooldownMs),
+          },
+        }
+      : {}),
+  };
+}
+
+export function normalizeNotifier(name: string, raw: RawNotifier, source: SourceRef): NotifierSpec {
+  return { name, url: raw.url, format: raw.format ?? 'generic', source };
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import {
+  CATCHUP_POLICIES, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES,
+} from '../shared/types.js';
+import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './units.js';
+import { normalizeSignal } from '../shared/signals.js';
+import { TASK_NAME_RE } from '../shared/names.js';
+
+/**
+ * The raw shape of a task file, as users write it (snake_case, durations as text).
+ * Strict: unknown keys are errors. Which keys fit which kind of task is checked by a
+ * validator, not here, so that one error can say "only for cron tasks".
+ */
+
+const duration = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseDuration(v) !== undefined, { error: `invalid duration: ${DURATION_HINT}` })
+  .meta({ description: 'a duration: 500ms, 10s, 5m, 1h30m, or a number of seconds' });
+
+const size = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseSize(v) !== undefined, { error: `invalid size: ${SIZE_HINT}` })
+  .meta({ description: 'a size: 512KB, 100MB, 1GB, or a number of bytes' });
+
+const positiveInt = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' });
+
+const signal = z
+  .string({ error: 'must be a signal name such as SIGTERM' })
+  .refine((v) => normalizeSignal(v) !== undefined, { error: 'unknown signal: use SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2' })
+  .meta({ description: 'a signal name, e.g. SIGTERM or TERM' });
+
+export const commandSchema = z
+  .union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)], {
+    error: 'must be a non-empty string (run by /bin/sh -c) or a list of strings (exec\'d directly)',
+  })
+  .meta({ description: 'string: run by /bin/sh -c; list: exec\'d directly, no shell' });
+
+export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const logsSchema = z.strictObject({
+  max_size: size.optional().meta({ description: 'rotate the log when it passes this size (default 100MB)' }),
+  keep: positiveInt.min(0).max(1000).optional().meta({ description: 'rotated files kept (default 5)' }),
+  timestamps: z.boolean().optional().meta({ description: 'timestamp and stream tag per line; false writes raw bytes (default true)' }),
+});
+
+const notifySchema = z.strictObject({
+  on: z.array(z.enum(NOTIFY_EVENTS)).min(1).optional().meta({ description: 'events that send a message (default [failure, fatal, timeout])' }),
+  to: z.array(z.string().min(1)).min(1).meta({ description: 'names of notifiers (top-level `notifiers:`)' }),
+});
+
+const backoffSchema = z.strictObject({
+  initial: duration.optional().meta({ description: 'first delay (default 1s)' }),
+  max: duration.optional().meta({ description: 'largest delay (default 1m)' }),
+});
+
+const scaleSchema = z.strictObject({
+  min: positiveInt.min(0).optional().meta({ description: 'fewest instances (default 1)' }),
+  max: positiveInt.min(1).meta({ description: 'most instances' }),
+  probe: z.string().trim().min(1).meta({ description: 'shell command that prints the backlog as a number' }),
+  per_instance: z.number().positive().optional().meta({ description: 'backlog one instance handles (default 1)' }),
+  interval: duration.optional().meta({ description: 'how often the probe runs (default 10s)' }),
+  cooldown: duration.optional().meta({ description: 'time below target before scaling down (default 1m)' }),
+});
+
+/** Every key a task may have. Shared by `tasks:` entries and the file's `defaults:`. */
+export const taskShape = {
+  command: commandSchema,
+  description: z.string().optional().meta({ description: 'one line shown in status and the TUI' }),
+  cwd: z.string().min(1).optional().meta({ description: 'working directory (default: the task file\'s directory)' }),
+  env: z
+    .record(z.string().regex(ENV_KEY_RE, { error: 'environment variable names are letters, digits and _' }),
+      z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' }))
+    .optional()
+    .meta({ description: 'extra environment variables' }),
+  env_file: z.string().min(1).optional().meta({ description: 'dotenv file merged under env, read at each start' }),
+  user: z.string().min(1).optional().meta({ description: 'run as this user (the daemon must be root)' }),
+  group: z.string().min(1).optional().meta({ description: 'run as this group (the daemon must be root)' }),
+  enabled: z.boolean().optional().meta({ description: 'false: loaded and shown, never started (default true)' }),
+  stop_signal: signal.optional().meta({ description: 'graceful stop signal (default SIGTERM)' }),
+  stop_timeout: duration.optional().meta({ description: 'time after stop_signal before SIGKILL to the group (default 10s)' }),
+  logs: logsSchema.optional(),
+  notify: notifySchema.optional(),
+  // cron
+  schedule: z.string().trim().min(1).optional().meta({ description: 'cron: 5 fields, or 6 with seconds first; @hourly, @daily…' }),
+  timezone: z.string().min(1).optional().meta({ description: 'cron: IANA zone (default: host zone)' }),
+  jitter: duration.optional().meta({ description: 'cron: random delay 0..jitter added to each firing (default 0)' }),
+  timeout: duration.optional().meta({ description: 'cron: stop the run after this long (default: none)' }),
+  retries: positiveInt.min(0).max(100).optional().meta({ description: 'cron: re-run a failed run up to N times (default 0)' }),
+  retry_delay: duration.optional().meta({ description: 'cron: delay before the first retry, doubling each time (default 10s)' }),
+  overlap: z.enum(OVERLAP_POLICIES).optional().meta({ description: 'cron: when the previous run still goes (default skip)' }),
+  catchup: z.enum(CATCHUP_POLICIES).optional().meta({ description: 'cron: missed firings after downtime (default none)' }),
+  history: positiveInt.min(1).max(10_000).optional().meta({ description: 'cron: runs kept with their logs (default 50)' }),
+  // daemon
+  instances: positiveInt.min(0).max(1000).optional().meta({ description: 'daemon: number of processes (default 1)' }),
+  restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
+  backoff: backoffSchema.optional(),
+  start_seconds: duration.optional().meta({ description: 'daemon: uptime after which a start counts as good (default 1s)' }),
+  max_restarts: positiveInt.min(0).optional().meta({ description: 'daemon: more restarts than this within restart_window -> fatal (default 10)' }),
+  restart_window: duration.optional().meta({ description: 'daemon: window for max_restarts (default 1m)' }),
+  max_memory: size.optional().meta({ description: 'daemon: restart an instance whose process tree RSS passes this' }),
+  max_lifetime: duration.optional().meta({ description: 'daemon: recycle an instance after this uptime' }),
+  scale: scaleSchema.optional(),
+};
+
+export const taskSchema = z.strictObject(taskShape);
+export type RawTask = z.infer<typeof taskSchema>;
+
+/** `defaults:` takes every task key but `command` and `schedule` (they define a task). */
+const { command: _command, schedule: _schedule, ...defaultsShape } = taskShape;
+export const defaultsSchema = z.strictObject(defaultsShape);
+export type RawDefaults = z.infer<typeof defaultsSchema>;
+
+export const notifierSchema = z.strictObject({
+  url: z.string().min(1).meta({ description: 'webhook URL; may be ${ENV_VAR}' }),
+  format: z.enum(NOTIFIER_FORMATS).optional().meta({ description: 'payload format (default generic)' }),
+});
+export type RawNotifier = z.infer<typeof notifierSchema>;
+
+/** The whole file, for the JSON Schema that editors use. */
+export const fileSchema = z.strictObject({
+  defaults: defaultsSchema.optional(),
+  tasks: z.record(z.string().regex(TASK_NAME_RE), taskSchema).optional(),
+  notifiers: z.record(z.string().regex(TASK_NAME_RE), notifierSchema).optional(),
+});
+
+export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history'] as const;
+export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale'] as const;
+export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;

@@ -1,0 +1,39 @@
+import { Cron } from 'croner';
+
+/**
+ * The one place that turns a schedule into a croner pattern, so validation, `jobctl next`
+ * and the scheduler agree. A croner job made without a callback sets no timer.
+ */
+export function compileSchedule(expr: string, timezone?: string): Cron {
+  return new Cron(expr.trim(), {
+    mode: '5-or-6-parts',
+    ...(timezone ? { timezone } : {}),
+  });
+}
+
+/** The schedule's error, worded for users, or undefined when it is valid. */
+export function scheduleError(expr: string, timezone?: string): string | undefined {
+  try {
+    compileSchedule(expr, timezone);
+    return undefined;
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/^CronPattern:\s*/, '');
+    return `${msg}; use 5 fields (min hour day month weekday), 6 with seconds first, or @hourly/@daily/@weekly/@monthly/@yearly`;
+  }
+}
+
+let zones: readonly string[] | undefined;
+/** IANA zone names known to this Node. */
+export function timeZones(): readonly string[] {
+  zones ??= Intl.supportedValuesOf('timeZone');
+  return zones;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

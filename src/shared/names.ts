@@ -1,0 +1,7 @@
+/** Task and notifier names: also used in file paths, so checked before any path is built from them. */
+export const TASK_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const NAME_HINT = 'use 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+export function isValidTaskName(name: string): boolean {
+  return TASK_NAME_RE.test(name) && name !== '.' && name !== '..';
+}

@@ -1,0 +1,27 @@
+import path from 'node:path';
+
+/** Every path under a home, in one place. Task names must be validated before use here. */
+export function homePaths(home: string) {
+  const state = path.join(home, 'state');
+  const logs = path.join(state, 'logs');
+  return {
+    home,
+    tasks: path.join(home, 'tasks'),
+    state,
+    socket: path.join(state, 'jobctl.sock'),
+    pidFile: path.join(state, 'jobctl.pid'),
+    db: path.join(state, 'db.json'),
+    daemonLog: path.join(state, 'daemon.log'),
+    logs,
+    instanceLog: (task: string, instance: number) => path.join(logs, task, `${instance}.log`),
+    runLog: (task: string, runId: string) => path.join(logs, task, 'runs', `${runId}.log`),
+    runLogDir: (task: string) => path.join(logs, task, 'runs'),
+  };
+}
+export type HomePaths = ReturnType<typeof homePaths>;
+
+/** How to show a path to the user: relative to cwd when inside it. */
+export function displayPath(p: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}

@@ -1,0 +1,187 @@
+/**
+ * The normalized, validated shape of task files (DESIGN.md "Task files").
+ * Durations are milliseconds, sizes are bytes. Produced by `config/`, consumed by
+ * everything else. This file imports nothing of the project.
+ */
+
+export const SIGNALS = [
+  'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGSTOP',
+] as const;
+export type SignalName = (typeof SIGNALS)[number];
+
+export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+export const OVERLAP_POLICIES = ['skip', 'queue', 'replace', 'allow'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+export const CATCHUP_POLICIES = ['none', 'latest', 'all'] as const;
+export type CatchupPolicy = (typeof CATCHUP_POLICIES)[number];
+
+export const NOTIFY_EVENTS = ['failure', 'fatal', 'timeout', 'recovered'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+export const NOTIFIER_FORMATS = ['generic', 'slack', 'dingtalk', 'feishu', 'wecom'] as const;
+export type NotifierFormat = (typeof NOTIFIER_FORMATS)[number];
+
+export type TaskKind = 'cron' | 'daemon';
+
+export interface LogSpec {
+  /** Rotate the log file when it would grow past this many bytes. */
+  maxSize: number;
+  /** Rotated files kept (`<file>.1` … `<file>.<keep>`). */
+  keep: number;
+  /** Prefix each line with an ISO timestamp and a stream tag; false writes raw bytes. */
+  timestamps: boolean;
+}
+
+export interface NotifySpec {
+  on: NotifyEvent[];
+  to: string[];
+}
+
+export interface RunAs {
+  user?: string;
+  group?: string;
+}
+
+/** Where a task was defined, for messages. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+interface TaskSpecBase {
+  name: string;
+  /** The task file's name without extension: `tasks/billing.yaml` -> `billing`. */
+  group: string;
+  kind: TaskKind;
+  /** A string runs through `/bin/sh -c`; a list is exec'd directly. */
+  command: string | string[];
+  /** Absolute working directory. */
+  cwd: string;
+  env: Record<string, string>;
+  /** Absolute path of a dotenv file, read at each start, merged under `env`. */
+  envFile?: string;
+  runAs?: RunAs;
+  enabled: boolean;
+  description?: string;
+  stopSignal: SignalName;
+  stopTimeoutMs: number;
+  logs: LogSpec;
+  notify?: NotifySpec;
+  source: SourceRef;
+}
+
+export interface CronTaskSpec extends TaskSpecBase {
+  kind: 'cron';
+  schedule: string;
+  /** IANA zone; undefined means the host zone. */
+  timezone?: string;
+  jitterMs: number;
+  timeoutMs?: number;
+  retries: number;
+  retryDelayMs: number;
+  overlap: OverlapPolicy;
+  catchup: CatchupPolicy;
+  history: number;
+}
+
+export interface ScaleSpec {
+  min: number;
+  max: number;
+  /** Shell command that prints the backlog as a number. */
+  probe: string;
+  perInstance: number;
+  intervalMs: number;
+  cooldownMs: number;
+}
+
+export interface BackoffSpec {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface DaemonTaskSpec extends TaskSpecBase {
+  kind: 'daemon';
+  instances: number;
+  restart: RestartPolicy;
+  backoff: BackoffSpec;
+  startMs: number;
+  maxRestarts: number;
+  restartWindowMs: number;
+  maxMemory?: number;
+  maxLifetimeMs?: number;
+  scale?: ScaleSpec;
+}
+
+export type TaskSpec = CronTaskSpec | DaemonTaskSpec;
+
+export interface NotifierSpec {
+  name: string;
+  /** May contain `${ENV_VAR}`, resolved when a message is sent. */
+  url: string;
+  format: NotifierFormat;
+  source: SourceRef;
+}
+
+/** One problem in the task directory, located to the character. */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  col: number;
+  task?: string;
+  key?: string;
+  message: string;
+}
+
+export interface FileSummary {
+  /** Path as shown in messages. */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  group: string;
+  /** Names of the valid tasks and notifiers in the file. */
+  tasks: string[];
+  notifiers: string[];
+  errors: number;
+}
+
+/**
+ * A loaded task directory. `tasks` and `notifiers` come only from files without errors;
+ * the daemon keeps the last good version of an invalid file's tasks.
+ */
+export interface ConfigSet {
+  dir: string;
+  tasks: TaskSpec[];
+  notifiers: NotifierSpec[];
+  files: FileSummary[];
+  errors: ConfigIssue[];
+}
+
+// ---- runtime state, shared by daemon, protocol, CLI and TUI ----
+
+export const INSTANCE_STATES = ['stopped', 'starting', 'running', 'backoff', 'stopping', 'exited', 'fatal'] as const;
+export type InstanceState = (typeof INSTANCE_STATES)[number];
+
+export const RUN_STATES = ['running', 'succeeded', 'failed', 'timed-out', 'killed', 'skipped', 'queued'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const RUN_TRIGGERS = ['schedule', 'manual', 'catchup', 'retry'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/** One cron run (DESIGN.md "Cron run states"); times are epoch ms. */
+export interface RunRecord {
+  id: string;
+  task: string;
+  scheduledAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  attempt: number;
+  trigger: RunTrigger;
+  state: RunState;
+  /** Why a run is skipped, failed to spawn, or was killed. */
+  message?: string;
+}
