@@ -1,0 +1,54 @@
+import type { BackoffSpec, RestartPolicy } from '../shared/types.js';
+
+/** How a process ended. `code` is null when a signal ended it. */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  at: number;
+}
+
+export function isCleanExit(exit: Pick<ExitInfo, 'code' | 'signal'>): boolean {
+  return exit.code === 0 && exit.signal === null;
+}
+
+/**
+ * Delay before the n-th consecutive restart (n >= 1): initial * 2^(n-1), capped at max,
+ * then jittered down by up to 25% so a fleet of crashing instances does not restart in
+ * lock-step. Never above max, never below 75% of the un-jittered delay.
+ */
+export function backoffDelay(backoff: BackoffSpec, failures: number, random: () => number): number {
+  const n = Math.max(1, failures);
+  const raw = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(n - 1, 40));
+  return Math.round(raw * (1 - 0.25 * random()));
+}
+
+export interface RestartConfig {
+  restart: RestartPolicy;
+  backoff: BackoffSpec;
+  maxRestarts: number;
+  restartWindowMs: number;
+}
+
+export type RestartDecision =
+  | { kind: 'exited' }
+  | { kind: 'fatal'; restartsInWindow: number }
+  | { kind: 'backoff'; delayMs: number; restartTimes: number[] };
+
+/**
+ * What to do after an unplanned exit. `failures` counts consecutive failures including
+ * this one; `restartTimes` are the automatic restarts so far (pruned to the window here).
+ */
+export function decideAfterExit(
+  cfg: RestartConfig,
+  exit: Pick<ExitInfo, 'code' | 'signal'>,
+  failures: number,
+  restartTimes: readonly number[],
+  now: number,
+  random: () => number,
+): RestartDecision {
+  if (cfg.restart === 'never') return { kind: 'exited' };
+  if (cfg.restart === 'on-failure' && isCleanExit(exit)) return { kind: 'exited' };
+  const recent = restartTimes.filter((t) => now - t < cfg.restartWindowMs);
+  if (recent.length >= cfg.maxRestarts) return { kind: 'fatal', restartsInWindow: recent.length };
+  return { kind: 'backoff', delayMs: backoffDelay(cfg.backoff, failures, random), restartTimes: [...recent, now] };
+}

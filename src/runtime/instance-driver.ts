@@ -1,0 +1,309 @@
+import { EventEmitter } from 'node:events';
+import {
+  describeExit, initialSnapshot, transition, type Effect, type InstanceEvent, type InstanceSnapshot,
+  type NotifyKind, type TimerName,
+} from '../core/instance-machine.js';
+import { recycleReason } from '../core/recycle.js';
+import { errorMessage, isJobctlError } from '../shared/errors.js';
+import type { DaemonTaskSpec, InstanceState } from '../shared/types.js';
+import { realClock, type Clock } from './clock.js';
+import type { LogSink } from './log-sink.js';
+import { spawnProcess, type SpawnedProcess } from './spawn.js';
+import type { StateStore } from './state-store.js';
+import { reapGroup, signalGroup, waitGroupGone } from './terminate.js';
+
+export interface InstanceMetrics {
+  /** CPU of the instance's process group, percent of one core. */
+  cpu?: number;
+  /** RSS of the instance's process group, bytes. */
+  rss?: number;
+}
+
+export interface InstanceStatus extends InstanceMetrics {
+  index: number;
+  state: InstanceState;
+  since: number;
+  pid?: number;
+  startedAt?: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: number };
+  message?: string;
+  retryAt?: number;
+}
+
+export interface InstanceNotice {
+  task: string;
+  instance: number;
+  event: NotifyKind;
+  message: string;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+export interface InstanceDriverOptions {
+  spec: DaemonTaskSpec;
+  index: number;
+  sink: LogSink;
+  store?: StateStore;
+  clock?: Clock;
+  random?: () => number;
+  /** Extra variables for every process (JOBCTL_HOME…). */
+  baseEnv?: Record<string, string>;
+  /** How long to wait for the output pipes after the group is gone. @default 2000 */
+  drainMs?: number;
+}
+
+const TIMER_EVENTS: Record<TimerName, InstanceEvent['type']> = { start: 'start-timer', backoff: 'backoff-elapsed', kill: 'kill-timer' };
+const SETTLED: ReadonlySet<InstanceState> = new Set(['stopped', 'exited', 'fatal']);
+
+/**
+ * Runs one instance of a daemon task: feeds events to the pure state machine and carries
+ * out the effects it returns (spawn, signal, timers, notifications). It decides nothing
+ * itself. Events: 'state' (InstanceStatus), 'notify' (InstanceNotice).
+ */
+export class InstanceDriver extends EventEmitter {
+  private s: InstanceSnapshot;
+  private spec: DaemonTaskSpec;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly timers = new Map<TimerName | 'lifetime', unknown>();
+  private proc: SpawnedProcess | undefined;
+  private generation = 0;
+  private metrics: InstanceMetrics = {};
+  private settledWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: InstanceDriverOptions) {
+    super();
+    this.spec = opts.spec;
+    this.clock = opts.clock ?? realClock;
+    this.random = opts.random ?? Math.random;
+    this.s = initialSnapshot(this.clock.now());
+  }
+
+  get index(): number {
+    return this.opts.index;
+  }
+
+  get state(): InstanceState {
+    return this.s.state;
+  }
+
+  get pgid(): number | undefined {
+    return this.proc?.pgid;
+  }
+
+  private get key(): string {
+    return `${this.spec.name}/${this.opts.index}`;
+  }
+
+  /** Used at the next start. */
+  setSpec(spec: DaemonTaskSpec): void {
+    this.spec = spec;
+  }
+
+  status(): InstanceStatus {
+    const s = this.s;
+    return {
+      index: this.opts.index,
+      state: s.state,
+      since: s.since,
+      restarts: s.restarts,
+      ...(s.pid !== undefined ? { pid: s.pid } : {}),
+      ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
+      ...(s.lastExit ? { lastExit: s.lastExit } : {}),
+      ...(s.message !== undefined ? { message: s.message } : {}),
+      ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
+      ...(this.proc ? this.metrics : {}),
+    };
+  }
+
+  /** Start by hand (from stopped, exited, fatal or backoff). Throws ALREADY_RUNNING. */
+  start(): void {
+    this.dispatch({ type: 'start' });
+  }
+
+  /** Stop and wait until the whole process group is gone. A stopped instance is left as is. */
+  async stop(): Promise<void> {
+    if (SETTLED.has(this.s.state)) return;
+    this.dispatch({ type: 'stop' });
+    await this.settled();
+  }
+
+  /** Stop then start again (or start, when not running). */
+  restart(reason?: string): void {
+    this.dispatch({ type: 'restart', ...(reason !== undefined ? { reason } : {}) });
+  }
+
+  /** Send a signal to the running process group. */
+  kill(signal: NodeJS.Signals): boolean {
+    return this.proc ? signalGroup(this.proc.pgid, signal) : false;
+  }
+
+  /** Resolves once the instance is stopped, exited or fatal. */
+  settled(): Promise<void> {
+    if (SETTLED.has(this.s.state)) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** New metrics from the sampler; may recycle the instance. */
+  onMetrics(m: InstanceMetrics): void {
+    this.metrics = m;
+    this.checkRecycle();
+  }
+
+  private checkRecycle(): void {
+    if (this.s.state !== 'running' || this.s.startedAt === undefined) return;
+    const reason = recycleReason(this.spec, this.clock.now() - this.s.startedAt, this.metrics.rss);
+    if (reason) {
+      this.opts.sink.note(`recycling: ${reason}`);
+      this.dispatch({ type: 'restart', reason });
+    }
+  }
+
+  /** Apply one event; coded errors (ALREADY_RUNNING…) are thrown to the caller. */
+  dispatch(e: InstanceEvent): void {
+    const before = this.s.state;
+    const t = transition(this.s, e, this.clock.now(), this.spec, this.random);
+    this.s = t.next;
+    if (this.s.state !== before) this.onStateChange(before);
+    this.emit('state', this.status());
+    for (const effect of t.effects) this.run(effect);
+    if (SETTLED.has(this.s.state)) for (const w of this.settledWaiters.splice(0)) w();
+  }
+
+  /** Internal events (timers, exits) must never throw out of a callback. */
+  private dispatchSafe(e: InstanceEvent): void {
+    try {
+      this.dispatch(e);
+    } catch (err) {
+      if (!isJobctlError(err)) throw err;
+      this.emit('warning', `${this.key}: ${err.message}`);
+    }
+  }
+
+  private onStateChange(before: InstanceState): void {
+    if (before === 'running' || before === 'starting') this.clearTimer('lifetime');
+    if (this.s.state === 'running' && this.spec.maxLifetimeMs !== undefined && this.s.startedAt !== undefined) {
+      const left = this.spec.maxLifetimeMs - (this.clock.now() - this.s.startedAt);
+      this.setTimer('lifetime', Math.max(0, left), () => this.checkRecycle());
+    }
+  }
+
+  private run(effect: Effect): void {
+    switch (effect.type) {
+      case 'spawn':
+        this.spawn();
+        break;
+      case 'signal':
+        if (this.proc) {
+          if (effect.signal === 'SIGKILL') this.opts.sink.note(`stop_timeout (${this.spec.stopTimeoutMs}ms) passed: SIGKILL to the process group`);
+          signalGroup(this.proc.pgid, effect.signal);
+        }
+        break;
+      case 'arm':
+        this.setTimer(effect.timer, effect.delayMs, () => this.dispatchSafe({ type: TIMER_EVENTS[effect.timer] } as InstanceEvent));
+        break;
+      case 'cancel':
+        this.clearTimer(effect.timer);
+        break;
+      case 'notify': {
+        const notice: InstanceNotice = { task: this.spec.name, instance: this.opts.index, event: effect.event, message: effect.message };
+        if (this.s.lastExit) {
+          notice.exitCode = this.s.lastExit.code;
+          notice.signal = this.s.lastExit.signal;
+        }
+        this.emit('notify', notice);
+        break;
+      }
+    }
+  }
+
+  private setTimer(name: TimerName | 'lifetime', ms: number, fn: () => void): void {
+    this.clearTimer(name);
+    this.timers.set(name, this.clock.setTimeout(() => {
+      this.timers.delete(name);
+      fn();
+    }, ms));
+  }
+
+  private clearTimer(name: TimerName | 'lifetime'): void {
+    const h = this.timers.get(name);
+    if (h !== undefined) {
+      this.clock.clearTimeout(h);
+      this.timers.delete(name);
+    }
+  }
+
+  private spawn(): void {
+    const gen = ++this.generation;
+    const spec = this.spec;
+    let proc: SpawnedProcess;
+    try {
+      proc = spawnProcess({
+        command: spec.command,
+        cwd: spec.cwd,
+        env: { ...this.opts.baseEnv, ...spec.env, JOBCTL_TASK: spec.name, JOBCTL_INSTANCE: String(this.opts.index) },
+        ...(spec.envFile ? { envFile: spec.envFile } : {}),
+        ...(spec.runAs ? { runAs: spec.runAs } : {}),
+      });
+    } catch (e) {
+      const message = errorMessage(e);
+      this.opts.sink.note(`could not start: ${message}`);
+      this.dispatchSafe({ type: 'spawn-failed', message });
+      return;
+    }
+    this.proc = proc;
+    this.metrics = {};
+    this.opts.sink.note(`started pid ${proc.pid}`);
+    const captured = this.opts.sink.attach(proc);
+    this.record(proc);
+    this.dispatchSafe({ type: 'spawned', pid: proc.pid });
+    void proc.exit.then((status) => this.onExit(gen, proc, status, captured));
+  }
+
+  private async onExit(gen: number, proc: SpawnedProcess, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
+    // What is left of the group (grandchildren) goes too, before the exit counts.
+    if (this.s.state === 'stopping') {
+      // The machine's kill timer SIGKILLs the group at stop_timeout; wait for that.
+      if (!(await waitGroupGone(proc.pgid, this.spec.stopTimeoutMs + 2000))) signalGroup(proc.pgid, 'SIGKILL');
+    } else {
+      await reapGroup(proc.pgid, this.spec.stopSignal, this.spec.stopTimeoutMs);
+    }
+    await Promise.race([captured, delay(this.opts.drainMs ?? 2000)]);
+    proc.stdout.destroy();
+    proc.stderr.destroy();
+    this.unrecord();
+    if (gen !== this.generation) return;
+    this.proc = undefined;
+    this.opts.sink.note(describeExit(status));
+    this.dispatchSafe({ type: 'exit', code: status.code, signal: status.signal });
+  }
+
+  private record(proc: SpawnedProcess): void {
+    const store = this.opts.store;
+    if (!store) return;
+    store.data.children[this.key] = {
+      pid: proc.pid, pgid: proc.pgid, task: this.spec.name,
+      ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}),
+    };
+    store.changed();
+  }
+
+  private unrecord(): void {
+    const store = this.opts.store;
+    if (!store || !(this.key in store.data.children)) return;
+    delete store.data.children[this.key];
+    store.changed();
+  }
+
+  /** Stop (if needed) and release timers. Safe to call twice. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    for (const name of [...this.timers.keys()]) this.clearTimer(name);
+    this.removeAllListeners('state');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

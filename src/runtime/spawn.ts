@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { parse as parseDotenv } from 'dotenv';
+import { execa } from 'execa';
+import { JobctlError } from '../shared/errors.js';
+import type { RunAs } from '../shared/types.js';
+import { readStat } from './proc.js';
+import { lookupGroup, lookupUser } from './users.js';
+
+/**
+ * Starting one process (DESIGN.md "Processes"): its own process group, the daemon's
+ * environment plus the task's, `setpriv --pdeathsig TERM` on Linux so it dies with the
+ * daemon, and run-as-user through setpriv when the daemon is root. Everything that can be
+ * checked before the fork is checked, so a bad cwd or a missing binary is a clear message.
+ */
+
+export interface SpawnRequest {
+  command: string | string[];
+  cwd: string;
+  /** Variables added to the daemon's environment (task env, JOBCTL_*). */
+  env: Record<string, string>;
+  /** dotenv file read now, merged under `env`. */
+  envFile?: string;
+  runAs?: RunAs;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface SpawnedProcess {
+  pid: number;
+  /** The process group: equal to pid (the child leads its own group). */
+  pgid: number;
+  /** /proc start time in clock ticks, to recognise this process later. */
+  startTime?: number;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves when the main process has exited (its pipes may still be held open by grandchildren). */
+  exit: Promise<ExitStatus>;
+}
+
+let setprivPath: string | null | undefined;
+/** Where setpriv is, or null when this host has none (not Linux, or util-linux missing). */
+export function findSetpriv(): string | null {
+  if (setprivPath !== undefined) return setprivPath;
+  setprivPath = null;
+  if (process.platform === 'linux') {
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':').concat(['/usr/bin', '/bin'])) {
+      const p = path.join(dir, 'setpriv');
+      if (isExecutable(p)) {
+        setprivPath = p;
+        break;
+      }
+    }
+  }
+  return setprivPath;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Resolve a binary the way execvp would, for a clear error before spawning. */
+export function resolveBinary(bin: string, cwd: string, envPath: string | undefined): string | undefined {
+  if (bin.includes('/')) {
+    const p = path.resolve(cwd, bin);
+    return isExecutable(p) ? p : undefined;
+  }
+  for (const dir of (envPath ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    if (!dir) continue;
+    const p = path.join(dir, bin);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+const fail = (message: string, cause?: unknown) => new JobctlError('SPAWN_FAILED', message, cause === undefined ? {} : { cause });
+
+/** The argv to exec: `/bin/sh -c` for a string, the list as is; wrapped in setpriv when available or needed. */
+export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv): { file: string; args: string[]; env: Record<string, string> } {
+  const argv = typeof req.command === 'string' ? ['/bin/sh', '-c', req.command] : [...req.command];
+  const extraEnv: Record<string, string> = {};
+  const setpriv = findSetpriv();
+  const wrap: string[] = [];
+  if (req.runAs) {
+    if (process.getuid?.() !== 0) {
+      throw new JobctlError('PERMISSION_DENIED',
+        `running as ${req.runAs.user ? `user "${req.runAs.user}"` : `group "${req.runAs.group}"`} needs a root daemon (this one runs as uid ${process.getuid?.()}); remove user/group or run the daemon as root`);
+    }
+    if (!setpriv) throw fail('user/group need setpriv (util-linux): install it, e.g. apt-get install util-linux');
+    if (req.runAs.user) {
+      const user = lookupUser(req.runAs.user);
+      if (!user) throw fail(`unknown user "${req.runAs.user}" (not in /etc/passwd)`);
+      const gid = req.runAs.group ? lookupGroup(req.runAs.group) : user.gid;
+      if (gid === undefined) throw fail(`unknown group "${req.runAs.group}" (not in /etc/group)`);
+      wrap.push(`--reuid=${user.uid}`, `--regid=${gid}`, '--init-groups');
+      Object.assign(extraEnv, { HOME: user.home, USER: user.name, LOGNAME: user.name });
+    } else if (req.runAs.group) {
+      const gid = lookupGroup(req.runAs.group);
+      if (gid === undefined) throw fail(`unknown group "${req.runAs.group}" (not in /etc/group)`);
+      wrap.push(`--regid=${gid}`, '--clear-groups');
+    }
+  }
+  const fullEnv = { ...extraEnv, ...req.env };
+  const first = argv[0]!;
+  if (typeof req.command !== 'string' && !resolveBinary(first, req.cwd, fullEnv.PATH ?? env.PATH)) {
+    throw fail(`command not found or not executable: ${first}`);
+  }
+  if (setpriv) return { file: setpriv, args: ['--pdeathsig', 'TERM', ...wrap, '--', ...argv], env: fullEnv };
+  return { file: first, args: argv.slice(1), env: fullEnv };
+}
+
+/** Read and merge the env file under the request's env. */
+function withEnvFile(req: SpawnRequest): Record<string, string> {
+  if (!req.envFile) return req.env;
+  let text: string;
+  try {
+    text = fs.readFileSync(req.envFile, 'utf8');
+  } catch (e) {
+    throw fail(`env_file ${req.envFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}`, e);
+  }
+  return { ...parseDotenv(text), ...req.env };
+}
+
+/**
+ * Start the process now (synchronously, so the caller knows its pid in the same tick).
+ * Throws a JobctlError (SPAWN_FAILED, PERMISSION_DENIED) for anything found wrong before
+ * or during the fork.
+ */
+export function spawnProcess(req: SpawnRequest): SpawnedProcess {
+  let cwdStat: fs.Stats | undefined;
+  try {
+    cwdStat = fs.statSync(req.cwd);
+  } catch {
+    /* reported below */
+  }
+  if (!cwdStat?.isDirectory()) throw fail(`cwd ${req.cwd} does not exist or is not a directory`);
+  const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env);
+
+  const child = execa(file, args, {
+    cwd: req.cwd,
+    env,
+    extendEnv: true,
+    detached: true, // own session and process group: stop/kill act on the group
+    cleanup: false, // the supervisor decides when its children stop
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    windowsHide: true,
+  });
+  // The result promise waits for the pipes; we follow the 'exit' event instead.
+  child.then(() => undefined, () => undefined);
+  child.on('error', () => {
+    /* surfaced through the exit status or the missing pid */
+  });
+  if (child.pid === undefined) throw fail(`could not start ${file} (the system refused to create the process)`);
+  const pid = child.pid;
+  const exit = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const startTime = readStat(pid)?.startTime;
+  return {
+    pid,
+    pgid: pid,
+    ...(startTime !== undefined ? { startTime } : {}),
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    exit,
+  };
+}

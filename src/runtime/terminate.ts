@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { groupAlive } from './proc.js';
+
+/** Signalling and clearing a process group: stop and kill act on the whole group. */
+
+/** Send a signal to every process of the group; false when the group is gone. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wait until no live process is in the group, up to timeoutMs; true when it emptied. */
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 5;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
+    pause = Math.min(pause * 2, 100);
+  }
+  return true;
+}
+
+/**
+ * Clear what is left of a group after its leader exited (grandchildren that kept running,
+ * perhaps holding the output pipes): `signal`, then SIGKILL after `graceMs`.
+ * Resolves once the group is empty, or after SIGKILL and one more second.
+ */
+export async function reapGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'empty' | 'signalled' | 'killed'> {
+  if (!groupAlive(pgid)) return 'empty';
+  signalGroup(pgid, signal);
+  if (await waitGroupGone(pgid, graceMs)) return 'signalled';
+  signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 1000);
+  return 'killed';
+}
