@@ -24,21 +24,25 @@ export function nextRuns(spec: ScheduleRef, after: number, n: number): number[] 
 
 /**
  * Firings in (from, to], oldest first, at most `cap` of them; `total` counts all of them
- * (up to `countLimit`), for catch-up after downtime.
+ * (up to `countLimit`) and `last` is the newest, for catch-up after downtime.
  */
-export function firingsBetween(spec: ScheduleRef, from: number, to: number, cap: number, countLimit = 100_000): { times: number[]; total: number } {
+export function firingsBetween(
+  spec: ScheduleRef, from: number, to: number, cap: number, countLimit = 1_000_000,
+): { times: number[]; total: number; last?: number } {
   const cron = compileSchedule(spec.schedule, spec.timezone);
   const times: number[] = [];
   let total = 0;
+  let last: number | undefined;
   let cursor = new Date(from);
   while (total < countLimit) {
     const next = cron.nextRun(cursor);
     if (!next || next.getTime() > to) break;
     total++;
-    if (times.length < cap) times.push(next.getTime());
+    last = next.getTime();
+    if (times.length < cap) times.push(last);
     cursor = next;
   }
-  return { times, total };
+  return last === undefined ? { times, total } : { times, total, last };
 }
 
 /** A random delay in [0, jitterMs]; `random` is injected for tests. */

@@ -1,0 +1,81 @@
+import type { CatchupPolicy, OverlapPolicy, RunState } from '../shared/types.js';
+import { firingsBetween, type ScheduleRef } from './schedule.js';
+
+/** Decisions of the cron scheduler, pure: time and randomness come in as arguments. */
+
+export type OverlapAction = 'start' | 'skip' | 'queue' | 'replace';
+
+/** What to do with a new firing, given the runs still going and whether one is already waiting. */
+export function overlapAction(policy: OverlapPolicy, active: number, queued: boolean): OverlapAction {
+  if (active === 0) return 'start';
+  switch (policy) {
+    case 'allow':
+      return 'start';
+    case 'skip':
+      return 'skip';
+    case 'queue':
+      return queued ? 'skip' : 'queue';
+    case 'replace':
+      return 'replace';
+  }
+}
+
+/** Delay before retry number `retry` (1 = first retry): retry_delay doubling each time. */
+export function retryDelay(retryDelayMs: number, retry: number): number {
+  return retryDelayMs * 2 ** Math.max(0, Math.min(retry - 1, 30));
+}
+
+/** Whether a run that ended in `state` on attempt `attempt` (1-based) gets another attempt. */
+export function shouldRetry(state: RunState, attempt: number, retries: number): boolean {
+  return (state === 'failed' || state === 'timed-out') && attempt <= retries;
+}
+
+export interface RunEnd {
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  killed: boolean;
+}
+
+/** A finished run's state, as execa's result flags map to our record. */
+export function runOutcome(end: RunEnd): RunState {
+  if (end.timedOut) return 'timed-out';
+  if (end.killed) return 'killed';
+  return end.code === 0 && end.signal === null ? 'succeeded' : 'failed';
+}
+
+export interface CatchupPlan {
+  /** Missed firings to run now, oldest first. */
+  run: number[];
+  /** Missed firings that will not run. */
+  skipped: number;
+  /** The newest missed firing (the new "last scheduled" time), if any. */
+  latest?: number;
+}
+
+/**
+ * After downtime, from the persisted last scheduled time: `none` runs nothing, `latest`
+ * runs the newest missed firing once, `all` runs each missed firing in order up to `cap`
+ * (the rest are skipped).
+ */
+export function catchupPlan(spec: ScheduleRef, policy: CatchupPolicy, lastScheduled: number | undefined, now: number, cap: number): CatchupPlan {
+  if (lastScheduled === undefined || lastScheduled >= now) return { run: [], skipped: 0 };
+  const { times, total, last: latest } = firingsBetween(spec, lastScheduled, now, policy === 'all' ? cap : 1);
+  if (total === 0 || latest === undefined) return { run: [], skipped: 0 };
+  const base = { latest };
+  switch (policy) {
+    case 'none':
+      return { run: [], skipped: total, ...base };
+    case 'latest':
+      return { run: [latest], skipped: total - 1, ...base };
+    case 'all':
+      return { run: times, skipped: total - times.length, ...base };
+  }
+}
+
+/** A sortable, file-name-safe run id: `20261121T081200Z-3fa9`. */
+export function makeRunId(now: number, random: () => number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const tail = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+  return `${stamp}-${tail}`;
+}

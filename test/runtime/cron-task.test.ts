@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CronTask, type RunNotice } from '../../src/runtime/cron-task.js';
+import { Scheduler } from '../../src/runtime/scheduler.js';
+import { StateStore } from '../../src/runtime/state-store.js';
+import { homePaths, type HomePaths } from '../../src/shared/paths.js';
+import type { CronTaskSpec, RunRecord } from '../../src/shared/types.js';
+import { cronSpec, fixture } from '../helpers/specs.js';
+import { tempDir } from '../helpers/temp.js';
+import { livePids, waitFor } from '../helpers/wait.js';
+
+const temps: Array<() => void> = [];
+const tasks: CronTask[] = [];
+const stores: StateStore[] = [];
+afterEach(async () => {
+  await Promise.all(tasks.splice(0).map((t) => t.dispose()));
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+afterAll(() => temps.forEach((c) => c()));
+
+async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore) => void) {
+  const t = tempDir();
+  temps.push(t.cleanup);
+  const paths: HomePaths = homePaths(t.dir);
+  const store = await StateStore.open(paths.db, { writeDelayMs: 20 });
+  stores.push(store);
+  prepare?.(store);
+  const task = new CronTask({ spec: cronSpec(over), paths, store });
+  const notices: RunNotice[] = [];
+  task.on('notify', (n: RunNotice) => notices.push(n));
+  tasks.push(task);
+  return { task, store, paths, notices };
+}
+
+const finished = (r: RunRecord) => !['running', 'queued'].includes(r.state);
+const settled = (task: CronTask, n: number, timeout = 10_000) =>
+  waitFor(() => task.history().filter(finished).length >= n, timeout, `${n} finished runs`);
+
+describe('cron runs (real processes)', () => {
+  it('a * * * * * * task runs every second, each start within 100 ms of its second', async () => {
+    const { task } = await setup({ schedule: '* * * * * *', command: 'true' });
+    const scheduler = new Scheduler((_name, scheduledAt) => task.fire(scheduledAt, 'schedule'));
+    scheduler.set({ name: task.name, schedule: '* * * * * *', jitterMs: 0 });
+    scheduler.start();
+    try {
+      await settled(task, 4, 8000);
+    } finally {
+      scheduler.stop();
+    }
+    const runs = task.history().filter((r) => r.trigger === 'schedule');
+    expect(runs.length).toBeGreaterThanOrEqual(4);
+    for (const r of runs) {
+      expect(r.scheduledAt % 1000).toBe(0);
+      expect(r.startedAt! - r.scheduledAt).toBeGreaterThanOrEqual(0);
+      expect(r.startedAt! - r.scheduledAt).toBeLessThan(100);
+    }
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.scheduledAt - runs[i - 1]!.scheduledAt).toBe(1000);
+  });
+
+  it('a timeout kills a sleeping run and its grandchild', async () => {
+    const { task, paths, notices } = await setup({ command: fixture('ignore-term.sh'), timeoutMs: 300, stopTimeoutMs: 300 });
+    const rec = task.runNow();
+    await waitFor(() => task.runningRuns()[0], 2000, 'running');
+    await settled(task, 1, 5000);
+    const r = task.history()[0]!;
+    expect(r).toMatchObject({ id: rec.id, state: 'timed-out', trigger: 'manual', attempt: 1, message: 'timed out after 300ms' });
+    expect(r.endedAt! - r.startedAt!).toBeLessThan(300 + 300 + 1000);
+    const log = fs.readFileSync(paths.runLog(task.name, r.id), 'utf8');
+    expect(log).toMatch(/\[out\] ready (\d+)/);
+    const shellPid = Number(/ready (\d+)/.exec(log)![1]);
+    expect(livePids(shellPid)).toEqual([]);
+    expect(log).toContain('[jobctl] timeout (300ms) reached: SIGTERM to the process group');
+    expect(log).toContain('[jobctl] stop_timeout (300ms) passed: SIGKILL to the process group');
+    expect(notices.map((n) => n.event)).toEqual(['timeout']);
+  });
+
+  it('keeps `history` runs and deletes older records with their log files', async () => {
+    const { task, paths } = await setup({ command: 'echo run $JOBCTL_RUN_ID', history: 3 });
+    for (let i = 0; i < 6; i++) {
+      task.runNow();
+      await settled(task, Math.min(i + 1, 3));
+      await waitFor(() => task.runningRuns().length === 0, 5000, 'idle');
+    }
+    const kept = task.history();
+    expect(kept).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 100));
+    const files = fs.readdirSync(paths.runLogDir(task.name)).sort();
+    expect(files).toEqual(kept.map((r) => `${r.id}.log`).sort());
+    const log = fs.readFileSync(paths.runLog(task.name, kept[2]!.id), 'utf8');
+    expect(log).toContain(`[out] run ${kept[2]!.id}`);
+    expect(log).toMatch(/\[jobctl\] succeeded\n$/);
+  });
+
+  it('overlap skip: a firing while the previous run goes is recorded as skipped', async () => {
+    const { task } = await setup({ command: 'sleep 0.5', overlap: 'skip' });
+    task.fire(Date.now(), 'schedule');
+    const second = task.fire(Date.now(), 'schedule');
+    expect(second).toMatchObject({ state: 'skipped', message: 'previous run still going (overlap: skip)' });
+    await settled(task, 2);
+    expect(task.history().map((r) => r.state)).toEqual(['succeeded', 'skipped']);
+  });
+
+  it('overlap queue: one waits and starts after; a third is skipped', async () => {
+    const { task } = await setup({ command: 'sleep 0.3', overlap: 'queue' });
+    task.fire(Date.now(), 'schedule');
+    expect(task.fire(Date.now(), 'schedule').state).toBe('queued');
+    expect(task.fire(Date.now(), 'schedule').state).toBe('skipped');
+    await settled(task, 3);
+    const [a, b] = task.history().filter((r) => r.state === 'succeeded');
+    expect(b!.startedAt!).toBeGreaterThanOrEqual(a!.endedAt!);
+  });
+
+  it('overlap replace: the old run is stopped and the new one starts', async () => {
+    const { task } = await setup({ command: 'sleep 5', overlap: 'replace', stopTimeoutMs: 1000 });
+    task.fire(Date.now(), 'schedule');
+    await waitFor(() => task.runningRuns().length === 1, 2000, 'first running');
+    task.fire(Date.now(), 'schedule');
+    await waitFor(() => task.history()[0]!.state === 'killed', 3000, 'replaced');
+    await waitFor(() => task.runningRuns().length === 1 && task.runningRuns()[0]!.id === task.history()[1]!.id, 3000, 'second running');
+    expect(task.history()[0]!.message).toBe('replaced by a newer run (overlap: replace)');
+  });
+
+  it('overlap allow: runs side by side', async () => {
+    const { task } = await setup({ command: 'sleep 0.3', overlap: 'allow' });
+    task.fire(Date.now(), 'schedule');
+    task.fire(Date.now(), 'schedule');
+    expect(task.runningRuns()).toHaveLength(2);
+    await settled(task, 2);
+  });
+
+  it('retries a failed run with doubling delays, each attempt its own record', async () => {
+    const { task, notices } = await setup({ command: 'echo attempt; exit 1', retries: 2, retryDelayMs: 150 });
+    task.fire(Date.now(), 'schedule');
+    await settled(task, 3);
+    const runs = task.history();
+    expect(runs.map((r) => [r.attempt, r.trigger, r.state])).toEqual([
+      [1, 'schedule', 'failed'], [2, 'retry', 'failed'], [3, 'retry', 'failed'],
+    ]);
+    expect(runs[0]!.message).toBe('exited with code 1');
+    expect(runs[0]!.exitCode).toBe(1);
+    expect(new Set(runs.map((r) => r.scheduledAt)).size).toBe(1);
+    expect(runs[1]!.startedAt! - runs[0]!.endedAt!).toBeGreaterThanOrEqual(140);
+    expect(runs[2]!.startedAt! - runs[1]!.endedAt!).toBeGreaterThanOrEqual(290);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(task.history()).toHaveLength(3);
+    expect(notices.map((n) => n.event)).toEqual(['failure', 'failure', 'failure']);
+  });
+
+  it('notifies recovered when a run succeeds after a failure', async () => {
+    const { task, notices } = await setup({ command: 'test -f "$MARK" || { touch "$MARK"; exit 1; }', env: { MARK: `/tmp/jobctl-mark-${process.pid}-${Date.now()}` } });
+    task.runNow();
+    await settled(task, 1);
+    task.runNow();
+    await settled(task, 2);
+    expect(notices.map((n) => n.event)).toEqual(['failure', 'recovered']);
+  });
+
+  it('catchup all: runs each missed firing in order, one after another', async () => {
+    const now = Date.now();
+    const fiveAgo = Math.floor(now / 60_000) * 60_000 - 5 * 60_000 + 1;
+    const { task } = await setup({ schedule: '* * * * *', catchup: 'all', command: 'sleep 0.05' }, (s) => {
+      s.data.lastScheduled['test-cron'] = fiveAgo;
+    });
+    expect(task.catchUp(now)).toBe(5);
+    await settled(task, 5);
+    const runs = task.history();
+    expect(runs.map((r) => r.trigger)).toEqual(Array(5).fill('catchup'));
+    expect(runs.map((r) => r.scheduledAt)).toEqual([...runs.map((r) => r.scheduledAt)].sort((a, b) => a - b));
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.startedAt!).toBeGreaterThanOrEqual(runs[i - 1]!.endedAt!);
+  });
+
+  it('catchup latest: one run, the rest recorded as skipped; none: nothing runs', async () => {
+    const now = Date.now();
+    const ago = now - 10 * 60_000;
+    const latest = await setup({ schedule: '* * * * *', catchup: 'latest', command: 'true' }, (s) => {
+      s.data.lastScheduled['test-cron'] = ago;
+    });
+    expect(latest.task.catchUp(now)).toBe(1);
+    await settled(latest.task, 2);
+    const runs = latest.task.history();
+    expect(runs[0]).toMatchObject({ state: 'skipped', trigger: 'catchup', message: expect.stringMatching(/^9 missed firings not run \(catchup: latest\)$/) });
+    expect(runs[1]).toMatchObject({ state: 'succeeded', trigger: 'catchup' });
+    expect(latest.store.data.lastScheduled['test-cron']).toBe(Math.floor(now / 60_000) * 60_000);
+
+    const none = await setup({ schedule: '* * * * *', catchup: 'none', command: 'true' }, (s) => {
+      s.data.lastScheduled['test-cron'] = ago;
+    });
+    expect(none.task.catchUp(now)).toBe(0);
+    expect(none.task.history()).toEqual([]);
+  });
+
+  it('kill stops a run under way: killed', async () => {
+    const { task } = await setup({ command: 'sleep 100' });
+    task.runNow();
+    await waitFor(() => task.runningRuns().length === 1, 2000, 'running');
+    expect(task.kill()).toBe(1);
+    await settled(task, 1);
+    expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'killed by request', signal: 'SIGTERM' });
+  });
+
+  it('a run that cannot start is failed with the reason', async () => {
+    const { task } = await setup({ command: ['/nonexistent/report'] });
+    task.runNow();
+    await settled(task, 1);
+    expect(task.history()[0]).toMatchObject({ state: 'failed', message: 'could not start: command not found or not executable: /nonexistent/report' });
+  });
+
+  it('closes records a dead daemon left running', async () => {
+    const { task } = await setup({}, (s) => {
+      s.data.runs['test-cron'] = [{ id: 'x', task: 'test-cron', scheduledAt: 1, startedAt: 1, attempt: 1, trigger: 'schedule', state: 'running' }];
+    });
+    expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'the daemon stopped before this run ended' });
+  });
+});
