@@ -16,6 +16,7 @@ const ALLOWED: Record<string, string[]> = {
   api: ['shared', 'config', 'core', 'runtime', 'daemon', 'api'],
   cli: ['shared', 'config', 'core', 'api', 'cli', 'tui'],
   tui: ['shared', 'api', 'tui'],
+  bin: ['cli', 'daemon', 'bin'],
 };
 const FORBIDDEN_IN_CORE = ['node:child_process', 'node:fs', 'node:net', 'node:timers', 'child_process', 'fs', 'net', 'execa', 'chokidar', 'lowdb'];
 

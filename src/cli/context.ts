@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { JobctlClient } from '../api/client.js';
 import { resolveHome } from '../config/home.js';
+import { homePaths } from '../shared/paths.js';
 import { reportError, type Io } from './output.js';
 
 /** What every command gets: where to write, and how to find the home directory. */
@@ -9,14 +11,33 @@ export interface CliContext {
   home(): string;
   /** Set by a finished action; read by runCli. */
   exitCode: number;
+  /** Connect to the home's daemon (DAEMON_UNREACHABLE with what to do when it is not running). */
+  connect(): Promise<JobctlClient>;
+  /** Run the daemon in the foreground (provided by bin/, so cli/ never loads daemon code). */
+  runDaemon?: (home: string) => Promise<number>;
+  env: NodeJS.ProcessEnv;
 }
 
-export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cwd: string): CliContext {
+export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cwd: string, runDaemon?: (home: string) => Promise<number>): CliContext {
+  const home = () => resolveHome(program.opts<{ home?: string }>().home, env, cwd);
   return {
     io,
-    home: () => resolveHome(program.opts<{ home?: string }>().home, env, cwd),
+    home,
     exitCode: 0,
+    env,
+    connect: () => JobctlClient.connect(homePaths(home()).socket),
+    ...(runDaemon ? { runDaemon } : {}),
   };
+}
+
+/** Connect, run fn, close. */
+export async function withDaemon<T>(ctx: CliContext, fn: (c: JobctlClient) => Promise<T>): Promise<T> {
+  const client = await ctx.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
 }
 
 /** Wrap an action: its return value is the exit code; a thrown error prints one line. */

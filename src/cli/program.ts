@@ -1,12 +1,12 @@
 import { Command, CommanderError } from 'commander';
-import { registerNext } from './commands/next.js';
-import { registerValidate } from './commands/validate.js';
+import { COMMANDS } from './commands/index.js';
 import { makeContext } from './context.js';
 import { EXIT, processIo, type Io } from './output.js';
 import { VERSION } from '../shared/version.js';
 
 export interface RunOptions {
   io?: Io;
+  runDaemon?: (home: string) => Promise<number>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -15,7 +15,7 @@ export interface RunOptions {
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
   const io = options.io ?? processIo();
   const program = new Command('jobctl');
-  const ctx = makeContext(program, io, options.env ?? process.env, options.cwd ?? process.cwd());
+  const ctx = makeContext(program, io, options.env ?? process.env, options.cwd ?? process.cwd(), options.runDaemon);
   program
     .description('jobctl: cron tasks and long-running workers from one directory of YAML files')
     .version(VERSION, '-V, --version')
@@ -24,8 +24,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
 
-  registerValidate(program, ctx);
-  registerNext(program, ctx);
+  for (const register of COMMANDS) register(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

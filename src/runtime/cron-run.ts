@@ -89,7 +89,7 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
   const p = proc;
   if (ctx.store) {
     ctx.store.data.children[key] = { pid: p.pid, pgid: p.pgid, task: spec.name, ...(p.startTime !== undefined ? { startTime: p.startTime } : {}) };
-    ctx.store.changed();
+    ctx.store.changed(true);
   }
   const captured = sink.attach(p);
   if (spec.timeoutMs !== undefined) {

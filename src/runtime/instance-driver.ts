@@ -286,7 +286,7 @@ export class InstanceDriver extends EventEmitter {
       pid: proc.pid, pgid: proc.pgid, task: this.spec.name,
       ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}),
     };
-    store.changed();
+    store.changed(true);
   }
 
   private unrecord(): void {

@@ -43,6 +43,7 @@ export interface StateStoreOptions {
  */
 export class StateStore {
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private writing: Promise<void> | undefined;
   private dirty = false;
   private closed = false;
@@ -79,14 +80,21 @@ export class StateStore {
     return new StateStore(db, file, opts);
   }
 
-  /** Mark the data changed; it is written within the coalescing window. */
-  changed(): void {
+  /**
+   * Mark the data changed; it is written within the coalescing window. `urgent` (a child
+   * process was recorded: a crash now must not lose it) shortens the window to 10 ms.
+   */
+  changed(urgent = false): void {
     if (this.closed) return;
     this.dirty = true;
-    this.timer ??= setTimeout(() => {
+    const delay = urgent ? Math.min(10, this.opts.writeDelayMs ?? 200) : this.opts.writeDelayMs ?? 200;
+    if (this.timer && (!urgent || this.timerDue <= Date.now() + delay)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = Date.now() + delay;
+    this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, this.opts.writeDelayMs ?? 200);
+    }, delay);
   }
 
   /** Write now if anything changed. */

@@ -1,0 +1,136 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { JobctlError, type ErrorCode } from '../shared/errors.js';
+import type { Method, Params, PushMessage, Results } from '../shared/protocol.js';
+
+export interface ClientOptions {
+  /** Give up connecting after this long. @default 3000 */
+  connectTimeoutMs?: number;
+  /** Default per-call timeout. @default 60000 */
+  callTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The typed client of the daemon's socket, used by the CLI and the TUI alike.
+ * Events: 'push' (PushMessage), 'close'.
+ */
+export class JobctlClient extends EventEmitter {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private buffer = '';
+  private closedFlag = false;
+
+  private constructor(private readonly socket: net.Socket, private readonly opts: ClientOptions) {
+    super();
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => undefined);
+  }
+
+  static connect(socketPath: string, opts: ClientOptions = {}): Promise<JobctlClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection(socketPath);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new JobctlError('DAEMON_UNREACHABLE', `daemon did not answer on ${socketPath} within ${opts.connectTimeoutMs ?? 3000}ms`));
+      }, opts.connectTimeoutMs ?? 3000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new JobctlClient(socket, opts));
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(unreachable(socketPath, e));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  call<M extends Method>(method: M, params: Params<M> = {} as Params<M>, timeoutMs?: number): Promise<Results[M]> {
+    if (this.closedFlag) return Promise.reject(new JobctlError('DAEMON_UNREACHABLE', 'the connection to the daemon is closed'));
+    const id = this.nextId++;
+    return new Promise<Results[M]>((resolve, reject) => {
+      const ms = timeoutMs ?? this.opts.callTimeoutMs ?? 60_000;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new JobctlError('TIMEOUT', `the daemon did not answer "${method}" within ${ms}ms`));
+      }, ms);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.socket.write(`${JSON.stringify({ id, method, params })}\n`);
+    });
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) !== -1) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (!line) continue;
+      let msg: { id?: number; result?: unknown; error?: { code: ErrorCode; message: string; data?: unknown }; event?: string };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (msg.event !== undefined) {
+        this.emit('push', msg as PushMessage);
+        continue;
+      }
+      const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
+      if (!p) continue;
+      this.pending.delete(msg.id!);
+      clearTimeout(p.timer);
+      if (msg.error) p.reject(new JobctlError(msg.error.code, msg.error.message, msg.error.data === undefined ? {} : { data: msg.error.data }));
+      else p.resolve(msg.result);
+    }
+  }
+
+  private onClose(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new JobctlError('DAEMON_UNREACHABLE', 'the daemon closed the connection'));
+    }
+    this.pending.clear();
+    this.emit('close');
+  }
+
+  /** Safe to call twice. */
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+    this.onClose();
+  }
+}
+
+function unreachable(socketPath: string, e: NodeJS.ErrnoException): JobctlError {
+  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
+    return new JobctlError('DAEMON_UNREACHABLE', 'daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)', { cause: e });
+  }
+  if (e.code === 'EACCES') {
+    return new JobctlError('DAEMON_UNREACHABLE', `permission denied on ${socketPath}: run jobctl as the daemon's user`, { cause: e });
+  }
+  return new JobctlError('DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${e.message}`, { cause: e });
+}
+
+/** Connect, run fn, close. */
+export async function withClient<T>(socketPath: string, fn: (c: JobctlClient) => Promise<T>, opts?: ClientOptions): Promise<T> {
+  const client = await JobctlClient.connect(socketPath, opts);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}

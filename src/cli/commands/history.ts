@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { formatDuration, formatInZone } from '../../shared/format.js';
+import { action, withDaemon, type CliContext } from '../context.js';
+import { EXIT, painter, printJson, table } from '../output.js';
+import { parseCount } from '../parse.js';
+import { STATE_STYLE } from '../render/status.js';
+
+export function registerHistory(program: Command, ctx: CliContext): void {
+  program
+    .command('history')
+    .argument('<task>', 'a cron task')
+    .description("a cron task's recent runs: trigger, attempt, times, result")
+    .option('-n <N>', 'how many runs', '20')
+    .option('--json', 'print {runs[]} (RunRecord: id, task, scheduledAt, startedAt, endedAt, exitCode, signal, attempt, trigger, state, message)')
+    .addHelpText('after', '\nA run\'s own log: jobctl logs TASK --run ID')
+    .action(action(ctx, async (task: string, opts: { n: string; json?: boolean }) => {
+      const limit = parseCount(opts.n, '-n', 10_000);
+      const r = await withDaemon(ctx, (c) => c.call('history', { task, limit }));
+      if (opts.json) {
+        printJson(ctx.io, r);
+        return EXIT.OK;
+      }
+      if (r.runs.length === 0) {
+        ctx.io.out(`${task} has not run yet`);
+        return EXIT.OK;
+      }
+      const paint = painter(ctx.io.color);
+      const rows = [['RUN', 'TRIGGER', 'TRY', 'SCHEDULED', 'DURATION', 'STATE', 'EXIT', 'NOTE'].map((h) => paint('bold', h))];
+      for (const run of [...r.runs].reverse()) {
+        rows.push([
+          run.id, run.trigger, String(run.attempt), formatInZone(new Date(run.scheduledAt)),
+          run.startedAt !== undefined ? formatDuration((run.endedAt ?? Date.now()) - run.startedAt) : '-',
+          paint(STATE_STYLE[run.state] ?? 'bold', run.state),
+          run.signal ? run.signal : run.exitCode !== undefined && run.exitCode !== null ? String(run.exitCode) : '-',
+          run.state === 'succeeded' ? '' : run.message ?? '',
+        ]);
+      }
+      ctx.io.out(table(rows));
+      return EXIT.OK;
+    }));
+}

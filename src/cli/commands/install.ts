@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { action, type CliContext } from '../context.js';
+import { addCronLines, removeCronLines, systemdUnit, SYSTEMD_MARKER, type BootstrapTarget } from '../install/units.js';
+import { CliError, EXIT } from '../output.js';
+
+function target(ctx: CliContext, user: boolean): BootstrapTarget {
+  return { home: ctx.home(), node: process.execPath, script: fs.realpathSync(process.argv[1]!), user };
+}
+
+function unitPath(ctx: CliContext, user: boolean): string {
+  if (ctx.env.JOBCTL_SYSTEMD_DIR) return path.join(ctx.env.JOBCTL_SYSTEMD_DIR, 'jobctl.service');
+  return user ? path.join(os.homedir(), '.config/systemd/user/jobctl.service') : '/etc/systemd/system/jobctl.service';
+}
+
+/** The crontab command (JOBCTL_CRONTAB overrides it, for tests). */
+function crontabCmd(ctx: CliContext): string {
+  return ctx.env.JOBCTL_CRONTAB ?? 'crontab';
+}
+
+async function readCrontab(ctx: CliContext): Promise<string> {
+  const r = await execa(crontabCmd(ctx), ['-l'], { reject: false });
+  if (r.failed && (r as { code?: string }).code === 'ENOENT') throw new CliError('crontab not found: install cron (e.g. apt-get install cron) or use `jobctl install systemd`');
+  if (r.exitCode === 0) return String(r.stdout).endsWith('\n') || r.stdout === '' ? String(r.stdout) : `${r.stdout}\n`;
+  if (/no crontab/i.test(String(r.stderr))) return '';
+  throw new CliError(`crontab -l failed: ${String(r.stderr).trim()}`);
+}
+
+async function writeCrontab(ctx: CliContext, text: string): Promise<void> {
+  const r = await execa(crontabCmd(ctx), ['-'], { input: text, reject: false });
+  if (r.exitCode !== 0) throw new CliError(`crontab - failed: ${String(r.stderr).trim()}`);
+}
+
+export function registerInstall(program: Command, ctx: CliContext): void {
+  program
+    .command('install')
+    .argument('<how>', 'systemd or cron')
+    .description('start the daemon at boot: a systemd unit, or @reboot + every-5-minutes lines in crontab')
+    .option('--user', 'systemd: a user unit (~/.config/systemd/user) instead of a system one')
+    .addHelpText('after', '\nExamples:\n  sudo jobctl --home /srv/jobs install systemd\n  jobctl install systemd --user\n  jobctl install cron')
+    .action(action(ctx, async (how: string, opts: { user?: boolean }) => {
+      const t = target(ctx, Boolean(opts.user));
+      if (how === 'systemd') {
+        const file = unitPath(ctx, t.user);
+        if (fs.existsSync(file) && !fs.readFileSync(file, 'utf8').startsWith(SYSTEMD_MARKER)) {
+          throw new CliError(`${file} exists and was not written by jobctl; move it away first`);
+        }
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, systemdUnit(t));
+        const sc = t.user ? 'systemctl --user' : 'systemctl';
+        ctx.io.out(`wrote ${file}\nenable and start it with:\n  ${sc} daemon-reload && ${sc} enable --now jobctl${t.user ? '\n(for a user unit to run without a login: loginctl enable-linger $USER)' : ''}`);
+        return EXIT.OK;
+      }
+      if (how === 'cron') {
+        const before = await readCrontab(ctx);
+        await writeCrontab(ctx, addCronLines(before, t));
+        ctx.io.out(`added to your crontab: start at boot (@reboot) and every 5 minutes if not running, for ${t.home}\nremove with: jobctl uninstall cron`);
+        return EXIT.OK;
+      }
+      throw new CliError(`unknown method "${how}"; use systemd or cron`, EXIT.USAGE);
+    }));
+
+  program
+    .command('uninstall')
+    .argument('<how>', 'systemd or cron')
+    .description('remove exactly what `jobctl install` added')
+    .option('--user', 'systemd: the user unit')
+    .action(action(ctx, async (how: string, opts: { user?: boolean }) => {
+      if (how === 'systemd') {
+        const file = unitPath(ctx, Boolean(opts.user));
+        if (!fs.existsSync(file)) {
+          ctx.io.out(`nothing to remove: ${file} does not exist`);
+          return EXIT.OK;
+        }
+        if (!fs.readFileSync(file, 'utf8').startsWith(SYSTEMD_MARKER)) throw new CliError(`${file} was not written by jobctl; left alone`);
+        const sc = opts.user ? 'systemctl --user' : 'systemctl';
+        fs.rmSync(file);
+        ctx.io.out(`removed ${file}\nif it was enabled: ${sc} disable --now jobctl; ${sc} daemon-reload`);
+        return EXIT.OK;
+      }
+      if (how === 'cron') {
+        const before = await readCrontab(ctx);
+        const after = removeCronLines(before, ctx.home());
+        if (after === before) {
+          ctx.io.out('nothing to remove: no jobctl lines for this home in your crontab');
+          return EXIT.OK;
+        }
+        await writeCrontab(ctx, after);
+        ctx.io.out(`removed the jobctl lines for ${ctx.home()} from your crontab`);
+        return EXIT.OK;
+      }
+      throw new CliError(`unknown method "${how}"; use systemd or cron`, EXIT.USAGE);
+    }));
+}

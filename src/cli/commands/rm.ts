@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { removeTaskFromText } from '../../config/edit.js';
+import { findTaskFiles } from '../../config/load.js';
+import { didYouMean } from '../../config/suggest.js';
+import { action, type CliContext } from '../context.js';
+import { applyTaskFileEdit } from '../edit-task-file.js';
+import { CliError, EXIT } from '../output.js';
+
+/** Task names written in each file (even invalid ones), by file. */
+function taskNamesByFile(tasksDir: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const f of findTaskFiles(tasksDir)) {
+    const doc = parseDocument(fs.readFileSync(f, 'utf8'));
+    const tasks = isMap(doc.contents) ? doc.contents.get('tasks', true) : undefined;
+    out.set(f, isMap(tasks) ? tasks.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')).filter(Boolean) : []);
+  }
+  return out;
+}
+
+export function registerRm(program: Command, ctx: CliContext): void {
+  program
+    .command('rm')
+    .argument('<name>', 'task name')
+    .description('remove a task from the YAML file that holds it (the daemon stops it on save)')
+    .addHelpText('after', '\nOnly the task\'s own lines are removed; the rest of the file stays byte for byte.')
+    .action(action(ctx, (name: string) => {
+      const tasksDir = path.join(ctx.home(), 'tasks');
+      const byFile = taskNamesByFile(tasksDir);
+      const file = [...byFile].find(([, names]) => names.includes(name))?.[0];
+      if (!file) {
+        throw new CliError(`no task named "${name}" in ${tasksDir}${didYouMean(name, [...byFile.values()].flat())}`);
+      }
+      const before = fs.readFileSync(file, 'utf8');
+      const after = removeTaskFromText(before, name);
+      applyTaskFileEdit(ctx.io, tasksDir, file, before, after, `remove task ${name}`);
+      return EXIT.OK;
+    }));
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { action, withDaemon, type CliContext } from '../context.js';
+import { EXIT, printJson } from '../output.js';
+import { renderStatus } from '../render/status.js';
+
+export function registerStatus(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .argument('[target]', 'a task name or @group (default: every task)')
+    .description('every task: state, processes, uptime or next run, last run, restarts, CPU, memory')
+    .option('--json', 'print {daemon, tasks[]} (shape in README "JSON output")')
+    .addHelpText('after', '\nExamples:\n  jobctl status\n  jobctl status worker\n  jobctl status @billing --json')
+    .action(action(ctx, async (target: string | undefined, opts: { json?: boolean }) => {
+      const s = await withDaemon(ctx, (c) => c.call('status', target ? { target } : {}));
+      if (opts.json) printJson(ctx.io, s);
+      else ctx.io.out(renderStatus(s, ctx.io.color, Boolean(target && !target.startsWith('@'))));
+      return EXIT.OK;
+    }));
+}

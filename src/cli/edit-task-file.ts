@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { shortDiff, writeAtomic } from '../config/edit.js';
+import { findTaskFiles, loadTaskFiles, type SourceFile } from '../config/load.js';
+import { displayPath } from '../shared/paths.js';
+import { formatIssue } from './commands/validate.js';
+import { CliError, EXIT, painter, type Io } from './output.js';
+
+/** The task directory as sources, with one file's text replaced (or added). */
+function sourcesWith(tasksDir: string, file: string, text: string | undefined): SourceFile[] {
+  const files = new Set(findTaskFiles(tasksDir));
+  if (text !== undefined) files.add(file);
+  return [...files].sort().map((p) => ({
+    path: p,
+    display: displayPath(p),
+    text: p === file ? text ?? '' : fs.readFileSync(p, 'utf8'),
+  }));
+}
+
+/**
+ * Validate an edit of one task file against the whole directory, refuse it with the
+ * errors it would cause, else write it atomically and print a short diff and a hint.
+ */
+export function applyTaskFileEdit(io: Io, tasksDir: string, file: string, before: string | undefined, after: string, summary: string): void {
+  const rel = displayPath(file);
+  if (before !== undefined) {
+    const now = loadTaskFiles(tasksDir, sourcesWith(tasksDir, file, before)).errors.filter((e) => e.file === rel);
+    if (now.length) {
+      throw new CliError(`${rel} is already invalid; fix it first:\n${now.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
+    }
+  }
+  const errors = loadTaskFiles(tasksDir, sourcesWith(tasksDir, file, after)).errors;
+  if (errors.length) {
+    throw new CliError(`not written: the change would make the task files invalid:\n${errors.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
+  }
+  writeAtomic(file, after);
+  const paint = painter(io.color);
+  io.out(`${rel}: ${summary}`);
+  for (const l of shortDiff(before ?? '', after)) io.out(l.startsWith('+') ? paint('green', l) : paint('red', l));
+  const inGit = fs.existsSync(path.join(path.dirname(tasksDir), '.git')) || fs.existsSync(path.join(tasksDir, '.git'));
+  io.out(paint('dim', `the daemon's watcher applies it on save${inGit ? `; commit it: git add ${rel} && git commit -m "jobctl: ${summary}"` : ''}`));
+}
+
+export { EXIT };

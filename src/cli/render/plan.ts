@@ -1,0 +1,19 @@
+import type { PlanResult } from '../../shared/protocol.js';
+import { formatIssue } from '../commands/validate.js';
+import { painter } from '../output.js';
+
+/** `+ added`, `- removed`, `~ changed (keys)` lines, then the config errors. */
+export function renderPlan(plan: PlanResult, color: boolean, verb: { nothing: string }): string[] {
+  const paint = painter(color);
+  const lines: string[] = [];
+  for (const n of plan.added) lines.push(paint('green', `+ ${n}  (start)`));
+  for (const n of plan.removed) lines.push(paint('red', `- ${n}  (stop and remove)`));
+  for (const c of plan.changed) lines.push(paint('yellow', `~ ${c.name}  (${c.keys.join(', ')})`));
+  if (lines.length === 0) lines.push(verb.nothing);
+  if (plan.unchanged) lines.push(paint('dim', `${plan.unchanged} unchanged`));
+  if (plan.errors.length) {
+    lines.push(paint('red', `${plan.errors.length} config error(s); the last good version of those files stays in force:`));
+    for (const e of plan.errors) lines.push(`  ${formatIssue(e)}`);
+  }
+  return lines;
+}

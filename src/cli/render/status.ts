@@ -1,0 +1,91 @@
+import { formatBytes, formatDuration } from '../../shared/format.js';
+import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
+import type { RunRecord } from '../../shared/types.js';
+import { formatIssue } from '../commands/validate.js';
+import { painter, table, type Style } from '../output.js';
+
+export const STATE_STYLE: Record<string, Style> = {
+  running: 'green', scheduled: 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
+  fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
+  'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan',
+};
+
+export function ago(t: number | undefined, now: number): string {
+  return t === undefined ? '-' : `${formatDuration(Math.max(0, now - t))} ago`;
+}
+
+/** `succeeded 6s ago`, `failed (exit 1) 2m ago`. */
+export function lastRunText(r: RunRecord | undefined, now: number): string {
+  if (!r) return '-';
+  const exit = r.state === 'failed' && r.exitCode !== undefined && r.exitCode !== null ? ` (exit ${r.exitCode})` : r.signal && r.state !== 'succeeded' ? ` (${r.signal})` : '';
+  return `${r.state}${exit} ${ago(r.endedAt ?? r.startedAt, now)}`;
+}
+
+function uptime(t: TaskStatus, now: number): string {
+  if (t.kind === 'cron') return t.nextRunAt !== undefined ? `in ${formatDuration(Math.max(0, t.nextRunAt - now))}` : '-';
+  const started = (t.instances ?? []).filter((i) => i.state === 'running' && i.startedAt !== undefined).map((i) => i.startedAt!);
+  return started.length ? formatDuration(now - Math.min(...started)) : '-';
+}
+
+function procs(t: TaskStatus): string {
+  if (t.kind === 'cron') return t.activeRuns?.length ? `${t.activeRuns.length} run${t.activeRuns.length > 1 ? 's' : ''}` : '-';
+  const n = t.instances?.length ?? 0;
+  const s = `${t.running ?? 0}/${n}`;
+  return t.scale ? `${s} (${t.scale.mode === 'manual' ? 'manual' : `${t.scale.min}-${t.scale.max}`}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})` : s;
+}
+
+export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  const rows = [['TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  for (const t of tasks) {
+    rows.push([
+      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
+      t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
+    ]);
+  }
+  return table(rows);
+}
+
+function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
+  const paint = painter(color);
+  const parts = [`#${i.index}`, paint(STATE_STYLE[i.state] ?? 'bold', i.state)];
+  if (i.pid !== undefined) parts.push(`pid ${i.pid}`);
+  if (i.state === 'running' && i.startedAt !== undefined) parts.push(`up ${formatDuration(now - i.startedAt)}`);
+  if (i.retryAt !== undefined) parts.push(`retry in ${formatDuration(Math.max(0, i.retryAt - now))}`);
+  parts.push(`restarts ${i.restarts}`);
+  if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
+  if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
+  if (i.message) parts.push(paint('dim', `— ${i.message}`));
+  return `  ${parts.join('  ')}`;
+}
+
+/** Details under the table when one task is shown. */
+export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): string[] {
+  const lines: string[] = [];
+  if (t.description) lines.push(`  ${t.description}`);
+  lines.push(`  file: ${t.file}`);
+  if (t.kind === 'daemon') {
+    for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
+    if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
+  } else {
+    lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}`);
+    for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${ago(r.startedAt, now)}`);
+    if (t.lastRun) lines.push(`  last run: ${t.lastRun.id} ${lastRunText(t.lastRun, now)}${t.lastRun.message ? ` — ${t.lastRun.message}` : ''}`);
+  }
+  return lines;
+}
+
+export function renderStatus(s: StatusResult, color: boolean, single: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  const out: string[] = [];
+  if (s.daemon.configErrors.length) {
+    out.push(paint('red', `${s.daemon.configErrors.length} config error(s) in ${s.daemon.tasksDir}; the last good version keeps running:`));
+    for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
+    out.push('');
+  }
+  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` or see tasks.example.yaml`);
+  else out.push(statusTable(s.tasks, color, now));
+  if (single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
+  return out.join('\n');
+}

@@ -1,0 +1,33 @@
+import { errorMessage } from '../shared/errors.js';
+import { startDaemon, type DaemonHandle } from './main.js';
+
+/**
+ * `jobctl daemon`: run in the foreground (systemd, containers, `jobctl up`).
+ * SIGTERM/SIGINT stop every task gracefully and exit 0; SIGHUP reloads tasks/.
+ */
+export async function runForeground(home: string): Promise<number> {
+  // Signals are handled from the first moment: one that comes during start-up acts once it is done.
+  let handle: DaemonHandle | undefined;
+  let pending: 'stop' | undefined;
+  let signals = 0;
+  const stop = (sig: string) => {
+    signals++;
+    if (signals > 1) process.stderr.write(`jobctl daemon: ${sig} again while stopping; still waiting for tasks (stop_timeout applies)\n`);
+    if (handle) void handle.close(false);
+    else pending = 'stop';
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void handle?.reload());
+  process.on('uncaughtException', (e) => process.stderr.write(`jobctl daemon: uncaught: ${e.stack ?? e.message}\n`));
+  process.on('unhandledRejection', (e) => process.stderr.write(`jobctl daemon: unhandled rejection: ${errorMessage(e)}\n`));
+  try {
+    handle = await startDaemon({ home });
+  } catch (e) {
+    process.stderr.write(`jobctl daemon: ${errorMessage(e)}\n`);
+    return 1;
+  }
+  if (pending) void handle.close(false);
+  await handle.closed;
+  return 0;
+}

@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { ApiServer } from '../api/server.js';
+import { diff } from '../config/diff.js';
+import { MetricsSampler } from '../runtime/metrics.js';
+import { sweepOrphans } from '../runtime/orphans.js';
+import { StateStore } from '../runtime/state-store.js';
+import { errorMessage } from '../shared/errors.js';
+import { homePaths } from '../shared/paths.js';
+import type { PlanResult } from '../shared/protocol.js';
+import { ConfigState } from './config-state.js';
+import { makeHandlers } from './handlers.js';
+import { DaemonLog } from './logger.js';
+import { PidLock } from './pidfile.js';
+import { TaskRegistry } from './registry.js';
+import { TaskWatcher } from './watcher.js';
+import { Autoscaler } from './autoscaler.js';
+import { Notifier } from './notifier.js';
+
+export interface DaemonOptions {
+  home: string;
+  /** Where the daemon log goes. @default process.stderr */
+  logStream?: NodeJS.WritableStream;
+  /** Watch tasks/ and apply changes. @default true */
+  watch?: boolean;
+  /** Debounce of the watcher. @default 100 */
+  watchDebounceMs?: number;
+  /** Metrics sampling interval. @default 2000 */
+  metricsIntervalMs?: number;
+}
+
+export interface DaemonHandle {
+  readonly pid: number;
+  readonly socketPath: string;
+  /** Re-read tasks/ and apply the difference. */
+  reload(): Promise<PlanResult>;
+  /** Stop every task and release everything; `now` SIGKILLs the groups first. Safe to call twice. */
+  close(now?: boolean): Promise<void>;
+  /** Resolves when the daemon has closed. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Brings a daemon up for one home: lock, state store, orphan sweep, config, tasks,
+ * socket, watcher. Signals are the caller's (see entry.ts), so tests can run several.
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
+  const paths = homePaths(opts.home);
+  fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+  fs.chmodSync(paths.state, 0o700);
+  const log = new DaemonLog(opts.logStream ?? process.stderr);
+  const lock = PidLock.acquire(paths.pidFile, paths.socket);
+  const startedAt = Date.now();
+  const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
+  try {
+    const store = await StateStore.open(paths.db, { onWarning: (w) => log.warn(w) });
+    cleanup.unshift(() => store.close());
+
+    const swept = await sweepOrphans(store.data.children);
+    for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
+    store.data.children = {};
+    store.changed();
+
+    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
+    sampler.start();
+    cleanup.unshift(() => sampler.stop());
+
+    const config = new ConfigState(paths.tasks);
+    const configEvents = new EventEmitter();
+    let lastReloadAt: number | undefined;
+    let autoscaler: Autoscaler | undefined;
+    const registry = new TaskRegistry({
+      paths, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
+      scaleInfo: (name) => autoscaler?.info(name),
+    });
+    registry.on('warning', (w: string) => log.warn(w));
+    autoscaler = new Autoscaler(registry, store, log);
+    const notifier = new Notifier(log, (name) => registry.get(name));
+    registry.on('notify', (n) => notifier.send(n));
+    cleanup.unshift(() => registry.close(closingNow));
+    cleanup.unshift(() => autoscaler?.close());
+    cleanup.unshift(() => notifier.close());
+
+    const initial = config.load();
+    config.commit(initial);
+    notifier.setConfig(initial.effective.notifiers);
+    for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
+    for (const spec of initial.effective.tasks) registry.add(spec, { catchUp: true });
+    autoscaler.sync(registry.specs());
+    registry.startScheduler();
+    lastReloadAt = Date.now();
+    log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
+
+    // Reloads run one at a time, in order.
+    let chain: Promise<unknown> = Promise.resolve();
+    const reload = (): Promise<PlanResult> => {
+      const run = chain.then(async () => {
+        const loaded = config.load();
+        const delta = diff(registry.specs(), loaded.effective.tasks);
+        for (const t of delta.removed) await registry.remove(t.name);
+        for (const c of delta.changed) await registry.update(c.after, c.keys);
+        for (const t of delta.added) registry.add(t);
+        config.commit(loaded);
+        notifier.setConfig(loaded.effective.notifiers);
+        autoscaler?.sync(registry.specs(), delta.changed.filter((c) => c.keys.includes('instances') || c.keys.includes('scale')).map((c) => c.after.name));
+        lastReloadAt = Date.now();
+        const summary = `reload: ${delta.added.length} added, ${delta.removed.length} removed, ${delta.changed.length} changed`;
+        if (delta.added.length + delta.removed.length + delta.changed.length) log.info(`${summary} (${[...delta.added.map((t) => `+${t.name}`), ...delta.removed.map((t) => `-${t.name}`), ...delta.changed.map((c) => `~${c.after.name}`)].join(' ')})`);
+        for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}${loaded.effective.keptFiles.length ? ' (the last good version keeps running)' : ''}`);
+        configEvents.emit('config');
+        return {
+          added: delta.added.map((t) => t.name), removed: delta.removed.map((t) => t.name),
+          changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })), unchanged: delta.unchanged.length,
+          errors: loaded.effective.errors,
+        } satisfies PlanResult;
+      });
+      chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
+      return run;
+    };
+
+    let closingNow = false;
+    let closing: Promise<void> | undefined;
+    let resolveClosed!: () => void;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+    const close = (now = false): Promise<void> => {
+      closing ??= (async () => {
+        closingNow = now;
+        log.info(`shutting down${now ? ' now (SIGKILL)' : ''}: stopping ${registry.specs().length} task(s)`);
+        for (const fn of cleanup) {
+          try {
+            await fn();
+          } catch (e) {
+            log.error(`shutdown step failed: ${errorMessage(e)}`);
+          }
+        }
+        log.info('stopped');
+        resolveClosed();
+      })();
+      return closing;
+    };
+
+    const server = new ApiServer({
+      socketPath: paths.socket,
+      onError: (m) => log.error(m),
+      handlers: makeHandlers({
+        home: opts.home, paths, startedAt, registry, config, log, reload,
+        shutdown: (now) => void close(now),
+        lastReloadAt: () => lastReloadAt,
+        onConfig: (fn) => {
+          configEvents.on('config', fn);
+          return () => configEvents.off('config', fn);
+        },
+        scale: async (task, count) => autoscaler!.setManual(task, count),
+        notifyTest: (name) => notifier.test(name),
+      }),
+    });
+    if (opts.watch !== false) {
+      fs.mkdirSync(paths.tasks, { recursive: true });
+      const watcher = new TaskWatcher(paths.tasks, () => void reload(), opts.watchDebounceMs ?? 100);
+      await watcher.ready;
+      cleanup.unshift(() => watcher.close());
+    }
+    // The socket opens last: when it answers, the daemon is fully up. It closes after the
+    // tasks have stopped, so `jobctl down` sees it go only when everything is down.
+    await server.listen();
+    cleanup.splice(cleanup.length - 1, 0, () => server.close());
+
+    return { pid: process.pid, socketPath: paths.socket, reload, close, closed };
+  } catch (e) {
+    for (const fn of cleanup) {
+      try {
+        await fn();
+      } catch {
+        /* best effort */
+      }
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
+import type { ConfigIssue, InstanceState, RunRecord, TaskKind } from './types.js';
+
+/**
+ * The socket protocol (DESIGN.md "Socket protocol"): newline-delimited JSON over
+ * `state/jobctl.sock`. Request `{id, method, params}`; reply `{id, result}` or
+ * `{id, error: {code, message, data?}}`; pushes `{event, data}` for subscriptions.
+ * Params are validated on the server with the schemas below; results are typed by `Results`.
+ */
+
+export const PROTOCOL = 1;
+/** A request line longer than this is refused. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+const name = z.string().min(1).max(200);
+/** A task name, `@group`, or `*` for every task. */
+const target = z.string().min(1).max(200);
+
+export const METHOD_PARAMS = {
+  hello: z.strictObject({ client: z.string().max(200).optional() }),
+  status: z.strictObject({ target: target.optional() }),
+  start: z.strictObject({ target, wait: z.boolean().optional() }),
+  stop: z.strictObject({ target }),
+  restart: z.strictObject({ target, wait: z.boolean().optional() }),
+  run: z.strictObject({ task: name }),
+  kill: z.strictObject({ task: name, signal: z.string().max(20).optional() }),
+  logs: z.strictObject({
+    task: name,
+    lines: z.number().int().min(0).max(100_000).optional(),
+    instance: z.number().int().min(0).optional(),
+    run: z.string().max(100).optional(),
+    /** Only lines at or after this time (epoch ms; needs timestamps). */
+    since: z.number().optional(),
+    follow: z.boolean().optional(),
+  }),
+  history: z.strictObject({ task: name, limit: z.number().int().min(1).max(10_000).optional() }),
+  plan: z.strictObject({}),
+  reload: z.strictObject({}),
+  subscribe: z.strictObject({ events: z.array(z.enum(['state', 'event'])).min(1) }),
+  unsubscribe: z.strictObject({ subscription: z.number().int() }),
+  scale: z.strictObject({ task: name, count: z.union([z.number().int().min(0).max(1000), z.literal('auto')]) }),
+  'notify-test': z.strictObject({ notifier: name }),
+  shutdown: z.strictObject({ now: z.boolean().optional() }),
+} as const;
+
+export type Method = keyof typeof METHOD_PARAMS;
+export type Params<M extends Method> = z.input<(typeof METHOD_PARAMS)[M]>;
+export const METHODS = Object.keys(METHOD_PARAMS) as Method[];
+
+// ---- results ----
+
+export interface HelloResult {
+  protocol: number;
+  version: string;
+  pid: number;
+  home: string;
+  startedAt: number;
+}
+
+export interface InstanceInfo {
+  index: number;
+  state: InstanceState;
+  since: number;
+  pid?: number;
+  startedAt?: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: number };
+  message?: string;
+  retryAt?: number;
+  cpu?: number;
+  rss?: number;
+}
+
+export interface ScaleInfo {
+  min: number;
+  max: number;
+  current: number;
+  target: number;
+  /** `auto`, or the count set by `jobctl scale`. */
+  mode: 'auto' | 'manual';
+  backlog?: number;
+  probedAt?: number;
+  error?: string;
+}
+
+/** One task as status, the TUI and `--json` show it. */
+export interface TaskStatus {
+  name: string;
+  group: string;
+  kind: TaskKind;
+  description?: string;
+  enabled: boolean;
+  /** The task file (absolute). */
+  file: string;
+  /** Summary: for daemon tasks the most telling instance state; for cron `scheduled|running|stopped|disabled`. */
+  state: string;
+  /** What the user asked for. */
+  desired: 'running' | 'stopped';
+  restarts: number;
+  cpu?: number;
+  rss?: number;
+  // daemon tasks
+  instances?: InstanceInfo[];
+  running?: number;
+  scale?: ScaleInfo;
+  // cron tasks
+  schedule?: string;
+  timezone?: string;
+  nextRunAt?: number;
+  lastRun?: RunRecord;
+  activeRuns?: RunRecord[];
+}
+
+export interface DaemonInfo {
+  pid: number;
+  version: string;
+  home: string;
+  tasksDir: string;
+  startedAt: number;
+  /** Problems in the task files; the last good config stays in force. */
+  configErrors: ConfigIssue[];
+  lastReloadAt?: number;
+  warnings: string[];
+}
+
+export interface StatusResult {
+  daemon: DaemonInfo;
+  tasks: TaskStatus[];
+}
+
+export interface ControlResult {
+  tasks: TaskStatus[];
+}
+
+export interface PlanResult {
+  added: string[];
+  removed: string[];
+  changed: Array<{ name: string; keys: string[] }>;
+  unchanged: number;
+  errors: ConfigIssue[];
+}
+
+export interface LogsResult {
+  lines: string[];
+  /** Which file(s) the lines came from. */
+  files: string[];
+  /** Set when following: the subscription that pushes `log` events. */
+  subscription?: number;
+}
+
+export interface Results {
+  hello: HelloResult;
+  status: StatusResult;
+  start: ControlResult;
+  stop: ControlResult;
+  restart: ControlResult;
+  run: { run?: RunRecord; task: TaskStatus };
+  kill: { signalled: number };
+  logs: LogsResult;
+  history: { runs: RunRecord[] };
+  plan: PlanResult;
+  reload: PlanResult;
+  subscribe: { subscription: number };
+  unsubscribe: { ok: true };
+  scale: { task: TaskStatus };
+  'notify-test': { ok: true; status: number };
+  shutdown: { ok: true };
+}
+
+// ---- wire shapes ----
+
+export interface RequestMessage<M extends Method = Method> {
+  id: number | string;
+  method: M;
+  params?: Params<M>;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  data?: unknown;
+}
+
+export type ReplyMessage = { id: number | string | null; result: unknown } | { id: number | string | null; error: ErrorBody };
+
+/** Pushed to subscribers. */
+export type PushMessage =
+  | { event: 'state'; data: TaskStatus }
+  | { event: 'removed'; data: { name: string } }
+  | { event: 'daemon'; data: DaemonInfo }
+  | { event: 'event'; data: DaemonEvent }
+  | { event: 'log'; data: { subscription: number; task: string; instance?: number; run?: string; text: string } }
+  | { event: 'log-end'; data: { subscription: number; reason: string } };
+
+/** A line of the daemon's own event log (shown by `top` and the daemon log). */
+export interface DaemonEvent {
+  at: number;
+  level: 'info' | 'warn' | 'error';
+  task?: string;
+  message: string;
+}

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { JobctlClient } from '../../src/api/client.js';
+import { listProcesses } from '../../src/runtime/proc.js';
+import { homePaths } from '../../src/shared/paths.js';
+import { CLI } from './cli.js';
+import { tempDir, writeFiles } from './temp.js';
+import { waitFor } from './wait.js';
+
+export interface TestDaemon {
+  home: string;
+  socket: string;
+  child: ChildProcess;
+  pid: number;
+  /** What the daemon wrote to stderr. */
+  output(): string;
+  client(): Promise<JobctlClient>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+}
+
+const started: TestDaemon[] = [];
+const homes: Array<() => void> = [];
+
+/** A temp home with these task files. */
+export function makeHome(files: Record<string, string>): string {
+  const t = tempDir('jobctl-home-');
+  homes.push(t.cleanup);
+  fs.mkdirSync(path.join(t.dir, 'tasks'), { recursive: true });
+  writeFiles(t.dir, files);
+  return t.dir;
+}
+
+/** Run `jobctl daemon` for a home as a real process; resolves once the socket answers. */
+export async function startTestDaemon(home: string): Promise<TestDaemon> {
+  const socket = homePaths(home).socket;
+  let out = '';
+  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
+    try {
+      const c = await JobctlClient.connect(socket, { connectTimeoutMs: 500 });
+      c.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 10_000, 'daemon socket');
+  const d: TestDaemon = {
+    home, socket, child, pid: child.pid!,
+    output: () => out,
+    client: () => JobctlClient.connect(socket),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  started.push(d);
+  return d;
+}
+
+/** Pids of processes whose environment says they belong to this home (JOBCTL_HOME). */
+export function processesOfHome(home: string): number[] {
+  const out: number[] = [];
+  for (const p of listProcesses()) {
+    if (p.pid === process.pid) continue;
+    try {
+      const env = fs.readFileSync(`/proc/${p.pid}/environ`, 'utf8');
+      if (env.includes(`JOBCTL_HOME=${home}\0`) && p.state !== 'Z') out.push(p.pid);
+    } catch {
+      /* gone or not ours */
+    }
+  }
+  return out;
+}
+
+/** Stop every daemon a test started, kill anything left of their homes, remove the homes. */
+export async function cleanupDaemons(): Promise<string[]> {
+  const leftovers: string[] = [];
+  for (const d of started.splice(0)) {
+    if (d.child.exitCode === null && d.child.signalCode === null) {
+      d.child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => d.child.once('exit', r)), new Promise((r) => setTimeout(r, 15_000))]);
+      if (d.child.exitCode === null) d.child.kill('SIGKILL');
+    }
+    for (const pid of processesOfHome(d.home)) {
+      let cmd = '';
+      try {
+        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      } catch {
+        /* gone */
+      }
+      leftovers.push(`${pid} ${cmd} (${d.home}; daemon exit ${d.child.exitCode ?? d.child.signalCode})`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  for (const h of homes.splice(0)) h();
+  return leftovers;
+}
