@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, parseDocument, stringify, type Pair, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Pair, type YAMLMap } from 'yaml';
 import { JobctlError } from '../shared/errors.js';
 
 /**
@@ -36,7 +36,10 @@ function tasksPair(text: string): { map: YAMLMap; tasks?: Pair } {
 
 /** The YAML lines of one task, indented under `tasks:` by `indent` (key) and `step` (its keys). */
 export function renderTask(name: string, task: Record<string, unknown>, indent: number, step: number): string {
-  const body = stringify({ [name]: task }, { indent: step, lineWidth: 0 });
+  const doc = new Document({ [name]: task });
+  // Lists of plain values (a command's argv) read best on one line.
+  visit(doc, { Seq: (_, seq) => { if (seq.items.every((i) => isScalar(i))) seq.flow = true; } });
+  const body = doc.toString({ indent: step, lineWidth: 0 });
   const pad = ' '.repeat(indent);
   return body.split('\n').filter((l) => l !== '').map((l) => pad + l).join('\n') + '\n';
 }
@@ -76,7 +79,10 @@ export function addTaskToText(text: string | undefined, name: string, task: Reco
   const last = value.items[value.items.length - 1]!;
   const lastEnd = ((last.value as { range?: [number, number, number] } | null)?.range?.[1]) ?? (last.key as { range: [number, number, number] }).range[1];
   const at = lineEnd(withNl, Math.max(0, lastEnd - 1));
-  return withNl.slice(0, at) + renderTask(name, task, indent, step) + withNl.slice(at);
+  // Tasks separated by blank lines get one before the new task too.
+  const lastKeyLine = lineStart(withNl, (last.key as { range: [number, number, number] }).range[0]);
+  const spaced = value.items.length > 1 && /\n\s*\n(\s*#[^\n]*\n)*$/.test(withNl.slice(0, lastKeyLine));
+  return withNl.slice(0, at) + (spaced ? '\n' : '') + renderTask(name, task, indent, step) + withNl.slice(at);
 }
 
 /** Remove a task's lines from a file's text. Throws NOT_FOUND if it is not there. */
@@ -87,13 +93,24 @@ export function removeTaskFromText(text: string, name: string): string {
   if (value.flow) throw new JobctlError('INVALID_CONFIG', 'tasks: is written as a flow map {…}; remove the task by hand');
   const pair = value.items.find((p) => isScalar(p.key) && p.key.value === name);
   if (!pair) throw new JobctlError('NOT_FOUND', `task "${name}" is not in this file`);
-  const start = lineStart(text, (pair.key as { range: [number, number, number] }).range[0]);
+  const keyStart = (pair.key as { range: [number, number, number] }).range[0];
+  let start = lineStart(text, keyStart);
+  // Comment lines right above the key, at its indentation, describe the task: they go with it.
+  const indent = keyStart - start;
+  for (;;) {
+    if (start === 0) break;
+    const prev = lineStart(text, start - 1);
+    const line = text.slice(prev, start - 1);
+    if (line.length - line.trimStart().length === indent && line.trimStart().startsWith('#')) start = prev;
+    else break;
+  }
   const valueEnd = ((pair.value as { range?: [number, number, number] } | null)?.range?.[1]) ?? (pair.key as { range: [number, number, number] }).range[1];
   let end = lineEnd(text, Math.max(start, valueEnd - 1));
   // Do not leave two blank lines where one separated the task from its neighbours.
   const before = text.slice(0, start);
   const after = text.slice(end);
-  if ((before.endsWith('\n\n') || before === '') && /^\s*\n/.test(after)) end += after.indexOf('\n') + 1;
+  if ((before.endsWith('\n\n') || before === '') && /^[ \t]*\n/.test(after)) end += after.indexOf('\n') + 1;
+  else if (before.endsWith('\n\n') && (after === '' || /^\S/.test(after))) start -= 1;
   return text.slice(0, start) + text.slice(end);
 }
 
