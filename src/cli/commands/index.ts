@@ -14,6 +14,7 @@ import { registerRm } from './rm.js';
 import { registerKill, registerRun } from './run.js';
 import { registerNotify, registerScale } from './scale.js';
 import { registerStatus } from './status.js';
+import { registerTui } from './tui.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
 
@@ -27,6 +28,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerHistory,
   registerScale,
   registerNext,
+  registerTui,
   registerAdd,
   registerRm,
   registerValidate,

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { homePaths } from '../../shared/paths.js';
+import { action, type CliContext } from '../context.js';
+import { CliError, EXIT } from '../output.js';
+
+/** The TUI and the dashboard load their libraries only when asked for (Ink costs ~350 ms). */
+export function registerTui(program: Command, ctx: CliContext): void {
+  program
+    .command('tui')
+    .description('the interactive terminal UI: every task, live logs, start/stop (? for keys)')
+    .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, ? help, q quit')
+    .action(action(ctx, async () => {
+      if (!process.stdout.isTTY) throw new CliError('jobctl tui needs a terminal; use `jobctl status` in scripts', EXIT.USAGE);
+      const { runTui } = await import('../../tui/run.js');
+      return runTui({ socketPath: homePaths(ctx.home()).socket });
+    }));
+  program
+    .command('top')
+    .description('metrics dashboard: CPU and memory charts, run durations, tasks, events (like pm2 monit)')
+    .option('--refresh <ms>', 'refresh interval', '1000')
+    .addHelpText('after', '\nKeys: ↑↓ select a task for the charts, Esc back to the busiest tasks, q quit')
+    .action(action(ctx, async (opts: { refresh: string }) => {
+      if (!process.stdout.isTTY) throw new CliError('jobctl top needs a terminal; use `jobctl status --json` in scripts', EXIT.USAGE);
+      const { runTop } = await import('../../tui/top/run.js');
+      return runTop({ socketPath: homePaths(ctx.home()).socket, refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
+    }));
+}

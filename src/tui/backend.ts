@@ -1,0 +1,153 @@
+import { EventEmitter } from 'node:events';
+import { JobctlClient } from '../api/client.js';
+import type { DaemonInfo, LogsResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
+import type { RunRecord } from '../shared/types.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+export interface LogTarget {
+  task: string;
+  instance?: number;
+  run?: string;
+}
+
+/**
+ * What the TUI needs from a daemon. The socket client implements it (ClientBackend);
+ * tests implement it with a fake, so the TUI never depends on where the daemon is.
+ * Events: 'connection' (ConnectionState), 'task' (TaskStatus), 'removed' (name),
+ * 'daemon' (DaemonInfo), 'snapshot' (StatusResult), 'log' ({subscription, text}).
+ */
+export interface TuiBackend extends EventEmitter {
+  readonly connection: ConnectionState;
+  start(): void;
+  control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]>;
+  run(task: string): Promise<RunRecord | undefined>;
+  kill(task: string, signal: string): Promise<number>;
+  history(task: string, limit: number): Promise<RunRecord[]>;
+  /** Last lines, and a subscription that pushes 'log' events until unfollow(). */
+  follow(target: LogTarget, lines: number): Promise<LogsResult>;
+  unfollow(subscription: number): void;
+  close(): void;
+}
+
+/** The daemon over its Unix socket, reconnecting when it goes away and comes back. */
+export class ClientBackend extends EventEmitter implements TuiBackend {
+  private client: JobctlClient | undefined;
+  private state: ConnectionState = 'connecting';
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly socketPath: string, private readonly retryMs = 1000) {
+    super();
+  }
+
+  get connection(): ConnectionState {
+    return this.state;
+  }
+
+  private setState(s: ConnectionState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.emit('connection', s);
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const c = await JobctlClient.connect(this.socketPath, { connectTimeoutMs: 2000 });
+      if (this.closed) {
+        c.close();
+        return;
+      }
+      this.client = c;
+      c.on('push', (m: PushMessage) => this.onPush(m));
+      c.on('close', () => {
+        this.client = undefined;
+        this.setState('disconnected');
+        this.schedule();
+      });
+      await c.call('subscribe', { events: ['state'] });
+      const snap = await c.call('status', {});
+      this.setState('connected');
+      this.emit('snapshot', snap);
+    } catch {
+      this.setState('disconnected');
+      this.schedule();
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.connect();
+    }, this.retryMs);
+  }
+
+  private onPush(m: PushMessage): void {
+    switch (m.event) {
+      case 'state':
+        this.emit('task', m.data);
+        break;
+      case 'removed':
+        this.emit('removed', m.data.name);
+        break;
+      case 'daemon':
+        this.emit('daemon', m.data satisfies DaemonInfo);
+        break;
+      case 'log':
+        this.emit('log', { subscription: m.data.subscription, text: m.data.text, instance: m.data.instance, run: m.data.run });
+        break;
+      case 'log-end':
+        this.emit('log-end', m.data.subscription);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private need(): JobctlClient {
+    if (!this.client) throw new Error('not connected to the daemon');
+    return this.client;
+  }
+
+  async control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]> {
+    const c = this.need();
+    const r = verb === 'stop' ? await c.call('stop', { target: task }) : await c.call(verb, { target: task });
+    return r.tasks;
+  }
+
+  async run(task: string): Promise<RunRecord | undefined> {
+    return (await this.need().call('run', { task })).run;
+  }
+
+  async kill(task: string, signal: string): Promise<number> {
+    return (await this.need().call('kill', { task, signal })).signalled;
+  }
+
+  async history(task: string, limit: number): Promise<RunRecord[]> {
+    return (await this.need().call('history', { task, limit })).runs;
+  }
+
+  follow(target: LogTarget, lines: number): Promise<LogsResult> {
+    return this.need().call('logs', { ...target, lines, follow: true });
+  }
+
+  unfollow(subscription: number): void {
+    this.client?.call('unsubscribe', { subscription }).catch(() => undefined);
+  }
+
+  /** Safe to call twice. */
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.client?.close();
+    this.client = undefined;
+  }
+}
+
+export type { StatusResult };

@@ -1,0 +1,202 @@
+import { Box, Text, useApp, useInput, type Key } from 'ink';
+import { useEffect, useMemo, useState } from 'react';
+import type { TaskStatus } from '../../shared/protocol.js';
+import type { LogTarget, TuiBackend } from '../backend.js';
+import { useDaemon } from '../hooks/use-daemon.js';
+import { useHistory } from '../hooks/use-history.js';
+import { useLogFollow } from '../hooks/use-log-follow.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { Banner } from './Banner.js';
+import { Confirm } from './Confirm.js';
+import { DetailPane } from './DetailPane.js';
+import { FilterBar } from './FilterBar.js';
+import { Footer, footerLines } from './Footer.js';
+import { Header } from './Header.js';
+import { Help } from './Help.js';
+import { LogView } from './LogView.js';
+import { TaskList } from './TaskList.js';
+
+export interface AppProps {
+  backend: TuiBackend;
+  /** Render throttle for state pushes and log lines. @default 100 */
+  flushMs?: number;
+  /** Lines kept in the log view. @default 1000 */
+  maxLogLines?: number;
+}
+
+type Pending = { verb: 'stop' | 'kill'; task: string } | undefined;
+
+const NO_KEY = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
+  home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
+  backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
+} as Key;
+
+function matches(t: TaskStatus, filter: string): boolean {
+  if (!filter) return true;
+  const f = filter.toLowerCase();
+  return t.name.includes(f) || t.group.toLowerCase().includes(f) || `@${t.group}`.includes(f);
+}
+
+export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const view = useDaemon(backend, flushMs);
+  const connected = view.connection === 'connected';
+  const [selectedName, setSelectedName] = useState<string | undefined>();
+  const [filter, setFilter] = useState('');
+  const [filtering, setFiltering] = useState(false);
+  const [expanded, setExpanded] = useState(false);
+  const [fullLogs, setFullLogs] = useState(false);
+  const [help, setHelp] = useState(false);
+  const [pending, setPending] = useState<Pending>();
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const [scroll, setScroll] = useState(0);
+  const [logSel, setLogSel] = useState(-1);
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  const tasks = useMemo(() => view.tasks.filter((t) => matches(t, filter)), [view.tasks, filter]);
+  const selected = Math.max(0, tasks.findIndex((t) => t.name === selectedName));
+  const task = tasks[selected];
+  useEffect(() => {
+    if (task && task.name !== selectedName) setSelectedName(task.name);
+  }, [task, selectedName]);
+  useEffect(() => {
+    setLogSel(-1);
+    setScroll(0);
+  }, [task?.name]);
+
+  const runs = useHistory(backend, task?.name, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
+  const logTarget: LogTarget | undefined = useMemo(() => {
+    if (!task) return undefined;
+    if (task.kind === 'daemon') return logSel >= 0 ? { task: task.name, instance: logSel } : { task: task.name };
+    const run = logSel >= 0 ? runs[runs.length - 1 - logSel]?.id : undefined;
+    return run ? { task: task.name, run } : { task: task.name };
+  }, [task?.name, task?.kind, logSel, runs]);
+  const log = useLogFollow(backend, logTarget, connected, maxLogLines, flushMs);
+  const logTitle = !task ? '' : task.kind === 'daemon'
+    ? `log · ${logSel >= 0 ? `instance ${logSel}` : 'all instances'} · ${log.status}`
+    : `log · ${logTarget?.run ? `run ${logTarget.run}` : 'latest runs'} · ${log.status}`;
+
+  const move = (delta: number) => setSelectedName((prev) => {
+    const i = Math.max(0, tasks.findIndex((t) => t.name === prev));
+    return tasks[Math.min(tasks.length - 1, Math.max(0, i + delta))]?.name;
+  });
+  const say = (text: string, error = false) => setMessage({ text, error });
+  const act = (label: string, fn: () => Promise<string>) => {
+    say(`${label}…`);
+    fn().then((text) => say(text), (e: Error) => say(e.message, true));
+  };
+  const cycle = (dir: 1 | -1) => {
+    if (!task) return;
+    const count = task.kind === 'daemon' ? task.instances?.length ?? 0 : runs.length;
+    setLogSel((s) => {
+      const next = s + dir;
+      return next < -1 ? count - 1 : next >= count ? -1 : next;
+    });
+    setScroll(0);
+  };
+
+  const onKey = (input: string, key: Key): void => {
+    if (help) {
+      if (key.escape || input === '?' || input === 'q') setHelp(false);
+      return;
+    }
+    if (pending) {
+      const { verb, task: name } = pending;
+      setPending(undefined);
+      if (input === 'y' || input === 'Y') {
+        if (verb === 'stop') act(`stopping ${name}`, async () => `${name}: ${(await backend.control('stop', name))[0]?.state ?? 'stopped'}`);
+        else act(`killing ${name}`, async () => `sent SIGKILL to ${await backend.kill(name, 'SIGKILL')} group(s) of ${name}`);
+      } else say('cancelled');
+      return;
+    }
+    if (filtering) {
+      if (key.escape) {
+        setFilter('');
+        setFiltering(false);
+      } else if (key.return) setFiltering(false);
+      else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+      return;
+    }
+    const page = Math.max(1, rows - 8);
+    if (key.pageUp) return setScroll((s) => Math.min(s + page, Math.max(0, log.lines.length - 1)));
+    if (key.pageDown) return setScroll((s) => Math.max(0, s - page));
+    if (input === '[') return cycle(-1);
+    if (input === ']') return cycle(1);
+    if (fullLogs) {
+      if (key.escape || input === 'l' || input === 'q') setFullLogs(false);
+      else if (key.upArrow || input === 'k') setScroll((s) => Math.min(s + 1, Math.max(0, log.lines.length - 1)));
+      else if (key.downArrow || input === 'j') setScroll((s) => Math.max(0, s - 1));
+      return;
+    }
+    if (input === 'q') return exit();
+    if (input === '?') return setHelp(true);
+    if (input === '/') return setFiltering(true);
+    if (key.escape) {
+      if (expanded) setExpanded(false);
+      else if (filter) setFilter('');
+      return;
+    }
+    if (key.upArrow || input === 'k') return move(-1);
+    if (key.downArrow || input === 'j') return move(1);
+    if (key.return) return setExpanded((e) => !e);
+    if (input === 'l') return setFullLogs(true);
+    if (!task) return;
+    if (!connected) return say('not connected to the daemon', true);
+    const name = task.name;
+    if (input === 's') act(`starting ${name}`, async () => `${name}: ${(await backend.control('start', name))[0]?.state ?? 'started'}`);
+    else if (input === 'r') act(`restarting ${name}`, async () => `${name}: ${(await backend.control('restart', name))[0]?.state ?? 'restarted'}`);
+    else if (input === 't') act(`triggering ${name}`, async () => {
+      const r = await backend.run(name);
+      return r ? `${name}: run ${r.id} ${r.state}${r.message && r.state !== 'running' ? ` (${r.message})` : ''}` : `${name}: started`;
+    });
+    else if (input === 'x') setPending({ verb: 'stop', task: name });
+    else if (input === 'K') setPending({ verb: 'kill', task: name });
+  };
+  // Keys typed fast (or sent by tmux) arrive as one chunk: take them one at a time,
+  // except while typing a filter, where a paste is text.
+  useInput((input, key) => {
+    if (input.length > 1 && !filtering && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
+      for (const ch of input) onKey(ch, NO_KEY);
+    } else onKey(input, key);
+  });
+
+  const width = Math.max(40, columns);
+  const bannerH = !connected ? 1 : view.daemon?.configErrors.length ? 2 : 0;
+  const filterH = filtering || filter ? 1 : 0;
+  const footerH = 1 + footerLines(width).length;
+  const avail = Math.max(4, rows - 1 - bannerH - filterH - footerH - (pending ? 1 : 0));
+  const listH = expanded ? Math.min(6, avail - 4) : Math.max(4, Math.ceil(avail * 0.45));
+  const detailH = avail - listH;
+
+  return (
+    <Box flexDirection="column" width={width} height={rows}>
+      <Header tasks={view.tasks} connection={view.connection} width={width} {...(view.daemon ? { daemon: view.daemon } : {})} />
+      <Banner connection={view.connection} width={width} {...(view.daemon ? { daemon: view.daemon } : {})} />
+      <FilterBar text={filter} editing={filtering} />
+      {help ? (
+        <Help width={width} height={avail} />
+      ) : fullLogs && task ? (
+        <LogView lines={log.lines} height={avail} width={width} scroll={scroll} title={`${task.name} · ${logTitle}`} />
+      ) : (
+        <>
+          <TaskList tasks={tasks} selected={selected} height={listH} width={width} now={now} />
+          {task ? (
+            <DetailPane task={task} runs={runs} logLines={log.lines} logTitle={logTitle} scroll={scroll} height={detailH} width={width} now={now} />
+          ) : (
+            <Box height={detailH}><Text color="gray">{filter ? `no task matches "${filter}"` : ' '}</Text></Box>
+          )}
+        </>
+      )}
+      {pending ? <Confirm question={`${pending.verb === 'stop' ? 'stop' : 'SIGKILL'} ${pending.task}?`} /> : null}
+      <Footer width={width} {...(message ? { message } : {})} />
+    </Box>
+  );
+}

@@ -1,0 +1,71 @@
+import { useEffect, useRef, useState } from 'react';
+import type { LogTarget, TuiBackend } from '../backend.js';
+
+export interface LogFollow {
+  lines: string[];
+  status: 'idle' | 'loading' | 'following' | 'ended' | 'error';
+  error?: string;
+}
+
+/**
+ * The log of one task (an instance, or a run) followed live. At most `maxLines` are kept
+ * and the view is refreshed at most once per `flushMs`, so a task printing 10,000 lines a
+ * second cannot flood the terminal.
+ */
+export function useLogFollow(backend: TuiBackend, target: LogTarget | undefined, connected: boolean, maxLines = 1000, flushMs = 100): LogFollow {
+  const [state, setState] = useState<LogFollow>({ lines: [], status: 'idle' });
+  const key = target ? `${target.task}|${target.instance ?? ''}|${target.run ?? ''}` : '';
+  const buf = useRef<string[]>([]);
+  const partial = useRef('');
+  const timer = useRef<NodeJS.Timeout | undefined>(undefined);
+
+  useEffect(() => {
+    if (!target || !connected) {
+      setState({ lines: [], status: 'idle' });
+      return;
+    }
+    let sub: number | undefined;
+    let cancelled = false;
+    buf.current = [];
+    partial.current = '';
+    setState({ lines: [], status: 'loading' });
+    const flush = (status: LogFollow['status'] = 'following') => {
+      timer.current = undefined;
+      if (!cancelled) setState({ lines: buf.current.slice(), status });
+    };
+    const push = (text: string) => {
+      const parts = (partial.current + text).split('\n');
+      partial.current = parts.pop() ?? '';
+      buf.current.push(...parts);
+      if (buf.current.length > maxLines) buf.current.splice(0, buf.current.length - maxLines);
+      timer.current ??= setTimeout(() => flush(), flushMs);
+    };
+    const onLog = (m: { subscription: number; text: string }) => {
+      if (m.subscription === sub) push(m.text);
+    };
+    const onEnd = (s: number) => {
+      if (s === sub) flush('ended');
+    };
+    backend.on('log', onLog);
+    backend.on('log-end', onEnd);
+    backend.follow(target, Math.min(200, maxLines)).then((r) => {
+      if (cancelled) {
+        if (r.subscription !== undefined) backend.unfollow(r.subscription);
+        return;
+      }
+      sub = r.subscription;
+      buf.current = [...r.lines, ...buf.current].slice(-maxLines);
+      flush();
+    }, (e: Error) => !cancelled && setState({ lines: [], status: 'error', error: e.message }));
+    return () => {
+      cancelled = true;
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = undefined;
+      backend.off('log', onLog);
+      backend.off('log-end', onEnd);
+      if (sub !== undefined) backend.unfollow(sub);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [backend, key, connected, maxLines, flushMs]);
+  return state;
+}

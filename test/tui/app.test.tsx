@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DaemonInfo, LogsResult, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import type { RunRecord } from '../../src/shared/types.js';
+import type { ConnectionState, LogTarget, TuiBackend } from '../../src/tui/backend.js';
+import { App } from '../../src/tui/components/App.js';
+
+/** A daemon in memory: records what the TUI asked for, and lets the test push states and logs. */
+class FakeBackend extends EventEmitter implements TuiBackend {
+  connection: ConnectionState = 'connected';
+  calls: string[] = [];
+  follows: LogTarget[] = [];
+  private sub = 0;
+  start(): void {}
+  async control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]> {
+    this.calls.push(`${verb} ${task}`);
+    return [{ ...daemonTask(task), state: verb === 'stop' ? 'stopped' : 'running' }];
+  }
+  async run(task: string): Promise<RunRecord | undefined> {
+    this.calls.push(`run ${task}`);
+    return { id: 'r1', task, scheduledAt: 0, attempt: 1, trigger: 'manual', state: 'running' };
+  }
+  async kill(task: string, signal: string): Promise<number> {
+    this.calls.push(`kill ${task} ${signal}`);
+    return 1;
+  }
+  async history(): Promise<RunRecord[]> {
+    return [];
+  }
+  async follow(target: LogTarget): Promise<LogsResult> {
+    this.follows.push(target);
+    return { lines: [`first line of ${target.task}`], files: [], subscription: ++this.sub };
+  }
+  unfollow(): void {}
+  close(): void {}
+  get lastSubscription(): number {
+    return this.sub;
+  }
+  snapshot(tasks: TaskStatus[], daemon: Partial<DaemonInfo> = {}): void {
+    const d: DaemonInfo = { pid: 42, version: '0', home: '/srv/jobs', tasksDir: '/srv/jobs/tasks', startedAt: 0, configErrors: [], warnings: [], ...daemon };
+    this.emit('snapshot', { daemon: d, tasks } satisfies StatusResult);
+  }
+}
+
+function daemonTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
+  return {
+    name, group: 'workers', kind: 'daemon', enabled: true, file: '/srv/jobs/tasks/workers.yaml', state: 'running', desired: 'running',
+    restarts: 0, running: 2, cpu: 1.5, rss: 5 * 1024 * 1024,
+    instances: [
+      { index: 0, state: 'running', since: 0, pid: 100, startedAt: Date.now() - 60_000, restarts: 0 },
+      { index: 1, state: 'running', since: 0, pid: 101, startedAt: Date.now() - 60_000, restarts: 0 },
+    ],
+    ...over,
+  };
+}
+
+function cronTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
+  return {
+    name, group: 'reports', kind: 'cron', enabled: true, file: '/srv/jobs/tasks/reports.yaml', state: 'scheduled', desired: 'running',
+    restarts: 0, schedule: '0 3 * * *', nextRunAt: Date.now() + 3_600_000,
+    lastRun: { id: 'x', task: name, scheduledAt: 0, startedAt: Date.now() - 5000, endedAt: Date.now() - 4000, attempt: 1, trigger: 'schedule', state: 'failed', exitCode: 2 },
+    ...over,
+  };
+}
+
+const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
+const mounted: Array<{ unmount: () => void }> = [];
+afterEach(() => mounted.splice(0).forEach((m) => m.unmount()));
+
+async function mount(tasks: TaskStatus[], daemon: Partial<DaemonInfo> = {}) {
+  const backend = new FakeBackend();
+  const app = render(<App backend={backend} flushMs={5} />);
+  mounted.push(app);
+  backend.snapshot(tasks, daemon);
+  await tick();
+  return { backend, app, frame: () => app.lastFrame() ?? '' };
+}
+
+describe('TUI', () => {
+  it('lists tasks grouped by file, with state, processes, last run, CPU and memory', async () => {
+    const { frame } = await mount([daemonTask('mailer'), cronTask('nightly')]);
+    const f = frame();
+    expect(f).toMatch(/▾ @reports\n.*nightly\s+scheduled\s+-\s+in \d+m\d+s\s+failed \ds/);
+    expect(f).toMatch(/▾ @workers\n.*mailer\s+running\s+2\/2\s+1m\S*\s+-\s+0\s+1\.5%\s+5\.0MB/);
+    expect(f).toMatch(/jobctl 2 tasks · 1 running · 1 failing · pid 42/);
+  });
+
+  it('shows the selected task in the detail pane with its live log', async () => {
+    const { backend, frame } = await mount([daemonTask('mailer')]);
+    expect(backend.follows).toEqual([{ task: 'mailer' }]);
+    expect(frame()).toMatch(/mailer {2}@workers · running\n {2}daemon · 2 instance\(s\)/);
+    expect(frame()).toMatch(/#0 running {3}pid 100 up 1m/);
+    expect(frame()).toContain('first line of mailer');
+    backend.emit('log', { subscription: backend.lastSubscription, text: 'a new line\nand another\n' });
+    await tick();
+    expect(frame()).toMatch(/first line of mailer\na new line\nand another/);
+  });
+
+  it('keys: move, stop with a confirm, start, restart, run, kill, help, filter', async () => {
+    const { backend, app, frame } = await mount([daemonTask('a-worker'), daemonTask('b-worker'), cronTask('report')]);
+    // sorted by group: reports/report, workers/a-worker, workers/b-worker
+    expect(frame()).toMatch(/› report/);
+    app.stdin.write('j');
+    await tick();
+    expect(frame()).toMatch(/› a-worker/);
+    app.stdin.write('jj'); // fast typing arrives in one chunk
+    await tick();
+    expect(frame()).toMatch(/› b-worker/);
+    app.stdin.write('x');
+    await tick();
+    expect(frame()).toContain('stop b-worker? [y/N]');
+    app.stdin.write('n');
+    await tick();
+    expect(backend.calls).toEqual([]);
+    expect(frame()).toContain('cancelled');
+    app.stdin.write('x');
+    await tick();
+    app.stdin.write('y');
+    await tick();
+    expect(backend.calls).toEqual(['stop b-worker']);
+    expect(frame()).toContain('b-worker: stopped');
+    app.stdin.write('s');
+    await tick();
+    app.stdin.write('r');
+    await tick();
+    app.stdin.write('K');
+    await tick();
+    app.stdin.write('y');
+    await tick();
+    app.stdin.write('k');
+    await tick();
+    app.stdin.write('k');
+    await tick();
+    app.stdin.write('t');
+    await tick();
+    expect(backend.calls).toEqual(['stop b-worker', 'start b-worker', 'restart b-worker', 'kill b-worker SIGKILL', 'run report']);
+    expect(frame()).toContain('report: run r1 running');
+    app.stdin.write('?');
+    await tick();
+    expect(frame()).toMatch(/jobctl tui — keys[\s\S]*x {11}stop \(asks first\)[\s\S]*q \/ Ctrl-C {2}quit/);
+    app.stdin.write('?');
+    await tick();
+    app.stdin.write('/');
+    await tick();
+    app.stdin.write('b-w');
+    await tick();
+    expect(frame()).toMatch(/\/b-w/);
+    expect(frame()).toContain('b-worker');
+    expect(frame()).not.toMatch(/a-worker\s+running/);
+  });
+
+  it('every key is in the footer and the help', async () => {
+    const { app, frame } = await mount([daemonTask('w')]);
+    for (const k of ['↑↓', '⏎', 's start', 'x stop', 'r restart', 't run', 'K kill', 'l logs', '[]', 'PgUp', '/ filter', '? help', 'q quit']) {
+      expect(frame(), k).toContain(k);
+    }
+    app.stdin.write('?');
+    await tick();
+    for (const k of ['↑ ↓ / j k', 'enter', 'PgUp PgDn', '[ ]']) expect(frame(), k).toContain(k);
+  });
+
+  it('shows a lost daemon, and recovers when it is back', async () => {
+    const { backend, frame } = await mount([daemonTask('w')]);
+    backend.connection = 'disconnected';
+    backend.emit('connection', 'disconnected');
+    await tick();
+    expect(frame()).toContain('daemon not reachable: reconnecting every second');
+    backend.connection = 'connected';
+    backend.emit('connection', 'connected');
+    backend.snapshot([daemonTask('w', { state: 'backoff' })]);
+    await tick();
+    expect(frame()).not.toContain('not reachable');
+    expect(frame()).toMatch(/w\s+backoff/);
+  });
+
+  it('shows config errors in a banner', async () => {
+    const { frame } = await mount([daemonTask('w')], {
+      configErrors: [{ file: 'tasks/app.yaml', line: 3, col: 5, task: 'w', message: 'unknown key "comand" (did you mean "command"?)' }],
+    });
+    expect(frame()).toMatch(/1 config error; the last good config keeps running\s*\n.*tasks\/app\.yaml:3:5 task "w": unknown key "comand"/);
+  });
+
+  it('l opens the log full screen; [ ] switch instance; Esc returns', async () => {
+    const { backend, app, frame } = await mount([daemonTask('w')]);
+    app.stdin.write('l');
+    await tick();
+    expect(frame()).toMatch(/^w · log · all instances · following/m);
+    app.stdin.write(']');
+    await tick();
+    expect(backend.follows.at(-1)).toEqual({ task: 'w', instance: 0 });
+    expect(frame()).toMatch(/log · instance 0/);
+    app.stdin.write('\u001b');
+    await tick();
+    expect(frame()).toMatch(/TASK\s+STATE/);
+  });
+
+  it('stays bounded with 500 tasks and a log flood', async () => {
+    const many = Array.from({ length: 500 }, (_, i) => daemonTask(`task-${String(i).padStart(3, '0')}`));
+    const { backend, frame } = await mount(many);
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) {
+      backend.emit('log', { subscription: backend.lastSubscription, text: `${Array.from({ length: 100 }, (_, k) => `flood ${i}-${k}`).join('\n')}\n` });
+      backend.emit('task', daemonTask(`task-${String(i).padStart(3, '0')}`, { restarts: i }));
+    }
+    await tick(60);
+    const took = performance.now() - t0;
+    const f = frame();
+    expect(f.split('\n').length).toBeLessThanOrEqual(24);
+    expect(f).toContain('flood 99-99');
+    expect(took).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, jobctl } from '../helpers/cli.js';
+import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** A private tmux server, so the user's sessions are never touched. */
+const SOCKET = `jobctl-test-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = (session: string) => tmux('capture-pane', '-p', '-t', session);
+/** Session names; none (the server exits with its last session) is an empty list. */
+const sessions = (): string[] => {
+  try {
+    return tmux('list-sessions', '-F', '#{session_name}').split('\n');
+  } catch {
+    return [];
+  }
+};
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+let home: string;
+beforeAll(async () => {
+  home = makeHome({
+    'tasks/app.yaml': 'tasks:\n  worker:\n    command: while true; do echo "working $JOBCTL_INSTANCE"; sleep 0.3; done\n    instances: 2\n    start_seconds: 200ms\n  tick:\n    schedule: "* * * * * *"\n    command: echo tick\n',
+  });
+  await startTestDaemon(home);
+});
+afterAll(async () => {
+  try {
+    tmux('kill-server');
+  } catch {
+    /* already gone */
+  }
+  expect(await cleanupDaemons()).toEqual([]);
+});
+
+describe.runIf(hasTmux)('in a real terminal (tmux, 80x24)', () => {
+  it('jobctl tui stops and starts a task; the state changes on screen and in jobctl status', async () => {
+    tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
+    await waitFor(() => /worker\s+running\s+2\/2/.test(screen('tui')), 10_000, 'worker running on screen');
+    expect(screen('tui')).toMatch(/tick\s+(scheduled|running)/);
+    // select the worker (tasks are sorted: tick, worker), stop it with the confirm
+    tmux('send-keys', '-t', 'tui', 'j');
+    await waitFor(() => /› worker/.test(screen('tui')), 5000, 'worker selected');
+    await waitFor(() => /\[out\] working [01]/.test(screen('tui')), 5000, 'live log in the detail pane');
+    tmux('send-keys', '-t', 'tui', 'x');
+    await waitFor(() => screen('tui').includes('stop worker? [y/N]'), 5000, 'confirm');
+    tmux('send-keys', '-t', 'tui', 'y');
+    await waitFor(() => /› worker\s+stopped\s+0\/2/.test(screen('tui')), 10_000, 'stopped on screen');
+    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+daemon\s+stopped\s+0\/2/);
+    tmux('send-keys', '-t', 'tui', 's');
+    await waitFor(() => /› worker\s+running\s+2\/2/.test(screen('tui')), 10_000, 'running again on screen');
+    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+daemon\s+running\s+2\/2/);
+    // fits 80x24
+    for (const line of screen('tui').split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    tmux('send-keys', '-t', 'tui', 'q');
+    await waitFor(() => !sessions().includes('tui'), 5000, 'tui quit');
+  });
+
+  it('jobctl top draws its charts, table and events', async () => {
+    tmux('new-session', '-d', '-s', 'top', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} top --refresh 300; sleep 10`);
+    await waitFor(() => {
+      const s = screen('top');
+      return s.includes('CPU %') && s.includes('Memory MB') && /worker\s+running\s+2\/2/.test(s);
+    }, 10_000, 'dashboard');
+    const s = screen('top');
+    expect(s).toContain('last run duration (ms)');
+    expect(s).toContain('connected to the daemon');
+    expect(s).toMatch(/TASK\s+STATE\s+PROCS\s+CPU\s+MEM\s+RESTARTS/);
+    expect(s).toMatch(/[⡀-⣿]/); // braille line-chart cells
+    tmux('send-keys', '-t', 'top', 'q');
+    await waitFor(() => !screen('top').includes('CPU %'), 5000, 'top quit and restored the screen');
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import { TopModel, WINDOW } from '../../src/tui/top/model.js';
+
+const task = (name: string, cpu: number, rss: number, over: Partial<TaskStatus> = {}): TaskStatus => ({
+  name, group: 'g', kind: 'daemon', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 0, cpu, rss, running: 1, instances: [], ...over,
+});
+const status = (tasks: TaskStatus[]): StatusResult => ({ daemon: { pid: 1, version: '', home: '', tasksDir: '', startedAt: 0, configErrors: [], warnings: [] }, tasks });
+
+describe('top dashboard model', () => {
+  it('keeps a minute of CPU and memory for the busiest tasks, or the selected one', () => {
+    const m = new TopModel();
+    for (let i = 0; i < 70; i++) m.update(status([task('a', i, 10 * 1024 * 1024), task('b', 1, 0), task('c', 2, 0), task('d', 3, 0), task('e', 0, 0)]));
+    const cpu = m.cpuSeries();
+    expect(cpu.map((s) => s.title)).toEqual(['a', 'd', 'c', 'b']);
+    expect(cpu[0]!.y).toHaveLength(WINDOW);
+    expect(cpu[0]!.y.at(-1)).toBe(69);
+    expect(m.memSeries()[0]!.y.at(-1)).toBe(10);
+    m.selected = 'e';
+    expect(m.cpuSeries().map((s) => s.title)).toEqual(['e']);
+  });
+
+  it('bars of the last run durations and a table row per task', () => {
+    const m = new TopModel();
+    m.update(status([
+      task('cron1', 0, 0, { kind: 'cron', lastRun: { id: '1', task: 'cron1', scheduledAt: 0, startedAt: 1000, endedAt: 3500, attempt: 1, trigger: 'schedule', state: 'succeeded' } }),
+      task('w', 12.5, 2 * 1024 * 1024, { restarts: 3 }),
+    ]));
+    expect(m.runBars()).toEqual({ titles: ['cron1'], data: [2500] });
+    expect(m.tableRows()).toEqual([['w', 'running', '1/0', '12.5%', '2.0MB', '3'], ['cron1', 'running', '-', '0%', '0B', '0']]);
+  });
+});
