@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { homePaths } from '../../src/shared/paths.js';
+import type { TaskStatus } from '../../src/shared/protocol.js';
+import { jobctl, ROOT } from '../helpers/cli.js';
+import { cleanupDaemons, makeHome, processesOfHome, startTestDaemon } from '../helpers/daemon.js';
+import { livePids, waitFor } from '../helpers/wait.js';
+
+/**
+ * The daemon under faults: each test breaks something on purpose and checks that
+ * supervision goes on, nothing is lost that could be kept, and nothing is left behind.
+ */
+afterEach(async () => {
+  expect(await cleanupDaemons()).toEqual([]);
+});
+
+const fixture = (f: string) => path.join(ROOT, 'test/fixtures', f);
+const statusOf = async (home: string, name: string): Promise<TaskStatus> =>
+  JSON.parse((await jobctl(['status', name, '--json'], { home })).stdout).tasks[0];
+
+describe('reliability', () => {
+  it('daemon kill -9 in the middle of a log flood: nothing survives the next start, db.json readable, history kept', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': `tasks:
+  flood:
+    command: [${process.execPath}, ${fixture('flood.cjs')}, "100000000"]
+  tick:
+    schedule: "* * * * * *"
+    command: echo tick
+`,
+    });
+    const d = await startTestDaemon(home);
+    await waitFor(async () => (await statusOf(home, 'tick')).lastRun?.state === 'succeeded', 5000, 'a cron run');
+    await waitFor(() => {
+      try {
+        return fs.statSync(homePaths(home).instanceLog('flood', 0)).size > 5_000_000;
+      } catch {
+        return false;
+      }
+    }, 10_000, 'flood under way');
+    d.child.kill('SIGKILL');
+    await new Promise((r) => d.child.once('exit', r));
+    const db = JSON.parse(fs.readFileSync(homePaths(home).db, 'utf8'));
+    expect(db.runs.tick.length).toBeGreaterThan(0);
+    const runsBefore = db.runs.tick.length;
+    const up = await jobctl(['up'], { home });
+    expect(up.code).toBe(0);
+    const history = JSON.parse((await jobctl(['history', 'tick', '--json', '-n', '1000'], { home })).stdout).runs;
+    expect(history.length).toBeGreaterThanOrEqual(runsBefore);
+    // Only the new daemon's own processes are alive: the old flood and its group are gone.
+    const newFlood = (await statusOf(home, 'flood')).instances![0]!.pid;
+    for (const pid of processesOfHome(home)) {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('flood.cjs')) expect(pid).toBe(newFlood);
+    }
+    expect((await jobctl(['down', '--now'], { home })).code).toBe(0);
+    expect(processesOfHome(home)).toEqual([]);
+  });
+
+  it('a crash-looping task next to a healthy one: the healthy cron runs on time and the daemon answers fast', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': `tasks:
+  crasher:
+    command: exit 1
+    instances: 4
+    backoff: {initial: 10ms, max: 20ms}
+    max_restarts: 100000
+    start_seconds: 1s
+  healthy:
+    schedule: "* * * * * *"
+    command: "true"
+`,
+    });
+    await startTestDaemon(home);
+    await waitFor(async () => (await statusOf(home, 'crasher')).restarts > 50, 10_000, 'crash loop');
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) expect((await jobctl(['status', '--json'], { home })).code).toBe(0);
+    const perCall = (Date.now() - t0) / 10;
+    expect(perCall).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const runs = JSON.parse((await jobctl(['history', 'healthy', '--json', '-n', '100'], { home })).stdout).runs;
+    const recent = runs.filter((r: { scheduledAt: number }) => r.scheduledAt > Date.now() - 3500);
+    expect(recent.length).toBeGreaterThanOrEqual(2);
+    for (const r of recent) expect(r.startedAt - r.scheduledAt).toBeLessThan(250);
+  });
+
+  it('a full disk for logs: supervision goes on and the error is reported', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  chatty:\n    command: while true; do echo hello; sleep 0.05; done\n    start_seconds: 100ms\n' });
+    // The task's log file is a link to /dev/full: every write fails with ENOSPC.
+    const log = homePaths(home).instanceLog('chatty', 0);
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    fs.symlinkSync('/dev/full', log);
+    await startTestDaemon(home);
+    await waitFor(async () => (await jobctl(['status', '--json'], { home })).stdout.includes('ENOSPC'), 5000, 'error reported');
+    const s = JSON.parse((await jobctl(['status', '--json'], { home })).stdout);
+    expect(s.daemon.warnings.join('\n')).toMatch(/chatty\/0: cannot write log .*ENOSPC; output is being dropped/);
+    expect(s.tasks[0].state).toBe('running');
+    expect((await jobctl(['restart', 'chatty'], { home })).stdout).toBe('chatty: running (1/1 running)');
+  });
+
+  it('a corrupt db.json is moved aside and the daemon starts clean', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n' });
+    fs.mkdirSync(homePaths(home).state, { recursive: true });
+    fs.writeFileSync(homePaths(home).db, '{"version":1,"runs":{"x":[{"id":');
+    const d = await startTestDaemon(home);
+    expect(d.output()).toMatch(/state file .*db\.json was unreadable .*moved it to .*db\.json\.corrupt-\d+ and started clean/);
+    expect((await statusOf(home, 'w')).state).toMatch(/starting|running/);
+    expect(fs.readdirSync(homePaths(home).state).some((f) => f.startsWith('db.json.corrupt-'))).toBe(true);
+  });
+
+  it('a task file replaced by garbage mid-run: tasks keep running, the error is shown, a fix applies', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n    start_seconds: 100ms\n' });
+    await startTestDaemon(home);
+    await waitFor(async () => (await statusOf(home, 'w')).state === 'running', 5000, 'running');
+    const pid = (await statusOf(home, 'w')).instances![0]!.pid;
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x5b, 0x3a, 0x0a, 0x09, 0x22]));
+    await waitFor(async () => JSON.parse((await jobctl(['status', '--json'], { home })).stdout).daemon.configErrors.length > 0, 5000, 'error shown');
+    expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
+    expect((await jobctl(['status'], { home })).stdout).toMatch(/config error\(s\) in .*; the last good version keeps running:\n {2}tasks\/app\.yaml:\d+:\d+: YAML syntax/);
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    command: sleep 1000\n    start_seconds: 100ms\n  v:\n    command: sleep 1000\n');
+    await waitFor(async () => (await jobctl(['status', 'v'], { home })).code === 0, 5000, 'fix applied');
+    expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
+  });
+
+  it('1,000 tasks load, reload and answer status', async () => {
+    const tasks = Array.from({ length: 1000 }, (_, i) => `  t${i}:\n    schedule: "0 0 1 1 *"\n    command: "true"\n`).join('');
+    const home = makeHome({ 'tasks/many.yaml': `tasks:\n${tasks}` });
+    await startTestDaemon(home);
+    let t0 = Date.now();
+    const s = JSON.parse((await jobctl(['status', '--json'], { home })).stdout);
+    expect(s.tasks).toHaveLength(1000);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    fs.writeFileSync(path.join(home, 'tasks/many.yaml'), `tasks:\n${tasks.replace('  t999:\n    schedule: "0 0 1 1 *"', '  t999:\n    schedule: "0 0 2 1 *"')}  extra:\n    command: sleep 1000\n`);
+    t0 = Date.now();
+    const r = await jobctl(['reload', '--json'], { home });
+    const plan = JSON.parse(r.stdout);
+    expect(plan.unchanged + plan.changed.length + plan.added.length).toBe(1001);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect((await jobctl(['status', 't999', '--json'], { home })).stdout).toContain('"schedule": "0 0 2 1 *"');
+  });
+
+  it('socket fuzz: random bytes, huge lines and half-open clients never stop the daemon', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n' });
+    const d = await startTestDaemon(home);
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const open: net.Socket[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = net.createConnection(d.socket);
+      s.on('error', () => undefined);
+      open.push(s);
+      const len = Math.floor(rand() * 4096);
+      s.write(Buffer.from(Array.from({ length: len }, () => Math.floor(rand() * 256))));
+      if (i % 3 === 0) s.write(`{"id":${i},"method":"hello"`); // half a request, never finished
+      if (i % 5 === 0) s.write(Buffer.alloc(2 * 1024 * 1024, 0x61)); // a 2 MiB line without newline
+      if (i % 2 === 0) s.end();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    for (const s of open) s.destroy();
+    const c = await d.client();
+    expect((await c.call('hello', {})).pid).toBe(d.pid);
+    expect((await c.call('status', {})).tasks).toHaveLength(1);
+    c.close();
+  });
+
+  it('a child that closes stdout but keeps running, and one that forks 50 grandchildren and exits', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': `tasks:
+  quiet:
+    command: ${fixture('close-stdout.sh')}
+    start_seconds: 100ms
+    stop_timeout: 1s
+  forker:
+    schedule: "0 0 1 1 *"
+    command: ${fixture('fork-many.sh')} 50
+    stop_timeout: 500ms
+`,
+    });
+    await startTestDaemon(home);
+    await waitFor(async () => (await statusOf(home, 'quiet')).state === 'running', 5000, 'quiet running');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await statusOf(home, 'quiet')).state).toBe('running');
+    await jobctl(['run', 'forker'], { home });
+    await waitFor(async () => (await statusOf(home, 'forker')).lastRun?.state === 'succeeded', 5000, 'forker done');
+    expect(processesOfHome(home).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'))).toHaveLength(1); // quiet's own sleep
+    const quietPid = (await statusOf(home, 'quiet')).instances![0]!.pid!;
+    expect((await jobctl(['stop', 'quiet'], { home })).stdout).toBe('quiet: stopped (0/1 running)');
+    expect(livePids(quietPid)).toEqual([]);
+  });
+});
