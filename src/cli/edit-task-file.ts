@@ -3,7 +3,7 @@ import path from 'node:path';
 import { shortDiff, writeAtomic } from '../config/edit.js';
 import { findTaskFiles, loadTaskFiles, type SourceFile } from '../config/load.js';
 import { displayPath } from '../shared/paths.js';
-import { formatIssue } from './commands/validate.js';
+import { formatIssue } from './render/issues.js';
 import { CliError, EXIT, painter, type Io } from './output.js';
 
 /** The task directory as sources, with one file's text replaced (or added). */

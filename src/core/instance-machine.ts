@@ -183,7 +183,7 @@ function stopping(s: InstanceSnapshot, now: number, cfg: MachineConfig, restartP
 function afterFailure(s: InstanceSnapshot, exit: ExitInfo, now: number, cfg: MachineConfig, random: () => number, what: string): Transition {
   const clean = isCleanExit(exit);
   const failures = s.failures + 1;
-  const decision = decideAfterExit(cfg, exit, failures, s.restartTimes, now, random);
+  const decision = decideAfterExit(cfg, exit, failures, s.restartTimes, now, random, s.state === 'running');
   const base = { ...s, lastExit: exit, since: now, restartPending: false };
   delete base.pid;
   delete base.retryAt;

@@ -37,6 +37,8 @@ export type RestartDecision =
 /**
  * What to do after an unplanned exit. `failures` counts consecutive failures including
  * this one; `restartTimes` are the automatic restarts so far (pruned to the window here).
+ * `wasHealthy`: the process had been up past start_seconds. Its first failure restarts at
+ * once (as PM2 and systemd do); the doubling backoff is for failures that follow failures.
  */
 export function decideAfterExit(
   cfg: RestartConfig,
@@ -45,10 +47,12 @@ export function decideAfterExit(
   restartTimes: readonly number[],
   now: number,
   random: () => number,
+  wasHealthy = false,
 ): RestartDecision {
   if (cfg.restart === 'never') return { kind: 'exited' };
   if (cfg.restart === 'on-failure' && isCleanExit(exit)) return { kind: 'exited' };
   const recent = restartTimes.filter((t) => now - t < cfg.restartWindowMs);
   if (recent.length >= cfg.maxRestarts) return { kind: 'fatal', restartsInWindow: recent.length };
-  return { kind: 'backoff', delayMs: backoffDelay(cfg.backoff, failures, random), restartTimes: [...recent, now] };
+  const delayMs = wasHealthy && failures <= 1 ? 0 : backoffDelay(cfg.backoff, failures, random);
+  return { kind: 'backoff', delayMs, restartTimes: [...recent, now] };
 }

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { parseBacklog } from '../core/scale-policy.js';
 
 export interface ProbeResult {
@@ -11,6 +10,8 @@ export interface ProbeResult {
  * first number it prints. Its whole process group is killed on timeout.
  */
 export async function runProbe(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ProbeResult> {
+  // execa is loaded on first use: most daemons never run a probe.
+  const { execa } = await import('execa');
   const r = await execa('/bin/sh', ['-c', command], {
     cwd: opts.cwd, env: opts.env, extendEnv: true, timeout: opts.timeoutMs, reject: false, stdin: 'ignore',
     maxBuffer: 64 * 1024, forceKillAfterDelay: 1000, detached: true, cleanup: true,

@@ -107,10 +107,14 @@ describe('instance state machine', () => {
     h.send({ type: 'spawned', pid: 3 });
     expect(h.send({ type: 'start-timer' }, 1000).effects).toEqual([{ type: 'notify', event: 'recovered', message: 'running again' }]);
     expect(h.s).toMatchObject({ state: 'running', failures: 0, degraded: false });
-    // the next crash starts the backoff from `initial` again
+    // a crash after a healthy run restarts at once; a second one in a row backs off from `initial`
     h.send({ type: 'exit', code: null, signal: 'SIGSEGV' }, 3_600_000);
-    expect(h.effects).toContainEqual({ type: 'arm', timer: 'backoff', delayMs: 1000 });
+    expect(h.effects).toContainEqual({ type: 'arm', timer: 'backoff', delayMs: 0 });
     expect(h.effects).toContainEqual({ type: 'notify', event: 'failure', message: 'killed by SIGSEGV' });
+    h.send({ type: 'backoff-elapsed' });
+    h.send({ type: 'spawned', pid: 4 });
+    h.send({ type: 'exit', code: 1, signal: null }, 20);
+    expect(h.effects).toContainEqual({ type: 'arm', timer: 'backoff', delayMs: 2000 });
   });
 
   it('an exit while starting cancels the start timer', () => {

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { addTaskToText } from '../../config/edit.js';
 import { isValidTaskName, NAME_HINT } from '../../shared/names.js';
 import { action, type CliContext } from '../context.js';
-import { applyTaskFileEdit } from '../edit-task-file.js';
 import { CliError, EXIT } from '../output.js';
 import { parseCount } from '../parse.js';
 
@@ -54,7 +52,9 @@ export function registerAdd(program: Command, ctx: CliContext): void {
       "  jobctl add mailer --instances 4 --group queues -- php artisan queue:work --queue=mail",
       "  jobctl add tick --schedule '*/10 * * * * *' -- 'echo tick at $(date)'",
     ].join('\n'))
-    .action(action(ctx, (name: string, command: string[], opts: AddOptions) => {
+    .action(action(ctx, async (name: string, command: string[], opts: AddOptions) => {
+      const { addTaskToText } = await import('../../config/edit.js');
+      const { applyTaskFileEdit } = await import('../edit-task-file.js');
       if (!isValidTaskName(name)) throw new CliError(`invalid task name "${name}": ${NAME_HINT}`, EXIT.USAGE);
       if ((opts.schedule === undefined) === (opts.instances === undefined)) {
         throw new CliError('give --schedule EXPR (a cron task) or --instances N (a daemon task)', EXIT.USAGE);

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadTaskDir } from '../../config/load.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
 
@@ -65,8 +64,9 @@ export function registerCompletion(program: Command, ctx: CliContext): void {
   program
     .command('_complete', { hidden: true })
     .argument('<what>')
-    .action(action(ctx, (what: string) => {
+    .action(action(ctx, async (what: string) => {
       if (what !== 'tasks') return EXIT.USAGE;
+      const { loadTaskDir } = await import('../../config/load.js');
       const set = loadTaskDir(path.join(ctx.home(), 'tasks'));
       const groups = [...new Set(set.tasks.map((t) => `@${t.group}`))];
       ctx.io.out([...set.tasks.map((t) => t.name), ...groups].join('\n'));

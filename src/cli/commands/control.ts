@@ -27,6 +27,12 @@ export function describeState(t: TaskStatus, color: boolean): string {
   return `${t.name}: ${state}${count}${why ? ` — ${why}` : ''}`;
 }
 
+/** Running, or done: an instance that exited cleanly under restart never/on-failure did its job. */
+function startedWell(t: TaskStatus): boolean {
+  if (t.state === 'fatal' || t.state === 'backoff') return false;
+  return (t.instances ?? []).every((i) => i.state !== 'exited' || (i.lastExit?.code === 0 && !i.lastExit.signal));
+}
+
 export function registerControl(program: Command, ctx: CliContext): void {
   for (const verb of ['start', 'stop', 'restart'] as const) {
     program
@@ -41,7 +47,7 @@ export function registerControl(program: Command, ctx: CliContext): void {
         const r = await withDaemon(ctx, (c) => (verb === 'stop' ? c.call('stop', { target }) : c.call(verb, { target, wait: true })));
         if (opts.json) printJson(ctx.io, r);
         else for (const t of r.tasks) ctx.io.out(describeState(t, ctx.io.color));
-        const failed = verb !== 'stop' && r.tasks.some((t) => t.enabled && ['fatal', 'backoff', 'exited'].includes(t.state));
+        const failed = verb !== 'stop' && r.tasks.some((t) => t.enabled && !startedWell(t));
         return failed ? EXIT.FAILURE : EXIT.OK;
       }));
   }

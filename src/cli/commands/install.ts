@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { action, type CliContext } from '../context.js';
 import { addCronLines, removeCronLines, systemdUnit, SYSTEMD_MARKER, type BootstrapTarget } from '../install/units.js';
 import { CliError, EXIT } from '../output.js';
@@ -22,6 +21,7 @@ function crontabCmd(ctx: CliContext): string {
 }
 
 async function readCrontab(ctx: CliContext): Promise<string> {
+  const { execa } = await import('execa');
   const r = await execa(crontabCmd(ctx), ['-l'], { reject: false });
   if (r.failed && (r as { code?: string }).code === 'ENOENT') throw new CliError('crontab not found: install cron (e.g. apt-get install cron) or use `jobctl install systemd`');
   if (r.exitCode === 0) return String(r.stdout).endsWith('\n') || r.stdout === '' ? String(r.stdout) : `${r.stdout}\n`;
@@ -30,6 +30,7 @@ async function readCrontab(ctx: CliContext): Promise<string> {
 }
 
 async function writeCrontab(ctx: CliContext, text: string): Promise<void> {
+  const { execa } = await import('execa');
   const r = await execa(crontabCmd(ctx), ['-'], { input: text, reject: false });
   if (r.exitCode !== 0) throw new CliError(`crontab - failed: ${String(r.stderr).trim()}`);
 }

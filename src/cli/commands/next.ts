@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadTaskDir } from '../../config/load.js';
-import { nextRuns } from '../../core/schedule.js';
-import { isValidTimeZone, scheduleError } from '../../shared/cron.js';
 import { formatDuration, formatInZone } from '../../shared/format.js';
 import { isValidTaskName } from '../../shared/names.js';
 import { action, type CliContext } from '../context.js';
@@ -25,7 +22,9 @@ export function registerNext(program: Command, ctx: CliContext): void {
     .option('--from <iso-time>', 'start after this time instead of now')
     .option('--json', 'print {expression, timezone, from, runs[]} as JSON')
     .addHelpText('after', "\nExamples:\n  jobctl next heartbeat\n  jobctl next '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T12:00:00Z\n  jobctl next '*/10 * * * * *' -n 3")
-    .action(action(ctx, (arg: string, opts: NextOptions) => {
+    .action(action(ctx, async (arg: string, opts: NextOptions) => {
+      const { isValidTimeZone, scheduleError } = await import('../../shared/cron.js');
+      const { nextRuns } = await import('../../core/schedule.js');
       const n = parseCount(opts.n, '-n', 1000);
       const from = opts.from === undefined ? Date.now() : Date.parse(opts.from);
       if (Number.isNaN(from)) throw new CliError(`--from: "${opts.from}" is not a time; use ISO 8601, e.g. 2026-03-28T12:00:00Z`, EXIT.USAGE);
@@ -33,7 +32,7 @@ export function registerNext(program: Command, ctx: CliContext): void {
         throw new CliError(`--tz: unknown zone "${opts.tz}"; use an IANA name such as Europe/Berlin or UTC`, EXIT.USAGE);
       }
 
-      const { expression, timezone, task } = resolveSchedule(arg, opts.tz, ctx);
+      const { expression, timezone, task } = await resolveSchedule(arg, opts.tz, ctx);
       const err = scheduleError(expression, timezone);
       if (err) throw new CliError(`invalid expression "${expression}": ${err}`, EXIT.USAGE);
       const runs = nextRuns({ schedule: expression, ...(timezone ? { timezone } : {}) }, from, n);
@@ -65,9 +64,10 @@ function hostZone(): string {
 }
 
 /** A task name reads the task's schedule from the home's task files; anything else is an expression. */
-function resolveSchedule(arg: string, tz: string | undefined, ctx: CliContext): { expression: string; timezone?: string; task?: string } {
+async function resolveSchedule(arg: string, tz: string | undefined, ctx: CliContext): Promise<{ expression: string; timezone?: string; task?: string }> {
   const looksLikeExpression = /\s/.test(arg.trim()) || arg.startsWith('@');
   if (looksLikeExpression || !isValidTaskName(arg)) return { expression: arg, ...(tz ? { timezone: tz } : {}) };
+  const { loadTaskDir } = await import('../../config/load.js');
   const set = loadTaskDir(`${ctx.home()}/tasks`);
   const task = set.tasks.find((t) => t.name === arg);
   if (!task) {

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isMap, isScalar, parseDocument } from 'yaml';
-import { removeTaskFromText } from '../../config/edit.js';
-import { findTaskFiles } from '../../config/load.js';
 import { didYouMean } from '../../config/suggest.js';
 import { action, type CliContext } from '../context.js';
-import { applyTaskFileEdit } from '../edit-task-file.js';
 import { CliError, EXIT } from '../output.js';
 
 /** Task names written in each file (even invalid ones), by file. */
-function taskNamesByFile(tasksDir: string): Map<string, string[]> {
+async function taskNamesByFile(tasksDir: string): Promise<Map<string, string[]>> {
+  const { isMap, isScalar, parseDocument } = await import('yaml');
+  const { findTaskFiles } = await import('../../config/load.js');
   const out = new Map<string, string[]>();
   for (const f of findTaskFiles(tasksDir)) {
     const doc = parseDocument(fs.readFileSync(f, 'utf8'));
@@ -26,9 +24,11 @@ export function registerRm(program: Command, ctx: CliContext): void {
     .argument('<name>', 'task name')
     .description('remove a task from the YAML file that holds it (the daemon stops it on save)')
     .addHelpText('after', '\nOnly the task\'s own lines are removed; the rest of the file stays byte for byte.')
-    .action(action(ctx, (name: string) => {
+    .action(action(ctx, async (name: string) => {
+      const { removeTaskFromText } = await import('../../config/edit.js');
+      const { applyTaskFileEdit } = await import('../edit-task-file.js');
       const tasksDir = path.join(ctx.home(), 'tasks');
-      const byFile = taskNamesByFile(tasksDir);
+      const byFile = await taskNamesByFile(tasksDir);
       const file = [...byFile].find(([, names]) => names.includes(name))?.[0];
       if (!file) {
         throw new CliError(`no task named "${name}" in ${tasksDir}${didYouMean(name, [...byFile.values()].flat())}`);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { JobctlClient } from '../../api/client.js';
 import { homePaths } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
+import { DAEMON_NODE_FLAGS } from '../install/units.js';
 import { CliError, EXIT } from '../output.js';
 
 /** Start the daemon in the background; return once its socket answers. */
@@ -27,7 +28,8 @@ export function registerUp(program: Command, ctx: CliContext): void {
       fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
       const logFd = fs.openSync(paths.daemonLog, 'a', 0o600);
       const logStart = fs.fstatSync(logFd).size;
-      const child = spawn(process.execPath, [process.argv[1]!, '--home', home, 'daemon'], {
+      // A small young generation: an idle supervisor does not need V8's 16 MB default (bench/RESULTS.md).
+      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, process.argv[1]!, '--home', home, 'daemon'], {
         detached: true, stdio: ['ignore', logFd, logFd], env: ctx.env,
       });
       fs.closeSync(logFd);

@@ -1,15 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadTaskDir } from '../../config/load.js';
 import { displayPath } from '../../shared/paths.js';
-import type { ConfigIssue } from '../../shared/types.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, painter, printJson } from '../output.js';
 
-export function formatIssue(e: ConfigIssue): string {
-  const where = e.line > 0 ? `${e.file}:${e.line}:${e.col}` : e.file;
-  return `${where}${e.task !== undefined ? ` task "${e.task}"` : ''}: ${e.message}`;
-}
+export { formatIssue } from '../render/issues.js';
+import { formatIssue } from '../render/issues.js';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
@@ -18,7 +14,8 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .description('check task files; exit 1 with FILE:LINE:COL errors')
     .option('--json', 'print {ok, files, errors} as JSON')
     .addHelpText('after', '\nExamples:\n  jobctl validate\n  jobctl validate ./tasks --json')
-    .action(action(ctx, (dir: string | undefined, opts: { json?: boolean }) => {
+    .action(action(ctx, async (dir: string | undefined, opts: { json?: boolean }) => {
+      const { loadTaskDir } = await import('../../config/load.js');
       const target = dir ? path.resolve(dir) : path.join(ctx.home(), 'tasks');
       const set = loadTaskDir(target, dir ?? displayPath(target));
       const ok = set.errors.length === 0;

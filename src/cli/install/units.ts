@@ -8,6 +8,9 @@ export interface BootstrapTarget {
   user: boolean;
 }
 
+/** Node flags for the daemon: an idle supervisor needs no 16 MB young generation (~10 MB less RSS). */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 export const SYSTEMD_MARKER = '# Installed by `jobctl install systemd`; remove with `jobctl uninstall systemd`.';
 
 const quote = (s: string) => (/^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
@@ -24,7 +27,7 @@ Wants=network-online.target
 Type=simple
 Environment=JOBCTL_HOME=${quote(t.home)}
 WorkingDirectory=${quote(t.home)}
-ExecStart=${quote(t.node)} ${quote(t.script)} daemon
+ExecStart=${quote(t.node)} ${DAEMON_NODE_FLAGS.join(' ')} ${quote(t.script)} daemon
 ExecReload=/bin/kill -HUP $MAINPID
 # The daemon stops its own tasks (stop_signal, stop_timeout) on SIGTERM: signal only it,
 # and SIGKILL whatever is left of the cgroup only after TimeoutStopSec.

@@ -1,5 +1,5 @@
 import type { PlanResult } from '../../shared/protocol.js';
-import { formatIssue } from '../commands/validate.js';
+import { formatIssue } from './issues.js';
 import { painter } from '../output.js';
 
 /** `+ added`, `- removed`, `~ changed (keys)` lines, then the config errors. */

@@ -1,7 +1,7 @@
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
-import { formatIssue } from '../commands/validate.js';
+import { formatIssue } from './issues.js';
 import { painter, table, type Style } from '../output.js';
 
 export const STATE_STYLE: Record<string, Style> = {

@@ -1,0 +1,293 @@
+/**
+ * jobctl side by side with PM2 and supervisord, one interleaved run (`npm run bench`).
+ *
+ *   npm run bench -- [--rounds 3] [--loss-runs 100] [--cron-seconds 60] [--only jobctl]
+ *
+ * Installs PM2 7.0.4 into bench/.work/pm2 and supervisord from Debian when missing, gives
+ * each tool private state under bench/.work, and stops only what it started (by its own
+ * command, then by pid). Prints medians, spreads and jobctl/anchor ratios, and writes
+ * bench/.work/results.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { FLOOD, Jobctl, Pm2, ROOT, Supervisord, WORK, type Tool } from './tools.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const ROUNDS = opt('rounds', 3);
+const LOSS_RUNS = opt('loss-runs', 100);
+const CRON_SECONDS = opt('cron-seconds', 60);
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const LINES = Number(process.env.BENCH_FLOOD_LINES ?? 200_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+
+// ---- /proc helpers: tool-agnostic checks ----
+function pidsWithArg(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const argv = cmd.split('\0');
+      if (path.basename(argv[0] ?? '') === 'sleep' && argv[1] === marker && argv.length === 3) {
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        if (stat[stat.lastIndexOf(')') + 2] !== 'Z') out.push(Number(name));
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function until(cond: () => boolean, timeoutMs: number, pollMs = 2): Promise<number> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > timeoutMs) return NaN;
+    await sleep(pollMs);
+  }
+  return performance.now() - t0;
+}
+
+// ---- workloads ----
+type Results = Record<string, Record<string, number[]>>;
+const results: Results = {};
+const rec = (tool: string, measure: string, v: number) => {
+  ((results[tool] ??= {})[measure] ??= []).push(v);
+};
+
+async function up100(t: Tool): Promise<void> {
+  const t0 = performance.now();
+  await t.start100();
+  const dt = await until(() => pidsWithArg(t.marker).length >= 100, 30_000, 5);
+  rec(t.name, 'up100_ms', Number.isNaN(dt) ? NaN : performance.now() - t0);
+}
+
+async function statusTime(t: Tool): Promise<void> {
+  const [bin, argv, env] = t.statusArgv();
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    await execa(bin, argv, { env: { ...process.env, ...env }, reject: false }); // supervisorctl exits 3 when a program is stopped
+    times.push(performance.now() - t0);
+  }
+  rec(t.name, 'status_ms', median(times));
+}
+
+async function killRestart(t: Tool): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const before = new Set(pidsWithArg(t.marker));
+    const victim = [...before][0]!;
+    process.kill(victim, 'SIGKILL');
+    const t0 = performance.now();
+    const dt = await until(() => pidsWithArg(t.marker).some((p) => !before.has(p)), 10_000, 1);
+    rec(t.name, 'restart_ms', Number.isNaN(dt) ? NaN : performance.now() - t0);
+    await until(() => pidsWithArg(t.marker).length >= 100, 10_000, 5);
+    await sleep(300);
+  }
+}
+
+function countLines(file: string): number {
+  const buf = fs.readFileSync(file);
+  let n = 0;
+  let i = 0;
+  // Lines of the flood: "line 0000…" (after an optional prefix).
+  while ((i = buf.indexOf('line 0', i)) !== -1) {
+    n++;
+    i += 6;
+  }
+  return n;
+}
+
+/**
+ * Start a flood; the log's throughput from its first byte to its last (so the tools'
+ * control commands and the producer's start-up do not count), and the lines lost.
+ */
+async function flood(t: Tool, timestamps: boolean): Promise<{ ms: number; lost: number }> {
+  const file = t.floodLog(timestamps);
+  if (fs.existsSync(file)) fs.truncateSync(file, 0);
+  const target = LINES * (100 + (timestamps ? t.prefixBytes : 0));
+  // Poll while the start command runs: some tools' start waits until the program ended.
+  const starting = t.startFlood(timestamps);
+  let first: number | undefined;
+  let last = -1;
+  let stillSince = performance.now();
+  let done = NaN;
+  for (;;) {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+    const now = performance.now();
+    if (size > 0 && first === undefined) first = now;
+    if (size >= target) {
+      done = now;
+      break;
+    }
+    if (size !== last) {
+      last = size;
+      stillSince = now;
+    } else if (now - stillSince > 3000) {
+      done = stillSince; // it stopped short: lines were lost
+      break;
+    }
+    await sleep(1);
+  }
+  await starting;
+  await sleep(200);
+  return { ms: first === undefined ? NaN : Math.max(1, done - first), lost: LINES - countLines(file) };
+}
+
+async function floods(t: Tool): Promise<void> {
+  const modes = t.name === 'supervisord' ? [false] : [false, true];
+  for (const ts of modes) {
+    const r = await flood(t, ts);
+    rec(t.name, `flood_${ts ? 'ts' : 'raw'}_MBps`, (LINES * 100) / 1e6 / (r.ms / 1000));
+    rec(t.name, `flood_${ts ? 'ts' : 'raw'}_lost`, r.lost);
+  }
+}
+
+async function configEdit(t: Tool, round: number): Promise<void> {
+  const marker = String(300_000 + round * 10 + ['jobctl', 'pm2', 'supervisord'].indexOf(t.name));
+  const t0 = performance.now();
+  await t.edit(marker);
+  const dt = await until(() => pidsWithArg(marker).length > 0, 10_000, 2);
+  rec(t.name, 'edit_applied_ms', Number.isNaN(dt) ? NaN : performance.now() - t0);
+}
+
+// ---- setup ----
+async function ensureTools(): Promise<Tool[]> {
+  const tools: Tool[] = [new Jobctl()];
+  const pm2bin = path.join(WORK, 'pm2/node_modules/.bin/pm2');
+  if (!fs.existsSync(pm2bin)) {
+    console.log('installing pm2@7.0.4 into bench/.work/pm2 …');
+    await execa('npm', ['install', '--prefix', path.join(WORK, 'pm2'), '--no-audit', '--no-fund', '--no-save', 'pm2@7.0.4'], { stdio: 'inherit' });
+  }
+  tools.push(new Pm2());
+  const has = await execa('supervisord', ['--version'], { reject: false });
+  if (has.exitCode !== 0) {
+    if (process.getuid?.() === 0) {
+      console.log('installing supervisor from Debian …');
+      await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'supervisor'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit' });
+      // Debian starts its own supervisord service: we use a private one only.
+      await execa('service', ['supervisor', 'stop'], { reject: false });
+    } else console.log('supervisord missing and not root: skipping it (apt-get install supervisor)');
+  }
+  if ((await execa('supervisord', ['--version'], { reject: false })).exitCode === 0) tools.push(new Supervisord());
+  return ONLY ? tools.filter((t) => t.name === ONLY) : tools;
+}
+
+async function statusWith100Tasks(): Promise<number> {
+  const home = path.join(WORK, 'jobctl-100tasks');
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.mkdirSync(path.join(home, 'tasks'), { recursive: true });
+  fs.writeFileSync(path.join(home, 'tasks/many.yaml'), `tasks:\n${Array.from({ length: 100 }, (_, i) => `  t${i}:\n    command: ["sleep", "100009"]\n`).join('')}`);
+  const env = { ...process.env, JOBCTL_HOME: home };
+  const bin = path.join(ROOT, 'dist/bin/jobctl.js');
+  await execa(process.execPath, [bin, 'up'], { env });
+  await until(() => pidsWithArg('100009').length >= 100, 20_000, 10);
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    await execa(process.execPath, [bin, 'status'], { env });
+    times.push(performance.now() - t0);
+  }
+  await execa(process.execPath, [bin, 'down', '--now'], { env });
+  return median(times);
+}
+
+async function lossRuns(t: Jobctl): Promise<{ runs: number; lost: number; worst: number }> {
+  let lost = 0;
+  let worst = 0;
+  for (let i = 0; i < LOSS_RUNS; i++) {
+    const r = await flood(t, true);
+    lost += r.lost;
+    worst = Math.max(worst, r.lost);
+    await until(() => false, 50);
+  }
+  return { runs: LOSS_RUNS, lost, worst };
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(WORK, { recursive: true });
+  if (!fs.existsSync(path.join(ROOT, 'dist/bin/jobctl.js'))) throw new Error('build first: npm run build');
+  if (!fs.existsSync(FLOOD)) throw new Error(`missing ${FLOOD}`);
+  const tools = await ensureTools();
+  console.log(`tools: ${tools.map((t) => t.name).join(', ')}; ${ROUNDS} rounds; ${LINES} flood lines`);
+  const started: Tool[] = [];
+  try {
+    for (const t of tools) {
+      await t.setup();
+      started.push(t);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of tools) {
+        process.stdout.write(`round ${round + 1} ${t.name}: up100`);
+        await up100(t);
+        await sleep(3000);
+        rec(t.name, 'rss_idle_100_MB', rssOf(t.daemonPid()) / 1e6);
+        process.stdout.write(', status');
+        await statusTime(t);
+        process.stdout.write(', kill -9');
+        await killRestart(t);
+        await t.stop100();
+        await until(() => pidsWithArg(t.marker).length === 0, 20_000, 10);
+        process.stdout.write(', flood');
+        await floods(t);
+        process.stdout.write(', edit\n');
+        await configEdit(t, round);
+      }
+    }
+    const jobctl = tools.find((t) => t.name === 'jobctl') as Jobctl | undefined;
+    if (jobctl && LOSS_RUNS > 0) {
+      console.log(`jobctl: ${LOSS_RUNS} flood runs with timestamps on, counting lost lines …`);
+      (results.jobctl ??= {}).loss = [(await lossRuns(jobctl)).lost];
+    }
+  } finally {
+    for (const t of started) await t.teardown();
+    // Anything of ours still alive goes, by pid.
+    for (const m of ['100001', '100002', '100003', '100009']) for (const p of pidsWithArg(m)) process.kill(p, 'SIGKILL');
+  }
+  if (!ONLY || ONLY === 'jobctl') {
+    rec('jobctl', 'status_100_tasks_ms', await statusWith100Tasks());
+    console.log(`cron lateness: ${CRON_SECONDS}s of 1,000 second-level tasks …`);
+    const cron = await execa('npx', ['tsx', path.join(ROOT, 'bench/cron-lateness.ts'), '--tasks', '1000', '--seconds', String(CRON_SECONDS)], { cwd: ROOT });
+    const c = JSON.parse(String(cron.stdout).slice(String(cron.stdout).indexOf('{')));
+    (results.jobctl ??= {}).cron = [c.schedulerLatenessMs.p99];
+    Object.assign(results.jobctl, { cron_detail: c });
+  }
+  const out = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}`, lines: LINES, rounds: ROUNDS, results };
+  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(out, null, 2));
+  printTable(out.results);
+}
+
+function printTable(r: Results): void {
+  const measures = ['rss_idle_100_MB', 'up100_ms', 'status_ms', 'restart_ms', 'flood_raw_MBps', 'flood_raw_lost', 'flood_ts_MBps', 'flood_ts_lost', 'edit_applied_ms'];
+  const fmt = (xs?: number[]) => (xs && xs.length ? `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})` : '-');
+  console.log('\n| measure | jobctl | pm2 | supervisord | jobctl/pm2 | jobctl/supervisord |\n|---|---|---|---|---|---|');
+  for (const m of measures) {
+    const j = r.jobctl?.[m];
+    const ratio = (other?: number[]) => (j && other && other.length ? (median(j) / median(other)).toFixed(2) : '-');
+    console.log(`| ${m} | ${fmt(j)} | ${fmt(r.pm2?.[m])} | ${fmt(r.supervisord?.[m])} | ${ratio(r.pm2?.[m])} | ${ratio(r.supervisord?.[m])} |`);
+  }
+  if (r.jobctl?.status_100_tasks_ms) console.log(`\njobctl status with 100 tasks: ${median(r.jobctl.status_100_tasks_ms).toFixed(1)} ms`);
+  if (r.jobctl?.loss) console.log(`jobctl lines lost over ${LOSS_RUNS} runs of ${LINES} lines (timestamps on): ${r.jobctl.loss[0]}`);
+  if ((r.jobctl as Record<string, unknown> | undefined)?.cron_detail) console.log(`cron: ${JSON.stringify((r.jobctl as Record<string, unknown>).cron_detail)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
