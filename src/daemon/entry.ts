@@ -22,7 +22,8 @@ export async function runForeground(home: string): Promise<number> {
   process.on('uncaughtException', (e) => process.stderr.write(`jobctl daemon: uncaught: ${e.stack ?? e.message}\n`));
   process.on('unhandledRejection', (e) => process.stderr.write(`jobctl daemon: unhandled rejection: ${errorMessage(e)}\n`));
   try {
-    handle = await startDaemon({ home });
+    // JOBCTL_NO_WATCH=1: apply task files only on `jobctl reload` or SIGHUP, not on save.
+    handle = await startDaemon({ home, watch: !process.env.JOBCTL_NO_WATCH });
   } catch (e) {
     process.stderr.write(`jobctl daemon: ${errorMessage(e)}\n`);
     return 1;

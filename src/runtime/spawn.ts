@@ -145,9 +145,10 @@ export function spawnProcess(req: SpawnRequest): SpawnedProcess {
   if (!cwdStat?.isDirectory()) throw fail(`cwd ${req.cwd} does not exist or is not a directory`);
   const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env);
 
-  // node:child_process rather than execa on this path: a start is ~2.0 ms with it and
-  // ~3.2 ms through execa on the 2-core machine (bench/RESULTS.md, "spawn cost"), and
-  // starting 100 instances or a burst of cron runs is bound by exactly this.
+  // node:child_process rather than execa on this path: a start (setpriv included) blocks
+  // the event loop ~2.4 ms with it and ~3.7 ms through execa on the 2-core machine
+  // (bench/spawn-cost.ts, bench/RESULTS.md), and starting 100 instances or a burst of
+  // cron runs is bound by exactly this. execa serves the probes and `jobctl install`.
   const child = spawnChild(file, args, {
     cwd: req.cwd,
     env: { ...process.env, ...env },

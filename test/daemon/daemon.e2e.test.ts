@@ -96,7 +96,22 @@ describe('daemon end to end', () => {
     c.close();
   });
 
-  it('adds and removes tasks as files change; SIGHUP and `jobctl reload` apply on demand; plan shows the diff', async () => {
+  it('without the watcher (JOBCTL_NO_WATCH), SIGHUP and `jobctl reload` apply changes on demand; plan shows them first', async () => {
+    const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
+    const d = await startTestDaemon(home, { JOBCTL_NO_WATCH: '1' });
+    fs.writeFileSync(path.join(home, 'tasks/more.yaml'), 'tasks:\n  gamma:\n    command: sleep 1000\n');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await jobctl(['status', 'gamma'], { home })).code).toBe(1); // not applied on save
+    expect((await jobctl(['plan'], { home })).stdout).toBe('+ gamma  (start)\n2 unchanged');
+    d.child.kill('SIGHUP');
+    await waitFor(async () => (await jobctl(['status', 'gamma'], { home })).code === 0, 3000, 'SIGHUP applied');
+    fs.rmSync(path.join(home, 'tasks/more.yaml'));
+    const r = await jobctl(['reload'], { home });
+    expect(r).toMatchObject({ code: 0, stdout: '- gamma  (stop and remove)\n2 unchanged' });
+    expect((await jobctl(['status', 'gamma'], { home })).code).toBe(1);
+  });
+
+  it('adds and removes tasks as files change', async () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const d = await startTestDaemon(home);
     const c = await d.client();

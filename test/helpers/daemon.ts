@@ -33,10 +33,10 @@ export function makeHome(files: Record<string, string>): string {
 }
 
 /** Run `jobctl daemon` for a home as a real process; resolves once the socket answers. */
-export async function startTestDaemon(home: string): Promise<TestDaemon> {
+export async function startTestDaemon(home: string, env: Record<string, string> = {}): Promise<TestDaemon> {
   const socket = homePaths(home).socket;
   let out = '';
-  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
