@@ -5,6 +5,7 @@ import type { DaemonInfo, LogsResult, StatusResult, TaskStatus } from '../../src
 import type { RunRecord } from '../../src/shared/types.js';
 import type { ConnectionState, LogTarget, TuiBackend } from '../../src/tui/backend.js';
 import { App } from '../../src/tui/components/App.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A daemon in memory: records what the TUI asked for, and lets the test push states and logs. */
 class FakeBackend extends EventEmitter implements TuiBackend {
@@ -65,6 +66,21 @@ function cronTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
 }
 
 const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
+/** Retry an assertion until it holds (renders and effects are asynchronous). */
+async function eventually(assertion: () => void, timeoutMs = 3000): Promise<void> {
+  let last: unknown;
+  await waitFor(() => {
+    try {
+      assertion();
+      return true;
+    } catch (e) {
+      last = e;
+      return false;
+    }
+  }, timeoutMs, 'assertion').catch(() => {
+    throw last;
+  });
+}
 const mounted: Array<{ unmount: () => void }> = [];
 afterEach(() => mounted.splice(0).forEach((m) => m.unmount()));
 
@@ -73,8 +89,10 @@ async function mount(tasks: TaskStatus[], daemon: Partial<DaemonInfo> = {}) {
   const app = render(<App backend={backend} flushMs={5} />);
   mounted.push(app);
   backend.snapshot(tasks, daemon);
-  await tick();
-  return { backend, app, frame: () => app.lastFrame() ?? '' };
+  const frame = () => app.lastFrame() ?? '';
+  await eventually(() => expect(frame()).toContain(tasks[0]?.name ?? 'no tasks'));
+  await eventually(() => expect(backend.follows.length).toBeGreaterThan(0));
+  return { backend, app, frame };
 }
 
 describe('TUI', () => {
@@ -91,61 +109,39 @@ describe('TUI', () => {
     expect(backend.follows).toEqual([{ task: 'mailer' }]);
     expect(frame()).toMatch(/mailer {2}@workers · running\n {2}daemon · 2 instance\(s\)/);
     expect(frame()).toMatch(/#0 running {3}pid 100 up 1m/);
-    expect(frame()).toContain('first line of mailer');
+    await eventually(() => expect(frame()).toContain('first line of mailer'));
     backend.emit('log', { subscription: backend.lastSubscription, text: 'a new line\nand another\n' });
-    await tick();
-    expect(frame()).toMatch(/first line of mailer\na new line\nand another/);
+    await eventually(() => expect(frame()).toMatch(/first line of mailer\na new line\nand another/));
   });
 
   it('keys: move, stop with a confirm, start, restart, run, kill, help, filter', async () => {
     const { backend, app, frame } = await mount([daemonTask('a-worker'), daemonTask('b-worker'), cronTask('report')]);
+    const press = async (keys: string, until: () => void) => {
+      app.stdin.write(keys);
+      await eventually(until);
+    };
     // sorted by group: reports/report, workers/a-worker, workers/b-worker
     expect(frame()).toMatch(/› report/);
-    app.stdin.write('j');
-    await tick();
-    expect(frame()).toMatch(/› a-worker/);
-    app.stdin.write('jj'); // fast typing arrives in one chunk
-    await tick();
-    expect(frame()).toMatch(/› b-worker/);
-    app.stdin.write('x');
-    await tick();
-    expect(frame()).toContain('stop b-worker? [y/N]');
-    app.stdin.write('n');
-    await tick();
+    await press('j', () => expect(frame()).toMatch(/› a-worker/));
+    await press('jj', () => expect(frame()).toMatch(/› b-worker/)); // fast typing arrives in one chunk
+    await press('x', () => expect(frame()).toContain('stop b-worker? [y/N]'));
+    await press('n', () => expect(frame()).toContain('cancelled'));
     expect(backend.calls).toEqual([]);
-    expect(frame()).toContain('cancelled');
-    app.stdin.write('x');
-    await tick();
-    app.stdin.write('y');
-    await tick();
+    await press('x', () => expect(frame()).toContain('stop b-worker? [y/N]'));
+    await press('y', () => expect(frame()).toContain('b-worker: stopped'));
     expect(backend.calls).toEqual(['stop b-worker']);
-    expect(frame()).toContain('b-worker: stopped');
-    app.stdin.write('s');
-    await tick();
-    app.stdin.write('r');
-    await tick();
-    app.stdin.write('K');
-    await tick();
-    app.stdin.write('y');
-    await tick();
-    app.stdin.write('k');
-    await tick();
-    app.stdin.write('k');
-    await tick();
-    app.stdin.write('t');
-    await tick();
+    await press('s', () => expect(backend.calls.at(-1)).toBe('start b-worker'));
+    await press('r', () => expect(backend.calls.at(-1)).toBe('restart b-worker'));
+    await press('K', () => expect(frame()).toContain('SIGKILL b-worker? [y/N]'));
+    await press('y', () => expect(backend.calls.at(-1)).toBe('kill b-worker SIGKILL'));
+    await press('k', () => expect(frame()).toMatch(/› a-worker/));
+    await press('k', () => expect(frame()).toMatch(/› report/));
+    await press('t', () => expect(frame()).toContain('report: run r1 running'));
     expect(backend.calls).toEqual(['stop b-worker', 'start b-worker', 'restart b-worker', 'kill b-worker SIGKILL', 'run report']);
-    expect(frame()).toContain('report: run r1 running');
-    app.stdin.write('?');
-    await tick();
-    expect(frame()).toMatch(/jobctl tui — keys[\s\S]*x {11}stop \(asks first\)[\s\S]*q \/ Ctrl-C {2}quit/);
-    app.stdin.write('?');
-    await tick();
-    app.stdin.write('/');
-    await tick();
-    app.stdin.write('b-w');
-    await tick();
-    expect(frame()).toMatch(/\/b-w/);
+    await press('?', () => expect(frame()).toMatch(/jobctl tui — keys[\s\S]*x {11}stop \(asks first\)[\s\S]*q \/ Ctrl-C {2}quit/));
+    await press('?', () => expect(frame()).not.toContain('jobctl tui — keys'));
+    await press('/', () => expect(frame()).toMatch(/^\/\s*$/m));
+    await press('b-w', () => expect(frame()).toMatch(/\/b-w/));
     expect(frame()).toContain('b-worker');
     expect(frame()).not.toMatch(/a-worker\s+running/);
   });
@@ -156,21 +152,20 @@ describe('TUI', () => {
       expect(frame(), k).toContain(k);
     }
     app.stdin.write('?');
-    await tick();
-    for (const k of ['↑ ↓ / j k', 'enter', 'PgUp PgDn', '[ ]']) expect(frame(), k).toContain(k);
+    await eventually(() => {
+      for (const k of ['↑ ↓ / j k', 'enter', 'PgUp PgDn', '[ ]']) expect(frame(), k).toContain(k);
+    });
   });
 
   it('shows a lost daemon, and recovers when it is back', async () => {
     const { backend, frame } = await mount([daemonTask('w')]);
     backend.connection = 'disconnected';
     backend.emit('connection', 'disconnected');
-    await tick();
-    expect(frame()).toContain('daemon not reachable: reconnecting every second');
+    await eventually(() => expect(frame()).toContain('daemon not reachable: reconnecting every second'));
     backend.connection = 'connected';
     backend.emit('connection', 'connected');
     backend.snapshot([daemonTask('w', { state: 'backoff' })]);
-    await tick();
-    expect(frame()).not.toContain('not reachable');
+    await eventually(() => expect(frame()).not.toContain('not reachable'));
     expect(frame()).toMatch(/w\s+backoff/);
   });
 
@@ -184,15 +179,12 @@ describe('TUI', () => {
   it('l opens the log full screen; [ ] switch instance; Esc returns', async () => {
     const { backend, app, frame } = await mount([daemonTask('w')]);
     app.stdin.write('l');
-    await tick();
-    expect(frame()).toMatch(/^w · log · all instances · following/m);
+    await eventually(() => expect(frame()).toMatch(/^w · log · all instances · following/m));
     app.stdin.write(']');
-    await tick();
-    expect(backend.follows.at(-1)).toEqual({ task: 'w', instance: 0 });
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'w', instance: 0 }));
     expect(frame()).toMatch(/log · instance 0/);
     app.stdin.write('\u001b');
-    await tick();
-    expect(frame()).toMatch(/TASK\s+STATE/);
+    await eventually(() => expect(frame()).toMatch(/TASK\s+STATE/));
   });
 
   it('stays bounded with 500 tasks and a log flood', async () => {

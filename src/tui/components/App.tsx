@@ -1,10 +1,11 @@
 import { Box, Text, useApp, useInput, type Key } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TaskStatus } from '../../shared/protocol.js';
 import type { LogTarget, TuiBackend } from '../backend.js';
 import { useDaemon } from '../hooks/use-daemon.js';
 import { useHistory } from '../hooks/use-history.js';
 import { useLogFollow } from '../hooks/use-log-follow.js';
+import { useStateRef } from '../hooks/use-state-ref.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { Banner } from './Banner.js';
 import { Confirm } from './Confirm.js';
@@ -45,11 +46,12 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const connected = view.connection === 'connected';
   const [selectedName, setSelectedName] = useState<string | undefined>();
   const [filter, setFilter] = useState('');
-  const [filtering, setFiltering] = useState(false);
+  // Modes are read by the key handler from refs: keys can arrive before the next render.
+  const [filtering, setFiltering, filteringRef] = useStateRef(false);
   const [expanded, setExpanded] = useState(false);
-  const [fullLogs, setFullLogs] = useState(false);
-  const [help, setHelp] = useState(false);
-  const [pending, setPending] = useState<Pending>();
+  const [fullLogs, setFullLogs, fullLogsRef] = useStateRef(false);
+  const [help, setHelp, helpRef] = useStateRef(false);
+  const [pending, setPending, pendingRef] = useStateRef<Pending>(undefined);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
   const [scroll, setScroll] = useState(0);
   const [logSel, setLogSel] = useState(-1);
@@ -79,13 +81,18 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     return run ? { task: task.name, run } : { task: task.name };
   }, [task?.name, task?.kind, logSel, runs]);
   const log = useLogFollow(backend, logTarget, connected, maxLogLines, flushMs);
+  // What the key handler acts on, assigned at every render: Ink re-subscribes the handler
+  // only after painting, so a key can reach an older closure; it reads these instead.
+  const live = useRef({ tasks, task, connected, runs, logLength: 0 });
+  live.current = { tasks, task, connected, runs, logLength: log.lines.length };
   const logTitle = !task ? '' : task.kind === 'daemon'
     ? `log · ${logSel >= 0 ? `instance ${logSel}` : 'all instances'} · ${log.status}`
     : `log · ${logTarget?.run ? `run ${logTarget.run}` : 'latest runs'} · ${log.status}`;
 
   const move = (delta: number) => setSelectedName((prev) => {
-    const i = Math.max(0, tasks.findIndex((t) => t.name === prev));
-    return tasks[Math.min(tasks.length - 1, Math.max(0, i + delta))]?.name;
+    const list = live.current.tasks;
+    const i = Math.max(0, list.findIndex((t) => t.name === prev));
+    return list[Math.min(list.length - 1, Math.max(0, i + delta))]?.name;
   });
   const say = (text: string, error = false) => setMessage({ text, error });
   const act = (label: string, fn: () => Promise<string>) => {
@@ -93,6 +100,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     fn().then((text) => say(text), (e: Error) => say(e.message, true));
   };
   const cycle = (dir: 1 | -1) => {
+    const { task, runs } = live.current;
     if (!task) return;
     const count = task.kind === 'daemon' ? task.instances?.length ?? 0 : runs.length;
     setLogSel((s) => {
@@ -103,12 +111,13 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   };
 
   const onKey = (input: string, key: Key): void => {
-    if (help) {
+    const { task, connected, logLength } = live.current;
+    if (helpRef.current) {
       if (key.escape || input === '?' || input === 'q') setHelp(false);
       return;
     }
-    if (pending) {
-      const { verb, task: name } = pending;
+    if (pendingRef.current) {
+      const { verb, task: name } = pendingRef.current;
       setPending(undefined);
       if (input === 'y' || input === 'Y') {
         if (verb === 'stop') act(`stopping ${name}`, async () => `${name}: ${(await backend.control('stop', name))[0]?.state ?? 'stopped'}`);
@@ -116,7 +125,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
       } else say('cancelled');
       return;
     }
-    if (filtering) {
+    if (filteringRef.current) {
       if (key.escape) {
         setFilter('');
         setFiltering(false);
@@ -126,13 +135,13 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
       return;
     }
     const page = Math.max(1, rows - 8);
-    if (key.pageUp) return setScroll((s) => Math.min(s + page, Math.max(0, log.lines.length - 1)));
+    if (key.pageUp) return setScroll((s) => Math.min(s + page, Math.max(0, logLength - 1)));
     if (key.pageDown) return setScroll((s) => Math.max(0, s - page));
     if (input === '[') return cycle(-1);
     if (input === ']') return cycle(1);
-    if (fullLogs) {
+    if (fullLogsRef.current) {
       if (key.escape || input === 'l' || input === 'q') setFullLogs(false);
-      else if (key.upArrow || input === 'k') setScroll((s) => Math.min(s + 1, Math.max(0, log.lines.length - 1)));
+      else if (key.upArrow || input === 'k') setScroll((s) => Math.min(s + 1, Math.max(0, logLength - 1)));
       else if (key.downArrow || input === 'j') setScroll((s) => Math.max(0, s - 1));
       return;
     }
@@ -163,7 +172,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   // Keys typed fast (or sent by tmux) arrive as one chunk: take them one at a time,
   // except while typing a filter, where a paste is text.
   useInput((input, key) => {
-    if (input.length > 1 && !filtering && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
+    if (input.length > 1 && !filteringRef.current && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
       for (const ch of input) onKey(ch, NO_KEY);
     } else onKey(input, key);
   });
