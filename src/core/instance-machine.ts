@@ -98,27 +98,27 @@ export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, c
     return { next, effects: [{ type: 'spawn' }] };
   };
 
+  /** start/restart from anything but starting/running. */
+  const startFromIdle = (): Transition => {
+    if (s.state === 'stopping') return { next: { ...s, restartPending: true }, effects: [] };
+    if (s.state === 'backoff') {
+      const t = starting();
+      return { next: t.next, effects: [{ type: 'cancel', timer: 'backoff' }, ...t.effects] };
+    }
+    // A start by hand forgets past failures, as supervisord does for FATAL.
+    return starting({ failures: 0, restartTimes: [], message: undefined });
+  };
+
   switch (e.type) {
     case 'start':
       if (s.state === 'starting' || s.state === 'running') {
         throw new JobctlError('ALREADY_RUNNING', `already ${s.state}`, { data: { state: s.state } });
       }
-      if (s.state === 'stopping') return { next: { ...s, restartPending: true }, effects: [] };
-      if (s.state === 'backoff') {
-        const t = starting();
-        return { next: t.next, effects: [{ type: 'cancel', timer: 'backoff' }, ...t.effects] };
-      }
-      // A start by hand forgets past failures, as supervisord does for FATAL.
-      return starting({ failures: 0, restartTimes: [], message: undefined });
+      return startFromIdle();
 
     case 'restart':
       if (s.state === 'starting' || s.state === 'running') return stopping(s, now, cfg, true, e.reason);
-      if (s.state === 'stopping') return { next: { ...s, restartPending: true }, effects: [] };
-      if (s.state === 'backoff') {
-        const t = starting();
-        return { next: t.next, effects: [{ type: 'cancel', timer: 'backoff' }, ...t.effects] };
-      }
-      return starting({ failures: 0, restartTimes: [], message: undefined });
+      return startFromIdle();
 
     case 'spawned':
       return {

@@ -31,8 +31,6 @@ export interface HandlerDeps {
   notifyTest: (notifier: string) => Promise<number>;
 }
 
-let nextSubscription = 1;
-
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
   const lastReloadAt = d.lastReloadAt();
   return {
@@ -74,7 +72,27 @@ function each(d: HandlerDeps, target: string, fn: (name: string) => void | Promi
   })();
 }
 
+/** Subscriptions of one daemon: their ids and how to end each. */
+class Subscriptions {
+  private next = 1;
+  private readonly offs = new Map<number, () => void>();
+  id(): number {
+    return this.next++;
+  }
+  add(id: number, off: () => void): void {
+    this.offs.set(id, off);
+  }
+  end(id: number): void {
+    const off = this.offs.get(id);
+    if (off) {
+      this.offs.delete(id);
+      off();
+    }
+  }
+}
+
 export function makeHandlers(d: HandlerDeps): Handlers {
+  const subs = new Subscriptions();
   const statuses = (names: string[]) => names.filter((n) => d.registry.get(n)).map((n) => d.registry.status(n));
   const spec = (task: string) => {
     const s = d.registry.get(task);
@@ -121,7 +139,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       return { signalled: d.registry.kill(task, sig as NodeJS.Signals) };
     },
 
-    logs: (params, conn) => logs(d, params, conn),
+    logs: (params, conn) => logs(d, subs, params, conn),
 
     history: ({ task, limit }) => {
       const s = spec(task);
@@ -135,7 +153,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     reload: () => d.reload(),
 
     subscribe: ({ events }, conn) => {
-      const id = nextSubscription++;
+      const id = subs.id();
       const offs: Array<() => void> = [];
       if (events.includes('state')) {
         const onState = (name: string) => conn.push({ event: 'state', data: d.registry.status(name) });
@@ -154,13 +172,13 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         d.log.on('event', onEvent);
         offs.push(() => d.log.off('event', onEvent));
       }
-      subscriptions.set(id, () => offs.forEach((f) => f()));
-      conn.onClose(() => unsubscribe(id));
+      subs.add(id, () => offs.forEach((f) => f()));
+      conn.onClose(() => subs.end(id));
       return { subscription: id };
     },
 
     unsubscribe: ({ subscription }) => {
-      unsubscribe(subscription);
+      subs.end(subscription);
       return { ok: true as const };
     },
 
@@ -180,15 +198,6 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   };
 }
 
-const subscriptions = new Map<number, () => void>();
-function unsubscribe(id: number): void {
-  const off = subscriptions.get(id);
-  if (off) {
-    subscriptions.delete(id);
-    off();
-  }
-}
-
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
   const delta = diff(d.registry.specs(), loaded.effective.tasks);
@@ -201,7 +210,7 @@ export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult 
   };
 }
 
-function logs(d: HandlerDeps, p: { task: string; lines?: number | undefined; instance?: number | undefined; run?: string | undefined; since?: number | undefined; follow?: boolean | undefined }, conn: Connection) {
+function logs(d: HandlerDeps, subs: Subscriptions, p: { task: string; lines?: number | undefined; instance?: number | undefined; run?: string | undefined; since?: number | undefined; follow?: boolean | undefined }, conn: Connection) {
   const s = d.registry.get(p.task);
   if (!s) resolveTargets(p.task, d.registry.specs());
   const n = p.lines ?? 50;
@@ -210,7 +219,7 @@ function logs(d: HandlerDeps, p: { task: string; lines?: number | undefined; ins
     const filtered = since === undefined ? lines : lines.filter((l) => (lineTime(l) ?? Infinity) >= since);
     return filtered.slice(-n);
   };
-  const sub = p.follow ? nextSubscription++ : undefined;
+  const sub = p.follow ? subs.id() : undefined;
   const offs: Array<() => void> = [];
   const follow = (sink: LogSink, where: { instance?: number; run?: string }) => {
     if (sub === undefined) return;
@@ -228,7 +237,12 @@ function logs(d: HandlerDeps, p: { task: string; lines?: number | undefined; ins
       throw new JobctlError('NOT_FOUND', `task "${p.task}" has ${count} instance${count === 1 ? '' : 's'} (0..${Math.max(0, count - 1)})`);
     }
     const indexes = p.instance !== undefined ? [p.instance] : Array.from({ length: count }, (_, i) => i);
-    const parts = indexes.map((i) => tailRotated(d.paths.instanceLog(p.task, i), n));
+    // Recent lines come from the in-memory ring when it holds enough; else from the files.
+    const parts = indexes.map((i) => {
+      const file = d.paths.instanceLog(p.task, i);
+      const ring = daemon.sink(i)?.tail.lines(n) ?? [];
+      return ring.length >= n && p.since === undefined ? { lines: ring, files: [file] } : tailRotated(file, n);
+    });
     result = { lines: keep(mergeByTime(parts.map((x) => x.lines))), files: parts.flatMap((x) => x.files) };
     for (const i of indexes) {
       const sink = daemon.sink(i);
@@ -256,7 +270,7 @@ function logs(d: HandlerDeps, p: { task: string; lines?: number | undefined; ins
           const onRun = (r: { id: string; state: string }) => {
             if (r.id === runId && r.state !== 'running' && r.state !== 'queued') {
               conn.push({ event: 'log-end', data: { subscription: sub, reason: `run ${r.id} ${r.state}` } });
-              unsubscribe(sub);
+              subs.end(sub);
             }
           };
           cron.on('run', onRun);
@@ -274,8 +288,8 @@ function logs(d: HandlerDeps, p: { task: string; lines?: number | undefined; ins
     }
   }
   if (sub !== undefined) {
-    subscriptions.set(sub, () => offs.forEach((f) => f()));
-    conn.onClose(() => unsubscribe(sub));
+    subs.add(sub, () => offs.forEach((f) => f()));
+    conn.onClose(() => subs.end(sub));
     return { ...result, subscription: sub };
   }
   return result;

@@ -5,6 +5,7 @@ import {
 } from '../core/instance-machine.js';
 import { recycleReason } from '../core/recycle.js';
 import { errorMessage, isJobctlError } from '../shared/errors.js';
+import type { InstanceInfo } from '../shared/protocol.js';
 import type { DaemonTaskSpec, InstanceState } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import type { LogSink } from './log-sink.js';
@@ -19,17 +20,8 @@ export interface InstanceMetrics {
   rss?: number;
 }
 
-export interface InstanceStatus extends InstanceMetrics {
-  index: number;
-  state: InstanceState;
-  since: number;
-  pid?: number;
-  startedAt?: number;
-  restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
-  message?: string;
-  retryAt?: number;
-}
+/** An instance as status shows it: the protocol's shape, so no copy is needed on the way out. */
+export type InstanceStatus = InstanceInfo;
 
 export interface InstanceNotice {
   task: string;

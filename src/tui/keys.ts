@@ -1,22 +1,21 @@
-/** Every key of the TUI, in one place: the footer and the help both list these. */
-export const KEYS: ReadonlyArray<{ key: string; short: string; action: string }> = [
-  { key: '↑ ↓ / j k', short: '↑↓', action: 'move' },
-  { key: 'enter', short: '⏎', action: 'open/close the detail pane' },
-  { key: 's', short: 's', action: 'start' },
-  { key: 'x', short: 'x', action: 'stop (asks first)' },
-  { key: 'r', short: 'r', action: 'restart' },
-  { key: 't', short: 't', action: 'trigger a run now' },
-  { key: 'K', short: 'K', action: 'kill: SIGKILL the processes (asks first)' },
-  { key: 'l', short: 'l', action: 'logs full screen' },
-  { key: '[ ]', short: '[]', action: 'previous / next instance or run in the log' },
-  { key: 'PgUp PgDn', short: 'PgUp', action: 'scroll the log back / forward' },
-  { key: '/', short: '/', action: 'filter tasks by name or group' },
-  { key: '?', short: '?', action: 'help' },
-  { key: 'q / Ctrl-C', short: 'q', action: 'quit (Esc closes a pane)' },
+/**
+ * Every key of the TUI, in one place: the help lists `key` and `action`, the footer
+ * `short` and `word` (short enough for 80 columns).
+ */
+export const KEYS: ReadonlyArray<{ key: string; action: string; short: string; word: string }> = [
+  { key: '↑ ↓ / j k', action: 'move', short: '↑↓', word: 'move' },
+  { key: 'enter', action: 'open/close the detail pane', short: '⏎', word: 'open' },
+  { key: 's', action: 'start', short: 's', word: 'start' },
+  { key: 'x', action: 'stop (asks first)', short: 'x', word: 'stop' },
+  { key: 'r', action: 'restart', short: 'r', word: 'restart' },
+  { key: 't', action: 'trigger a run now', short: 't', word: 'run' },
+  { key: 'K', action: 'kill: SIGKILL the processes (asks first)', short: 'K', word: 'kill' },
+  { key: 'l', action: 'logs full screen', short: 'l', word: 'logs' },
+  { key: '[ ]', action: 'previous / next instance or run in the log', short: '[]', word: 'inst' },
+  { key: 'PgUp PgDn', action: 'scroll the log back / forward', short: 'PgUp', word: 'scroll' },
+  { key: '/', action: 'filter tasks by name or group', short: '/', word: 'filter' },
+  { key: '?', action: 'help', short: '?', word: 'help' },
+  { key: 'q / Ctrl-C', action: 'quit (Esc closes a pane)', short: 'q', word: 'quit' },
 ];
 
-/** The footer words for each key, kept short to fit 80 columns. */
-export const FOOTER: ReadonlyArray<[string, string]> = [
-  ['↑↓', 'move'], ['⏎', 'open'], ['s', 'start'], ['x', 'stop'], ['r', 'restart'], ['t', 'run'], ['K', 'kill'],
-  ['l', 'logs'], ['[]', 'inst'], ['PgUp', 'scroll'], ['/', 'filter'], ['?', 'help'], ['q', 'quit'],
-];
+export const FOOTER: ReadonlyArray<[string, string]> = KEYS.map((k) => [k.short, k.word]);
