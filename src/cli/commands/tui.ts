@@ -11,6 +11,10 @@ export function registerTui(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, ? help, q quit')
     .action(action(ctx, async () => {
       if (!process.stdout.isTTY) throw new CliError('jobctl tui needs a terminal; use `jobctl status` in scripts', EXIT.USAGE);
+      // Ink renders only its last frame when it thinks it runs in CI (CI=…); on a real
+      // terminal the user wants the live screen, so that check must say no before Ink loads.
+      process.env.CI = 'false';
+      process.env.CONTINUOUS_INTEGRATION = 'false';
       const { runTui } = await import('../../tui/run.js');
       return runTui({ socketPath: homePaths(ctx.home()).socket });
     }));
