@@ -175,10 +175,18 @@ export class InstanceDriver extends EventEmitter {
 
   private onStateChange(before: InstanceState): void {
     if (before === 'running' || before === 'starting') this.clearTimer('lifetime');
-    if (this.s.state === 'running' && this.spec.maxLifetimeMs !== undefined && this.s.startedAt !== undefined) {
-      const left = this.spec.maxLifetimeMs - (this.clock.now() - this.s.startedAt);
-      this.setTimer('lifetime', Math.max(0, left), () => this.checkRecycle());
-    }
+    if (this.s.state === 'running') this.armLifetime();
+  }
+
+  /** Recycle at max_lifetime. Timers may fire a little before the wall clock agrees: re-arm then. */
+  private armLifetime(): void {
+    if (this.spec.maxLifetimeMs === undefined || this.s.startedAt === undefined) return;
+    const left = this.spec.maxLifetimeMs - (this.clock.now() - this.s.startedAt);
+    this.setTimer('lifetime', Math.max(0, left), () => {
+      if (this.s.state !== 'running') return;
+      if (this.clock.now() - this.s.startedAt! < this.spec.maxLifetimeMs!) this.armLifetime();
+      else this.checkRecycle();
+    });
   }
 
   private run(effect: Effect): void {
