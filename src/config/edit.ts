@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Pair, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, parseDocument, visit, type Pair, type YAMLMap } from 'yaml';
 import { JobctlError } from '../shared/errors.js';
 
 /**

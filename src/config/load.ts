@@ -70,11 +70,6 @@ export function loadTaskDir(dir: string, displayDir: string = dir): ConfigSet {
   return set;
 }
 
-interface LoadedTask {
-  spec: TaskSpec;
-  file: ParsedFile;
-}
-
 interface ParsedFile {
   source: SourceFile;
   yaml: YamlFile;

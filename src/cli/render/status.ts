@@ -31,7 +31,10 @@ function procs(t: TaskStatus): string {
   if (t.kind === 'cron') return t.activeRuns?.length ? `${t.activeRuns.length} run${t.activeRuns.length > 1 ? 's' : ''}` : '-';
   const n = t.instances?.length ?? 0;
   const s = `${t.running ?? 0}/${n}`;
-  return t.scale ? `${s} (${t.scale.mode === 'manual' ? 'manual' : `${t.scale.min}-${t.scale.max}`}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})` : s;
+  if (!t.scale) return s;
+  const sc = t.scale;
+  const target = sc.target !== sc.current ? `, target ${sc.target}` : '';
+  return `${s} (${sc.mode === 'manual' ? 'manual' : `${sc.min}-${sc.max}`}${target}${sc.backlog !== undefined ? `, backlog ${sc.backlog}` : ''})`;
 }
 
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {

@@ -7,7 +7,9 @@ import { LogView } from './LogView.js';
 
 function summary(t: TaskStatus): string {
   if (t.kind === 'cron') return `cron · ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${t.description ? ` · ${t.description}` : ''}`;
-  const scale = t.scale ? ` · scale ${t.scale.min}-${t.scale.max} (${t.scale.mode}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})` : '';
+  const scale = t.scale
+    ? ` · scale ${t.scale.min}-${t.scale.max} (${t.scale.mode}, ${t.scale.current}→${t.scale.target}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})`
+    : '';
   return `daemon · ${t.instances?.length ?? 0} instance(s)${scale}${t.description ? ` · ${t.description}` : ''}`;
 }
 
