@@ -44,6 +44,10 @@ export class ConfigState {
   }
 
   private compute(set: ConfigSet): EffectiveConfig {
+    // The directory itself is gone or unreadable: that is an error too, and everything stays.
+    if (set.files.length === 0 && set.errors.length > 0) {
+      return { tasks: this.current.tasks, notifiers: this.current.notifiers, errors: set.errors, keptFiles: [this.displayDir] };
+    }
     const tasks = new Map<string, TaskSpec>();
     const notifiers = new Map<string, NotifierSpec>();
     const keptFiles: string[] = [];
@@ -61,6 +65,7 @@ export class ConfigState {
   }
 
   private remember(set: ConfigSet): void {
+    if (set.files.length === 0 && set.errors.length > 0) return; // keep what was known
     const present = new Set(set.files.map((f) => f.path));
     for (const p of [...this.lastGood.keys()]) if (!present.has(p)) this.lastGood.delete(p);
     for (const f of set.files) {

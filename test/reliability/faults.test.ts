@@ -124,6 +124,21 @@ describe('reliability', () => {
     expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
   });
 
+  it('the whole tasks/ directory vanishing keeps the tasks running and reports it; it coming back applies', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n    start_seconds: 100ms\n' });
+    await startTestDaemon(home);
+    await waitFor(async () => (await statusOf(home, 'w')).state === 'running', 5000, 'running');
+    const pid = (await statusOf(home, 'w')).instances![0]!.pid;
+    fs.renameSync(path.join(home, 'tasks'), path.join(home, 'tasks.moved'));
+    const r = await jobctl(['reload', '--json'], { home });
+    expect(JSON.parse(r.stdout).errors[0].message).toMatch(/task directory tasks does not exist/);
+    expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
+    fs.renameSync(path.join(home, 'tasks.moved'), path.join(home, 'tasks'));
+    const back = JSON.parse((await jobctl(['reload', '--json'], { home })).stdout);
+    expect(back).toMatchObject({ errors: [], removed: [], added: [] });
+    expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
+  });
+
   it('1,000 tasks load, reload and answer status', async () => {
     const tasks = Array.from({ length: 1000 }, (_, i) => `  t${i}:\n    schedule: "0 0 1 1 *"\n    command: "true"\n`).join('');
     const home = makeHome({ 'tasks/many.yaml': `tasks:\n${tasks}` });
