@@ -106,6 +106,9 @@ describe('jobctl commands against a real daemon', () => {
     expect(again.stderr).toBe('jobctl: slow: run skipped: previous run still going (overlap: skip)');
     const k = await jobctl(['kill', 'slow', '--signal', 'KILL'], { home });
     expect(k.stdout).toBe('sent SIGKILL to 1 process group of slow');
+    await jobctl(['run', 'slow'], { home });
+    await waitFor(async () => JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length === 1, 5000, 'slow running again');
+    expect(JSON.parse((await jobctl(['kill', 'slow', '--json'], { home })).stdout)).toEqual({ signalled: 1 });
     const bad = await jobctl(['kill', 'slow', '--signal', 'NOPE'], { home });
     expect(bad.code).toBe(2);
   });

@@ -35,11 +35,16 @@ export function registerKill(program: Command, ctx: CliContext): void {
     .argument('<task>', 'task name')
     .description('send a signal to the running process groups of a task (the restart policy still applies)')
     .option('-s, --signal <signal>', 'signal name', 'SIGTERM')
+    .option('--json', 'print {signalled}')
     .addHelpText('after', '\nExamples:\n  jobctl kill worker --signal HUP     # e.g. make it reopen its files\n  jobctl kill stuck-report --signal KILL')
-    .action(action(ctx, async (task: string, opts: { signal: string }) => {
+    .action(action(ctx, async (task: string, opts: { signal: string; json?: boolean }) => {
       const sig = normalizeSignal(opts.signal);
       if (!sig) throw new CliError(`unknown signal "${opts.signal}"; use e.g. TERM, KILL, HUP, INT, USR1, USR2`, EXIT.USAGE);
       const r = await withDaemon(ctx, (c) => c.call('kill', { task, signal: sig }));
+      if (opts.json) {
+        printJson(ctx.io, r);
+        return EXIT.OK;
+      }
       ctx.io.out(`sent ${sig} to ${r.signalled} process group${r.signalled === 1 ? '' : 's'} of ${task}`);
       return EXIT.OK;
     }));
