@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
-import type { Method, Params, PushMessage, Results } from '../shared/protocol.js';
+import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
 
 export interface ClientOptions {
   /** Give up connecting after this long. @default 3000 */
@@ -66,7 +66,8 @@ export class JobctlClient extends EventEmitter {
         reject(new JobctlError('TIMEOUT', `the daemon did not answer "${method}" within ${ms}ms`));
       }, ms);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.socket.write(`${JSON.stringify({ id, method, params })}\n`);
+      const request: RequestMessage<M> = { id, method, params };
+      this.socket.write(`${JSON.stringify(request)}\n`);
     });
   }
 
@@ -123,14 +124,4 @@ function unreachable(socketPath: string, e: NodeJS.ErrnoException): JobctlError 
     return new JobctlError('DAEMON_UNREACHABLE', `permission denied on ${socketPath}: run jobctl as the daemon's user`, { cause: e });
   }
   return new JobctlError('DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${e.message}`, { cause: e });
-}
-
-/** Connect, run fn, close. */
-export async function withClient<T>(socketPath: string, fn: (c: JobctlClient) => Promise<T>, opts?: ClientOptions): Promise<T> {
-  const client = await JobctlClient.connect(socketPath, opts);
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
 }

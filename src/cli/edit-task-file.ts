@@ -4,7 +4,7 @@ import { shortDiff, writeAtomic } from '../config/edit.js';
 import { findTaskFiles, loadTaskFiles, type SourceFile } from '../config/load.js';
 import { displayPath } from '../shared/paths.js';
 import { formatIssue } from './render/issues.js';
-import { CliError, EXIT, painter, type Io } from './output.js';
+import { CliError, painter, type Io } from './output.js';
 
 /** The task directory as sources, with one file's text replaced (or added). */
 function sourcesWith(tasksDir: string, file: string, text: string | undefined): SourceFile[] {
@@ -40,5 +40,3 @@ export function applyTaskFileEdit(io: Io, tasksDir: string, file: string, before
   const inGit = fs.existsSync(path.join(path.dirname(tasksDir), '.git')) || fs.existsSync(path.join(tasksDir, '.git'));
   io.out(paint('dim', `the daemon's watcher applies it on save${inGit ? `; commit it: git add ${rel} && git commit -m "jobctl: ${summary}"` : ''}`));
 }
-
-export { EXIT };

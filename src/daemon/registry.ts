@@ -108,14 +108,14 @@ export class TaskRegistry extends EventEmitter {
     this.touch(spec.name);
   }
 
+  /** What every runner gets: paths, store, and the optional clock, randomness and env. */
+  private runnerOptions() {
+    const { paths, store, clock, random, baseEnv } = this.deps;
+    return { paths, store, ...(clock ? { clock } : {}), ...(random ? { random } : {}), ...(baseEnv ? { baseEnv } : {}) };
+  }
+
   private makeDaemon(spec: DaemonTaskSpec): DaemonTask {
-    const t = new DaemonTask({
-      spec, paths: this.deps.paths, store: this.deps.store,
-      ...(this.deps.sampler ? { sampler: this.deps.sampler } : {}),
-      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
-      ...(this.deps.random ? { random: this.deps.random } : {}),
-      ...(this.deps.baseEnv ? { baseEnv: this.deps.baseEnv } : {}),
-    });
+    const t = new DaemonTask({ spec, ...this.runnerOptions(), ...(this.deps.sampler ? { sampler: this.deps.sampler } : {}) });
     t.on('state', () => this.touch(spec.name));
     t.on('warning', (w: string) => this.emit('warning', w));
     t.on('notify', (n: InstanceNotice) => this.emit('notify', {
@@ -128,12 +128,7 @@ export class TaskRegistry extends EventEmitter {
   }
 
   private makeCron(spec: CronTaskSpec): CronTask {
-    const t = new CronTask({
-      spec, paths: this.deps.paths, store: this.deps.store,
-      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
-      ...(this.deps.random ? { random: this.deps.random } : {}),
-      ...(this.deps.baseEnv ? { baseEnv: this.deps.baseEnv } : {}),
-    });
+    const t = new CronTask({ spec, ...this.runnerOptions() });
     t.on('run', () => this.touch(spec.name));
     t.on('notify', (n: RunNotice) => this.emit('notify', {
       task: n.task, event: n.event, message: n.message, run: n.run,

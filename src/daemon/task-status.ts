@@ -47,12 +47,11 @@ export function cronTaskStatus(task: CronTask, scheduled: boolean, nextRunAt: nu
   const active = task.runningRuns();
   const last = task.lastRun();
   const state = !spec.enabled ? 'disabled' : active.length ? 'running' : scheduled ? 'scheduled' : 'stopped';
-  const history = task.history();
   return {
     ...base(spec),
     state,
     desired: scheduled ? 'running' : 'stopped',
-    restarts: history.filter((r) => r.trigger === 'retry').length,
+    restarts: task.retryCount(),
     schedule: spec.schedule,
     ...(spec.timezone ? { timezone: spec.timezone } : {}),
     ...(scheduled && nextRunAt !== undefined ? { nextRunAt } : {}),

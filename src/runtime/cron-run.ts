@@ -7,7 +7,8 @@ import { realClock, type Clock } from './clock.js';
 import { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
-import { reapGroup, signalGroup, waitGroupGone } from './terminate.js';
+import { settleExit } from './exit.js';
+import { signalGroup } from './terminate.js';
 
 export interface RunContext {
   logPath: string;
@@ -87,10 +88,7 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
   }
 
   const p = proc;
-  if (ctx.store) {
-    ctx.store.data.children[key] = { pid: p.pid, pgid: p.pgid, task: spec.name, ...(p.startTime !== undefined ? { startTime: p.startTime } : {}) };
-    ctx.store.changed(true);
-  }
+  ctx.store?.recordChild(key, spec.name, p);
   const captured = sink.attach(p);
   if (spec.timeoutMs !== undefined) {
     stopTimer = clock.setTimeout(() => {
@@ -101,20 +99,9 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
   }
 
   done = p.exit.then(async (end) => {
-    // Grandchildren left behind go too; when we are stopping it, the kill timer handles them.
-    if (timedOut || killed) {
-      if (!(await waitGroupGone(p.pgid, spec.stopTimeoutMs + 2000))) signalGroup(p.pgid, 'SIGKILL');
-    } else {
-      await reapGroup(p.pgid, spec.stopSignal, spec.stopTimeoutMs);
-    }
+    await settleExit(p, captured, { stopping: timedOut || killed, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
     if (killTimer !== undefined) clock.clearTimeout(killTimer);
-    await Promise.race([captured, new Promise((r) => setTimeout(r, 2000).unref())]);
-    p.stdout.destroy();
-    p.stderr.destroy();
-    if (ctx.store && key in ctx.store.data.children) {
-      delete ctx.store.data.children[key];
-      ctx.store.changed();
-    }
+    ctx.store?.forgetChild(key);
     return finish(end);
   });
 

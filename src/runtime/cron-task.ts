@@ -85,10 +85,16 @@ export class CronTask extends EventEmitter {
     return limit === undefined ? all : all.slice(-limit);
   }
 
+  /** How many retry attempts are in the kept history. */
+  retryCount(): number {
+    return this.records().reduce((n, r) => n + (r.trigger === 'retry' ? 1 : 0), 0);
+  }
+
   /** The newest run that has started. */
   lastRun(): RunRecord | undefined {
-    const r = [...this.records()].reverse().find((x) => x.startedAt !== undefined);
-    return r ? { ...r } : undefined;
+    const records = this.records();
+    for (let i = records.length - 1; i >= 0; i--) if (records[i]!.startedAt !== undefined) return { ...records[i]! };
+    return undefined;
   }
 
   runningRuns(): RunRecord[] {

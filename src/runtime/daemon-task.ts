@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ACTIVE_STATES, SIGNALLABLE_STATES } from '../core/instance-machine.js';
 import { isJobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
 import type { DaemonTaskSpec } from '../shared/types.js';
@@ -135,7 +136,7 @@ export class DaemonTask extends EventEmitter {
     for (const { driver } of this.slots) driver.setSpec(spec);
     if (restartRunning && this.desired === 'running') {
       for (const { driver } of this.slots) {
-        if (driver.state === 'starting' || driver.state === 'running' || driver.state === 'backoff') driver.restart('configuration changed');
+        if (ACTIVE_STATES.has(driver.state)) driver.restart('configuration changed');
       }
     }
     await this.setCount(spec.instances);
@@ -170,7 +171,8 @@ export class DaemonTask extends EventEmitter {
 
 function startQuietly(driver: InstanceDriver): void {
   try {
-    if (driver.state !== 'starting' && driver.state !== 'running' && driver.state !== 'stopping') driver.start();
+    // Not while it has a process: a running one stays, a stopping one finishes first.
+    if (!SIGNALLABLE_STATES.has(driver.state)) driver.start();
   } catch (e) {
     if (!isJobctlError(e)) throw e;
   }

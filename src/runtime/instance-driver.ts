@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
-  describeExit, initialSnapshot, transition, type Effect, type InstanceEvent, type InstanceSnapshot,
+  SETTLED_STATES, SIGNALLABLE_STATES, describeExit, initialSnapshot, transition, type Effect, type InstanceEvent, type InstanceSnapshot,
   type NotifyKind, type TimerName,
 } from '../core/instance-machine.js';
 import { recycleReason } from '../core/recycle.js';
@@ -11,7 +11,8 @@ import { realClock, type Clock } from './clock.js';
 import type { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
-import { reapGroup, signalGroup, waitGroupGone } from './terminate.js';
+import { settleExit } from './exit.js';
+import { signalGroup } from './terminate.js';
 
 export interface InstanceMetrics {
   /** CPU of the instance's process group, percent of one core. */
@@ -46,7 +47,6 @@ export interface InstanceDriverOptions {
 }
 
 const TIMER_EVENTS: Record<TimerName, InstanceEvent['type']> = { start: 'start-timer', backoff: 'backoff-elapsed', kill: 'kill-timer' };
-const SETTLED: ReadonlySet<InstanceState> = new Set(['stopped', 'exited', 'fatal']);
 
 /**
  * Runs one instance of a daemon task: feeds events to the pure state machine and carries
@@ -116,7 +116,7 @@ export class InstanceDriver extends EventEmitter {
 
   /** Stop and wait until the whole process group is gone. A stopped instance is left as is. */
   async stop(): Promise<void> {
-    if (SETTLED.has(this.s.state)) return;
+    if (SETTLED_STATES.has(this.s.state)) return;
     this.dispatch({ type: 'stop' });
     await this.settled();
   }
@@ -128,12 +128,12 @@ export class InstanceDriver extends EventEmitter {
 
   /** Send a signal to the running process group. */
   kill(signal: NodeJS.Signals): boolean {
-    return this.proc ? signalGroup(this.proc.pgid, signal) : false;
+    return this.proc && SIGNALLABLE_STATES.has(this.s.state) ? signalGroup(this.proc.pgid, signal) : false;
   }
 
   /** Resolves once the instance is stopped, exited or fatal. */
   settled(): Promise<void> {
-    if (SETTLED.has(this.s.state)) return Promise.resolve();
+    if (SETTLED_STATES.has(this.s.state)) return Promise.resolve();
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
@@ -160,7 +160,7 @@ export class InstanceDriver extends EventEmitter {
     if (this.s.state !== before) this.onStateChange(before);
     this.emit('state', this.status());
     for (const effect of t.effects) this.run(effect);
-    if (SETTLED.has(this.s.state)) for (const w of this.settledWaiters.splice(0)) w();
+    if (SETTLED_STATES.has(this.s.state)) for (const w of this.settledWaiters.splice(0)) w();
   }
 
   /** Internal events (timers, exits) must never throw out of a callback. */
@@ -256,44 +256,21 @@ export class InstanceDriver extends EventEmitter {
     this.metrics = {};
     this.opts.sink.note(`started pid ${proc.pid}`);
     const captured = this.opts.sink.attach(proc);
-    this.record(proc);
+    this.opts.store?.recordChild(this.key, this.spec.name, proc);
     this.dispatchSafe({ type: 'spawned', pid: proc.pid });
     void proc.exit.then((status) => this.onExit(gen, proc, status, captured));
   }
 
   private async onExit(gen: number, proc: SpawnedProcess, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
-    // What is left of the group (grandchildren) goes too, before the exit counts.
-    if (this.s.state === 'stopping') {
-      // The machine's kill timer SIGKILLs the group at stop_timeout; wait for that.
-      if (!(await waitGroupGone(proc.pgid, this.spec.stopTimeoutMs + 2000))) signalGroup(proc.pgid, 'SIGKILL');
-    } else {
-      await reapGroup(proc.pgid, this.spec.stopSignal, this.spec.stopTimeoutMs);
-    }
-    await Promise.race([captured, delay(this.opts.drainMs ?? 2000)]);
-    proc.stdout.destroy();
-    proc.stderr.destroy();
-    this.unrecord();
+    await settleExit(proc, captured, {
+      stopping: this.s.state === 'stopping', stopSignal: this.spec.stopSignal, stopTimeoutMs: this.spec.stopTimeoutMs,
+      ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
+    });
+    this.opts.store?.forgetChild(this.key);
     if (gen !== this.generation) return;
     this.proc = undefined;
     this.opts.sink.note(describeExit(status));
     this.dispatchSafe({ type: 'exit', code: status.code, signal: status.signal });
-  }
-
-  private record(proc: SpawnedProcess): void {
-    const store = this.opts.store;
-    if (!store) return;
-    store.data.children[this.key] = {
-      pid: proc.pid, pgid: proc.pgid, task: this.spec.name,
-      ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}),
-    };
-    store.changed(true);
-  }
-
-  private unrecord(): void {
-    const store = this.opts.store;
-    if (!store || !(this.key in store.data.children)) return;
-    delete store.data.children[this.key];
-    store.changed();
   }
 
   /** Stop (if needed) and release timers. Safe to call twice. */
@@ -304,6 +281,3 @@ export class InstanceDriver extends EventEmitter {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}

@@ -101,8 +101,3 @@ export function groupAlive(pgid: number): boolean {
   // kill(0) also succeeds for zombies waiting for their parent to reap them.
   return HAS_PROC ? groupMembers(pgid).length > 0 : true;
 }
-
-/** The start time of pid, or undefined when it is gone. */
-export function startTimeOf(pid: number): number | undefined {
-  return readStat(pid)?.startTime;
-}

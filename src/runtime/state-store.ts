@@ -80,9 +80,22 @@ export class StateStore {
     return new StateStore(db, file, opts);
   }
 
+  /** A child process started: written within 10 ms, so a crash right after cannot lose it. */
+  recordChild(key: string, task: string, proc: { pid: number; pgid: number; startTime?: number }): void {
+    this.db.data.children[key] = { pid: proc.pid, pgid: proc.pgid, task, ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}) };
+    this.changed(true);
+  }
+
+  /** The child's group is gone: nothing to sweep for it any more. */
+  forgetChild(key: string): void {
+    if (!(key in this.db.data.children)) return;
+    delete this.db.data.children[key];
+    this.changed();
+  }
+
   /**
-   * Mark the data changed; it is written within the coalescing window. `urgent` (a child
-   * process was recorded: a crash now must not lose it) shortens the window to 10 ms.
+   * Mark the data changed; it is written within the coalescing window. `urgent` shortens
+   * the window to 10 ms.
    */
   changed(urgent = false): void {
     if (this.closed) return;

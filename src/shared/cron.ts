@@ -5,11 +5,18 @@ import { Cron } from 'croner';
  * and the scheduler agree. A croner job made without a callback sets no timer.
  */
 export function compileSchedule(expr: string, timezone?: string): Cron {
-  return new Cron(expr.trim(), {
-    mode: '5-or-6-parts',
-    ...(timezone ? { timezone } : {}),
-  });
+  const key = `${timezone ?? ''}\u0000${expr}`;
+  let cron = compiled.get(key);
+  if (!cron) {
+    cron = new Cron(expr.trim(), { mode: '5-or-6-parts', ...(timezone ? { timezone } : {}) });
+    // Reusable: without a callback croner keeps no run state. Bounded by clearing.
+    if (compiled.size >= 5000) compiled.clear();
+    compiled.set(key, cron);
+  }
+  return cron;
 }
+
+const compiled = new Map<string, Cron>();
 
 /** The schedule's error, worded for users, or undefined when it is valid. */
 export function scheduleError(expr: string, timezone?: string): string | undefined {

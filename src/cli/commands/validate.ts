@@ -4,7 +4,6 @@ import { displayPath } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, painter, printJson } from '../output.js';
 
-export { formatIssue } from '../render/issues.js';
 import { formatIssue } from '../render/issues.js';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
