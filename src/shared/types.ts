@@ -185,3 +185,44 @@ export interface RunRecord {
   /** Why a run is skipped, failed to spawn, or was killed. */
   message?: string;
 }
+
+// ---- host settings: <home>/jobctl.yaml (DESIGN.md "Host settings") ----
+
+/** `metrics:` — Prometheus text format at /metrics. */
+export interface MetricsSettings {
+  /** `host:port` as written; loopback unless the user writes another address. */
+  listen: string;
+  host: string;
+  port: number;
+}
+
+/** `xxljob:` — executor mode for an xxl-job admin (shared/xxl-job.md). */
+export interface XxlJobSettings {
+  /** Admin base addresses, e.g. `http://127.0.0.1:8080/xxl-job-admin`. */
+  admin: string[];
+  appname: string;
+  /** May contain `${ENV_VAR}`, resolved when used. */
+  accessToken?: string;
+  /** `host:port` of the executor's HTTP server. */
+  listen: string;
+  /** What to register; default derived from listen (`http://host:port/`). */
+  address?: string;
+  /** Wire version: 2 (`content`, `/run`) or 3 (`data`). */
+  version: 2 | 3;
+}
+
+/** `lock:` — once-per-fleet claims for `on_one_host` cron tasks. */
+export interface LockSettings {
+  /** `redis://…`; may contain `${ENV_VAR}`. */
+  redis: string;
+}
+
+/** A validated `<home>/jobctl.yaml`; every section optional, the file too. */
+export interface HostSettings {
+  /** This host's names for `hosts:` selectors (the hostname always counts too). */
+  labels: string[];
+  metrics?: MetricsSettings;
+  xxljob?: XxlJobSettings;
+  lock?: LockSettings;
+  notifiers: NotifierSpec[];
+}
