@@ -50,7 +50,7 @@ export class Autoscaler {
       this.arm(fresh, 0);
     }
     // Manual counts persisted by an earlier daemon.
-    for (const [name, n] of Object.entries(this.store.data.manualScale)) {
+    for (const [name, n] of this.store.manualScales()) {
       const task = this.registry.daemonTask(name);
       if (!task) this.clearManual(name);
       else if (task.instanceCount !== n) void task.setCount(n);
@@ -58,14 +58,11 @@ export class Autoscaler {
   }
 
   private manual(name: string): number | undefined {
-    return this.store.data.manualScale[name];
+    return this.store.manualScale(name);
   }
 
   private clearManual(name: string): void {
-    if (name in this.store.data.manualScale) {
-      delete this.store.data.manualScale[name];
-      this.store.changed();
-    }
+    this.store.deleteManualScale(name);
   }
 
   async setManual(name: string, count: number | 'auto'): Promise<void> {
@@ -79,8 +76,7 @@ export class Autoscaler {
       else await task.setCount(task.taskSpec.instances);
       return;
     }
-    this.store.data.manualScale[name] = count;
-    this.store.changed();
+    this.store.setManualScale(name, count);
     this.log.info(`scale: set to ${count} by hand (until its config changes or \`jobctl scale ${name} auto\`)`, name);
     await task.setCount(count);
   }

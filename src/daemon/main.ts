@@ -4,6 +4,7 @@ import { ApiServer } from '../api/server.js';
 import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
+import { FileRunHistory } from '../runtime/run-history-file.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
@@ -53,13 +54,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
   try {
-    const store = await StateStore.open(paths.db, { onWarning: (w) => log.warn(w) });
+    const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
+    const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
+    cleanup.unshift(() => history.close());
 
-    const swept = await sweepOrphans(store.data.children);
+    const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
-    store.data.children = {};
-    store.changed();
+    store.clearChildren();
 
     const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
     sampler.start();
@@ -70,7 +72,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     let lastReloadAt: number | undefined;
     let autoscaler: Autoscaler | undefined;
     const registry = new TaskRegistry({
-      paths, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
+      paths, store, history, sampler, baseEnv: { JOBCTL_HOME: opts.home },
       scaleInfo: (name) => autoscaler?.info(name),
     });
     registry.on('warning', (w: string) => log.warn(w));

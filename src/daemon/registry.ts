@@ -5,6 +5,7 @@ import { DaemonTask } from '../runtime/daemon-task.js';
 import type { InstanceNotice } from '../runtime/instance-driver.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { Scheduler } from '../runtime/scheduler.js';
+import type { RunHistory } from '../runtime/run-history.js';
 import type { StateStore } from '../runtime/state-store.js';
 import { JobctlError, isJobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
@@ -28,6 +29,8 @@ export interface TaskNotice {
 export interface RegistryDeps {
   paths: HomePaths;
   store: StateStore;
+  /** Cron run records (the daemon's: one append-only file per task). */
+  history: RunHistory;
   sampler?: MetricsSampler;
   clock?: Clock;
   random?: () => number;
@@ -128,7 +131,7 @@ export class TaskRegistry extends EventEmitter {
   }
 
   private makeCron(spec: CronTaskSpec): CronTask {
-    const t = new CronTask({ spec, ...this.runnerOptions() });
+    const t = new CronTask({ spec, ...this.runnerOptions(), history: this.deps.history });
     t.on('run', () => this.touch(spec.name));
     t.on('notify', (n: RunNotice) => this.emit('notify', {
       task: n.task, event: n.event, message: n.message, run: n.run,

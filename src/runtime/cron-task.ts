@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import { catchupPlan, makeRunId, overlapAction, retryDelay, shouldRetry } from '../core/cron-policy.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { HomePaths } from '../shared/paths.js';
@@ -7,12 +6,16 @@ import type { CronTaskSpec, RunRecord, RunTrigger } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import { startRun, type RunHandle } from './cron-run.js';
 import type { LogSink } from './log-sink.js';
+import type { RunHistory } from './run-history.js';
 import type { StateStore } from './state-store.js';
 
 export interface CronTaskOptions {
   spec: CronTaskSpec;
   paths: Pick<HomePaths, 'runLog' | 'runLogDir'>;
+  /** Last fire times (catch-up) and child records. */
   store: StateStore;
+  /** Where run records go; the runner is its only writer for this task. */
+  history: RunHistory;
   clock?: Clock;
   random?: () => number;
   baseEnv?: Record<string, string>;
@@ -48,17 +51,17 @@ export class CronTask extends EventEmitter {
     this.spec = opts.spec;
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
-    const last = this.records().filter((r) => isFinished(r)).at(-1);
+    const summary = opts.history.summary(this.spec.name);
+    const last = summary.lastFinished;
     if (last) this.lastFailed = last.state === 'failed' || last.state === 'timed-out';
     // Records left 'running' or 'queued' by a daemon that died are closed now.
-    for (const r of this.records()) {
-      if (r.state === 'running' || r.state === 'queued') {
-        r.state = r.state === 'running' ? 'killed' : 'skipped';
-        r.message = 'the daemon stopped before this run ended';
-        r.endedAt ??= this.clock.now();
-        this.opts.store.changed();
-      }
+    for (const r of summary.unfinished) {
+      r.state = r.state === 'running' ? 'killed' : 'skipped';
+      r.message = 'the daemon stopped before this run ended';
+      r.endedAt ??= this.clock.now();
+      opts.history.write(r);
     }
+    opts.history.retain(this.spec.name, this.spec.history);
   }
 
   get name(): string {
@@ -74,27 +77,19 @@ export class CronTask extends EventEmitter {
     this.trim();
   }
 
-  private records(): RunRecord[] {
-    const runs = this.opts.store.data.runs;
-    return (runs[this.spec.name] ??= []);
-  }
-
-  /** Runs of this task, oldest first (a copy). */
+  /** Runs of this task, oldest first (a copy; read from disk). */
   history(limit?: number): RunRecord[] {
-    const all = this.records().map((r) => ({ ...r }));
-    return limit === undefined ? all : all.slice(-limit);
+    return this.opts.history.list(this.spec.name, limit);
   }
 
   /** How many retry attempts are in the kept history. */
   retryCount(): number {
-    return this.records().reduce((n, r) => n + (r.trigger === 'retry' ? 1 : 0), 0);
+    return this.opts.history.summary(this.spec.name).retries;
   }
 
   /** The newest run that has started. */
   lastRun(): RunRecord | undefined {
-    const records = this.records();
-    for (let i = records.length - 1; i >= 0; i--) if (records[i]!.startedAt !== undefined) return { ...records[i]! };
-    return undefined;
+    return this.opts.history.summary(this.spec.name).last;
   }
 
   runningRuns(): RunRecord[] {
@@ -107,8 +102,7 @@ export class CronTask extends EventEmitter {
 
   /** The persisted last scheduled time, for catch-up. */
   markScheduled(at: number): void {
-    this.opts.store.data.lastScheduled[this.spec.name] = at;
-    this.opts.store.changed();
+    this.opts.store.setLastScheduled(this.spec.name, at);
   }
 
   /** A firing from the scheduler (or a retry, or a manual trigger). Returns the record made. */
@@ -176,7 +170,7 @@ export class CronTask extends EventEmitter {
    * Returns how many will run.
    */
   catchUp(now: number): number {
-    const last = this.opts.store.data.lastScheduled[this.spec.name];
+    const last = this.opts.store.lastScheduled(this.spec.name);
     if (last === undefined) {
       this.markScheduled(now);
       return 0;
@@ -193,9 +187,7 @@ export class CronTask extends EventEmitter {
   }
 
   private newRecord(scheduledAt: number, trigger: RunTrigger, attempt: number): RunRecord {
-    const record: RunRecord = { id: makeRunId(this.clock.now(), this.random), task: this.spec.name, scheduledAt, attempt, trigger, state: 'queued' };
-    this.records().push(record);
-    return record;
+    return { id: makeRunId(this.clock.now(), this.random), task: this.spec.name, scheduledAt, attempt, trigger, state: 'queued' };
   }
 
   private begin(record: RunRecord): void {
@@ -257,20 +249,13 @@ export class CronTask extends EventEmitter {
   }
 
   private changed(record: RunRecord): void {
-    this.opts.store.changed();
+    this.opts.history.write(record);
     this.emit('run', { ...record });
   }
 
-  /** Keep the newest `history` finished runs; delete older records and their logs. */
+  /** Keep the newest `history` finished runs (older records and their logs go, in batches). */
   private trim(): void {
-    const records = this.records();
-    const finished = records.filter(isFinished);
-    const excess = finished.length - this.spec.history;
-    if (excess <= 0) return;
-    const drop = new Set(finished.slice(0, excess).map((r) => r.id));
-    this.opts.store.data.runs[this.spec.name] = records.filter((r) => !drop.has(r.id));
-    this.opts.store.changed();
-    for (const id of drop) fs.rm(this.opts.paths.runLog(this.spec.name, id), { force: true }, () => undefined);
+    this.opts.history.retain(this.spec.name, this.spec.history);
   }
 
   /** Stop: no more retries or queued runs; runs under way get stop_signal and are waited for. */
@@ -302,8 +287,4 @@ export class CronTask extends EventEmitter {
     await this.stop();
     this.removeAllListeners();
   }
-}
-
-function isFinished(r: RunRecord): boolean {
-  return r.state !== 'running' && r.state !== 'queued';
 }

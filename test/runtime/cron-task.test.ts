@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CronTask, type RunNotice } from '../../src/runtime/cron-task.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { StateStore } from '../../src/runtime/state-store.js';
 import { homePaths, type HomePaths } from '../../src/shared/paths.js';
 import type { CronTaskSpec, RunRecord } from '../../src/shared/types.js';
@@ -18,18 +19,19 @@ afterEach(async () => {
 });
 afterAll(() => temps.forEach((c) => c()));
 
-async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore) => void) {
+async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore, history: FileRunHistory) => void) {
   const t = tempDir();
   temps.push(t.cleanup);
   const paths: HomePaths = homePaths(t.dir);
   const store = await StateStore.open(paths.db, { writeDelayMs: 20 });
   stores.push(store);
-  prepare?.(store);
-  const task = new CronTask({ spec: cronSpec(over), paths, store });
+  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
+  prepare?.(store, history);
+  const task = new CronTask({ spec: cronSpec(over), paths, store, history });
   const notices: RunNotice[] = [];
   task.on('notify', (n: RunNotice) => notices.push(n));
   tasks.push(task);
-  return { task, store, paths, notices };
+  return { task, store, history, paths, notices };
 }
 
 const finished = (r: RunRecord) => !['running', 'queued'].includes(r.state);
@@ -74,15 +76,20 @@ describe('cron runs (real processes)', () => {
     expect(notices.map((n) => n.event)).toEqual(['timeout']);
   });
 
-  it('keeps `history` runs and deletes older records with their log files', async () => {
+  it('keeps `history` runs; older records and their log files go when the file holds twice as many', async () => {
     const { task, paths } = await setup({ command: 'echo run $JOBCTL_RUN_ID', history: 3 });
-    for (let i = 0; i < 6; i++) {
+    const runOnce = async (i: number) => {
       task.runNow();
       await settled(task, Math.min(i + 1, 3));
       await waitFor(() => task.runningRuns().length === 0, 5000, 'idle');
-    }
+    };
+    for (let i = 0; i < 6; i++) await runOnce(i);
+    expect(task.history()).toHaveLength(3);
+    expect(fs.readdirSync(paths.runLogDir(task.name))).toHaveLength(6); // not trimmed yet: 6 = 2 × history
+    await runOnce(6);
     const kept = task.history();
     expect(kept).toHaveLength(3);
+    expect(fs.readFileSync(`${paths.runs}/${task.name}.jsonl`, 'utf8').trim().split('\n')).toHaveLength(3);
     await new Promise((r) => setTimeout(r, 100));
     const files = fs.readdirSync(paths.runLogDir(task.name)).sort();
     expect(files).toEqual(kept.map((r) => `${r.id}.log`).sort());
@@ -159,7 +166,7 @@ describe('cron runs (real processes)', () => {
     const now = Date.now();
     const fiveAgo = Math.floor(now / 60_000) * 60_000 - 5 * 60_000 + 1;
     const { task } = await setup({ schedule: '* * * * *', catchup: 'all', command: 'sleep 0.05' }, (s) => {
-      s.data.lastScheduled['test-cron'] = fiveAgo;
+      s.setLastScheduled('test-cron', fiveAgo);
     });
     expect(task.catchUp(now)).toBe(5);
     await settled(task, 5);
@@ -173,17 +180,17 @@ describe('cron runs (real processes)', () => {
     const now = Date.now();
     const ago = now - 10 * 60_000;
     const latest = await setup({ schedule: '* * * * *', catchup: 'latest', command: 'true' }, (s) => {
-      s.data.lastScheduled['test-cron'] = ago;
+      s.setLastScheduled('test-cron', ago);
     });
     expect(latest.task.catchUp(now)).toBe(1);
     await settled(latest.task, 2);
     const runs = latest.task.history();
     expect(runs[0]).toMatchObject({ state: 'skipped', trigger: 'catchup', message: expect.stringMatching(/^9 missed firings not run \(catchup: latest\)$/) });
     expect(runs[1]).toMatchObject({ state: 'succeeded', trigger: 'catchup' });
-    expect(latest.store.data.lastScheduled['test-cron']).toBe(Math.floor(now / 60_000) * 60_000);
+    expect(latest.store.lastScheduled('test-cron')).toBe(Math.floor(now / 60_000) * 60_000);
 
     const none = await setup({ schedule: '* * * * *', catchup: 'none', command: 'true' }, (s) => {
-      s.data.lastScheduled['test-cron'] = ago;
+      s.setLastScheduled('test-cron', ago);
     });
     expect(none.task.catchUp(now)).toBe(0);
     expect(none.task.history()).toEqual([]);
@@ -206,8 +213,8 @@ describe('cron runs (real processes)', () => {
   });
 
   it('closes records a dead daemon left running', async () => {
-    const { task } = await setup({}, (s) => {
-      s.data.runs['test-cron'] = [{ id: 'x', task: 'test-cron', scheduledAt: 1, startedAt: 1, attempt: 1, trigger: 'schedule', state: 'running' }];
+    const { task } = await setup({}, (_s, h) => {
+      h.write({ id: 'x', task: 'test-cron', scheduledAt: 1, startedAt: 1, attempt: 1, trigger: 'schedule', state: 'running' });
     });
     expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'the daemon stopped before this run ended' });
   });
