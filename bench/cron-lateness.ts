@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CronTask } from '../src/runtime/cron-task.js';
 import { Scheduler } from '../src/runtime/scheduler.js';
+import { FileRunHistory } from '../src/runtime/run-history-file.js';
 import { StateStore } from '../src/runtime/state-store.js';
 import { homePaths } from '../src/shared/paths.js';
 import { DEFAULTS } from '../src/config/defaults.js';
@@ -36,7 +37,9 @@ const pct = (xs: number[], p: number) => {
 async function main(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-bench-cron-'));
   const paths = homePaths(home);
-  const store = await StateStore.open(paths.db);
+  const store = await StateStore.open(paths.db, { childrenFile: paths.children });
+  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
+  const startLate: number[] = [];
   const fireLate: number[] = [];
   const tasks = new Map<string, CronTask>();
   const scheduler = new Scheduler((name, scheduledAt, firedAt) => {
@@ -50,7 +53,11 @@ async function main(): Promise<void> {
       schedule: `${i % EVERY}-59/${EVERY} * * * * *`, jitterMs: 0, retries: 0, retryDelayMs: 1000,
       overlap: 'allow', catchup: 'none', history: 5,
     };
-    tasks.set(spec.name, new CronTask({ spec, paths, store }));
+    const task = new CronTask({ spec, paths, store, history });
+    task.on('run', (r: RunRecord) => {
+      if (r.state === 'running' && r.startedAt !== undefined) startLate.push(r.startedAt - r.scheduledAt);
+    });
+    tasks.set(spec.name, task);
     scheduler.set({ name: spec.name, schedule: spec.schedule, jitterMs: 0 });
   }
   const cpu0 = process.cpuUsage();
@@ -61,8 +68,6 @@ async function main(): Promise<void> {
   const wall = Date.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all([...tasks.values()].map((t) => t.stop()));
-  const runs: RunRecord[] = Object.values(store.data.runs).flat();
-  const startLate = runs.filter((r) => r.startedAt !== undefined).map((r) => r.startedAt! - r.scheduledAt);
   await store.close();
   fs.rmSync(home, { recursive: true, force: true });
   const result = {
@@ -71,6 +76,8 @@ async function main(): Promise<void> {
     startLatenessMs: { p50: pct(startLate, 50), p99: pct(startLate, 99), max: Math.max(...startLate) },
     cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
     dbWrites: store.writes,
+    historyBytesWritten: history.bytesWritten,
+    journalBytesWritten: store.journal.bytesWritten,
   };
   console.log(JSON.stringify(result, null, 2));
 }

@@ -81,8 +81,10 @@ export class ChildJournal {
     this.compact();
   }
 
-  /** Safe to call twice. */
+  /** Leaves the journal holding only the live children (none after a clean stop). Safe to call twice. */
   close(): void {
+    if (this.closed) return;
+    if (this.lines > this.live.size) this.compact();
     this.closed = true;
     this.closeFd();
   }
