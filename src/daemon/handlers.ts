@@ -2,6 +2,7 @@ import type { Connection, Handlers } from '../api/server.js';
 import { diff } from '../config/diff.js';
 import { mergeByTime, tailRotated, lineTime } from '../runtime/log-read.js';
 import type { LogSink } from '../runtime/log-sink.js';
+import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
 import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   scale: (task: string, count: number | 'auto') => Promise<void>;
   /** `jobctl notify test`: send a test message; resolves with the HTTP status. */
   notifyTest: (notifier: string) => Promise<number>;
+  /** CPU/RSS sampling: told when someone looks (status) or watches (a state subscription). */
+  sampler?: MetricsSampler;
 }
 
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
@@ -104,6 +107,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
     status: ({ target }) => {
+      d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.specs().map((s) => s.name).sort();
       return { daemon: daemonInfo(d), tasks: statuses(names) };
     },
@@ -161,7 +165,9 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         d.registry.on('state', onState);
         d.registry.on('removed', onRemoved);
         const offConfig = d.onConfig(() => conn.push({ event: 'daemon', data: daemonInfo(d) }));
+        const unwatch = d.sampler?.watch();
         offs.push(() => {
+          unwatch?.();
           d.registry.off('state', onState);
           d.registry.off('removed', onRemoved);
           offConfig();

@@ -145,7 +145,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       socketPath: paths.socket,
       onError: (m) => log.error(m),
       handlers: makeHandlers({
-        home: opts.home, paths, startedAt, registry, config, log, reload,
+        home: opts.home, paths, startedAt, registry, config, log, reload, sampler,
         shutdown: (now) => void close(now),
         lastReloadAt: () => lastReloadAt,
         onConfig: (fn) => {

@@ -79,7 +79,7 @@ export class DaemonTask extends EventEmitter {
     driver.on('state', (s: InstanceStatus) => this.emit('state', { task: this.spec.name, ...s }));
     driver.on('notify', (n: InstanceNotice) => this.emit('notify', n));
     driver.on('warning', (w: string) => this.emit('warning', w));
-    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m)) ?? (() => undefined);
+    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m), { always: () => this.spec.maxMemory !== undefined }) ?? (() => undefined);
     return { driver, sink, unregister };
   }
 
