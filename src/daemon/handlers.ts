@@ -113,7 +113,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     history: ({ task, limit }) => {
       const name = requireSingleTarget(task, 'history');
-      const runner = d.registry.require(name, 'cron', `history (see \`jobctl logs ${name}\`)`);
+      const runner = d.registry.require(name, 'cron', `history is kept for cron tasks (see \`jobctl logs ${name}\`)`);
       return { runs: runner.history(limit ?? 20) };
     },
 
@@ -153,7 +153,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     scale: async ({ task, count }) => {
       const name = requireSingleTarget(task, 'scale');
-      d.registry.require(name, 'daemon', 'scale');
+      d.registry.require(name, 'daemon', 'scale applies to daemon tasks');
       await d.scale(name, count);
       return { task: d.registry.status(name) };
     },

@@ -51,12 +51,15 @@ export class TaskRegistry extends EventEmitter {
     return this.runners.has(name);
   }
 
-  /** The runner of a task: NOT_FOUND (with a suggestion), or WRONG_KIND when `kind` is given and differs. */
-  require(name: string, kind?: TaskKind, forWhat?: string): TaskRunner {
+  /**
+   * The runner of a task: NOT_FOUND (with a suggestion), or WRONG_KIND when `kind` is given
+   * and differs; `why` finishes that message (e.g. "scale applies to daemon tasks").
+   */
+  require(name: string, kind?: TaskKind, why?: string): TaskRunner {
     const r = this.runners.get(name);
     if (!r) throw new JobctlError('NOT_FOUND', `no task named "${name}"${didYouMean(name, [...this.runners.keys()])}; \`jobctl status\` lists them`);
     if (kind !== undefined && r.kind !== kind) {
-      throw new JobctlError('WRONG_KIND', `task "${name}" is ${KIND_WORD[r.kind]}; ${forWhat ?? 'this'} is for ${KIND_WORD[kind].slice(2)}s`);
+      throw new JobctlError('WRONG_KIND', `task "${name}" is ${KIND_WORD[r.kind]}; ${why ?? `this is for ${KIND_WORD[kind].slice(2)}s`}`);
     }
     return r;
   }
@@ -77,9 +80,10 @@ export class TaskRegistry extends EventEmitter {
   async remove(name: string): Promise<void> {
     const r = this.runners.get(name);
     if (!r) return;
-    this.runners.delete(name);
-    this.dirty.delete(name);
+    // It shows (stopping) until its processes are gone.
     await r.dispose();
+    if (this.runners.get(name) === r) this.runners.delete(name);
+    this.dirty.delete(name);
     this.emit('removed', name);
   }
 
@@ -88,8 +92,8 @@ export class TaskRegistry extends EventEmitter {
     const r = this.require(spec.name);
     if (!(await r.update(spec, keys))) {
       // The runner cannot take this change in place: a fresh one.
-      this.runners.delete(spec.name);
       await r.dispose();
+      this.runners.delete(spec.name);
       await this.add(spec);
       return;
     }

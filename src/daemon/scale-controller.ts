@@ -39,7 +39,7 @@ export class ScaleController {
 
   /** The service runner of a task, when it is one. */
   service(name: string): ServiceRunner | undefined {
-    const r = this.registry?.has(name) ? this.registry.require(name, 'daemon', 'scale') : undefined;
+    const r = this.registry?.has(name) ? this.registry.require(name, 'daemon', 'scale applies to daemon tasks') : undefined;
     return r instanceof ServiceRunner ? r : undefined;
   }
 
@@ -51,7 +51,7 @@ export class ScaleController {
 
   /** `jobctl scale TASK N|auto`. WRONG_KIND for a cron task. */
   async setManual(name: string, count: number | 'auto'): Promise<void> {
-    const r = this.registry?.require(name, 'daemon', 'scale');
+    const r = this.registry?.require(name, 'daemon', 'scale applies to daemon tasks');
     if (!(r instanceof ServiceRunner)) return;
     if (count === 'auto') {
       this.manual.delete(name);
