@@ -1,6 +1,6 @@
 /**
  * Cron start lateness: N second-level tasks scheduled for D seconds through the real
- * Scheduler + CronTask (real processes, real log files, real db.json).
+ * Scheduler + CronRunner (real processes, real log files, real db.json).
  *
  *   npx tsx bench/cron-lateness.ts [--tasks 1000] [--seconds 60] [--every 10]
  *
@@ -13,9 +13,10 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CronTask } from '../src/runtime/cron-task.js';
-import { Scheduler } from '../src/runtime/scheduler.js';
+import { CronRunner } from '../src/runtime/cron-runner.js';
 import { FileRunHistory } from '../src/runtime/run-history-file.js';
+import { lastFiredMarks } from '../src/runtime/task-marks.js';
+import { Scheduler } from '../src/runtime/scheduler.js';
 import { StateStore } from '../src/runtime/state-store.js';
 import { homePaths } from '../src/shared/paths.js';
 import { DEFAULTS } from '../src/config/defaults.js';
@@ -38,14 +39,15 @@ async function main(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-bench-cron-'));
   const paths = homePaths(home);
   const store = await StateStore.open(paths.db, { childrenFile: paths.children });
-  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
-  const startLate: number[] = [];
   const fireLate: number[] = [];
-  const tasks = new Map<string, CronTask>();
-  const scheduler = new Scheduler((name, scheduledAt, firedAt) => {
-    fireLate.push(firedAt - scheduledAt);
-    tasks.get(name)!.fire(scheduledAt, 'schedule');
-  });
+  const tasks = new Map<string, CronRunner>();
+  const scheduler = new Scheduler();
+  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
+  const lastFired = lastFiredMarks(store);
+  // The scheduler's own lateness: a registration beside each task's, seeing the same firings.
+  const watch = (f: { onTime: number[]; firedAt: number }) => {
+    for (const at of f.onTime) fireLate.push(f.firedAt - at);
+  };
   for (let i = 0; i < N; i++) {
     const spec: CronTaskSpec = {
       name: `t${i}`, group: 'bench', kind: 'cron', command: ['true'], cwd: home, env: {}, enabled: true,
@@ -53,12 +55,10 @@ async function main(): Promise<void> {
       schedule: `${i % EVERY}-59/${EVERY} * * * * *`, jitterMs: 0, retries: 0, retryDelayMs: 1000,
       overlap: 'allow', catchup: 'none', history: 5,
     };
-    const task = new CronTask({ spec, paths, store, history });
-    task.on('run', (r: RunRecord) => {
-      if (r.state === 'running' && r.startedAt !== undefined) startLate.push(r.startedAt - r.scheduledAt);
-    });
-    tasks.set(spec.name, task);
-    scheduler.set({ name: spec.name, schedule: spec.schedule, jitterMs: 0 });
+    const runner = new CronRunner({ spec, paths, store, scheduler, history, lastFired });
+    tasks.set(spec.name, runner);
+    await runner.start();
+    scheduler.register({ name: `${spec.name}-watch`, schedule: spec.schedule, jitterMs: 0 }, watch);
   }
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
   const wall = Date.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all([...tasks.values()].map((t) => t.stop()));
+  const runs: RunRecord[] = [...tasks.keys()].flatMap((name) => history.list(name));
+  const startLate = runs.filter((r) => r.startedAt !== undefined).map((r) => r.startedAt! - r.scheduledAt);
   await store.close();
   fs.rmSync(home, { recursive: true, force: true });
   const result = {

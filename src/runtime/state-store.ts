@@ -111,6 +111,17 @@ export class StateStore {
     this.changed();
   }
 
+  deleteLastScheduled(task: string): void {
+    if (!(task in this.db.data.lastScheduled)) return;
+    delete this.db.data.lastScheduled[task];
+    this.changed();
+  }
+
+  /** Every last fire time, by task. */
+  lastScheduledEntries(): Array<[task: string, at: number]> {
+    return Object.entries(this.db.data.lastScheduled);
+  }
+
   // ---- manual scale overrides (`jobctl scale`) ----
 
   manualScale(task: string): number | undefined {
