@@ -207,7 +207,7 @@ export async function screens(): Promise<{ tui: ScreenResult; top: ScreenResult;
     await sleep(2000);
     const daemonAlone = await idleCpuMs(daemon, 10_000);
     const one = async (cmd: 'tui' | 'top'): Promise<ScreenResult> => {
-      const rowsOf = (s: string) => s.split('\n').filter((l) => /\bt\d{1,3}\b/.test(l)).length;
+      const rowsOf = (s: string) => s.split('\n').filter((l) => /(^|[\sx›>])t\d{1,3}\s/.test(l)).length;
       const t0 = performance.now();
       tmux('new-session', '-d', '-s', cmd, '-x', '160', '-y', '50', `exec env JOBCTL_HOME=${home} NO_COLOR=1 ${process.execPath} ${JOBCTL} ${cmd}`);
       const pid = Number(tmux('list-panes', '-t', cmd, '-F', '#{pane_pid}').trim());
