@@ -1,7 +1,8 @@
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
 
 /** Exit codes of every command (README "Exit codes"). */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+/** UNREACHABLE: no daemon, or it went away; DROPPED: the daemon let this client go for reading too slowly. */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, UNREACHABLE: 3, DROPPED: 4 } as const;
 
 /** Where a command writes; injectable for tests. */
 export interface Io {

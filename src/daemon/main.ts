@@ -142,6 +142,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const server = new ApiServer({
       socketPath: paths.socket,
       onError: (m) => log.error(m),
+      onDrop: (m) => log.warn(m),
       handlers: makeHandlers({
         home: opts.home, paths, startedAt, registry, config, log, reload,
         shutdown: (now) => void close(now),
