@@ -13,6 +13,30 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
+function sinkIn(dir: string): LogSink {
+  const sink = new LogSink({ path: path.join(dir, 'x.log'), logs: { ...DEFAULTS.logs } });
+  cleanups.push(() => sink.close());
+  return sink;
+}
+
+describe('InstanceDriver: a process that never stays up (real processes)', () => {
+  it('goes fatal after start_retries failed starts and notifies fatal, with a large max_restarts', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const driver = new InstanceDriver({
+      spec: daemonSpec({ command: 'exit 1', startRetries: 2, maxRestarts: 1000, startMs: 1000, backoff: { initialMs: 50, maxMs: 100 } }),
+      index: 0, sink: sinkIn(t.dir),
+    });
+    cleanups.push(() => driver.dispose());
+    const notices: string[] = [];
+    driver.on('notify', (n: { event: string }) => notices.push(n.event));
+    driver.start();
+    await waitFor(() => driver.state === 'fatal', 10_000, 'fatal');
+    expect(notices).toEqual(['failure', 'failure', 'fatal']);
+    expect(driver.status().message).toMatch(/gave up after 3 failed starts in a row.*\(start_retries 2\)$/);
+  });
+});
+
 describe('InstanceDriver after an exit', () => {
   it('a failing child-record write is a warning, not an unhandled rejection, and the exit still reaches the machine', async () => {
     const rejections: unknown[] = [];
