@@ -64,7 +64,7 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
           return;
         }
         const backlog = parseBacklog(stdout);
-        finish(backlog === undefined ? { error: `probe printed no number: ${JSON.stringify(stdout.slice(0, 80))}` } : { backlog });
+        finish(backlog === undefined ? { error: `probe printed no number: ${JSON.stringify(stdout.replace(/\r?\n$/, '').slice(0, 80))}` } : { backlog });
       });
     });
   });

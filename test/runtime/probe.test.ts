@@ -60,6 +60,6 @@ describe('runProbe', () => {
   });
 
   it('reports a probe that prints no number', async () => {
-    expect((await probe('echo none', 5000).result).error).toMatch(/printed no number/);
+    expect((await probe('echo none', 5000).result).error).toBe('probe printed no number: "none"');
   });
 });
