@@ -174,7 +174,10 @@ describe('reliability', () => {
       const last = JSON.parse((await jobctl(['history', 't0', '--json', '-n', '1'], { home })).stdout).runs[0];
       return last !== undefined && !last.id.startsWith('old') && last.state === 'succeeded';
     }, 30_000, 'a new run of t0 ended');
-    await waitFor(() => fs.readFileSync(path.join(p.runs, 't0.jsonl'), 'utf8').split('\n').length < 60, 10_000, 't0 trimmed');
+    // The first run to end took t0's file past 2 × history: it was rewritten, the oldest gone.
+    await waitFor(() => !fs.readFileSync(path.join(p.runs, 't0.jsonl'), 'utf8').includes('"old0000-t0"'), 10_000, 't0 trimmed');
+    expect(fs.readFileSync(path.join(p.runs, 't0.jsonl'), 'utf8').split('\n').length).toBeLessThan(2 * 2 * 50);
+    expect(JSON.parse((await jobctl(['history', 't0', '--json', '-n', '1000'], { home })).stdout).runs.length).toBeLessThanOrEqual(51);
     expect(fs.statSync(path.join(p.runs, 't999.jsonl')).mtimeMs).toBe(untouched);
     // The daemon holds the last run per task, not the 100,000 records on disk.
     const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d.pid}/status`, 'utf8'))![1]) / 1024;
