@@ -49,10 +49,15 @@ export class MetricsSampler {
     return () => this.entries.delete(id);
   }
 
-  /** Someone looks now (status, the metrics endpoint): fresh figures, and sampling for a while. */
+  /**
+   * Someone looks now (status, the metrics endpoint): sampling goes on for a while. The first
+   * look after an idle spell samples at once, so it has figures; later looks leave it to the
+   * timer, so a reply never waits for a scan of /proc.
+   */
   demand(now = Date.now()): void {
+    const looking = this.watchers > 0 || now < this.lookingUntil;
     this.lookingUntil = now + this.lookMs;
-    if (now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
+    if (!looking && now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
   }
 
   /** A viewer attached: every group is sampled until the returned function is called. */

@@ -37,9 +37,11 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     s.demand(t);
     expect(s.fullScans).toBe(1);
     expect(got[0]!.rss).toBeGreaterThan(100 * 1024);
+    s.demand(t + 300); // within the window: the timer samples, not the request
+    expect(s.fullScans).toBe(1);
     s.tick(t + 500);
     expect(s.fullScans).toBe(2);
-    s.tick(t + 1500); // look window over
+    s.tick(t + 1400); // look window over (1,000 ms after the last demand)
     expect(s.fullScans).toBe(2);
     const unwatch = s.watch();
     s.tick(t + 1600);
