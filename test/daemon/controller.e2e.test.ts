@@ -118,6 +118,26 @@ describe('controller (issue 12) against a real daemon', () => {
     expect(runs.filter((r) => r.state === 'queued').length).toBeLessThanOrEqual(1);
   });
 
+  it('defect 13: firings missed while the daemon was frozen are recorded as skipped (catchup none)', async () => {
+    const home = makeHome({ 'tasks/cron.yaml': 'tasks:\n  t:\n    schedule: "* * * * * *"\n    command: "true"\n' });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => ((await c.call('history', { task: 't' })).runs as RunRecord[]).some((r) => r.state === 'succeeded'), 5000, 'a run');
+    process.kill(d.pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 9000));
+    process.kill(d.pid, 'SIGCONT');
+    await waitFor(async () => ((await c.call('history', { task: 't', limit: 100 })).runs as RunRecord[]).some((r) => r.trigger === 'catchup'), 5000, 'missed record');
+    const runs = (await c.call('history', { task: 't', limit: 100 })).runs as RunRecord[];
+    const missed = runs.find((r) => r.trigger === 'catchup')!;
+    expect(missed.state).toBe('skipped');
+    const n = Number(/^(\d+) missed firings while the daemon was frozen or the clock jumped not run \(catchup: none\)$/.exec(missed.message ?? '')?.[1]);
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(n).toBeLessThanOrEqual(5);
+    // no instant is recorded twice
+    const instants = runs.filter((r) => r.trigger === 'schedule').map((r) => r.scheduledAt);
+    expect(new Set(instants).size).toBe(instants.length);
+  });
+
   it('defect 4: run, kill, logs, history and scale with @group or --all answer BAD_TARGET, never an internal error', async () => {
     const home = makeHome({
       'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n',
