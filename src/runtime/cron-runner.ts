@@ -69,6 +69,9 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   private desired: 'running' | 'stopped' = 'stopped';
   private lastFailed: boolean | undefined;
   private disposed = false;
+  private disposing: Promise<void> | undefined;
+  /** Resolved when no run has a process any more. */
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly opts: CronRunnerOptions) {
     super();
@@ -106,14 +109,14 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const cmd = this.commands.next();
     this.desired = 'stopped';
     this.unregister();
-    await this.haltAndWait(cmd, 'the task was stopped');
+    await this.haltAndWait(cmd, 'stop', 'the task was stopped');
   }
 
   async restart(): Promise<void> {
     this.requireEnabled();
     const cmd = this.commands.next();
     this.desired = 'running';
-    await this.haltAndWait(cmd, 'the task was restarted');
+    await this.haltAndWait(cmd, 'restart', 'the task was restarted');
     this.dispatch({ type: 'resume' });
     this.register();
     this.changed();
@@ -347,18 +350,16 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   // ---- waiting for stops ----
 
-  private waiters: Array<() => void> = [];
-
   private settle(): void {
     if (this.procs.size === 0) for (const w of this.waiters.splice(0)) w();
   }
 
   /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
-  private async haltAndWait(cmd: number, reason: string): Promise<void> {
+  private async haltAndWait(cmd: number, what: 'stop' | 'restart', reason: string): Promise<void> {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
-    this.commands.check(cmd, this.name, reason === 'the task was stopped' ? 'stop' : 'restart');
+    this.commands.check(cmd, this.name, what);
   }
 
   private requireEnabled(): void {
@@ -461,8 +462,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.emit('state');
   }
 
-  private disposing: Promise<void> | undefined;
-
+  /** Stop every run and leave the scheduler. Safe to call twice. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       this.unregister();

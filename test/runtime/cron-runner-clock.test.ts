@@ -126,7 +126,7 @@ describe('CronRunner on a fake clock', () => {
     expect(bare.runner.status().activeRuns).toHaveLength(1);
 
     let release!: (v: { ok: true }) => void;
-    const gated = setup({ schedule: '* * * * * *', command: 'true' }, { gate: () => new Promise((r) => (release = r)) });
+    const gated = setup({ schedule: '* * * * * *', command: 'sleep 5' }, { gate: () => new Promise((r) => (release = r)) });
     await gated.runner.start();
     gated.clock!.advance(1000);
     expect(gated.runner.history()).toEqual([]);
