@@ -319,12 +319,16 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.procs.delete(id);
     // Every effect now, except this run's last record: it is published once its log is complete.
     const mine = t.effects.find((e): e is Extract<CronEffect, { type: 'state' }> => e.type === 'state' && e.run.id === id);
-    // (A retry effect takes this run's launch options with it before they go.)
-    for (const e of t.effects) if (e !== mine) this.apply(e);
-    if (!mine) return;
-    await proc.close(`${mine.state}${mine.message !== undefined ? `: ${mine.message}` : ''}`).catch(() => undefined);
-    this.apply(mine, { event: end, at });
-    this.settle();
+    try {
+      // (A retry effect takes this run's launch options with it before they go.)
+      for (const e of t.effects) if (e !== mine) this.apply(e);
+      if (!mine) return;
+      await proc.close(`${mine.state}${mine.message !== undefined ? `: ${mine.message}` : ''}`).catch(() => undefined);
+      this.apply(mine, { event: end, at });
+    } finally {
+      // Whatever a listener did, a stop waiting for this run is not left hanging.
+      this.settle();
+    }
   }
 
   private notifyOutcome(r: RunRecord): void {

@@ -199,3 +199,50 @@ describe('CronRunner: triggered runs with options (real clock)', () => {
     expect(runner.history().map((r) => [r.trigger, r.attempt, r.tag])).toEqual([['manual', 1, 't'], ['retry', 2, 't']]);
   });
 });
+
+describe('CronRunner: commands racing each other', () => {
+  it('start while a stop waits for a run wins: the stop is SUPERSEDED and the task stays scheduled', async () => {
+    const { runner } = setup({ command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    await runner.start();
+    await runner.run();
+    await new Promise((r) => setTimeout(r, 100));
+    const stop = runner.stop().then(() => 'ok', (e: { code: string }) => e.code);
+    await runner.start();
+    expect(await stop).toBe('SUPERSEDED');
+    expect(runner.status()).toMatchObject({ desired: 'running', state: 'scheduled' });
+    expect(runner.history()[0]).toMatchObject({ state: 'killed', message: 'the task was stopped' });
+    // and the other way round: the last stop wins
+    await runner.run();
+    const restart = runner.restart().then(() => 'ok', (e: { code: string }) => e.code);
+    await runner.stop();
+    expect(await restart).toBe('SUPERSEDED');
+    expect(runner.status()).toMatchObject({ desired: 'stopped', state: 'stopped' });
+  });
+});
+
+describe('CronRunner: faults in listeners (defect 10)', () => {
+  it('a listener that throws on a run end is a warning: no unhandled rejection, and stop still returns', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { runner } = setup({ command: 'exit 3' }, {}, null);
+      const warnings: string[] = [];
+      runner.on('warning', (w: string) => warnings.push(w));
+      runner.on('notify', () => {
+        throw new Error('a notifier bug');
+      });
+      await runner.start();
+      await runner.run();
+      await waitFor(() => warnings.length > 0, 5000, 'warning');
+      expect(warnings[0]).toMatch(/a notifier bug/);
+      expect(runner.history()[0]).toMatchObject({ state: 'failed', exitCode: 3 });
+      await runner.run({ overlap: 'allow' });
+      await runner.stop();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
