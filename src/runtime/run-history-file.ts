@@ -209,7 +209,8 @@ function apply(s: TaskState, r: RunRecord): void {
   }
   s.unfinished.delete(r.id);
   const again = s.recentFinished.includes(r.id);
-  if (!s.lastFinished || s.lastFinished.id === r.id || !again) s.lastFinished = r;
+  // "Finished" for the summary: succeeded, failed, timed-out or killed; a skip is not a run.
+  if (r.state !== 'skipped' && (!s.lastFinished || s.lastFinished.id === r.id || !again)) s.lastFinished = r;
   if (again) return;
   s.recentFinished.push(r.id);
   if (s.recentFinished.length > RECENT) s.recentFinished.shift();

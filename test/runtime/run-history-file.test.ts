@@ -35,10 +35,14 @@ describe('FileRunHistory', () => {
     expect(lines(h.fileOf('t'))).toHaveLength(2);
     expect(h.list('t')).toEqual([end(a)]);
     expect(h.summary('t')).toMatchObject({ last: end(a), lastFinished: end(a), unfinished: [], total: 1 });
+    // A skipped firing is kept and counted, but it is not the last finished run.
+    const skip: RunRecord = { id: 'skip1', task: 't', scheduledAt: 1, attempt: 1, trigger: 'schedule', state: 'skipped', endedAt: 2 };
+    h.write(skip);
+    expect(h.summary('t')).toMatchObject({ lastFinished: end(a), total: 2 });
     // A fresh reader (a restarted daemon) sees the same.
     const again = new FileRunHistory({ dir: path.dirname(h.fileOf('t')) });
     expect(again.summary('t')).toEqual(h.summary('t'));
-    expect(again.list('t', 1)).toEqual([end(a)]);
+    expect(again.list('t', 1)).toEqual([skip]);
   });
 
   it('keeps the newest `keep` finished runs visible and rewrites only that task\'s file past 2 × keep, deleting dropped run logs', () => {
