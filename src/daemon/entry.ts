@@ -1,11 +1,20 @@
 import { errorMessage } from '../shared/errors.js';
 import { startDaemon, type DaemonHandle } from './main.js';
+import { findInit, needsInit, PID1_REFUSAL, runUnderInit } from './pid1.js';
 
 /**
  * `jobctl daemon`: run in the foreground (systemd, containers, `jobctl up`).
  * SIGTERM/SIGINT stop every task gracefully and exit 0; SIGHUP reloads tasks/.
  */
 export async function runForeground(home: string): Promise<number> {
+  if (needsInit()) {
+    const init = findInit();
+    if (!init) {
+      process.stderr.write(`${PID1_REFUSAL}\n`);
+      return 1;
+    }
+    return runUnderInit(init);
+  }
   // Signals are handled from the first moment: one that comes during start-up acts once it is done.
   let handle: DaemonHandle | undefined;
   let pending: 'stop' | undefined;

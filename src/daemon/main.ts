@@ -4,6 +4,7 @@ import { ApiServer } from '../api/server.js';
 import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
+import { Containment } from '../runtime/containment.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
@@ -56,8 +57,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const store = await StateStore.open(paths.db, { onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
 
+    const containment = Containment.for(opts.home);
+    cleanup.unshift(() => containment.close());
+    log.info(`containment: ${containment.info().description}`);
     const swept = await sweepOrphans(store.data.children);
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
+    for (const b of await containment.sweep()) log.warn(`stopped ${b.pids.length} process(es) left by a previous daemon (${b.name === 'environment' ? 'found by their JOBCTL_* environment' : `cgroup ${b.name}`})`, b.task);
     store.data.children = {};
     store.changed();
 
@@ -143,7 +148,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       socketPath: paths.socket,
       onError: (m) => log.error(m),
       handlers: makeHandlers({
-        home: opts.home, paths, startedAt, registry, config, log, reload,
+        home: opts.home, paths, startedAt, registry, config, log, reload, containment: containment.info(),
         shutdown: (now) => void close(now),
         lastReloadAt: () => lastReloadAt,
         onConfig: (fn) => {

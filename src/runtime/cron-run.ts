@@ -8,7 +8,7 @@ import { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
 import { settleExit } from './exit.js';
-import { signalGroup } from './terminate.js';
+import { Containment, type Box } from './containment.js';
 
 export interface RunContext {
   logPath: string;
@@ -43,6 +43,8 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
   record.state = 'running';
   record.startedAt = clock.now();
   let proc: SpawnedProcess | undefined;
+  let box: Box | undefined;
+  let oom = false;
   let timedOut = false;
   let killed = false;
   let stopTimer: unknown;
@@ -50,11 +52,12 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
   const key = `${spec.name}/run/${record.id}`;
 
   const terminate = () => {
-    if (!proc || killTimer !== undefined) return;
-    signalGroup(proc.pgid, spec.stopSignal);
+    if (!proc || !box || killTimer !== undefined) return;
+    const b = box;
+    b.signal(spec.stopSignal);
     killTimer = clock.setTimeout(() => {
-      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to the process group`);
-      if (proc) signalGroup(proc.pgid, 'SIGKILL');
+      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to ${b.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
+      b.kill();
     }, spec.stopTimeoutMs);
   };
 
@@ -63,32 +66,38 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
     const state = message !== undefined && !proc ? 'failed' : runOutcome({ ...end, timedOut, killed });
     let why = message ?? record.message;
     if (message === undefined && state === 'timed-out') why = `timed out after ${formatDuration(spec.timeoutMs ?? 0)}`;
-    else if (message === undefined && state === 'failed') why = describeExit(end);
+    else if (message === undefined && state === 'failed') why = describeExit({ ...end, oom }, spec.limits?.memory);
     sink.note(`${state}${why ? `: ${why}` : ''}`);
     await sink.close();
     // Published in one step, once the log is complete.
-    Object.assign(record, { endedAt: clock.now(), exitCode: end.code, signal: end.signal, state, ...(why !== undefined ? { message: why } : {}) });
+    Object.assign(record, { endedAt: clock.now(), exitCode: end.code, signal: end.signal, state, ...(why !== undefined ? { message: why } : {}), ...(oom ? { oom } : {}) });
     return record;
   };
 
   let done: Promise<RunRecord>;
   sink.note(`run ${record.id} (${record.trigger}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''})`);
   try {
+    box = Containment.for(ctx.baseEnv?.JOBCTL_HOME).open({ task: spec.name, runId: record.id }, spec.limits);
+    for (const note of box.notes) sink.note(note);
     proc = spawnProcess({
       command: spec.command,
       cwd: spec.cwd,
       env: { ...ctx.baseEnv, ...spec.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: record.id },
       ...(spec.envFile ? { envFile: spec.envFile } : {}),
       ...(spec.runAs ? { runAs: spec.runAs } : {}),
+      joinCgroups: box.joinFiles,
     });
   } catch (e) {
+    box?.release();
     const message = `could not start: ${errorMessage(e)}`;
     done = finish({ code: null, signal: null }, message);
     return { record, done, sink, kill: () => undefined, signal: () => false };
   }
 
   const p = proc;
-  ctx.store?.recordChild(key, spec.name, p);
+  const bx = box;
+  bx.attach(p.pgid);
+  ctx.store?.recordChild(key, spec.name, { ...p, ...(bx.cgroup ? { cgroup: bx.cgroup } : {}) });
   const captured = sink.attach(p);
   if (spec.timeoutMs !== undefined) {
     stopTimer = clock.setTimeout(() => {
@@ -99,7 +108,7 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
   }
 
   done = p.exit.then(async (end) => {
-    await settleExit(p, captured, { stopping: timedOut || killed, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
+    ({ oom } = await settleExit(p, bx, captured, { stopping: timedOut || killed, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs }));
     if (killTimer !== undefined) clock.clearTimeout(killTimer);
     ctx.store?.forgetChild(key);
     return finish(end);
@@ -116,6 +125,6 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
       sink.note(`killed: ${reason}`);
       terminate();
     },
-    signal: (sig) => signalGroup(p.pgid, sig),
+    signal: (sig) => bx.signal(sig),
   };
 }

@@ -11,6 +11,8 @@ export interface ChildRecord {
   /** /proc start time (clock ticks): a reused pid has another. */
   startTime?: number;
   task: string;
+  /** The instance's or run's cgroup v2 directory, when it has one. */
+  cgroup?: string;
 }
 
 export interface DbData {
@@ -81,8 +83,8 @@ export class StateStore {
   }
 
   /** A child process started: written within 10 ms, so a crash right after cannot lose it. */
-  recordChild(key: string, task: string, proc: { pid: number; pgid: number; startTime?: number }): void {
-    this.db.data.children[key] = { pid: proc.pid, pgid: proc.pgid, task, ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}) };
+  recordChild(key: string, task: string, proc: { pid: number; pgid: number; startTime?: number; cgroup?: string }): void {
+    this.db.data.children[key] = { pid: proc.pid, pgid: proc.pgid, task, ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}), ...(proc.cgroup ? { cgroup: proc.cgroup } : {}) };
     this.changed(true);
   }
 

@@ -82,6 +82,7 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
 export function renderStatus(s: StatusResult, color: boolean, single: boolean, now = Date.now()): string {
   const paint = painter(color);
   const out: string[] = [];
+  if (!single && s.daemon.containment) out.push(paint('dim', `containment: ${s.daemon.containment.description}`));
   if (s.daemon.configErrors.length) {
     out.push(paint('red', `${s.daemon.configErrors.length} config error(s) in ${s.daemon.tasksDir}; the last good version keeps running:`));
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
