@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobctlClient } from '../../src/api/client.js';
+import { Containment } from '../../src/runtime/containment.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { CLI } from './cli.js';
@@ -101,6 +102,10 @@ export async function cleanupDaemons(): Promise<string[]> {
         /* gone */
       }
     }
+    // A daemon killed with -9 leaves its home's cgroups behind: remove them.
+    const box = Containment.for(d.home);
+    await box.sweep(200);
+    box.close();
   }
   for (const h of homes.splice(0)) h();
   return leftovers;
