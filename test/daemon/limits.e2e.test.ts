@@ -43,7 +43,7 @@ describe.runIf(CAN_CGROUP)('limits', () => {
       const s = await task(d, 'hog');
       return s.restarts >= 2 && s.instances?.[0]?.lastExit?.oom ? s : undefined;
     }, 30_000, 'hog OOM-killed and restarted twice');
-    const i = t.instances![0]!;
+    const i = t!.instances![0]!;
     expect(i.lastExit).toMatchObject({ oom: true, signal: 'SIGKILL' });
     expect(fs.readFileSync(`${home}/state/logs/hog/0.log`, 'utf8')).toMatch(/OOM-killed: a process passed limits\.memory \(50(\.0)?MB\); killed by SIGKILL/);
     const detail = await jobctl(['status', 'hog'], { home });
@@ -55,8 +55,8 @@ describe.runIf(CAN_CGROUP)('limits', () => {
       const r = (await task(d, 'hogrun')).lastRun;
       return r && r.state !== 'running' ? r : undefined;
     }, 20_000, 'the run to end');
-    expect(run).toMatchObject({ state: 'failed', oom: true, signal: 'SIGKILL' });
-    expect(run.message).toMatch(/^OOM-killed/);
+    expect(run!).toMatchObject({ state: 'failed', oom: true, signal: 'SIGKILL' });
+    expect(run!.message).toMatch(/^OOM-killed/);
   }, 60_000);
 
   it('pids: a fork bomb stops at the limit; memory and CPU figures come from the cgroup', async () => {
@@ -89,7 +89,7 @@ describe.runIf(CAN_CGROUP)('limits', () => {
       const t = await task(d, 'calm');
       return t.rss !== undefined && t.cpu !== undefined ? t : undefined;
     }, 15_000, 'figures');
-    expect(calm.rss).toBeGreaterThan(20 * 1024 * 1024); // the 20 MB it touched are charged to its cgroup
+    expect(calm!.rss).toBeGreaterThan(20 * 1024 * 1024); // the 20 MB it touched are charged to its cgroup
     expect((await jobctl(['stop', '--all'], { home })).code).toBe(0);
   }, 60_000);
 });
