@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainmentInfo } from '../shared/protocol.js';
 import type { TaskLimits } from '../shared/types.js';
 import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from './cgroup.js';
-import { groupAlive, listProcesses } from './proc.js';
+import { groupAlive } from './proc.js';
 import { signalGroup } from './terminate.js';
 
 /**
@@ -78,18 +78,31 @@ function envMarks(id: BoxIdentity): string[] {
   return marks;
 }
 
-/** Live processes whose environment carries every mark (never this process). */
+/**
+ * Live processes whose environment carries every mark (never this process). One readdir of
+ * /proc and one read of each environ (a zombie's is empty, so it never matches).
+ */
 export function processesWithEnv(marks: string[]): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
   const out: number[] = [];
-  for (const p of listProcesses()) {
-    if (p.pid === process.pid || p.state === 'Z' || p.state === 'X') continue;
+  const first = marks[0] ?? '';
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
     let env: string;
     try {
-      env = `\0${fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1')}`;
+      env = `\0${fs.readFileSync(`/proc/${name}/environ`, 'latin1')}`;
     } catch {
       continue;
     }
-    if (marks.every((m) => env.includes(m))) out.push(p.pid);
+    if (env.includes(first) && marks.every((m) => env.includes(m))) out.push(pid);
   }
   return out;
 }
