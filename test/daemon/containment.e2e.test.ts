@@ -3,9 +3,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
 import { listProcesses } from '../../src/runtime/proc.js';
-import type { TaskStatus } from '../../src/shared/protocol.js';
 import { jobctl } from '../helpers/cli.js';
-import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cleanupDaemons, makeHome, startTestDaemon, taskStatus } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -37,14 +36,6 @@ function homeCgroupDir(home: string): string | undefined {
   return v2 && own !== undefined ? path.join(v2.point, own, homeCgroupName(home)) : undefined;
 }
 
-async function task(d: TestDaemon, name: string): Promise<TaskStatus> {
-  const c = await d.client();
-  try {
-    return (await c.call('status', { target: name })).tasks[0]!;
-  } finally {
-    c.close();
-  }
-}
 
 /** `start --all`: the leaver fails by design (exit 3 before start_seconds), the keeper must start. */
 async function startAll(home: string): Promise<void> {
@@ -98,11 +89,11 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
       expect((await jobctl(['restart', 'keeper'], { home })).code).toBe(0);
       expect(sleeping(keep).length).toBeLessThanOrEqual(1);
     }
-    await waitFor(async () => (await task(d, 'leaver')).restarts >= 10, 30_000, 'leaver restarted 10 times');
-    await waitFor(async () => (await task(d, 'keeper')).instances?.[0]?.state === 'running', 10_000, 'keeper running');
+    await waitFor(async () => (await taskStatus(d, 'leaver')).restarts >= 10, 30_000, 'leaver restarted 10 times');
+    await waitFor(async () => (await taskStatus(d, 'keeper')).instances?.[0]?.state === 'running', 10_000, 'keeper running');
     await waitFor(() => sleeping(keep).length === 1, 5000, 'one keeper escapee');
     expect(sleeping(left).length).toBeLessThanOrEqual(1);
-    expect((await task(d, 'keeper')).restarts).toBeGreaterThanOrEqual(10);
+    expect((await taskStatus(d, 'keeper')).restarts).toBeGreaterThanOrEqual(10);
 
     // stop: by name, @group and --all.
     expect((await jobctl(['stop', 'keeper'], { home })).code).toBe(0);

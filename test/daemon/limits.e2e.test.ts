@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskStatus } from '../../src/shared/protocol.js';
 import { fixture } from '../helpers/specs.js';
 import { jobctl } from '../helpers/cli.js';
-import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cleanupDaemons, makeHome, startTestDaemon, taskStatus } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** `limits:` through the instance's or run's cgroup; an OOM kill is reported as such. */
@@ -14,14 +13,6 @@ afterEach(async () => {
 
 const CAN_CGROUP = process.getuid?.() === 0 && fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - cgroup2 ');
 
-async function task(d: TestDaemon, name: string): Promise<TaskStatus> {
-  const c = await d.client();
-  try {
-    return (await c.call('status', { target: name })).tasks[0]!;
-  } finally {
-    c.close();
-  }
-}
 
 describe.runIf(CAN_CGROUP)('limits', () => {
   it('memory: 50MB on a process that allocates 200 MB is reported as OOM-killed and restarted by policy', async () => {
@@ -40,7 +31,7 @@ describe.runIf(CAN_CGROUP)('limits', () => {
     });
     const d = await startTestDaemon(home);
     const t = await waitFor(async () => {
-      const s = await task(d, 'hog');
+      const s = await taskStatus(d, 'hog');
       return s.restarts >= 2 && s.instances?.[0]?.lastExit?.oom ? s : undefined;
     }, 30_000, 'hog OOM-killed and restarted twice');
     const i = t!.instances![0]!;
@@ -52,7 +43,7 @@ describe.runIf(CAN_CGROUP)('limits', () => {
     // A cron run: its record says oom, and the run failed.
     expect((await jobctl(['run', 'hogrun'], { home })).code).toBe(0);
     const run = await waitFor(async () => {
-      const r = (await task(d, 'hogrun')).lastRun;
+      const r = (await taskStatus(d, 'hogrun')).lastRun;
       return r && r.state !== 'running' ? r : undefined;
     }, 20_000, 'the run to end');
     expect(run!).toMatchObject({ state: 'failed', oom: true, signal: 'SIGKILL' });
@@ -81,12 +72,12 @@ describe.runIf(CAN_CGROUP)('limits', () => {
           return false;
         }
       }).length);
-      return (await task(d, 'forky')).restarts >= 2;
+      return (await taskStatus(d, 'forky')).restarts >= 2;
     }, 20_000, 'forky failing and restarted');
     expect(most).toBeLessThanOrEqual(8);
     expect(fs.readFileSync(`${home}/state/logs/forky/0.log`, 'utf8')).toMatch(/Cannot fork/);
     const calm = await waitFor(async () => {
-      const t = await task(d, 'calm');
+      const t = await taskStatus(d, 'calm');
       return t.rss !== undefined && t.cpu !== undefined ? t : undefined;
     }, 15_000, 'figures');
     expect(calm!.rss).toBeGreaterThan(20 * 1024 * 1024); // the 20 MB it touched are charged to its cgroup
@@ -98,7 +89,7 @@ describe('limits without cgroups', () => {
   it('say in the log that they are not in force, and the task runs', async () => {
     const home = makeHome({ 'tasks/a.yaml': 'tasks:\n  a:\n    command: sleep 1000\n    limits: {memory: 50MB}\n' });
     const d = await startTestDaemon(home, { JOBCTL_CGROUPS: 'off' });
-    await waitFor(async () => (await task(d, 'a')).instances?.[0]?.state === 'running', 10_000, 'running');
+    await waitFor(async () => (await taskStatus(d, 'a')).instances?.[0]?.state === 'running', 10_000, 'running');
     expect(fs.readFileSync(`${home}/state/logs/a/0.log`, 'utf8')).toMatch(/limits are not in force: process groups/);
   });
 });

@@ -5,6 +5,7 @@ import { JobctlClient } from '../../src/api/client.js';
 import { Containment } from '../../src/runtime/containment.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
+import type { TaskStatus } from '../../src/shared/protocol.js';
 import { CLI } from './cli.js';
 import { tempDir, writeFiles } from './temp.js';
 import { waitFor } from './wait.js';
@@ -109,4 +110,14 @@ export async function cleanupDaemons(): Promise<string[]> {
   }
   for (const h of homes.splice(0)) h();
   return leftovers;
+}
+
+/** One task's status from a test daemon. */
+export async function taskStatus(d: TestDaemon, name: string): Promise<TaskStatus> {
+  const c = await d.client();
+  try {
+    return (await c.call('status', { target: name })).tasks[0]!;
+  } finally {
+    c.close();
+  }
 }
