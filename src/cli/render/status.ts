@@ -60,6 +60,7 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
   if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
   if (i.message) parts.push(paint('dim', `— ${i.message}`));
+  if (i.lastExit?.oom && !i.message?.startsWith('OOM-killed')) parts.push(paint('red', 'last exit: OOM-killed (limits.memory)'));
   return `  ${parts.join('  ')}`;
 }
 
