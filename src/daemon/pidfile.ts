@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { readStat } from '../runtime/proc.js';
 import { JobctlError } from '../shared/errors.js';
-import { formatPidRecord, ownPidNamespace, readPidRecord, sameNamespace } from '../shared/pid-record.js';
+import { formatPidRecord } from '../shared/pid-record.js';
+import { ownPidNamespace, readPidRecord, sameNamespace } from '../api/pid-file.js';
 
 /**
  * One daemon per home: the pid file is created with O_EXCL and holds `pid starttime pidns`

@@ -52,6 +52,8 @@ export interface Box {
   usage(): BoxUsage | undefined;
   /** How many processes the kernel OOM-killed in this box. */
   oomKills(): number;
+  /** Apply changed limits to the running box; a note per limit not in force. */
+  setLimits(limits: TaskLimits | undefined): string[];
   /** Remove the box's cgroups (after it emptied). Safe to call twice. */
   release(): void;
 }
@@ -167,6 +169,10 @@ abstract class BaseBox implements Box {
     return 0;
   }
 
+  setLimits(limits: TaskLimits | undefined): string[] {
+    return limits && Object.keys(limits).length ? ['limits are not in force: this box is a process group (no cgroups)'] : [];
+  }
+
   release(): void {
     /* nothing to remove */
   }
@@ -208,6 +214,7 @@ class CgroupBox extends BaseBox {
   readonly kind = 'cgroup' as const;
   readonly cgroup: string;
   private readonly v1: Partial<Record<ControllerName, string>> = {};
+  private limits: TaskLimits = {};
   private released = false;
 
   constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined) {
@@ -216,41 +223,63 @@ class CgroupBox extends BaseBox {
     makeFreshDir(this.cgroup);
     this.joinFiles.push(path.join(this.cgroup, 'cgroup.procs'));
     // v1 leaves: memory always (figures and OOM reports), pids/cpu only when limited.
-    const v1Wanted: ControllerName[] = ['memory'];
-    if (limits?.pids !== undefined) v1Wanted.push('pids');
-    if (limits?.cpu !== undefined) v1Wanted.push('cpu');
-    for (const c of v1Wanted) {
-      const base = host.v1Bases[c];
-      if (!base || host.v2Controllers.includes(c)) continue;
-      const dir = path.join(base, name);
-      try {
-        fs.mkdirSync(dir, { recursive: true });
-        this.v1[c] = dir;
-        this.joinFiles.push(path.join(dir, 'cgroup.procs'));
-      } catch {
-        /* reported as a note below when a limit needs it */
-      }
+    for (const c of ['memory', ...(limits?.pids !== undefined ? ['pids'] : []), ...(limits?.cpu !== undefined ? ['cpu'] : [])] as ControllerName[]) {
+      const dir = this.v1Leaf(c);
+      if (dir) this.joinFiles.push(path.join(dir, 'cgroup.procs'));
     }
-    if (limits) this.applyLimits(limits);
+    if (limits) this.notes.push(...this.setLimits(limits));
   }
 
-  private applyLimits(l: TaskLimits): void {
+  /** The v1 leaf of a controller v2 lacks here, made on first use; undefined when there is none. */
+  private v1Leaf(c: ControllerName): string | undefined {
+    if (this.v1[c]) return this.v1[c];
+    const base = this.host.v1Bases[c];
+    if (!base || this.host.v2Controllers.includes(c)) return undefined;
+    const dir = path.join(base, path.basename(this.cgroup));
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch {
+      return undefined;
+    }
+    this.v1[c] = dir;
+    return dir;
+  }
+
+  /**
+   * Apply limits, at the start or live (a config change on a running instance): each key
+   * that differs from what is in force is written (a removed key goes back to unlimited).
+   * A v1 leaf made now takes in the box's processes. Returns a note per limit not in force.
+   */
+  override setLimits(next: TaskLimits = {}): string[] {
+    const prev = this.limits;
+    this.limits = { ...next };
+    const notes: string[] = [];
     const v2 = (c: ControllerName) => this.host.v2Controllers.includes(c);
-    const set = (c: ControllerName, v2File: string, v2Value: string, v1Files: Array<[string, string]>) => {
+    const set = (c: ControllerName, v2Writes: Array<[string, string]>, v1Writes: Array<[string, string]>) => {
       let ok = false;
-      if (v2(c)) ok = writeControl(path.join(this.cgroup, v2File), v2Value);
-      else if (this.v1[c]) ok = v1Files.every(([f, v]) => writeControl(path.join(this.v1[c]!, f), v) || f.includes('memsw'));
-      if (!ok) this.notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see README "How tasks run")`);
+      if (v2(c)) ok = v2Writes.every(([f, v]) => writeControl(path.join(this.cgroup, f), v));
+      else {
+        const fresh = !this.v1[c];
+        const dir = this.v1Leaf(c);
+        if (dir) {
+          if (fresh) for (const pid of this.procs()) writeControl(path.join(dir, 'cgroup.procs'), String(pid));
+          ok = v1Writes.every(([f, v]) => writeControl(path.join(dir, f), v) || f.includes('memsw'));
+        }
+      }
+      if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see README "How tasks run")`);
     };
-    if (l.memory !== undefined) {
-      set('memory', 'memory.max', String(l.memory), [['memory.limit_in_bytes', String(l.memory)], ['memory.memsw.limit_in_bytes', String(l.memory)]]);
-      if (v2('memory')) writeControl(path.join(this.cgroup, 'memory.swap.max'), '0');
+    if (next.memory !== prev.memory) {
+      const v = next.memory === undefined ? undefined : String(next.memory);
+      // v1 wants memsw >= limit at every step: widen memsw first, then the limit, then memsw to match.
+      set('memory', [['memory.max', v ?? 'max'], ...(v ? [['memory.swap.max', '0'] as [string, string]] : [])],
+        [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', v ?? '-1'], ['memory.memsw.limit_in_bytes', v ?? '-1']]);
     }
-    if (l.cpu !== undefined) {
-      const quota = String(Math.max(1000, Math.round(l.cpu * 100_000)));
-      set('cpu', 'cpu.max', `${quota} 100000`, [['cpu.cfs_period_us', '100000'], ['cpu.cfs_quota_us', quota]]);
+    if (next.cpu !== prev.cpu) {
+      const quota = next.cpu === undefined ? undefined : String(Math.max(1000, Math.round(next.cpu * 100_000)));
+      set('cpu', [['cpu.max', `${quota ?? 'max'} 100000`]], [['cpu.cfs_period_us', '100000'], ['cpu.cfs_quota_us', quota ?? '-1']]);
     }
-    if (l.pids !== undefined) set('pids', 'pids.max', String(l.pids), [['pids.max', String(l.pids)]]);
+    if (next.pids !== prev.pids) set('pids', [['pids.max', next.pids === undefined ? 'max' : String(next.pids)]], [['pids.max', next.pids === undefined ? 'max' : String(next.pids)]]);
+    return notes;
   }
 
   private procs(): number[] {

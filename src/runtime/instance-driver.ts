@@ -89,9 +89,11 @@ export class InstanceDriver extends EventEmitter {
     return `${this.spec.name}/${this.opts.index}`;
   }
 
-  /** Used at the next start. */
+  /** Used at the next start; changed `limits` apply to the running box at once. */
   setSpec(spec: ServiceTaskSpec): void {
+    const limitsChanged = JSON.stringify(spec.limits ?? {}) !== JSON.stringify(this.spec.limits ?? {});
     this.spec = spec;
+    if (limitsChanged && this.box) for (const note of this.box.setLimits(spec.limits)) this.opts.sink.note(note);
   }
 
   status(): InstanceStatus {

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-
 /**
  * The daemon's pid file, `state/jobctl.pid`: one line `pid starttime pidns`. `pid` and the
  * /proc start time identify the daemon in its own pid namespace; `pidns` (the inode of
@@ -23,27 +21,4 @@ export function parsePidRecord(text: string): PidRecord | undefined {
   const n = Number(pid);
   if (!Number.isInteger(n) || n <= 0) return undefined;
   return { pid: n, startTime: Number(start) || 0, ...(ns ? { pidns: ns } : {}) };
-}
-
-export function readPidRecord(file: string): PidRecord | undefined {
-  try {
-    return parsePidRecord(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** This process's pid namespace, or undefined where /proc has none. */
-export function ownPidNamespace(): string | undefined {
-  try {
-    return fs.readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a record's pid means something here (same namespace, or unknown: assume so). */
-export function sameNamespace(r: PidRecord): boolean {
-  const own = ownPidNamespace();
-  return r.pidns === undefined || own === undefined || r.pidns === own;
 }

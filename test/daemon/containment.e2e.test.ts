@@ -65,7 +65,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     start_seconds: 100ms
     stop_timeout: 3s
   leaver:
-    command: "setsid sleep ${left} & sleep 0.05; exit 3"
+    command: "setsid sleep ${left} & sleep 0.5; exit 3"
     restart: always
     start_seconds: 10s
     backoff: {initial: 50ms, max: 100ms}
@@ -89,7 +89,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
       expect((await jobctl(['restart', 'keeper'], { home })).code).toBe(0);
       expect(sleeping(keep).length).toBeLessThanOrEqual(1);
     }
-    await waitFor(async () => (await taskStatus(d, 'leaver')).restarts >= 10, 30_000, 'leaver restarted 10 times');
+    await waitFor(async () => (await taskStatus(d, 'leaver')).restarts >= 10, 60_000, 'leaver restarted 10 times');
     await waitFor(async () => (await taskStatus(d, 'keeper')).instances?.[0]?.state === 'running', 10_000, 'keeper running');
     await waitFor(() => sleeping(keep).length === 1, 5000, 'one keeper escapee');
     expect(sleeping(left).length).toBeLessThanOrEqual(1);
@@ -101,14 +101,14 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     expect((await jobctl(['stop', '@esc'], { home })).code).toBe(0);
     expect(sleeping(left)).toEqual([]);
     await startAll(home);
-    await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 10_000, 'escapees back');
+    await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 20_000, 'escapees back');
     expect((await jobctl(['stop', '--all'], { home })).code).toBe(0);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
     if (cgroupDir) expect(fs.readdirSync(cgroupDir).filter((f) => fs.statSync(path.join(cgroupDir, f)).isDirectory())).toEqual([]);
 
     // down
     await startAll(home);
-    await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 10_000, 'escapees back');
+    await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 20_000, 'escapees back');
     const down = await jobctl(['down'], { home });
     expect(down.code, down.stderr).toBe(0);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
@@ -117,7 +117,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     // kill -9, then up: pdeathsig takes the direct children, the escapees survive until the
     // next daemon's start-up sweep.
     d = await startTestDaemon(home, env);
-    await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 10_000, 'escapees up');
+    await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 20_000, 'escapees up');
     d.child.kill('SIGKILL');
     await new Promise((r) => d.child.once('exit', r));
     await new Promise((r) => setTimeout(r, 300));
@@ -129,5 +129,5 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     expect((await jobctl(['down'], { home })).code).toBe(0);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
     if (cgroupDir) expect(fs.existsSync(cgroupDir)).toBe(false);
-  }, 120_000);
+  }, 180_000);
 });

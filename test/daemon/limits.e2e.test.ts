@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/specs.js';
 import { jobctl } from '../helpers/cli.js';
@@ -84,6 +86,43 @@ describe.runIf(CAN_CGROUP)('limits', () => {
     expect((await jobctl(['stop', '--all'], { home })).code).toBe(0);
   }, 60_000);
 });
+
+describe.runIf(CAN_CGROUP)('limits changed on a running task', () => {
+  it('apply to the running instance at once, without a restart', async () => {
+    const file = (limits: string) => `tasks:\n  w:\n    command: sleep 1000\n${limits}`;
+    const home = makeHome({ 'tasks/w.yaml': file('') });
+    const d = await startTestDaemon(home, { JOBCTL_NO_WATCH: '1' });
+    await waitFor(async () => (await taskStatus(d, 'w')).instances?.[0]?.state === 'running', 10_000, 'running');
+    const pid = (await taskStatus(d, 'w')).instances![0]!.pid;
+    const memLeaf = v1Leaf('memory', home, 'w.i0');
+    const pidsLeaf = v1Leaf('pids', home, 'w.i0');
+    const read = (dir: string | undefined, f: string) => (dir && fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').trim() : undefined);
+    if (memLeaf) expect(Number(read(memLeaf, 'memory.limit_in_bytes'))).toBeGreaterThan(1e15); // unlimited
+    fs.writeFileSync(path.join(home, 'tasks/w.yaml'), file('    limits: {memory: 64MB, pids: 20}\n'));
+    expect((await jobctl(['reload'], { home })).code).toBe(0);
+    if (memLeaf) expect(read(memLeaf, 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+    if (pidsLeaf) {
+      expect(read(pidsLeaf, 'pids.max')).toBe('20');
+      expect(read(pidsLeaf, 'cgroup.procs')).toContain(String(pid)); // the running process moved in
+    }
+    fs.writeFileSync(path.join(home, 'tasks/w.yaml'), file(''));
+    expect((await jobctl(['reload'], { home })).code).toBe(0);
+    if (memLeaf) expect(Number(read(memLeaf, 'memory.limit_in_bytes'))).toBeGreaterThan(1e15);
+    if (pidsLeaf) expect(read(pidsLeaf, 'pids.max')).toBe('max');
+    const after = (await taskStatus(d, 'w')).instances![0]!;
+    expect(after.pid).toBe(pid);
+    expect(after.restarts).toBe(0);
+  });
+});
+
+/** Where a box's v1 leaf for a controller is on a hybrid host (undefined: none here). */
+function v1Leaf(controller: string, home: string, leaf: string): string | undefined {
+  const mount = parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')).find((m) => m.fstype === 'cgroup' && m.options.includes(controller));
+  if (!mount) return undefined;
+  const own = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  const key = [...own.keys()].find((k) => k.split(',').includes(controller));
+  return path.join(mount.point, key !== undefined ? own.get(key)! : '/', homeCgroupName(home), leaf);
+}
 
 describe('limits without cgroups', () => {
   it('say in the log that they are not in force, and the task runs', async () => {

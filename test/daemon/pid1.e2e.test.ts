@@ -6,7 +6,7 @@ import { JobctlClient } from '../../src/api/client.js';
 import { Containment } from '../../src/runtime/containment.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
-import { readPidRecord, sameNamespace } from '../../src/shared/pid-record.js';
+import { readPidRecord, sameNamespace } from '../../src/api/pid-file.js';
 import { CLI, jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';

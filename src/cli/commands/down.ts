@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { Command } from 'commander';
 import { homePaths } from '../../shared/paths.js';
-import { formatPidRecord, readPidRecord, sameNamespace, type PidRecord } from '../../shared/pid-record.js';
+import { formatPidRecord, type PidRecord } from '../../shared/pid-record.js';
+import { readPidRecord, sameNamespace } from '../../api/pid-file.js';
 import { action, withDaemon, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
 
