@@ -39,8 +39,10 @@ function withArg(marker: string): number[] {
   }).map((p) => p.pid);
 }
 
-const CGROUPS = probeCgroups('/probe-only').host !== undefined;
-if (CGROUPS) fs.rmdirSync(probeCgroups('/probe-only').host!.v2Base);
+// Whether this host gives cgroups; the probe's subtrees (v2 and v1) are removed at once.
+const probe = Containment.for('/probe-only');
+const CGROUPS = probe.mode === 'cgroup';
+probe.close();
 
 describe('reading the cgroup layout', () => {
   it('finds cgroup2 and the v1 controllers in mountinfo, and our own groups', () => {
