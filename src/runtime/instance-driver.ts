@@ -271,21 +271,34 @@ export class InstanceDriver extends EventEmitter {
     this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(box.cgroup ? { cgroup: box.cgroup } : {}) });
     this.dispatchSafe({ type: 'spawned', pid: proc.pid });
     const b = box;
-    void proc.exit.then((status) => this.onExit(gen, proc, b, status, captured));
+    // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
+    proc.exit.then((status) => this.onExit(gen, proc, b, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
   }
 
   private async onExit(gen: number, proc: SpawnedProcess, box: Box, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
-    const { oom } = await settleExit(proc, box, captured, {
+    // A failure to clear the box or to update the child records must not keep the exit from the machine.
+    let oom = false;
+    await this.reportFailure('clearing the process group', async () => {
+      ({ oom } = await settleExit(proc, box, captured, {
       stopping: this.s.state === 'stopping', stopSignal: this.spec.stopSignal, stopTimeoutMs: this.spec.stopTimeoutMs,
       ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
+    }));
     });
-    this.opts.store?.forgetChild(this.key);
+    await this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     if (gen !== this.generation) return;
     this.proc = undefined;
     this.box = undefined;
     const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
     this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
     this.dispatchSafe({ type: 'exit', ...exit });
+  }
+
+  private async reportFailure(what: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.emit('warning', `${this.key}: ${what}: ${errorMessage(e)}`);
+    }
   }
 
   /** Stop (if needed) and release timers. Safe to call twice. */
