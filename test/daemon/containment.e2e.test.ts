@@ -70,6 +70,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     start_seconds: 10s
     backoff: {initial: 50ms, max: 100ms}
     max_restarts: 10000
+    start_retries: 10000
     stop_timeout: 3s
 `,
     });
