@@ -3,7 +3,7 @@ import { diff } from '../config/diff.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
@@ -25,6 +25,8 @@ export interface HandlerDeps {
   reload: () => Promise<PlanResult>;
   shutdown: (now: boolean) => void;
   lastReloadAt: () => number | undefined;
+  /** How tasks' processes are contained (cgroups or process groups). */
+  containment?: ContainmentInfo;
   /** Subscribe to config changes (reloads); returns the unsubscribe function. */
   onConfig: (fn: () => void) => () => void;
   /** `jobctl scale`: set a manual count, or go back to auto (WRONG_KIND for a cron task). */
@@ -40,6 +42,7 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
   return {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
+    ...(d.containment ? { containment: d.containment } : {}),
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
   };

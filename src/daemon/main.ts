@@ -5,6 +5,7 @@ import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
 import { FileRunHistory } from '../runtime/run-history-file.js';
+import { Containment } from '../runtime/containment.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
@@ -68,8 +69,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => history.close());
 
+    const containment = Containment.for(opts.home);
+    cleanup.unshift(() => containment.close());
+    log.info(`containment: ${containment.info().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
+    for (const b of await containment.sweep()) log.warn(`stopped ${b.pids.length} process(es) left by a previous daemon (${b.name === 'environment' ? 'found by their JOBCTL_* environment' : `cgroup ${b.name}`})`, b.task);
     store.clearChildren();
 
     const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
@@ -182,7 +187,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       onError: (m) => log.error(m),
       onDrop: (m) => log.warn(m),
       handlers: makeHandlers({
-        home: opts.home, paths, startedAt, registry, config, log, reload, sampler,
+        home: opts.home, paths, startedAt, registry, config, log, reload, sampler, containment: containment.info(),
         shutdown: (now) => void close(now),
         lastReloadAt: () => lastReloadAt,
         onConfig: (fn) => {

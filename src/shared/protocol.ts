@@ -65,7 +65,7 @@ export interface InstanceInfo {
   pid?: number;
   startedAt?: number;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
+  lastExit?: { code: number | null; signal: string | null; at: number; oom?: boolean };
   message?: string;
   retryAt?: number;
   cpu?: number;
@@ -122,6 +122,14 @@ export interface DaemonInfo {
   configErrors: ConfigIssue[];
   lastReloadAt?: number;
   warnings: string[];
+  /** How task processes are contained: cgroups (with the limits in force) or process groups. */
+  containment?: ContainmentInfo;
+}
+
+export interface ContainmentInfo {
+  mode: 'cgroup' | 'pgroup';
+  /** One line: "cgroup v2 (<dir>; limits: …)" or "process groups (no cgroup delegation: see README; …)". */
+  description: string;
 }
 
 export interface StatusResult {

@@ -39,7 +39,8 @@ describe('jobctl commands against a real daemon', () => {
     const r = await jobctl(['status'], { home });
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
+    expect(lines[0]).toMatch(/^containment: (cgroup v2 \(.+\)|process groups \(no cgroup delegation: see README; .+\))$/);
+    expect(lines[1]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
     expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);
     expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+daemon\s+disabled\s+0\/1/);
@@ -227,6 +228,7 @@ describe('install', () => {
     expect(unit).toContain(`Environment=JOBCTL_HOME=${h}`);
     expect(unit).toMatch(/ExecStart=\S+node --max-semi-space-size=1 \S+jobctl\.js daemon/);
     expect(unit).toContain('KillMode=mixed');
+    expect(unit).toContain('Delegate=yes');
     expect(unit).toContain('Restart=on-failure');
     const analyze = await execa('systemd-analyze', ['verify', path.join(dir, 'jobctl.service')], { reject: false });
     // Where systemd is installed, the unit must verify cleanly.

@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobctlClient } from '../../src/api/client.js';
+import { Containment } from '../../src/runtime/containment.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
+import type { TaskStatus } from '../../src/shared/protocol.js';
 import { CLI } from './cli.js';
 import { tempDir, writeFiles } from './temp.js';
 import { waitFor } from './wait.js';
@@ -101,7 +103,21 @@ export async function cleanupDaemons(): Promise<string[]> {
         /* gone */
       }
     }
+    // A daemon killed with -9 leaves its home's cgroups behind: remove them.
+    const box = Containment.for(d.home);
+    await box.sweep(200);
+    box.close();
   }
   for (const h of homes.splice(0)) h();
   return leftovers;
+}
+
+/** One task's status from a test daemon. */
+export async function taskStatus(d: TestDaemon, name: string): Promise<TaskStatus> {
+  const c = await d.client();
+  try {
+    return (await c.call('status', { target: name })).tasks[0]!;
+  } finally {
+    c.close();
+  }
 }

@@ -60,6 +60,7 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
   if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
   if (i.message) parts.push(paint('dim', `— ${i.message}`));
+  if (i.lastExit?.oom && !i.message?.startsWith('OOM-killed')) parts.push(paint('red', 'last exit: OOM-killed (limits.memory)'));
   return `  ${parts.join('  ')}`;
 }
 
@@ -82,6 +83,7 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
 export function renderStatus(s: StatusResult, color: boolean, single: boolean, now = Date.now()): string {
   const paint = painter(color);
   const out: string[] = [];
+  if (!single && s.daemon.containment) out.push(paint('dim', `containment: ${s.daemon.containment.description}`));
   if (s.daemon.configErrors.length) {
     out.push(paint('red', `${s.daemon.configErrors.length} config error(s) in ${s.daemon.tasksDir}; the last good version keeps running:`));
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
