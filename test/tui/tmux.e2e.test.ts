@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
+import { hasTool, needs } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A private tmux server, so the user's sessions are never touched. */
@@ -16,14 +17,7 @@ const sessions = (): string[] => {
     return [];
   }
 };
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTmux = hasTool('tmux');
 
 let home: string;
 beforeAll(async () => {
@@ -41,7 +35,7 @@ afterAll(async () => {
   expect(await cleanupDaemons()).toEqual([]);
 });
 
-describe.runIf(hasTmux)('in a real terminal (tmux, 80x24)', () => {
+describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () => {
   it('jobctl tui stops and starts a task; the state changes on screen and in jobctl status', async () => {
     tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
     await waitFor(() => /worker\s+running\s+2\/2/.test(screen('tui')), 10_000, 'worker running on screen');
