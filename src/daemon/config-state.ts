@@ -46,7 +46,7 @@ export class ConfigState {
   private compute(set: ConfigSet): EffectiveConfig {
     // The directory itself is gone or unreadable: that is an error too, and everything stays.
     if (set.files.length === 0 && set.errors.length > 0) {
-      return { tasks: this.current.tasks, notifiers: this.current.notifiers, errors: set.errors, keptFiles: [this.displayDir] };
+      return { tasks: this.current.tasks, notifiers: this.current.notifiers, errors: set.errors, keptFiles: this.current.tasks.length ? [this.displayDir] : [] };
     }
     const tasks = new Map<string, TaskSpec>();
     const notifiers = new Map<string, NotifierSpec>();

@@ -36,6 +36,7 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
   return {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
+    keptFiles: d.config.effective.keptFiles,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
   };
@@ -207,6 +208,7 @@ export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult 
     changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })),
     unchanged: delta.unchanged.length,
     errors: loaded.effective.errors,
+    keptFiles: loaded.effective.keptFiles,
   };
 }
 

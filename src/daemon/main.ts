@@ -6,6 +6,7 @@ import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
+import { configErrorHeadline } from '../shared/config-errors.js';
 import { homePaths } from '../shared/paths.js';
 import type { PlanResult } from '../shared/protocol.js';
 import { ConfigState } from './config-state.js';
@@ -84,6 +85,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const initial = config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
+    if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
     for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
     for (const spec of initial.effective.tasks) registry.add(spec, { catchUp: true });
     autoscaler.sync(registry.specs());
@@ -106,12 +108,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         lastReloadAt = Date.now();
         const summary = `reload: ${delta.added.length} added, ${delta.removed.length} removed, ${delta.changed.length} changed`;
         if (delta.added.length + delta.removed.length + delta.changed.length) log.info(`${summary} (${[...delta.added.map((t) => `+${t.name}`), ...delta.removed.map((t) => `-${t.name}`), ...delta.changed.map((c) => `~${c.after.name}`)].join(' ')})`);
-        for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}${loaded.effective.keptFiles.length ? ' (the last good version keeps running)' : ''}`);
+        if (loaded.effective.errors.length) log.error(configErrorHeadline(loaded.effective.errors, loaded.effective.keptFiles));
+        for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
         configEvents.emit('config');
         return {
           added: delta.added.map((t) => t.name), removed: delta.removed.map((t) => t.name),
           changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })), unchanged: delta.unchanged.length,
           errors: loaded.effective.errors,
+          keptFiles: loaded.effective.keptFiles,
         } satisfies PlanResult;
       });
       chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));

@@ -118,8 +118,10 @@ export interface DaemonInfo {
   home: string;
   tasksDir: string;
   startedAt: number;
-  /** Problems in the task files; the last good config stays in force. */
+  /** Problems in the task files. */
   configErrors: ConfigIssue[];
+  /** Files with errors whose last good version keeps running (a file never valid is not loaded). */
+  keptFiles?: string[];
   lastReloadAt?: number;
   warnings: string[];
 }
@@ -139,6 +141,8 @@ export interface PlanResult {
   changed: Array<{ name: string; keys: string[] }>;
   unchanged: number;
   errors: ConfigIssue[];
+  /** Files with errors whose last good version stays in force. */
+  keptFiles?: string[];
 }
 
 export interface LogsResult {

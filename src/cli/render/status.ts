@@ -1,6 +1,7 @@
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
+import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
 import { painter, table, type Style } from '../output.js';
 
@@ -79,16 +80,32 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
   return lines;
 }
 
-export function renderStatus(s: StatusResult, color: boolean, single: boolean, now = Date.now()): string {
+/** `home /srv/jobs (from --home) · daemon pid 42, up 3m · 4 tasks`: which home this is. */
+export function statusHeader(s: StatusResult, homeText: string, color: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  return paint('dim', `home ${homeText} · daemon pid ${s.daemon.pid}, up ${formatDuration(Math.max(0, now - s.daemon.startedAt))} · ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}`);
+}
+
+export interface RenderStatusOptions {
+  /** One task asked for by name: its details follow the table. */
+  single: boolean;
+  /** The home line (path and how it was chosen); no header without it. */
+  homeText?: string;
+  now?: number;
+}
+
+export function renderStatus(s: StatusResult, color: boolean, opts: RenderStatusOptions): string {
+  const now = opts.now ?? Date.now();
   const paint = painter(color);
   const out: string[] = [];
+  if (opts.homeText !== undefined) out.push(statusHeader(s, opts.homeText, color, now));
   if (s.daemon.configErrors.length) {
-    out.push(paint('red', `${s.daemon.configErrors.length} config error(s) in ${s.daemon.tasksDir}; the last good version keeps running:`));
+    out.push(paint('red', `${configErrorHeadline(s.daemon.configErrors, s.daemon.keptFiles)}:`));
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
     out.push('');
   }
-  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` or see tasks.example.yaml`);
+  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` (\`jobctl help keys\` lists every key)`);
   else out.push(statusTable(s.tasks, color, now));
-  if (single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
+  if (opts.single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
   return out.join('\n');
 }
