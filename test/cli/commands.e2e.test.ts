@@ -39,7 +39,8 @@ describe('jobctl commands against a real daemon', () => {
     const r = await jobctl(['status'], { home });
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
+    expect(lines[0]).toBe(`home ${home} (from $JOBCTL_HOME) · daemon pid ${d.pid}, up ${lines[0]!.match(/up (\S+) ·/)?.[1]} · 5 tasks`);
+    expect(lines[1]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
     expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);
     expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+daemon\s+disabled\s+0\/1/);
@@ -106,6 +107,15 @@ describe('jobctl commands against a real daemon', () => {
     expect(again.stderr).toBe('jobctl: slow: run skipped: previous run still going (overlap: skip)');
     const k = await jobctl(['kill', 'slow', '--signal', 'KILL'], { home });
     expect(k.stdout).toBe('sent SIGKILL to 1 process group of slow');
+    // kill(1)'s forms: -9, -KILL, -SIGKILL, --signal 9, -s kill
+    for (const form of [['-9'], ['-KILL'], ['-SIGKILL'], ['--signal', '9'], ['-s', 'kill'], ['--signal', 'SIGKILL']]) {
+      await jobctl(['run', 'slow'], { home });
+      await waitFor(async () => JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length === 1, 5000, 'slow running');
+      const r = await jobctl(['kill', 'slow', ...form], { home });
+      expect(r.stderr, form.join(' ')).toBe('');
+      expect(r.stdout, form.join(' ')).toBe('sent SIGKILL to 1 process group of slow');
+      await waitFor(async () => !JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length, 5000, 'slow killed');
+    }
     await jobctl(['run', 'slow'], { home });
     await waitFor(async () => JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length === 1, 5000, 'slow running again');
     expect(JSON.parse((await jobctl(['kill', 'slow', '--json'], { home })).stdout)).toEqual({ signalled: 1 });
