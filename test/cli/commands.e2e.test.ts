@@ -241,9 +241,39 @@ describe('install', () => {
     const analyze = await execa('systemd-analyze', ['verify', path.join(dir, 'jobctl.service')], { reject: false });
     // Where systemd is installed, the unit must verify cleanly.
     if ((analyze as { code?: string }).code !== 'ENOENT') expect({ code: analyze.exitCode, stderr: analyze.stderr }).toEqual({ code: 0, stderr: '' });
-    const u = await jobctl(['uninstall', 'systemd'], { home: h, env: { JOBCTL_SYSTEMD_DIR: dir } });
+    // uninstall: disable --now (stop) first, then remove, then daemon-reload
+    const calls = path.join(h, 'systemctl.calls');
+    const fakeSystemctl = path.join(h, 'fake-systemctl');
+    fs.writeFileSync(fakeSystemctl, `#!/bin/sh\necho "$* unit-present=$(test -f '${dir}/jobctl.service' && echo yes || echo no)" >> "${calls}"\n`, { mode: 0o755 });
+    const env = { JOBCTL_SYSTEMD_DIR: dir, JOBCTL_SYSTEMCTL: fakeSystemctl };
+    const dry = await jobctl(['uninstall', 'systemd', '--dry-run'], { home: h, env });
+    expect(dry.stdout).toBe(`would run: ${fakeSystemctl} disable --now jobctl\nwould remove ${dir}/jobctl.service\nwould run: ${fakeSystemctl} daemon-reload\n(dry run: nothing changed)`);
+    expect(fs.existsSync(path.join(dir, 'jobctl.service'))).toBe(true);
+    expect(fs.existsSync(calls)).toBe(false);
+    const u = await jobctl(['uninstall', 'systemd'], { home: h, env });
     expect(u.code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'jobctl.service'))).toBe(false);
+    expect(fs.readFileSync(calls, 'utf8')).toBe('disable --now jobctl unit-present=yes\ndaemon-reload unit-present=no\n');
+    expect(u.stdout).toBe(`ran: systemctl disable --now jobctl\nremoved ${dir}/jobctl.service\nran: systemctl daemon-reload`);
+  });
+
+  it('install --dry-run prints the unit and the crontab it would write, and writes nothing', async () => {
+    const h = makeHome({ 'tasks/a.yaml': 'tasks: {}\n' });
+    const dir = path.join(h, 'units');
+    const r = await jobctl(['install', 'systemd', '--dry-run'], { home: h, env: { JOBCTL_SYSTEMD_DIR: dir } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`would write ${dir}/jobctl.service:\n# Installed by`);
+    expect(r.stdout).toContain(`Environment=JOBCTL_HOME=${h}`);
+    expect(r.stdout).toMatch(/then you would run:\n {2}systemctl daemon-reload && systemctl enable --now jobctl\n\(dry run: nothing written\)$/);
+    expect(fs.existsSync(dir)).toBe(false);
+    const store = path.join(h, 'crontab.txt');
+    fs.writeFileSync(store, '0 1 * * * /usr/bin/backup\n');
+    const fake = path.join(h, 'fake-crontab');
+    fs.writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "-l" ]; then cat "${store}"; else cat > "${store}"; fi\n`, { mode: 0o755 });
+    const c = await jobctl(['install', 'cron', '--dry-run'], { home: h, env: { JOBCTL_CRONTAB: fake } });
+    expect(c.stdout.split('\n')[1]).toBe('0 1 * * * /usr/bin/backup');
+    expect(c.stdout).toMatch(/\n@reboot JOBCTL_HOME=.*\n\*\/5 \* \* \* \* JOBCTL_HOME=.*\n\(dry run: nothing written\)$/);
+    expect(fs.readFileSync(store, 'utf8')).toBe('0 1 * * * /usr/bin/backup\n');
   });
 
   it('adds @reboot and */5 lines to the crontab and removes exactly them', async () => {
