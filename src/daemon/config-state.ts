@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadTaskDir } from '../config/load.js';
 import type { ConfigIssue, ConfigSet, NotifierSpec, TaskSpec } from '../shared/types.js';
 
@@ -37,10 +38,24 @@ export class ConfigState {
     return { effective: this.compute(set), set };
   }
 
+  /** Task files (absolute) the last applied load could not read: unreadable, or a broken symlink. */
+  get unreadableFiles(): string[] {
+    return this.unreadable;
+  }
+  private unreadable: string[] = [];
+
   /** Make a loaded config the current one (once it is applied). */
   commit(loaded: LoadedConfig): void {
     this.current = loaded.effective;
     this.remember(loaded.set);
+    this.unreadable = this.unreadableIn(loaded.set).map((f) => f.path);
+  }
+
+  /** Task files that are there but could not be read, as {file (shown), path (absolute)}. */
+  private unreadableIn(set: ConfigSet): Array<{ file: string; path: string }> {
+    return set.errors
+      .filter((e) => e.line === 0 && e.message.startsWith('cannot read'))
+      .map((e) => ({ file: e.file, path: path.join(this.tasksDir, path.relative(this.displayDir, e.file)) }));
   }
 
   private compute(set: ConfigSet): EffectiveConfig {
@@ -53,8 +68,9 @@ export class ConfigState {
     const keptFiles: string[] = [];
     for (const t of set.tasks) tasks.set(t.name, t);
     for (const n of set.notifiers) notifiers.set(n.name, n);
-    for (const f of set.files) {
-      if (f.errors === 0) continue;
+    // Files with errors, and files that exist but cannot be read (mode 000, broken symlink): their last good version stays.
+    const failing = [...set.files.filter((f) => f.errors > 0).map((f) => ({ file: f.file, path: f.path })), ...this.unreadableIn(set)];
+    for (const f of failing) {
       const good = this.lastGood.get(f.path);
       if (!good) continue;
       keptFiles.push(f.file);
@@ -66,7 +82,7 @@ export class ConfigState {
 
   private remember(set: ConfigSet): void {
     if (set.files.length === 0 && set.errors.length > 0) return; // keep what was known
-    const present = new Set(set.files.map((f) => f.path));
+    const present = new Set([...set.files.map((f) => f.path), ...this.unreadableIn(set).map((f) => f.path)]);
     for (const p of [...this.lastGood.keys()]) if (!present.has(p)) this.lastGood.delete(p);
     for (const f of set.files) {
       if (f.errors > 0) continue;

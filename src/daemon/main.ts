@@ -93,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     lastReloadAt = Date.now();
     log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
 
+    let watcher: TaskWatcher | undefined;
     // Reloads run one at a time, in order.
     let chain: Promise<unknown> = Promise.resolve();
     const reload = (): Promise<PlanResult> => {
@@ -103,6 +104,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         for (const c of delta.changed) await registry.update(c.after, c.keys);
         for (const t of delta.added) registry.add(t);
         config.commit(loaded);
+        watcher?.recheck(config.unreadableFiles);
         notifier.setConfig(loaded.effective.notifiers);
         autoscaler?.sync(registry.specs(), delta.changed.filter((c) => c.keys.includes('instances') || c.keys.includes('scale')).map((c) => c.after.name));
         lastReloadAt = Date.now();
@@ -160,9 +162,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
-      const watcher = new TaskWatcher(paths.tasks, () => void reload(), opts.watchDebounceMs ?? 100);
-      await watcher.ready;
-      cleanup.unshift(() => watcher.close());
+      const w = new TaskWatcher(paths.tasks, () => void reload(), { debounceMs: opts.watchDebounceMs ?? 100 });
+      watcher = w;
+      await w.ready;
+      w.recheck(config.unreadableFiles);
+      cleanup.unshift(() => w.close());
     }
     // The socket opens last: when it answers, the daemon is fully up. It closes after the
     // tasks have stopped, so `jobctl down` sees it go only when everything is down.
