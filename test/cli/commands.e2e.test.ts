@@ -219,7 +219,7 @@ describe('when no daemon runs', () => {
     for (const args of [['status'], ['start', 'a'], ['stop', 'a'], ['restart', 'a'], ['run', 'a'], ['kill', 'a'], ['logs', 'a'], ['history', 'a'], ['plan'], ['reload'], ['down'], ['scale', 'a', '2']]) {
       const r = await jobctl(args, { home: empty });
       expect(r.code, args.join(' ')).toBe(3);
-      expect(r.stderr, args.join(' ')).toBe('jobctl: daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)');
+      expect(r.stderr, args.join(' ')).toBe(`jobctl: daemon not running for home ${empty} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
     }
     // and those that need no daemon work
     expect((await jobctl(['validate'], { home: empty })).code).toBe(0);

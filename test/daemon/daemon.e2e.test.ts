@@ -276,6 +276,6 @@ describe('daemon end to end', () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const r = await jobctl(['reload'], { home });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('jobctl: daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)');
+    expect(r.stderr).toBe(`jobctl: daemon not running for home ${home} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
   });
 });

@@ -92,6 +92,8 @@ export function registerAdd(program: Command, ctx: CliContext): void {
       } catch (e) {
         throw new CliError(`${file}: ${(e as Error).message}`);
       }
+      // A home without tasks/ gets one (the task's default cwd is the file's directory: it must exist to validate).
+      fs.mkdirSync(path.dirname(file), { recursive: true });
       applyTaskFileEdit(ctx.io, tasksDir, file, before, after, `add task ${name}`);
       return EXIT.OK;
     }));

@@ -16,7 +16,7 @@ export function registerInit(program: Command, ctx: CliContext): void {
       const explicit = ctx.resolvedHome();
       const target = dir ? path.resolve(dir) : explicit.source === '--home' || explicit.source === '$JOBCTL_HOME' ? explicit.home : process.cwd();
       const r = initHome(target, schemaRefFor);
-      for (const c of r.created) ctx.io.out(`created ${displayPath(c)}`);
+      for (const c of r.created) ctx.io.out(`created ${c.endsWith('/') ? `${displayPath(c.slice(0, -1))}/` : displayPath(c)}`);
       if (r.existingTaskFiles) ctx.io.out(`${displayPath(path.join(r.home, 'tasks'))} already has ${r.existingTaskFiles} task file(s); left as they are`);
       const here = path.resolve(r.home) === process.cwd();
       const home = here ? '' : ` --home ${displayPath(r.home)}`;
