@@ -12,6 +12,7 @@ import type { DaemonLog } from './logger.js';
 import { planResult } from './plan.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
+import { taskDetails } from './task-details.js';
 import { isGroupTarget, requireSingleTarget, resolveTargets } from './targets.js';
 
 export interface HandlerDeps {
@@ -75,7 +76,14 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     status: ({ target }) => {
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
-      return { daemon: daemonInfo(d), tasks: statuses(names) };
+      const tasks = statuses(names);
+      // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
+      const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
+      if (one) {
+        const details = taskDetails(d.registry, d.paths, tasks[0]!);
+        if (details) tasks[0] = { ...tasks[0]!, details };
+      }
+      return { daemon: daemonInfo(d), tasks };
     },
 
     start: async ({ target, wait }) => {

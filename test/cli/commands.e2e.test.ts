@@ -49,7 +49,12 @@ describe('jobctl commands against a real daemon', () => {
 
   it('status TASK: details; --json: the documented shape', async () => {
     const one = await jobctl(['status', 'web'], { home });
-    expect(one.stdout).toMatch(/ {2}the web workers\n {2}file: .*app\.yaml\n {2}#0 {2}running {2}pid \d+ {2}up \S+ {2}restarts 0/);
+    expect(one.stdout).toMatch(/ {2}the web workers\n {2}file: .*app\.yaml\n {2}command: while true; do echo "web \$JOBCTL_INSTANCE serving"; sleep 0\.2; done\n {2}cwd: .*tasks\n {2}logs: .*state\/logs\/web\/0\.log, .*state\/logs\/web\/1\.log\n {2}restarts: 0 \(restart: always; more than 10 within 1m -> fatal\)\n {2}#0 {2}running {2}pid \d+ {2}up \S+ {2}restarts 0/);
+    expect(one.stdout).toMatch(/ {2}last lines:\n( {4}\S+Z #[01] \[(out|jobctl)\] .*\n?){1,5}$/);
+    const cron = await jobctl(['status', 'broken'], { home });
+    expect(cron.stdout).toMatch(/ {2}schedule: 0 0 1 1 \*; next \d{4}-01-01 00:00:00 \S+ \(in \S+\)\n {2}retries: 0 retry runs in the kept history \(retries: 0 per failed run\)/);
+    const j1 = JSON.parse((await jobctl(['status', 'web', '--json'], { home })).stdout);
+    expect(j1.tasks[0].details).toMatchObject({ cwd: expect.stringMatching(/tasks$/), envKeys: [], restart: { policy: 'always', maxRestarts: 10, windowMs: 60_000 } });
     const j = JSON.parse((await jobctl(['status', '--json'], { home })).stdout);
     expect(Object.keys(j)).toEqual(['daemon', 'tasks']);
     expect(j.daemon).toMatchObject({ pid: d.pid, home, configErrors: [] });
@@ -145,12 +150,17 @@ describe('jobctl commands against a real daemon', () => {
   });
 
   it('scale sets a manual count and goes back with auto', async () => {
+    // it waits until the count is reached, like start and stop
     const up = await jobctl(['scale', 'web', '3'], { home });
-    expect(up.stdout).toMatch(/^web: (starting|running) \(\d\/3 running\)$/);
+    expect(up.stdout).toBe('web: running (3/3 running)');
     const j = JSON.parse((await jobctl(['status', 'web', '--json'], { home })).stdout);
     expect(j.tasks[0].scale).toMatchObject({ mode: 'manual', current: 3, target: 3 });
     const back = await jobctl(['scale', 'web', 'auto'], { home });
-    expect(back.stdout).toMatch(/\/2 running\)$/);
+    expect(back.stdout).toBe('web: running (2/2 running)');
+    // --no-wait returns at once: the new instance is not running yet
+    const quick = await jobctl(['scale', 'web', '4', '--no-wait', '--json'], { home });
+    expect(JSON.parse(quick.stdout).task.running).toBeLessThan(4);
+    expect((await jobctl(['scale', 'web', 'auto'], { home })).stdout).toBe('web: running (2/2 running)');
     expect((await jobctl(['scale', 'tick', '2'], { home })).stderr).toBe('jobctl: task "tick" is a cron task; scale applies to daemon tasks');
   });
 
@@ -216,10 +226,11 @@ describe('jobctl commands against a real daemon', () => {
 describe('when no daemon runs', () => {
   it('every daemon command says so in one line and exits 3', async () => {
     const empty = makeHome({ 'tasks/a.yaml': 'tasks:\n  a:\n    command: x\n' });
-    for (const args of [['status'], ['start', 'a'], ['stop', 'a'], ['restart', 'a'], ['run', 'a'], ['kill', 'a'], ['logs', 'a'], ['history', 'a'], ['plan'], ['reload'], ['down'], ['scale', 'a', '2']]) {
+    for (const args of [['status'], ['start', 'a'], ['stop', 'a'], ['restart', 'a'], ['run', 'a'], ['kill', 'a'], ['logs', 'a', '-f'], ['plan'], ['reload'], ['down'], ['scale', 'a', '2']]) {
       const r = await jobctl(args, { home: empty });
       expect(r.code, args.join(' ')).toBe(3);
-      expect(r.stderr, args.join(' ')).toBe(`jobctl: daemon not running for home ${empty} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
+      if (args[0] === 'logs') expect(r.stderr).toBe(`jobctl: daemon not running for home ${empty} (from $JOBCTL_HOME): -f needs it (start it with \`jobctl up\`); without -f, logs reads the files in state/`);
+      else expect(r.stderr, args.join(' ')).toBe(`jobctl: daemon not running for home ${empty} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
     }
     // and those that need no daemon work
     expect((await jobctl(['validate'], { home: empty })).code).toBe(0);

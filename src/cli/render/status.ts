@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../../shared/format.js';
+import { formatBytes, formatDuration, formatInZone } from '../../shared/format.js';
 import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { configErrorHeadline } from '../../shared/config-errors.js';
@@ -64,18 +64,43 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   return `  ${parts.join('  ')}`;
 }
 
-/** Details under the table when one task is shown. */
+/** How a process ended: `exited with code 1`, `killed by SIGKILL`. */
+function exitText(e: { code: number | null; signal: string | null }): string {
+  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code ?? '?'}`;
+}
+
+/** Details under the table when one task is shown (what `pm2 describe` shows). */
 export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): string[] {
+  const paint = painter(color);
+  const d = t.details;
   const lines: string[] = [];
   if (t.description) lines.push(`  ${t.description}`);
   lines.push(`  file: ${t.file}`);
+  if (d) {
+    lines.push(`  command: ${Array.isArray(d.command) ? JSON.stringify(d.command) : d.command}`);
+    lines.push(`  cwd: ${d.cwd}`);
+    if (d.user !== undefined || d.group !== undefined) lines.push(`  run as: ${d.user ?? '(daemon\'s user)'}${d.group !== undefined ? `:${d.group}` : ''}`);
+    if (d.envKeys.length || d.envFile) lines.push(`  env: ${d.envKeys.join(', ') || '-'}${d.envFile ? ` + ${d.envFile}` : ''} ${paint('dim', '(values not shown)')}`);
+    if (d.logFiles.length) lines.push(`  logs: ${d.logFiles.join(', ')}`);
+  }
   if (t.kind === 'daemon') {
+    const r = d?.restart;
+    lines.push(`  restarts: ${t.restarts}${r ? ` (restart: ${r.policy}; more than ${r.maxRestarts} within ${formatDuration(r.windowMs)} -> fatal)` : ''}`);
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
+    const last = (t.instances ?? []).filter((i) => i.lastExit).sort((a, b) => b.lastExit!.at - a.lastExit!.at)[0];
+    if (last) lines.push(`  last exit: #${last.index} ${exitText(last.lastExit!)} ${ago(last.lastExit!.at, now)}`);
     if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
   } else {
-    lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}`);
+    const next = t.nextRunAt !== undefined ? `; next ${formatInZone(new Date(t.nextRunAt), t.timezone)} (in ${formatDuration(Math.max(0, t.nextRunAt - now))})` : '';
+    lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${next}`);
+    lines.push(`  retries: ${t.restarts} retry run${t.restarts === 1 ? '' : 's'} in the kept history${d?.retries !== undefined ? ` (retries: ${d.retries} per failed run)` : ''}`);
     for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${ago(r.startedAt, now)}`);
     if (t.lastRun) lines.push(`  last run: ${t.lastRun.id} ${lastRunText(t.lastRun, now)}${t.lastRun.message ? ` — ${t.lastRun.message}` : ''}`);
+    else lines.push('  last run: none yet');
+  }
+  if (d?.lastLines.length) {
+    lines.push(`  last lines${t.kind === 'cron' ? ' of the last run' : ''}:`);
+    for (const l of d.lastLines) lines.push(`    ${l}`);
   }
   return lines;
 }
