@@ -112,6 +112,10 @@ describe('TUI', () => {
     await eventually(() => expect(frame()).toContain('first line of mailer'));
     backend.emit('log', { subscription: backend.lastSubscription, text: 'a new line\nand another\n' });
     await eventually(() => expect(frame()).toMatch(/first line of mailer\na new line\nand another/));
+    // lines of several instances followed at once say which instance wrote them
+    backend.emit('log', { subscription: backend.lastSubscription, instance: 1, text: '2026-11-21T08:00:00.000Z [out] from one\n' });
+    backend.emit('log', { subscription: backend.lastSubscription, instance: 0, text: 'raw zero\n' });
+    await eventually(() => expect(frame()).toMatch(/2026-11-21T08:00:00\.000Z #1 \[out\] from one\n#0 raw zero/));
   });
 
   it('keys: move, stop with a confirm, start, restart, run, kill, help, filter', async () => {

@@ -34,8 +34,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
  * `--signal X` before commander sees them (it would read `-9` as an unknown option).
  */
 export function expandKillShorthand(argv: string[]): string[] {
-  const at = argv.findIndex((a) => !a.startsWith('-'));
-  if (at === -1 || argv[at] !== 'kill') return argv;
+  // The command is the first word that is neither a global option nor --home's value.
+  let at = 0;
+  while (at < argv.length && argv[at]!.startsWith('-')) at += argv[at] === '--home' ? 2 : 1;
+  if (argv[at] !== 'kill') return argv;
   return argv.flatMap((a, i) => (i > at && /^-(\d+|[A-Za-z][A-Za-z0-9]+)$/.test(a) && normalizeSignal(a) ? ['--signal', a.slice(1)] : [a]));
 }
 
