@@ -1,4 +1,4 @@
-import { lineTime, splitInstanceTag } from '../shared/log-line.js';
+import { lineTime, splitInstanceTag, tagInstance } from '../shared/log-line.js';
 import { painter, type Style } from './output.js';
 
 const TASK_COLORS: Style[] = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red'];
@@ -24,25 +24,28 @@ export function prefixed(task: string, lines: string[], color: boolean): Array<{
 }
 
 /**
- * Prefixes streamed text line by line: a chunk may end mid-line, so each source (task and
- * instance) remembers whether it is at a line start.
+ * Rewrites streamed text whole line by whole line: a chunk may end mid-line, so the rest
+ * of each source's (subscription and instance) last line waits for its newline.
  */
-export class StreamPrefixer {
-  private readonly midLine = new Map<string, boolean>();
+export class LineRewriter {
+  private readonly partial = new Map<string, string>();
 
-  constructor(private readonly color: boolean) {}
+  constructor(private readonly rewrite: (line: string, subscription: number, instance?: number) => string) {}
 
-  feed(task: string, instance: number | undefined, text: string): string {
-    const key = `${task}#${instance ?? ''}`;
-    const prefix = linePrefix(task, instance, this.color);
-    let out = '';
-    let mid = this.midLine.get(key) ?? false;
-    for (const piece of text.split(/(?<=\n)/)) {
-      if (piece === '') continue;
-      out += (mid ? '' : prefix) + piece;
-      mid = !piece.endsWith('\n');
-    }
-    this.midLine.set(key, mid);
-    return out;
+  feed(text: string, push: { subscription: number; instance?: number | undefined }): string {
+    const key = `${push.subscription}#${push.instance ?? ''}`;
+    const parts = ((this.partial.get(key) ?? '') + text).split('\n');
+    this.partial.set(key, parts.pop() ?? '');
+    return parts.map((l) => `${this.rewrite(l, push.subscription, push.instance)}\n`).join('');
   }
+}
+
+/** `logs -f` of every task: `task[#instance] | line`. */
+export function taskPrefixer(tasks: ReadonlyMap<number, string>, color: boolean): LineRewriter {
+  return new LineRewriter((line, sub, instance) => `${linePrefix(tasks.get(sub) ?? '?', instance, color)}${line}`);
+}
+
+/** `logs TASK -f` of several instances: each line tagged with its instance, as the merged lines are. */
+export function instanceTagger(): LineRewriter {
+  return new LineRewriter((line, _sub, instance) => (instance === undefined ? line : tagInstance(line, instance)));
 }

@@ -5,10 +5,11 @@ import { JobctlError } from '../../shared/errors.js';
 import { formatDuration, formatInZone } from '../../shared/format.js';
 import { lineTime } from '../../shared/log-line.js';
 import { homePaths } from '../../shared/paths.js';
-import type { LogsResult, Params, PushMessage } from '../../shared/protocol.js';
+import type { LogsResult, Params } from '../../shared/protocol.js';
 import { describeHome } from '../../config/home.js';
 import { action, type CliContext } from '../context.js';
-import { prefixed, StreamPrefixer } from '../log-prefix.js';
+import { followLog } from '../log-follow.js';
+import { instanceTagger, prefixed, taskPrefixer } from '../log-prefix.js';
 import { CliError, EXIT, printJson } from '../output.js';
 import { parseCount } from '../parse.js';
 
@@ -65,36 +66,6 @@ async function noRunsYet(client: JobctlClient, task: string): Promise<string | u
   if (!s || s.kind !== 'cron' || s.lastRun || s.activeRuns?.length) return undefined;
   if (s.nextRunAt === undefined) return `${task}: no runs yet; not scheduled (${s.state}); \`jobctl run ${task}\` runs it now`;
   return `${task}: no runs yet; next at ${formatInZone(new Date(s.nextRunAt), s.timezone)} (in ${formatDuration(Math.max(0, s.nextRunAt - Date.now()))})`;
-}
-
-/** Print pushed lines until Ctrl-C (quietly, exit 0), the end of a followed run, or a lost daemon. */
-function followPushes(ctx: CliContext, client: JobctlClient, subs: Map<number, string>, prefixer: StreamPrefixer | undefined): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let done = false;
-    const finish = (code: number, message?: string) => {
-      if (done) return;
-      done = true;
-      process.off('SIGINT', onInt);
-      if (message) ctx.io.err(message);
-      resolve(code);
-    };
-    const onInt = () => finish(EXIT.OK);
-    process.once('SIGINT', onInt);
-    client.on('push', (m: PushMessage) => {
-      if (m.event === 'log') {
-        const task = subs.get(m.data.subscription);
-        if (task === undefined) return;
-        process.stdout.write(prefixer ? prefixer.feed(task, m.data.instance, m.data.text) : m.data.text);
-      }
-      if (m.event === 'log-end' && subs.has(m.data.subscription)) {
-        const task = subs.get(m.data.subscription);
-        subs.delete(m.data.subscription);
-        if (prefixer) ctx.io.err(`jobctl: ${task}: ${m.data.reason}`);
-        else finish(EXIT.OK, `jobctl: ${m.data.reason}`);
-      }
-    });
-    client.on('close', () => finish(EXIT.UNREACHABLE, 'jobctl: the daemon went away'));
-  });
 }
 
 /** The daemon is down: read state/ directly, and say so in one line. */
@@ -154,7 +125,8 @@ export function registerLogs(program: Command, ctx: CliContext): void {
             if (none) (follow ? ctx.io.err : ctx.io.out)(none);
           }
           if (!follow) return EXIT.OK;
-          return await followPushes(ctx, client, new Map([[r.subscription!, task]]), undefined);
+          const tagger = instanceTagger();
+          return await followLog(client, r.subscription!, ctx.io, { format: (text, push) => (push.instance === undefined ? text : tagger.feed(text, push)) });
         }
         // Every task: one request each, on one connection; lines merged by time.
         const names = (await client.call('status', {})).tasks.map((t) => t.name);
@@ -167,7 +139,11 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         if (lines.length) ctx.io.out(lines.join('\n'));
         if (!follow) return EXIT.OK;
         const subs = new Map(results.filter(([, r]) => r.subscription !== undefined).map(([t, r]) => [r.subscription!, t] as const));
-        return await followPushes(ctx, client, subs, new StreamPrefixer(ctx.io.color));
+        const prefixer = taskPrefixer(subs, ctx.io.color);
+        return await followLog(client, [...subs.keys()], ctx.io, {
+          format: (text, push) => prefixer.feed(text, push),
+          onEnd: (sub, reason) => ctx.io.err(`jobctl: ${subs.get(sub)}: ${reason}`),
+        });
       } finally {
         client.close();
       }
