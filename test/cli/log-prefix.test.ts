@@ -17,7 +17,8 @@ describe('log line prefixes', () => {
       { at: -1, text: 'w | raw' },
     ]);
     expect(taskColor('worker')).toBe(taskColor('worker'));
-    expect(prefixed('w', ['x'], true)[0]!.text).toBe(`\u001b[${{ cyan: 36, green: 32, yellow: 33, magenta: 35, blue: 34, red: 31 }[taskColor('w')]}mw\u001b[0m | x`);
+    const codes: Record<string, number> = { cyan: 36, green: 32, yellow: 33, magenta: 35, blue: 34, red: 31 };
+    expect(prefixed('w', ['x'], true)[0]!.text).toBe(`\u001b[${codes[taskColor('w')]}mw\u001b[0m | x`);
   });
 
   it('streamed text is rewritten whole line by whole line, per subscription and instance', () => {
