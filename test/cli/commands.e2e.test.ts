@@ -202,14 +202,15 @@ describe('jobctl commands against a real daemon', () => {
 
   it('--help reads well for every command', async () => {
     const top = await jobctl(['--help']);
-    for (const cmd of ['status', 'start', 'stop', 'restart', 'run', 'kill', 'logs', 'history', 'next', 'add', 'rm', 'validate', 'plan', 'reload', 'up', 'down', 'daemon', 'install', 'completion', 'tui', 'top']) {
+    const commands = ['status', 'start', 'stop', 'restart', 'run', 'kill', 'logs', 'history', 'next', 'init', 'add', 'rm', 'validate', 'plan', 'reload', 'up', 'down', 'daemon', 'install', 'completion', 'tui', 'top', 'help'];
+    const helps = await Promise.all(commands.map((cmd) => jobctl([cmd, '--help'])));
+    commands.forEach((cmd, i) => {
       expect(top.stdout, cmd).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
-      const h = await jobctl([cmd, '--help']);
-      expect(h.code, cmd).toBe(0);
-      expect(h.stdout, cmd).toMatch(/^Usage: jobctl /);
-    }
-    expect((await jobctl(['logs', '--help'])).stdout).toContain('jobctl logs worker -f');
-  });
+      expect(helps[i]!.code, cmd).toBe(0);
+      expect(helps[i]!.stdout, cmd).toMatch(/^Usage: jobctl /);
+    });
+    expect(helps[commands.indexOf('logs')]!.stdout).toContain('jobctl logs worker -f');
+  }, 90_000);
 
   it('completion scripts complete commands and task names', async () => {
     const bash = await jobctl(['completion', 'bash']);
