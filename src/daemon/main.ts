@@ -203,7 +203,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
-      const w = new TaskWatcher(paths.tasks, () => void reload(), { debounceMs: opts.watchDebounceMs ?? 100 });
+      // A failed reload is logged by the chain; the watcher has nothing more to do with it.
+      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), { debounceMs: opts.watchDebounceMs ?? 100 });
       watcher = w;
       await w.ready;
       w.recheck(config.unreadableFiles);
