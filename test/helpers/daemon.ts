@@ -44,16 +44,6 @@ export async function startTestDaemon(home: string, env: Record<string, string> 
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
-    try {
-      const c = await JobctlClient.connect(socket, { connectTimeoutMs: 500 });
-      c.close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'daemon socket');
   const d: TestDaemon = {
     home, socket, child, pid: child.pid!,
     output: () => out,
@@ -63,7 +53,18 @@ export async function startTestDaemon(home: string, env: Record<string, string> 
       return exited;
     },
   };
+  // Registered before it answers: a daemon that never comes up is still stopped by cleanupDaemons.
   started.push(d);
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
+    try {
+      const c = await JobctlClient.connect(socket, { connectTimeoutMs: 500 });
+      c.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 20_000, 'daemon socket');
   return d;
 }
 
