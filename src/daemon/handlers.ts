@@ -13,6 +13,7 @@ import type { DaemonLog } from './logger.js';
 import { planResult } from './plan.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
+import { taskDetails } from './task-details.js';
 import { isGroupTarget, requireSingleTarget, resolveTargets } from './targets.js';
 
 export interface HandlerDeps {
@@ -43,6 +44,7 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
     ...(d.containment ? { containment: d.containment } : {}),
+    keptFiles: d.config.effective.keptFiles,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
   };
@@ -81,7 +83,14 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     status: ({ target }) => {
       d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
-      return { daemon: daemonInfo(d), tasks: statuses(names) };
+      const tasks = statuses(names);
+      // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
+      const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
+      if (one) {
+        const details = taskDetails(d.registry, d.paths, tasks[0]!);
+        if (details) tasks[0] = { ...tasks[0]!, details };
+      }
+      return { daemon: daemonInfo(d), tasks };
     },
 
     start: async ({ target, wait }) => {
@@ -178,5 +187,5 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
-  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors);
+  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles);
 }

@@ -6,7 +6,7 @@ import { spawn as spawnChild } from 'node:child_process';
 import { JobctlError } from '../shared/errors.js';
 import type { RunAs } from '../shared/types.js';
 import { readStat } from './proc.js';
-import { lookupGroup, lookupUser } from './users.js';
+import { lookupGroup, lookupUser } from '../config/users.js';
 
 /**
  * Starting one process (DESIGN.md "Processes"): its own process group, the daemon's
