@@ -71,6 +71,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     stopTimeoutMs: ms(raw.stop_timeout, DEFAULTS.stopTimeoutMs),
     logs,
     ...(notify ? { notify } : {}),
+    ...(raw.hosts ? { hosts: [...new Set(raw.hosts)] } : {}),
     source: ctx.source,
   };
 
@@ -88,6 +89,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
       overlap: raw.overlap ?? DEFAULTS.cron.overlap,
       catchup: raw.catchup ?? DEFAULTS.cron.catchup,
       history: raw.history ?? DEFAULTS.cron.history,
+      ...((raw.on_one_host ?? DEFAULTS.cron.onOneHost) ? { onOneHost: true } : {}),
     };
   }
 

@@ -4,7 +4,8 @@ import { mergeByTime, tailRotated, lineTime } from '../runtime/log-read.js';
 import type { LogSink } from '../runtime/log-sink.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { DaemonEvent, DaemonInfo, ElsewhereTask, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { TaskSpec } from '../shared/types.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
@@ -38,7 +39,13 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
     configErrors: d.config.effective.errors,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
+    identity: { hostname: d.config.hostname, labels: d.config.effective.host.labels },
   };
+}
+
+/** The tasks of tasks/ that this host does not run, as status and plan list them. */
+export function elsewhereOf(specs: readonly TaskSpec[]): ElsewhereTask[] {
+  return specs.map((t) => ({ name: t.name, group: t.group, kind: t.kind, hosts: t.hosts ?? [] })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Waits until none of the tasks has an instance still starting or stopping (bounded). */
@@ -103,9 +110,9 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
-    status: ({ target }) => {
+    status: ({ target, allHosts }) => {
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.specs().map((s) => s.name).sort();
-      return { daemon: daemonInfo(d), tasks: statuses(names) };
+      return { daemon: daemonInfo(d), tasks: statuses(names), ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
 
     start: async ({ target, wait }) => {
@@ -207,6 +214,7 @@ export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult 
     changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })),
     unchanged: delta.unchanged.length,
     errors: loaded.effective.errors,
+    ...(loaded.effective.elsewhere.length ? { elsewhere: elsewhereOf(loaded.effective.elsewhere) } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
 import type { HostService } from './host-service.js';
-import { makeHandlers } from './handlers.js';
+import { elsewhereOf, makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { PidLock } from './pidfile.js';
 import { TaskRegistry } from './registry.js';
@@ -135,6 +135,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
           added: delta.added.map((t) => t.name), removed: delta.removed.map((t) => t.name),
           changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })), unchanged: delta.unchanged.length,
           errors: loaded.effective.errors,
+          ...(loaded.effective.elsewhere.length ? { elsewhere: elsewhereOf(loaded.effective.elsewhere) } : {}),
         } satisfies PlanResult;
       });
       chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));

@@ -70,6 +70,8 @@ interface TaskSpecBase {
   stopTimeoutMs: number;
   logs: LogSpec;
   notify?: NotifySpec;
+  /** Labels or hostname globs of the hosts that run this task; undefined: every host. */
+  hosts?: string[];
   source: SourceRef;
 }
 
@@ -85,6 +87,8 @@ export interface CronTaskSpec extends TaskSpecBase {
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
   history: number;
+  /** Each scheduled firing is claimed in the fleet lock (jobctl.yaml `lock:`) and runs on one host. */
+  onOneHost?: boolean;
 }
 
 export interface ScaleSpec {

@@ -87,8 +87,13 @@ export function renderStatus(s: StatusResult, color: boolean, single: boolean, n
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
     out.push('');
   }
-  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` or see tasks.example.yaml`);
+  if (s.tasks.length === 0 && !s.elsewhere?.length) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` or see tasks.example.yaml`);
   else out.push(statusTable(s.tasks, color, now));
+  if (s.elsewhere?.length) {
+    const who = s.daemon.identity ? ` (this host: ${[s.daemon.identity.hostname, ...s.daemon.identity.labels].join(', ')})` : '';
+    out.push('', paint('dim', `not for this host${who}:`));
+    out.push(table(s.elsewhere.map((t) => [`  ${t.name}`, t.group, t.kind, paint('dim', 'not for this host'), `hosts: ${t.hosts.join(', ')}`])));
+  }
   if (single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
   return out.join('\n');
 }
