@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { JobctlClient } from '../api/client.js';
+import type { JobctlClient } from '../api/client.js';
 import type { DaemonInfo, LogsResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord } from '../shared/types.js';
 
@@ -30,15 +30,24 @@ export interface TuiBackend extends EventEmitter {
   close(): void;
 }
 
-/** The daemon over its Unix socket, reconnecting when it goes away and comes back. */
+/** How to reach a daemon: its local socket, or an ssh pipe (see api/client `dial`). */
+export type Dialer = () => Promise<JobctlClient>;
+
+/** One daemon over any transport, reconnecting when it goes away and comes back. */
 export class ClientBackend extends EventEmitter implements TuiBackend {
   private client: JobctlClient | undefined;
   private state: ConnectionState = 'connecting';
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private lastErrorText: string | undefined;
 
-  constructor(private readonly socketPath: string, private readonly retryMs = 1000) {
+  constructor(private readonly dial: Dialer, private readonly retryMs = 1000) {
     super();
+  }
+
+  /** Why the last connection attempt failed or the connection dropped. */
+  get lastError(): string | undefined {
+    return this.lastErrorText;
   }
 
   get connection(): ConnectionState {
@@ -58,7 +67,7 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const c = await JobctlClient.connect(this.socketPath, { connectTimeoutMs: 2000 });
+      const c = await this.dial();
       if (this.closed) {
         c.close();
         return;
@@ -67,14 +76,17 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
       c.on('push', (m: PushMessage) => this.onPush(m));
       c.on('close', () => {
         this.client = undefined;
+        this.lastErrorText = 'the connection dropped';
         this.setState('disconnected');
         this.schedule();
       });
       await c.call('subscribe', { events: ['state'] });
       const snap = await c.call('status', {});
+      this.lastErrorText = undefined;
       this.setState('connected');
       this.emit('snapshot', snap);
-    } catch {
+    } catch (e) {
+      this.lastErrorText = e instanceof Error ? e.message : String(e);
       this.setState('disconnected');
       this.schedule();
     }

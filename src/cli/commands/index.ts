@@ -4,6 +4,7 @@ import { registerAdd } from './add.js';
 import { registerCompletion } from './completion.js';
 import { registerControl } from './control.js';
 import { registerDaemon } from './daemon.js';
+import { registerDialStdio } from './dial-stdio.js';
 import { registerDown } from './down.js';
 import { registerHistory } from './history.js';
 import { registerInstall } from './install.js';
@@ -40,4 +41,5 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerNotify,
   registerInstall,
   registerCompletion,
+  registerDialStdio,
 ];

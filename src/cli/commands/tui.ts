@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { homePaths } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
 
@@ -16,7 +15,7 @@ export function registerTui(program: Command, ctx: CliContext): void {
       process.env.CI = 'false';
       process.env.CONTINUOUS_INTEGRATION = 'false';
       const { runTui } = await import('../../tui/run.js');
-      return runTui({ socketPath: homePaths(ctx.home()).socket });
+      return runTui({ dial: () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 }) });
     }));
   program
     .command('top')
@@ -26,6 +25,6 @@ export function registerTui(program: Command, ctx: CliContext): void {
     .action(action(ctx, async (opts: { refresh: string }) => {
       if (!process.stdout.isTTY) throw new CliError('jobctl top needs a terminal; use `jobctl status --json` in scripts', EXIT.USAGE);
       const { runTop } = await import('../../tui/top/run.js');
-      return runTop({ socketPath: homePaths(ctx.home()).socket, refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
+      return runTop({ dial: () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 }), refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
     }));
 }

@@ -1,12 +1,13 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import { JobctlClient } from '../../api/client.js';
+import type { JobctlClient } from '../../api/client.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { PushMessage } from '../../shared/protocol.js';
 import { TopModel } from './model.js';
 
 export interface TopOptions {
-  socketPath: string;
+  /** How to reach the daemon: its local socket or an ssh pipe. */
+  dial: () => Promise<JobctlClient>;
   /** @default 1000 */
   refreshMs?: number;
 }
@@ -79,7 +80,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
   async function refresh(): Promise<void> {
     try {
       if (!client || client.closed) {
-        client = await JobctlClient.connect(opts.socketPath, { connectTimeoutMs: 1000 });
+        client = await opts.dial();
         log('connected to the daemon');
         client.on('push', (m: PushMessage) => {
           if (m.event === 'event') log(`${m.data.level === 'info' ? '' : `${m.data.level}: `}${m.data.task ? `[${m.data.task}] ` : ''}${m.data.message}`);
