@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
 import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
-import { formatAddress, type DaemonAddress } from './address.js';
+import { formatAddress, type DaemonAddress } from '../shared/address.js';
 import { openSsh, sshError, sshFailure, sshSaid, type SshOptions } from './ssh-stream.js';
 
 export interface ClientOptions {

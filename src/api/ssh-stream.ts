@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { JobctlError } from '../shared/errors.js';
-import type { DaemonAddress } from './address.js';
+import type { DaemonAddress } from '../shared/address.js';
 
 export interface SshOptions {
   /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseAddress, type DaemonAddress } from '../api/address.js';
+import { parseAddress, type DaemonAddress } from '../shared/address.js';
 import { JobctlClient, type DialOptions } from '../api/client.js';
 import { resolveHome } from '../config/home.js';
 import { homePaths } from '../shared/paths.js';

@@ -5,6 +5,23 @@ import type { RunRecord } from '../shared/types.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
+/** One host of a fleet view and how its connection is. */
+export interface HostConnection {
+  host: string;
+  connection: ConnectionState;
+  error?: string;
+}
+
+/** How the TUI names a task: `host:task` in a fleet view, the task's name otherwise. */
+export function taskKey(t: { host?: string | undefined; name: string }): string {
+  return t.host === undefined ? t.name : `${t.host}:${t.name}`;
+}
+
+export function splitTaskKey(key: string): { host?: string; name: string } {
+  const i = key.indexOf(':');
+  return i === -1 ? { name: key } : { host: key.slice(0, i), name: key.slice(i + 1) };
+}
+
 export interface LogTarget {
   task: string;
   instance?: number;
@@ -14,11 +31,15 @@ export interface LogTarget {
 /**
  * What the TUI needs from a daemon. The socket client implements it (ClientBackend);
  * tests implement it with a fake, so the TUI never depends on where the daemon is.
- * Events: 'connection' (ConnectionState), 'task' (TaskStatus), 'removed' (name),
- * 'daemon' (DaemonInfo), 'snapshot' (StatusResult), 'log' ({subscription, text}).
+ * Tasks are named by taskKey(): the name, or `host:name` when the backend is a fleet.
+ * Events: 'connection' (ConnectionState), 'task' (TaskStatus), 'removed' (key),
+ * 'daemon' (DaemonInfo), 'snapshot' (StatusResult), 'log' ({subscription, text}),
+ * 'hosts' (HostConnection[], fleet only).
  */
 export interface TuiBackend extends EventEmitter {
   readonly connection: ConnectionState;
+  /** A fleet's hosts and their connections; undefined for a single daemon. */
+  hosts?(): HostConnection[];
   start(): void;
   control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]>;
   run(task: string): Promise<RunRecord | undefined>;

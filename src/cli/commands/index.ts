@@ -5,6 +5,7 @@ import { registerCompletion } from './completion.js';
 import { registerControl } from './control.js';
 import { registerDaemon } from './daemon.js';
 import { registerDialStdio } from './dial-stdio.js';
+import { registerFleet } from './fleet.js';
 import { registerDown } from './down.js';
 import { registerHistory } from './history.js';
 import { registerInstall } from './install.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerScale,
   registerNext,
   registerTui,
+  registerFleet,
   registerAdd,
   registerRm,
   registerValidate,

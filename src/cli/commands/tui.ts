@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.js';
+import { openFleet } from '../fleet/members.js';
 import { CliError, EXIT } from '../output.js';
 
 /** The TUI and the dashboard load their libraries only when asked for (Ink costs ~350 ms). */
@@ -7,15 +8,22 @@ export function registerTui(program: Command, ctx: CliContext): void {
   program
     .command('tui')
     .description('the interactive terminal UI: every task, live logs, start/stop (? for keys)')
-    .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, ? help, q quit')
-    .action(action(ctx, async () => {
+    .option('--fleet [file]', 'every host of the fleet inventory (default <home>/fleet.yaml): a HOST column, h filters by host')
+    .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, h host (fleet), ? help, q quit')
+    .action(action(ctx, async (opts: { fleet?: string | boolean }) => {
       if (!process.stdout.isTTY) throw new CliError('jobctl tui needs a terminal; use `jobctl status` in scripts', EXIT.USAGE);
       // Ink renders only its last frame when it thinks it runs in CI (CI=…); on a real
       // terminal the user wants the live screen, so that check must say no before Ink loads.
       process.env.CI = 'false';
       process.env.CONTINUOUS_INTEGRATION = 'false';
+      const dial = () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 });
+      if (opts.fleet) {
+        const f = openFleet(ctx, typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {});
+        const [{ runTui }, { FleetBackend }] = await Promise.all([import('../../tui/run.js'), import('../../tui/fleet-backend.js')]);
+        return runTui({ dial, backend: new FleetBackend(f.fleet.hosts.map((h) => f.member(h))) });
+      }
       const { runTui } = await import('../../tui/run.js');
-      return runTui({ dial: () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 }) });
+      return runTui({ dial });
     }));
   program
     .command('top')

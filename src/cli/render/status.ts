@@ -37,12 +37,14 @@ function procs(t: TaskStatus): string {
   return `${s} (${sc.mode === 'manual' ? 'manual' : `${sc.min}-${sc.max}`}${target}${sc.backlog !== undefined ? `, backlog ${sc.backlog}` : ''})`;
 }
 
+/** The status table; a HOST column first when the tasks come from a fleet. */
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
   const paint = painter(color);
-  const rows = [['TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  const hosts = tasks.some((t) => t.host !== undefined);
+  const rows = [[...(hosts ? ['HOST'] : []), 'TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
   for (const t of tasks) {
     rows.push([
-      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
       t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
     ]);

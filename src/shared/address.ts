@@ -1,4 +1,4 @@
-import { JobctlError } from '../shared/errors.js';
+import { JobctlError } from './errors.js';
 
 /** Where a daemon is: this host's socket, or a host reached with the system `ssh`. */
 export type DaemonAddress =
