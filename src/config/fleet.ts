@@ -37,19 +37,29 @@ const address = z.string({ error: 'an address is ssh://[user@]host[:port][/home]
   }
 }, { error: 'an address is ssh://[user@]host[:port][/home] or local' });
 
-const hostSchema = z.union([
-  address,
-  z.strictObject({
-    address: address.meta({ description: 'ssh://[user@]host[:port][/home] or local' }),
-    labels: z.array(z.string().regex(LABEL_RE, { error: 'a label is letters, digits, ".", "_" or "-"' })).optional()
-      .meta({ description: 'names for targets such as web:worker' }),
-  }),
-], { error: 'a host is an address (ssh://… or local) or {address, labels}' });
+const hostObjectSchema = z.strictObject({
+  address: address.meta({ description: 'ssh://[user@]host[:port][/home] or local' }),
+  labels: z.array(z.string().regex(LABEL_RE, { error: 'a label is letters, digits, ".", "_" or "-"' })).optional()
+    .meta({ description: 'names for targets such as web:worker' }),
+});
+/** A bare string is the address; a map has address and labels. */
+const hostSchema = z.union([address, hostObjectSchema]);
 
 export const fleetFileSchema = z.strictObject({
   timeout: z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== undefined, { error: `invalid duration: ${DURATION_HINT}` }).optional()
     .meta({ description: 'how long each host has to answer (default 5s)' }),
   hosts: z.record(z.string().regex(HOST_NAME_RE, { error: 'a host name is letters, digits, ".", "_" or "-"' }), hostSchema)
+    .refine((h) => Object.keys(h).length > 0, { error: 'name at least one host' }),
+});
+
+/** The file as checked: each host against the form it is written in, so errors point inside it. */
+const checkedSchema = z.strictObject({
+  timeout: fleetFileSchema.shape.timeout,
+  hosts: z.record(z.string().regex(HOST_NAME_RE, { error: 'a host name is letters, digits, ".", "_" or "-"' }),
+    z.unknown().superRefine((v, ctx) => {
+      const r = (typeof v === 'object' && v !== null && !Array.isArray(v) ? hostObjectSchema : address).safeParse(v, { reportInput: true });
+      if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+    }))
     .refine((h) => Object.keys(h).length > 0, { error: 'name at least one host' }),
 });
 
@@ -79,7 +89,7 @@ export function fleetPath(flag: string | undefined, env: NodeJS.ProcessEnv, home
 export function parseFleet(text: string, file: string, display = file): { fleet?: Fleet; errors: ConfigIssue[] } {
   const yaml = parseYamlFile(text, display);
   if (yaml.syntaxErrors.length) return { errors: yaml.syntaxErrors };
-  const parsed = fleetFileSchema.safeParse(yaml.data ?? {}, { reportInput: true });
+  const parsed = checkedSchema.safeParse(yaml.data ?? {}, { reportInput: true });
   if (!parsed.success) {
     const known = (at: ReadonlyArray<string | number>) => (at.length === 0 ? ['timeout', 'hosts'] : at.length === 2 ? ['address', 'labels'] : []);
     const errors = zodProblems(parsed.error, known).map((p) => {
@@ -88,7 +98,7 @@ export function parseFleet(text: string, file: string, display = file): { fleet?
     });
     return { errors };
   }
-  const hosts = Object.entries(parsed.data.hosts).map(([name, h]): FleetHost => {
+  const hosts = Object.entries(parsed.data.hosts as Record<string, z.infer<typeof hostSchema>>).map(([name, h]): FleetHost => {
     const addressText = typeof h === 'string' ? h : h.address;
     return { name, addressText, address: parseAddress(addressText), labels: typeof h === 'string' ? [] : [...new Set(h.labels ?? [])] };
   });
