@@ -104,6 +104,11 @@ export class JobctlClient extends EventEmitter {
     }
   }
 
+  /** Why the connection is (or would be) lost: the daemon closed it, or what ssh said. */
+  get closeReason(): string {
+    return this.lostReason();
+  }
+
   get closed(): boolean {
     return this.closedFlag;
   }

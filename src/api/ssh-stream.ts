@@ -114,7 +114,8 @@ export function sshSaid(stream: ProcessStream, remoteCommand = 'jobctl'): string
   const said = stream.stderr.split('\n').map((l) => l.trim()).filter((l) => !NOISE.test(l)).join(' ').replace(/^jobctl: /, '');
   const code = stream.exitCode;
   const hint = code === 127 ? ` (is jobctl installed there? set JOBCTL_REMOTE_COMMAND to its path, now "${remoteCommand}")` : '';
-  return (said || (code === null ? 'the connection closed' : `ssh exited with code ${code}`)) + hint;
+  const plain = code === null ? 'the connection closed' : code === 255 ? 'ssh failed (exit 255)' : `the remote \`jobctl dial-stdio\` ended (exit ${code})`;
+  return (said || plain) + hint;
 }
 
 export function sshError(e: NodeJS.ErrnoException, program: string): JobctlError {

@@ -61,7 +61,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
             }
           });
           client.on('close', () => {
-            ctx.io.err('jobctl: the daemon went away');
+            ctx.io.err(`jobctl: ${client.closeReason}`);
             resolve(EXIT.UNREACHABLE);
           });
           process.once('SIGINT', () => resolve(EXIT.OK));
