@@ -36,7 +36,12 @@ export class FleetLockService implements HostService {
   private counts = { claimed: 0, lost: 0, errors: 0 };
   private readonly owner = `${os.hostname()}:${process.pid}`;
 
-  constructor(private readonly log?: DaemonLog, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly log?: DaemonLog,
+    /** Told of every lock error (the firing is skipped): the daemon sends the task's alerts. */
+    private readonly onLockError?: (spec: CronTaskSpec, message: string) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   async apply(settings: HostSettings): Promise<void> {
     const url = settings.lock ? resolveEnv(settings.lock.redis, this.env) : undefined;
@@ -55,19 +60,23 @@ export class FleetLockService implements HostService {
   /** Decide one firing. Tasks without on_one_host always run. */
   async claim(spec: CronTaskSpec, scheduledAt: number): Promise<ClaimDecision> {
     if (!spec.onOneHost) return { ok: true };
-    if (!this.lock) {
-      this.counts.errors++;
-      return { ok: false, quiet: false, reason: 'lock error: on_one_host needs `lock: {redis: URL}` in jobctl.yaml' };
-    }
+    if (!this.lock) return this.error(spec, scheduledAt, 'lock error: on_one_host needs `lock: {redis: URL}` in jobctl.yaml');
     try {
       const mine = await this.lock.claim(claimKey(spec.name, scheduledAt), this.owner, claimTtlMs(intervalOf(spec, scheduledAt), DEFAULTS.cron.catchupCap));
       if (mine) this.counts.claimed++;
       else this.counts.lost++;
       return mine ? { ok: true } : { ok: false, quiet: true, reason: 'claimed by another host (on_one_host)' };
     } catch (e) {
-      this.counts.errors++;
-      return { ok: false, quiet: false, reason: `lock error: ${errorMessage(e)}` };
+      return this.error(spec, scheduledAt, `lock error: ${errorMessage(e)}`);
     }
+  }
+
+  private error(spec: CronTaskSpec, scheduledAt: number, reason: string): ClaimDecision {
+    this.counts.errors++;
+    const message = `${reason}; the firing of ${new Date(scheduledAt).toISOString()} was skipped (no run without a claim)`;
+    this.log?.error(message, spec.name);
+    this.onLockError?.(spec, message);
+    return { ok: false, quiet: false, reason };
   }
 
   info(): FleetLockInfo | undefined {
