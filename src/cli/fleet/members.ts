@@ -38,7 +38,8 @@ export function openFleet(ctx: CliContext, opts: FleetOptions): LoadedFleet {
     member: (h) => ({
       name: h.name,
       labels: h.labels,
-      dial: () => ctx.dial(h.address, { connectTimeoutMs: timeoutMs, batch: true, connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
+      // The fleet's own deadline (askFleet) comes first; the dial's is a backstop.
+      dial: () => ctx.dial(h.address, { connectTimeoutMs: timeoutMs + 1000, batch: true, connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
     }),
   };
 }
