@@ -64,12 +64,12 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
     const start = await remote(['start', 'worker']);
     expect(start.stdout).toBe('worker: running (2/2 running)');
     expect(JSON.parse((await remote(['status', '--json'])).stdout).daemon.home).toBe(home);
-  });
+  }, 90_000);
 
   it('JOBCTL_HOST works like --host', async () => {
     const r = await jobctl(['status', 'tick'], { env: { ...sshd.env, JOBCTL_HOST: url }, cwd: '/' });
     expect(r.stdout).toMatch(/tick\s+app\s+cron\s+(scheduled|running)/);
-  });
+  }, 90_000);
 
   it('logs -f streams live lines; a dropped connection is one clear line and exit 3', async () => {
     const child = spawn(process.execPath, [CLI, '--host', url, 'logs', 'worker', '-f', '-n', '1'], { env: { ...process.env, ...sshd.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,7 +92,7 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 90_000);
 
   it("ssh's own errors are shown as ssh said them", async () => {
     const refused = await jobctl(['--host', 'ssh://root@127.0.0.1:1/x', 'status'], { env: sshd.env, cwd: '/' });
@@ -114,7 +114,7 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
     const local = await remote(['add', 'x', '--schedule', '* * * * *', '--', 'true']);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/`jobctl add` works on this host's files, not over --host; run it there: ssh root@127\.0\.0\.1 jobctl add/);
-  });
+  }, 90_000);
 
   it('the TUI runs against the far daemon (tmux), acts on it, and reconnects after a drop', async () => {
     const env = Object.entries(sshd.env).map(([k, v]) => `${k}='${v}'`).join(' ');
@@ -136,5 +136,13 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
     await waitFor(() => /› worker\s+running\s+2\/2/.test(screen('rtui')), 15_000, 'started from the reconnected TUI');
     tmux('send-keys', '-t', 'rtui', 'q');
     await waitFor(() => !tmux('list-sessions', '-F', '#{session_name}').includes('rtui'), 5000, 'tui quit').catch(() => undefined);
-  });
+  }, 90_000);
+
+  it('jobctl --host … down stops the far daemon and waits until it is gone', async () => {
+    const daemonPid = JSON.parse((await remote(['status', '--json'])).stdout).daemon.pid as number;
+    const r = await remote(['down'], 60_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`jobctl daemon stopped (pid ${daemonPid})`);
+    expect(fs.existsSync(`/proc/${daemonPid}/cmdline`) && fs.readFileSync(`/proc/${daemonPid}/stat`, 'utf8').split(' ')[2] !== 'Z').toBe(false);
+  }, 90_000);
 });

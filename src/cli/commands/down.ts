@@ -18,15 +18,26 @@ export function registerDown(program: Command, ctx: CliContext): void {
         return h.pid;
       });
       const deadline = Date.now() + Number(opts.timeout) * 1000;
+      const remote = ctx.remote();
       while (Date.now() < deadline) {
-        if (!alive(pid) && !fs.existsSync(paths.socket)) {
+        // Another host's daemon is down when its socket no longer answers through ssh.
+        if (remote ? !(await answers(ctx)) : !alive(pid) && !fs.existsSync(paths.socket)) {
           ctx.io.out(`jobctl daemon stopped (pid ${pid})`);
           return EXIT.OK;
         }
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, remote ? 500 : 50));
       }
       throw new CliError(`the daemon (pid ${pid}) is still stopping after ${opts.timeout}s; tasks with a long stop_timeout take that long. Use \`jobctl down --now\` to kill them`);
     }));
+}
+
+async function answers(ctx: CliContext): Promise<boolean> {
+  try {
+    (await ctx.connect()).close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function alive(pid: number): boolean {
