@@ -168,10 +168,9 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       return;
     }
     // Catch-up firings ask the gate too: a firing another host ran is not run again here.
-    const registration = this.registration;
     void Promise.all(run.map(async (t) => ({ ref: this.newRef(t, 'catchup', 1), r: await gate(this.spec_, t).catch((e: unknown): GateResult => ({ ok: false, reason: `firing gate failed: ${errorMessage(e)}` })) })))
       .then((answers) => {
-        if (this.disposed || this.registration !== registration) return;
+        if (this.disposed) return;
         for (const { ref, r } of answers) if (!r.ok && !r.quiet) this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
         const go = answers.filter((a) => a.r.ok).map((a) => a.ref);
         if (go.length) this.dispatch({ type: 'backlog', runs: go });
