@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { CLI, jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
 import { hasSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { privateTmux } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -14,9 +15,8 @@ import { waitFor } from '../helpers/wait.js';
 let sshd: TestSshd;
 let home: string;
 let url: string;
-const TMUX = `jobctl-remote-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', TMUX, ...args], { encoding: 'utf8' });
-const screen = (s: string) => tmux('capture-pane', '-p', '-t', s);
+const tmux = privateTmux('remote');
+const screen = tmux.screen;
 
 /** The far side's bridges to this home's socket (the processes sshd started for us). */
 function bridges(): number[] {
@@ -43,11 +43,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    /* none */
-  }
+  tmux.close();
   expect(await cleanupDaemons()).toEqual([]);
   await sshd?.stop();
 });
@@ -117,8 +113,7 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
   }, 90_000);
 
   it('the TUI runs against the far daemon (tmux), acts on it, and reconnects after a drop', async () => {
-    const env = Object.entries(sshd.env).map(([k, v]) => `${k}='${v}'`).join(' ');
-    tmux('new-session', '-d', '-s', 'rtui', '-x', '100', '-y', '30', `${env} ${process.execPath} ${CLI} --host ${url} tui`);
+    tmux.open('rtui', 100, 30, `${process.execPath} ${CLI} --host ${url} tui`, sshd.env);
     await waitFor(() => /worker\s+running\s+2\/2/.test(screen('rtui')), 20_000, 'remote worker running on screen');
     tmux('send-keys', '-t', 'rtui', 'j');
     await waitFor(() => /› worker/.test(screen('rtui')), 5000, 'worker selected');

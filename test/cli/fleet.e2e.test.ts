@@ -7,6 +7,7 @@ import { CLI, jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { hasSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { tempDir, writeFiles } from '../helpers/temp.js';
+import { privateTmux } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -47,9 +48,8 @@ let silent: net.Server;
 let silentPort: number;
 let fleetAll: string;
 let fleetUp: string;
-const TMUX = `jobctl-fleet-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', TMUX, ...args], { encoding: 'utf8' });
-const screen = (s: string) => tmux('capture-pane', '-p', '-t', s);
+const tmux = privateTmux('fleet');
+const screen = tmux.screen;
 
 const fleet = (file: string, args: string[], timeoutMs = 60_000) => jobctl(['fleet', ...args, '--fleet', file], { env: sshd.env, timeoutMs, cwd: '/' });
 const names = async (home: string) => ((JSON.parse((await jobctl(['status', '--json'], { home })).stdout) as { tasks: Array<{ name: string }> }).tasks).map((t) => t.name).sort();
@@ -85,11 +85,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    /* none */
-  }
+  tmux.close();
   silent?.close();
   expect(await cleanupDaemons()).toEqual([]);
   await sshd?.stop();
@@ -218,8 +214,7 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
   }, 120_000);
 
   it('tui --fleet shows every host with a HOST column, filters by host, and acts on the right host', async () => {
-    const env = Object.entries(sshd.env).map(([k, v]) => `${k}='${v}'`).join(' ');
-    tmux('new-session', '-d', '-s', 'ftui', '-x', '120', '-y', '40', `${env} ${process.execPath} ${CLI} tui --fleet ${fleetUp}`);
+    tmux.open('ftui', 120, 40, `${process.execPath} ${CLI} tui --fleet ${fleetUp}`, sshd.env);
     await waitFor(() => /● h1 .*● h2 .*● h3/.test(screen('ftui')), 30_000, 'three hosts connected');
     await waitFor(() => /h3\s+dbjob\s+scheduled/.test(screen('ftui')) && /h1\s+webworker\s+running/.test(screen('ftui')), 15_000, 'rows of every host');
     expect(screen('ftui')).toMatch(/HOST\s+TASK\s+STATE/);
