@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.js';
-import { fleetControl } from '../fleet/control.js';
-import { fleetLogs } from '../fleet/logs.js';
-import { fleetOptions, type FleetOptions } from '../fleet/members.js';
-import { fleetStatus } from '../fleet/status.js';
-import { fleetSync } from '../fleet/sync.js';
+import type { FleetOptions } from '../fleet/members.js';
 import { parseCount } from '../parse.js';
+
+// The fleet code needs zod and yaml (the inventory): it is loaded only when a fleet
+// command runs, so plain `jobctl status` stays light.
+
+function fleetOptions(cmd: Command): Command {
+  return cmd
+    .option('--fleet <file>', 'the inventory (env JOBCTL_FLEET; default: <home>/fleet.yaml)')
+    .option('--timeout <duration>', 'how long each host has to answer (default: fleet.yaml timeout, else 5s)');
+}
 
 const TARGETS = 'host:task, label:task, host:@group, or task (every host that has it)';
 
@@ -19,7 +24,7 @@ export function registerFleet(program: Command, ctx: CliContext): void {
   fleetOptions(fleet.command('status'))
     .description('every task on every host, one table with a HOST column; unreachable hosts say why')
     .option('--json', 'print {hosts[], tasks[]} (each task with its host)')
-    .action(action(ctx, (opts: FleetOptions & { json?: boolean }) => fleetStatus(ctx, opts)));
+    .action(action(ctx, async (opts: FleetOptions & { json?: boolean }) => (await import('../fleet/status.js')).fleetStatus(ctx, opts)));
 
   fleetOptions(fleet.command('logs'))
     .argument('<target>', TARGETS)
@@ -27,7 +32,7 @@ export function registerFleet(program: Command, ctx: CliContext): void {
     .option('-f, --follow', 'keep printing new lines from every host (Ctrl-C to stop)')
     .option('-n, --lines <N>', 'lines per host to print first', '20')
     .action(action(ctx, (target: string, opts: FleetOptions & { follow?: boolean; lines: string }) =>
-      fleetLogs(ctx, target, { ...opts, lines: opts.lines === '0' ? 0 : parseCount(opts.lines, '-n', 100_000) })));
+      import('../fleet/logs.js').then((m) => m.fleetLogs(ctx, target, { ...opts, lines: opts.lines === '0' ? 0 : parseCount(opts.lines, '-n', 100_000) }))));
 
   for (const verb of ['start', 'stop', 'restart', 'run'] as const) {
     fleetOptions(fleet.command(verb))
@@ -35,11 +40,11 @@ export function registerFleet(program: Command, ctx: CliContext): void {
       .description(`${verb} a task on every host the target names, in parallel`)
       .option('--json', 'print one result per host')
       .addHelpText('after', `\nExamples:\n  jobctl fleet ${verb} web1:worker\n  jobctl fleet ${verb} web:${verb === 'run' ? 'report' : '@billing'}\n  jobctl fleet ${verb} ${verb === 'run' ? 'report' : 'worker'}`)
-      .action(action(ctx, (target: string, opts: FleetOptions & { json?: boolean }) => fleetControl(ctx, verb, target, opts)));
+      .action(action(ctx, async (target: string, opts: FleetOptions & { json?: boolean }) => (await import('../fleet/control.js')).fleetControl(ctx, verb, target, opts)));
   }
 
   fleetOptions(fleet.command('sync'))
     .description("git pull --ff-only in each host's tasks/ (over ssh); prints the commit before and after")
     .option('--json', 'print one result per host')
-    .action(action(ctx, (opts: FleetOptions & { json?: boolean }) => fleetSync(ctx, opts)));
+    .action(action(ctx, async (opts: FleetOptions & { json?: boolean }) => (await import('../fleet/sync.js')).fleetSync(ctx, opts)));
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.js';
-import { openFleet } from '../fleet/members.js';
 import { CliError, EXIT } from '../output.js';
 
 /** The TUI and the dashboard load their libraries only when asked for (Ink costs ~350 ms). */
@@ -18,8 +17,8 @@ export function registerTui(program: Command, ctx: CliContext): void {
       process.env.CONTINUOUS_INTEGRATION = 'false';
       const dial = () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 });
       if (opts.fleet) {
+        const [{ runTui }, { FleetBackend }, { openFleet }] = await Promise.all([import('../../tui/run.js'), import('../../tui/fleet-backend.js'), import('../fleet/members.js')]);
         const f = openFleet(ctx, typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {});
-        const [{ runTui }, { FleetBackend }] = await Promise.all([import('../../tui/run.js'), import('../../tui/fleet-backend.js')]);
         return runTui({ dial, backend: new FleetBackend(f.fleet.hosts.map((h) => f.member(h))) });
       }
       const { runTui } = await import('../../tui/run.js');

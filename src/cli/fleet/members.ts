@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { FleetMember } from '../../api/fleet-client.js';
 import { fleetPath, loadFleet, type Fleet, type FleetHost } from '../../config/fleet.js';
 import { parseDuration } from '../../config/units.js';
@@ -8,13 +7,6 @@ import { CliError, EXIT } from '../output.js';
 export interface FleetOptions {
   fleet?: string;
   timeout?: string;
-}
-
-/** Options every `jobctl fleet …` command takes. */
-export function fleetOptions(cmd: Command): Command {
-  return cmd
-    .option('--fleet <file>', 'the inventory (env JOBCTL_FLEET; default: <home>/fleet.yaml)')
-    .option('--timeout <duration>', 'how long each host has to answer (default: fleet.yaml timeout, else 5s)');
 }
 
 export interface LoadedFleet {
