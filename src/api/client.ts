@@ -35,6 +35,7 @@ export class JobctlClient extends EventEmitter {
   private readonly pending = new Map<number, Pending>();
   private buffer = '';
   private closedFlag = false;
+  private dropReason: string | undefined;
 
   private constructor(
     private readonly socket: Duplex,
@@ -104,13 +105,30 @@ export class JobctlClient extends EventEmitter {
     }
   }
 
-  /** Why the connection is (or would be) lost: the daemon closed it, or what ssh said. */
+  /** Why the connection is (or would be) lost: the daemon closed or dropped it, or what ssh said. */
   get closeReason(): string {
-    return this.lostReason();
+    return this.dropReason ? `the daemon dropped the connection: ${this.dropReason}` : this.lostReason();
   }
 
   get closed(): boolean {
     return this.closedFlag;
+  }
+
+  /** Set when the daemon dropped this connection for not reading fast enough: its reason. */
+  get dropped(): string | undefined {
+    return this.dropReason;
+  }
+
+  /**
+   * Stop reading from the daemon until resume() (backpressure: the caller's output is full).
+   * The daemon then skips log output for this client and says how much (`log-skipped`).
+   */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   call<M extends Method>(method: M, params: Params<M> = {} as Params<M>, timeoutMs?: number): Promise<Results[M]> {
@@ -129,11 +147,14 @@ export class JobctlClient extends EventEmitter {
   }
 
   private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) !== -1) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    // One split per chunk: a flood of large lines must not cost a copy of the buffer per line.
+    if (chunk.indexOf('\n') === -1) {
+      this.buffer += chunk;
+      return;
+    }
+    const lines = (this.buffer + chunk).split('\n');
+    this.buffer = lines.pop() ?? '';
+    for (const line of lines) {
       if (!line) continue;
       let msg: { id?: number; result?: unknown; error?: { code: ErrorCode; message: string; data?: unknown }; event?: string };
       try {
@@ -142,7 +163,9 @@ export class JobctlClient extends EventEmitter {
         continue;
       }
       if (msg.event !== undefined) {
-        this.emit('push', msg as PushMessage);
+        const push = msg as PushMessage;
+        if (push.event === 'dropped') this.dropReason = push.data.reason;
+        this.emit('push', push);
         continue;
       }
       const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
@@ -159,7 +182,7 @@ export class JobctlClient extends EventEmitter {
     this.closedFlag = true;
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new JobctlError('DAEMON_UNREACHABLE', this.lostReason()));
+      p.reject(new JobctlError('DAEMON_UNREACHABLE', this.closeReason));
     }
     this.pending.clear();
     this.emit('close');
