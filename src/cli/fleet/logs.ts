@@ -56,9 +56,23 @@ export async function fleetLogs(ctx: CliContext, text: string, opts: FleetOption
       for (const o of open) o.client.close();
       resolve(lost ? EXIT.UNREACHABLE : code);
     };
+    // Backpressure: while stdout is full, no host is read (each daemon then leaves output out
+    // for this client and says so, as with `jobctl logs -f`).
+    let waiting = false;
+    const out = (text: string) => {
+      if (process.stdout.write(text) || waiting) return;
+      waiting = true;
+      for (const o of open) o.client.pause();
+      process.stdout.once('drain', () => {
+        waiting = false;
+        for (const o of open) o.client.resume();
+      });
+    };
     for (const o of open) {
-      const write = linePrefixer(prefix(o.host), (s) => process.stdout.write(s));
+      const write = linePrefixer(prefix(o.host), out);
       let ended = false;
+      let skipped = 0;
+      let notedAt = 0;
       const end = () => {
         if (ended) return;
         ended = true;
@@ -68,6 +82,19 @@ export async function fleetLogs(ctx: CliContext, text: string, opts: FleetOption
         if (m.event === 'log' && m.data.subscription === o.subscription) write(m.data.text);
         if (m.event === 'log-end' && m.data.subscription === o.subscription) {
           ctx.io.err(`jobctl: ${o.host}: ${m.data.reason}`);
+          end();
+        }
+        if (m.event === 'log-skipped' && m.data.subscription === o.subscription) {
+          skipped += m.data.bytes;
+          if (Date.now() - notedAt >= 2000) {
+            ctx.io.err(`jobctl: ${o.host}: ${skipped} bytes of output skipped: the task writes faster than this reader reads`);
+            skipped = 0;
+            notedAt = Date.now();
+          }
+        }
+        if (m.event === 'dropped') {
+          lost = true;
+          ctx.io.err(`jobctl: ${o.host}: the daemon stopped sending: ${m.data.reason}`);
           end();
         }
       });
