@@ -1,5 +1,6 @@
 import type { Handlers } from '../api/server.js';
 import { diff } from '../config/diff.js';
+import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
 import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   scale: (task: string, count: number | 'auto') => Promise<void>;
   /** `jobctl notify test`: send a test message; resolves with the HTTP status. */
   notifyTest: (notifier: string) => Promise<number>;
+  /** CPU/RSS sampling: told when someone looks (status) or watches (a state subscription). */
+  sampler?: MetricsSampler;
 }
 
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
@@ -74,6 +77,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
     status: ({ target, allHosts }) => {
+      d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
       return { daemon: daemonInfo(d), tasks: statuses(names), ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
@@ -131,7 +135,9 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         d.registry.on('state', onState);
         d.registry.on('removed', onRemoved);
         const offConfig = d.onConfig(() => conn.push({ event: 'daemon', data: daemonInfo(d) }));
+        const unwatch = d.sampler?.watch();
         offs.push(() => {
+          unwatch?.();
           d.registry.off('state', onState);
           d.registry.off('removed', onRemoved);
           offConfig();

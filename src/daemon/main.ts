@@ -4,6 +4,7 @@ import { ApiServer } from '../api/server.js';
 import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
+import { FileRunHistory } from '../runtime/run-history-file.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
@@ -24,7 +25,6 @@ import { planResult, planSummary } from './plan.js';
 import { runnerFactory } from './runner-factory.js';
 import { ScaleController } from './scale-controller.js';
 import { Scheduler } from '../runtime/scheduler.js';
-import { StoreRunHistory } from '../runtime/store-run-history.js';
 import { lastFiredMarks, manualScaleMarks } from '../runtime/task-marks.js';
 import { Notifier } from './notifier.js';
 
@@ -64,13 +64,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
   try {
-    const store = await StateStore.open(paths.db, { onWarning: (w) => log.warn(w) });
+    const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
+    const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
+    cleanup.unshift(() => history.close());
 
-    const swept = await sweepOrphans(store.data.children);
+    const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
-    store.data.children = {};
-    store.changed();
+    store.clearChildren();
 
     const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
     sampler.start();
@@ -100,7 +101,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     let lastReloadAt: number | undefined;
     const scheduler = new Scheduler();
     cleanup.unshift(() => scheduler.stop());
-    const history = new StoreRunHistory(store, paths);
     const scale = new ScaleController(manualScaleMarks(store), (m, task) => log.info(m, task));
     const registry = new TaskRegistry({
       factory: runnerFactory({
@@ -186,7 +186,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       onError: (m) => log.error(m),
       onDrop: (m) => log.warn(m),
       handlers: makeHandlers({
-        home: opts.home, paths, startedAt, registry, config, log, reload,
+        home: opts.home, paths, startedAt, registry, config, log, reload, sampler,
         shutdown: (now) => void close(now),
         lastReloadAt: () => lastReloadAt,
         onConfig: (fn) => {
@@ -202,7 +202,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
-      const watcher = new TaskWatcher(paths.tasks, () => void reload(), opts.watchDebounceMs ?? 100);
+      // A failed reload is logged by the chain; the watcher has nothing more to do with it.
+      const watcher = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), opts.watchDebounceMs ?? 100);
       await watcher.ready;
       cleanup.unshift(() => watcher.close());
       const hostWatcher = new HostFileWatcher(opts.home, () => void reload(), opts.watchDebounceMs ?? 100);

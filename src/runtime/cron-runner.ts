@@ -69,12 +69,17 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   private desired: 'running' | 'stopped' = 'stopped';
   private lastFailed: boolean | undefined;
   private disposed = false;
+  private disposing: Promise<void> | undefined;
+  /** Resolved when no run has a process any more. */
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly opts: CronRunnerOptions) {
     super();
     this.spec_ = opts.spec;
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
+    // The history knows how much to keep before anyone lists it.
+    opts.history.retain(this.name, this.spec_.history);
     const summary = opts.history.summary(this.name);
     if (summary.lastFinished) this.lastFailed = failedState(summary.lastFinished.state);
     // Records left unfinished by a daemon that died are closed now.
@@ -106,14 +111,14 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const cmd = this.commands.next();
     this.desired = 'stopped';
     this.unregister();
-    await this.haltAndWait(cmd, 'the task was stopped');
+    await this.haltAndWait(cmd, 'stop', 'the task was stopped');
   }
 
   async restart(): Promise<void> {
     this.requireEnabled();
     const cmd = this.commands.next();
     this.desired = 'running';
-    await this.haltAndWait(cmd, 'the task was restarted');
+    await this.haltAndWait(cmd, 'restart', 'the task was restarted');
     this.dispatch({ type: 'resume' });
     this.register();
     this.changed();
@@ -330,12 +335,16 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.procs.delete(id);
     // Every effect now, except this run's last record: it is published once its log is complete.
     const mine = t.effects.find((e): e is Extract<CronEffect, { type: 'state' }> => e.type === 'state' && e.run.id === id);
-    // (A retry effect takes this run's launch options with it before they go.)
-    for (const e of t.effects) if (e !== mine) this.apply(e);
-    if (!mine) return;
-    await proc.close(`${mine.state}${mine.message !== undefined ? `: ${mine.message}` : ''}`).catch(() => undefined);
-    this.apply(mine, { event: end, at });
-    this.settle();
+    try {
+      // (A retry effect takes this run's launch options with it before they go.)
+      for (const e of t.effects) if (e !== mine) this.apply(e);
+      if (!mine) return;
+      await proc.close(`${mine.state}${mine.message !== undefined ? `: ${mine.message}` : ''}`).catch(() => undefined);
+      this.apply(mine, { event: end, at });
+    } finally {
+      // Whatever a listener did, a stop waiting for this run is not left hanging.
+      this.settle();
+    }
   }
 
   private notifyOutcome(r: RunRecord): void {
@@ -361,18 +370,16 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   // ---- waiting for stops ----
 
-  private waiters: Array<() => void> = [];
-
   private settle(): void {
     if (this.procs.size === 0) for (const w of this.waiters.splice(0)) w();
   }
 
   /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
-  private async haltAndWait(cmd: number, reason: string): Promise<void> {
+  private async haltAndWait(cmd: number, what: 'stop' | 'restart', reason: string): Promise<void> {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
-    this.commands.check(cmd, this.name, reason === 'the task was stopped' ? 'stop' : 'restart');
+    this.commands.check(cmd, this.name, what);
   }
 
   private requireEnabled(): void {
@@ -475,8 +482,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.emit('state');
   }
 
-  private disposing: Promise<void> | undefined;
-
+  /** Stop every run and leave the scheduler. Safe to call twice. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       this.unregister();

@@ -1,4 +1,4 @@
-import { CLOCK_TICKS, HAS_PROC, listProcesses } from './proc.js';
+import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, type ProcStat } from './proc.js';
 
 export interface GroupSample {
   /** Percent of one core since the previous sample. */
@@ -6,41 +6,103 @@ export interface GroupSample {
   rss: number;
 }
 
+export interface RegisterOptions {
+  /** Sampled every interval even when nobody looks (`max_memory` needs it). @default never */
+  always?: () => boolean;
+}
+
 interface Entry {
   pgid: () => number | undefined;
   onSample: (s: GroupSample) => void;
+  always?: () => boolean;
   last?: { pgid: number; ticks: number; at: number };
 }
 
 /**
- * CPU and RSS per process group, for every registered instance, from one read of /proc
- * per interval (not one per process), so 100 instances cost one scan.
+ * CPU and RSS per process group. Sampling follows who is looking: while a viewer is
+ * attached (`watch`, e.g. a TUI) or for `lookMs` after someone asked (`demand`, e.g.
+ * `jobctl status`), every registered group is sampled each interval from one read of /proc
+ * (not one per process). When nobody looks, only the groups that need it (`always`:
+ * max_memory) are sampled, each by walking its own process tree; with none, nothing is read.
  */
 export class MetricsSampler {
   private readonly entries = new Map<number, Entry>();
   private nextId = 0;
   private timer: NodeJS.Timeout | undefined;
+  private watchers = 0;
+  private lookingUntil = 0;
+  private lastFullAt = 0;
+  /** Samples taken (full scans and tree walks), for tests and benchmarks. */
+  fullScans = 0;
+  treeWalks = 0;
 
-  constructor(private readonly intervalMs = 2000) {}
+  /**
+   * @param intervalMs sampling interval. @default 2000
+   * @param lookMs how long sampling goes on after a `demand`. @default 60000
+   */
+  constructor(private readonly intervalMs = 2000, private readonly lookMs = 60_000) {}
 
   /** Returns an unregister function. */
-  register(pgid: () => number | undefined, onSample: (s: GroupSample) => void): () => void {
+  register(pgid: () => number | undefined, onSample: (s: GroupSample) => void, opts: RegisterOptions = {}): () => void {
     const id = this.nextId++;
-    this.entries.set(id, { pgid, onSample });
+    this.entries.set(id, { pgid, onSample, ...(opts.always ? { always: opts.always } : {}) });
     return () => this.entries.delete(id);
+  }
+
+  /**
+   * Someone looks now (status, the metrics endpoint): sampling goes on for a while. The first
+   * look after an idle spell samples at once, so it has figures; later looks leave it to the
+   * timer, so a reply never waits for a scan of /proc.
+   */
+  demand(now = Date.now()): void {
+    const looking = this.watchers > 0 || now < this.lookingUntil;
+    this.lookingUntil = now + this.lookMs;
+    if (!looking && now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
+  }
+
+  /** A viewer attached: every group is sampled until the returned function is called. */
+  watch(): () => void {
+    this.watchers++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.watchers--;
+    };
   }
 
   start(): void {
     if (this.timer || !HAS_PROC) return;
-    this.timer = setInterval(() => this.sampleNow(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
+  /** One interval: everything when someone looks, else only the `always` groups. */
+  tick(now = Date.now()): void {
+    if (this.watchers > 0 || now < this.lookingUntil) {
+      this.sampleNow(now);
+      return;
+    }
+    const needed = [...this.entries.values()].filter((e) => e.always?.() && e.pgid() !== undefined);
+    if (needed.length === 0) return;
+    const procs: ProcStat[] = [];
+    for (const e of needed) procs.push(...groupTree(e.pgid()!));
+    this.treeWalks++;
+    this.apply(needed, procs, now);
+  }
+
+  /** Sample every registered group now, from one scan of /proc. */
   sampleNow(now = Date.now()): void {
     const live = [...this.entries.values()].filter((e) => e.pgid() !== undefined);
+    this.lastFullAt = now;
     if (live.length === 0) return;
+    this.fullScans++;
+    this.apply(live, listProcesses(), now);
+  }
+
+  private apply(live: Entry[], procs: ProcStat[], now: number): void {
     const byGroup = new Map<number, { rss: number; ticks: number }>();
-    for (const p of listProcesses()) {
+    for (const p of procs) {
       if (p.state === 'Z') continue;
       const g = byGroup.get(p.pgrp);
       if (g) {

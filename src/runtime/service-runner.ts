@@ -113,7 +113,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       logFile: this.opts.paths.instanceLog(n.task, n.instance),
     } satisfies TaskNotice));
     driver.on('warning', (w: string) => this.emit('warning', w));
-    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m)) ?? (() => undefined);
+    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m), { always: () => this.spec_.maxMemory !== undefined }) ?? (() => undefined);
     return { driver, sink, unregister };
   }
 

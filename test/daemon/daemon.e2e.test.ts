@@ -256,9 +256,9 @@ describe('daemon end to end', () => {
     const p = homePaths(home);
     expect(fs.existsSync(p.socket)).toBe(false);
     expect(fs.existsSync(p.pidFile)).toBe(false);
-    const db = JSON.parse(fs.readFileSync(p.db, 'utf8'));
-    expect(db.children).toEqual({});
-    expect(db.runs.tick.length).toBeGreaterThan(0);
+    expect(JSON.parse(fs.readFileSync(p.db, 'utf8')).lastScheduled.tick).toBeGreaterThan(0);
+    expect(fs.readFileSync(p.children, 'utf8')).toBe(''); // every child forgotten: nothing to sweep
+    expect(fs.readFileSync(path.join(p.runs, 'tick.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThan(0);
   });
 
   it('down --now kills at once instead of waiting for stop_timeout', async () => {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CronRunner } from '../../src/runtime/cron-runner.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { StateStore } from '../../src/runtime/state-store.js';
-import { StoreRunHistory } from '../../src/runtime/store-run-history.js';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { lastFiredMarks } from '../../src/runtime/task-marks.js';
 import type { FiringGate, GateResult } from '../../src/runtime/task-runner.js';
 import { homePaths } from '../../src/shared/paths.js';
@@ -26,7 +26,7 @@ async function setup(over: Partial<CronTaskSpec>, gate: FiringGate, prepare?: (s
   const store = await StateStore.open(paths.db, { writeDelayMs: 20 });
   prepare?.(store);
   const scheduler = new Scheduler();
-  const task = new CronRunner({ spec: cronSpec(over), paths, store, scheduler, history: new StoreRunHistory(store, paths), lastFired: lastFiredMarks(store), gate });
+  const task = new CronRunner({ spec: cronSpec(over), paths, store, scheduler, history: new FileRunHistory({ dir: paths.runs, runLog: paths.runLog }), lastFired: lastFiredMarks(store), gate });
   cleanups.push(() => store.close(), () => scheduler.stop(), () => task.dispose());
   return { task, scheduler, store };
 }

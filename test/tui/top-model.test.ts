@@ -29,4 +29,14 @@ describe('top dashboard model', () => {
     expect(m.runBars()).toEqual({ titles: ['cron1'], data: [2500] });
     expect(m.tableRows()).toEqual([['w', 'running', '1/0', '12.5%', '2.0MB', '3'], ['cron1', 'running', '-', '0%', '0B', '0']]);
   });
+
+  it('with cron tasks only (nothing to chart) still gives the charts one flat series, never none', () => {
+    const m = new TopModel();
+    m.update(status(Array.from({ length: 1000 }, (_, i) => task(`t${i}`, 0, 0, { kind: 'cron' }))));
+    for (const s of [m.cpuSeries(), m.memSeries()]) {
+      expect(s).toHaveLength(1);
+      expect(s[0]!.y).toEqual(Array(WINDOW).fill(0));
+    }
+    expect(m.tableRows()).toHaveLength(1000);
+  });
 });

@@ -42,11 +42,13 @@ export class TopModel {
 
   private series(m: Map<string, number[]>): Series[] {
     const x = Array.from({ length: WINDOW }, (_, i) => (i % 15 === 0 ? `-${WINDOW - i}s` : ' '));
-    return this.chartTasks().map((name, i) => {
+    const series = this.chartTasks().map((name, i) => {
       const ys = m.get(name) ?? [];
       const y = [...Array(WINDOW - ys.length).fill(0), ...ys].map((v) => Math.round(v * 10) / 10);
       return { title: name, x, y, style: { line: COLORS[i % COLORS.length]! } };
     });
+    // blessed-contrib's line chart reads series[0]: with no daemon task, one flat empty line.
+    return series.length ? series : [{ title: '', x, y: Array(WINDOW).fill(0), style: { line: COLORS[0]! } }];
   }
 
   cpuSeries(): Series[] {
