@@ -77,7 +77,12 @@ export async function runTop(opts: TopOptions): Promise<number> {
     screen.render();
   }
 
+  // One refresh at a time: over ssh a connect can take longer than the refresh interval,
+  // and a second dial would open a second connection.
+  let busy = false;
   async function refresh(): Promise<void> {
+    if (busy) return;
+    busy = true;
     try {
       if (!client || client.closed) {
         client = await opts.dial();
@@ -85,7 +90,8 @@ export async function runTop(opts: TopOptions): Promise<number> {
         client.on('push', (m: PushMessage) => {
           if (m.event === 'event') log(`${m.data.level === 'info' ? '' : `${m.data.level}: `}${m.data.task ? `[${m.data.task}] ` : ''}${m.data.message}`);
         });
-        client.on('close', () => log('the daemon went away; reconnecting'));
+        const c = client;
+        client.on('close', () => log(`${c.closeReason}; reconnecting`));
         await client.call('subscribe', { events: ['event'] });
       }
       model.update(await client.call('status', {}, 5000));
@@ -95,6 +101,8 @@ export async function runTop(opts: TopOptions): Promise<number> {
       client = undefined;
       log(`daemon not reachable: ${errorMessage(e)}`);
       screen.render();
+    } finally {
+      busy = false;
     }
   }
   const timer = setInterval(() => void refresh(), opts.refreshMs ?? 1000);
