@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { parseAddress, type DaemonAddress } from '../shared/address.js';
 import { JobctlClient, type DialOptions } from '../api/client.js';
-import { resolveHome } from '../config/home.js';
+import { describeHome, resolveHome, resolveHomeWithSource, type ResolvedHome } from '../config/home.js';
+import { JobctlError } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
 import { reportError, type Io } from './output.js';
 
@@ -10,6 +11,8 @@ export interface CliContext {
   io: Io;
   /** The resolved home, from `--home`, JOBCTL_HOME or the defaults. */
   home(): string;
+  /** The home and how it was chosen (for messages). */
+  resolvedHome(): ResolvedHome;
   /** Set by a finished action; read by runCli. */
   exitCode: number;
   /** `--host` or JOBCTL_HOST when it names another host (`ssh://…`); undefined for this host. */
@@ -24,7 +27,8 @@ export interface CliContext {
 }
 
 export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cwd: string, runDaemon?: (home: string) => Promise<number>): CliContext {
-  const home = () => resolveHome(program.opts<{ home?: string }>().home, env, cwd);
+  const resolvedHome = () => resolveHomeWithSource(program.opts<{ home?: string }>().home, env, cwd);
+  const home = () => resolvedHome().home;
   const remote = (): DaemonAddress | undefined => {
     const text = program.opts<{ host?: string }>().host ?? env.JOBCTL_HOST;
     if (!text) return undefined;
@@ -40,11 +44,18 @@ export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cw
   return {
     io,
     home,
+    resolvedHome,
     exitCode: 0,
     env,
     remote,
     dial,
-    connect: () => dial(remote() ?? { kind: 'local' }),
+    connect: () => {
+      const r = remote();
+      // A local daemon that is not running: say which home was looked at, and why that one.
+      return r ? dial(r) : dial({ kind: 'local' }).catch((e: unknown) => {
+        throw withHome(e, resolvedHome());
+      });
+    },
     ...(runDaemon ? { runDaemon } : {}),
   };
 }
@@ -74,4 +85,13 @@ export function action<A extends unknown[]>(ctx: CliContext, fn: (...args: A) =>
       ctx.exitCode = reportError(ctx.io, e);
     }
   };
+}
+
+/** "daemon not running" says which home it looked at and how that home was chosen. */
+export function withHome(e: unknown, h: ResolvedHome): unknown {
+  if (!(e instanceof JobctlError) || e.code !== 'DAEMON_UNREACHABLE') return e;
+  const message = e.message.startsWith('daemon not running:')
+    ? e.message.replace('daemon not running:', `daemon not running for home ${describeHome(h)}:`)
+    : `${e.message} (home ${describeHome(h)})`;
+  return new JobctlError(e.code, message, { cause: e });
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
+import { expandKillShorthand } from './commands/run.js';
 import { LOCAL_ONLY, makeContext } from './context.js';
 import { CliError, EXIT, processIo, reportError, type Io } from './output.js';
 import { VERSION } from '../shared/version.js';
@@ -34,7 +35,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(expandKillShorthand(argv), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;

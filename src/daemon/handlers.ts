@@ -3,7 +3,7 @@ import { diff } from '../config/diff.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
@@ -13,6 +13,7 @@ import type { DaemonLog } from './logger.js';
 import { elsewhereOf, planResult } from './plan.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
+import { taskDetails } from './task-details.js';
 import { isGroupTarget, requireSingleTarget, resolveTargets } from './targets.js';
 
 export interface HandlerDeps {
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   reload: () => Promise<PlanResult>;
   shutdown: (now: boolean) => void;
   lastReloadAt: () => number | undefined;
+  /** How tasks' processes are contained (cgroups or process groups). */
+  containment?: ContainmentInfo;
   /** Subscribe to config changes (reloads); returns the unsubscribe function. */
   onConfig: (fn: () => void) => () => void;
   /** `jobctl scale`: set a manual count, or go back to auto (WRONG_KIND for a cron task). */
@@ -40,6 +43,8 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
   return {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
+    ...(d.containment ? { containment: d.containment } : {}),
+    keptFiles: d.config.effective.keptFiles,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
     identity: { hostname: d.config.hostname, labels: d.config.effective.host.labels },
@@ -79,7 +84,14 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     status: ({ target, allHosts }) => {
       d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
-      return { daemon: daemonInfo(d), tasks: statuses(names), ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
+      const tasks = statuses(names);
+      // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
+      const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
+      if (one) {
+        const details = taskDetails(d.registry, d.paths, tasks[0]!);
+        if (details) tasks[0] = { ...tasks[0]!, details };
+      }
+      return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
 
     start: async ({ target, wait }) => {
@@ -176,5 +188,5 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
-  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.elsewhere);
+  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
 }

@@ -3,13 +3,14 @@ import type { ElsewhereTask, PlanResult } from '../shared/protocol.js';
 import type { ConfigIssue, TaskSpec } from '../shared/types.js';
 
 /** A config diff as `plan` and `reload` answer it: built here only. `elsewhere`: tasks not for this host. */
-export function planResult(delta: ConfigDiff, errors: ConfigIssue[], elsewhere: readonly TaskSpec[] = []): PlanResult {
+export function planResult(delta: ConfigDiff, errors: ConfigIssue[], keptFiles: string[] = [], elsewhere: readonly TaskSpec[] = []): PlanResult {
   return {
     added: delta.added.map((t) => t.name),
     removed: delta.removed.map((t) => t.name),
     changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })),
     unchanged: delta.unchanged.length,
     errors,
+    keptFiles,
     ...(elsewhere.length ? { elsewhere: elsewhereOf(elsewhere) } : {}),
   };
 }

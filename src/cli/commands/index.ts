@@ -7,7 +7,9 @@ import { registerDaemon } from './daemon.js';
 import { registerDialStdio } from './dial-stdio.js';
 import { registerFleet } from './fleet.js';
 import { registerDown } from './down.js';
+import { registerHelp } from './help.js';
 import { registerHistory } from './history.js';
+import { registerInit } from './init.js';
 import { registerInstall } from './install.js';
 import { registerLogs } from './logs.js';
 import { registerNext } from './next.js';
@@ -32,6 +34,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerNext,
   registerTui,
   registerFleet,
+  registerInit,
   registerAdd,
   registerRm,
   registerValidate,
@@ -44,4 +47,5 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerInstall,
   registerCompletion,
   registerDialStdio,
+  registerHelp,
 ];
