@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       overlap: 'allow', catchup: 'none', history: 5,
     };
     tasks.set(spec.name, new CronTask({ spec, paths, store }));
-    scheduler.set({ name: spec.name, schedule: spec.schedule, jitterMs: 0 });
+    scheduler.set({ name: spec.name, schedule: spec.schedule!, jitterMs: 0 });
   }
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();

@@ -46,13 +46,14 @@ export function cronTaskStatus(task: CronTask, scheduled: boolean, nextRunAt: nu
   const spec = task.taskSpec;
   const active = task.runningRuns();
   const last = task.lastRun();
-  const state = !spec.enabled ? 'disabled' : active.length ? 'running' : scheduled ? 'scheduled' : 'stopped';
+  const state = !spec.enabled ? 'disabled' : active.length ? 'running' : scheduled ? (spec.schedule === undefined ? 'on-demand' : 'scheduled') : 'stopped';
   return {
     ...base(spec),
     state,
     desired: scheduled ? 'running' : 'stopped',
     restarts: task.retryCount(),
-    schedule: spec.schedule,
+    ...(spec.schedule !== undefined ? { schedule: spec.schedule } : {}),
+    ...(spec.xxljob ? { xxljobHandler: spec.xxljob.handler } : {}),
     ...(spec.timezone ? { timezone: spec.timezone } : {}),
     ...(scheduled && nextRunAt !== undefined ? { nextRunAt } : {}),
     ...(last ? { lastRun: last } : {}),

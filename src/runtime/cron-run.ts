@@ -10,8 +10,19 @@ import type { StateStore } from './state-store.js';
 import { settleExit } from './exit.js';
 import { signalGroup } from './terminate.js';
 
+/** What one run may change from its task's spec (a trigger from an xxl-job admin). */
+export interface PerRunOptions {
+  /** Replaces the task's `timeout` for this run. */
+  timeoutMs?: number;
+  /** Added to the task's environment. */
+  env?: Record<string, string>;
+  /** Appended to the command (see SpawnRequest.args). */
+  args?: string[];
+}
+
 export interface RunContext {
   logPath: string;
+  perRun?: PerRunOptions;
   store?: StateStore;
   clock?: Clock;
   baseEnv?: Record<string, string>;
@@ -36,7 +47,9 @@ export interface RunHandle {
  * cwd, user) with JOBCTL_RUN_ID, output to its own log, `timeout` enforced on the group.
  * `record` is mutated in place as the run progresses.
  */
-export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext): RunHandle {
+export function startRun(taskSpec: CronTaskSpec, record: RunRecord, ctx: RunContext): RunHandle {
+  const perRun = ctx.perRun ?? {};
+  const spec: CronTaskSpec = perRun.timeoutMs !== undefined ? { ...taskSpec, timeoutMs: perRun.timeoutMs } : taskSpec;
   const clock = ctx.clock ?? realClock;
   const sink = new LogSink({ path: ctx.logPath, logs: spec.logs });
   ctx.onSink?.(sink);
@@ -77,7 +90,8 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
     proc = spawnProcess({
       command: spec.command,
       cwd: spec.cwd,
-      env: { ...ctx.baseEnv, ...spec.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: record.id },
+      env: { ...ctx.baseEnv, ...spec.env, ...perRun.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: record.id },
+      ...(perRun.args?.length ? { args: perRun.args } : {}),
       ...(spec.envFile ? { envFile: spec.envFile } : {}),
       ...(spec.runAs ? { runAs: spec.runAs } : {}),
     });

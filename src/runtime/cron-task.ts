@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import { catchupPlan, makeRunId, overlapAction, retryDelay, shouldRetry } from '../core/cron-policy.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { CronTaskSpec, RunRecord, RunTrigger } from '../shared/types.js';
+import type { CronTaskSpec, OverlapPolicy, RunRecord, RunTrigger, XxlRunTag } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
-import { startRun, type RunHandle } from './cron-run.js';
+import { startRun, type PerRunOptions, type RunHandle } from './cron-run.js';
 import type { LogSink } from './log-sink.js';
 import type { StateStore } from './state-store.js';
 
@@ -16,6 +16,14 @@ export interface CronTaskOptions {
   clock?: Clock;
   random?: () => number;
   baseEnv?: Record<string, string>;
+}
+
+/** Options of one triggered run (from an xxl-job admin): they override the task's for that run only. */
+export interface TriggerOptions extends PerRunOptions {
+  /** Overlap policy for this firing. */
+  overlap?: OverlapPolicy;
+  /** Kept on the run record. */
+  xxljob?: XxlRunTag;
 }
 
 export interface RunNotice {
@@ -36,6 +44,8 @@ export class CronTask extends EventEmitter {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly active = new Map<string, RunHandle>();
+  /** Per-run options of runs not yet started or still going. */
+  private readonly perRun = new Map<string, PerRunOptions>();
   private queued: RunRecord | undefined;
   private replacing = false;
   private catchupQueue: Array<{ at: number }> = [];
@@ -112,11 +122,14 @@ export class CronTask extends EventEmitter {
   }
 
   /** A firing from the scheduler (or a retry, or a manual trigger). Returns the record made. */
-  fire(scheduledAt: number, trigger: RunTrigger, attempt = 1): RunRecord {
+  fire(scheduledAt: number, trigger: RunTrigger, attempt = 1, options: TriggerOptions = {}): RunRecord {
     if (trigger === 'schedule') this.markScheduled(scheduledAt);
     const record = this.newRecord(scheduledAt, trigger, attempt);
+    const { overlap, xxljob, ...perRun } = options;
+    if (xxljob) record.xxljob = { ...xxljob };
+    if (Object.keys(perRun).length) this.perRun.set(record.id, perRun);
     const busy = this.active.size + (this.replacing ? 1 : 0);
-    const action = overlapAction(this.spec.overlap, busy, this.queued !== undefined);
+    const action = overlapAction(overlap ?? this.spec.overlap, busy, this.queued !== undefined);
     switch (action) {
       case 'start':
         this.begin(record);
@@ -159,6 +172,32 @@ export class CronTask extends EventEmitter {
     return this.fire(this.clock.now(), 'manual');
   }
 
+  /** Trigger a run now with per-run options (an xxl-job admin's trigger). */
+  trigger(trigger: RunTrigger, options: TriggerOptions): RunRecord {
+    return this.fire(this.clock.now(), trigger, 1, options);
+  }
+
+  /** End one run: a running one is killed, a queued one dropped. Returns whether it was found. */
+  cancel(runId: string, reason: string): boolean {
+    const h = this.active.get(runId);
+    if (h) {
+      h.kill(reason);
+      return true;
+    }
+    if (this.queued?.id === runId) {
+      const q = this.queued;
+      this.queued = undefined;
+      this.close(q, 'skipped', reason);
+      return true;
+    }
+    return false;
+  }
+
+  /** A run is going or waiting. */
+  get busy(): boolean {
+    return this.active.size > 0 || this.queued !== undefined || this.replacing;
+  }
+
   /** Kill the runs under way; returns how many. */
   kill(reason = 'killed by request'): number {
     const runs = [...this.active.values()];
@@ -176,12 +215,14 @@ export class CronTask extends EventEmitter {
    * Returns how many will run.
    */
   catchUp(now: number): number {
+    const schedule = this.spec.schedule;
+    if (schedule === undefined) return 0;
     const last = this.opts.store.data.lastScheduled[this.spec.name];
     if (last === undefined) {
       this.markScheduled(now);
       return 0;
     }
-    const plan = catchupPlan(this.spec, this.spec.catchup, last, now, DEFAULTS.cron.catchupCap);
+    const plan = catchupPlan({ ...this.spec, schedule }, this.spec.catchup, last, now, DEFAULTS.cron.catchupCap);
     if (plan.latest !== undefined) this.markScheduled(plan.latest);
     if (plan.skipped > 0 && this.spec.catchup !== 'none') {
       const r = this.newRecord(plan.latest ?? now, 'catchup', 1);
@@ -205,6 +246,7 @@ export class CronTask extends EventEmitter {
       clock: this.clock,
       ...(this.opts.baseEnv ? { baseEnv: this.opts.baseEnv } : {}),
       onSink: (sink) => this.emit('sink', record.id, sink),
+      ...(this.perRun.has(record.id) ? { perRun: this.perRun.get(record.id)! } : {}),
     });
     this.active.set(record.id, handle);
     this.changed(record);
@@ -213,9 +255,11 @@ export class CronTask extends EventEmitter {
 
   private ended(record: RunRecord): void {
     this.active.delete(record.id);
+    this.perRun.delete(record.id);
     this.changed(record);
     this.notifyOutcome(record);
-    if (shouldRetry(record.state, record.attempt, this.spec.retries) && !this.stopped) {
+    // The admin retries its own triggers ("fail retry count"); jobctl does not retry them again.
+    if (!record.xxljob && shouldRetry(record.state, record.attempt, this.spec.retries) && !this.stopped) {
       const delay = retryDelay(this.spec.retryDelayMs, record.attempt);
       const t = this.clock.setTimeout(() => {
         this.retryTimers.delete(t);
@@ -249,6 +293,7 @@ export class CronTask extends EventEmitter {
   }
 
   private close(record: RunRecord, state: 'skipped', message: string): void {
+    this.perRun.delete(record.id);
     record.state = state;
     record.message = message;
     record.endedAt = this.clock.now();

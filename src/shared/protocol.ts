@@ -109,6 +109,8 @@ export interface TaskStatus {
   timezone?: string;
   nextRunAt?: number;
   lastRun?: RunRecord;
+  /** Set when an xxl-job admin triggers this task: the handler name its jobs use. */
+  xxljobHandler?: string;
   activeRuns?: RunRecord[];
 }
 

@@ -73,9 +73,18 @@ interface TaskSpecBase {
   source: SourceRef;
 }
 
+/** `xxljob:` on a task: the admin's jobs name it by `handler` (shared/xxl-job.md). */
+export interface XxlTaskSpec {
+  /** The JobHandler name entered in the admin's job form. */
+  handler: string;
+  /** Allow GLUE_* triggers (source code sent by the admin). */
+  glue: boolean;
+}
+
 export interface CronTaskSpec extends TaskSpecBase {
   kind: 'cron';
-  schedule: string;
+  /** Undefined for an on-demand task (one with `xxljob:` and no schedule): it runs only when triggered. */
+  schedule?: string;
   /** IANA zone; undefined means the host zone. */
   timezone?: string;
   jitterMs: number;
@@ -85,6 +94,7 @@ export interface CronTaskSpec extends TaskSpecBase {
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
   history: number;
+  xxljob?: XxlTaskSpec;
 }
 
 export interface ScaleSpec {
@@ -167,7 +177,7 @@ export type InstanceState = (typeof INSTANCE_STATES)[number];
 export const RUN_STATES = ['running', 'succeeded', 'failed', 'timed-out', 'killed', 'skipped', 'queued'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-export const RUN_TRIGGERS = ['schedule', 'manual', 'catchup', 'retry'] as const;
+export const RUN_TRIGGERS = ['schedule', 'manual', 'catchup', 'retry', 'xxljob'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /** One cron run (DESIGN.md "Cron run states"); times are epoch ms. */
@@ -184,6 +194,17 @@ export interface RunRecord {
   state: RunState;
   /** Why a run is skipped, failed to spawn, or was killed. */
   message?: string;
+  /** Set on runs triggered by an xxl-job admin: its job and log ids. */
+  xxljob?: XxlRunTag;
+}
+
+/** What ties a run to the xxl-job admin's log record. */
+export interface XxlRunTag {
+  jobId: number;
+  /** The admin's log id (shown in the admin's run log). */
+  logId: number;
+  /** The admin's log time (epoch ms), sent back in the callback. */
+  logDateTime: number;
 }
 
 // ---- host settings: <home>/jobctl.yaml (DESIGN.md "Host settings") ----

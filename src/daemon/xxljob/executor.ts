@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { callbackFor } from '../../core/xxljob/callback.js';
+import { planTrigger } from '../../core/xxljob/trigger.js';
+import { FAIL_CODE, MESSAGES, SUCCESS_CODE, type CallbackItem, type LogParam, type LogResult, type TriggerParam } from '../../core/xxljob/wire.js';
+import { tailLines } from '../../runtime/log-read.js';
+import { readLogPage } from '../../runtime/xxljob/log-page.js';
+import type { Answer, ExecutorEndpoints } from '../../runtime/xxljob/executor-server.js';
+import type { RunRecord } from '../../shared/types.js';
+import { FINISHED_STATES, type XxlRunPort } from './run-port.js';
+
+/** A run the admin is waiting for: triggered here, not yet reported. */
+interface Outstanding {
+  logId: number;
+  logDateTime: number;
+  jobId: number;
+  task: string;
+  runId: string;
+}
+
+export interface ExecutorOptions {
+  port: XxlRunPort;
+  /** Where a finished run's callback goes (the callback sender). */
+  report: (item: CallbackItem) => void;
+  /** File that keeps the outstanding runs across a daemon restart. */
+  outstandingFile: string;
+  /** Lines of output sent in handleMsg. @default 20 */
+  tailLines?: number;
+}
+
+/**
+ * The executor's behaviour for each endpoint, over the run port: which task a trigger runs,
+ * block strategies as overlap, `/kill` by jobId, `/log` paging the run's own log file, and a
+ * callback for every run the admin triggered. Runs the admin waits for are kept in a small
+ * file, so a daemon that stopped mid-run still reports them when it comes back.
+ */
+export class XxlExecutor implements ExecutorEndpoints {
+  private readonly outstanding = new Map<number, Outstanding>();
+  private readonly offRunEnd: () => void;
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.offRunEnd = opts.port.onRunEnd((r) => this.ended(r));
+    this.recover();
+  }
+
+  beat(): Answer {
+    return { code: SUCCESS_CODE, msg: null };
+  }
+
+  idleBeat(jobId: number): Answer {
+    const busy = [...this.outstanding.values()].some((o) => o.jobId === jobId)
+      || [...this.tasksOfJob(jobId)].some((t) => this.opts.port.isBusy(t));
+    return busy ? { code: FAIL_CODE, msg: MESSAGES.busy } : { code: SUCCESS_CODE, msg: null };
+  }
+
+  run(param: TriggerParam): Answer {
+    const plan = planTrigger(param, this.opts.port.handlerTasks(), (logId) => this.outstanding.has(logId));
+    if (!plan.ok) return { code: FAIL_CODE, msg: plan.msg };
+    const result = this.opts.port.trigger(plan.task, plan.options);
+    if (typeof result === 'string') return { code: FAIL_CODE, msg: result };
+    if (result.state === 'skipped' || FINISHED_STATES.has(result.state)) {
+      const why = plan.options.overlap === 'skip' ? MESSAGES.discardLater : `refused: ${result.message ?? result.state}`;
+      return { code: FAIL_CODE, msg: `${why} (task "${plan.task}" ${result.message ?? 'is busy'})` };
+    }
+    this.outstanding.set(param.logId, { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task, runId: result.id });
+    this.save();
+    return { code: SUCCESS_CODE, msg: null };
+  }
+
+  kill(jobId: number): Answer {
+    const runs = [...this.outstanding.values()].filter((o) => o.jobId === jobId);
+    for (const o of runs) this.opts.port.kill(o.task, o.runId, MESSAGES.killedByAdmin);
+    return { code: SUCCESS_CODE, msg: runs.length ? null : MESSAGES.alreadyKilled };
+  }
+
+  async log(param: LogParam): Promise<Answer<LogResult>> {
+    const o = this.outstanding.get(param.logId);
+    const record = this.opts.port.findRun(param.logId);
+    const task = o?.task ?? record?.task;
+    const runId = o?.runId ?? record?.id;
+    const page = task && runId ? await readLogPage(this.opts.port.runLog(task, runId), param.fromLineNum) : undefined;
+    if (!page) {
+      return { code: SUCCESS_CODE, msg: null, payload: { fromLineNum: param.fromLineNum, toLineNum: 0, logContent: MESSAGES.logNotFound, isEnd: true } };
+    }
+    const ended = !o && record !== undefined && FINISHED_STATES.has(record.state);
+    return { code: SUCCESS_CODE, msg: null, payload: { fromLineNum: param.fromLineNum, toLineNum: page.toLineNum, logContent: page.content, isEnd: ended && page.complete } };
+  }
+
+  /** Runs the admin still waits for. */
+  get waiting(): number {
+    return this.outstanding.size;
+  }
+
+  private *tasksOfJob(jobId: number): Iterable<string> {
+    for (const o of this.outstanding.values()) if (o.jobId === jobId) yield o.task;
+  }
+
+  private ended(record: RunRecord): void {
+    const logId = record.xxljob?.logId;
+    if (logId === undefined || !FINISHED_STATES.has(record.state)) return;
+    const o = this.outstanding.get(logId);
+    if (!o || o.runId !== record.id) return;
+    this.outstanding.delete(logId);
+    this.save();
+    this.report(record);
+  }
+
+  private report(record: RunRecord): void {
+    const tail = tailLines(this.opts.port.runLog(record.task, record.id), this.opts.tailLines ?? 20);
+    const item = callbackFor(record, tail);
+    if (item) this.opts.report(item);
+  }
+
+  /** After a restart: report what ended (or was lost) while the daemon was down. */
+  private recover(): void {
+    let saved: Outstanding[] = [];
+    try {
+      saved = JSON.parse(fs.readFileSync(this.opts.outstandingFile, 'utf8')) as Outstanding[];
+    } catch {
+      return;
+    }
+    for (const o of Array.isArray(saved) ? saved : []) {
+      const r = this.opts.port.findRun(o.logId);
+      if (r && FINISHED_STATES.has(r.state) && r.xxljob) this.report(r);
+      else {
+        this.opts.report({ logId: o.logId, logDateTim: o.logDateTime, handleCode: FAIL_CODE, handleMsg: `jobctl run ${o.runId} on task ${o.task}: lost (the jobctl daemon stopped before it ended)` });
+      }
+    }
+    this.save();
+  }
+
+  private save(): void {
+    const p = this.opts.outstandingFile;
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(`${p}.tmp`, JSON.stringify([...this.outstanding.values()]));
+    fs.renameSync(`${p}.tmp`, p);
+  }
+
+  /** Stop listening to runs; the outstanding ones stay on disk. Safe to call twice. */
+  close(): void {
+    this.offRunEnd();
+  }
+}

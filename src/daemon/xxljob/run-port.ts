@@ -1,0 +1,28 @@
+import type { HandlerTask, XxlRunOptions } from '../../core/xxljob/trigger.js';
+import type { RunRecord } from '../../shared/types.js';
+
+/**
+ * What the xxl-job executor needs from the task runners, and nothing more. The adapter to
+ * the cron runner lives in cron-port.ts; tests can supply their own.
+ */
+export interface XxlRunPort {
+  /** The tasks that opted in with `xxljob:`. */
+  handlerTasks(): HandlerTask[];
+  /**
+   * A run of the task with these per-run options (trigger `xxljob`). The record says what
+   * happened: running, queued, or skipped (overlap); a string says why nothing was made.
+   */
+  trigger(task: string, options: XxlRunOptions): RunRecord | string;
+  /** End a run: a running one gets stop_signal then SIGKILL; a queued one is dropped. Ends as `killed`/`skipped` with `reason`. */
+  kill(task: string, runId: string, reason: string): void;
+  /** Whether the task has a run going or waiting (whoever triggered it). */
+  isBusy(task: string): boolean;
+  /** Called with every finished run record (any trigger); returns the unsubscribe function. */
+  onRunEnd(cb: (record: RunRecord) => void): () => void;
+  /** A run by the admin's logId, running or in the kept history. */
+  findRun(logId: number): RunRecord | undefined;
+  /** The log file of a run. */
+  runLog(task: string, runId: string): string;
+}
+
+export const FINISHED_STATES = new Set(['succeeded', 'failed', 'timed-out', 'killed', 'skipped']);
