@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expandEnv } from '../../core/notify-policy.js';
 import { wireFor, type RegistryParam } from '../../core/xxljob/wire.js';
-import { parseListen } from '../../config/host/xxljob.js';
+import { parseListen } from '../../config/host/listen.js';
 import { AdminClient } from '../../runtime/xxljob/admin-client.js';
 import { CallbackStore } from '../../runtime/xxljob/callback-store.js';
 import { ExecutorServer } from '../../runtime/xxljob/executor-server.js';
