@@ -4,7 +4,7 @@ import { mergeByTime, tailRotated, lineTime } from '../runtime/log-read.js';
 import type { LogSink } from '../runtime/log-sink.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus, XxlJobStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
@@ -27,18 +27,23 @@ export interface HandlerDeps {
   onConfig: (fn: () => void) => () => void;
   /** `jobctl scale`: set a manual count, or go back to auto. */
   scale: (task: string, count: number | 'auto') => Promise<void>;
+  /** What a host service shows in status (its info()), by name. */
+  serviceInfo?: (name: string) => unknown;
   /** `jobctl notify test`: send a test message; resolves with the HTTP status. */
   notifyTest: (notifier: string) => Promise<number>;
 }
 
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
   const lastReloadAt = d.lastReloadAt();
-  return {
+  const info: DaemonInfo = {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
   };
+  const xxljob = d.serviceInfo?.('xxljob') as XxlJobStatus | undefined;
+  if (xxljob) info.xxljob = xxljob;
+  return info;
 }
 
 /** Waits until none of the tasks has an instance still starting or stopping (bounded). */

@@ -178,6 +178,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         },
         scale: async (task, count) => autoscaler!.setManual(task, count),
         notifyTest: (name) => notifier.test(name),
+        serviceInfo: (name) => services.find((s) => s.name === name)?.info?.(),
       }),
     });
     if (opts.watch !== false) {

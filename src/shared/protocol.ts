@@ -124,6 +124,31 @@ export interface DaemonInfo {
   configErrors: ConfigIssue[];
   lastReloadAt?: number;
   warnings: string[];
+  /** Executor mode (`xxljob:` in jobctl.yaml); absent when off. */
+  xxljob?: XxlJobStatus;
+}
+
+/** Executor mode for an xxl-job admin, as `jobctl status` shows it. */
+export interface XxlJobStatus {
+  enabled: boolean;
+  appname?: string;
+  admin?: string[];
+  version?: 2 | 3;
+  /** Where the executor's HTTP server listens (actual port). */
+  listen?: string;
+  /** The address registered at the admin. */
+  address?: string;
+  registered: boolean;
+  lastRegisteredAt?: number;
+  /** The newest problem: registration, callbacks, the server or the settings. */
+  lastError?: string;
+  lastErrorAt?: number;
+  /** Callbacks kept on disk until the admin confirms them. */
+  pendingCallbacks: number;
+  /** Runs triggered by the admin and not yet reported. */
+  activeRuns: number;
+  /** Callbacks the admin confirmed since the daemon started. */
+  delivered: number;
 }
 
 export interface StatusResult {

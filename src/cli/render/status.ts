@@ -1,11 +1,11 @@
 import { formatBytes, formatDuration } from '../../shared/format.js';
-import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
+import type { InstanceInfo, StatusResult, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { formatIssue } from './issues.js';
 import { painter, table, type Style } from '../output.js';
 
 export const STATE_STYLE: Record<string, Style> = {
-  running: 'green', scheduled: 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
+  running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
   fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
   'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan',
 };
@@ -72,11 +72,27 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
     if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
   } else {
-    lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}`);
+    if (t.schedule !== undefined) lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}`);
+    if (t.xxljobHandler !== undefined) lines.push(`  xxl-job handler: ${t.xxljobHandler}${t.schedule === undefined ? ' (runs when the admin triggers it)' : ''}`);
     for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${ago(r.startedAt, now)}`);
     if (t.lastRun) lines.push(`  last run: ${t.lastRun.id} ${lastRunText(t.lastRun, now)}${t.lastRun.message ? ` — ${t.lastRun.message}` : ''}`);
   }
   return lines;
+}
+
+/** One line on executor mode: registered or why not, and callbacks still waiting. */
+export function xxljobLine(x: XxlJobStatus, color: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  const where = `${x.listen ? `listening on ${x.listen}` : 'not listening'}, wire v${x.version ?? 2}`;
+  const head = x.registered
+    ? `${paint('green', 'registered')} as ${x.address} (${ago(x.lastRegisteredAt, now)})`
+    : paint('red', 'not registered');
+  const parts = [`xxl-job executor "${x.appname ?? '?'}": ${head}, ${where}`];
+  if (x.activeRuns) parts.push(`${x.activeRuns} run(s) from the admin under way`);
+  if (x.pendingCallbacks) parts.push(paint('yellow', `${x.pendingCallbacks} callback(s) waiting for the admin`));
+  let line = parts.join('; ');
+  if (x.lastError) line += `\n  ${paint('red', 'last error')} ${ago(x.lastErrorAt, now)}: ${x.lastError}`;
+  return line;
 }
 
 export function renderStatus(s: StatusResult, color: boolean, single: boolean, now = Date.now()): string {
@@ -90,5 +106,6 @@ export function renderStatus(s: StatusResult, color: boolean, single: boolean, n
   if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` or see tasks.example.yaml`);
   else out.push(statusTable(s.tasks, color, now));
   if (single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
+  if (s.daemon.xxljob && !single) out.push('', xxljobLine(s.daemon.xxljob, color, now));
   return out.join('\n');
 }

@@ -7,6 +7,7 @@ import { AdminClient } from '../../runtime/xxljob/admin-client.js';
 import { CallbackStore } from '../../runtime/xxljob/callback-store.js';
 import { ExecutorServer } from '../../runtime/xxljob/executor-server.js';
 import { errorMessage } from '../../shared/errors.js';
+import type { XxlJobStatus } from '../../shared/protocol.js';
 import type { HostSettings, XxlJobSettings } from '../../shared/types.js';
 import type { HostService } from '../host-service.js';
 import { CallbackSender } from '../xxljob/callback-sender.js';
@@ -33,28 +34,6 @@ export interface XxlJobServiceOptions {
   callbackRetryMaxMs?: number;
   /** Environment for `${VAR}` in access_token. @default process.env */
   env?: Record<string, string | undefined>;
-}
-
-/** What `jobctl status` shows about executor mode. */
-export interface XxlJobInfo {
-  enabled: boolean;
-  appname?: string;
-  admin?: string[];
-  version?: 2 | 3;
-  /** Where the executor's HTTP server listens (actual port). */
-  listen?: string;
-  /** The address registered at the admin. */
-  address?: string;
-  registered: boolean;
-  lastRegisteredAt?: number;
-  /** The newest problem: registration, callbacks, the server or the settings. */
-  lastError?: string;
-  lastErrorAt?: number;
-  /** Callbacks on disk waiting for the admin. */
-  pendingCallbacks: number;
-  /** Runs triggered by the admin and not yet ended. */
-  activeRuns: number;
-  delivered: number;
 }
 
 /**
@@ -167,7 +146,8 @@ export class XxlJobService implements HostService {
     this.sender?.setClient(undefined);
   }
 
-  info(): XxlJobInfo {
+  info(): XxlJobStatus | undefined {
+    if (!this.settings && !this.sender?.pending) return undefined;
     const s = this.settings;
     const reg = this.registrar?.status;
     const err = this.error ?? (reg?.lastError && !reg.registered ? { message: reg.lastError, at: reg.lastErrorAt ?? 0 } : undefined);
@@ -175,7 +155,7 @@ export class XxlJobService implements HostService {
       enabled: s !== undefined,
       ...(s ? { appname: s.appname, admin: s.admin, version: s.version } : {}),
       ...(this.server && this.serverAt ? { listen: `${this.serverAt.host}:${this.server.port}` } : {}),
-      ...(this.registrar ? { address: JSON.parse(this.regKey)[0].registryValue as string } : {}),
+      ...(this.registrar ? { address: this.registrar.address } : {}),
       registered: reg?.registered ?? false,
       ...(reg?.lastRegisteredAt !== undefined ? { lastRegisteredAt: reg.lastRegisteredAt } : {}),
       ...(err ? { lastError: err.message, lastErrorAt: err.at } : {}),

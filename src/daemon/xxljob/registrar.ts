@@ -29,6 +29,11 @@ export class Registrar {
 
   constructor(private readonly opts: RegistrarOptions) {}
 
+  /** The address registered. */
+  get address(): string {
+    return this.opts.param.registryValue;
+  }
+
   start(): void {
     this.tick();
     this.timer = setInterval(() => this.tick(), this.opts.intervalMs ?? 30_000);
