@@ -18,6 +18,8 @@ export interface PerRunOptions {
   env?: Record<string, string>;
   /** Appended to the command (see SpawnRequest.args). */
   args?: string[];
+  /** Replaces the task's command (a GLUE script from an xxl-job admin). */
+  command?: string[];
 }
 
 export interface RunContext {
@@ -49,7 +51,11 @@ export interface RunHandle {
  */
 export function startRun(taskSpec: CronTaskSpec, record: RunRecord, ctx: RunContext): RunHandle {
   const perRun = ctx.perRun ?? {};
-  const spec: CronTaskSpec = perRun.timeoutMs !== undefined ? { ...taskSpec, timeoutMs: perRun.timeoutMs } : taskSpec;
+  const spec: CronTaskSpec = {
+    ...taskSpec,
+    ...(perRun.timeoutMs !== undefined ? { timeoutMs: perRun.timeoutMs } : {}),
+    ...(perRun.command ? { command: perRun.command } : {}),
+  };
   const clock = ctx.clock ?? realClock;
   const sink = new LogSink({ path: ctx.logPath, logs: spec.logs });
   ctx.onSink?.(sink);

@@ -227,6 +227,15 @@ describe('xxl-job executor mode', () => {
     const unknown = await admin.trigger(exec, { jobId: 7, logId: 703, handler: 'nope' });
     expect(unknown).toMatchObject({ code: 500, msg: 'job handler [nope] not found.' });
     expect(admin.callbacks).toEqual([]);
+    // A task with glue: true runs the admin's source (the admin sends no handler for GLUE jobs).
+    const groovy = await admin.trigger(exec, { jobId: 9, logId: 704, glueType: 'GLUE_GROOVY', glueSource: 'class X {}' });
+    expect(groovy.code).toBe(500);
+    expect(groovy.msg).toContain('not supported');
+    const glue = await admin.trigger(exec, { jobId: 9, logId: 705, glueType: 'GLUE_SHELL', glueSource: 'echo "glue says $1 from $JOBCTL_TASK"', params: 'p1' });
+    expect(glue.code).toBe(200);
+    const cb = await admin.waitCallback(705);
+    expect(cb.handleCode).toBe(200);
+    expect(cb.handleMsg).toContain('glue says p1 from glue-ok');
   });
 
   it('answers malformed JSON, an oversized body, non-POST and unknown paths by the protocol, and keeps running', async () => {

@@ -25,7 +25,29 @@ export interface XxlRunOptions {
   /** Appended to the command (list: argv; string: `$1`… of `sh -c`). */
   args: string[];
   tag: XxlRunTag;
+  /** A GLUE run: the source to write to a file and the interpreter that runs it (instead of the task's command). */
+  glue?: GlueScript;
+  /** Replaces the task's command for this run (set once the GLUE file is written). */
+  command?: string[];
 }
+
+export interface GlueScript {
+  interpreter: string;
+  /** File extension, with the dot. */
+  ext: string;
+  source: string;
+  /** The admin's version of the source (glueUpdatetime). */
+  version: number;
+}
+
+/** How each GLUE type runs on this host; GLUE_GROOVY needs a JVM and is not supported. */
+export const GLUE_INTERPRETERS: Record<string, { interpreter: string; ext: string }> = {
+  GLUE_SHELL: { interpreter: 'bash', ext: '.sh' },
+  GLUE_PYTHON: { interpreter: 'python3', ext: '.py' },
+  GLUE_PHP: { interpreter: 'php', ext: '.php' },
+  GLUE_NODEJS: { interpreter: 'node', ext: '.js' },
+  GLUE_POWERSHELL: { interpreter: 'pwsh', ext: '.ps1' },
+};
 
 export type TriggerPlan =
   | { ok: true; task: string; options: XxlRunOptions }
@@ -67,6 +89,13 @@ export function planTrigger(param: TriggerParam, tasks: readonly HandlerTask[], 
   if (isGlue(param.glueType) && !found.glue) {
     return { ok: false, msg: `${param.glueType} refused: task "${found.task}" does not run code sent by the admin; set xxljob: {glue: true} on it to allow it, or make the job a BEAN job` };
   }
+  let glue: GlueScript | undefined;
+  if (isGlue(param.glueType)) {
+    const how = GLUE_INTERPRETERS[param.glueType];
+    if (!how) return { ok: false, msg: `glueType[${param.glueType}] is not supported by jobctl (it runs ${Object.keys(GLUE_INTERPRETERS).join(', ')} and BEAN handlers)` };
+    if (param.glueSource.trim() === '') return { ok: false, msg: `${param.glueType} job without source code` };
+    glue = { ...how, source: param.glueSource, version: param.glueUpdatetime ?? 0 };
+  }
   if (!found.enabled) return { ok: false, msg: `task "${found.task}" is disabled on this executor (enabled: false)` };
   if (active(param.logId)) return { ok: false, msg: MESSAGES.repeatedLogId(param.logId) };
   const env: Record<string, string> = {
@@ -85,6 +114,7 @@ export function planTrigger(param: TriggerParam, tasks: readonly HandlerTask[], 
       env,
       args: param.executorParams === '' ? [] : [param.executorParams],
       tag: { jobId: param.jobId, logId: param.logId, logDateTime: param.logDateTime },
+      ...(glue ? { glue } : {}),
     },
   };
 }

@@ -123,7 +123,7 @@ export class XxlJobService implements HostService {
       retryMaxMs: this.opts.callbackRetryMaxMs ?? 30_000,
       onError: (m) => this.fail(m),
     });
-    this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.json') });
+    this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
   }
 
   private fail(message: string): void {

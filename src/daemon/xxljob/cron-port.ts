@@ -16,6 +16,7 @@ export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runL
       const r = cron.trigger('xxljob', {
         overlap: o.overlap, env: o.env, args: o.args, xxljob: o.tag,
         ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+        ...(o.command ? { command: o.command } : {}),
       });
       registry.touch(task);
       return r;

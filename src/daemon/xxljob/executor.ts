@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { callbackFor } from '../../core/xxljob/callback.js';
-import { planTrigger } from '../../core/xxljob/trigger.js';
+import { planTrigger, type GlueScript } from '../../core/xxljob/trigger.js';
 import { FAIL_CODE, MESSAGES, SUCCESS_CODE, type CallbackItem, type LogParam, type LogResult, type TriggerParam } from '../../core/xxljob/wire.js';
 import { tailLines } from '../../runtime/log-read.js';
 import { readLogPage } from '../../runtime/xxljob/log-page.js';
@@ -24,6 +24,8 @@ export interface ExecutorOptions {
   report: (item: CallbackItem) => void;
   /** File that keeps the outstanding runs across a daemon restart. */
   outstandingFile: string;
+  /** Where GLUE sources are written before they run. */
+  glueDir: string;
   /** Lines of output sent in handleMsg. @default 20 */
   tailLines?: number;
 }
@@ -56,6 +58,7 @@ export class XxlExecutor implements ExecutorEndpoints {
   run(param: TriggerParam): Answer {
     const plan = planTrigger(param, this.opts.port.handlerTasks(), (logId) => this.outstanding.has(logId));
     if (!plan.ok) return { code: FAIL_CODE, msg: plan.msg };
+    if (plan.options.glue) plan.options.command = this.writeGlue(param.jobId, plan.options.glue);
     const result = this.opts.port.trigger(plan.task, plan.options);
     if (typeof result === 'string') return { code: FAIL_CODE, msg: result };
     if (result.state === 'skipped' || FINISHED_STATES.has(result.state)) {
@@ -84,6 +87,15 @@ export class XxlExecutor implements ExecutorEndpoints {
     }
     const ended = !o && record !== undefined && FINISHED_STATES.has(record.state);
     return { code: SUCCESS_CODE, msg: null, payload: { fromLineNum: param.fromLineNum, toLineNum: page.toLineNum, logContent: page.content, isEnd: ended && page.complete } };
+  }
+
+  /** The GLUE source as a file (one per job and source version, mode 0700) and the argv that runs it (params follow as arguments). */
+  private writeGlue(jobId: number, glue: GlueScript): string[] {
+    fs.mkdirSync(this.opts.glueDir, { recursive: true, mode: 0o700 });
+    const file = path.join(this.opts.glueDir, `${Math.trunc(jobId)}_${Math.trunc(glue.version)}${glue.ext}`);
+    fs.writeFileSync(`${file}.tmp`, glue.source, { mode: 0o700 });
+    fs.renameSync(`${file}.tmp`, file);
+    return [glue.interpreter, file];
   }
 
   /** Runs the admin still waits for. */
