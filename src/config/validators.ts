@@ -32,9 +32,11 @@ export const validateKindKeys: TaskValidator = ({ own }) => {
   return Object.keys(own)
     .filter((k) => misplaced.includes(k))
     .map((k) =>
-      problem([k], isCron
-        ? `"${k}" is only for daemon tasks (tasks without a schedule or xxljob); remove it or remove "${own.schedule !== undefined ? 'schedule' : 'xxljob'}"`
-        : `"${k}" is only for cron tasks (tasks with a schedule or xxljob); add a "schedule" or remove "${k}"`, true),
+      problem([k], !isCron
+        ? `"${k}" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "${k}"`
+        : own.schedule !== undefined
+          ? `"${k}" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"`
+          : `"${k}" is only for daemon tasks; a task with xxljob runs like a cron task (one run per trigger); remove "${k}" or "xxljob"`, true),
     );
 };
 
