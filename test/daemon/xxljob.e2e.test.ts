@@ -119,6 +119,7 @@ describe('xxl-job executor mode', () => {
     const st = await jobctl(['status'], { home });
     expect(st.stdout).toMatch(/xxl-job executor "jobctl-e2e": registered as http:\/\/127\.0\.0\.1/);
     expect(st.stdout).toMatch(/report\s+xxl\s+cron\s+on-demand/);
+    expect((await jobctl(['history', 'report'], { home })).stdout).toContain('xxljob (log 101)');
     const local = await jobctl(['run', 'report'], { home });
     expect(local.code).toBe(0);
     await waitFor(async () => (await history(daemon, 'report')).some((x) => x.trigger === 'manual' && x.state === 'succeeded'), 10_000, 'local run');
