@@ -114,7 +114,7 @@ describe('xxl-job executor mode', () => {
     expect(page.isEnd).toBe(true);
     expect((await admin.log(exec, 101, 1)).raw).toHaveProperty('content');
     const runs = await history(daemon, 'report');
-    expect(runs.at(-1)).toMatchObject({ trigger: 'xxljob', state: 'succeeded', xxljob: { logId: 101, jobId: 1 } });
+    expect(runs.at(-1)).toMatchObject({ trigger: 'xxljob', triggeredBy: 'xxl-job', state: 'succeeded', tag: '101' });
     // Shown in status, and the on-demand task is runnable locally.
     const st = await jobctl(['status'], { home });
     expect(st.stdout).toMatch(/xxl-job executor "jobctl-e2e": registered as http:\/\/127\.0\.0\.1/);
@@ -167,21 +167,21 @@ describe('xxl-job executor mode', () => {
   it('COVER_EARLY kills the running run and starts the new one; SERIAL_EXECUTION queues', async () => {
     const { admin, exec, daemon } = await setup();
     expect((await admin.trigger(exec, { jobId: 5, logId: 501, handler: 'slowHandler', block: 'COVER_EARLY' })).code).toBe(200);
-    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.xxljob?.logId === 501 && r.state === 'running'), 10_000, 'first run');
+    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.tag === '501' && r.state === 'running'), 10_000, 'first run');
     expect((await admin.trigger(exec, { jobId: 5, logId: 502, handler: 'slowHandler', block: 'COVER_EARLY' })).code).toBe(200);
     const first = await admin.waitCallback(501);
     expect(first.handleCode).toBe(500);
     expect(first.handleMsg).toContain('replaced by a newer run');
-    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.xxljob?.logId === 502 && r.state === 'running'), 10_000, 'second run');
+    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.tag === '502' && r.state === 'running'), 10_000, 'second run');
     // SERIAL: queued behind the running one, starts when it ends.
     expect((await admin.trigger(exec, { jobId: 5, logId: 503, handler: 'slowHandler', block: 'SERIAL_EXECUTION' })).code).toBe(200);
-    expect((await history(daemon, 'slow')).find((r) => r.xxljob?.logId === 503)?.state).toBe('queued');
+    expect((await history(daemon, 'slow')).find((r) => r.tag === '503')?.state).toBe('queued');
     expect((await admin.idleBeat(exec, 5)).code).toBe(500);
     const c = await daemon.client();
     await c.call('kill', { task: 'slow', signal: 'SIGKILL' });
     c.close();
     expect((await admin.waitCallback(502)).handleCode).toBe(500);
-    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.xxljob?.logId === 503 && r.state === 'running'), 10_000, 'queued run started');
+    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.tag === '503' && r.state === 'running'), 10_000, 'queued run started');
     expect((await admin.kill(exec, 5)).code).toBe(200);
     expect((await admin.waitCallback(503)).handleCode).toBe(500);
   });
@@ -193,7 +193,7 @@ describe('xxl-job executor mode', () => {
     await admin.up();
     expect((await admin.trigger(exec, { jobId: 6, logId: 601, handler: 'reportHandler' })).code).toBe(200);
     await admin.down();
-    await waitFor(async () => (await history(daemon, 'report')).some((r) => r.xxljob?.logId === 601 && r.state === 'succeeded'), 10_000, 'run ended');
+    await waitFor(async () => (await history(daemon, 'report')).some((r) => r.tag === '601' && r.state === 'succeeded'), 10_000, 'run ended');
     const pendingDir = path.join(homePaths(home).state, 'xxljob', 'callbacks');
     await waitFor(() => fs.existsSync(path.join(pendingDir, '601.json')), 5000, 'pending callback on disk');
     await admin.up();

@@ -1,10 +1,19 @@
-import type { OverlapPolicy, XxlRunTag } from '../../shared/types.js';
+import type { OverlapPolicy } from '../../shared/types.js';
 import { MESSAGES, type BlockStrategy, type TriggerParam } from './wire.js';
 
 /**
  * What a `/run` from the admin becomes on this host, decided without I/O: which task, with
  * which overlap, timeout, environment and arguments; or why it is refused.
  */
+
+/** What ties a run to the admin's log record. */
+export interface XxlRunTag {
+  jobId: number;
+  /** The admin's log id (shown in its run log). */
+  logId: number;
+  /** The admin's log time (epoch ms), sent back in the callback. */
+  logDateTime: number;
+}
 
 /** A task that opted in with `xxljob: {handler, glue}`. */
 export interface HandlerTask {

@@ -6,8 +6,9 @@ import { FAIL_CODE, MESSAGES, SUCCESS_CODE, type CallbackItem, type LogParam, ty
 import { tailLines } from '../../runtime/log-read.js';
 import { readLogPage } from '../../runtime/xxljob/log-page.js';
 import type { Answer, ExecutorEndpoints } from '../../runtime/xxljob/executor-server.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { RunRecord } from '../../shared/types.js';
-import { FINISHED_STATES, type XxlRunPort } from './run-port.js';
+import { FINISHED_STATES, logIdOf, type XxlRunPort } from './run-port.js';
 
 /** A run the admin is waiting for: triggered here, not yet reported. */
 interface Outstanding {
@@ -38,6 +39,8 @@ export interface ExecutorOptions {
  */
 export class XxlExecutor implements ExecutorEndpoints {
   private readonly outstanding = new Map<number, Outstanding>();
+  /** Triggers on their way to the runner, by logId, with their run's end if it came first. */
+  private readonly starting = new Map<number, RunRecord | undefined>();
   private readonly offRunEnd: () => void;
 
   constructor(private readonly opts: ExecutorOptions) {
@@ -55,18 +58,25 @@ export class XxlExecutor implements ExecutorEndpoints {
     return busy ? { code: FAIL_CODE, msg: MESSAGES.busy } : { code: SUCCESS_CODE, msg: null };
   }
 
-  run(param: TriggerParam): Answer {
-    const plan = planTrigger(param, this.opts.port.handlerTasks(), (logId) => this.outstanding.has(logId));
+  async run(param: TriggerParam): Promise<Answer> {
+    const plan = planTrigger(param, this.opts.port.handlerTasks(), (logId) => this.outstanding.has(logId) || this.starting.has(logId));
     if (!plan.ok) return { code: FAIL_CODE, msg: plan.msg };
     if (plan.options.glue) plan.options.command = this.writeGlue(param.jobId, plan.options.glue);
-    const result = this.opts.port.trigger(plan.task, plan.options);
+    this.starting.set(param.logId, undefined);
+    const result = await this.opts.port.trigger(plan.task, plan.options).catch((e: unknown) => `could not start: ${errorMessage(e)}`);
+    const early = this.starting.get(param.logId);
+    this.starting.delete(param.logId);
     if (typeof result === 'string') return { code: FAIL_CODE, msg: result };
-    if (result.state === 'skipped' || FINISHED_STATES.has(result.state)) {
-      const why = plan.options.overlap === 'skip' ? MESSAGES.discardLater : `refused: ${result.message ?? result.state}`;
-      return { code: FAIL_CODE, msg: `${why} (task "${plan.task}" ${result.message ?? 'is busy'})` };
+    if (FINISHED_STATES.has(result.state) && result.startedAt === undefined) {
+      // Refused by the overlap policy (or a stopped task): the admin records the refusal; no callback follows.
+      const why = result.state === 'skipped' && plan.options.overlap === 'skip' ? MESSAGES.discardLater : 'refused';
+      return { code: FAIL_CODE, msg: `${why}: task "${plan.task}": ${result.message ?? result.state}` };
     }
-    this.outstanding.set(param.logId, { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task, runId: result.id });
+    const o: Outstanding = { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task, runId: result.id };
+    this.outstanding.set(param.logId, o);
     this.save();
+    // A run that ended before the trigger returned (it could not start) is reported now.
+    if (early?.id === result.id) this.ended(early);
     return { code: SUCCESS_CODE, msg: null };
   }
 
@@ -108,19 +118,22 @@ export class XxlExecutor implements ExecutorEndpoints {
   }
 
   private ended(record: RunRecord): void {
-    const logId = record.xxljob?.logId;
+    const logId = logIdOf(record);
     if (logId === undefined || !FINISHED_STATES.has(record.state)) return;
+    if (this.starting.has(logId)) {
+      this.starting.set(logId, record);
+      return;
+    }
     const o = this.outstanding.get(logId);
     if (!o || o.runId !== record.id) return;
     this.outstanding.delete(logId);
     this.save();
-    this.report(record);
+    this.report(record, o);
   }
 
-  private report(record: RunRecord): void {
+  private report(record: RunRecord, o: Outstanding): void {
     const tail = tailLines(this.opts.port.runLog(record.task, record.id), this.opts.tailLines ?? 20);
-    const item = callbackFor(record, tail);
-    if (item) this.opts.report(item);
+    this.opts.report(callbackFor(record, o, tail));
   }
 
   /** After a restart: report what ended (or was lost) while the daemon was down. */
@@ -133,7 +146,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     }
     for (const o of Array.isArray(saved) ? saved : []) {
       const r = this.opts.port.findRun(o.logId);
-      if (r && FINISHED_STATES.has(r.state) && r.xxljob) this.report(r);
+      if (r && r.id === o.runId && FINISHED_STATES.has(r.state)) this.report(r, o);
       else {
         this.opts.report({ logId: o.logId, logDateTim: o.logDateTime, handleCode: FAIL_CODE, handleMsg: `jobctl run ${o.runId} on task ${o.task}: lost (the jobctl daemon stopped before it ended)` });
       }

@@ -31,7 +31,7 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
     : runs.slice(-3).reverse().map((r) => (
       <Text key={r.id} wrap="truncate">
         {`  ${r.id} `}<Text color={STATE_COLOR[r.state] ?? 'white'}>{fit(r.state, 10)}</Text>
-        {`${r.trigger}${r.xxljob ? ` log ${r.xxljob.logId}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
+        {`${r.trigger}${r.trigger === 'xxljob' && r.tag !== undefined ? ` log ${r.tag}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
       </Text>
     ));
   const head = 2 + items.length;

@@ -70,7 +70,8 @@ describe('planTrigger', () => {
 });
 
 describe('callbacks', () => {
-  const rec = (over: Partial<RunRecord>): RunRecord => ({ id: 'r1', task: 'report', scheduledAt: 0, attempt: 1, trigger: 'xxljob', state: 'succeeded', xxljob: { jobId: 1, logId: 9, logDateTime: 500 }, ...over });
+  const rec = (over: Partial<RunRecord>): RunRecord => ({ id: 'r1', task: 'report', scheduledAt: 0, attempt: 1, trigger: 'xxljob', state: 'succeeded', tag: '9', ...over });
+  const tag = { logId: 9, logDateTime: 500 };
 
   it('200 success, 502 timeout, 500 for the rest', () => {
     expect(handleCodeOf({ state: 'succeeded' })).toBe(200);
@@ -79,13 +80,12 @@ describe('callbacks', () => {
   });
 
   it('carries the logId, logDateTim, outcome and the last lines, cut from the start when long', () => {
-    const cb = callbackFor(rec({ state: 'failed', exitCode: 3, message: 'exit code 3' }), ['a', 'b']);
+    const cb = callbackFor(rec({ state: 'failed', exitCode: 3, message: 'exit code 3' }), tag, ['a', 'b']);
     expect(cb).toEqual({ logId: 9, logDateTim: 500, handleCode: 500, handleMsg: 'jobctl run r1 on task report: failed, exit 3 (exit code 3)\na\nb' });
-    const long = callbackFor(rec({}), Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`))!;
+    const long = callbackFor(rec({}), tag, Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`));
     expect(long.handleMsg.length).toBeLessThanOrEqual(MAX_HANDLE_MSG);
     expect(long.handleMsg).toMatch(/^jobctl run r1 on task report: succeeded\n…/);
     expect(long.handleMsg).toContain('line 499');
-    expect(callbackFor(rec({ xxljob: undefined }), [])).toBeUndefined();
   });
 
   it('retries with doubling delays up to the cap', () => {
