@@ -34,7 +34,7 @@ const TASKS = `tasks:
     command: 'echo about to fail; echo "bad thing" >&2; exit 3'
     xxljob: {handler: brokenHandler}
   slow:
-    command: 'echo started; sleep 60 & sleep 60; wait'
+    command: 'echo "started $$"; sleep 60 & echo "child $!"; sleep 60; wait'
     stop_timeout: 1s
     xxljob: {handler: slowHandler}
   glue-ok:
@@ -80,6 +80,15 @@ function taskPids(home: string, task: string): number[] {
       return false;
     }
   });
+}
+
+/** A process that exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function history(d: TestDaemon, task: string) {
@@ -137,11 +146,14 @@ describe('xxl-job executor mode', () => {
   it('executorTimeout ends the run as 502 and the whole process group is gone', async () => {
     const { admin, exec, home } = await setup();
     expect((await admin.trigger(exec, { jobId: 3, logId: 301, handler: 'slowHandler', timeout: 1 })).code).toBe(200);
-    await waitFor(() => taskPids(home, 'slow').length >= 3, 10_000, 'run processes (sh and two sleeps)');
     const cb = await admin.waitCallback(301);
     expect(cb.handleCode).toBe(502);
     expect(cb.handleMsg).toContain('timed-out');
-    // The callback goes once the run has ended, and a run ends once its group is gone.
+    // The shell and its background child printed their pids; the callback goes once the run
+    // has ended, and a run ends once its group is gone.
+    const pids = [/started (\d+)/, /child (\d+)/].map((re) => Number(re.exec(cb.handleMsg)?.[1]));
+    expect(pids.every((p) => p > 1)).toBe(true);
+    expect(pids.filter(alive)).toEqual([]);
     expect(taskPids(home, 'slow')).toEqual([]);
   });
 
