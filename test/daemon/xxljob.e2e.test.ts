@@ -283,4 +283,30 @@ describe('xxl-job executor mode', () => {
     expect(page.raw).toHaveProperty('data');
     expect((page.payload as { logContent: string }).logContent).toContain('hello');
   });
+
+  it('applies jobctl.yaml changes live: token, admin unreachable, and removal unregisters and stops serving', async () => {
+    const { admin, exec, home, daemon } = await setup();
+    const yaml = path.join(home, 'jobctl.yaml');
+    const port = Number(new URL(exec).port);
+    // A new token: the old one is refused from then on.
+    fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace('${XXL_TOKEN}', 'rotated'));
+    await waitFor(async () => (await admin.call(exec, '/beat', {}, { token: 'rotated' })).code === 200, 15_000, 'new token accepted');
+    expect((await admin.beat(exec)).msg).toBe('The access token is wrong.');
+    // An admin nobody answers at: status says not registered, and why.
+    const dead = await freePort();
+    fs.writeFileSync(yaml, `xxljob:\n  admin: http://127.0.0.1:${dead}/xxl-job-admin\n  appname: jobctl-e2e\n  listen: 127.0.0.1:${port}\n`);
+    const c = await daemon.client();
+    const st = await waitFor(async () => {
+      const x = (await c.call('status', {})).daemon.xxljob;
+      return x && !x.registered && x.lastError?.includes('ECONNREFUSED') ? x : undefined;
+    }, 15_000, 'not registered with the error');
+    expect(st).toMatchObject({ enabled: true, listen: `127.0.0.1:${port}` });
+    expect(admin.removed).toContainEqual({ key: 'jobctl-e2e', value: exec }); // the old admin was told
+    expect((await jobctl(['status'], { home })).stdout).toMatch(/not registered[\s\S]*ECONNREFUSED/);
+    // xxljob: removed: the server closes.
+    fs.writeFileSync(yaml, 'labels: [x]\n');
+    await waitFor(async () => (await c.call('status', {})).daemon.xxljob === undefined, 15_000, 'executor off');
+    await expect(admin.beat(exec)).rejects.toThrow();
+    c.close();
+  });
 });
