@@ -309,4 +309,26 @@ describe('xxl-job executor mode', () => {
     await expect(admin.beat(exec)).rejects.toThrow();
     c.close();
   });
+
+  it('a run cut short by a daemon stop or crash is still reported to the admin', async () => {
+    const { admin, exec, daemon, home } = await setup();
+    expect((await admin.trigger(exec, { jobId: 10, logId: 1001, handler: 'slowHandler' })).code).toBe(200);
+    await waitFor(async () => (await history(daemon, 'slow')).some((r) => r.tag === '1001' && r.state === 'running'), 10_000, 'run started');
+    await daemon.stop();
+    const stopped = await admin.waitCallback(1001);
+    expect(stopped.handleCode).toBe(500);
+    expect(stopped.handleMsg).toContain('killed');
+    // A crash (SIGKILL) mid-run: the next daemon reports the run from what it kept on disk.
+    const second = await startTestDaemon(home, { XXL_TOKEN: 'sesame' });
+    const exec2 = await waitFor(() => [...(admin.registrations.get('jobctl-e2e') ?? [])][0], 15_000, 'registered again');
+    expect((await admin.trigger(exec2!, { jobId: 10, logId: 1002, handler: 'slowHandler' })).code).toBe(200);
+    await waitFor(async () => (await history(second, 'slow')).some((r) => r.tag === '1002' && r.state === 'running'), 10_000, 'run started');
+    second.child.kill('SIGKILL');
+    await new Promise((r) => second.child.once('exit', r));
+    const third = await startTestDaemon(home, { XXL_TOKEN: 'sesame' });
+    const lost = await admin.waitCallback(1002);
+    expect(lost.handleCode).toBe(500);
+    expect(lost.handleMsg).toMatch(/the daemon stopped before this run ended|lost/);
+    await third.stop();
+  });
 });
