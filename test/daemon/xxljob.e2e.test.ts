@@ -331,4 +331,26 @@ describe('xxl-job executor mode', () => {
     expect(lost.handleMsg).toMatch(/the daemon stopped before this run ended|lost/);
     await third.stop();
   });
+
+  it('a listen address in use is reported and tried again until it is free', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const admin = new TestAdmin();
+    admins.push(admin);
+    await admin.up();
+    const home = makeHome({ 'tasks/xxl.yaml': TASKS, 'jobctl.yaml': `xxljob:\n  admin: ${admin.base}\n  appname: busy-port\n  listen: 127.0.0.1:${port}\n` });
+    const daemon = await startTestDaemon(home);
+    const c = await daemon.client();
+    const st = await waitFor(async () => (await c.call('status', {})).daemon.xxljob?.lastError, 10_000, 'listen error');
+    expect(st).toContain('the port is in use');
+    expect(admin.registrations.size).toBe(0);
+    await new Promise((r) => blocker.close(r));
+    const exec = await admin.executor('busy-port', 20_000);
+    expect(exec).toBe(`http://127.0.0.1:${port}/`);
+    expect((await admin.beat(exec)).code).toBe(200);
+    expect((await c.call('status', {})).daemon.xxljob).toMatchObject({ registered: true });
+    expect((await c.call('status', {})).daemon.xxljob?.lastError).toBeUndefined();
+    c.close();
+  });
 });

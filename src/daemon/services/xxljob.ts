@@ -15,6 +15,11 @@ import { XxlExecutor } from '../xxljob/executor.js';
 import { Registrar } from '../xxljob/registrar.js';
 import type { XxlRunPort } from '../xxljob/run-port.js';
 
+/** How often a listen address in use is tried again. */
+const LISTEN_RETRY_MS = 5000;
+
+type ErrorSource = 'settings' | 'server' | 'registry' | 'callback';
+
 interface Log {
   info(message: string): void;
   warn(message: string): void;
@@ -46,17 +51,22 @@ export class XxlJobService implements HostService {
   readonly name = 'xxljob';
   private settings: XxlJobSettings | undefined;
   private server: ExecutorServer | undefined;
+  /** Where the server was asked to listen (its port may differ when 0 was asked). */
+  private serverAt: { host: string; port: number } | undefined;
   private registrar: Registrar | undefined;
   private regKey = '';
   private executor: XxlExecutor | undefined;
   private sender: CallbackSender | undefined;
-  private error: { message: string; at: number } | undefined;
+  private error: { message: string; at: number; source: ErrorSource } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly opts: XxlJobServiceOptions) {}
 
   async apply(all: HostSettings): Promise<void> {
     if (this.closed) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const s = all.xxljob;
     this.settings = s;
     this.error = undefined;
@@ -67,7 +77,7 @@ export class XxlJobService implements HostService {
     const { url: token, missing } = expandEnv(s.accessToken ?? '', this.opts.env ?? process.env);
     if (missing.length) {
       await this.stopServing();
-      this.fail(`xxljob.access_token: environment variable ${missing.join(', ')} is not set; the executor is not serving until it is`);
+      this.fail(`xxljob.access_token: environment variable ${missing.join(', ')} is not set; the executor is not serving until it is`, 'settings');
       return;
     }
     const wire = wireFor(s.version);
@@ -88,7 +98,10 @@ export class XxlJobService implements HostService {
         this.opts.log.info(`xxljob: executor "${s.appname}" listening on ${listen.host}:${this.server.port} (wire version ${s.version})`);
       } catch (e) {
         await this.stopRegistrar(true);
-        this.fail(errorMessage(e));
+        this.fail(`${errorMessage(e)} (trying again every ${LISTEN_RETRY_MS / 1000} s)`, 'server');
+        // The address may free up: try again with the same settings until it does or they change.
+        this.retryTimer = setTimeout(() => void this.apply(all), LISTEN_RETRY_MS);
+        this.retryTimer.unref();
         return;
       }
     }
@@ -101,8 +114,9 @@ export class XxlJobService implements HostService {
       this.regKey = key;
       this.registrar = new Registrar({
         client, param, intervalMs: this.opts.registryIntervalMs ?? 30_000,
-        onError: (m) => this.fail(m),
+        onError: (m) => this.fail(m, 'registry'),
         onRegistered: (admin) => {
+          this.clear('registry');
           this.opts.log.info(`xxljob: registered ${param.registryValue} as "${s.appname}" at ${admin}`);
           this.sender?.kick();
         },
@@ -110,8 +124,6 @@ export class XxlJobService implements HostService {
       this.registrar.start();
     }
   }
-
-  private serverAt: { host: string; port: number } | undefined;
 
   private ensureExecutor(): void {
     if (this.executor) return;
@@ -121,14 +133,20 @@ export class XxlJobService implements HostService {
       store,
       retryBaseMs: this.opts.callbackRetryBaseMs ?? 1000,
       retryMaxMs: this.opts.callbackRetryMaxMs ?? 30_000,
-      onError: (m) => this.fail(m),
+      onError: (m) => this.fail(m, 'callback'),
+      onDelivered: () => this.clear('callback'),
     });
     this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
   }
 
-  private fail(message: string): void {
+  private fail(message: string, source: ErrorSource): void {
     if (this.error?.message !== message) this.opts.log.warn(message);
-    this.error = { message, at: Date.now() };
+    this.error = { message, at: Date.now(), source };
+  }
+
+  /** A problem of this source is over (registered again, callbacks delivered). */
+  private clear(source: ErrorSource): void {
+    if (this.error?.source === source) this.error = undefined;
   }
 
   private async stopRegistrar(remove: boolean): Promise<void> {
@@ -169,6 +187,7 @@ export class XxlJobService implements HostService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.stopServing();
     await this.sender?.close();
     this.executor?.close();
