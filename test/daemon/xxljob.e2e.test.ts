@@ -228,8 +228,8 @@ describe('xxl-job executor mode', () => {
     expect(admin.removed).toContainEqual({ key: 'jobctl-e2e', value: exec });
   });
 
-  it('refuses a wrong or missing token, and GLUE code unless the task allows it', async () => {
-    const { admin, exec } = await setup();
+  it('refuses a wrong or missing token, GLUE code unless the task allows it, and triggers of a stopped task', async () => {
+    const { admin, exec, home } = await setup();
     for (const token of ['wrong', null]) {
       const r = await admin.call(exec, '/run', { jobId: 7, logId: 701, executorHandler: 'reportHandler' }, { token });
       expect(r).toMatchObject({ code: 500, msg: 'The access token is wrong.' });
@@ -249,6 +249,14 @@ describe('xxl-job executor mode', () => {
     const cb = await admin.waitCallback(705);
     expect(cb.handleCode).toBe(200);
     expect(cb.handleMsg).toContain('glue says p1 from glue-ok');
+    // A stopped task refuses triggers until it is started again.
+    expect((await jobctl(['stop', 'report'], { home })).code).toBe(0);
+    const stopped = await admin.trigger(exec, { jobId: 1, logId: 706, handler: 'reportHandler' });
+    expect(stopped.code).toBe(500);
+    expect(stopped.msg).toContain('the task was stopped');
+    expect((await jobctl(['start', 'report'], { home })).code).toBe(0);
+    expect((await admin.trigger(exec, { jobId: 1, logId: 707, handler: 'reportHandler' })).code).toBe(200);
+    expect((await admin.waitCallback(707)).handleCode).toBe(200);
   });
 
   it('answers malformed JSON, an oversized body, non-POST and unknown paths by the protocol, and keeps running', async () => {
