@@ -96,6 +96,9 @@ export class XxlJobService implements HostService {
         });
         this.serverAt = listen;
         this.opts.log.info(`xxljob: executor "${s.appname}" listening on ${listen.host}:${this.server.port} (wire version ${s.version})`);
+        if (!token && !isLoopback(listen.host)) {
+          this.opts.log.warn(`xxljob: no access_token while listening on ${listen.host}: whoever reaches this port can trigger the tasks with an xxljob handler; set access_token (the admin's xxl.job.accessToken)`);
+        }
       } catch (e) {
         await this.stopRegistrar(true);
         this.fail(`${errorMessage(e)} (trying again every ${LISTEN_RETRY_MS / 1000} s)`, 'server');
@@ -192,6 +195,10 @@ export class XxlJobService implements HostService {
     await this.sender?.close();
     this.executor?.close();
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** `http://ip:port/`: a wildcard listen host becomes this host's first non-loopback IPv4. */
