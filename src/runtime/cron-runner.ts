@@ -400,7 +400,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         /* a later start took over */
       }
     } else if (spec.enabled && !old.enabled) await this.start();
-    else if (rescheduled && this.registration) {
+    else if (rescheduled && (this.registration || (this.desired === 'running' && spec.enabled))) {
+      // (An on-demand task that gains a schedule has no registration yet.)
       this.unregister();
       this.register();
     }

@@ -363,4 +363,23 @@ describe('xxl-job executor mode', () => {
     expect((await c.call('status', {})).daemon.xxljob?.lastError).toBeUndefined();
     c.close();
   });
+
+  it('an on-demand task that gains a schedule is scheduled, and on-demand again without it; triggers work throughout', async () => {
+    const { admin, exec, home, daemon } = await setup();
+    const file = path.join(home, 'tasks/xxl.yaml');
+    const c = await daemon.client();
+    const state = async () => (await c.call('status', { target: 'report' })).tasks[0]!;
+    expect((await state()).state).toBe('on-demand');
+    fs.writeFileSync(file, TASKS.replace("xxljob: {handler: reportHandler}", "xxljob: {handler: reportHandler}\n    schedule: '0 0 1 1 *'"));
+    const scheduled = await waitFor(async () => ((await state()).state === 'scheduled' ? await state() : undefined), 15_000, 'scheduled');
+    expect(scheduled!.nextRunAt).toBeGreaterThan(Date.now());
+    expect((await admin.trigger(exec, { jobId: 11, logId: 1101, handler: 'reportHandler' })).code).toBe(200);
+    expect((await admin.waitCallback(1101)).handleCode).toBe(200);
+    fs.writeFileSync(file, TASKS);
+    await waitFor(async () => (await state()).state === 'on-demand', 15_000, 'on demand again');
+    expect((await state()).nextRunAt).toBeUndefined();
+    expect((await admin.trigger(exec, { jobId: 11, logId: 1102, handler: 'reportHandler' })).code).toBe(200);
+    expect((await admin.waitCallback(1102)).handleCode).toBe(200);
+    c.close();
+  });
 });
