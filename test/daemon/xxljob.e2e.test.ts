@@ -100,7 +100,7 @@ async function history(d: TestDaemon, task: string) {
   }
 }
 
-describe('xxl-job executor mode', () => {
+describe('xxl-job executor mode', { timeout: 90_000 }, () => {
   it('registers, runs a trigger, calls back 200 with the logId, pages the log, and records the run', async () => {
     const { admin, daemon, exec, home } = await setup();
     expect(exec).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
