@@ -75,6 +75,8 @@ interface TaskSpecBase {
   stopTimeoutMs: number;
   logs: LogSpec;
   notify?: NotifySpec;
+  /** cgroup limits of each instance / run (DESIGN.md "Processes"). */
+  limits?: TaskLimits;
   source: SourceRef;
 }
 
@@ -84,6 +86,16 @@ export interface XxlTaskSpec {
   handler: string;
   /** Allow GLUE_* triggers (source code sent by the admin). */
   glue: boolean;
+}
+
+/** `limits:` — enforced by the instance's or run's cgroup (memory.max, cpu.max, pids.max). */
+export interface TaskLimits {
+  /** Bytes; above it the kernel OOM-kills a process of the group. */
+  memory?: number;
+  /** CPU cores (0.5 = half of one core). */
+  cpu?: number;
+  /** Most processes (and threads) at once. */
+  pids?: number;
 }
 
 export interface CronTaskSpec extends TaskSpecBase {
