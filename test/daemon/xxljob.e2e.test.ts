@@ -332,7 +332,13 @@ describe('xxl-job executor mode', { timeout: 90_000 }, () => {
     expect((await admin.trigger(exec2!, { jobId: 10, logId: 1002, handler: 'slowHandler' })).code).toBe(200);
     await waitFor(async () => (await history(second, 'slow')).some((r) => r.tag === '1002' && r.state === 'running'), 10_000, 'run started');
     // The run's group is on disk (for the next daemon's orphan sweep) before the crash.
-    await waitFor(() => fs.readFileSync(homePaths(home).db, 'utf8').includes('"slow/run/'), 10_000, 'child record written');
+    await waitFor(() => {
+      try {
+        return fs.readFileSync(homePaths(home).children, 'utf8').includes('slow/run/');
+      } catch {
+        return false;
+      }
+    }, 10_000, 'child record written');
     second.child.kill('SIGKILL');
     await new Promise((r) => second.child.once('exit', r));
     const third = await startTestDaemon(home, { XXL_TOKEN: 'sesame' });
