@@ -3,7 +3,7 @@ import { diff } from '../config/diff.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus, XxlJobStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
@@ -32,6 +32,8 @@ export interface HandlerDeps {
   onConfig: (fn: () => void) => () => void;
   /** `jobctl scale`: set a manual count, or go back to auto (WRONG_KIND for a cron task). */
   scale: (task: string, count: number | 'auto') => Promise<void>;
+  /** What a host service shows in status (its info()), by name. */
+  serviceInfo?: (name: string) => unknown;
   /** `jobctl notify test`: send a test message; resolves with the HTTP status. */
   notifyTest: (notifier: string) => Promise<number>;
   /** CPU/RSS sampling: told when someone looks (status) or watches (a state subscription). */
@@ -40,7 +42,7 @@ export interface HandlerDeps {
 
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
   const lastReloadAt = d.lastReloadAt();
-  return {
+  const info: DaemonInfo = {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
     ...(d.containment ? { containment: d.containment } : {}),
@@ -49,6 +51,9 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
     warnings: d.log.warnings(),
     identity: { hostname: d.config.hostname, labels: d.config.effective.host.labels },
   };
+  const xxljob = d.serviceInfo?.('xxljob') as XxlJobStatus | undefined;
+  if (xxljob) info.xxljob = xxljob;
+  return info;
 }
 
 /**

@@ -16,6 +16,8 @@ import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
 import { FleetLockService } from './services/fleet-lock.js';
 import type { HostService } from './host-service.js';
+import { XxlJobService } from './services/xxljob.js';
+import { cronRunPort } from './xxljob/cron-port.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
@@ -116,6 +118,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
+    services.push(new XxlJobService({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
     const autoscaler = new Autoscaler(scale, { log });
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));
@@ -208,6 +211,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
           if (count === 'auto') autoscaler.poke(task);
         },
         notifyTest: (name) => notifier.test(name),
+        serviceInfo: (name) => services.find((s) => s.name === name)?.info?.(),
       }),
     });
     if (opts.watch !== false) {

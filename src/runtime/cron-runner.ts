@@ -43,6 +43,8 @@ export interface CronRunnerOptions {
 interface Launch {
   env?: Record<string, string>;
   timeoutMs?: number;
+  args?: string[];
+  command?: string[];
   triggeredBy?: string;
   tag?: string;
 }
@@ -134,10 +136,23 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.triggeredBy !== undefined ? { triggeredBy: o.triggeredBy } : {}), ...(o.tag !== undefined ? { tag: o.tag } : {}),
+      ...(o.args?.length ? { args: o.args } : {}), ...(o.command ? { command: o.command } : {}),
     };
     this.launches.set(ref.id, launch);
     this.dispatch({ type: 'fire', run: ref });
     return this.recordOf(ref.id);
+  }
+
+  /** End one run: a running one is stopped (it ends as `killed` with `reason`), a waiting one is skipped. False when it is not going or waiting. */
+  stopRun(id: string, reason: string): boolean {
+    const known = this.snap.running.some((r) => r.id === id) || this.snap.waiting?.id === id || this.snap.backlog.some((r) => r.id === id);
+    if (known) this.dispatch({ type: 'cancel', id, reason });
+    return known;
+  }
+
+  /** A run is going or waiting (whoever triggered it). */
+  get busy(): boolean {
+    return this.snap.running.length > 0 || this.snap.waiting !== undefined;
   }
 
   /**
@@ -145,12 +160,14 @@ export class CronRunner extends EventEmitter implements TaskRunner {
    * the `catchup` policy, the others are recorded as one skipped run. Returns how many run.
    */
   catchUp(now: number): number {
+    const schedule = this.spec_.schedule;
+    if (schedule === undefined) return 0;
     const last = this.opts.lastFired.get(this.name);
     if (last === undefined) {
       this.opts.lastFired.set(this.name, now);
       return 0;
     }
-    const plan = catchupPlan(this.spec_, this.spec_.catchup, last, now, this.cap);
+    const plan = catchupPlan({ ...this.spec_, schedule }, this.spec_.catchup, last, now, this.cap);
     if (plan.latest !== undefined) this.opts.lastFired.set(this.name, plan.latest);
     this.missedRuns(plan.run, plan.skipped, plan.latest ?? now, 'while the daemon was down');
     return plan.run.length;
@@ -186,7 +203,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   // ---- scheduling ----
 
   private register(): void {
-    if (this.registration || this.disposed) return;
+    // An on-demand task (xxljob, no schedule) runs only when triggered.
+    if (this.registration || this.disposed || this.spec_.schedule === undefined) return;
     const mine: { reg?: Registration } = {};
     mine.reg = this.opts.scheduler.register(
       { name: this.name, schedule: this.spec_.schedule, jitterMs: this.spec_.jitterMs, ...(this.spec_.timezone ? { timezone: this.spec_.timezone } : {}) },
@@ -315,6 +333,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const proc = startRunProcess(this.spec_, {
       id: ref.id, trigger: ref.trigger, attempt: ref.attempt,
       ...(launch?.env ? { env: launch.env } : {}), ...(launch?.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
+      ...(launch?.args ? { args: launch.args } : {}), ...(launch?.command ? { command: launch.command } : {}),
     }, {
       logPath: this.opts.paths.runLog(this.name, ref.id),
       clock: this.clock,
@@ -402,7 +421,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         /* a later start took over */
       }
     } else if (spec.enabled && !old.enabled) await this.start();
-    else if (rescheduled && this.registration) {
+    else if (rescheduled && (this.registration || (this.desired === 'running' && spec.enabled))) {
+      // (An on-demand task that gains a schedule has no registration yet.)
       this.unregister();
       this.register();
     }
@@ -416,13 +436,15 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const summary = this.opts.history.summary(this.name);
     const active = [...this.live.values()].filter((r) => r.state === 'running').map((r) => ({ ...r }));
     const next = this.registration?.next();
-    const state = !spec.enabled ? 'disabled' : active.length ? 'running' : this.registration ? 'scheduled' : 'stopped';
+    const onDemand = spec.schedule === undefined && this.desired === 'running';
+    const state = !spec.enabled ? 'disabled' : active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped';
     return {
       ...specStatusBase(spec),
       state,
       desired: this.desired,
       restarts: summary.retries,
-      schedule: spec.schedule,
+      ...(spec.schedule !== undefined ? { schedule: spec.schedule } : {}),
+      ...(spec.xxljob ? { xxljobHandler: spec.xxljob.handler } : {}),
       ...(spec.timezone ? { timezone: spec.timezone } : {}),
       ...(next !== undefined ? { nextRunAt: next } : {}),
       ...(summary.last ? { lastRun: summary.last } : {}),

@@ -58,6 +58,10 @@ export interface RunOptions {
   overlap?: OverlapPolicy;
   /** An opaque tag stored on the record (e.g. an xxl-job log id). */
   tag?: string;
+  /** Appended to the command: after a list command's argv; `$1`… of a string command. */
+  args?: string[];
+  /** Replaces the task's command for this run (a GLUE script from an xxl-job admin). */
+  command?: string[];
 }
 
 /**

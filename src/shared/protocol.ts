@@ -111,6 +111,8 @@ export interface TaskStatus {
   timezone?: string;
   nextRunAt?: number;
   lastRun?: RunRecord;
+  /** Set when an xxl-job admin triggers this task: the handler name its jobs use. */
+  xxljobHandler?: string;
   activeRuns?: RunRecord[];
   /** Only in `status` of one task by name. */
   details?: TaskDetails;
@@ -147,10 +149,35 @@ export interface DaemonInfo {
   keptFiles?: string[];
   lastReloadAt?: number;
   warnings: string[];
+  /** Executor mode (`xxljob:` in jobctl.yaml); absent when off. */
+  xxljob?: XxlJobStatus;
   /** How task processes are contained: cgroups (with the limits in force) or process groups. */
   containment?: ContainmentInfo;
   /** Who this host is for `hosts:` selectors: its hostname and its labels (jobctl.yaml). */
   identity?: { hostname: string; labels: string[] };
+}
+
+/** Executor mode for an xxl-job admin, as `jobctl status` shows it. */
+export interface XxlJobStatus {
+  enabled: boolean;
+  appname?: string;
+  admin?: string[];
+  version?: 2 | 3;
+  /** Where the executor's HTTP server listens (actual port). */
+  listen?: string;
+  /** The address registered at the admin. */
+  address?: string;
+  registered: boolean;
+  lastRegisteredAt?: number;
+  /** The newest problem: registration, callbacks, the server or the settings. */
+  lastError?: string;
+  lastErrorAt?: number;
+  /** Callbacks kept on disk until the admin confirms them. */
+  pendingCallbacks: number;
+  /** Runs triggered by the admin and not yet reported. */
+  activeRuns: number;
+  /** Callbacks the admin confirmed since the daemon started. */
+  delivered: number;
 }
 
 export interface ContainmentInfo {

@@ -100,6 +100,7 @@ export function resolveEnv(text: string, env: NodeJS.ProcessEnv): string {
 
 /** The time between this firing and the next, for the claim's lifetime. */
 function intervalOf(spec: CronTaskSpec, from: number): number {
+  if (spec.schedule === undefined) return Number.NaN; // on demand: never a scheduled firing
   try {
     const [a, b] = compileSchedule(spec.schedule, spec.timezone).nextRuns(2, new Date(from));
     return a && b ? b.getTime() - a.getTime() : Number.NaN;
