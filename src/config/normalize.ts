@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
-import type { LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskSpec } from '../shared/types.js';
+import type { HealthProbeSpec, HealthSpec, LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, TCP_ADDRESS_RE, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 
 /** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
@@ -71,6 +71,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     stopTimeoutMs: ms(raw.stop_timeout, DEFAULTS.stopTimeoutMs),
     logs,
     ...(notify ? { notify } : {}),
+    ...(raw.depends_on && Object.keys(raw.depends_on).length ? { dependsOn: { ...raw.depends_on } } : {}),
     source: ctx.source,
   };
 
@@ -93,6 +94,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
 
   const maxMemory = raw.max_memory === undefined ? undefined : parseSize(raw.max_memory);
   const maxLifetimeMs = optMs(raw.max_lifetime);
+  const health = raw.health ? normalizeHealth(raw.health) : undefined;
   return {
     ...base,
     kind: 'daemon',
@@ -107,6 +109,8 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     restartWindowMs: ms(raw.restart_window, DEFAULTS.daemon.restartWindowMs),
     ...(maxMemory !== undefined ? { maxMemory } : {}),
     ...(maxLifetimeMs !== undefined ? { maxLifetimeMs } : {}),
+    ...(health ? { health } : {}),
+    ...(raw.update ? { update: raw.update } : {}),
     ...(raw.scale
       ? {
           scale: {
@@ -119,6 +123,28 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
           },
         }
       : {}),
+  };
+}
+
+/** `health:` -> HealthSpec. The validator has checked that exactly one probe is given. */
+export function normalizeHealth(raw: NonNullable<RawTask['health']>): HealthSpec | undefined {
+  let probe: HealthProbeSpec | undefined;
+  if (raw.command !== undefined) probe = { kind: 'command', command: raw.command };
+  else if (raw.http !== undefined) {
+    probe = typeof raw.http === 'string'
+      ? { kind: 'http', url: raw.http }
+      : { kind: 'http', url: raw.http.url, ...(raw.http.status !== undefined ? { status: raw.http.status } : {}) };
+  } else if (raw.tcp !== undefined) {
+    const m = TCP_ADDRESS_RE.exec(raw.tcp)!;
+    probe = { kind: 'tcp', host: m[1] ?? m[2]!, port: Number(m[3]) };
+  }
+  if (!probe) return undefined;
+  return {
+    probe,
+    intervalMs: ms(raw.interval, DEFAULTS.health.intervalMs),
+    timeoutMs: ms(raw.timeout, DEFAULTS.health.timeoutMs),
+    startPeriodMs: ms(raw.start_period, DEFAULTS.health.startPeriodMs),
+    failures: raw.failures ?? DEFAULTS.health.failures,
   };
 }
 

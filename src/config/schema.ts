@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  CATCHUP_POLICIES, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES,
+  CATCHUP_POLICIES, DEPENDENCY_CONDITIONS, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES, UPDATE_STRATEGIES,
 } from '../shared/types.js';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './units.js';
 import { normalizeSignal } from '../shared/signals.js';
@@ -62,6 +62,41 @@ const scaleSchema = z.strictObject({
   cooldown: duration.optional().meta({ description: 'time below target before scaling down (default 1m)' }),
 });
 
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^/\s]+/.test(v), { error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/health' });
+
+export const TCP_ADDRESS_RE = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/;
+
+const healthSchema = z
+  .strictObject({
+    command: commandSchema.optional().meta({ description: 'healthy when it exits 0 (string: /bin/sh -c; list: exec\'d)' }),
+    http: z
+      .union([httpUrl, z.strictObject({
+        url: httpUrl.meta({ description: 'the URL to GET' }),
+        status: positiveInt.min(100).max(599).optional().meta({ description: 'the expected status (default: any 2xx or 3xx)' }),
+      })], { error: 'must be a URL or {url, status}' })
+      .optional()
+      .meta({ description: 'healthy when a GET answers 2xx/3xx (or `status`)' }),
+    tcp: z
+      .string()
+      .refine((v) => {
+        const m = TCP_ADDRESS_RE.exec(v);
+        return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
+      }, { error: 'must be host:port, e.g. 127.0.0.1:6379' })
+      .optional()
+      .meta({ description: 'healthy when a TCP connection to host:port opens' }),
+    interval: duration.optional().meta({ description: 'time between probes (default 10s)' }),
+    timeout: duration.optional().meta({ description: 'a probe running longer fails and is killed with its process group (default 5s)' }),
+    start_period: duration.optional().meta({ description: 'failures in this time after a start do not count (default 0)' }),
+    failures: positiveInt.min(0).max(1000).optional().meta({ description: 'consecutive failures that mark an instance unhealthy and restart it; 0 = report only (default 3)' }),
+  })
+  .meta({ description: 'daemon: a health check per instance: exactly one of command, http, tcp' });
+
+const dependsOnSchema = z
+  .record(z.string().regex(TASK_NAME_RE, { error: 'must be a task name' }), z.enum(DEPENDENCY_CONDITIONS))
+  .meta({ description: 'tasks that must be started, healthy, or completed (last run succeeded) before this one starts' });
+
 /** Every key a task may have. Shared by `tasks:` entries and the file's `defaults:`. */
 export const taskShape = {
   command: commandSchema,
@@ -80,6 +115,7 @@ export const taskShape = {
   stop_timeout: duration.optional().meta({ description: 'time after stop_signal before SIGKILL to the group (default 10s)' }),
   logs: logsSchema.optional(),
   notify: notifySchema.optional(),
+  depends_on: dependsOnSchema.optional(),
   // cron
   schedule: z.string().trim().min(1).optional().meta({ description: 'cron: 5 fields, or 6 with seconds first; @hourly, @daily…' }),
   timezone: z.string().min(1).optional().meta({ description: 'cron: IANA zone (default: host zone)' }),
@@ -100,6 +136,8 @@ export const taskShape = {
   max_memory: size.optional().meta({ description: 'daemon: restart an instance whose process tree RSS passes this' }),
   max_lifetime: duration.optional().meta({ description: 'daemon: recycle an instance after this uptime' }),
   scale: scaleSchema.optional(),
+  health: healthSchema.optional(),
+  update: z.enum(UPDATE_STRATEGIES).optional().meta({ description: 'daemon: a config change restarts all instances at once, or one at a time (default all)' }),
 };
 
 export const taskSchema = z.strictObject(taskShape);
@@ -124,5 +162,5 @@ export const fileSchema = z.strictObject({
 });
 
 export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history'] as const;
-export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale'] as const;
+export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;
