@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostFileSchema } from './host-settings.js';
 import { fileSchema } from './schema.js';
 
 /** The JSON Schema editors use to complete and check task files (`schema/tasks.schema.json`). */
@@ -14,4 +15,15 @@ export function taskFileJsonSchema(): Record<string, unknown> {
 
 export function taskFileJsonSchemaText(): string {
   return `${JSON.stringify(taskFileJsonSchema(), null, 2)}\n`;
+}
+
+/** The JSON Schema of `<home>/jobctl.yaml` (`schema/jobctl.schema.json`). */
+export function hostFileJsonSchemaText(): string {
+  const schema = z.toJSONSchema(hostFileSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  return `${JSON.stringify({
+    ...schema,
+    $id: 'https://github.com/jobctl/jobctl/schema/jobctl.schema.json',
+    title: 'jobctl host settings',
+    description: '<home>/jobctl.yaml: labels, metrics, xxljob, lock and notifiers of this host\'s daemon.',
+  }, null, 2)}\n`;
 }

@@ -47,8 +47,13 @@ export function findTaskFiles(dir: string): string[] {
   return out.sort();
 }
 
+export interface LoadOptions {
+  /** Notifier names defined outside the directory (jobctl.yaml), valid in `notify.to`. */
+  notifiers?: readonly string[];
+}
+
 /** Reads and validates a task directory. `displayDir` is how the directory is named in messages. */
-export function loadTaskDir(dir: string, displayDir: string = dir): ConfigSet {
+export function loadTaskDir(dir: string, displayDir: string = dir, opts: LoadOptions = {}): ConfigSet {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs)) {
     return {
@@ -66,7 +71,7 @@ export function loadTaskDir(dir: string, displayDir: string = dir): ConfigSet {
       readErrors.push({ file: display, line: 0, col: 0, message: `cannot read: ${(e as Error).message}` });
     }
   }
-  const set = loadTaskFiles(abs, sources);
+  const set = loadTaskFiles(abs, sources, opts);
   set.errors = sortIssues([...readErrors, ...set.errors]);
   return set;
 }
@@ -80,9 +85,9 @@ interface ParsedFile {
   errors: ConfigIssue[];
 }
 
-export function loadTaskFiles(dir: string, sources: SourceFile[]): ConfigSet {
+export function loadTaskFiles(dir: string, sources: SourceFile[], opts: LoadOptions = {}): ConfigSet {
   const files = sources.map(loadFile);
-  crossFileChecks(files);
+  crossFileChecks(files, opts.notifiers ?? []);
   const valid = files.filter((f) => f.errors.length === 0);
   const summaries: FileSummary[] = files.map((f) => ({
     file: f.source.display,
@@ -204,7 +209,7 @@ function loadFile(source: SourceFile): ParsedFile {
 }
 
 /** Unique task and notifier names across files (both places reported); notify.to references. */
-function crossFileChecks(files: ParsedFile[]): void {
+function crossFileChecks(files: ParsedFile[], outsideNotifiers: readonly string[]): void {
   const taskAt = new Map<string, { file: ParsedFile; line: number }>();
   const notifierAt = new Map<string, { file: ParsedFile; line: number }>();
   const issue = (file: ParsedFile, p: YamlPath, message: string, task?: string): void => {
@@ -240,14 +245,14 @@ function crossFileChecks(files: ParsedFile[]): void {
     }
   }
 
-  const known = [...notifierAt.keys()];
+  const known = [...notifierAt.keys(), ...outsideNotifiers];
   for (const f of files) {
     for (const t of f.tasks) {
       (t.notify?.to ?? []).forEach((to, i) => {
-        if (notifierAt.has(to)) return;
+        if (notifierAt.has(to) || outsideNotifiers.includes(to)) return;
         const own = hasPath(f.yaml, ['tasks', t.name, 'notify', 'to', i]);
         issue(f, own ? ['tasks', t.name, 'notify', 'to', i] : ['defaults', 'notify', 'to', i],
-          `notify.to: unknown notifier "${to}"${didYouMean(to, known)}; define it under a top-level notifiers: map`, t.name);
+          `notify.to: unknown notifier "${to}"${didYouMean(to, known)}; define it under a top-level notifiers: map (in a task file or jobctl.yaml)`, t.name);
       });
     }
   }

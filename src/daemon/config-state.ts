@@ -1,11 +1,14 @@
+import { emptyHostSettings, loadHostSettings, type HostSettingsResult } from '../config/host-settings.js';
 import { loadTaskDir } from '../config/load.js';
-import type { ConfigIssue, ConfigSet, NotifierSpec, TaskSpec } from '../shared/types.js';
+import type { ConfigIssue, ConfigSet, HostSettings, NotifierSpec, TaskSpec } from '../shared/types.js';
 
 export interface EffectiveConfig {
   /** What should run: valid files' tasks, plus the last good tasks of files that are now invalid. */
   tasks: TaskSpec[];
   notifiers: NotifierSpec[];
-  /** Problems in the directory as it is now. */
+  /** `<home>/jobctl.yaml` as applied: the last valid version while the file is invalid. */
+  host: HostSettings;
+  /** Problems in the directory (and jobctl.yaml) as they are now. */
   errors: ConfigIssue[];
   /** Files whose last good version is kept because the current one is invalid. */
   keptFiles: string[];
@@ -14,6 +17,7 @@ export interface EffectiveConfig {
 export interface LoadedConfig {
   effective: EffectiveConfig;
   set: ConfigSet;
+  host?: HostSettingsResult;
 }
 
 /**
@@ -23,9 +27,10 @@ export interface LoadedConfig {
  */
 export class ConfigState {
   private lastGood = new Map<string, { tasks: TaskSpec[]; notifiers: NotifierSpec[] }>();
-  private current: EffectiveConfig = { tasks: [], notifiers: [], errors: [], keptFiles: [] };
+  private current: EffectiveConfig = { tasks: [], notifiers: [], host: emptyHostSettings(), errors: [], keptFiles: [] };
 
-  constructor(private readonly tasksDir: string, private readonly displayDir = 'tasks') {}
+  /** `home`: where jobctl.yaml is read; without it, host settings stay empty. */
+  constructor(private readonly tasksDir: string, private readonly displayDir = 'tasks', private readonly home?: string) {}
 
   get effective(): EffectiveConfig {
     return this.current;
@@ -33,8 +38,19 @@ export class ConfigState {
 
   /** Read the directory and compute what would run, without committing to it. */
   load(): LoadedConfig {
-    const set = loadTaskDir(this.tasksDir, this.displayDir);
-    return { effective: this.compute(set), set };
+    const host = this.home !== undefined ? loadHostSettings(this.home) : undefined;
+    const hostNotifiers = (host && !host.errors.length ? host.settings : this.current.host).notifiers.map((n) => n.name);
+    const set = loadTaskDir(this.tasksDir, this.displayDir, { notifiers: hostNotifiers });
+    const effective = this.compute(set);
+    if (host) {
+      // An invalid jobctl.yaml keeps the settings in force, as an invalid task file keeps its tasks.
+      effective.host = host.errors.length ? this.current.host : host.settings;
+      if (host.errors.length) effective.keptFiles.push('jobctl.yaml');
+      const names = new Set(effective.notifiers.map((n) => n.name));
+      effective.notifiers.push(...effective.host.notifiers.filter((n) => !names.has(n.name)));
+      effective.errors = [...host.errors, ...effective.errors];
+    }
+    return { effective, set, ...(host ? { host } : {}) };
   }
 
   /** Make a loaded config the current one (once it is applied). */
@@ -46,7 +62,7 @@ export class ConfigState {
   private compute(set: ConfigSet): EffectiveConfig {
     // The directory itself is gone or unreadable: that is an error too, and everything stays.
     if (set.files.length === 0 && set.errors.length > 0) {
-      return { tasks: this.current.tasks, notifiers: this.current.notifiers, errors: set.errors, keptFiles: [this.displayDir] };
+      return { tasks: this.current.tasks, notifiers: this.current.notifiers, host: this.current.host, errors: set.errors, keptFiles: [this.displayDir] };
     }
     const tasks = new Map<string, TaskSpec>();
     const notifiers = new Map<string, NotifierSpec>();
@@ -61,7 +77,7 @@ export class ConfigState {
       for (const t of good.tasks) if (!tasks.has(t.name)) tasks.set(t.name, t);
       for (const n of good.notifiers) if (!notifiers.has(n.name)) notifiers.set(n.name, n);
     }
-    return { tasks: [...tasks.values()], notifiers: [...notifiers.values()], errors: set.errors, keptFiles };
+    return { tasks: [...tasks.values()], notifiers: [...notifiers.values()], host: this.current.host, errors: set.errors, keptFiles };
   }
 
   private remember(set: ConfigSet): void {

@@ -8,7 +8,10 @@ import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
 import type { PlanResult } from '../shared/protocol.js';
+import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
+import { HostFileWatcher } from './host-file-watcher.js';
+import type { HostService } from './host-service.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { PidLock } from './pidfile.js';
@@ -65,7 +68,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     sampler.start();
     cleanup.unshift(() => sampler.stop());
 
-    const config = new ConfigState(paths.tasks);
+    const config = new ConfigState(paths.tasks, 'tasks', opts.home);
+    // Features configured by jobctl.yaml; each applies the host settings and is closed at shutdown.
+    const services: HostService[] = [];
+    let appliedHost = '';
+    const applyHost = async (settings: HostSettings): Promise<void> => {
+      const key = JSON.stringify(settings);
+      if (key === appliedHost) return;
+      appliedHost = key;
+      for (const s of services) {
+        try {
+          await s.apply(settings);
+        } catch (e) {
+          log.error(`${s.name}: ${errorMessage(e)}`);
+        }
+      }
+    };
+    cleanup.unshift(async () => {
+      for (const s of services) await s.close();
+    });
     const configEvents = new EventEmitter();
     let lastReloadAt: number | undefined;
     let autoscaler: Autoscaler | undefined;
@@ -88,6 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     for (const spec of initial.effective.tasks) registry.add(spec, { catchUp: true });
     autoscaler.sync(registry.specs());
     registry.startScheduler();
+    await applyHost(initial.effective.host);
     lastReloadAt = Date.now();
     log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
 
@@ -102,6 +124,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         for (const t of delta.added) registry.add(t);
         config.commit(loaded);
         notifier.setConfig(loaded.effective.notifiers);
+        await applyHost(loaded.effective.host);
         autoscaler?.sync(registry.specs(), delta.changed.filter((c) => c.keys.includes('instances') || c.keys.includes('scale')).map((c) => c.after.name));
         lastReloadAt = Date.now();
         const summary = `reload: ${delta.added.length} added, ${delta.removed.length} removed, ${delta.changed.length} changed`;
@@ -159,6 +182,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const watcher = new TaskWatcher(paths.tasks, () => void reload(), opts.watchDebounceMs ?? 100);
       await watcher.ready;
       cleanup.unshift(() => watcher.close());
+      const hostWatcher = new HostFileWatcher(opts.home, () => void reload(), opts.watchDebounceMs ?? 100);
+      await hostWatcher.ready;
+      cleanup.unshift(() => hostWatcher.close());
     }
     // The socket opens last: when it answers, the daemon is fully up. It closes after the
     // tasks have stopped, so `jobctl down` sees it go only when everything is down.

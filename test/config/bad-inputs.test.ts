@@ -204,7 +204,7 @@ const cases: Case[] = [
     files: {
       'a.yaml': 'notifiers:\n  ops-chat: {url: "https://chat.example/hook"}\ntasks:\n  job:\n    command: x\n    schedule: "@daily"\n    notify: {to: [ops-chta]}\n',
     },
-    errors: ['tasks/a.yaml:7:19 task "job": notify.to: unknown notifier "ops-chta" (did you mean "ops-chat"?); define it under a top-level notifiers: map'],
+    errors: ['tasks/a.yaml:7:19 task "job": notify.to: unknown notifier "ops-chta" (did you mean "ops-chat"?); define it under a top-level notifiers: map (in a task file or jobctl.yaml)'],
   },
   {
     name: 'notifier with bad format',
