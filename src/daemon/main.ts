@@ -19,6 +19,8 @@ import { TaskRegistry } from './registry.js';
 import { TaskWatcher } from './watcher.js';
 import { Autoscaler } from './autoscaler.js';
 import { Notifier } from './notifier.js';
+import { MetricsService } from './services/metrics-service.js';
+import { VERSION } from '../shared/version.js';
 
 export interface DaemonOptions {
   home: string;
@@ -95,6 +97,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       scaleInfo: (name) => autoscaler?.info(name),
     });
     registry.on('warning', (w: string) => log.warn(w));
+    services.push(new MetricsService({
+      source: {
+        tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
+        onRun: (fn) => {
+          registry.on('run', fn);
+          return () => registry.off('run', fn);
+        },
+      },
+      log,
+    }));
     autoscaler = new Autoscaler(registry, store, log);
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));

@@ -51,7 +51,8 @@ const META_KEYS = new Set(['description', 'notify', 'group', 'source']);
  * The tasks the daemon runs, by name: creates and disposes their runners, applies config
  * changes, and carries out control requests. It holds no policy of its own: restarts,
  * overlap and retries are decided in core/ and carried out by the runners.
- * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string).
+ * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string),
+ * 'run' (RunRecord, each change of a cron run).
  */
 export class TaskRegistry extends EventEmitter {
   private readonly entries = new Map<string, Entry>();
@@ -129,7 +130,10 @@ export class TaskRegistry extends EventEmitter {
 
   private makeCron(spec: CronTaskSpec): CronTask {
     const t = new CronTask({ spec, ...this.runnerOptions() });
-    t.on('run', () => this.touch(spec.name));
+    t.on('run', (r: RunRecord) => {
+      this.touch(spec.name);
+      this.emit('run', r);
+    });
     t.on('notify', (n: RunNotice) => this.emit('notify', {
       task: n.task, event: n.event, message: n.message, run: n.run,
       ...(n.run.exitCode !== undefined ? { exitCode: n.run.exitCode } : {}),

@@ -19,6 +19,8 @@ export interface InstanceMetrics {
   cpu?: number;
   /** RSS of the instance's process group, bytes. */
   rss?: number;
+  /** CPU time of the group's live processes, seconds. */
+  cpuSeconds?: number;
 }
 
 /** An instance as status shows it: the protocol's shape, so no copy is needed on the way out. */

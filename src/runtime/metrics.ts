@@ -4,6 +4,8 @@ export interface GroupSample {
   /** Percent of one core since the previous sample. */
   cpu?: number;
   rss: number;
+  /** CPU time of the group's live processes, seconds. */
+  cpuSeconds: number;
 }
 
 interface Entry {
@@ -57,7 +59,7 @@ export class MetricsSampler {
         cpu = Math.max(0, ((g.ticks - e.last.ticks) / CLOCK_TICKS / ((now - e.last.at) / 1000)) * 100);
       }
       e.last = { pgid, ticks: g.ticks, at: now };
-      e.onSample({ rss: g.rss, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
+      e.onSample({ rss: g.rss, cpuSeconds: Math.round((g.ticks / CLOCK_TICKS) * 100) / 100, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
     }
   }
 
