@@ -2,11 +2,12 @@ import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
 import type { HealthProbeSpec, HealthSpec, LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, TCP_ADDRESS_RE, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
+import { parseListen } from './host/listen.js';
 
 /** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
-const MERGED_KEYS = ['env', 'logs', 'backoff'] as const;
+const MERGED_KEYS = ['env', 'logs', 'backoff', 'depends_on'] as const;
 
 /**
  * The task as written with its file's `defaults:` under it. A default that does not fit
@@ -135,8 +136,7 @@ export function normalizeHealth(raw: NonNullable<RawTask['health']>): HealthSpec
       ? { kind: 'http', url: raw.http }
       : { kind: 'http', url: raw.http.url, ...(raw.http.status !== undefined ? { status: raw.http.status } : {}) };
   } else if (raw.tcp !== undefined) {
-    const m = TCP_ADDRESS_RE.exec(raw.tcp)!;
-    probe = { kind: 'tcp', host: m[1] ?? m[2]!, port: Number(m[3]) };
+    probe = { kind: 'tcp', ...parseListen(raw.tcp)! };
   }
   if (!probe) return undefined;
   return {

@@ -5,6 +5,7 @@ import {
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './units.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { TASK_NAME_RE } from '../shared/names.js';
+import { parseListen } from './host/listen.js';
 
 /**
  * The raw shape of a task file, as users write it (snake_case, durations as text).
@@ -66,8 +67,6 @@ const httpUrl = z
   .string()
   .refine((v) => /^https?:\/\/[^/\s]+/.test(v), { error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/health' });
 
-export const TCP_ADDRESS_RE = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/;
-
 const healthSchema = z
   .strictObject({
     command: commandSchema.optional().meta({ description: 'healthy when it exits 0 (string: /bin/sh -c; list: exec\'d)' }),
@@ -80,10 +79,7 @@ const healthSchema = z
       .meta({ description: 'healthy when a GET answers 2xx/3xx (or `status`)' }),
     tcp: z
       .string()
-      .refine((v) => {
-        const m = TCP_ADDRESS_RE.exec(v);
-        return !!m && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
-      }, { error: 'must be host:port, e.g. 127.0.0.1:6379' })
+      .refine((v) => parseListen(v) !== undefined, { error: 'must be host:port, e.g. 127.0.0.1:6379' })
       .optional()
       .meta({ description: 'healthy when a TCP connection to host:port opens' }),
     interval: duration.optional().meta({ description: 'time between probes (default 10s)' }),
