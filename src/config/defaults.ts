@@ -62,8 +62,8 @@ export const DEFAULTS = {
   },
   /** @default 'all' (restart every instance at once on a config change) */
   update: 'all' as UpdateStrategy,
-  /** `jobctl restart --rolling`: how long one new instance may take to be running (or healthy). @default 5m */
-  rollingStepTimeoutMs: 300_000,
+  /** `jobctl restart --rolling`: how long one instance may take to be replaced (stopped, then running or healthy). @default 2m */
+  rollingStepTimeoutMs: 120_000,
   scale: {
     /** @default 1 */
     min: 1,

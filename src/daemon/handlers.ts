@@ -1,5 +1,6 @@
 import type { Connection, Handlers } from '../api/server.js';
 import { diff } from '../config/diff.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { mergeByTime, tailRotated, lineTime } from '../runtime/log-read.js';
 import type { LogSink } from '../runtime/log-sink.js';
 import { JobctlError } from '../shared/errors.js';
@@ -116,12 +117,19 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     },
 
     stop: async ({ target }) => {
-      const names = await each(d, target, (n) => d.registry.stop(n));
+      // Several tasks stop in reverse dependency order; one task (or a failure) answers as before.
+      const names = resolveTargets(target, d.registry.specs());
+      if (names.length > 1) await d.registry.stopMany(names);
+      else await each(d, target, (n) => d.registry.stop(n));
       return { tasks: statuses(names) };
     },
 
-    restart: async ({ target, wait }) => {
-      const names = await each(d, target, (n) => d.registry.restart(n));
+    restart: async ({ target, wait, rolling, stepTimeout }) => {
+      const names = await each(d, target, (n) => {
+        // In a group, cron tasks restart as usual; daemon tasks roll.
+        if (!rolling || (d.registry.get(n)?.kind === 'cron' && resolveTargets(target, d.registry.specs()).length > 1)) return d.registry.restart(n);
+        d.registry.restartRolling(n, stepTimeout ?? DEFAULTS.rollingStepTimeoutMs);
+      });
       if (wait) await settle(d, names);
       return { tasks: statuses(names) };
     },

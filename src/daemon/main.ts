@@ -97,6 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       scaleInfo: (name) => autoscaler?.info(name),
     });
     registry.on('warning', (w: string) => log.warn(w));
+    registry.on('event', (ev: { level: 'info' | 'warn' | 'error'; task?: string; message: string }) => log[ev.level](ev.message, ev.task));
     services.push(new MetricsService({
       source: {
         tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,

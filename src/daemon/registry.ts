@@ -8,9 +8,11 @@ import { Scheduler } from '../runtime/scheduler.js';
 import type { StateStore } from '../runtime/state-store.js';
 import { JobctlError, isJobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { ScaleInfo, TaskStatus } from '../shared/protocol.js';
+import type { RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
 import type { CronTaskSpec, DaemonTaskSpec, NotifyEvent, RunRecord, TaskSpec } from '../shared/types.js';
 import { cronTaskStatus, daemonTaskStatus } from './task-status.js';
+import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
+import { dependencyFacts } from './dependency-facts.js';
 
 /** Something a task did that may deserve a message in chat. */
 export interface TaskNotice {
@@ -52,13 +54,16 @@ const META_KEYS = new Set(['description', 'notify', 'group', 'source']);
  * changes, and carries out control requests. It holds no policy of its own: restarts,
  * overlap and retries are decided in core/ and carried out by the runners.
  * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string),
- * 'run' (RunRecord, each change of a cron run).
+ * 'run' (RunRecord, each change of a cron run), 'event' ({level, task?, message}: for the daemon log).
  */
 export class TaskRegistry extends EventEmitter {
   private readonly entries = new Map<string, Entry>();
   private readonly scheduler: Scheduler;
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Tasks asked to start whose dependencies have not reached their condition: the reason. */
+  private readonly waiting = new Map<string, string>();
+  private gateTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RegistryDeps) {
     super();
@@ -96,17 +101,62 @@ export class TaskRegistry extends EventEmitter {
     if (this.entries.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
     const entry: Entry = { spec, scheduled: false };
     this.entries.set(spec.name, entry);
-    if (spec.kind === 'daemon') {
-      entry.daemon = this.makeDaemon(spec);
-      if (spec.enabled) entry.daemon.start();
-    } else {
-      entry.cron = this.makeCron(spec);
-      if (spec.enabled) {
-        if (opts.catchUp) entry.cron.catchUp((this.deps.clock?.now ?? Date.now)());
-        this.schedule(entry);
-      }
-    }
+    if (spec.kind === 'daemon') entry.daemon = this.makeDaemon(spec);
+    else entry.cron = this.makeCron(spec);
+    if (spec.enabled) this.startWhenReady(entry, opts.catchUp ?? false);
     this.touch(spec.name);
+  }
+
+  // ---- start order (depends_on) ----
+
+  /** Start now when the dependencies allow it, else wait (and say why in status). */
+  private startWhenReady(e: Entry, catchUp = false): void {
+    const reason = waitReason(e.spec.dependsOn, (dep) => {
+      const d = this.entries.get(dep);
+      return d ? dependencyFacts(this.status(dep)) : undefined;
+    });
+    if (reason) {
+      if (this.waiting.get(e.spec.name) !== reason) this.emit('event', { level: 'info', task: e.spec.name, message: reason });
+      this.waiting.set(e.spec.name, reason);
+      return;
+    }
+    const wasWaiting = this.waiting.delete(e.spec.name);
+    if (wasWaiting) this.emit('event', { level: 'info', task: e.spec.name, message: 'dependencies ready: starting' });
+    if (e.daemon) e.daemon.start();
+    else {
+      if (catchUp) e.cron!.catchUp((this.deps.clock?.now ?? Date.now)());
+      this.schedule(e);
+    }
+    this.touch(e.spec.name);
+  }
+
+  /** After any change, the waiting tasks whose dependencies are now ready start (checked once per tick). */
+  private checkWaiting(): void {
+    if (this.waiting.size === 0 || this.gateTimer) return;
+    this.gateTimer = setTimeout(() => {
+      this.gateTimer = undefined;
+      for (const name of [...this.waiting.keys()].sort()) {
+        const e = this.entries.get(name);
+        if (!e) this.waiting.delete(name);
+        else this.startWhenReady(e);
+      }
+    }, 20);
+  }
+
+  /** Stop several tasks, dependents before what they depend on (waves in parallel). */
+  async stopMany(names: string[]): Promise<void> {
+    const known = names.filter((n) => this.entries.has(n));
+    for (const wave of stopWaves(dependencyEdges(this.specs()), known)) {
+      if (known.length > 1) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` });
+      await Promise.all(wave.map(async (n) => {
+        try {
+          await this.stop(n);
+        } catch (err) {
+          if (!isJobctlError(err)) throw err;
+          this.emit('warning', `${n}: ${err.message}`);
+        }
+      }));
+    }
   }
 
   /** What every runner gets: paths, store, and the optional clock, randomness and env. */
@@ -118,6 +168,11 @@ export class TaskRegistry extends EventEmitter {
   private makeDaemon(spec: DaemonTaskSpec): DaemonTask {
     const t = new DaemonTask({ spec, ...this.runnerOptions(), ...(this.deps.sampler ? { sampler: this.deps.sampler } : {}) });
     t.on('state', () => this.touch(spec.name));
+    t.on('rolling', (r: RollingInfo) => {
+      this.touch(spec.name);
+      if (r.state !== 'running') this.emit('event', { level: r.state === 'done' ? 'info' : 'error', task: spec.name, message: `rolling restart ${r.state === 'done' ? `done: ${r.done} of ${r.total} instances replaced` : `stopped: ${r.message ?? ''} (${r.done} of ${r.total} replaced; the rest keep their old processes)`}` });
+      else if (r.instance !== undefined) this.emit('event', { level: 'info', task: spec.name, message: `rolling restart: replacing instance ${r.instance} (${r.done} of ${r.total} done)` });
+    });
     t.on('warning', (w: string) => this.emit('warning', w));
     t.on('notify', (n: InstanceNotice) => this.emit('notify', {
       task: n.task, event: n.event, message: n.message, instance: n.instance,
@@ -166,6 +221,7 @@ export class TaskRegistry extends EventEmitter {
     const e = this.entries.get(name);
     if (!e) return;
     this.entries.delete(name);
+    this.waiting.delete(name);
     if (e.cron) this.unschedule(e);
     await e.daemon?.dispose();
     await e.cron?.dispose();
@@ -189,8 +245,11 @@ export class TaskRegistry extends EventEmitter {
       const onlyLight = keys.every((k) => META_KEYS.has(k) || k === 'instances' || k === 'scale' || k === 'enabled');
       await d.update(spec, !onlyLight);
       if (keys.includes('enabled')) {
-        if (spec.enabled) d.start();
-        else await d.stop();
+        if (spec.enabled) this.startWhenReady(e);
+        else {
+          this.waiting.delete(spec.name);
+          await d.stop();
+        }
       }
     } else {
       const c = e.cron!;
@@ -206,13 +265,13 @@ export class TaskRegistry extends EventEmitter {
   start(name: string): void {
     const e = this.entry(name);
     this.requireEnabled(e);
-    if (e.daemon) e.daemon.start();
-    else if (!e.scheduled) this.schedule(e);
+    if (e.daemon || !e.scheduled) this.startWhenReady(e);
     this.touch(name);
   }
 
   async stop(name: string): Promise<void> {
     const e = this.entry(name);
+    this.waiting.delete(name);
     if (e.daemon) await e.daemon.stop();
     else {
       this.unschedule(e);
@@ -221,10 +280,21 @@ export class TaskRegistry extends EventEmitter {
     this.touch(name);
   }
 
+  /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
+  restartRolling(name: string, stepTimeoutMs: number): void {
+    const e = this.entry(name);
+    this.requireEnabled(e);
+    if (!e.daemon) throw new JobctlError('WRONG_KIND', `task "${name}" is a cron task; a rolling restart replaces the instances of a daemon task`);
+    if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
+    e.daemon.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
+    this.touch(name);
+  }
+
   async restart(name: string): Promise<void> {
     const e = this.entry(name);
     this.requireEnabled(e);
-    if (e.daemon) await e.daemon.restart();
+    if (this.waiting.has(name)) this.startWhenReady(e);
+    else if (e.daemon) await e.daemon.restart();
     else {
       await e.cron!.stop();
       this.schedule(e);
@@ -263,8 +333,11 @@ export class TaskRegistry extends EventEmitter {
 
   status(name: string): TaskStatus {
     const e = this.entry(name);
-    if (e.daemon) return daemonTaskStatus(e.daemon, this.deps.scaleInfo?.(name));
-    return cronTaskStatus(e.cron!, e.scheduled, this.scheduler.next(name));
+    const s = e.daemon
+      ? daemonTaskStatus(e.daemon, this.deps.scaleInfo?.(name))
+      : cronTaskStatus(e.cron!, e.scheduled, this.scheduler.next(name));
+    const waiting = this.waiting.get(name);
+    return waiting ? { ...s, state: 'waiting', desired: 'running', waiting } : s;
   }
 
   statusAll(): TaskStatus[] {
@@ -273,6 +346,7 @@ export class TaskRegistry extends EventEmitter {
 
   /** Mark a task changed; 'state' events are coalesced per 50 ms. */
   touch(name: string): void {
+    this.checkWaiting();
     if (this.listenerCount('state') === 0) return;
     this.dirty.add(name);
     this.flushTimer ??= setTimeout(() => {
@@ -287,6 +361,8 @@ export class TaskRegistry extends EventEmitter {
   async close(now = false): Promise<void> {
     this.scheduler.stop();
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.gateTimer) clearTimeout(this.gateTimer);
+    this.waiting.clear();
     const all = [...this.entries.values()];
     if (now) {
       for (const e of all) {
@@ -294,14 +370,21 @@ export class TaskRegistry extends EventEmitter {
         e.cron?.signal('SIGKILL');
       }
     }
-    await Promise.all(all.map(async (e) => {
-      try {
-        await e.daemon?.dispose();
-        await e.cron?.dispose();
-      } catch (err) {
-        if (!isJobctlError(err)) throw err;
-      }
-    }));
+    // Dependents stop before what they depend on; tasks of one wave stop together.
+    const waves = stopWaves(dependencyEdges(this.specs()), [...this.entries.keys()]);
+    const ordered = waves.length > 1 && all.some((e) => e.spec.dependsOn);
+    for (const wave of waves) {
+      if (ordered) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` });
+      await Promise.all(wave.map(async (name) => {
+        const e = this.entries.get(name)!;
+        try {
+          await e.daemon?.dispose();
+          await e.cron?.dispose();
+        } catch (err) {
+          if (!isJobctlError(err)) throw err;
+        }
+      }));
+    }
     this.entries.clear();
   }
 }

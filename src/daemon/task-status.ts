@@ -39,6 +39,7 @@ export function daemonTaskStatus(task: DaemonTask, scale?: ScaleInfo): TaskStatu
     ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}),
     ...(rss !== undefined ? { rss } : {}),
     ...(scale ? { scale } : {}),
+    ...(task.rollingStatus() ? { rolling: task.rollingStatus()! } : {}),
   };
 }
 

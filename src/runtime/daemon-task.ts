@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { ACTIVE_STATES, SIGNALLABLE_STATES } from '../core/instance-machine.js';
-import { isJobctlError } from '../shared/errors.js';
+import { JobctlError, isJobctlError } from '../shared/errors.js';
+import type { RollingInfo } from '../shared/protocol.js';
+import { rollingRestart } from './rolling-restart.js';
 import type { HomePaths } from '../shared/paths.js';
 import type { DaemonTaskSpec } from '../shared/types.js';
 import type { Clock } from './clock.js';
@@ -8,6 +10,7 @@ import { InstanceDriver, type InstanceNotice, type InstanceStatus } from './inst
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface DaemonTaskOptions {
   spec: DaemonTaskSpec;
@@ -43,6 +46,10 @@ export class DaemonTask extends EventEmitter {
   private desired: 'running' | 'stopped' = 'stopped';
   private count: number;
   private lastWarning = new Map<string, number>();
+  private rolling: RollingInfo | undefined;
+  private rollingRun: Promise<RollingInfo> | undefined;
+  /** A config change arrived during a rolling update: roll once more when it ends. */
+  private rollAgain = false;
 
   constructor(private readonly opts: DaemonTaskOptions) {
     super();
@@ -130,16 +137,72 @@ export class DaemonTask extends EventEmitter {
     await Promise.all(extra.map((slot) => this.disposeSlot(slot)));
   }
 
-  /** A changed spec: new instances count applies at once; everything else restarts the running instances. */
+  /**
+   * A changed spec: new instances count applies at once; everything else restarts the running
+   * instances, all at once, or one at a time with `update: rolling`.
+   */
   async update(spec: DaemonTaskSpec, restartRunning: boolean): Promise<void> {
     this.spec = spec;
     for (const { driver } of this.slots) driver.setSpec(spec);
     if (restartRunning && this.desired === 'running') {
-      for (const { driver } of this.slots) {
-        if (ACTIVE_STATES.has(driver.state)) driver.restart('configuration changed');
+      if (spec.update === 'rolling' && this.slots.length > 1) {
+        if (this.rollingRun) this.rollAgain = true;
+        else void this.startRolling(DEFAULT_ROLLING_STEP_MS, 'configuration changed').catch((e: unknown) => this.emit('warning', `${this.name}: ${(e as Error).message}`));
+      } else {
+        for (const { driver } of this.slots) {
+          if (ACTIVE_STATES.has(driver.state)) driver.restart('configuration changed');
+        }
       }
     }
     await this.setCount(spec.instances);
+  }
+
+  /**
+   * Restart the instances one at a time, each waiting until its replacement is running (or
+   * healthy, with `health:`), at most `stepTimeoutMs` each; the first failure stops the roll.
+   * Resolves when the roll ends. Throws ALREADY_RUNNING during another roll, NOT_RUNNING when stopped.
+   */
+  startRolling(stepTimeoutMs: number, why = 'rolling restart'): Promise<RollingInfo> {
+    if (this.rollingRun) {
+      throw new JobctlError('ALREADY_RUNNING', `a rolling restart of "${this.name}" is under way (instance ${this.rolling?.instance ?? '?'}, ${this.rolling?.done ?? 0} of ${this.rolling?.total ?? '?'} done)`);
+    }
+    if (this.desired !== 'running') throw new JobctlError('NOT_RUNNING', `task "${this.name}" is stopped; start it with \`jobctl start ${this.name}\``);
+    const run = rollingRestart({
+      indexes: () => this.slots.map((s) => s.driver.index),
+      status: (i) => this.slots[i]?.driver.status(),
+      restart: (i) => {
+        const driver = this.slots[i]?.driver;
+        if (!driver) return;
+        this.slots[i]!.sink.note(`${why}: replacing this instance`);
+        if (SIGNALLABLE_STATES.has(driver.state)) driver.restart(why);
+        else startQuietly(driver);
+      },
+      onChange: (fn) => {
+        this.on('state', fn);
+        return () => this.off('state', fn);
+      },
+      hasHealth: () => this.spec.health !== undefined,
+    }, {
+      stepTimeoutMs,
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      cancelled: () => this.desired !== 'running',
+      onProgress: (info) => {
+        this.rolling = info;
+        this.emit('rolling', info);
+      },
+    });
+    this.rollingRun = run;
+    return run.finally(() => {
+      this.rollingRun = undefined;
+      if (this.rollAgain && this.desired === 'running') {
+        this.rollAgain = false;
+        void this.startRolling(stepTimeoutMs, 'configuration changed').catch(() => undefined);
+      }
+    });
+  }
+
+  rollingStatus(): RollingInfo | undefined {
+    return this.rolling;
   }
 
   status(): DaemonTaskStatus {
@@ -168,6 +231,9 @@ export class DaemonTask extends EventEmitter {
     await Promise.all(slots.map((s) => this.disposeSlot(s)));
   }
 }
+
+/** How long one instance of a rolling update may take (config changes with `update: rolling`). */
+const DEFAULT_ROLLING_STEP_MS = DEFAULTS.rollingStepTimeoutMs;
 
 function startQuietly(driver: InstanceDriver): void {
   try {

@@ -26,6 +26,8 @@ export const METHOD_PARAMS = {
     target, wait: z.boolean().optional(),
     /** One instance at a time, each waiting until its replacement runs (or is healthy). */
     rolling: z.boolean().optional(),
+    /** With `rolling`: how long one instance may take to be replaced, ms. */
+    stepTimeout: z.number().int().min(100).max(24 * 3_600_000).optional(),
   }),
   run: z.strictObject({ task: name }),
   kill: z.strictObject({ task: name, signal: z.string().max(20).optional() }),

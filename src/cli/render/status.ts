@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../../shared/format.js';
+import { formatBytes, formatDuration, instanceHealthText, lastProbeText, taskHealthText } from '../../shared/format.js';
 import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { formatIssue } from './issues.js';
@@ -7,7 +7,8 @@ import { painter, table, type Style } from '../output.js';
 export const STATE_STYLE: Record<string, Style> = {
   running: 'green', scheduled: 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
   fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
-  'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan',
+  'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan', waiting: 'yellow',
+  healthy: 'green', unhealthy: 'red',
 };
 
 export function ago(t: number | undefined, now: number): string {
@@ -39,10 +40,16 @@ function procs(t: TaskStatus): string {
 
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
   const paint = painter(color);
-  const rows = [['TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  // The HEALTH column shows only when some task has a health check.
+  const withHealth = tasks.some((t) => taskHealthText(t.instances) !== undefined);
+  const head = ['TASK', 'GROUP', 'KIND', 'STATE', ...(withHealth ? ['HEALTH'] : []), 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'];
+  const rows = [head.map((h) => paint('bold', h))];
   for (const t of tasks) {
+    const health = taskHealthText(t.instances);
     rows.push([
-      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state),
+      ...(withHealth ? [health ? paint(STATE_STYLE[health] ?? 'yellow', health) : '-'] : []),
+      procs(t), uptime(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
       t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
     ]);
@@ -59,15 +66,28 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   parts.push(`restarts ${i.restarts}`);
   if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
   if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
+  if (i.health) parts.push(paint(STATE_STYLE[i.health.state] ?? 'yellow', instanceHealthText(i.health)));
   if (i.message) parts.push(paint('dim', `— ${i.message}`));
-  return `  ${parts.join('  ')}`;
+  const probe = i.health ? lastProbeText(i.health, now) : undefined;
+  return `  ${parts.join('  ')}${probe ? `\n      last probe: ${probe}` : ''}`;
+}
+
+/** `instance 2 of 4`, `done: 4 of 4 in 12s`, `failed at instance 1: …`. */
+export function rollingText(r: NonNullable<TaskStatus['rolling']>): string {
+  if (r.state === 'running') return `replacing instance ${r.instance ?? '?'} (${r.done} of ${r.total} done)`;
+  const took = r.endedAt !== undefined ? ` in ${formatDuration(r.endedAt - r.startedAt)}` : '';
+  if (r.state === 'done') return `done: ${r.done} of ${r.total}${took}`;
+  return `stopped at instance ${r.instance ?? '?'} after ${r.done} of ${r.total}${r.message ? `: ${r.message}` : ''}`;
 }
 
 /** Details under the table when one task is shown. */
 export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): string[] {
+  const paint = painter(color);
   const lines: string[] = [];
   if (t.description) lines.push(`  ${t.description}`);
   lines.push(`  file: ${t.file}`);
+  if (t.waiting) lines.push(`  ${paint('yellow', t.waiting)}`);
+  if (t.rolling) lines.push(`  rolling restart: ${rollingText(t.rolling)}`);
   if (t.kind === 'daemon') {
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
     if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
