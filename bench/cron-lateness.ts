@@ -1,6 +1,6 @@
 /**
  * Cron start lateness: N second-level tasks scheduled for D seconds through the real
- * Scheduler + CronTask (real processes, real log files, real db.json).
+ * Scheduler + CronRunner (real processes, real log files, real db.json).
  *
  *   npx tsx bench/cron-lateness.ts [--tasks 1000] [--seconds 60] [--every 10]
  *
@@ -13,7 +13,9 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CronTask } from '../src/runtime/cron-task.js';
+import { CronRunner } from '../src/runtime/cron-runner.js';
+import { StoreRunHistory } from '../src/runtime/store-run-history.js';
+import { lastFiredMarks } from '../src/runtime/task-marks.js';
 import { Scheduler } from '../src/runtime/scheduler.js';
 import { StateStore } from '../src/runtime/state-store.js';
 import { homePaths } from '../src/shared/paths.js';
@@ -38,11 +40,14 @@ async function main(): Promise<void> {
   const paths = homePaths(home);
   const store = await StateStore.open(paths.db);
   const fireLate: number[] = [];
-  const tasks = new Map<string, CronTask>();
-  const scheduler = new Scheduler((name, scheduledAt, firedAt) => {
-    fireLate.push(firedAt - scheduledAt);
-    tasks.get(name)!.fire(scheduledAt, 'schedule');
-  });
+  const tasks = new Map<string, CronRunner>();
+  const scheduler = new Scheduler();
+  const history = new StoreRunHistory(store, paths);
+  const lastFired = lastFiredMarks(store);
+  // The scheduler's own lateness: a registration beside each task's, seeing the same firings.
+  const watch = (f: { onTime: number[]; firedAt: number }) => {
+    for (const at of f.onTime) fireLate.push(f.firedAt - at);
+  };
   for (let i = 0; i < N; i++) {
     const spec: CronTaskSpec = {
       name: `t${i}`, group: 'bench', kind: 'cron', command: ['true'], cwd: home, env: {}, enabled: true,
@@ -50,8 +55,10 @@ async function main(): Promise<void> {
       schedule: `${i % EVERY}-59/${EVERY} * * * * *`, jitterMs: 0, retries: 0, retryDelayMs: 1000,
       overlap: 'allow', catchup: 'none', history: 5,
     };
-    tasks.set(spec.name, new CronTask({ spec, paths, store }));
-    scheduler.set({ name: spec.name, schedule: spec.schedule, jitterMs: 0 });
+    const runner = new CronRunner({ spec, paths, store, scheduler, history, lastFired });
+    tasks.set(spec.name, runner);
+    await runner.start();
+    scheduler.register({ name: `${spec.name}-watch`, schedule: spec.schedule, jitterMs: 0 }, watch);
   }
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();

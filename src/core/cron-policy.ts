@@ -73,6 +73,35 @@ export function catchupPlan(spec: ScheduleRef, policy: CatchupPolicy, lastSchedu
   }
 }
 
+/**
+ * Firings the scheduler could not handle in time (the daemon was frozen, the clock jumped):
+ * they follow the task's `catchup` policy like firings missed while the daemon was down.
+ * `missed` are the missed times, oldest first (at most `cap`), `total` counts them all;
+ * `onTime` says whether a firing that is still on time comes with them (it then stands
+ * for `latest`).
+ */
+export function missedPlan(policy: CatchupPolicy, missed: MissedFirings, onTime: boolean, cap: number): { run: number[]; skipped: number } {
+  const { times, total, last } = missed;
+  if (total === 0 || last === undefined) return { run: [], skipped: 0 };
+  switch (policy) {
+    case 'none':
+      return { run: [], skipped: total };
+    case 'latest':
+      return onTime ? { run: [], skipped: total } : { run: [last], skipped: total - 1 };
+    case 'all': {
+      const run = times.slice(0, cap);
+      return { run, skipped: total - run.length };
+    }
+  }
+}
+
+/** Firings that were not handled in time: the first ones (capped), how many, and the newest. */
+export interface MissedFirings {
+  times: number[];
+  total: number;
+  last?: number;
+}
+
 /** A sortable, file-name-safe run id: `20261121T081200Z-3fa9`. */
 export function makeRunId(now: number, random: () => number): string {
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');

@@ -159,7 +159,8 @@ export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, c
       return starting({ restarts: s.restarts + 1 });
 
     case 'stop':
-      if (s.state === 'stopping') return { next: s, effects: [] };
+      // The last command wins: a stop after a start that was waiting for this stop cancels it.
+      if (s.state === 'stopping') return { next: { ...s, restartPending: false }, effects: [] };
       if (s.state === 'backoff') {
         return { next: enter('stopped', { restartPending: false }), effects: [{ type: 'cancel', timer: 'backoff' }] };
       }

@@ -1,41 +1,48 @@
 import { scaleStep, scaleTarget, type ScaleMemory } from '../core/scale-policy.js';
-import { runProbe } from '../runtime/probe.js';
-import type { StateStore } from '../runtime/state-store.js';
+import { realClock, type Clock } from '../runtime/clock.js';
+import { runProbe, type ProbeResult } from '../runtime/probe.js';
 import { errorMessage } from '../shared/errors.js';
-import type { ScaleInfo } from '../shared/protocol.js';
-import type { DaemonTaskSpec, TaskSpec } from '../shared/types.js';
-import type { DaemonLog } from './logger.js';
-import type { TaskRegistry } from './registry.js';
+import type { ServiceTaskSpec, TaskSpec } from '../shared/types.js';
+import type { ScaleController } from './scale-controller.js';
 
 interface Loop {
-  spec: DaemonTaskSpec;
-  timer?: NodeJS.Timeout;
+  spec: ServiceTaskSpec;
+  timer?: unknown;
   memory: ScaleMemory;
-  target?: number;
-  backlog?: number;
-  probedAt?: number;
   error?: string;
   probing: boolean;
 }
 
+export interface AutoscalerOptions {
+  /** Log lines about scaling decisions. */
+  log: { info(message: string, task?: string): void; warn(message: string, task?: string): void };
+  clock?: Clock;
+  /** Runs a probe; injectable for tests. @default runtime/probe's runProbe */
+  probe?: (command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }) => Promise<ProbeResult>;
+}
+
 /**
- * Backlog-driven scaling of daemon tasks with `scale:`, and manual counts set by
- * `jobctl scale TASK N` (kept in db.json until the task's config changes or
- * `jobctl scale TASK auto`). The decisions are core/scale-policy's.
+ * Backlog-driven scaling of services with `scale:`: probes each on its interval and gives the
+ * scale controller a target (core/scale-policy decides it). It never sets a count itself,
+ * and probes nothing while a manual count is in force or the task is stopped.
  */
 export class Autoscaler {
   private readonly loops = new Map<string, Loop>();
   private closed = false;
+  private readonly clock: Clock;
+  private readonly probe: NonNullable<AutoscalerOptions['probe']>;
 
-  constructor(private readonly registry: TaskRegistry, private readonly store: StateStore, private readonly log: DaemonLog) {}
+  constructor(private readonly scale: ScaleController, private readonly opts: AutoscalerOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.probe = opts.probe ?? runProbe;
+  }
 
-  /** Follow the current specs; `changed` tasks lose their manual count. */
-  sync(specs: TaskSpec[], changed: string[] = []): void {
-    for (const name of changed) this.clearManual(name);
-    const scaled = new Map(specs.filter((s): s is DaemonTaskSpec => s.kind === 'daemon' && s.scale !== undefined).map((s) => [s.name, s]));
+  /** Follow the current specs: a loop per service with `scale`. */
+  sync(specs: readonly TaskSpec[]): void {
+    const scaled = new Map(specs.filter((s): s is ServiceTaskSpec => s.kind === 'daemon' && s.scale !== undefined).map((s) => [s.name, s]));
     for (const [name, loop] of this.loops) {
       if (!scaled.has(name)) {
-        if (loop.timer) clearTimeout(loop.timer);
+        if (loop.timer !== undefined) this.clock.clearTimeout(loop.timer);
         this.loops.delete(name);
       }
     }
@@ -49,97 +56,51 @@ export class Autoscaler {
       this.loops.set(name, fresh);
       this.arm(fresh, 0);
     }
-    // Manual counts persisted by an earlier daemon.
-    for (const [name, n] of Object.entries(this.store.data.manualScale)) {
-      const task = this.registry.daemonTask(name);
-      if (!task) this.clearManual(name);
-      else if (task.instanceCount !== n) void task.setCount(n);
-    }
   }
 
-  private manual(name: string): number | undefined {
-    return this.store.data.manualScale[name];
-  }
-
-  private clearManual(name: string): void {
-    if (name in this.store.data.manualScale) {
-      delete this.store.data.manualScale[name];
-      this.store.changed();
-    }
-  }
-
-  async setManual(name: string, count: number | 'auto'): Promise<void> {
-    const task = this.registry.daemonTask(name);
-    if (!task) return;
-    if (count === 'auto') {
-      this.clearManual(name);
-      this.log.info('scale: back to automatic', name);
-      const loop = this.loops.get(name);
-      if (loop) this.arm(loop, 0);
-      else await task.setCount(task.taskSpec.instances);
-      return;
-    }
-    this.store.data.manualScale[name] = count;
-    this.store.changed();
-    this.log.info(`scale: set to ${count} by hand (until its config changes or \`jobctl scale ${name} auto\`)`, name);
-    await task.setCount(count);
-  }
-
-  info(name: string): ScaleInfo | undefined {
+  /** Probe a task now (after `jobctl scale TASK auto`). */
+  poke(name: string): void {
     const loop = this.loops.get(name);
-    const task = this.registry.daemonTask(name);
-    const manual = this.manual(name);
-    if (!task || (!loop && manual === undefined)) return undefined;
-    const current = task.instanceCount;
-    const scale = loop?.spec.scale;
-    return {
-      min: scale?.min ?? current, max: scale?.max ?? current, current,
-      target: manual ?? loop?.target ?? current,
-      mode: manual !== undefined ? 'manual' : 'auto',
-      ...(loop?.backlog !== undefined ? { backlog: loop.backlog } : {}),
-      ...(loop?.probedAt !== undefined ? { probedAt: loop.probedAt } : {}),
-      ...(loop?.error !== undefined ? { error: loop.error } : {}),
-    };
+    if (loop) this.arm(loop, 0);
   }
 
   private arm(loop: Loop, delayMs: number): void {
     if (this.closed) return;
-    if (loop.timer) clearTimeout(loop.timer);
-    loop.timer = setTimeout(() => void this.tick(loop), delayMs);
-    loop.timer.unref();
+    if (loop.timer !== undefined) this.clock.clearTimeout(loop.timer);
+    loop.timer = this.clock.setTimeout(() => {
+      loop.timer = undefined;
+      this.tick(loop).catch((e: unknown) => this.opts.log.warn(`autoscaler: ${errorMessage(e)}`, loop.spec.name));
+    }, delayMs);
+    (loop.timer as { unref?: () => void }).unref?.();
   }
 
   private async tick(loop: Loop): Promise<void> {
     const name = loop.spec.name;
     const scale = loop.spec.scale!;
     try {
-      if (loop.probing || this.manual(name) !== undefined || !this.registry.daemonTask(name)) return;
-      const task = this.registry.daemonTask(name)!;
-      if (task.status().desired !== 'running') return;
+      const service = this.scale.service(name);
+      if (loop.probing || this.scale.isManual(name) || !service || service.wanted !== 'running') return;
       loop.probing = true;
-      const r = await runProbe(scale.probe, {
+      const r = await this.probe(scale.probe, {
         cwd: loop.spec.cwd, env: { ...loop.spec.env, JOBCTL_TASK: name }, timeoutMs: Math.min(10_000, Math.max(1000, scale.intervalMs)),
       });
       loop.probing = false;
-      loop.probedAt = Date.now();
-      if (this.loops.get(name) !== loop || this.manual(name) !== undefined) return;
+      const probedAt = this.clock.now();
+      if (this.loops.get(name) !== loop || this.scale.isManual(name)) return;
+      const current = service.instanceCount;
       if (r.backlog === undefined) {
         // A failed probe keeps the current count.
-        if (loop.error !== r.error) this.log.warn(`scale probe: ${r.error}; keeping ${task.instanceCount} instance(s)`, name);
+        if (loop.error !== r.error) this.opts.log.warn(`scale probe: ${r.error}; keeping ${current} instance(s)`, name);
         loop.error = r.error;
+        this.scale.note(name, { probedAt, ...(r.error !== undefined ? { error: r.error } : {}) });
         return;
       }
       delete loop.error;
-      loop.backlog = r.backlog;
-      const current = task.instanceCount;
-      loop.target = scaleTarget(r.backlog, scale);
-      const step = scaleStep(current, loop.target, loop.memory, Date.now(), scale.cooldownMs);
+      const target = scaleTarget(r.backlog, scale);
+      const step = scaleStep(current, target, loop.memory, probedAt, scale.cooldownMs);
       loop.memory = step.memory;
-      if (step.count !== current) {
-        this.log.info(`scale: backlog ${r.backlog} -> ${step.count} instance(s) (was ${current})`, name);
-        await task.setCount(step.count);
-        this.registry.touch(name);
-      }
+      if (step.count !== current) this.opts.log.info(`scale: backlog ${r.backlog} -> ${step.count} instance(s) (was ${current})`, name);
+      await this.scale.setAutoTarget(name, { target: step.count, backlog: r.backlog, probedAt, error: undefined });
     } catch (e) {
       loop.probing = false;
       loop.error = errorMessage(e);
@@ -151,7 +112,7 @@ export class Autoscaler {
   /** Safe to call twice. */
   close(): void {
     this.closed = true;
-    for (const loop of this.loops.values()) if (loop.timer) clearTimeout(loop.timer);
+    for (const loop of this.loops.values()) if (loop.timer !== undefined) this.clock.clearTimeout(loop.timer);
     this.loops.clear();
   }
 }

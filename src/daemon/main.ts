@@ -15,12 +15,18 @@ import type { HostService } from './host-service.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { PidLock } from './pidfile.js';
-import { TaskRegistry } from './registry.js';
-import { TaskWatcher } from './watcher.js';
-import { Autoscaler } from './autoscaler.js';
-import { Notifier } from './notifier.js';
+import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
 import { VERSION } from '../shared/version.js';
+import { TaskWatcher } from './watcher.js';
+import { Autoscaler } from './autoscaler.js';
+import { planResult, planSummary } from './plan.js';
+import { runnerFactory } from './runner-factory.js';
+import { ScaleController } from './scale-controller.js';
+import { Scheduler } from '../runtime/scheduler.js';
+import { StoreRunHistory } from '../runtime/store-run-history.js';
+import { lastFiredMarks, manualScaleMarks } from '../runtime/task-marks.js';
+import { Notifier } from './notifier.js';
 
 export interface DaemonOptions {
   home: string;
@@ -91,13 +97,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     const configEvents = new EventEmitter();
     let lastReloadAt: number | undefined;
-    let autoscaler: Autoscaler | undefined;
+    const scheduler = new Scheduler();
+    cleanup.unshift(() => scheduler.stop());
+    const history = new StoreRunHistory(store, paths);
+    const scale = new ScaleController(manualScaleMarks(store), (m, task) => log.info(m, task));
     const registry = new TaskRegistry({
-      paths, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
-      scaleInfo: (name) => autoscaler?.info(name),
+      factory: runnerFactory({
+        paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
+      }),
     });
+    scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
-    registry.on('event', (ev: { level: 'info' | 'warn' | 'error'; task?: string; message: string }) => log[ev.level](ev.message, ev.task));
+    registry.on('event', (ev: RegistryEvent) => log[ev.level](ev.message, ev.task));
     services.push(new MetricsService({
       source: {
         tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
@@ -108,20 +119,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       },
       log,
     }));
-    autoscaler = new Autoscaler(registry, store, log);
+    const autoscaler = new Autoscaler(scale, { log });
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));
     cleanup.unshift(() => registry.close(closingNow));
-    cleanup.unshift(() => autoscaler?.close());
+    cleanup.unshift(() => autoscaler.close());
     cleanup.unshift(() => notifier.close());
 
     const initial = config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
     for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
-    for (const spec of initial.effective.tasks) registry.add(spec, { catchUp: true });
+    scale.prune((name) => initial.effective.tasks.some((t) => t.name === name && t.kind === 'daemon'));
+    for (const spec of initial.effective.tasks) await registry.add(spec, { catchUp: true });
     autoscaler.sync(registry.specs());
-    registry.startScheduler();
+    scheduler.start();
     await applyHost(initial.effective.host);
     lastReloadAt = Date.now();
     log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
@@ -132,23 +144,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const run = chain.then(async () => {
         const loaded = config.load();
         const delta = diff(registry.specs(), loaded.effective.tasks);
-        for (const t of delta.removed) await registry.remove(t.name);
-        for (const c of delta.changed) await registry.update(c.after, c.keys);
-        for (const t of delta.added) registry.add(t);
+        for (const t of delta.removed) {
+          await registry.remove(t.name);
+          scale.forget(t.name);
+        }
+        for (const c of delta.changed) {
+          await registry.update(c.after, c.keys);
+          await scale.specChanged(c.after, c.keys);
+        }
+        for (const t of delta.added) await registry.add(t);
         config.commit(loaded);
         notifier.setConfig(loaded.effective.notifiers);
         await applyHost(loaded.effective.host);
-        autoscaler?.sync(registry.specs(), delta.changed.filter((c) => c.keys.includes('instances') || c.keys.includes('scale')).map((c) => c.after.name));
+        autoscaler.sync(registry.specs());
         lastReloadAt = Date.now();
-        const summary = `reload: ${delta.added.length} added, ${delta.removed.length} removed, ${delta.changed.length} changed`;
-        if (delta.added.length + delta.removed.length + delta.changed.length) log.info(`${summary} (${[...delta.added.map((t) => `+${t.name}`), ...delta.removed.map((t) => `-${t.name}`), ...delta.changed.map((c) => `~${c.after.name}`)].join(' ')})`);
+        const summary = planSummary(delta);
+        if (summary) log.info(summary);
         for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}${loaded.effective.keptFiles.length ? ' (the last good version keeps running)' : ''}`);
         configEvents.emit('config');
-        return {
-          added: delta.added.map((t) => t.name), removed: delta.removed.map((t) => t.name),
-          changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })), unchanged: delta.unchanged.length,
-          errors: loaded.effective.errors,
-        } satisfies PlanResult;
+        return planResult(delta, loaded.effective.errors);
       });
       chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
       return run;
@@ -186,7 +200,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
           configEvents.on('config', fn);
           return () => configEvents.off('config', fn);
         },
-        scale: async (task, count) => autoscaler!.setManual(task, count),
+        scale: async (task, count) => {
+          await scale.setManual(task, count);
+          if (count === 'auto') autoscaler.poke(task);
+        },
         notifyTest: (name) => notifier.test(name),
       }),
     });

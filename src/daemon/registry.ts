@@ -1,64 +1,47 @@
 import { EventEmitter } from 'node:events';
-import type { Clock } from '../runtime/clock.js';
-import { CronTask, type RunNotice } from '../runtime/cron-task.js';
-import { DaemonTask } from '../runtime/daemon-task.js';
-import type { InstanceNotice } from '../runtime/instance-driver.js';
-import type { MetricsSampler } from '../runtime/metrics.js';
-import { Scheduler } from '../runtime/scheduler.js';
-import type { StateStore } from '../runtime/state-store.js';
 import { JobctlError, isJobctlError } from '../shared/errors.js';
-import type { HomePaths } from '../shared/paths.js';
-import type { RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
-import type { CronTaskSpec, DaemonTaskSpec, NotifyEvent, RunRecord, TaskSpec } from '../shared/types.js';
-import { cronTaskStatus, daemonTaskStatus } from './task-status.js';
+import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
+import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
+import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
+import { ServiceRunner } from '../runtime/service-runner.js';
+import { didYouMean } from '../config/suggest.js';
 import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
 import { dependencyFacts } from './dependency-facts.js';
 
-/** Something a task did that may deserve a message in chat. */
-export interface TaskNotice {
-  task: string;
-  event: NotifyEvent;
+/** A line for the daemon's event log. */
+export interface RegistryEvent {
+  level: 'info' | 'warn' | 'error';
+  task?: string;
   message: string;
-  exitCode?: number | null;
-  signal?: string | null;
-  instance?: number;
-  run?: RunRecord;
-  /** The log file with the last lines. */
-  logFile: string;
+}
+
+export type { TaskNotice } from '../runtime/task-runner.js';
+
+/** Makes the runner of a spec (the one place that knows which class serves which kind). */
+export interface RunnerFactory {
+  create(spec: TaskSpec, opts: { catchUp: boolean }): TaskRunner;
 }
 
 export interface RegistryDeps {
-  paths: HomePaths;
-  store: StateStore;
-  sampler?: MetricsSampler;
-  clock?: Clock;
-  random?: () => number;
-  baseEnv?: Record<string, string>;
-  /** Extra status for daemon tasks with `scale` (filled by the autoscaler). */
-  scaleInfo?: (name: string) => ScaleInfo | undefined;
+  factory: RunnerFactory;
+  /** Coalescing window of 'state' events. @default 50 */
+  stateDelayMs?: number;
 }
 
-interface Entry {
-  spec: TaskSpec;
-  daemon?: DaemonTask;
-  cron?: CronTask;
-  /** Cron: whether the scheduler fires it. */
-  scheduled: boolean;
-}
-
-/** Keys whose change only updates what status shows. */
-const META_KEYS = new Set(['description', 'notify', 'group', 'source']);
+const KIND_WORD: Record<TaskKind, string> = { cron: 'a cron task', daemon: 'a daemon task' };
 
 /**
- * The tasks the daemon runs, by name: creates and disposes their runners, applies config
- * changes, and carries out control requests. It holds no policy of its own: restarts,
- * overlap and retries are decided in core/ and carried out by the runners.
+ * The tasks the daemon runs, by name: holds one runner per task, creates and disposes
+ * runners, applies config changes, and passes control requests on. It never asks a runner
+ * which kind it is; each runner owns its task's life.
+ * Starts follow `depends_on`: a task whose dependencies have not reached their condition
+ * waits (status says why) and starts when they have; stops of several tasks and the final
+ * close go in reverse dependency order.
  * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string),
- * 'run' (RunRecord, each change of a cron run), 'event' ({level, task?, message}: for the daemon log).
+ * 'run' (RunRecord: each change of a cron run), 'event' (RegistryEvent: for the daemon log).
  */
 export class TaskRegistry extends EventEmitter {
-  private readonly entries = new Map<string, Entry>();
-  private readonly scheduler: Scheduler;
+  private readonly runners = new Map<string, TaskRunner>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Tasks asked to start whose dependencies have not reached their condition: the reason. */
@@ -67,67 +50,66 @@ export class TaskRegistry extends EventEmitter {
 
   constructor(private readonly deps: RegistryDeps) {
     super();
-    this.scheduler = new Scheduler((name, scheduledAt) => this.onFire(name, scheduledAt), deps.clock, deps.random);
-  }
-
-  startScheduler(): void {
-    this.scheduler.start();
   }
 
   specs(): TaskSpec[] {
-    return [...this.entries.values()].map((e) => e.spec);
+    return [...this.runners.values()].map((r) => r.spec);
+  }
+
+  names(): string[] {
+    return [...this.runners.keys()].sort();
   }
 
   get(name: string): TaskSpec | undefined {
-    return this.entries.get(name)?.spec;
+    return this.runners.get(name)?.spec;
   }
 
-  daemonTask(name: string): DaemonTask | undefined {
-    return this.entries.get(name)?.daemon;
+  has(name: string): boolean {
+    return this.runners.has(name);
   }
 
-  cronTask(name: string): CronTask | undefined {
-    return this.entries.get(name)?.cron;
+  /**
+   * The runner of a task: NOT_FOUND (with a suggestion), or WRONG_KIND when `kind` is given
+   * and differs; `why` finishes that message (e.g. "scale applies to daemon tasks").
+   */
+  require(name: string, kind?: TaskKind, why?: string): TaskRunner {
+    const r = this.runners.get(name);
+    if (!r) throw new JobctlError('NOT_FOUND', `no task named "${name}"${didYouMean(name, [...this.runners.keys()])}; \`jobctl status\` lists them`);
+    if (kind !== undefined && r.kind !== kind) {
+      throw new JobctlError('WRONG_KIND', `task "${name}" is ${KIND_WORD[r.kind]}; ${why ?? `this is for ${KIND_WORD[kind].slice(2)}s`}`);
+    }
+    return r;
   }
 
-  private entry(name: string): Entry {
-    const e = this.entries.get(name);
-    if (!e) throw new JobctlError('NOT_FOUND', `no task named "${name}"`);
-    return e;
-  }
-
-  /** Register a task; start it (or schedule it) when enabled. `catchUp` runs missed cron firings. */
-  add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): void {
-    if (this.entries.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
-    const entry: Entry = { spec, scheduled: false };
-    this.entries.set(spec.name, entry);
-    if (spec.kind === 'daemon') entry.daemon = this.makeDaemon(spec);
-    else entry.cron = this.makeCron(spec);
-    if (spec.enabled) this.startWhenReady(entry, opts.catchUp ?? false);
+  /** Register a task; start (or schedule) it when enabled. `catchUp`: missed cron firings follow `catchup`. */
+  async add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): Promise<void> {
+    if (this.runners.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
+    const runner = this.deps.factory.create(spec, { catchUp: opts.catchUp ?? false });
+    this.runners.set(spec.name, runner);
+    runner.on('state', () => this.touch(spec.name));
+    runner.on('warning', (w: string) => this.emit('warning', w));
+    runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
+    runner.on('run', (r: RunRecord) => this.emit('run', r));
+    runner.on('rolling', (r: RollingInfo) => this.onRolling(spec.name, r));
+    if (spec.enabled) await this.startWhenReady(runner);
     this.touch(spec.name);
   }
 
   // ---- start order (depends_on) ----
 
-  /** Start now when the dependencies allow it, else wait (and say why in status). */
-  private startWhenReady(e: Entry, catchUp = false): void {
-    const reason = waitReason(e.spec.dependsOn, (dep) => {
-      const d = this.entries.get(dep);
-      return d ? dependencyFacts(this.status(dep)) : undefined;
-    });
+  /** Start now when the dependencies allow it; else wait, with the reason in status. */
+  private async startWhenReady(runner: TaskRunner): Promise<void> {
+    const name = runner.name;
+    const reason = waitReason(runner.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
     if (reason) {
-      if (this.waiting.get(e.spec.name) !== reason) this.emit('event', { level: 'info', task: e.spec.name, message: reason });
-      this.waiting.set(e.spec.name, reason);
+      if (this.waiting.get(name) !== reason) this.emit('event', { level: 'info', task: name, message: reason } satisfies RegistryEvent);
+      this.waiting.set(name, reason);
+      this.touch(name);
       return;
     }
-    const wasWaiting = this.waiting.delete(e.spec.name);
-    if (wasWaiting) this.emit('event', { level: 'info', task: e.spec.name, message: 'dependencies ready: starting' });
-    if (e.daemon) e.daemon.start();
-    else {
-      if (catchUp) e.cron!.catchUp((this.deps.clock?.now ?? Date.now)());
-      this.schedule(e);
-    }
-    this.touch(e.spec.name);
+    if (this.waiting.delete(name)) this.emit('event', { level: 'info', task: name, message: 'dependencies ready: starting' } satisfies RegistryEvent);
+    await runner.start();
+    this.touch(name);
   }
 
   /** After any change, the waiting tasks whose dependencies are now ready start (checked once per tick). */
@@ -136,18 +118,23 @@ export class TaskRegistry extends EventEmitter {
     this.gateTimer = setTimeout(() => {
       this.gateTimer = undefined;
       for (const name of [...this.waiting.keys()].sort()) {
-        const e = this.entries.get(name);
-        if (!e) this.waiting.delete(name);
-        else this.startWhenReady(e);
+        const r = this.runners.get(name);
+        if (!r) this.waiting.delete(name);
+        else {
+          void this.startWhenReady(r).catch((e: unknown) => {
+            this.waiting.delete(name);
+            this.emit('warning', `${name}: ${(e as Error).message}`);
+          });
+        }
       }
     }, 20);
   }
 
-  /** Stop several tasks, dependents before what they depend on (waves in parallel). */
-  async stopMany(names: string[]): Promise<void> {
-    const known = names.filter((n) => this.entries.has(n));
+  /** Stop several tasks, dependents before what they depend on (each wave in parallel); errors are warnings. */
+  async stopMany(names: readonly string[]): Promise<void> {
+    const known = names.filter((n) => this.runners.has(n));
     for (const wave of stopWaves(dependencyEdges(this.specs()), known)) {
-      if (known.length > 1) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` });
+      if (known.length > 1) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
       await Promise.all(wave.map(async (n) => {
         try {
           await this.stop(n);
@@ -159,192 +146,99 @@ export class TaskRegistry extends EventEmitter {
     }
   }
 
-  /** What every runner gets: paths, store, and the optional clock, randomness and env. */
-  private runnerOptions() {
-    const { paths, store, clock, random, baseEnv } = this.deps;
-    return { paths, store, ...(clock ? { clock } : {}), ...(random ? { random } : {}), ...(baseEnv ? { baseEnv } : {}) };
+  private onRolling(name: string, r: RollingInfo): void {
+    this.touch(name);
+    let message: string;
+    if (r.state === 'done') message = `rolling restart done: ${r.done} of ${r.total} instances replaced`;
+    else if (r.state === 'failed') message = `rolling restart stopped: ${r.message ?? 'failed'} (${r.done} of ${r.total} replaced; the rest keep their old processes)`;
+    else if (r.instance !== undefined) message = `rolling restart: replacing instance ${r.instance} (${r.done} of ${r.total} done)`;
+    else return;
+    this.emit('event', { level: r.state === 'failed' ? 'error' : 'info', task: name, message } satisfies RegistryEvent);
   }
 
-  private makeDaemon(spec: DaemonTaskSpec): DaemonTask {
-    const t = new DaemonTask({ spec, ...this.runnerOptions(), ...(this.deps.sampler ? { sampler: this.deps.sampler } : {}) });
-    t.on('state', () => this.touch(spec.name));
-    t.on('rolling', (r: RollingInfo) => {
-      this.touch(spec.name);
-      if (r.state !== 'running') this.emit('event', { level: r.state === 'done' ? 'info' : 'error', task: spec.name, message: `rolling restart ${r.state === 'done' ? `done: ${r.done} of ${r.total} instances replaced` : `stopped: ${r.message ?? ''} (${r.done} of ${r.total} replaced; the rest keep their old processes)`}` });
-      else if (r.instance !== undefined) this.emit('event', { level: 'info', task: spec.name, message: `rolling restart: replacing instance ${r.instance} (${r.done} of ${r.total} done)` });
-    });
-    t.on('warning', (w: string) => this.emit('warning', w));
-    t.on('notify', (n: InstanceNotice) => this.emit('notify', {
-      task: n.task, event: n.event, message: n.message, instance: n.instance,
-      ...(n.exitCode !== undefined ? { exitCode: n.exitCode } : {}),
-      ...(n.signal !== undefined ? { signal: n.signal } : {}),
-      logFile: this.deps.paths.instanceLog(n.task, n.instance),
-    } satisfies TaskNotice));
-    return t;
-  }
-
-  private makeCron(spec: CronTaskSpec): CronTask {
-    const t = new CronTask({ spec, ...this.runnerOptions() });
-    t.on('run', (r: RunRecord) => {
-      this.touch(spec.name);
-      this.emit('run', r);
-    });
-    t.on('notify', (n: RunNotice) => this.emit('notify', {
-      task: n.task, event: n.event, message: n.message, run: n.run,
-      ...(n.run.exitCode !== undefined ? { exitCode: n.run.exitCode } : {}),
-      ...(n.run.signal !== undefined ? { signal: n.run.signal } : {}),
-      logFile: this.deps.paths.runLog(n.task, n.run.id),
-    } satisfies TaskNotice));
-    return t;
-  }
-
-  private schedule(entry: Entry): void {
-    const spec = entry.spec as CronTaskSpec;
-    entry.cron!.resume();
-    this.scheduler.set({ name: spec.name, schedule: spec.schedule, jitterMs: spec.jitterMs, ...(spec.timezone ? { timezone: spec.timezone } : {}) });
-    entry.scheduled = true;
-  }
-
-  private unschedule(entry: Entry): void {
-    this.scheduler.delete(entry.spec.name);
-    entry.scheduled = false;
-  }
-
-  private onFire(name: string, scheduledAt: number): void {
-    const e = this.entries.get(name);
-    if (!e?.cron || !e.scheduled) return;
-    e.cron.fire(scheduledAt, 'schedule');
+  /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
+  restartRolling(name: string, stepTimeoutMs: number): void {
+    const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');
+    if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
+    if (!(r instanceof ServiceRunner)) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
+    r.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
+    this.touch(name);
   }
 
   /** Stop and forget a task. */
   async remove(name: string): Promise<void> {
-    const e = this.entries.get(name);
-    if (!e) return;
-    this.entries.delete(name);
+    const r = this.runners.get(name);
+    if (!r) return;
     this.waiting.delete(name);
-    if (e.cron) this.unschedule(e);
-    await e.daemon?.dispose();
-    await e.cron?.dispose();
+    // It shows (stopping) until its processes are gone.
+    await r.dispose();
+    if (this.runners.get(name) === r) this.runners.delete(name);
     this.dirty.delete(name);
     this.emit('removed', name);
   }
 
   /** Apply a changed spec; `keys` are the TaskSpec keys that differ. */
   async update(spec: TaskSpec, keys: string[]): Promise<void> {
-    const e = this.entry(spec.name);
-    const old = e.spec;
-    if (old.kind !== spec.kind || keys.includes('logs')) {
-      // A new kind, or new log settings: a fresh runner.
-      await this.remove(spec.name);
-      this.add(spec);
+    const r = this.require(spec.name);
+    if (!(await r.update(spec, keys))) {
+      // The runner cannot take this change in place: a fresh one.
+      await r.dispose();
+      this.runners.delete(spec.name);
+      await this.add(spec);
       return;
-    }
-    e.spec = spec;
-    if (spec.kind === 'daemon') {
-      const d = e.daemon!;
-      const onlyLight = keys.every((k) => META_KEYS.has(k) || k === 'instances' || k === 'scale' || k === 'enabled');
-      await d.update(spec, !onlyLight);
-      if (keys.includes('enabled')) {
-        if (spec.enabled) this.startWhenReady(e);
-        else {
-          this.waiting.delete(spec.name);
-          await d.stop();
-        }
-      }
-    } else {
-      const c = e.cron!;
-      c.update(spec);
-      if (!spec.enabled && e.scheduled) this.unschedule(e);
-      else if (spec.enabled && (e.scheduled || keys.includes('enabled'))) this.schedule(e);
     }
     this.touch(spec.name);
   }
 
   // ---- control ----
 
-  start(name: string): void {
-    const e = this.entry(name);
-    this.requireEnabled(e);
-    if (e.daemon || !e.scheduled) this.startWhenReady(e);
-    this.touch(name);
+  async start(name: string): Promise<void> {
+    const r = this.require(name);
+    if (!r.spec.enabled) await r.start(); // DISABLED, with the runner's message
+    await this.startWhenReady(r);
   }
 
   async stop(name: string): Promise<void> {
-    const e = this.entry(name);
+    const r = this.require(name);
     this.waiting.delete(name);
-    if (e.daemon) await e.daemon.stop();
-    else {
-      this.unschedule(e);
-      await e.cron!.stop();
-    }
-    this.touch(name);
-  }
-
-  /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
-  restartRolling(name: string, stepTimeoutMs: number): void {
-    const e = this.entry(name);
-    this.requireEnabled(e);
-    if (!e.daemon) throw new JobctlError('WRONG_KIND', `task "${name}" is a cron task; a rolling restart replaces the instances of a daemon task`);
-    if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
-    e.daemon.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
+    await r.stop();
     this.touch(name);
   }
 
   async restart(name: string): Promise<void> {
-    const e = this.entry(name);
-    this.requireEnabled(e);
-    if (this.waiting.has(name)) this.startWhenReady(e);
-    else if (e.daemon) await e.daemon.restart();
-    else {
-      await e.cron!.stop();
-      this.schedule(e);
-    }
+    const r = this.require(name);
+    if (this.waiting.has(name)) await this.startWhenReady(r);
+    else await r.restart();
     this.touch(name);
   }
 
-  /** Trigger a cron run now; start a daemon task. */
-  run(name: string): RunRecord | undefined {
-    const e = this.entry(name);
-    if (e.daemon) {
-      this.requireEnabled(e);
-      e.daemon.start();
-      this.touch(name);
-      return undefined;
-    }
-    const r = e.cron!.runNow();
+  /** Trigger a cron run now (the record is returned); start a service. */
+  async run(name: string, opts?: RunOptions): Promise<RunRecord | undefined> {
+    const r = await this.require(name).run(opts);
     this.touch(name);
     return r;
   }
 
-  kill(name: string, signal: NodeJS.Signals): number {
-    const e = this.entry(name);
-    const n = e.daemon ? e.daemon.kill(signal) : e.cron!.signal(signal);
+  /** Send a signal to a task's live process groups; NOT_RUNNING when there is none. */
+  signal(name: string, sig: NodeJS.Signals): number {
+    const n = this.require(name).signal(sig);
     if (n === 0) throw new JobctlError('NOT_RUNNING', `task "${name}" has no running process to signal`);
     return n;
-  }
-
-  private requireEnabled(e: Entry): void {
-    if (!e.spec.enabled) {
-      throw new JobctlError('WRONG_KIND', `task "${e.spec.name}" is disabled (enabled: false in ${e.spec.source.file}); enable it there first`);
-    }
   }
 
   // ---- status ----
 
   status(name: string): TaskStatus {
-    const e = this.entry(name);
-    const s = e.daemon
-      ? daemonTaskStatus(e.daemon, this.deps.scaleInfo?.(name))
-      : cronTaskStatus(e.cron!, e.scheduled, this.scheduler.next(name));
+    const s = this.require(name).status();
     const waiting = this.waiting.get(name);
     return waiting ? { ...s, state: 'waiting', desired: 'running', waiting } : s;
   }
 
   statusAll(): TaskStatus[] {
-    return [...this.entries.keys()].sort().map((n) => this.status(n));
+    return this.names().map((n) => this.status(n));
   }
 
-  /** Mark a task changed; 'state' events are coalesced per 50 ms. */
+  /** Mark a task changed; 'state' events are coalesced per window. */
   touch(name: string): void {
     this.checkWaiting();
     if (this.listenerCount('state') === 0) return;
@@ -353,38 +247,32 @@ export class TaskRegistry extends EventEmitter {
       this.flushTimer = undefined;
       const names = [...this.dirty];
       this.dirty.clear();
-      for (const n of names) if (this.entries.has(n)) this.emit('state', n);
-    }, 50);
+      for (const n of names) if (this.runners.has(n)) this.emit('state', n);
+    }, this.deps.stateDelayMs ?? 50);
   }
 
-  /** Stop every task (in parallel) and release everything. `now`: SIGKILL the groups first. */
+  /** Stop every task (in parallel) and release everything. `now`: SIGKILL the groups first. Safe to call twice. */
   async close(now = false): Promise<void> {
-    this.scheduler.stop();
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.gateTimer) clearTimeout(this.gateTimer);
+    this.gateTimer = undefined;
     this.waiting.clear();
-    const all = [...this.entries.values()];
-    if (now) {
-      for (const e of all) {
-        e.daemon?.kill('SIGKILL');
-        e.cron?.signal('SIGKILL');
-      }
-    }
-    // Dependents stop before what they depend on; tasks of one wave stop together.
-    const waves = stopWaves(dependencyEdges(this.specs()), [...this.entries.keys()]);
-    const ordered = waves.length > 1 && all.some((e) => e.spec.dependsOn);
+    const byName = new Map(this.runners);
+    const waves = stopWaves(dependencyEdges(this.specs()), [...byName.keys()]);
+    this.runners.clear();
+    if (now) for (const r of byName.values()) r.signal('SIGKILL');
+    // Dependents stop before what they depend on; the tasks of one wave stop together.
+    const ordered = waves.length > 1;
     for (const wave of waves) {
-      if (ordered) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` });
+      if (ordered) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
       await Promise.all(wave.map(async (name) => {
-        const e = this.entries.get(name)!;
         try {
-          await e.daemon?.dispose();
-          await e.cron?.dispose();
+          await byName.get(name)!.dispose();
         } catch (err) {
           if (!isJobctlError(err)) throw err;
         }
       }));
     }
-    this.entries.clear();
   }
 }

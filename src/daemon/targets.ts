@@ -22,3 +22,20 @@ export function resolveTargets(target: string, tasks: readonly TaskSpec[]): stri
   }
   return [target];
 }
+
+/** Whether a target names more than one task by form (`@group`, `*`). */
+export function isGroupTarget(target: string): boolean {
+  return target === '*' || target.startsWith('@');
+}
+
+/**
+ * For methods that act on one task (run, kill, logs, history, scale): a group or `--all`
+ * is BAD_TARGET, with what to do instead.
+ */
+export function requireSingleTarget(target: string, method: string): string {
+  if (isGroupTarget(target)) {
+    const what = target === '*' ? '--all' : `a group (${target})`;
+    throw new JobctlError('BAD_TARGET', `${method} takes one task name, not ${what}; name one task (\`jobctl status ${target === '*' ? '' : target}\` lists them)`.replace(' )', ')').replace('status `', 'status`'));
+  }
+  return target;
+}

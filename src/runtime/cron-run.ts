@@ -1,14 +1,24 @@
-import { describeExit } from '../core/instance-machine.js';
-import { runOutcome } from '../core/cron-policy.js';
+import type { RunEndEvent } from '../core/cron-run-machine.js';
 import { errorMessage } from '../shared/errors.js';
 import { formatDuration } from '../shared/format.js';
-import type { CronTaskSpec, RunRecord } from '../shared/types.js';
+import type { CronTaskSpec, RunTrigger } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
 import { settleExit } from './exit.js';
 import { signalGroup } from './terminate.js';
+
+/** What a run's process needs to know of its run. */
+export interface RunLaunch {
+  id: string;
+  trigger: RunTrigger;
+  attempt: number;
+  /** Extra variables for this run only (over the task's env). */
+  env?: Record<string, string>;
+  /** This run's timeout, when it differs from the spec's. */
+  timeoutMs?: number;
+}
 
 export interface RunContext {
   logPath: string;
@@ -19,35 +29,35 @@ export interface RunContext {
   onSink?: (sink: LogSink) => void;
 }
 
-/** A run under way. */
-export interface RunHandle {
-  readonly record: RunRecord;
-  /** Resolves with the final record. */
-  readonly done: Promise<RunRecord>;
+/** A run's process under way. */
+export interface RunProcess {
+  /** Resolves when the process group is gone and its output is in the log. */
+  readonly done: Promise<RunEndEvent>;
+  /** Write the run's last line (its outcome) and close the log. */
+  close(lastLine: string): Promise<void>;
   readonly sink: LogSink;
-  /** Stop it (stop_signal, then SIGKILL after stop_timeout); the run ends as `killed`. */
-  kill(reason: string): void;
-  /** Send a signal to its process group now. */
+  /** Stop it gracefully: stop_signal, then SIGKILL after stop_timeout. */
+  stop(reason: string): void;
+  /** Send a signal to its process group now; false when there is none. */
   signal(sig: NodeJS.Signals): boolean;
 }
 
 /**
- * One cron run, start to end: spawned like a daemon instance (own group, pdeathsig, env,
- * cwd, user) with JOBCTL_RUN_ID, output to its own log, `timeout` enforced on the group.
- * `record` is mutated in place as the run progresses.
+ * One cron run's process, start to end: spawned like a service instance (own group,
+ * pdeathsig, env, cwd, user) with JOBCTL_RUN_ID, output to its own log, `timeout` enforced
+ * on the group. It reports how the process ended; the run machine decides the run's state.
  */
-export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext): RunHandle {
+export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunContext): RunProcess {
   const clock = ctx.clock ?? realClock;
   const sink = new LogSink({ path: ctx.logPath, logs: spec.logs });
   ctx.onSink?.(sink);
-  record.state = 'running';
-  record.startedAt = clock.now();
+  const timeoutMs = run.timeoutMs ?? spec.timeoutMs;
   let proc: SpawnedProcess | undefined;
   let timedOut = false;
-  let killed = false;
-  let stopTimer: unknown;
+  let stopReason: string | undefined;
+  let timeoutTimer: unknown;
   let killTimer: unknown;
-  const key = `${spec.name}/run/${record.id}`;
+  const key = `${spec.name}/run/${run.id}`;
 
   const terminate = () => {
     if (!proc || killTimer !== undefined) return;
@@ -58,62 +68,57 @@ export function startRun(spec: CronTaskSpec, record: RunRecord, ctx: RunContext)
     }, spec.stopTimeoutMs);
   };
 
-  const finish = async (end: { code: number | null; signal: string | null }, message?: string): Promise<RunRecord> => {
-    if (stopTimer !== undefined) clock.clearTimeout(stopTimer);
-    const state = message !== undefined && !proc ? 'failed' : runOutcome({ ...end, timedOut, killed });
-    let why = message ?? record.message;
-    if (message === undefined && state === 'timed-out') why = `timed out after ${formatDuration(spec.timeoutMs ?? 0)}`;
-    else if (message === undefined && state === 'failed') why = describeExit(end);
-    sink.note(`${state}${why ? `: ${why}` : ''}`);
+  const finish = (end: RunEndEvent): RunEndEvent => {
+    if (timeoutTimer !== undefined) clock.clearTimeout(timeoutTimer);
+    if (killTimer !== undefined) clock.clearTimeout(killTimer);
+    return end;
+  };
+  const close = async (lastLine: string) => {
+    sink.note(lastLine);
     await sink.close();
-    // Published in one step, once the log is complete.
-    Object.assign(record, { endedAt: clock.now(), exitCode: end.code, signal: end.signal, state, ...(why !== undefined ? { message: why } : {}) });
-    return record;
   };
 
-  let done: Promise<RunRecord>;
-  sink.note(`run ${record.id} (${record.trigger}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''})`);
+  sink.note(`run ${run.id} (${run.trigger}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''})`);
   try {
     proc = spawnProcess({
       command: spec.command,
       cwd: spec.cwd,
-      env: { ...ctx.baseEnv, ...spec.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: record.id },
+      env: { ...ctx.baseEnv, ...spec.env, ...run.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: run.id },
       ...(spec.envFile ? { envFile: spec.envFile } : {}),
       ...(spec.runAs ? { runAs: spec.runAs } : {}),
     });
   } catch (e) {
-    const message = `could not start: ${errorMessage(e)}`;
-    done = finish({ code: null, signal: null }, message);
-    return { record, done, sink, kill: () => undefined, signal: () => false };
+    const done = Promise.resolve(finish({ code: null, signal: null, timedOut: false, killed: false, spawnFailed: true, message: `could not start: ${errorMessage(e)}` }));
+    return { done, close, sink, stop: () => undefined, signal: () => false };
   }
 
   const p = proc;
   ctx.store?.recordChild(key, spec.name, p);
   const captured = sink.attach(p);
-  if (spec.timeoutMs !== undefined) {
-    stopTimer = clock.setTimeout(() => {
+  if (timeoutMs !== undefined) {
+    timeoutTimer = clock.setTimeout(() => {
       timedOut = true;
-      sink.note(`timeout (${formatDuration(spec.timeoutMs!)}) reached: ${spec.stopSignal} to the process group`);
+      sink.note(`timeout (${formatDuration(timeoutMs)}) reached: ${spec.stopSignal} to the process group`);
       terminate();
-    }, spec.timeoutMs);
+    }, timeoutMs);
   }
 
-  done = p.exit.then(async (end) => {
-    await settleExit(p, captured, { stopping: timedOut || killed, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
-    if (killTimer !== undefined) clock.clearTimeout(killTimer);
+  const done = p.exit.then(async (end) => {
+    await settleExit(p, captured, { stopping: timedOut || stopReason !== undefined, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
     ctx.store?.forgetChild(key);
-    return finish(end);
-  });
+    const killed = stopReason !== undefined;
+    const message = timedOut ? `timed out after ${formatDuration(timeoutMs ?? 0)}` : stopReason;
+    return finish({ ...end, timedOut, killed, ...(message !== undefined ? { message } : {}) });
+  }).catch((e: unknown) => finish({ code: null, signal: null, timedOut, killed: stopReason !== undefined, message: `lost track of the run: ${errorMessage(e)}` }));
 
   return {
-    record,
     done,
+    close,
     sink,
-    kill: (reason: string) => {
-      if (record.state !== 'running' || killed) return;
-      killed = true;
-      record.message = reason;
-      sink.note(`killed: ${reason}`);
+    stop: (reason: string) => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      sink.note(`stopping: ${reason}`);
       terminate();
     },
     signal: (sig) => signalGroup(p.pgid, sig),

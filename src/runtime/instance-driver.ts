@@ -6,7 +6,7 @@ import {
 import { recycleReason } from '../core/recycle.js';
 import { errorMessage, isJobctlError } from '../shared/errors.js';
 import type { InstanceInfo } from '../shared/protocol.js';
-import type { DaemonTaskSpec, InstanceState } from '../shared/types.js';
+import type { ServiceTaskSpec, InstanceState } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import type { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
@@ -37,7 +37,7 @@ export interface InstanceNotice {
 }
 
 export interface InstanceDriverOptions {
-  spec: DaemonTaskSpec;
+  spec: ServiceTaskSpec;
   index: number;
   sink: LogSink;
   store?: StateStore;
@@ -58,7 +58,7 @@ const TIMER_EVENTS: Record<TimerName, InstanceEvent['type']> = { start: 'start-t
  */
 export class InstanceDriver extends EventEmitter {
   private s: InstanceSnapshot;
-  private spec: DaemonTaskSpec;
+  private spec: ServiceTaskSpec;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly timers = new Map<TimerName | 'lifetime', unknown>();
@@ -128,7 +128,7 @@ export class InstanceDriver extends EventEmitter {
   }
 
   /** Used at the next start. */
-  setSpec(spec: DaemonTaskSpec): void {
+  setSpec(spec: ServiceTaskSpec): void {
     this.spec = spec;
     this.syncHealth();
   }

@@ -7,7 +7,8 @@ export interface RollingTarget {
   /** Indexes of the instances to replace, in order. */
   indexes(): number[];
   status(index: number): InstanceInfo | undefined;
-  restart(index: number, reason: string): void;
+  /** Replace this instance; `step` says which step it is (`2 of 4`). */
+  restart(index: number, step: string): void;
   /** Calls back on every instance change; returns the unsubscribe function. */
   onChange(fn: () => void): () => void;
   /** Whether the replacement must pass its health check. */
@@ -45,7 +46,7 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
     progress();
     const oldPid = target.status(index)?.pid;
     const startedAt = clock.now();
-    target.restart(index, `rolling restart (${info.done + 1} of ${info.total})`);
+    target.restart(index, `${info.done + 1} of ${info.total}`);
     const verdict = await new Promise<{ kind: 'done' } | { kind: 'failed'; reason: string }>((resolve) => {
       let timer: unknown;
       let finished = false;

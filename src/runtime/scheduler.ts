@@ -1,4 +1,5 @@
-import { jitterDelay, nextRunAt, type ScheduleRef } from '../core/schedule.js';
+import type { MissedFirings } from '../core/cron-policy.js';
+import { firingsBetween, jitterDelay, nextRunAt, type ScheduleRef } from '../core/schedule.js';
 import { realClock, type Clock } from './clock.js';
 
 export interface ScheduleEntry extends ScheduleRef {
@@ -6,67 +7,99 @@ export interface ScheduleEntry extends ScheduleRef {
   jitterMs: number;
 }
 
-/** A firing: `scheduledAt` is the cron time; it fires at `scheduledAt + jitter`. */
-export type FireHandler = (name: string, scheduledAt: number, firedAt: number) => void;
+/**
+ * What one tick hands a registration: the firings that are on time (normally one; `scheduledAt`
+ * is the cron time, it fires at `scheduledAt + jitter`) and those it could not handle in time
+ * (the daemon was frozen, the wall clock jumped), for the task's catch-up policy.
+ */
+export interface Firing {
+  onTime: number[];
+  missed: MissedFirings;
+  firedAt: number;
+}
+
+export type FireHandler = (firing: Firing) => void;
+
+/** A task's place in the scheduler; only its owner holds it. */
+export interface Registration {
+  /** The next scheduled (cron) time, while registered. */
+  next(): number | undefined;
+  /** Stop firing. Safe to call twice. */
+  unregister(): void;
+}
+
+export interface SchedulerOptions {
+  clock?: Clock;
+  random?: () => number;
+  /** A firing handled later than this after its time counts as missed. @default 5000 */
+  lateMs?: number;
+}
 
 interface Slot {
   entry: ScheduleEntry;
+  onFire: FireHandler;
   scheduledAt: number;
   fireAt: number;
-  /** Bumped on every (re)schedule: heap items of an older version are stale. */
-  version: number;
+  /** The generation of the slot's one live heap item. */
+  generation: number;
 }
 
 interface HeapItem {
   fireAt: number;
-  name: string;
-  version: number;
+  slot: number;
+  generation: number;
 }
 
 /**
- * One timer for every cron task. A min-heap holds each task's next firing; the timer is
- * armed for the earliest from absolute times, so nothing drifts over hours. A long wait
- * is cut into pieces of at most MAX_WAIT so a wall-clock jump (NTP, suspend) is noticed.
+ * One timer for every cron task. A min-heap holds each registration's next firing; the timer
+ * is armed for the earliest from absolute times, so nothing drifts over hours. A long wait is
+ * cut into pieces of at most MAX_WAIT so a wall-clock jump (NTP, suspend) is noticed.
+ *
+ * Every heap item carries a generation from one counter that only grows: a slot knows the
+ * generation of its one live item, so an item left by an earlier registration or an earlier
+ * schedule is never taken for a current one (a stop and start within one interval cannot fire
+ * an instant twice).
  */
 export class Scheduler {
   static readonly MAX_WAIT = 30_000;
-  private readonly slots = new Map<string, Slot>();
+  private readonly slots = new Map<number, Slot>();
   private heap: HeapItem[] = [];
   private timer: unknown;
   private armedFor = Infinity;
   private running = false;
+  private generation = 0;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly lateMs: number;
 
-  constructor(
-    private readonly onFire: FireHandler,
-    private readonly clock: Clock = realClock,
-    private readonly random: () => number = Math.random,
-  ) {}
+  constructor(opts: SchedulerOptions = {}) {
+    this.clock = opts.clock ?? realClock;
+    this.random = opts.random ?? Math.random;
+    this.lateMs = opts.lateMs ?? 5000;
+  }
 
-  /** Add or replace a task's schedule; its next firing is computed from now. */
-  set(entry: ScheduleEntry, after?: number): void {
-    const prev = this.slots.get(entry.name);
-    const version = (prev?.version ?? 0) + 1;
-    const from = after ?? this.clock.now();
-    const scheduledAt = nextRunAt(entry, from);
-    if (scheduledAt === undefined) {
-      this.slots.delete(entry.name);
-      return;
+  /**
+   * Fire `onFire` at each firing of `entry` from now on (strictly after `after`, default now).
+   * A schedule without a next firing registers nothing.
+   */
+  register(entry: ScheduleEntry, onFire: FireHandler, after?: number): Registration {
+    const id = ++this.generation;
+    const scheduledAt = nextRunAt(entry, after ?? this.clock.now());
+    if (scheduledAt !== undefined) {
+      const slot: Slot = { entry, onFire, scheduledAt, fireAt: scheduledAt + jitterDelay(entry.jitterMs, this.random), generation: ++this.generation };
+      this.slots.set(id, slot);
+      this.push({ fireAt: slot.fireAt, slot: id, generation: slot.generation });
+      this.arm();
     }
-    const slot: Slot = { entry, scheduledAt, fireAt: scheduledAt + jitterDelay(entry.jitterMs, this.random), version };
-    this.slots.set(entry.name, slot);
-    this.push({ fireAt: slot.fireAt, name: entry.name, version });
-    this.arm();
+    return {
+      next: () => this.slots.get(id)?.scheduledAt,
+      unregister: () => {
+        this.slots.delete(id);
+      },
+    };
   }
 
-  delete(name: string): void {
-    this.slots.delete(name);
-  }
-
-  /** The next scheduled (cron) time of a task. */
-  next(name: string): number | undefined {
-    return this.slots.get(name)?.scheduledAt;
-  }
-
+  /** Registrations that will fire. */
   get size(): number {
     return this.slots.size;
   }
@@ -98,39 +131,53 @@ export class Scheduler {
   }
 
   private isCurrent(item: HeapItem): boolean {
-    const slot = this.slots.get(item.name);
-    return slot !== undefined && slot.version === item.version;
+    return this.slots.get(item.slot)?.generation === item.generation;
   }
 
   private tick(): void {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = this.clock.now();
-    const due: Slot[] = [];
+    const due: Array<{ slot: Slot; firing: Firing }> = [];
     while (this.heap.length && this.heap[0]!.fireAt <= now) {
       const item = this.pop()!;
       if (!this.isCurrent(item)) continue;
-      due.push(this.slots.get(item.name)!);
-    }
-    // Reschedule first, so a handler that throws cannot stop the clock.
-    for (const slot of due) {
-      const from = Math.max(slot.scheduledAt, now);
-      const scheduledAt = nextRunAt(slot.entry, from);
-      if (scheduledAt === undefined) this.slots.delete(slot.entry.name);
+      const slot = this.slots.get(item.slot)!;
+      const { firing, last } = this.collect(slot, now);
+      due.push({ slot, firing });
+      // Reschedule first, so a handler that throws cannot stop the clock.
+      const scheduledAt = nextRunAt(slot.entry, Math.max(last, now));
+      if (scheduledAt === undefined) this.slots.delete(item.slot);
       else {
-        const next: Slot = { ...slot, scheduledAt, fireAt: scheduledAt + jitterDelay(slot.entry.jitterMs, this.random), version: slot.version + 1 };
-        this.slots.set(slot.entry.name, next);
-        this.push({ fireAt: next.fireAt, name: next.entry.name, version: next.version });
+        const next: Slot = { ...slot, scheduledAt, fireAt: scheduledAt + jitterDelay(slot.entry.jitterMs, this.random), generation: ++this.generation };
+        this.slots.set(item.slot, next);
+        this.push({ fireAt: next.fireAt, slot: item.slot, generation: next.generation });
       }
     }
-    for (const slot of due) {
+    for (const { slot, firing } of due) {
       try {
-        this.onFire(slot.entry.name, slot.scheduledAt, now);
+        slot.onFire(firing);
       } catch {
         /* the handler reports its own errors */
       }
     }
     this.arm();
+  }
+
+  /**
+   * Every firing of the slot from its scheduled time up to now: those within `lateMs` are on
+   * time, older ones are missed. Returns the newest firing seen, to schedule after it.
+   */
+  private collect(slot: Slot, now: number): { firing: Firing; last: number } {
+    const later = firingsBetween(slot.entry, slot.scheduledAt, now, 10_000, 100_000);
+    const all = [{ at: slot.scheduledAt, fireAt: slot.fireAt }, ...later.times.map((at) => ({ at, fireAt: at }))];
+    const onTime = all.filter((f) => now - f.fireAt <= this.lateMs).map((f) => f.at);
+    const missedTimes = all.filter((f) => now - f.fireAt > this.lateMs).map((f) => f.at);
+    // Firings beyond the 10 000 listed are missed too (counted, not listed).
+    const missedTotal = missedTimes.length + (later.total - later.times.length);
+    const newestMissed = later.total > later.times.length ? later.last : missedTimes.at(-1);
+    const missed: MissedFirings = { times: missedTimes.slice(0, 1000), total: missedTotal, ...(newestMissed !== undefined ? { last: newestMissed } : {}) };
+    return { firing: { onTime, missed, firedAt: now }, last: later.last ?? slot.scheduledAt };
   }
 
   // ---- binary min-heap on fireAt ----

@@ -10,6 +10,12 @@ export const ERROR_CODES = [
   'ALREADY_RUNNING',
   'NOT_RUNNING',
   'WRONG_KIND',
+  /** A target form the method does not take (`@group` where one task is meant…). */
+  'BAD_TARGET',
+  /** The task is disabled (`enabled: false`): it cannot be started. */
+  'DISABLED',
+  /** A later command (start after stop…) took over before this one could finish. */
+  'SUPERSEDED',
   'ILLEGAL_TRANSITION',
   'SPAWN_FAILED',
   'PERMISSION_DENIED',

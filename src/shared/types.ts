@@ -24,6 +24,11 @@ export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 export const NOTIFIER_FORMATS = ['generic', 'slack', 'dingtalk', 'feishu', 'wecom'] as const;
 export type NotifierFormat = (typeof NOTIFIER_FORMATS)[number];
 
+/**
+ * The two kinds of task. The wire and YAML word for a long-running task is `daemon`
+ * (DESIGN.md); in code that kind is a *service* (`ServiceTaskSpec`, `ServiceRunner`), so
+ * "daemon" means the supervisor only.
+ */
 export type TaskKind = 'cron' | 'daemon';
 
 /** `depends_on:` conditions (DESIGN.md "Health and order"). */
@@ -133,7 +138,7 @@ export interface BackoffSpec {
   maxMs: number;
 }
 
-export interface DaemonTaskSpec extends TaskSpecBase {
+export interface ServiceTaskSpec extends TaskSpecBase {
   kind: 'daemon';
   instances: number;
   restart: RestartPolicy;
@@ -149,7 +154,10 @@ export interface DaemonTaskSpec extends TaskSpecBase {
   update?: UpdateStrategy;
 }
 
-export type TaskSpec = CronTaskSpec | DaemonTaskSpec;
+export type TaskSpec = CronTaskSpec | ServiceTaskSpec;
+
+/** @deprecated the old name of ServiceTaskSpec, kept so parallel branches merge; use ServiceTaskSpec. */
+export type DaemonTaskSpec = ServiceTaskSpec;
 
 export interface NotifierSpec {
   name: string;
@@ -218,6 +226,10 @@ export interface RunRecord {
   state: RunState;
   /** Why a run is skipped, failed to spawn, or was killed. */
   message?: string;
+  /** What asked for the run when it was not the schedule (e.g. `xxl-job`); free text. */
+  triggeredBy?: string;
+  /** An opaque tag given with a triggered run (e.g. an xxl-job log id), kept on the record. */
+  tag?: string;
 }
 
 // ---- host settings: <home>/jobctl.yaml (DESIGN.md "Host settings") ----

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { diff, isEmptyDiff } from '../../src/config/diff.js';
-import type { DaemonTaskSpec, TaskSpec } from '../../src/shared/types.js';
+import type { ServiceTaskSpec, TaskSpec } from '../../src/shared/types.js';
 
-function daemon(name: string, over: Partial<DaemonTaskSpec> = {}): TaskSpec {
+function daemon(name: string, over: Partial<ServiceTaskSpec> = {}): TaskSpec {
   return {
     name, group: 'g', kind: 'daemon', command: 'x', cwd: '/', env: {}, enabled: true, stopSignal: 'SIGTERM',
     stopTimeoutMs: 1000, logs: { maxSize: 1, keep: 1, timestamps: true }, source: { file: '/f.yaml', line: 1 },

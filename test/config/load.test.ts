@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { findTaskFiles, loadTaskDir, loadTaskFiles } from '../../src/config/load.js';
 import { taskShape } from '../../src/config/schema.js';
-import type { CronTaskSpec, DaemonTaskSpec } from '../../src/shared/types.js';
+import type { CronTaskSpec, ServiceTaskSpec } from '../../src/shared/types.js';
 import { tempDir, writeFiles } from '../helpers/temp.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -22,7 +22,7 @@ describe('loading a task directory', () => {
     const dir = dirWith({ 'web.yaml': 'tasks:\n  api:\n    command: node server.js\n' });
     const set = loadTaskDir(dir);
     expect(set.errors).toEqual([]);
-    const t = set.tasks[0] as DaemonTaskSpec;
+    const t = set.tasks[0] as ServiceTaskSpec;
     expect(t).toEqual({
       name: 'api', group: 'web', kind: 'daemon', command: 'node server.js', cwd: dir, env: {},
       enabled: true, stopSignal: 'SIGTERM', stopTimeoutMs: 10_000,
@@ -69,7 +69,7 @@ describe('loading a task directory', () => {
     const set = loadTaskDir(dir);
     expect(set.errors).toEqual([]);
     const job = set.tasks.find((t) => t.name === 'job') as CronTaskSpec;
-    const web = set.tasks.find((t) => t.name === 'web') as DaemonTaskSpec;
+    const web = set.tasks.find((t) => t.name === 'web') as ServiceTaskSpec;
     expect(job.timeoutMs).toBe(300_000);
     expect(job.env).toEqual({ A: '1', B: 'three', C: '4' });
     expect(job.stopSignal).toBe('SIGINT');

@@ -73,6 +73,8 @@ describe('queue workers scaled on a real Redis list', () => {
     const dir = path.join(home, 'state/logs/mail-worker');
     const logs = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
     const handled = [...logs.matchAll(/handled (job-\d+)/g)].map((m) => m[1]);
+    const seen = new Set(handled);
+    expect(jobs.filter((j) => !seen.has(j)), 'jobs never handled (lost in a stop?)').toEqual([]);
     expect(handled).toHaveLength(1000);
     expect(new Set(handled).size).toBe(1000);
     expect(new Set([...logs.matchAll(/worker (\d) handled/g)].map((m) => m[1])).size).toBe(4);

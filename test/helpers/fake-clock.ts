@@ -22,11 +22,19 @@ export class FakeClock implements Clock {
       const next = this.timers[0];
       if (!next || next.at > end) break;
       this.timers.shift();
-      this.t = next.at;
+      this.t = Math.max(this.t, next.at);
       next.fn();
     }
     this.t = end;
   }
+  /**
+   * The wall clock jumps (NTP, suspend) or the process was frozen: time moves on and no timer
+   * fires; those due fire, late, at the next advance().
+   */
+  jump(ms: number): void {
+    this.t += ms;
+  }
+
   get pending(): number {
     return this.timers.length;
   }

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { DEFAULTS } from '../../src/config/defaults.js';
-import type { CronTaskSpec, DaemonTaskSpec } from '../../src/shared/types.js';
+import type { CronTaskSpec, ServiceTaskSpec } from '../../src/shared/types.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 export const fixture = (name: string) => path.join(FIXTURES, name);
 
-/** A daemon task spec with short, test-friendly defaults. */
-export function daemonSpec(over: Partial<DaemonTaskSpec> = {}): DaemonTaskSpec {
+/** A service (long-running) task spec with short, test-friendly defaults. */
+export function serviceSpec(over: Partial<ServiceTaskSpec> = {}): ServiceTaskSpec {
   return {
     name: 'test-task', group: 'test', kind: 'daemon', command: 'sleep 1000', cwd: FIXTURES, env: {},
     enabled: true, stopSignal: 'SIGTERM', stopTimeoutMs: 2000,
@@ -26,3 +26,6 @@ export function cronSpec(over: Partial<CronTaskSpec> = {}): CronTaskSpec {
     ...over,
   };
 }
+
+/** @deprecated the old name of serviceSpec, kept so parallel branches merge. */
+export const daemonSpec = serviceSpec;

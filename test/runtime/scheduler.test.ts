@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from '../../src/runtime/scheduler.js';
+import { Scheduler, type Firing } from '../../src/runtime/scheduler.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 
 describe('Scheduler (one timer, fake clock)', () => {
-  it('fires each task on its second, in order, with no drift over hours', () => {
+  it('fires each registration on its second, in order, with no drift over hours', () => {
     const clock = new FakeClock(Date.parse('2026-01-01T00:00:00.500Z'));
     const fired: Array<[string, number, number]> = [];
-    const s = new Scheduler((name, scheduledAt, firedAt) => fired.push([name, scheduledAt, firedAt]), clock, () => 0);
-    s.set({ name: 'every-second', schedule: '* * * * * *', jitterMs: 0 });
-    s.set({ name: 'every-10s', schedule: '*/10 * * * * *', jitterMs: 0 });
+    const s = new Scheduler({ clock, random: () => 0 });
+    const on = (name: string) => (f: Firing) => f.onTime.forEach((t) => fired.push([name, t, f.firedAt]));
+    s.register({ name: 'every-second', schedule: '* * * * * *', jitterMs: 0 }, on('every-second'));
+    s.register({ name: 'every-10s', schedule: '*/10 * * * * *', jitterMs: 0 }, on('every-10s'));
     s.start();
     clock.advance(3 * 3600 * 1000);
     const sec = fired.filter((f) => f[0] === 'every-second');
@@ -30,8 +31,8 @@ describe('Scheduler (one timer, fake clock)', () => {
     const delays: number[] = [];
     let r = 0;
     const randoms = [0, 0.5, 0.999];
-    const s = new Scheduler((_n, scheduledAt, firedAt) => delays.push(firedAt - scheduledAt), clock, () => randoms[r++ % 3]!);
-    s.set({ name: 'j', schedule: '0 * * * * *', jitterMs: 10_000 });
+    const s = new Scheduler({ clock, random: () => randoms[r++ % 3]! });
+    s.register({ name: 'j', schedule: '0 * * * * *', jitterMs: 10_000 }, (f) => f.onTime.forEach((t) => delays.push(f.firedAt - t)));
     s.start();
     clock.advance(5 * 60_000 + 20_000);
     expect(delays.length).toBe(5);
@@ -42,27 +43,69 @@ describe('Scheduler (one timer, fake clock)', () => {
     expect(delays.slice(0, 3)).toEqual([0, 5000, 9990]);
   });
 
-  it('set() replaces a schedule; delete() removes it; a stalled loop skips rather than bursts', () => {
+  it('a new registration replaces an old one; unregister stops it at once', () => {
     const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
     const fired: string[] = [];
-    const s = new Scheduler((name, t) => fired.push(`${name}@${iso(t).slice(11, 19)}`), clock);
-    s.set({ name: 'a', schedule: '*/2 * * * * *', jitterMs: 0 });
+    const s = new Scheduler({ clock });
+    const on = (f: Firing) => f.onTime.forEach((t) => fired.push(`a@${iso(t).slice(11, 19)}`));
+    const first = s.register({ name: 'a', schedule: '*/2 * * * * *', jitterMs: 0 }, on);
     s.start();
     clock.advance(4000);
-    s.set({ name: 'a', schedule: '*/3 * * * * *', jitterMs: 0 });
+    first.unregister();
+    const second = s.register({ name: 'a', schedule: '*/3 * * * * *', jitterMs: 0 }, on);
     clock.advance(6000);
-    s.delete('a');
+    second.unregister();
+    second.unregister();
     clock.advance(10_000);
     expect(fired).toEqual(['a@00:00:02', 'a@00:00:04', 'a@00:00:06', 'a@00:00:09']);
     expect(s.size).toBe(0);
   });
 
+  it('defect 2: unregister + register within one interval never fires an instant twice (no stale heap entry)', () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00.100Z'));
+    const fired: number[] = [];
+    const s = new Scheduler({ clock });
+    const entry = { name: 'w', schedule: '* * * * * *', jitterMs: 0 };
+    const on = (f: Firing) => fired.push(...f.onTime);
+    s.start();
+    let reg = s.register(entry, on);
+    // stop; start; stop; start… several times inside each second, for ten seconds
+    for (let i = 0; i < 40; i++) {
+      clock.advance(250);
+      reg.unregister();
+      reg = s.register(entry, on);
+    }
+    expect(new Set(fired).size).toBe(fired.length);
+    expect(fired.length).toBeGreaterThanOrEqual(9);
+    expect(fired.length).toBeLessThanOrEqual(10);
+  });
+
+  it('defect 13: firings missed while frozen or after a clock jump are reported as missed, not fired late', () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+    const firings: Firing[] = [];
+    const s = new Scheduler({ clock, lateMs: 5000 });
+    s.register({ name: 'm', schedule: '0 * * * * *', jitterMs: 0 }, (f) => firings.push(f));
+    s.start();
+    // The wall clock jumps 10 minutes while the timer waits (timers fire by the monotonic clock).
+    clock.jump(10 * 60_000 + 30_000);
+    clock.advance(0);
+    expect(firings).toHaveLength(1);
+    const f = firings[0]!;
+    expect(f.onTime).toEqual([]);
+    expect(f.missed.total).toBe(10);
+    expect(f.missed.times[0]).toBe(Date.parse('2026-01-01T00:01:00Z'));
+    expect(f.missed.last).toBe(Date.parse('2026-01-01T00:10:00Z'));
+    // afterwards it is back on its minute
+    clock.advance(60_000);
+    expect(firings.at(-1)!.onTime).toEqual([Date.parse('2026-01-01T00:11:00Z')]);
+  });
+
   it('wakes at least every 30 s to notice wall-clock jumps', () => {
     const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
-    const s = new Scheduler(() => undefined, clock);
-    s.set({ name: 'yearly', schedule: '@yearly', jitterMs: 0 });
+    const s = new Scheduler({ clock });
+    const reg = s.register({ name: 'yearly', schedule: '@yearly', jitterMs: 0 }, () => undefined);
     s.start();
-    expect(s.next('yearly')).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    expect(reg.next()).toBe(Date.parse('2027-01-01T00:00:00Z'));
     clock.advance(29_000);
     expect(clock.pending).toBe(1);
   });

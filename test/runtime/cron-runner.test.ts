@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CronTask, type RunNotice } from '../../src/runtime/cron-task.js';
+import { CronRunner } from '../../src/runtime/cron-runner.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { StateStore } from '../../src/runtime/state-store.js';
+import { StoreRunHistory } from '../../src/runtime/store-run-history.js';
+import { lastFiredMarks } from '../../src/runtime/task-marks.js';
+import type { TaskNotice } from '../../src/runtime/task-runner.js';
 import { homePaths, type HomePaths } from '../../src/shared/paths.js';
 import type { CronTaskSpec, RunRecord } from '../../src/shared/types.js';
 import { cronSpec, fixture } from '../helpers/specs.js';
@@ -10,37 +13,43 @@ import { tempDir } from '../helpers/temp.js';
 import { livePids, waitFor } from '../helpers/wait.js';
 
 const temps: Array<() => void> = [];
-const tasks: CronTask[] = [];
+const tasks: CronRunner[] = [];
+const schedulers: Scheduler[] = [];
 const stores: StateStore[] = [];
 afterEach(async () => {
   await Promise.all(tasks.splice(0).map((t) => t.dispose()));
+  schedulers.splice(0).forEach((s) => s.stop());
   await Promise.all(stores.splice(0).map((s) => s.close()));
 });
 afterAll(() => temps.forEach((c) => c()));
 
-async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore) => void) {
+async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore) => void, noStart = false) {
   const t = tempDir();
   temps.push(t.cleanup);
   const paths: HomePaths = homePaths(t.dir);
   const store = await StateStore.open(paths.db, { writeDelayMs: 20 });
   stores.push(store);
   prepare?.(store);
-  const task = new CronTask({ spec: cronSpec(over), paths, store });
-  const notices: RunNotice[] = [];
-  task.on('notify', (n: RunNotice) => notices.push(n));
+  const scheduler = new Scheduler();
+  schedulers.push(scheduler);
+  const task = new CronRunner({ spec: cronSpec(over), paths, store, scheduler, history: new StoreRunHistory(store, paths), lastFired: lastFiredMarks(store) });
+  const notices: TaskNotice[] = [];
+  task.on('notify', (n: TaskNotice) => notices.push(n));
+  if (!noStart) await task.start();
   tasks.push(task);
-  return { task, store, paths, notices };
+  return { task, store, paths, notices, scheduler };
 }
 
 const finished = (r: RunRecord) => !['running', 'queued'].includes(r.state);
-const settled = (task: CronTask, n: number, timeout = 10_000) =>
+const running = (task: CronRunner) => task.status().activeRuns ?? [];
+const fire = (task: CronRunner) => task.run({ trigger: 'schedule' });
+const settled = (task: CronRunner, n: number, timeout = 10_000) =>
   waitFor(() => task.history().filter(finished).length >= n, timeout, `${n} finished runs`);
 
 describe('cron runs (real processes)', () => {
   it('a * * * * * * task runs every second, each start within 100 ms of its second', async () => {
-    const { task } = await setup({ schedule: '* * * * * *', command: 'true' });
-    const scheduler = new Scheduler((_name, scheduledAt) => task.fire(scheduledAt, 'schedule'));
-    scheduler.set({ name: task.name, schedule: '* * * * * *', jitterMs: 0 });
+    const { task, scheduler } = await setup({ schedule: '* * * * * *', command: 'true' });
+    await task.start();
     scheduler.start();
     try {
       await settled(task, 4, 8000);
@@ -59,8 +68,8 @@ describe('cron runs (real processes)', () => {
 
   it('a timeout kills a sleeping run and its grandchild', async () => {
     const { task, paths, notices } = await setup({ command: fixture('ignore-term.sh'), timeoutMs: 300, stopTimeoutMs: 300 });
-    const rec = task.runNow();
-    await waitFor(() => task.runningRuns()[0], 2000, 'running');
+    const rec = await task.run();
+    await waitFor(() => running(task)[0], 2000, 'running');
     await settled(task, 1, 5000);
     const r = task.history()[0]!;
     expect(r).toMatchObject({ id: rec.id, state: 'timed-out', trigger: 'manual', attempt: 1, message: 'timed out after 300ms' });
@@ -77,9 +86,9 @@ describe('cron runs (real processes)', () => {
   it('keeps `history` runs and deletes older records with their log files', async () => {
     const { task, paths } = await setup({ command: 'echo run $JOBCTL_RUN_ID', history: 3 });
     for (let i = 0; i < 6; i++) {
-      task.runNow();
+      task.run();
       await settled(task, Math.min(i + 1, 3));
-      await waitFor(() => task.runningRuns().length === 0, 5000, 'idle');
+      await waitFor(() => running(task).length === 0, 5000, 'idle');
     }
     const kept = task.history();
     expect(kept).toHaveLength(3);
@@ -93,8 +102,8 @@ describe('cron runs (real processes)', () => {
 
   it('overlap skip: a firing while the previous run goes is recorded as skipped', async () => {
     const { task } = await setup({ command: 'sleep 0.5', overlap: 'skip' });
-    task.fire(Date.now(), 'schedule');
-    const second = task.fire(Date.now(), 'schedule');
+    fire(task);
+    const second = await fire(task);
     expect(second).toMatchObject({ state: 'skipped', message: 'previous run still going (overlap: skip)' });
     await settled(task, 2);
     expect(task.history().map((r) => r.state)).toEqual(['succeeded', 'skipped']);
@@ -102,9 +111,9 @@ describe('cron runs (real processes)', () => {
 
   it('overlap queue: one waits and starts after; a third is skipped', async () => {
     const { task } = await setup({ command: 'sleep 0.3', overlap: 'queue' });
-    task.fire(Date.now(), 'schedule');
-    expect(task.fire(Date.now(), 'schedule').state).toBe('queued');
-    expect(task.fire(Date.now(), 'schedule').state).toBe('skipped');
+    fire(task);
+    expect((await fire(task)).state).toBe('queued');
+    expect((await fire(task)).state).toBe('skipped');
     await settled(task, 3);
     const [a, b] = task.history().filter((r) => r.state === 'succeeded');
     expect(b!.startedAt!).toBeGreaterThanOrEqual(a!.endedAt!);
@@ -112,25 +121,25 @@ describe('cron runs (real processes)', () => {
 
   it('overlap replace: the old run is stopped and the new one starts', async () => {
     const { task } = await setup({ command: 'sleep 5', overlap: 'replace', stopTimeoutMs: 1000 });
-    task.fire(Date.now(), 'schedule');
-    await waitFor(() => task.runningRuns().length === 1, 2000, 'first running');
-    task.fire(Date.now(), 'schedule');
+    fire(task);
+    await waitFor(() => running(task).length === 1, 2000, 'first running');
+    fire(task);
     await waitFor(() => task.history()[0]!.state === 'killed', 3000, 'replaced');
-    await waitFor(() => task.runningRuns().length === 1 && task.runningRuns()[0]!.id === task.history()[1]!.id, 3000, 'second running');
+    await waitFor(() => running(task).length === 1 && running(task)[0]!.id === task.history()[1]!.id, 3000, 'second running');
     expect(task.history()[0]!.message).toBe('replaced by a newer run (overlap: replace)');
   });
 
   it('overlap allow: runs side by side', async () => {
     const { task } = await setup({ command: 'sleep 0.3', overlap: 'allow' });
-    task.fire(Date.now(), 'schedule');
-    task.fire(Date.now(), 'schedule');
-    expect(task.runningRuns()).toHaveLength(2);
+    fire(task);
+    fire(task);
+    expect(running(task)).toHaveLength(2);
     await settled(task, 2);
   });
 
   it('retries a failed run with doubling delays, each attempt its own record', async () => {
     const { task, notices } = await setup({ command: 'echo attempt; exit 1', retries: 2, retryDelayMs: 150 });
-    task.fire(Date.now(), 'schedule');
+    fire(task);
     await settled(task, 3);
     const runs = task.history();
     expect(runs.map((r) => [r.attempt, r.trigger, r.state])).toEqual([
@@ -148,9 +157,9 @@ describe('cron runs (real processes)', () => {
 
   it('notifies recovered when a run succeeds after a failure', async () => {
     const { task, notices } = await setup({ command: 'test -f "$MARK" || { touch "$MARK"; exit 1; }', env: { MARK: `/tmp/jobctl-mark-${process.pid}-${Date.now()}` } });
-    task.runNow();
+    task.run();
     await settled(task, 1);
-    task.runNow();
+    task.run();
     await settled(task, 2);
     expect(notices.map((n) => n.event)).toEqual(['failure', 'recovered']);
   });
@@ -162,6 +171,7 @@ describe('cron runs (real processes)', () => {
       s.data.lastScheduled['test-cron'] = fiveAgo;
     });
     expect(task.catchUp(now)).toBe(5);
+    await task.start();
     await settled(task, 5);
     const runs = task.history();
     expect(runs.map((r) => r.trigger)).toEqual(Array(5).fill('catchup'));
@@ -176,9 +186,10 @@ describe('cron runs (real processes)', () => {
       s.data.lastScheduled['test-cron'] = ago;
     });
     expect(latest.task.catchUp(now)).toBe(1);
+    await latest.task.start();
     await settled(latest.task, 2);
     const runs = latest.task.history();
-    expect(runs[0]).toMatchObject({ state: 'skipped', trigger: 'catchup', message: expect.stringMatching(/^9 missed firings not run \(catchup: latest\)$/) });
+    expect(runs[0]).toMatchObject({ state: 'skipped', trigger: 'catchup', message: '9 missed firings while the daemon was down not run (catchup: latest)' });
     expect(runs[1]).toMatchObject({ state: 'succeeded', trigger: 'catchup' });
     expect(latest.store.data.lastScheduled['test-cron']).toBe(Math.floor(now / 60_000) * 60_000);
 
@@ -186,21 +197,21 @@ describe('cron runs (real processes)', () => {
       s.data.lastScheduled['test-cron'] = ago;
     });
     expect(none.task.catchUp(now)).toBe(0);
-    expect(none.task.history()).toEqual([]);
+    expect(none.task.history()).toMatchObject([{ state: 'skipped', trigger: 'catchup', message: '10 missed firings while the daemon was down not run (catchup: none)' }]);
   });
 
-  it('kill stops a run under way: killed', async () => {
+  it('stop stops a run under way: killed', async () => {
     const { task } = await setup({ command: 'sleep 100' });
-    task.runNow();
-    await waitFor(() => task.runningRuns().length === 1, 2000, 'running');
-    expect(task.kill()).toBe(1);
+    task.run();
+    await waitFor(() => running(task).length === 1, 2000, 'running');
+    await task.stop();
     await settled(task, 1);
-    expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'killed by request', signal: 'SIGTERM' });
+    expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'the task was stopped', signal: 'SIGTERM' });
   });
 
   it('a run that cannot start is failed with the reason', async () => {
     const { task } = await setup({ command: ['/nonexistent/report'] });
-    task.runNow();
+    task.run();
     await settled(task, 1);
     expect(task.history()[0]).toMatchObject({ state: 'failed', message: 'could not start: command not found or not executable: /nonexistent/report' });
   });

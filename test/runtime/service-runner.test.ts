@@ -1,18 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DaemonTask } from '../../src/runtime/daemon-task.js';
-import type { InstanceNotice, InstanceStatus } from '../../src/runtime/instance-driver.js';
+import { ServiceRunner } from '../../src/runtime/service-runner.js';
+import type { TaskNotice } from '../../src/runtime/task-runner.js';
+import type { InstanceStatus } from '../../src/runtime/instance-driver.js';
 import { MetricsSampler } from '../../src/runtime/metrics.js';
 import { StateStore } from '../../src/runtime/state-store.js';
 import { homePaths } from '../../src/shared/paths.js';
-import type { DaemonTaskSpec } from '../../src/shared/types.js';
-import { daemonSpec, fixture } from '../helpers/specs.js';
+import type { ServiceTaskSpec } from '../../src/shared/types.js';
+import { serviceSpec, fixture } from '../helpers/specs.js';
 import { tempDir } from '../helpers/temp.js';
 import { killGroup, livePids, waitFor } from '../helpers/wait.js';
 
 const temps: Array<() => void> = [];
-const tasks: DaemonTask[] = [];
+const tasks: ServiceRunner[] = [];
 const groups = new Set<number>();
 afterEach(async () => {
   await Promise.all(tasks.splice(0).map((t) => t.dispose()));
@@ -31,16 +32,16 @@ function home(): ReturnType<typeof homePaths> {
   return homePaths(t.dir);
 }
 
-function makeTask(over: Partial<DaemonTaskSpec>, extra: { sampler?: MetricsSampler; store?: StateStore; paths?: ReturnType<typeof homePaths> } = {}) {
+function makeTask(over: Partial<ServiceTaskSpec>, extra: { sampler?: MetricsSampler; store?: StateStore; paths?: ReturnType<typeof homePaths> } = {}) {
   const paths = extra.paths ?? home();
   const states: Array<InstanceStatus & { at: number }> = [];
-  const notices: InstanceNotice[] = [];
-  const task = new DaemonTask({ spec: daemonSpec(over), paths, ...extra });
-  task.on('state', (s: InstanceStatus) => {
+  const notices: TaskNotice[] = [];
+  const task = new ServiceRunner({ spec: serviceSpec(over), paths, ...extra });
+  task.on('instance', (s: InstanceStatus) => {
     states.push({ ...s, at: Date.now() });
     if (s.pid) groups.add(s.pid);
   });
-  task.on('notify', (n: InstanceNotice) => notices.push(n));
+  task.on('notify', (n: TaskNotice) => notices.push(n));
   tasks.push(task);
   return { task, paths, states, notices };
 }
@@ -59,7 +60,7 @@ describe('daemon task supervision (real processes)', () => {
       command: fixture('crash.sh'), backoff: { initialMs: 200, maxMs: 800 }, maxRestarts: 3, startMs: 1000,
     });
     task.start();
-    await waitFor(() => task.status().instances[0]!.state === 'fatal', 10_000, 'fatal');
+    await waitFor(() => task.instances()[0]!.state === 'fatal', 10_000, 'fatal');
     const backoffs = states.filter((s) => s.state === 'backoff').map((s) => s.retryAt! - s.at);
     expect(backoffs).toHaveLength(3);
     // 200, 400, 800 ms, each jittered down by at most 25% (and a few ms of bookkeeping)
@@ -72,7 +73,7 @@ describe('daemon task supervision (real processes)', () => {
     const starts = states.filter((s) => s.state === 'starting' && s.pid === undefined).map((s) => s.at);
     expect(starts).toHaveLength(4);
     expect(starts[3]! - starts[2]!).toBeGreaterThanOrEqual(590);
-    const fatal = task.status().instances[0]!;
+    const fatal = task.instances()[0]!;
     expect(fatal.message).toMatch(/exited with code 3; gave up after 3 restarts within 60s/);
     expect(notices.map((n) => n.event)).toEqual(['failure', 'failure', 'failure', 'fatal']);
     expect(notices[0]).toMatchObject({ task: 'test-task', instance: 0, exitCode: 3 });
@@ -82,7 +83,7 @@ describe('daemon task supervision (real processes)', () => {
     const { task, paths } = makeTask({ command: fixture('ignore-term.sh'), stopTimeoutMs: 1000, startMs: 100 });
     task.start();
     await waitFor(() => logOf(paths, 'test-task', 0).includes('ready'), 5000, 'ready');
-    const pgid = task.status().instances[0]!.pid!;
+    const pgid = task.instances()[0]!.pid!;
     await waitFor(() => livePids(pgid).length >= 4, 5000, 'grandchildren');
     const t0 = Date.now();
     await task.stop();
@@ -90,7 +91,7 @@ describe('daemon task supervision (real processes)', () => {
     expect(livePids(pgid)).toEqual([]);
     expect(took).toBeLessThan(1000 + 1000);
     expect(took).toBeGreaterThanOrEqual(900); // it really had to wait for SIGKILL
-    expect(task.status().instances[0]!.state).toBe('stopped');
+    expect(task.instances()[0]!.state).toBe('stopped');
     expect(logOf(paths, 'test-task', 0)).toMatch(/\[jobctl\] stop_timeout \(1000ms\) passed: SIGKILL to the process group/);
   });
 
@@ -108,7 +109,7 @@ describe('daemon task supervision (real processes)', () => {
         new RegExp(`\\[out\\] task=test-task instance=${i} run= custom=yes fromfile=dotenv cwd=/tmp uid=\\d+`),
       );
     }
-    const pids = task.status().instances.map((s) => s.pid);
+    const pids = task.instances().map((s) => s.pid);
     expect(new Set(pids).size).toBe(3);
     await task.stop();
     for (const i of [0, 1, 2]) expect(logOf(paths, 'test-task', i)).toContain('[out] got TERM');
@@ -117,13 +118,13 @@ describe('daemon task supervision (real processes)', () => {
   it('recycles an instance after max_lifetime', async () => {
     const { task } = makeTask({ command: 'sleep 1000', maxLifetimeMs: 700, startMs: 100 });
     task.start();
-    await waitFor(() => task.status().instances[0]!.state === 'running', 3000, 'running');
-    const firstPid = task.status().instances[0]!.pid;
+    await waitFor(() => task.instances()[0]!.state === 'running', 3000, 'running');
+    const firstPid = task.instances()[0]!.pid;
     await waitFor(() => {
-      const s = task.status().instances[0]!;
+      const s = task.instances()[0]!;
       return s.state === 'running' && s.pid !== firstPid;
     }, 5000, 'recycled');
-    const s = task.status().instances[0]!;
+    const s = task.instances()[0]!;
     expect(s.restarts).toBeGreaterThanOrEqual(1);
     expect(livePids(firstPid!)).toEqual([]);
   });
@@ -139,7 +140,7 @@ describe('daemon task supervision (real processes)', () => {
       await waitFor(() => states.some((s) => s.state === 'stopping' && /max_memory/.test(s.message ?? '')), 15_000, 'memory recycle');
       const msg = states.find((s) => s.state === 'stopping')!.message!;
       expect(msg).toMatch(/^max_memory: \d+MB > 120MB$/);
-      await waitFor(() => task.status().instances[0]!.state !== 'stopping', 5000, 'restarted');
+      await waitFor(() => task.instances()[0]!.state !== 'stopping', 5000, 'restarted');
       expect(logOf(paths, 'test-task', 0)).toMatch(/\[jobctl\] recycling: max_memory/);
     } finally {
       sampler.stop();
@@ -150,11 +151,11 @@ describe('daemon task supervision (real processes)', () => {
     const sampler = new MetricsSampler(100);
     const { task } = makeTask({ command: 'sleep 1000', startMs: 50 }, { sampler });
     task.start();
-    await waitFor(() => task.status().instances[0]!.pid, 2000, 'pid');
+    await waitFor(() => task.instances()[0]!.pid, 2000, 'pid');
     sampler.sampleNow();
     await new Promise((r) => setTimeout(r, 150));
     sampler.sampleNow();
-    const s = task.status().instances[0]!;
+    const s = task.instances()[0]!;
     expect(s.rss).toBeGreaterThan(100 * 1024);
     expect(s.cpu).toBeGreaterThanOrEqual(0);
   });
@@ -165,7 +166,7 @@ describe('daemon task supervision (real processes)', () => {
       logs: { maxSize: 4 * 1024 * 1024, keep: 20, timestamps: true },
     });
     task.start();
-    await waitFor(() => task.status().instances[0]!.state === 'exited', 30_000, 'flood done');
+    await waitFor(() => task.instances()[0]!.state === 'exited', 30_000, 'flood done');
     await task.dispose();
     const file = paths.instanceLog('test-task', 0);
     const dir = path.dirname(file);
@@ -186,7 +187,7 @@ describe('daemon task supervision (real processes)', () => {
       logs: { maxSize: 1e9, keep: 1, timestamps: false },
     });
     task.start();
-    await waitFor(() => task.status().instances[0]!.state === 'exited', 30_000, 'flood done');
+    await waitFor(() => task.instances()[0]!.state === 'exited', 30_000, 'flood done');
     await task.dispose();
     const text = fs.readFileSync(paths.instanceLog('test-task', 0), 'utf8');
     expect(text.length).toBe(50_000 * 100);
@@ -196,20 +197,20 @@ describe('daemon task supervision (real processes)', () => {
   it('a spawn failure is a state with a message, not a crash', async () => {
     const { task, paths } = makeTask({ command: ['/nonexistent/worker'], restart: 'never' });
     task.start();
-    const s = task.status().instances[0]!;
+    const s = task.instances()[0]!;
     expect(s.state).toBe('exited');
     expect(s.message).toBe('command not found or not executable: /nonexistent/worker');
     const bad = makeTask({ command: 'true', cwd: '/nonexistent/dir', restart: 'on-failure', backoff: { initialMs: 5000, maxMs: 5000 } });
     bad.task.start();
-    expect(bad.task.status().instances[0]).toMatchObject({ state: 'backoff', message: 'cwd /nonexistent/dir does not exist or is not a directory' });
+    expect(bad.task.instances()[0]).toMatchObject({ state: 'backoff', message: 'cwd /nonexistent/dir does not exist or is not a directory' });
     expect(logOf(paths, 'test-task', 0)).toContain('[jobctl] could not start: command not found or not executable: /nonexistent/worker');
   });
 
   it('a shell command that is not found exits 127 with a clear message', async () => {
     const { task } = makeTask({ command: 'no-such-command-jobctl', restart: 'never', startMs: 1000 });
     task.start();
-    await waitFor(() => task.status().instances[0]!.state === 'exited', 5000, 'exited');
-    expect(task.status().instances[0]!.message).toBe('exited with code 127 (command not found)');
+    await waitFor(() => task.instances()[0]!.state === 'exited', 5000, 'exited');
+    expect(task.instances()[0]!.message).toBe('exited with code 127 (command not found)');
   });
 
   it('runs as another user when root, or says plainly that it needs root', async () => {
@@ -219,15 +220,15 @@ describe('daemon task supervision (real processes)', () => {
       await waitFor(() => logOf(paths, 'test-task', 0).includes('uid='), 5000, 'output');
       expect(logOf(paths, 'test-task', 0)).toMatch(/uid=65534/);
     } else {
-      expect(task.status().instances[0]!.message).toMatch(/needs a root daemon/);
+      expect(task.instances()[0]!.message).toMatch(/needs a root daemon/);
     }
   });
 
   it('a process that exits leaving 50 grandchildren: the group is cleared before the restart', async () => {
     const { task, states } = makeTask({ command: `${fixture('fork-many.sh')} 50`, restart: 'never', stopTimeoutMs: 500 });
     task.start();
-    const pgid = task.status().instances[0]!.pid!;
-    await waitFor(() => task.status().instances[0]!.state === 'exited', 5000, 'exited');
+    const pgid = task.instances()[0]!.pid!;
+    await waitFor(() => task.instances()[0]!.state === 'exited', 5000, 'exited');
     expect(livePids(pgid)).toEqual([]);
     expect(states.at(-1)!.lastExit).toMatchObject({ code: 0 });
   });
@@ -235,10 +236,10 @@ describe('daemon task supervision (real processes)', () => {
   it('a child that closes its output but keeps running is still supervised and stopped', async () => {
     const { task, paths } = makeTask({ command: fixture('close-stdout.sh'), startMs: 100, stopTimeoutMs: 1000 });
     task.start();
-    await waitFor(() => task.status().instances[0]!.state === 'running', 3000, 'running');
-    const pgid = task.status().instances[0]!.pid!;
+    await waitFor(() => task.instances()[0]!.state === 'running', 3000, 'running');
+    const pgid = task.instances()[0]!.pid!;
     await new Promise((r) => setTimeout(r, 300));
-    expect(task.status().instances[0]!.state).toBe('running');
+    expect(task.instances()[0]!.state).toBe('running');
     await task.stop();
     expect(livePids(pgid)).toEqual([]);
     expect(logOf(paths, 'test-task', 0)).toContain('[out] closing my output');
@@ -260,10 +261,10 @@ describe('daemon task supervision (real processes)', () => {
     const { task } = makeTask({ command: 'sleep 1000', instances: 1, startMs: 50 });
     task.start();
     await task.setCount(3);
-    expect(task.status().instances.map((i) => i.state)).toEqual(['starting', 'starting', 'starting']);
-    const third = task.status().instances[2]!.pid!;
+    expect(task.instances().map((i) => i.state)).toEqual(['starting', 'starting', 'starting']);
+    const third = task.instances()[2]!.pid!;
     await task.setCount(2);
-    expect(task.status().instances.map((i) => i.index)).toEqual([0, 1]);
+    expect(task.instances().map((i) => i.index)).toEqual([0, 1]);
     expect(livePids(third)).toEqual([]);
   });
 });

@@ -1,0 +1,119 @@
+import type { ScaleInfo } from '../shared/protocol.js';
+import type { ServiceTaskSpec, TaskSpec } from '../shared/types.js';
+import { ServiceRunner } from '../runtime/service-runner.js';
+import type { Marks } from '../runtime/task-marks.js';
+import type { TaskRegistry } from './registry.js';
+
+/** What the autoscaler last saw of a task, for status. */
+export interface AutoReading {
+  target?: number;
+  backlog?: number;
+  probedAt?: number;
+  error?: string | undefined;
+}
+
+/**
+ * The one owner of a service's instance count (DESIGN.md "Controller"): a manual
+ * `jobctl scale` count wins, then the autoscaler's target, then the spec's `instances`.
+ * A manual count lasts until `jobctl scale TASK auto` or an edit of `instances`/`scale`;
+ * other edits keep it, and keep the running instances.
+ */
+export class ScaleController {
+  private readonly auto = new Map<string, AutoReading>();
+  private registry: TaskRegistry | undefined;
+
+  constructor(private readonly manual: Marks<number>, private readonly onLog: (message: string, task: string) => void = () => undefined) {}
+
+  /** The registry whose services this controller sizes (set once, after both exist). */
+  attach(registry: TaskRegistry): void {
+    this.registry = registry;
+  }
+
+  /** The count a service should have now. */
+  countFor(spec: ServiceTaskSpec): number {
+    const manual = this.manual.get(spec.name);
+    if (manual !== undefined) return manual;
+    const target = spec.scale ? this.auto.get(spec.name)?.target : undefined;
+    return target ?? spec.instances;
+  }
+
+  /** The service runner of a task, when it is one. */
+  service(name: string): ServiceRunner | undefined {
+    const r = this.registry?.has(name) ? this.registry.require(name, 'daemon', 'scale applies to daemon tasks') : undefined;
+    return r instanceof ServiceRunner ? r : undefined;
+  }
+
+  /** Apply the count to the task's runner. */
+  async apply(name: string): Promise<void> {
+    const r = this.service(name);
+    if (r) await r.setCount(this.countFor(r.spec));
+  }
+
+  /** `jobctl scale TASK N|auto`. WRONG_KIND for a cron task. */
+  async setManual(name: string, count: number | 'auto'): Promise<void> {
+    const r = this.registry?.require(name, 'daemon', 'scale applies to daemon tasks');
+    if (!(r instanceof ServiceRunner)) return;
+    if (count === 'auto') {
+      this.manual.delete(name);
+      this.onLog('scale: back to automatic', name);
+    } else {
+      this.manual.set(name, count);
+      this.onLog(`scale: set to ${count} by hand (until \`jobctl scale ${name} auto\` or an edit of instances/scale)`, name);
+    }
+    await this.apply(name);
+  }
+
+  /** A new target from the autoscaler (already stepped by core/scale-policy). */
+  async setAutoTarget(name: string, reading: AutoReading): Promise<void> {
+    this.auto.set(name, { ...this.auto.get(name), ...reading });
+    if (this.manual.get(name) === undefined) await this.apply(name);
+  }
+
+  /** The autoscaler's reading without a new target (probe failed, or for status). */
+  note(name: string, reading: AutoReading): void {
+    this.auto.set(name, { ...this.auto.get(name), ...reading });
+  }
+
+  isManual(name: string): boolean {
+    return this.manual.get(name) !== undefined;
+  }
+
+  /**
+   * A spec changed: an edit of `instances` or `scale` ends a manual count; the count is then
+   * applied. Any other edit leaves the count, and so the running instances, alone.
+   */
+  async specChanged(spec: TaskSpec, keys: readonly string[]): Promise<void> {
+    if (spec.kind !== 'daemon') {
+      this.forget(spec.name);
+      return;
+    }
+    if (keys.includes('instances') || keys.includes('scale')) this.manual.delete(spec.name);
+    if (!spec.scale) this.auto.delete(spec.name);
+    await this.apply(spec.name);
+  }
+
+  /** A task went away (or is no longer a service). */
+  forget(name: string): void {
+    this.manual.delete(name);
+    this.auto.delete(name);
+  }
+
+  /** Manual counts kept for tasks that no longer exist are dropped. */
+  prune(exists: (name: string) => boolean): void {
+    for (const [name] of this.manual.entries()) if (!exists(name)) this.manual.delete(name);
+  }
+
+  info(spec: ServiceTaskSpec, current: number): ScaleInfo | undefined {
+    const manual = this.manual.get(spec.name);
+    if (!spec.scale && manual === undefined) return undefined;
+    const reading = this.auto.get(spec.name);
+    return {
+      min: spec.scale?.min ?? current, max: spec.scale?.max ?? current, current,
+      target: manual ?? reading?.target ?? current,
+      mode: manual !== undefined ? 'manual' : 'auto',
+      ...(reading?.backlog !== undefined ? { backlog: reading.backlog } : {}),
+      ...(reading?.probedAt !== undefined ? { probedAt: reading.probedAt } : {}),
+      ...(reading?.error !== undefined ? { error: reading.error } : {}),
+    };
+  }
+}

@@ -1,0 +1,401 @@
+import { EventEmitter } from 'node:events';
+import { SETTLED_STATES } from '../core/instance-machine.js';
+import { errorMessage, isJobctlError, JobctlError } from '../shared/errors.js';
+import type { HomePaths } from '../shared/paths.js';
+import type { InstanceInfo, RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { rollingRestart } from './rolling-restart.js';
+import type { InstanceState, RunRecord, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
+import type { Clock } from './clock.js';
+import { InstanceDriver, type InstanceNotice, type InstanceStatus } from './instance-driver.js';
+import { mergeByTime, tailRotated } from './log-read.js';
+import { LogSink } from './log-sink.js';
+import type { MetricsSampler } from './metrics.js';
+import type { StateStore } from './state-store.js';
+import { CommandSequence, specStatusBase } from './runner-common.js';
+import type { LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
+
+export interface ServiceRunnerOptions {
+  spec: ServiceTaskSpec;
+  paths: Pick<HomePaths, 'instanceLog'>;
+  store?: StateStore;
+  clock?: Clock;
+  random?: () => number;
+  sampler?: MetricsSampler;
+  baseEnv?: Record<string, string>;
+  /** The instance count to begin with (the scale controller's). @default spec.instances */
+  count?: number;
+  /** Extra status for tasks with `scale` or a manual count (the scale controller's). */
+  scaleInfo?: () => ScaleInfo | undefined;
+}
+
+/**
+ * Keys whose change restarts the running instances: they change the process itself.
+ * `logs` needs new log files and is applied by a fresh runner. Every other key (restart
+ * policy, backoff, timings, limits, notify, description…) applies from the next start or
+ * exit without touching what runs; `instances` and `scale` belong to the scale controller.
+ */
+export const PROCESS_KEYS: ReadonlySet<string> = new Set(['command', 'cwd', 'env', 'envFile', 'runAs']);
+/** Keys that need a fresh runner. */
+export const RUNNER_KEYS: ReadonlySet<string> = new Set(['kind', 'logs']);
+
+interface Slot {
+  driver: InstanceDriver;
+  sink: LogSink;
+  unregister: () => void;
+}
+
+/** How a service's instances sum up, most telling first. */
+const PRIORITY: InstanceState[] = ['fatal', 'backoff', 'starting', 'stopping', 'running', 'exited', 'stopped'];
+
+export function summarizeInstances(instances: readonly InstanceInfo[]): string {
+  for (const s of PRIORITY) if (instances.some((i) => i.state === s)) return s;
+  return 'stopped';
+}
+
+/**
+ * The N instances of one long-running (service) task, each with its own driver and log.
+ * The count is set by the scale controller only (setCount): new instances take the next
+ * index, shrinking stops the highest. Commands settle to the last one given.
+ * Events: 'state' (), 'instance' (InstanceStatus & {task}: every instance transition),
+ * 'notify' (TaskNotice), 'warning' (string), 'rolling' (RollingInfo: a rolling restart's progress).
+ */
+export class ServiceRunner extends EventEmitter implements TaskRunner {
+  readonly kind = 'daemon' as const;
+  private spec_: ServiceTaskSpec;
+  private slots: Slot[] = [];
+  private desired: 'running' | 'stopped' = 'stopped';
+  private count: number;
+  private readonly commands = new CommandSequence();
+  private readonly lastWarning = new Map<string, number>();
+  private waiters: Array<() => void> = [];
+  private disposing: Promise<void> | undefined;
+  private rolling: RollingInfo | undefined;
+  private rollingRun: Promise<RollingInfo> | undefined;
+  /** A config change arrived during a rolling update: roll once more when it ends. */
+  private rollAgain = false;
+
+  constructor(private readonly opts: ServiceRunnerOptions) {
+    super();
+    this.spec_ = opts.spec;
+    this.count = opts.count ?? opts.spec.instances;
+    this.resize();
+  }
+
+  get name(): string {
+    return this.spec_.name;
+  }
+
+  get spec(): ServiceTaskSpec {
+    return this.spec_;
+  }
+
+  get instanceCount(): number {
+    return this.count;
+  }
+
+  get wanted(): 'running' | 'stopped' {
+    return this.desired;
+  }
+
+  private makeSlot(index: number): Slot {
+    const sink = new LogSink({
+      path: this.opts.paths.instanceLog(this.name, index),
+      logs: this.spec_.logs,
+      onError: (e) => this.warn(`log:${index}`, `${this.name}/${index}: cannot write log ${e.path ?? ''}: ${e.code ?? e.message}; output is being dropped`),
+    });
+    const driver = new InstanceDriver({
+      spec: this.spec_, index, sink,
+      ...(this.opts.store ? { store: this.opts.store } : {}),
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+      ...(this.opts.baseEnv ? { baseEnv: this.opts.baseEnv } : {}),
+    });
+    driver.on('state', (st: InstanceStatus) => this.onInstanceState(st));
+    driver.on('notify', (n: InstanceNotice) => this.emit('notify', {
+      task: n.task, event: n.event, message: n.message, instance: n.instance,
+      ...(n.exitCode !== undefined ? { exitCode: n.exitCode } : {}),
+      ...(n.signal !== undefined ? { signal: n.signal } : {}),
+      logFile: this.opts.paths.instanceLog(n.task, n.instance),
+    } satisfies TaskNotice));
+    driver.on('warning', (w: string) => this.emit('warning', w));
+    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m)) ?? (() => undefined);
+    return { driver, sink, unregister };
+  }
+
+  private onInstanceState(st: InstanceStatus): void {
+    this.emit('instance', { task: this.name, ...st });
+    this.emit('state');
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves on the next instance state change (or command). */
+  private nextChange(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** Warnings of one kind at most once a minute. */
+  private warn(kind: string, message: string): void {
+    const now = Date.now();
+    if (now - (this.lastWarning.get(kind) ?? 0) < 60_000) return;
+    this.lastWarning.set(kind, now);
+    this.emit('warning', message);
+  }
+
+  private resize(): void {
+    while (this.slots.length < this.count) this.slots.push(this.makeSlot(this.slots.length));
+  }
+
+  private requireEnabled(): void {
+    if (!this.spec_.enabled) {
+      throw new JobctlError('DISABLED', `task "${this.name}" is disabled (enabled: false in ${this.spec_.source.file}); enable it there first`);
+    }
+  }
+
+  /** A new command: waiting commands re-check whether they are still the last. */
+  private command(): number {
+    const n = this.commands.next();
+    for (const w of this.waiters.splice(0)) w();
+    return n;
+  }
+
+  /**
+   * Every instance that has no process wanted gets one; one that is stopping starts again
+   * once its group is gone (the machine keeps that start pending).
+   */
+  async start(): Promise<void> {
+    this.requireEnabled();
+    this.command();
+    this.desired = 'running';
+    for (const { driver } of this.slots) startInstance(driver);
+    this.emit('state');
+  }
+
+  /**
+   * Stop every instance and wait for their process groups to be gone. A start or restart
+   * given meanwhile wins: this call then rejects with SUPERSEDED.
+   */
+  async stop(): Promise<void> {
+    const cmd = this.command();
+    this.desired = 'stopped';
+    for (const { driver } of this.slots) {
+      if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+    }
+    this.emit('state');
+    while (this.commands.isLast(cmd) && !this.slots.every(({ driver }) => SETTLED_STATES.has(driver.state))) await this.nextChange();
+    this.commands.check(cmd, this.name, 'stop');
+    // What the processes wrote on their way out is in the files when stop() returns.
+    await Promise.all(this.slots.map(({ sink }) => sink.file.idle()));
+  }
+
+  /** Restart every instance (stop, then start); resolves once each is on its way back. */
+  async restart(): Promise<void> {
+    this.requireEnabled();
+    this.command();
+    this.desired = 'running';
+    for (const { driver } of this.slots) driver.restart();
+    this.emit('state');
+  }
+
+  /** A service "runs now" by starting. */
+  async run(_opts?: RunOptions): Promise<undefined> {
+    await this.start();
+    return undefined;
+  }
+
+  signal(sig: NodeJS.Signals): number {
+    return this.slots.filter(({ driver }) => driver.kill(sig)).length;
+  }
+
+  /** The scale controller's: new instances start if the task runs; the highest stop first. */
+  async setCount(n: number): Promise<void> {
+    if (n === this.count && this.slots.length === n) return;
+    this.count = n;
+    this.resize();
+    if (this.desired === 'running') for (const { driver } of this.slots.slice(0, n)) startInstance(driver);
+    const extra = this.slots.slice(n);
+    this.slots = this.slots.slice(0, n);
+    this.emit('state');
+    await Promise.all(extra.map((slot) => this.disposeSlot(slot)));
+    this.emit('state');
+  }
+
+  /**
+   * A changed spec. Process keys restart the running instances; `enabled` starts or stops;
+   * the rest apply from the next start without touching what runs. The count is not this
+   * method's (the scale controller applies `instances`/`scale`).
+   */
+  async update(spec: TaskSpec, keys: readonly string[]): Promise<boolean> {
+    if (spec.kind !== 'daemon' || keys.some((k) => RUNNER_KEYS.has(k))) return false;
+    const wasEnabled = this.spec_.enabled;
+    this.spec_ = spec;
+    for (const { driver } of this.slots) driver.setSpec(spec);
+    if (!spec.enabled && wasEnabled) {
+      await this.stop().catch((e: unknown) => {
+        if (!isJobctlError(e)) throw e;
+      });
+    } else if (spec.enabled && !wasEnabled) await this.start();
+    else if (this.desired === 'running' && keys.some((k) => PROCESS_KEYS.has(k))) {
+      if (spec.update === 'rolling' && this.slots.length > 1) {
+        // `update: rolling`: one instance at a time, as `jobctl restart --rolling`.
+        if (this.rollingRun) this.rollAgain = true;
+        else void this.startRolling(DEFAULTS.rollingStepTimeoutMs, 'configuration changed').catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+      } else {
+        for (const { driver } of this.slots) {
+          if (!SETTLED_STATES.has(driver.state)) driver.restart('configuration changed');
+        }
+      }
+    }
+    this.emit('state');
+    return true;
+  }
+
+  /**
+   * Restart the instances one at a time, each waiting until its replacement is running (or
+   * healthy, with `health:`), at most `stepTimeoutMs` each; the first failure ends the roll
+   * and the instances not reached keep their processes. Resolves when the roll ends.
+   * Throws ALREADY_RUNNING during another roll, NOT_RUNNING when the task is stopped.
+   */
+  startRolling(stepTimeoutMs: number, why = 'rolling restart'): Promise<RollingInfo> {
+    if (this.rollingRun) {
+      const r = this.rolling;
+      throw new JobctlError('ALREADY_RUNNING', `a rolling restart of "${this.name}" is under way (instance ${r?.instance ?? '?'}, ${r?.done ?? 0} of ${r?.total ?? '?'} done)`);
+    }
+    this.requireEnabled();
+    if (this.desired !== 'running') throw new JobctlError('NOT_RUNNING', `task "${this.name}" is stopped; start it with \`jobctl start ${this.name}\``);
+    const run = rollingRestart({
+      indexes: () => this.slots.map((_, i) => i),
+      status: (i) => this.slots[i]?.driver.status(),
+      restart: (i, step) => {
+        const slot = this.slots[i];
+        if (!slot) return;
+        slot.sink.note(`${why}: replacing this instance (${step})`);
+        if (SETTLED_STATES.has(slot.driver.state) || slot.driver.state === 'backoff') startInstance(slot.driver);
+        else slot.driver.restart(`${why} (${step})`);
+      },
+      onChange: (fn) => {
+        this.on('instance', fn);
+        return () => this.off('instance', fn);
+      },
+      hasHealth: () => this.spec_.health !== undefined,
+    }, {
+      stepTimeoutMs,
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      cancelled: () => this.desired !== 'running',
+      onProgress: (info) => {
+        this.rolling = info;
+        this.emit('rolling', info);
+        this.emit('state');
+      },
+    });
+    this.rollingRun = run;
+    return run.finally(() => {
+      this.rollingRun = undefined;
+      if (this.rollAgain && this.desired === 'running') {
+        this.rollAgain = false;
+        void this.startRolling(stepTimeoutMs, 'configuration changed').catch(() => undefined);
+      }
+    });
+  }
+
+  instances(): InstanceStatus[] {
+    return this.slots.map(({ driver }) => driver.status());
+  }
+
+  status(): TaskStatus {
+    const spec = this.spec_;
+    const instances: InstanceInfo[] = this.instances();
+    const sum = (k: 'cpu' | 'rss') => {
+      const vals = instances.map((i) => i[k]).filter((v): v is number => v !== undefined);
+      return vals.length ? vals.reduce((a, b) => a + b, 0) : undefined;
+    };
+    const cpu = sum('cpu');
+    const rss = sum('rss');
+    const scale = this.opts.scaleInfo?.();
+    return {
+      ...specStatusBase(spec),
+      state: spec.enabled ? summarizeInstances(instances) : 'disabled',
+      desired: this.desired,
+      restarts: instances.reduce((a, i) => a + i.restarts, 0),
+      instances,
+      running: instances.filter((i) => i.state === 'running').length,
+      ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}),
+      ...(rss !== undefined ? { rss } : {}),
+      ...(scale ? { scale } : {}),
+      ...(this.rolling ? { rolling: { ...this.rolling } } : {}),
+    };
+  }
+
+  /** Resolves once no instance is starting or stopping, or after start_seconds + stop_timeout + 5 s. */
+  async settled(): Promise<void> {
+    const limit = Date.now() + 5000 + this.spec_.startMs + this.spec_.stopTimeoutMs;
+    const busy = () => this.slots.some(({ driver }) => driver.state === 'starting' || driver.state === 'stopping');
+    while (busy() && Date.now() < limit) {
+      await Promise.race([this.nextChange(), new Promise((r) => setTimeout(r, Math.max(1, limit - Date.now())).unref())]);
+    }
+  }
+
+  history(): RunRecord[] {
+    throw new JobctlError('WRONG_KIND', `task "${this.name}" is a daemon task; history is kept for cron tasks (see \`jobctl logs ${this.name}\`)`);
+  }
+
+  sink(index: number): LogSink | undefined {
+    return this.slots[index]?.sink;
+  }
+
+  logs(q: LogQuery): LogSelection {
+    if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${this.name}" is a daemon task; --run is for cron tasks`);
+    const count = this.count;
+    if (q.instance !== undefined && q.instance >= Math.max(count, 1)) {
+      throw new JobctlError('NOT_FOUND', `task "${this.name}" has ${count} instance${count === 1 ? '' : 's'} (0..${Math.max(0, count - 1)})`);
+    }
+    const indexes = q.instance !== undefined ? [q.instance] : Array.from({ length: count }, (_, i) => i);
+    return {
+      read: (n, fromFilesOnly) => {
+        // Recent lines come from the in-memory ring when it holds enough; else from the files.
+        const parts = indexes.map((i) => {
+          const file = this.opts.paths.instanceLog(this.name, i);
+          const ring = this.sink(i)?.tail.lines(n) ?? [];
+          return ring.length >= n && !fromFilesOnly ? { lines: ring, files: [file] } : tailRotated(file, n);
+        });
+        return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files) }];
+      },
+      follow: (onSink) => {
+        for (const i of indexes) {
+          const sink = this.sink(i);
+          if (sink) onSink(sink, indexes.length > 1 ? { instance: i } : {});
+        }
+        return () => undefined;
+      },
+    };
+  }
+
+  private async disposeSlot(slot: Slot): Promise<void> {
+    slot.unregister();
+    await slot.driver.dispose();
+    await slot.sink.close();
+  }
+
+  /** Stop everything and close the logs. Safe to call twice. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.command();
+      this.desired = 'stopped';
+      const slots = this.slots;
+      this.slots = [];
+      await Promise.all(slots.map((s) => this.disposeSlot(s)));
+      this.removeAllListeners();
+    })();
+    return this.disposing;
+  }
+}
+
+/** Start an instance unless it has (or is getting) a process; a stopping one restarts after. */
+function startInstance(driver: InstanceDriver): void {
+  if (driver.state === 'starting' || driver.state === 'running') return;
+  try {
+    driver.start();
+  } catch (e) {
+    if (!isJobctlError(e)) throw e;
+  }
+}

@@ -1,0 +1,107 @@
+import type { EventEmitter } from 'node:events';
+import type { TaskStatus } from '../shared/protocol.js';
+import type { CronTaskSpec, NotifyEvent, OverlapPolicy, RunRecord, RunTrigger, TaskKind, TaskSpec } from '../shared/types.js';
+import type { LogSink } from './log-sink.js';
+
+/**
+ * One task's life, whatever its kind (DESIGN.md "Controller: one owner per decision").
+ * The registry and the socket handlers hold runners and never ask which kind they are:
+ * `CronRunner` (scheduled runs) and `ServiceRunner` (long-running instances) implement it.
+ *
+ * Commands settle to the last one given: a `start` while a `stop` is under way wins, and
+ * the `stop` call then rejects with SUPERSEDED (it could not do what it says).
+ *
+ * Events: 'state' (): something status shows changed; 'notify' (TaskNotice);
+ * 'warning' (string).
+ */
+export interface TaskRunner extends EventEmitter {
+  readonly name: string;
+  readonly kind: TaskKind;
+  readonly spec: TaskSpec;
+  /** Wanted running (service) or scheduled (cron); SUPERSEDED, DISABLED. */
+  start(): Promise<void>;
+  /** Stop: instances / runs under way get stop_signal and are waited for; SUPERSEDED. */
+  stop(): Promise<void>;
+  /** Stop then start (service: each instance; cron: runs stop, the schedule stays); DISABLED. */
+  restart(): Promise<void>;
+  /** Send a signal to every live process group; returns how many were signalled. */
+  signal(sig: NodeJS.Signals): number;
+  /** Run now: a cron run (the overlap policy applies; the record is returned), or start a service. */
+  run(opts?: RunOptions): Promise<RunRecord | undefined>;
+  status(): TaskStatus;
+  /** Resolves once nothing is starting or stopping (bounded by the task's own timings). */
+  settled(): Promise<void>;
+  /**
+   * A changed spec; `changedKeys` are the TaskSpec keys that differ (config/diff). Returns
+   * false when the change cannot be applied in place (another kind): the owner replaces the runner.
+   */
+  update(spec: TaskSpec, changedKeys: readonly string[]): Promise<boolean>;
+  /** Kept run records, oldest first (cron); WRONG_KIND for a service. */
+  history(limit?: number): RunRecord[];
+  /** Recent output and followers: the runner knows where its logs are. */
+  logs(query: LogQuery): LogSelection;
+  /** Stop everything and release it. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** Options of one triggered cron run (`jobctl run`, an xxl-job trigger…). All optional. */
+export interface RunOptions {
+  /** @default 'manual' */
+  trigger?: RunTrigger;
+  /** Who asked, kept on the record (e.g. `xxl-job`). */
+  triggeredBy?: string;
+  /** Extra variables for this run (over the task's env). */
+  env?: Record<string, string>;
+  /** This run's timeout in ms. @default the spec's `timeout` */
+  timeoutMs?: number;
+  /** This run's overlap policy. @default the spec's `overlap` */
+  overlap?: OverlapPolicy;
+  /** An opaque tag stored on the record (e.g. an xxl-job log id). */
+  tag?: string;
+}
+
+/** The answer of a firing gate: go, or skip with a reason (recorded on a `skipped` run). */
+export type GateResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Asked before each scheduled firing starts (e.g. a once-per-fleet claim in Redis). Without
+ * a gate a firing starts at once, in the scheduler's tick.
+ */
+export type FiringGate = (spec: CronTaskSpec, scheduledAt: number) => Promise<GateResult>;
+
+/** Something a task did that may deserve a message in chat. */
+export interface TaskNotice {
+  task: string;
+  event: NotifyEvent;
+  message: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  instance?: number;
+  run?: RunRecord;
+  /** The log file with the last lines. */
+  logFile: string;
+}
+
+/** Which log of a task: an instance's (service) or a run's (cron). */
+export interface LogQuery {
+  instance?: number;
+  /** A run id, a prefix of one, or `last`. */
+  run?: string;
+}
+
+/** Where a log source comes from, for the push events of a follower. */
+export interface LogOrigin {
+  instance?: number;
+  run?: string;
+}
+
+/** The logs a query selected. */
+export interface LogSelection {
+  /** The newest `n` lines of each selected log (in-memory ring when it holds enough, else files). */
+  read(n: number, fromFilesOnly: boolean): Array<{ lines: string[]; files: string[] }>;
+  /**
+   * Follow: `onSink` for every live sink now and every one that appears; `onEnd` when the
+   * followed thing can produce no more output (a given run ended). Returns the unfollow function.
+   */
+  follow(onSink: (sink: LogSink, origin: LogOrigin) => void, onEnd: (reason: string) => void): () => void;
+}
