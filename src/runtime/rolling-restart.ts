@@ -80,10 +80,10 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
       return { ...info };
     }
     info.done++;
+    delete info.instance;
     progress();
   }
   Object.assign(info, { state: 'done', endedAt: clock.now() });
-  delete info.instance;
   progress();
   return { ...info };
 }

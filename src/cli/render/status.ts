@@ -74,7 +74,7 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
 
 /** `instance 2 of 4`, `done: 4 of 4 in 12s`, `failed at instance 1: …`. */
 export function rollingText(r: NonNullable<TaskStatus['rolling']>): string {
-  if (r.state === 'running') return `replacing instance ${r.instance ?? '?'} (${r.done} of ${r.total} done)`;
+  if (r.state === 'running') return r.instance !== undefined ? `replacing instance ${r.instance} (${r.done} of ${r.total} done)` : `${r.done} of ${r.total} done`;
   const took = r.endedAt !== undefined ? ` in ${formatDuration(r.endedAt - r.startedAt)}` : '';
   if (r.state === 'done') return `done: ${r.done} of ${r.total}${took}`;
   return `stopped at instance ${r.instance ?? '?'} after ${r.done} of ${r.total}${r.message ? `: ${r.message}` : ''}`;

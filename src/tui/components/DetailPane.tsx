@@ -42,7 +42,7 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
       </Text>
       <Text color="gray" wrap="truncate">{`  ${summary(task)}`}</Text>
       {task.waiting ? <Text color="yellow" wrap="truncate">{`  ${task.waiting}`}</Text> : null}
-      {task.rolling?.state === 'running' ? <Text color="cyan" wrap="truncate">{`  rolling restart: instance ${task.rolling.instance ?? '?'} (${task.rolling.done}/${task.rolling.total} done)`}</Text> : null}
+      {task.rolling?.state === 'running' ? <Text color="cyan" wrap="truncate">{`  rolling restart: ${task.rolling.instance !== undefined ? `instance ${task.rolling.instance}, ` : ''}${task.rolling.done}/${task.rolling.total} done`}</Text> : null}
       {items.length ? items : null}
       <LogView lines={logLines} height={Math.max(2, height - head)} width={width} scroll={scroll} title={logTitle} />
     </Box>
