@@ -21,6 +21,28 @@ async function statusOf(c: JobctlClient): Promise<Record<string, TaskStatus>> {
   return Object.fromEntries(s.tasks.map((t) => [t.name, t]));
 }
 
+/** waitFor for a value: resolves with what `cond` found. */
+async function until<T>(cond: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  return (await waitFor(cond, timeoutMs, what)) as T;
+}
+
+/** Count the running instances of a task over and over until stop() is called; resolves with the counts. */
+function sampleRunning(c: JobctlClient, task: string): { stop: () => Promise<number[]> } {
+  const samples: number[] = [];
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      samples.push((await statusOf(c))[task]!.instances!.filter((i) => i.state === 'running').length);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return { stop: async () => {
+    sampling = false;
+    await loop;
+    return samples;
+  } };
+}
+
 /** Lines of the daemon log that match, in order, without the timestamp. */
 function logLines(output: string, re: RegExp): string[] {
   return output.split('\n').filter((l) => re.test(l)).map((l) => l.replace(/^\S+\s+/, ''));
@@ -58,7 +80,7 @@ describe('depends_on', () => {
       const cli = await jobctl(['status', 'a'], { home });
       expect(cli.stdout).toMatch(/waiting for b: (waiting for its own dependencies|stopped|starting) \(needs healthy\)/);
 
-      const ready = await waitFor(async () => {
+      const ready = await until(async () => {
         const s = await statusOf(c);
         return s.a!.instances![0]!.state === 'running' ? s : undefined;
       }, 20_000, 'a running');
@@ -100,7 +122,7 @@ describe('depends_on', () => {
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
-      const s = await waitFor(async () => {
+      const s = await until(async () => {
         const st = await statusOf(c);
         return st.web!.waiting === 'waiting for db: unhealthy (needs healthy)' ? st : undefined;
       }, 10_000, 'web waiting for an unhealthy db');
@@ -158,24 +180,16 @@ describe('rolling restart', () => {
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
-      const before = await waitFor(async () => {
+      const before = await until(async () => {
         const s = (await statusOf(c)).w!;
         return s.running === 4 ? s : undefined;
       }, 10_000, '4 running');
       const oldPids = before.instances!.map((i) => i.pid);
 
       // Sample the daemon's own view continuously while the CLI rolls.
-      const samples: number[] = [];
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          samples.push((await statusOf(c)).w!.instances!.filter((i) => i.state === 'running').length);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })();
+      const sampler = sampleRunning(c, 'w');
       const r = await jobctl(['restart', '--rolling', 'w'], { home, timeoutMs: 60_000 });
-      sampling = false;
-      await sampler;
+      const samples = await sampler.stop();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/w: replacing instance 0 \(0 of 4 done\)/);
@@ -262,20 +276,12 @@ describe('rolling restart', () => {
       expect(r.stderr).toMatch(/task "job" is a cron task; a rolling restart replaces the instances of a daemon task/);
 
       await waitFor(async () => (await statusOf(c)).w!.running === 3, 10_000, '3 running');
-      const samples: number[] = [];
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          samples.push((await statusOf(c)).w!.running ?? 0);
-          await new Promise((res) => setTimeout(res, 20));
-        }
-      })();
+      const sampler = sampleRunning(c, 'w');
       const file = path.join(home, 'tasks', 'w.yaml');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('VERSION: "1"', 'VERSION: "2"'));
       await c.call('reload', {});
       await waitFor(async () => (await statusOf(c)).w!.rolling?.state === 'done', 20_000, 'rolled');
-      sampling = false;
-      await sampler;
+      const samples = await sampler.stop();
       expect(Math.min(...samples)).toBeGreaterThanOrEqual(2);
       expect(logLines(d.output(), /rolling restart done: 3 of 3/)).toHaveLength(1);
     } finally {

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusResult, TaskStatus } from '../../src/shared/protocol.js';
 import { jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
 import { namingProblems, parseMetrics, sample } from '../helpers/prometheus.js';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** `/metrics` of a real daemon, scraped over HTTP, parsed by a real text-format parser, checked against `jobctl status --json`. */
@@ -14,13 +14,6 @@ afterEach(async () => {
   expect(await cleanupDaemons()).toEqual([]);
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const TASKS = `tasks:
   web:

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InstanceDriver, type InstanceNotice, type InstanceStatus } from '../../src/runtime/instance-driver.js';
 import { LogSink } from '../../src/runtime/log-sink.js';
@@ -6,6 +5,7 @@ import { homePaths } from '../../src/shared/paths.js';
 import type { DaemonTaskSpec, HealthSpec } from '../../src/shared/types.js';
 import { daemonSpec, fixture } from '../helpers/specs.js';
 import { tempDir } from '../helpers/temp.js';
+import { freePort } from '../helpers/net.js';
 import { killGroup, livePids, waitFor } from '../helpers/wait.js';
 
 /** Health checks on real instances: a real HTTP server that becomes ready, one that never does, command probes. */
@@ -42,13 +42,6 @@ function start(over: Partial<DaemonTaskSpec>) {
   return { driver, states, notices, dir: t.dir };
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const health = (over: Partial<HealthSpec>): HealthSpec => ({
   probe: { kind: 'command', command: 'true' }, intervalMs: 200, timeoutMs: 2000, startPeriodMs: 0, failures: 3, ...over,

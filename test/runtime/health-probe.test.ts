@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHealthProbe } from '../../src/runtime/health-probe.js';
 import { tempDir } from '../helpers/temp.js';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Real probes against a real HTTP server and real TCP ports on 127.0.0.1, and real commands. */
@@ -70,7 +71,7 @@ describe('http probe', () => {
   });
 
   it('fails with the reason when nothing listens', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await runHealthProbe({ kind: 'http', url: `http://127.0.0.1:${port}/` }, ctx());
     expect(r).toMatchObject({ ok: false, output: `GET http://127.0.0.1:${port}/: ECONNREFUSED` });
   });
@@ -80,7 +81,7 @@ describe('tcp probe', () => {
   it('passes when a connection opens, fails when refused', async () => {
     const port = Number(new URL(base).port);
     expect(await runHealthProbe({ kind: 'tcp', host: '127.0.0.1', port }, ctx())).toMatchObject({ ok: true, output: `connected to 127.0.0.1:${port}` });
-    const closed = await closedPort();
+    const closed = await freePort();
     expect(await runHealthProbe({ kind: 'tcp', host: '127.0.0.1', port: closed }, ctx())).toMatchObject({ ok: false, output: `127.0.0.1:${closed}: ECONNREFUSED` });
   });
 });
@@ -135,11 +136,3 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A port with nothing listening: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
