@@ -214,7 +214,10 @@ export class TaskRegistry extends EventEmitter {
 
   /** Trigger a cron run now (the record is returned); start a service. */
   async run(name: string, opts?: RunOptions): Promise<RunRecord | undefined> {
-    const r = await this.require(name).run(opts);
+    const runner = this.require(name);
+    const r = await runner.run(opts);
+    // Run now is explicit and does not wait for dependencies: a service it started is no longer waiting.
+    if (runner.status().desired === 'running') this.waiting.delete(name);
     this.touch(name);
     return r;
   }
