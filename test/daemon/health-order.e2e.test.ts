@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { JobctlClient } from '../../src/api/client.js';
 import type { TaskStatus } from '../../src/shared/protocol.js';
 import { jobctl } from '../helpers/cli.js';
@@ -107,12 +109,28 @@ describe('depends_on', () => {
     expect(stops).toEqual(['a', 'b', 'c']);
   });
 
-  it('a dependency that never becomes healthy keeps its dependent waiting with the reason', async () => {
+  it('a dependency that never becomes healthy keeps its dependent waiting with the reason, and notifies unhealthy', async () => {
+    // A real webhook receiver for notify: {on: [unhealthy]}.
+    const posts: Array<{ task: string; event: string; message: string }> = [];
+    const hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body) as { task: string; event: string; message: string });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => hook.close(() => r())));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
     const home = makeHome({
-      'tasks/app.yaml': `tasks:
+      'tasks/app.yaml': `notifiers:
+  ops: {url: "${hookUrl}"}
+tasks:
   db:
     command: exec sleep 1000
     start_seconds: 100ms
+    notify: {on: [unhealthy], to: [ops]}
     health: {command: "echo 'connection refused'; exit 1", interval: 200ms, failures: 0}
   web:
     command: exec sleep 1000
@@ -136,6 +154,12 @@ describe('depends_on', () => {
       const cli = await jobctl(['status'], { home });
       expect(cli.stdout).toMatch(/^db\s+app\s+daemon\s+running\s+unhealthy/m);
       expect(cli.stdout).toMatch(/^web\s+app\s+daemon\s+waiting\s+-/m);
+      await waitFor(() => posts.length > 0, 10_000, 'unhealthy notice');
+      expect(posts[0]).toMatchObject({ task: 'db', event: 'unhealthy', message: 'health check failed once: health command exited with code 1' });
+      // `jobctl run` is explicit: it starts the task without waiting.
+      expect((await jobctl(['run', 'web'], { home })).code).toBe(0);
+      await waitFor(async () => (await statusOf(c)).web!.state === 'running', 10_000, 'web running');
+      expect((await statusOf(c)).web!.waiting).toBeUndefined();
     } finally {
       c.close();
     }
