@@ -25,6 +25,7 @@ export class JobctlClient extends EventEmitter {
   private readonly pending = new Map<number, Pending>();
   private buffer = '';
   private closedFlag = false;
+  private dropReason: string | undefined;
 
   private constructor(private readonly socket: net.Socket, private readonly opts: ClientOptions) {
     super();
@@ -56,6 +57,23 @@ export class JobctlClient extends EventEmitter {
     return this.closedFlag;
   }
 
+  /** Set when the daemon dropped this connection for not reading fast enough: its reason. */
+  get dropped(): string | undefined {
+    return this.dropReason;
+  }
+
+  /**
+   * Stop reading from the daemon until resume() (backpressure: the caller's output is full).
+   * The daemon then skips log output for this client and says how much (`log-skipped`).
+   */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   call<M extends Method>(method: M, params: Params<M> = {} as Params<M>, timeoutMs?: number): Promise<Results[M]> {
     if (this.closedFlag) return Promise.reject(new JobctlError('DAEMON_UNREACHABLE', 'the connection to the daemon is closed'));
     const id = this.nextId++;
@@ -72,11 +90,14 @@ export class JobctlClient extends EventEmitter {
   }
 
   private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) !== -1) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    // One split per chunk: a flood of large lines must not cost a copy of the buffer per line.
+    if (chunk.indexOf('\n') === -1) {
+      this.buffer += chunk;
+      return;
+    }
+    const lines = (this.buffer + chunk).split('\n');
+    this.buffer = lines.pop() ?? '';
+    for (const line of lines) {
       if (!line) continue;
       let msg: { id?: number; result?: unknown; error?: { code: ErrorCode; message: string; data?: unknown }; event?: string };
       try {
@@ -85,7 +106,9 @@ export class JobctlClient extends EventEmitter {
         continue;
       }
       if (msg.event !== undefined) {
-        this.emit('push', msg as PushMessage);
+        const push = msg as PushMessage;
+        if (push.event === 'dropped') this.dropReason = push.data.reason;
+        this.emit('push', push);
         continue;
       }
       const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
@@ -102,7 +125,7 @@ export class JobctlClient extends EventEmitter {
     this.closedFlag = true;
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new JobctlError('DAEMON_UNREACHABLE', 'the daemon closed the connection'));
+      p.reject(new JobctlError('DAEMON_UNREACHABLE', this.dropReason ? `the daemon dropped the connection: ${this.dropReason}` : 'the daemon closed the connection'));
     }
     this.pending.clear();
     this.emit('close');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { didYouMean } from '../config/suggest.js';
 import { JobctlError, errorMessage, isJobctlError } from '../shared/errors.js';
+import { ConnectionWriter, type WriterOptions } from './connection-writer.js';
 import {
   MAX_LINE_BYTES, METHOD_PARAMS, METHODS, type ErrorBody, type Method, type PushMessage, type ReplyMessage, type Results,
 } from '../shared/protocol.js';
@@ -11,7 +12,10 @@ import {
 /** What a handler knows about the connection that called it. */
 export interface Connection {
   readonly id: number;
-  /** Send a push message; dropped (and the client cut off) if it cannot keep up. */
+  /**
+   * Send a push message. Log output is left out (and counted to the client) while the client
+   * is behind; a client that stops reading is dropped with the reason (see ConnectionWriter).
+   */
   push(msg: PushMessage): void;
   /** Run when the connection closes. */
   onClose(fn: () => void): void;
@@ -22,12 +26,12 @@ export type Handlers = {
   [M in Method]: (params: z.output<(typeof METHOD_PARAMS)[M]>, conn: Connection) => Promise<Results[M]> | Results[M];
 };
 
-export interface ApiServerOptions {
+export interface ApiServerOptions extends WriterOptions {
   socketPath: string;
   handlers: Handlers;
   onError?: (message: string) => void;
-  /** A client with more than this many bytes unread is disconnected. @default 16 MiB */
-  maxBacklogBytes?: number;
+  /** A client dropped for not reading (see WriterOptions): for the daemon log. */
+  onDrop?: (message: string) => void;
 }
 
 /**
@@ -46,24 +50,30 @@ export class ApiServer {
     this.server.on('error', (e) => opts.onError?.(`socket server: ${e.message}`));
   }
 
-  /** Listen on the socket path: 0700 directory, 0600 socket. */
+  /**
+   * Listen on the socket path: 0700 directory, 0600 socket. The socket is created with
+   * umask 0177 set only around the synchronous bind, so no child spawned meanwhile (the
+   * umask is per process) inherits it; a chmod afterwards makes sure of the mode.
+   */
   async listen(): Promise<void> {
     const dir = path.dirname(this.opts.socketPath);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
     fs.rmSync(this.opts.socketPath, { force: true });
+    const listening = new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.once('listening', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
     const old = process.umask(0o177);
     try {
-      await new Promise<void>((resolve, reject) => {
-        this.server.once('error', reject);
-        this.server.listen(this.opts.socketPath, () => {
-          this.server.off('error', reject);
-          resolve();
-        });
-      });
+      this.server.listen(this.opts.socketPath); // binds synchronously; 'listening' comes on the next tick
     } finally {
       process.umask(old);
     }
+    await listening;
     fs.chmodSync(this.opts.socketPath, 0o600);
   }
 
@@ -71,16 +81,16 @@ export class ApiServer {
     this.sockets.add(socket);
     const closers: Array<() => void> = [];
     let closed = false;
-    const maxBacklog = this.opts.maxBacklogBytes ?? 16 * 1024 * 1024;
+    const id = this.nextConn++;
+    // Subscriptions end as soon as a client is dropped, not when it finally closes.
+    const writer = new ConnectionWriter(socket, this.opts, (reason) => {
+      this.opts.onDrop?.(`client ${id} dropped: ${reason}`);
+      finish();
+    });
     const conn: Connection = {
-      id: this.nextConn++,
+      id,
       push: (msg) => {
-        if (closed || socket.destroyed) return;
-        if (socket.writableLength > maxBacklog) {
-          socket.destroy(); // a client that does not read is let go rather than buffered
-          return;
-        }
-        socket.write(`${JSON.stringify(msg)}\n`);
+        if (!closed) writer.send(msg);
       },
       onClose: (fn) => closers.push(fn),
       get closed() {
@@ -90,7 +100,6 @@ export class ApiServer {
     const finish = () => {
       if (closed) return;
       closed = true;
-      this.sockets.delete(socket);
       for (const fn of closers.splice(0)) {
         try {
           fn();
@@ -99,8 +108,12 @@ export class ApiServer {
         }
       }
     };
-    socket.on('close', finish);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      finish();
+    });
     socket.on('error', () => socket.destroy());
+    const send = (msg: ReplyMessage) => writer.send(msg);
 
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -118,10 +131,10 @@ export class ApiServer {
         pending = [];
         pendingBytes = 0;
         if (line.length > MAX_LINE_BYTES) {
-          this.reply(socket, { id: null, error: tooLarge() });
+          send({ id: null, error: tooLarge() });
           continue;
         }
-        if (line.length) void this.handleLine(line.toString('utf8'), socket, conn);
+        if (line.length) void this.handleLine(line.toString('utf8'), send, conn);
       }
       if (start < chunk.length && !discarding) {
         const rest = chunk.subarray(start);
@@ -131,52 +144,48 @@ export class ApiServer {
           pending = [];
           pendingBytes = 0;
           discarding = true;
-          this.reply(socket, { id: null, error: tooLarge() });
+          send({ id: null, error: tooLarge() });
         } else pending.push(Buffer.from(rest));
       }
     });
   }
 
-  private reply(socket: net.Socket, msg: ReplyMessage): void {
-    if (!socket.destroyed) socket.write(`${JSON.stringify(msg)}\n`);
-  }
-
-  private async handleLine(line: string, socket: net.Socket, conn: Connection): Promise<void> {
+  private async handleLine(line: string, send: (msg: ReplyMessage) => void, conn: Connection): Promise<void> {
     let msg: unknown;
     try {
       msg = JSON.parse(line);
     } catch (e) {
-      this.reply(socket, { id: null, error: { code: 'BAD_REQUEST', message: `malformed JSON: ${errorMessage(e)}; send one JSON object per line` } });
+      send({ id: null, error: { code: 'BAD_REQUEST', message: `malformed JSON: ${errorMessage(e)}; send one JSON object per line` } });
       return;
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      this.reply(socket, { id: null, error: { code: 'BAD_REQUEST', message: 'a request is a JSON object {id, method, params}' } });
+      send({ id: null, error: { code: 'BAD_REQUEST', message: 'a request is a JSON object {id, method, params}' } });
       return;
     }
     const { id, method, params } = msg as { id?: unknown; method?: unknown; params?: unknown };
     const replyId = typeof id === 'number' || typeof id === 'string' ? id : null;
     if (replyId === null) {
-      this.reply(socket, { id: null, error: { code: 'BAD_REQUEST', message: 'request needs an "id" (number or string)' } });
+      send({ id: null, error: { code: 'BAD_REQUEST', message: 'request needs an "id" (number or string)' } });
       return;
     }
     if (typeof method !== 'string' || !(method in METHOD_PARAMS)) {
       const m = typeof method === 'string' ? method : String(method);
-      this.reply(socket, { id: replyId, error: { code: 'UNKNOWN_METHOD', message: `unknown method "${m}"${didYouMean(m, METHODS)}` } });
+      send({ id: replyId, error: { code: 'UNKNOWN_METHOD', message: `unknown method "${m}"${didYouMean(m, METHODS)}` } });
       return;
     }
     const schema = METHOD_PARAMS[method as Method];
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
-      this.reply(socket, { id: replyId, error: { code: 'BAD_REQUEST', message: `bad params for ${method}: ${detail}` } });
+      send({ id: replyId, error: { code: 'BAD_REQUEST', message: `bad params for ${method}: ${detail}` } });
       return;
     }
     try {
       const handler = this.opts.handlers[method as Method] as (p: unknown, c: Connection) => unknown;
       const result = await handler(parsed.data, conn);
-      this.reply(socket, { id: replyId, result });
+      send({ id: replyId, result });
     } catch (e) {
-      this.reply(socket, { id: replyId, error: toErrorBody(e) });
+      send({ id: replyId, error: toErrorBody(e) });
       if (!isJobctlError(e)) this.opts.onError?.(`${method} failed: ${e instanceof Error ? e.stack : String(e)}`);
     }
   }

@@ -5,7 +5,19 @@
  */
 import { runCli } from '../cli/program.js';
 
+// A reader that closes early (`jobctl logs T | head -c 100`, `jobctl status | head -1`)
+// ends the output quietly, as `cat` does, instead of with a stack trace.
+const onStdoutError = (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw e;
+};
+process.stdout.on('error', onStdoutError);
+
 const code = await runCli(process.argv.slice(2), {
-  runDaemon: async (home) => (await import('../daemon/entry.js')).runForeground(home),
+  runDaemon: async (home) => {
+    // The daemon never depends on its stdio (daemon/stdio.ts).
+    process.stdout.off('error', onStdoutError);
+    return (await import('../daemon/entry.js')).runForeground(home);
+  },
 });
 process.exitCode = code;

@@ -1,7 +1,11 @@
+import { colorLevel } from '../shared/color.js';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
 
-/** Exit codes of every command (README "Exit codes"). */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+/**
+ * Exit codes of every command (README "Exit codes"). UNREACHABLE: no daemon, or it went
+ * away; DROPPED: the daemon let this client go for not reading (`logs -f`).
+ */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, UNREACHABLE: 3, DROPPED: 4 } as const;
 
 /** Where a command writes; injectable for tests. */
 export interface Io {
@@ -17,7 +21,7 @@ export function processIo(): Io {
   return {
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-    color: tty && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
+    color: colorLevel(process.env, tty) > 0,
     ...(tty ? { columns: process.stdout.columns } : {}),
   };
 }

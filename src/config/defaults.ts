@@ -45,6 +45,8 @@ export const DEFAULTS = {
     backoff: { initialMs: 1000, maxMs: 60_000 } satisfies BackoffSpec,
     /** @default 1s */
     startMs: 1000,
+    /** @default 5 (supervisord's startretries: a process that never stays up goes fatal) */
+    startRetries: 5,
     /** @default 10 */
     maxRestarts: 10,
     /** @default 1m */

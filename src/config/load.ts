@@ -7,6 +7,7 @@ import { didYouMean } from './suggest.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import { findCycle } from '../shared/dependency-graph.js';
 import { TASK_VALIDATORS } from './validators.js';
+import { TrustChecker, type TrustOptions } from './file-trust.js';
 import { hasPath, parseYamlFile, type YamlFile, type YamlPath } from './yaml-file.js';
 import { zodProblems, type KeyProblem } from './zod-issues.js';
 
@@ -47,12 +48,16 @@ export function findTaskFiles(dir: string): string[] {
   return out.sort();
 }
 
-export interface LoadOptions {
+export interface LoadOptions extends TrustOptions {
   /** Notifier names defined outside the directory (jobctl.yaml), valid in `notify.to`. */
   notifiers?: readonly string[];
 }
 
-/** Reads and validates a task directory. `displayDir` is how the directory is named in messages. */
+/**
+ * Reads and validates a task directory. `displayDir` is how the directory is named in messages.
+ * Files that someone other than the daemon's user (or root) could have written are refused
+ * (config/file-trust.ts): each is an invalid file, so the daemon keeps its last good version.
+ */
 export function loadTaskDir(dir: string, displayDir: string = dir, opts: LoadOptions = {}): ConfigSet {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs)) {
@@ -61,10 +66,23 @@ export function loadTaskDir(dir: string, displayDir: string = dir, opts: LoadOpt
       errors: [{ file: displayDir, line: 0, col: 0, message: `task directory ${displayDir} does not exist; create it or pass another with --home` }],
     };
   }
+  const checker = new TrustChecker(abs, opts);
+  const rootProblem = checker.checkRoot();
+  if (rootProblem) {
+    // Like a missing directory: nothing in it is read, and what runs keeps running.
+    return { dir: abs, tasks: [], notifiers: [], files: [], errors: [{ file: displayDir, line: 0, col: 0, message: rootProblem.replace(`its directory ${abs} is`, 'the task directory is') }] };
+  }
   const sources: SourceFile[] = [];
   const readErrors: ConfigIssue[] = [];
+  const refused: FileSummary[] = [];
   for (const p of findTaskFiles(abs)) {
     const display = path.join(displayDir, path.relative(abs, p));
+    const problem = checker.check(p);
+    if (problem) {
+      readErrors.push({ file: display, line: 1, col: 1, message: problem });
+      refused.push({ file: display, path: p, group: groupOf(p), tasks: [], notifiers: [], errors: 1 });
+      continue;
+    }
     try {
       sources.push({ path: p, display, text: fs.readFileSync(p, 'utf8') });
     } catch (e) {
@@ -73,6 +91,7 @@ export function loadTaskDir(dir: string, displayDir: string = dir, opts: LoadOpt
   }
   const set = loadTaskFiles(abs, sources, opts);
   set.errors = sortIssues([...readErrors, ...set.errors]);
+  set.files = [...set.files, ...refused].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return set;
 }
 

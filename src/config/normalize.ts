@@ -106,6 +106,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
       maxMs: ms(raw.backoff?.max, DEFAULTS.daemon.backoff.maxMs),
     },
     startMs: ms(raw.start_seconds, DEFAULTS.daemon.startMs),
+    startRetries: raw.start_retries ?? DEFAULTS.daemon.startRetries,
     maxRestarts: raw.max_restarts ?? DEFAULTS.daemon.maxRestarts,
     restartWindowMs: ms(raw.restart_window, DEFAULTS.daemon.restartWindowMs),
     ...(maxMemory !== undefined ? { maxMemory } : {}),

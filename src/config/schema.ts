@@ -127,6 +127,7 @@ export const taskShape = {
   restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
   backoff: backoffSchema.optional(),
   start_seconds: duration.optional().meta({ description: 'daemon: uptime after which a start counts as good (default 1s)' }),
+  start_retries: positiveInt.min(0).optional().meta({ description: 'daemon: failed starts in a row (each ended before start_seconds) retried before fatal (default 5)' }),
   max_restarts: positiveInt.min(0).optional().meta({ description: 'daemon: more restarts than this within restart_window -> fatal (default 10)' }),
   restart_window: duration.optional().meta({ description: 'daemon: window for max_restarts (default 1m)' }),
   max_memory: size.optional().meta({ description: 'daemon: restart an instance whose process tree RSS passes this' }),
@@ -158,5 +159,5 @@ export const fileSchema = z.strictObject({
 });
 
 export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history'] as const;
-export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
+export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;

@@ -23,6 +23,8 @@ export interface InstanceSnapshot {
   startedAt?: number;
   /** Consecutive failures; drives the backoff; reset after start_seconds of uptime. */
   failures: number;
+  /** Starts in a row that ended before start_seconds; more than start_retries is fatal. */
+  failedStarts: number;
   /** Automatic restarts within the restart window. */
   restartTimes: number[];
   /** All restarts since the daemon started (for status). */
@@ -81,7 +83,7 @@ export const ACCEPTS: Readonly<Record<InstanceState, ReadonlyArray<InstanceEvent
 };
 
 export function initialSnapshot(now: number): InstanceSnapshot {
-  return { state: 'stopped', since: now, failures: 0, restartTimes: [], restarts: 0, restartPending: false, degraded: false };
+  return { state: 'stopped', since: now, failures: 0, failedStarts: 0, restartTimes: [], restarts: 0, restartPending: false, degraded: false };
 }
 
 export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, cfg: MachineConfig, random: () => number): Transition {
@@ -108,7 +110,7 @@ export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, c
       return { next: t.next, effects: [{ type: 'cancel', timer: 'backoff' }, ...t.effects] };
     }
     // A start by hand forgets past failures, as supervisord does for FATAL.
-    return starting({ failures: 0, restartTimes: [], message: undefined });
+    return starting({ failures: 0, failedStarts: 0, restartTimes: [], message: undefined });
   };
 
   switch (e.type) {
@@ -134,7 +136,7 @@ export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, c
     case 'start-timer': {
       const effects: Effect[] = [];
       if (s.degraded) effects.push({ type: 'notify', event: 'recovered', message: 'running again' });
-      return { next: enter('running', { failures: 0, degraded: false }), effects };
+      return { next: enter('running', { failures: 0, failedStarts: 0, degraded: false }), effects };
     }
 
     case 'exit': {
@@ -186,8 +188,10 @@ function stopping(s: InstanceSnapshot, now: number, cfg: MachineConfig, restartP
 function afterFailure(s: InstanceSnapshot, exit: ExitInfo, now: number, cfg: MachineConfig, random: () => number, what: string): Transition {
   const clean = isCleanExit(exit);
   const failures = s.failures + 1;
-  const decision = decideAfterExit(cfg, exit, failures, s.restartTimes, now, random, s.state === 'running');
-  const base = { ...s, lastExit: exit, since: now, restartPending: false };
+  // Ended before start_seconds (or never spawned): a failed start.
+  const failedStarts = s.state === 'starting' ? s.failedStarts + 1 : 0;
+  const decision = decideAfterExit(cfg, exit, failures, s.restartTimes, now, random, s.state === 'running', failedStarts);
+  const base = { ...s, lastExit: exit, since: now, restartPending: false, failedStarts };
   delete base.pid;
   delete base.retryAt;
   const notifyFailure: Effect[] = clean ? [] : [{ type: 'notify', event: 'failure', message: what }];
@@ -195,7 +199,9 @@ function afterFailure(s: InstanceSnapshot, exit: ExitInfo, now: number, cfg: Mac
     case 'exited':
       return { next: { ...base, state: 'exited', failures, degraded: !clean, ...(clean ? {} : { message: what }) }, effects: notifyFailure };
     case 'fatal': {
-      const message = `${what}; gave up after ${decision.restartsInWindow} restarts within ${Math.round(cfg.restartWindowMs / 1000)}s (max_restarts ${cfg.maxRestarts})`;
+      const message = decision.why === 'window'
+        ? `${what}; gave up after ${decision.restartsInWindow} restarts within ${Math.round(cfg.restartWindowMs / 1000)}s (max_restarts ${cfg.maxRestarts})`
+        : `${what}; gave up after ${decision.failedStarts} failed starts in a row, none up for start_seconds (${cfg.startMs}ms) (start_retries ${cfg.startRetries})`;
       return { next: { ...base, state: 'fatal', failures, degraded: true, message }, effects: [{ type: 'notify', event: 'fatal', message }] };
     }
     case 'backoff':

@@ -25,13 +25,16 @@ export function backoffDelay(backoff: BackoffSpec, failures: number, random: () 
 export interface RestartConfig {
   restart: RestartPolicy;
   backoff: BackoffSpec;
+  /** Failed starts in a row that are retried; one more is fatal (supervisord's startretries). */
+  startRetries: number;
   maxRestarts: number;
   restartWindowMs: number;
 }
 
 export type RestartDecision =
   | { kind: 'exited' }
-  | { kind: 'fatal'; restartsInWindow: number }
+  | { kind: 'fatal'; why: 'window'; restartsInWindow: number }
+  | { kind: 'fatal'; why: 'start-retries'; failedStarts: number }
   | { kind: 'backoff'; delayMs: number; restartTimes: number[] };
 
 /**
@@ -39,6 +42,9 @@ export type RestartDecision =
  * this one; `restartTimes` are the automatic restarts so far (pruned to the window here).
  * `wasHealthy`: the process had been up past start_seconds. Its first failure restarts at
  * once (as PM2 and systemd do); the doubling backoff is for failures that follow failures.
+ * `failedStarts`: starts in a row, this one included, that ended before start_seconds.
+ * More than start_retries of them is fatal: a process that never stays up is given up on
+ * even when the backoff has grown so long that max_restarts per window can never be hit.
  */
 export function decideAfterExit(
   cfg: RestartConfig,
@@ -48,11 +54,13 @@ export function decideAfterExit(
   now: number,
   random: () => number,
   wasHealthy = false,
+  failedStarts = 0,
 ): RestartDecision {
   if (cfg.restart === 'never') return { kind: 'exited' };
   if (cfg.restart === 'on-failure' && isCleanExit(exit)) return { kind: 'exited' };
+  if (failedStarts > cfg.startRetries) return { kind: 'fatal', why: 'start-retries', failedStarts };
   const recent = restartTimes.filter((t) => now - t < cfg.restartWindowMs);
-  if (recent.length >= cfg.maxRestarts) return { kind: 'fatal', restartsInWindow: recent.length };
+  if (recent.length >= cfg.maxRestarts) return { kind: 'fatal', why: 'window', restartsInWindow: recent.length };
   const delayMs = wasHealthy && failures <= 1 ? 0 : backoffDelay(cfg.backoff, failures, random);
   return { kind: 'backoff', delayMs, restartTimes: [...recent, now] };
 }

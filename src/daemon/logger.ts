@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DaemonEvent } from '../shared/protocol.js';
+import { DaemonOutput, type LineOutput } from './stdio.js';
 
 /**
  * The daemon's own log: one line per event to a stream (stderr: the journal under
@@ -9,7 +10,8 @@ import type { DaemonEvent } from '../shared/protocol.js';
 export class DaemonLog extends EventEmitter {
   private readonly recent: DaemonEvent[] = [];
 
-  constructor(private readonly out: NodeJS.WritableStream = process.stderr, private readonly keep = 200) {
+  /** `out` must not throw (DaemonOutput does not); a throw is absorbed all the same. */
+  constructor(private readonly out: LineOutput = new DaemonOutput(process.stderr), private readonly keep = 200) {
     super();
   }
 
@@ -32,7 +34,7 @@ export class DaemonLog extends EventEmitter {
     try {
       this.out.write(`${new Date(ev.at).toISOString()} ${level.padEnd(5)} ${task ? `[${task}] ` : ''}${message}\n`);
     } catch {
-      /* a closed stderr must not stop the daemon */
+      /* a failing output must not stop the daemon */
     }
     this.emit('event', ev);
   }

@@ -14,6 +14,7 @@ import { HostFileWatcher } from './host-file-watcher.js';
 import type { HostService } from './host-service.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
+import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
@@ -30,8 +31,8 @@ import { Notifier } from './notifier.js';
 
 export interface DaemonOptions {
   home: string;
-  /** Where the daemon log goes. @default process.stderr */
-  logStream?: NodeJS.WritableStream;
+  /** Where the daemon log goes. @default stderr, then state/daemon.log if stderr fails (DaemonOutput) */
+  logStream?: LineOutput;
   /** Watch tasks/ and apply changes. @default true */
   watch?: boolean;
   /** Debounce of the watcher. @default 100 */
@@ -59,7 +60,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const paths = homePaths(opts.home);
   fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   fs.chmodSync(paths.state, 0o700);
-  const log = new DaemonLog(opts.logStream ?? process.stderr);
+  const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
   const lock = PidLock.acquire(paths.pidFile, paths.socket);
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
@@ -192,6 +193,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const server = new ApiServer({
       socketPath: paths.socket,
       onError: (m) => log.error(m),
+      onDrop: (m) => log.warn(m),
       handlers: makeHandlers({
         home: opts.home, paths, startedAt, registry, config, log, reload,
         shutdown: (now) => void close(now),

@@ -302,19 +302,29 @@ export class InstanceDriver extends EventEmitter {
     this.opts.store?.recordChild(this.key, this.spec.name, proc);
     this.dispatchSafe({ type: 'spawned', pid: proc.pid });
     if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
-    void proc.exit.then((status) => this.onExit(gen, proc, status, captured));
+    // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
+    proc.exit.then((status) => this.onExit(gen, proc, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
   }
 
   private async onExit(gen: number, proc: SpawnedProcess, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
-    await settleExit(proc, captured, {
+    // A failure to clear the group or to update the child records must not keep the exit from the machine.
+    await this.reportFailure('clearing the process group', () => settleExit(proc, captured, {
       stopping: this.s.state === 'stopping', stopSignal: this.spec.stopSignal, stopTimeoutMs: this.spec.stopTimeoutMs,
       ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
-    });
-    this.opts.store?.forgetChild(this.key);
+    }));
+    await this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     if (gen !== this.generation) return;
     this.proc = undefined;
     this.opts.sink.note(describeExit(status));
     this.dispatchSafe({ type: 'exit', code: status.code, signal: status.signal });
+  }
+
+  private async reportFailure(what: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.emit('warning', `${this.key}: ${what}: ${errorMessage(e)}`);
+    }
   }
 
   /** Stop (if needed) and release timers. Safe to call twice. */

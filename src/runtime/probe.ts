@@ -1,24 +1,71 @@
+import { spawn } from 'node:child_process';
 import { parseBacklog } from '../core/scale-policy.js';
+import { signalGroup } from './terminate.js';
 
 export interface ProbeResult {
   backlog?: number;
   error?: string;
 }
 
+export interface ProbeOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** The probe and everything it started are killed (SIGKILL to its process group) after this long. */
+  timeoutMs: number;
+  /** Output kept from stdout and stderr each. @default 65536 */
+  maxBytes?: number;
+}
+
 /**
- * Run a scale probe (`redis-cli llen mail`) through /bin/sh with a timeout and read the
- * first number it prints. Its whole process group is killed on timeout.
+ * Run a scale probe (`redis-cli llen mail`) through /bin/sh in a process group of its own
+ * and read the first number it prints. On timeout the whole group is killed, so a compound
+ * probe (`sleep 3; echo 5`) leaves nothing behind; after the shell exits, whatever it left
+ * in its group (`sleep 9 &`) is killed too: a probe is one-shot.
  */
-export async function runProbe(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ProbeResult> {
-  // execa is loaded on first use: most daemons never run a probe.
-  const { execa } = await import('execa');
-  const r = await execa('/bin/sh', ['-c', command], {
-    cwd: opts.cwd, env: opts.env, extendEnv: true, timeout: opts.timeoutMs, reject: false, stdin: 'ignore',
-    maxBuffer: 64 * 1024, forceKillAfterDelay: 1000, detached: true, cleanup: true,
+export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResult> {
+  const maxBytes = opts.maxBytes ?? 64 * 1024;
+  return new Promise<ProbeResult>((resolve) => {
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('/bin/sh', ['-c', command], {
+        cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      });
+    } catch (e) {
+      resolve({ error: `probe could not start: ${(e as Error).message}` });
+      return;
+    }
+    const pgid = child.pid;
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    const finish = (r: ProbeResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ error: `probe timed out after ${opts.timeoutMs}ms` }), opts.timeoutMs);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < maxBytes) stdout += d;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < maxBytes) stderr += d;
+    });
+    child.on('error', (e) => finish({ error: `probe could not start: ${e.message}` }));
+    // 'exit', not 'close': a background grandchild may hold the pipes open; finish() kills it.
+    child.on('exit', (code, signal) => {
+      // Let output already in the pipes arrive before reading it.
+      setImmediate(() => {
+        if (code !== 0) {
+          finish({ error: `probe exited with code ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`.trim() });
+          return;
+        }
+        const backlog = parseBacklog(stdout);
+        finish(backlog === undefined ? { error: `probe printed no number: ${JSON.stringify(stdout.replace(/\r?\n$/, '').slice(0, 80))}` } : { backlog });
+      });
+    });
   });
-  if (r.timedOut) return { error: `probe timed out after ${opts.timeoutMs}ms` };
-  if (r.exitCode !== 0) return { error: `probe exited with code ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`.trim() };
-  const backlog = parseBacklog(String(r.stdout));
-  if (backlog === undefined) return { error: `probe printed no number: ${JSON.stringify(String(r.stdout).slice(0, 80))}` };
-  return { backlog };
 }

@@ -227,7 +227,11 @@ export type PushMessage =
   | { event: 'daemon'; data: DaemonInfo }
   | { event: 'event'; data: DaemonEvent }
   | { event: 'log'; data: { subscription: number; task: string; instance?: number; run?: string; text: string } }
-  | { event: 'log-end'; data: { subscription: number; reason: string } };
+  | { event: 'log-end'; data: { subscription: number; reason: string } }
+  /** Log output of this subscription was left out because the client read slower than the task wrote. */
+  | { event: 'log-skipped'; data: { subscription: number; bytes: number } }
+  /** The last message before the daemon closes a connection that stopped reading: why. */
+  | { event: 'dropped'; data: { reason: string } };
 
 /** A line of the daemon's own event log (shown by `top` and the daemon log). */
 export interface DaemonEvent {

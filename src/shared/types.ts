@@ -144,6 +144,8 @@ export interface ServiceTaskSpec extends TaskSpecBase {
   restart: RestartPolicy;
   backoff: BackoffSpec;
   startMs: number;
+  /** Consecutive failed starts (ended before startMs) tolerated; one more is fatal. */
+  startRetries: number;
   maxRestarts: number;
   restartWindowMs: number;
   maxMemory?: number;

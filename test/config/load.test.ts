@@ -29,7 +29,7 @@ describe('loading a task directory', () => {
       logs: { maxSize: 100 * 1024 * 1024, keep: 5, timestamps: true },
       source: { file: path.join(dir, 'web.yaml'), line: 2 },
       instances: 1, restart: 'always', backoff: { initialMs: 1000, maxMs: 60_000 }, startMs: 1000,
-      maxRestarts: 10, restartWindowMs: 60_000,
+      startRetries: 5, maxRestarts: 10, restartWindowMs: 60_000,
     });
   });
 

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   ACCEPTS, initialSnapshot, transition, type InstanceEvent, type InstanceSnapshot, type MachineConfig,
 } from '../../src/core/instance-machine.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { backoffDelay, decideAfterExit } from '../../src/core/restart-policy.js';
 import { JobctlError } from '../../src/shared/errors.js';
 import { INSTANCE_STATES } from '../../src/shared/types.js';
 
 const cfg: MachineConfig = {
-  restart: 'always', backoff: { initialMs: 1000, maxMs: 8000 }, maxRestarts: 5, restartWindowMs: 60_000,
+  restart: 'always', backoff: { initialMs: 1000, maxMs: 8000 }, startRetries: 100, maxRestarts: 5, restartWindowMs: 60_000,
   startMs: 1000, stopSignal: 'SIGTERM', stopTimeoutMs: 5000,
 };
 const noJitter = () => 0;
@@ -42,15 +43,99 @@ describe('backoff', () => {
   it('restart policies', () => {
     const ok = { code: 0, signal: null };
     const bad = { code: 1, signal: null };
-    const base = { backoff: cfg.backoff, maxRestarts: 2, restartWindowMs: 10_000 };
+    const base = { backoff: cfg.backoff, startRetries: 100, maxRestarts: 2, restartWindowMs: 10_000 };
     expect(decideAfterExit({ ...base, restart: 'never' }, bad, 1, [], 0, noJitter)).toEqual({ kind: 'exited' });
     expect(decideAfterExit({ ...base, restart: 'on-failure' }, ok, 1, [], 0, noJitter)).toEqual({ kind: 'exited' });
     expect(decideAfterExit({ ...base, restart: 'on-failure' }, bad, 1, [], 0, noJitter)).toMatchObject({ kind: 'backoff' });
     expect(decideAfterExit({ ...base, restart: 'always' }, ok, 1, [], 0, noJitter)).toMatchObject({ kind: 'backoff' });
     // two restarts in the window already: the third is refused
-    expect(decideAfterExit({ ...base, restart: 'always' }, bad, 3, [1000, 2000], 5000, noJitter)).toEqual({ kind: 'fatal', restartsInWindow: 2 });
+    expect(decideAfterExit({ ...base, restart: 'always' }, bad, 3, [1000, 2000], 5000, noJitter)).toEqual({ kind: 'fatal', why: 'window', restartsInWindow: 2 });
     // old restarts fall out of the window
     expect(decideAfterExit({ ...base, restart: 'always' }, bad, 3, [1000, 2000], 12_500, noJitter)).toMatchObject({ kind: 'backoff', restartTimes: [12_500] });
+  });
+
+  it('start_retries: failed starts in a row beyond it are fatal, whatever the window says', () => {
+    const base = { backoff: cfg.backoff, startRetries: 3, maxRestarts: 10, restartWindowMs: 10_000, restart: 'always' as const };
+    const bad = { code: 1, signal: null };
+    expect(decideAfterExit(base, bad, 3, [], 0, noJitter, false, 3)).toMatchObject({ kind: 'backoff' });
+    expect(decideAfterExit(base, bad, 4, [], 0, noJitter, false, 4)).toEqual({ kind: 'fatal', why: 'start-retries', failedStarts: 4 });
+    // a policy that does not restart is not fatal
+    expect(decideAfterExit({ ...base, restart: 'never' }, bad, 9, [], 0, noJitter, false, 9)).toEqual({ kind: 'exited' });
+    expect(decideAfterExit({ ...base, restart: 'on-failure' }, { code: 0, signal: null }, 9, [], 0, noJitter, false, 9)).toEqual({ kind: 'exited' });
+  });
+});
+
+describe('fatal under the default settings (issue 12, defect 9)', () => {
+  const defaults: MachineConfig = {
+    restart: DEFAULTS.daemon.restart, backoff: DEFAULTS.daemon.backoff, startRetries: DEFAULTS.daemon.startRetries,
+    maxRestarts: DEFAULTS.daemon.maxRestarts, restartWindowMs: DEFAULTS.daemon.restartWindowMs, startMs: DEFAULTS.daemon.startMs,
+    stopSignal: 'SIGTERM', stopTimeoutMs: 10_000,
+  };
+
+  it('a process that exits at once is fatal after start_retries + 1 failed starts, and notifies fatal', () => {
+    const h = new Harness(defaults);
+    h.send({ type: 'start' });
+    let elapsed = 0;
+    let attempts = 0;
+    const notices: string[] = [];
+    while (h.s.state !== 'fatal' && attempts < 100) {
+      attempts++;
+      h.send({ type: 'spawned', pid: attempts });
+      h.send({ type: 'exit', code: 1, signal: null }, 50);
+      elapsed += 50;
+      for (const e of h.effects as Array<{ type: string; event?: string }>) if (e.type === 'notify') notices.push(e.event!);
+      if (h.s.state === 'backoff') {
+        const arm = (h.effects as Array<{ type: string; delayMs?: number }>).find((e) => e.type === 'arm')!;
+        h.send({ type: 'backoff-elapsed' }, arm.delayMs);
+        elapsed += arm.delayMs!;
+      }
+    }
+    expect(h.s.state).toBe('fatal');
+    expect(attempts).toBe(DEFAULTS.daemon.startRetries + 1);
+    expect(elapsed).toBeLessThan(60_000);
+    expect(notices.at(-1)).toBe('fatal');
+    expect(h.s.message).toBe(`exited with code 1; gave up after 6 failed starts in a row, none up for start_seconds (1000ms) (start_retries 5)`);
+  });
+
+  it('a process that stays up past start_seconds between crashes is not counted as failing to start', () => {
+    const h = new Harness(defaults);
+    h.send({ type: 'start' });
+    for (let i = 0; i < 20; i++) {
+      h.send({ type: 'spawned', pid: i });
+      h.send({ type: 'start-timer' }, 1000);
+      h.send({ type: 'exit', code: 1, signal: null }, 120_000); // crashes every 2 minutes
+      expect(h.s.state).toBe('backoff');
+      expect(h.s.failedStarts).toBe(0);
+      const arm = (h.effects as Array<{ type: string; delayMs?: number }>).find((e) => e.type === 'arm')!;
+      h.send({ type: 'backoff-elapsed' }, arm.delayMs);
+    }
+  });
+
+  it('the count of failed starts is reset by a good start and by a start by hand', () => {
+    const h = new Harness({ ...defaults, startRetries: 2 });
+    h.send({ type: 'start' });
+    const failOnce = () => {
+      h.send({ type: 'spawned', pid: 1 });
+      h.send({ type: 'exit', code: 1, signal: null }, 10);
+    };
+    failOnce();
+    h.send({ type: 'backoff-elapsed' }, 5000);
+    failOnce();
+    expect(h.s).toMatchObject({ state: 'backoff', failedStarts: 2 });
+    h.send({ type: 'backoff-elapsed' }, 5000);
+    h.send({ type: 'spawned', pid: 2 });
+    h.send({ type: 'start-timer' }, 1000);
+    expect(h.s).toMatchObject({ state: 'running', failedStarts: 0 });
+    h.send({ type: 'exit', code: 1, signal: null }, 10);
+    h.send({ type: 'backoff-elapsed' }, 0);
+    failOnce();
+    h.send({ type: 'backoff-elapsed' }, 5000);
+    failOnce();
+    h.send({ type: 'backoff-elapsed' }, 5000);
+    failOnce();
+    expect(h.s.state).toBe('fatal');
+    h.send({ type: 'start' });
+    expect(h.s).toMatchObject({ state: 'starting', failedStarts: 0 });
   });
 });
 

@@ -125,6 +125,7 @@ tasks:
     start_seconds: 1s
     backoff: {initial: 100ms, max: 200ms}
     max_restarts: 1000
+    start_retries: 1000
     notify: {on: [failure, fatal], to: [crash-hook]}
 `,
     });

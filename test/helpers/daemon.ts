@@ -27,7 +27,7 @@ const homes: Array<() => void> = [];
 export function makeHome(files: Record<string, string>): string {
   const t = tempDir('jobctl-home-');
   homes.push(t.cleanup);
-  fs.mkdirSync(path.join(t.dir, 'tasks'), { recursive: true });
+  fs.mkdirSync(path.join(t.dir, 'tasks'), { recursive: true, mode: 0o755 });
   writeFiles(t.dir, files);
   return t.dir;
 }

@@ -12,7 +12,7 @@ export function serviceSpec(over: Partial<ServiceTaskSpec> = {}): ServiceTaskSpe
     enabled: true, stopSignal: 'SIGTERM', stopTimeoutMs: 2000,
     logs: { ...DEFAULTS.logs }, source: { file: '/dev/null', line: 1 },
     instances: 1, restart: 'always', backoff: { initialMs: 100, maxMs: 1000 }, startMs: 200,
-    maxRestarts: 10, restartWindowMs: 60_000,
+    startRetries: 5, maxRestarts: 10, restartWindowMs: 60_000,
     ...over,
   };
 }

@@ -12,7 +12,7 @@ export function tempDir(prefix = 'jobctl-test-'): { dir: string; cleanup: () => 
 export function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [rel, text] of Object.entries(files)) {
     const p = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text);
+    fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 }); // a root daemon refuses group-writable task dirs
+    fs.writeFileSync(p, text, { mode: 0o644 });
   }
 }

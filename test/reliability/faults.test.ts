@@ -67,6 +67,7 @@ describe('reliability', () => {
     instances: 4
     backoff: {initial: 10ms, max: 20ms}
     max_restarts: 100000
+    start_retries: 100000
     start_seconds: 1s
   healthy:
     schedule: "* * * * * *"

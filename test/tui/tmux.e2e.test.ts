@@ -64,6 +64,19 @@ describe.runIf(hasTmux)('in a real terminal (tmux, 80x24)', () => {
     await waitFor(() => !sessions().includes('tui'), 5000, 'tui quit');
   });
 
+  it('jobctl tui shows colors on a real terminal even with CI=false, and none with NO_COLOR', async () => {
+    const sgrColor = /\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25]|4[0-7]|10[0-7])[0-9;]*m/;
+    const colored = (session: string) => tmux('capture-pane', '-e', '-p', '-t', session);
+    for (const [session, env, wantColor] of [['tui-ci', 'CI=false', true], ['tui-nc', 'CI=false NO_COLOR=1', false]] as const) {
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env ${env} JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
+      await waitFor(() => /worker\s+running\s+2\/2/.test(screen(session)), 10_000, `${session}: worker on screen`);
+      if (wantColor) await waitFor(() => sgrColor.test(colored(session)), 5000, `${session}: colors`);
+      else expect(colored(session)).not.toMatch(sgrColor);
+      tmux('send-keys', '-t', session, 'q');
+      await waitFor(() => !sessions().includes(session), 5000, `${session} quit`);
+    }
+  });
+
   it('jobctl top draws its charts, table and events', async () => {
     tmux('new-session', '-d', '-s', 'top', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} top --refresh 300; sleep 10`);
     await waitFor(() => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/units.js';
-import type { PushMessage } from '../../shared/protocol.js';
 import { action, type CliContext } from '../context.js';
+import { followLog } from '../log-follow.js';
 import { CliError, EXIT, printJson } from '../output.js';
 import { parseCount } from '../parse.js';
 
@@ -52,20 +52,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         }
         if (r.lines.length) ctx.io.out(r.lines.join('\n'));
         if (!opts.follow) return EXIT.OK;
-        return await new Promise<number>((resolve) => {
-          client.on('push', (m: PushMessage) => {
-            if (m.event === 'log' && m.data.subscription === r.subscription) process.stdout.write(m.data.text);
-            if (m.event === 'log-end' && m.data.subscription === r.subscription) {
-              ctx.io.err(`jobctl: ${m.data.reason}`);
-              resolve(EXIT.OK);
-            }
-          });
-          client.on('close', () => {
-            ctx.io.err('jobctl: the daemon went away');
-            resolve(EXIT.UNREACHABLE);
-          });
-          process.once('SIGINT', () => resolve(EXIT.OK));
-        });
+        return await followLog(client, r.subscription!, ctx.io);
       } finally {
         client.close();
       }

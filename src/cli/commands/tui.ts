@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { prepareTerminalEnv } from '../../shared/color.js';
 import { homePaths } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
@@ -11,10 +12,8 @@ export function registerTui(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, ? help, q quit')
     .action(action(ctx, async () => {
       if (!process.stdout.isTTY) throw new CliError('jobctl tui needs a terminal; use `jobctl status` in scripts', EXIT.USAGE);
-      // Ink renders only its last frame when it thinks it runs in CI (CI=…); on a real
-      // terminal the user wants the live screen, so that check must say no before Ink loads.
-      process.env.CI = 'false';
-      process.env.CONTINUOUS_INTEGRATION = 'false';
+      // A live screen with colors on a real terminal, whatever CI says (shared/color.ts).
+      prepareTerminalEnv(process.env, true);
       const { runTui } = await import('../../tui/run.js');
       return runTui({ socketPath: homePaths(ctx.home()).socket });
     }));
@@ -25,6 +24,7 @@ export function registerTui(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nKeys: ↑↓ select a task for the charts, Esc back to the busiest tasks, q quit')
     .action(action(ctx, async (opts: { refresh: string }) => {
       if (!process.stdout.isTTY) throw new CliError('jobctl top needs a terminal; use `jobctl status --json` in scripts', EXIT.USAGE);
+      prepareTerminalEnv(process.env, true);
       const { runTop } = await import('../../tui/top/run.js');
       return runTop({ socketPath: homePaths(ctx.home()).socket, refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
     }));

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InstanceDriver } from '../../src/runtime/instance-driver.js';
+import { LogSink } from '../../src/runtime/log-sink.js';
+import type { StateStore } from '../../src/runtime/state-store.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
+import { daemonSpec } from '../helpers/specs.js';
+import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function sinkIn(dir: string): LogSink {
+  const sink = new LogSink({ path: path.join(dir, 'x.log'), logs: { ...DEFAULTS.logs } });
+  cleanups.push(() => sink.close());
+  return sink;
+}
+
+describe('InstanceDriver: a process that never stays up (real processes)', () => {
+  it('goes fatal after start_retries failed starts and notifies fatal, with a large max_restarts', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const driver = new InstanceDriver({
+      spec: daemonSpec({ command: 'exit 1', startRetries: 2, maxRestarts: 1000, startMs: 1000, backoff: { initialMs: 50, maxMs: 100 } }),
+      index: 0, sink: sinkIn(t.dir),
+    });
+    cleanups.push(() => driver.dispose());
+    const notices: string[] = [];
+    driver.on('notify', (n: { event: string }) => notices.push(n.event));
+    driver.start();
+    await waitFor(() => driver.state === 'fatal', 10_000, 'fatal');
+    expect(notices).toEqual(['failure', 'failure', 'fatal']);
+    expect(driver.status().message).toMatch(/gave up after 3 failed starts in a row.*\(start_retries 2\)$/);
+  });
+});
+
+describe('InstanceDriver after an exit', () => {
+  it('a failing child-record write is a warning, not an unhandled rejection, and the exit still reaches the machine', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    cleanups.push(() => process.off('unhandledRejection', onRejection));
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const sink = new LogSink({ path: path.join(t.dir, 'x.log'), logs: { ...DEFAULTS.logs } });
+    cleanups.push(() => sink.close());
+    const store = {
+      recordChild: () => undefined,
+      forgetChild: () => {
+        throw new Error('disk full');
+      },
+    } as unknown as StateStore;
+    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'exit 3', restart: 'never' }), index: 0, sink, store });
+    cleanups.push(() => driver.dispose());
+    const warnings: string[] = [];
+    driver.on('warning', (w: string) => warnings.push(w));
+    driver.start();
+    await waitFor(() => driver.state === 'exited', 10_000, 'the exit to reach the machine');
+    expect(driver.status().lastExit?.code).toBe(3);
+    expect(warnings).toEqual(['test-task/0: forgetting the child record: disk full']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rejections).toEqual([]);
+  });
+});
