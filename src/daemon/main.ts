@@ -18,6 +18,7 @@ import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
+import { dependencyEdges, stopWaves } from '../core/start-order.js';
 import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
 import { Autoscaler } from './autoscaler.js';
@@ -145,9 +146,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const run = chain.then(async () => {
         const loaded = config.load();
         const delta = diff(registry.specs(), loaded.effective.tasks);
-        for (const t of delta.removed) {
-          await registry.remove(t.name);
-          scale.forget(t.name);
+        // Removed tasks go dependents first (depends_on, as it was before this change).
+        const removed = stopWaves(dependencyEdges(registry.specs()), delta.removed.map((t) => t.name)).flat();
+        for (const name of removed) {
+          await registry.remove(name);
+          scale.forget(name);
         }
         for (const c of delta.changed) {
           await registry.update(c.after, c.keys);
