@@ -102,9 +102,12 @@ export class TaskRegistry extends EventEmitter {
     const name = runner.name;
     const reason = waitReason(runner.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
     if (reason) {
-      if (this.waiting.get(name) !== reason) this.emit('event', { level: 'info', task: name, message: reason } satisfies RegistryEvent);
-      this.waiting.set(name, reason);
-      this.touch(name);
+      // Only a new reason is news: re-checking must not itself cause another check (no polling).
+      if (this.waiting.get(name) !== reason) {
+        this.emit('event', { level: 'info', task: name, message: reason } satisfies RegistryEvent);
+        this.waiting.set(name, reason);
+        this.pushState(name);
+      }
       return;
     }
     if (this.waiting.delete(name)) this.emit('event', { level: 'info', task: name, message: 'dependencies ready: starting' } satisfies RegistryEvent);
@@ -244,6 +247,11 @@ export class TaskRegistry extends EventEmitter {
   /** Mark a task changed; 'state' events are coalesced per window. */
   touch(name: string): void {
     this.checkWaiting();
+    this.pushState(name);
+  }
+
+  /** Coalesced 'state' events, without re-checking the waiting tasks. */
+  private pushState(name: string): void {
     if (this.listenerCount('state') === 0) return;
     this.dirty.add(name);
     this.flushTimer ??= setTimeout(() => {
