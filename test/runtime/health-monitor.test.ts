@@ -113,6 +113,22 @@ describe('health checks on real instances', () => {
     expect(driver.status().health!.lastProbe!.output).toBe(`test-task/0 pid=${driver.status().pid} svc`);
   });
 
+  it('health added, changed and removed on a running instance applies live, without a restart', async () => {
+    const { driver } = start({ command: 'sleep 1000' });
+    await waitFor(() => driver.status().state === 'running', 10_000, 'running');
+    const pid = driver.status().pid;
+    expect(driver.status().health).toBeUndefined();
+    const spec = daemonSpec({ command: 'sleep 1000', health: health({ probe: { kind: 'command', command: 'echo one' } }) });
+    driver.setSpec(spec);
+    await waitFor(() => driver.status().health?.lastProbe?.output === 'one', 10_000, 'first probe');
+    driver.setSpec({ ...spec, health: health({ probe: { kind: 'command', command: 'echo two' } }) });
+    await waitFor(() => driver.status().health?.lastProbe?.output === 'two', 10_000, 'changed probe');
+    const { health: _dropped, ...withoutHealth } = spec;
+    driver.setSpec(withoutHealth);
+    expect(driver.status().health).toBeUndefined();
+    expect(driver.status()).toMatchObject({ state: 'running', pid, restarts: 0 });
+  });
+
   it('no health while stopped; probing ends with the process', async () => {
     const { driver } = start({ command: 'sleep 1000', health: health({}) });
     await waitFor(() => driver.status().health?.state === 'healthy', 10_000, 'healthy');
