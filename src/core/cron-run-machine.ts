@@ -75,9 +75,6 @@ export interface CronTransition {
   effects: CronEffect[];
 }
 
-/** Which events the machine takes while running or halted (every one: events are facts). */
-export const CRON_EVENTS: ReadonlyArray<CronEvent['type']> = ['fire', 'refuse', 'backlog', 'ended', 'halt', 'resume'];
-
 export const FINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'timed-out', 'killed', 'skipped']);
 
 export function initialCronSnapshot(halted = false): CronSnapshot {

@@ -214,7 +214,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
-      const watcher = new TaskWatcher(paths.tasks, () => void reload(), opts.watchDebounceMs ?? 100);
+      // A failed reload is logged by the chain; the watcher has nothing more to do with it.
+      const watcher = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), opts.watchDebounceMs ?? 100);
       await watcher.ready;
       cleanup.unshift(() => watcher.close());
       const hostWatcher = new HostFileWatcher(opts.home, () => void reload(), opts.watchDebounceMs ?? 100);

@@ -69,6 +69,9 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   private desired: 'running' | 'stopped' = 'stopped';
   private lastFailed: boolean | undefined;
   private disposed = false;
+  private disposing: Promise<void> | undefined;
+  /** Resolved when no run has a process any more. */
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly opts: CronRunnerOptions) {
     super();
@@ -106,14 +109,14 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const cmd = this.commands.next();
     this.desired = 'stopped';
     this.unregister();
-    await this.haltAndWait(cmd, 'the task was stopped');
+    await this.haltAndWait(cmd, 'stop', 'the task was stopped');
   }
 
   async restart(): Promise<void> {
     this.requireEnabled();
     const cmd = this.commands.next();
     this.desired = 'running';
-    await this.haltAndWait(cmd, 'the task was restarted');
+    await this.haltAndWait(cmd, 'restart', 'the task was restarted');
     this.dispatch({ type: 'resume' });
     this.register();
     this.changed();
@@ -316,12 +319,16 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.procs.delete(id);
     // Every effect now, except this run's last record: it is published once its log is complete.
     const mine = t.effects.find((e): e is Extract<CronEffect, { type: 'state' }> => e.type === 'state' && e.run.id === id);
-    // (A retry effect takes this run's launch options with it before they go.)
-    for (const e of t.effects) if (e !== mine) this.apply(e);
-    if (!mine) return;
-    await proc.close(`${mine.state}${mine.message !== undefined ? `: ${mine.message}` : ''}`).catch(() => undefined);
-    this.apply(mine, { event: end, at });
-    this.settle();
+    try {
+      // (A retry effect takes this run's launch options with it before they go.)
+      for (const e of t.effects) if (e !== mine) this.apply(e);
+      if (!mine) return;
+      await proc.close(`${mine.state}${mine.message !== undefined ? `: ${mine.message}` : ''}`).catch(() => undefined);
+      this.apply(mine, { event: end, at });
+    } finally {
+      // Whatever a listener did, a stop waiting for this run is not left hanging.
+      this.settle();
+    }
   }
 
   private notifyOutcome(r: RunRecord): void {
@@ -347,18 +354,16 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   // ---- waiting for stops ----
 
-  private waiters: Array<() => void> = [];
-
   private settle(): void {
     if (this.procs.size === 0) for (const w of this.waiters.splice(0)) w();
   }
 
   /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
-  private async haltAndWait(cmd: number, reason: string): Promise<void> {
+  private async haltAndWait(cmd: number, what: 'stop' | 'restart', reason: string): Promise<void> {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
-    this.commands.check(cmd, this.name, reason === 'the task was stopped' ? 'stop' : 'restart');
+    this.commands.check(cmd, this.name, what);
   }
 
   private requireEnabled(): void {
@@ -461,8 +466,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.emit('state');
   }
 
-  private disposing: Promise<void> | undefined;
-
+  /** Stop every run and leave the scheduler. Safe to call twice. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       this.unregister();

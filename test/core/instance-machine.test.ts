@@ -278,6 +278,20 @@ describe('instance state machine', () => {
     expect(h.s.restartPending).toBe(true);
   });
 
+  it('the last command wins: stop, start, stop while the group is still stopping ends stopped', () => {
+    const h = new Harness();
+    h.send({ type: 'start' });
+    h.send({ type: 'spawned', pid: 7 });
+    h.send({ type: 'stop' });
+    h.send({ type: 'start' });
+    expect(h.s).toMatchObject({ state: 'stopping', restartPending: true });
+    h.send({ type: 'stop' });
+    expect(h.s).toMatchObject({ state: 'stopping', restartPending: false });
+    h.send({ type: 'exit', code: null, signal: 'SIGTERM' }, 10);
+    expect(h.s.state).toBe('stopped');
+    expect(h.effects).toEqual([{ type: 'cancel', timer: 'kill' }]);
+  });
+
   it('illegal events are coded errors', () => {
     const h = new Harness();
     expect(() => h.send({ type: 'spawned', pid: 1 })).toThrow(expect.objectContaining({ code: 'ILLEGAL_TRANSITION' }));

@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobctlClient } from '../../src/api/client.js';
+import type { TaskStatus } from '../../src/shared/protocol.js';
+import type { RunRecord } from '../../src/shared/types.js';
+import { cleanupDaemons, makeHome, processesOfHome, startTestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Regression tests of issue 12 against a real daemon, real children and the real socket. */
+
+const clients: JobctlClient[] = [];
+afterEach(async () => {
+  clients.splice(0).forEach((c) => c.close());
+  // Every daemon stops and leaves no process behind.
+  expect(await cleanupDaemons()).toEqual([]);
+});
+
+async function client(d: { client(): Promise<JobctlClient> }): Promise<JobctlClient> {
+  const c = await d.client();
+  clients.push(c);
+  return c;
+}
+
+const statusOf = async (c: JobctlClient, name: string): Promise<TaskStatus> => (await c.call('status', { target: name })).tasks[0]!;
+const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
+
+/** Distinct JOBCTL_RUN_ID values among the live processes of a home. */
+function liveRunIds(home: string): Set<string> {
+  const ids = new Set<string>();
+  for (const pid of processesOfHome(home)) {
+    try {
+      const m = /(?:^|\0)JOBCTL_RUN_ID=([^\0]+)/.exec(fs.readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      if (m) ids.add(m[1]!);
+    } catch {
+      /* gone */
+    }
+  }
+  return ids;
+}
+
+// A worker that takes ~0.6 s to stop: a stop is still under way when the next command comes.
+const SLOW_STOP = `trap 'sleep 0.6; exit 0' TERM; while true; do sleep 0.1; done`;
+
+describe('controller (issue 12) against a real daemon', () => {
+  it('defect 11: `start` while a `stop` is under way wins; the stop call fails with SUPERSEDED', async () => {
+    const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    instances: 4\n    start_seconds: 200ms\n    command: "${SLOW_STOP}"\n` });
+    const d = await startTestDaemon(home);
+    const a = await client(d);
+    const b = await client(d);
+    await waitFor(async () => (await statusOf(a, 'w')).running === 4, 5000, '4 running');
+
+    const stop = codeOf(a.call('stop', { target: 'w' }));
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await statusOf(b, 'w')).instances!.every((i) => i.state === 'stopping')).toBe(true);
+    const started = await b.call('start', { target: 'w', wait: true });
+    expect(await stop).toBe('SUPERSEDED');
+    expect(started.tasks[0]).toMatchObject({ desired: 'running', running: 4 });
+    // …and it stays that way (before the fix: desired running, every instance stopped, forever).
+    await new Promise((r) => setTimeout(r, 1000));
+    const s = await statusOf(a, 'w');
+    expect(s).toMatchObject({ desired: 'running', running: 4, state: 'running' });
+    expect(new Set(s.instances!.map((i) => i.pid)).size).toBe(4);
+  });
+
+  it('defect 11: concurrent start/stop/restart calls settle to the last command', async () => {
+    const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    instances: 4\n    start_seconds: 200ms\n    command: "${SLOW_STOP}"\n` });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => (await statusOf(c, 'w')).running === 4, 5000, '4 running');
+    const sequences: Array<Array<'start' | 'stop' | 'restart'>> = [
+      ['stop', 'start', 'stop'],
+      ['stop', 'restart'],
+      ['restart', 'stop'],
+      ['stop', 'start'],
+    ];
+    for (const seq of sequences) {
+      const calls: Array<Promise<string>> = [];
+      for (const verb of seq) {
+        calls.push(codeOf(c.call(verb, { target: 'w' })));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const codes = await Promise.all(calls);
+      // The last command does what it says; an earlier stop that lost says so.
+      expect(codes.at(-1)).toBe('ok');
+      for (const code of codes) expect(['ok', 'SUPERSEDED']).toContain(code);
+      const last = seq.at(-1)!;
+      const want = last === 'stop' ? { desired: 'stopped', running: 0 } : { desired: 'running', running: 4 };
+      await waitFor(async () => {
+        const s = await statusOf(c, 'w');
+        return s.desired === want.desired && s.running === want.running && !s.instances!.some((i) => i.state === 'stopping' || i.state === 'starting');
+      }, 8000, `${seq.join(',')} -> ${JSON.stringify(want)}`);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await statusOf(c, 'w')).toMatchObject(want);
+    }
+  });
+
+  it('defect 1: overlap replace with a 1 s schedule and a slow-stopping run never has two runs alive', async () => {
+    const home = makeHome({
+      'tasks/cron.yaml': `tasks:\n  r:\n    schedule: "* * * * * *"\n    overlap: replace\n    stop_timeout: 3s\n    command: "trap '' TERM; sleep 100"\n`,
+    });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    let maxAlive = 0;
+    let maxActive = 0;
+    const until = Date.now() + 7000;
+    while (Date.now() < until) {
+      maxAlive = Math.max(maxAlive, liveRunIds(home).size);
+      maxActive = Math.max(maxActive, (await statusOf(c, 'r')).activeRuns?.length ?? 0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Before the fix up to four runs were alive at once.
+    expect(maxAlive).toBeLessThanOrEqual(1);
+    expect(maxActive).toBeLessThanOrEqual(1);
+    const runs = (await c.call('history', { task: 'r', limit: 100 })).runs as RunRecord[];
+    expect(runs.filter((r) => r.state === 'killed').length).toBeGreaterThanOrEqual(1);
+    expect(runs.some((r) => r.state === 'skipped' && /superseded/.test(r.message ?? ''))).toBe(true);
+    expect(runs.filter((r) => r.state === 'queued').length).toBeLessThanOrEqual(1);
+  });
+
+  it('defect 13: firings missed while the daemon was frozen are recorded as skipped (catchup none)', async () => {
+    const home = makeHome({ 'tasks/cron.yaml': 'tasks:\n  t:\n    schedule: "* * * * * *"\n    command: "true"\n' });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => ((await c.call('history', { task: 't' })).runs as RunRecord[]).some((r) => r.state === 'succeeded'), 5000, 'a run');
+    process.kill(d.pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 9000));
+    process.kill(d.pid, 'SIGCONT');
+    await waitFor(async () => ((await c.call('history', { task: 't', limit: 100 })).runs as RunRecord[]).some((r) => r.trigger === 'catchup'), 5000, 'missed record');
+    const runs = (await c.call('history', { task: 't', limit: 100 })).runs as RunRecord[];
+    const missed = runs.find((r) => r.trigger === 'catchup')!;
+    expect(missed.state).toBe('skipped');
+    const n = Number(/^(\d+) missed firings while the daemon was frozen or the clock jumped not run \(catchup: none\)$/.exec(missed.message ?? '')?.[1]);
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(n).toBeLessThanOrEqual(5);
+    // no instant is recorded twice
+    const instants = runs.filter((r) => r.trigger === 'schedule').map((r) => r.scheduledAt);
+    expect(new Set(instants).size).toBe(instants.length);
+  });
+
+  it('defect 4: run, kill, logs, history and scale with @group or --all answer BAD_TARGET, never an internal error', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n',
+      'tasks/cron.yaml': 'tasks:\n  t:\n    schedule: "0 0 1 1 *"\n    command: "true"\n',
+    });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    for (const target of ['@app', '@cron', '*']) {
+      expect(await codeOf(c.call('history', { task: target }))).toBe('BAD_TARGET');
+      expect(await codeOf(c.call('logs', { task: target }))).toBe('BAD_TARGET');
+      expect(await codeOf(c.call('scale', { task: target, count: 2 }))).toBe('BAD_TARGET');
+      expect(await codeOf(c.call('run', { task: target }))).toBe('BAD_TARGET');
+      expect(await codeOf(c.call('kill', { task: target }))).toBe('BAD_TARGET');
+    }
+    expect(await codeOf(c.call('history', { task: 'w' }))).toBe('WRONG_KIND');
+    expect(await codeOf(c.call('scale', { task: 't', count: 2 }))).toBe('WRONG_KIND');
+    expect(await codeOf(c.call('history', { task: 'nope' }))).toBe('NOT_FOUND');
+    // every target form of the group methods works
+    expect((await c.call('stop', { target: '@app' })).tasks.map((t) => t.name)).toEqual(['w']);
+    expect((await c.call('start', { target: '*' })).tasks.map((t) => t.name)).toEqual(['t', 'w']);
+    expect(d.output()).not.toMatch(/internal error|TypeError/);
+  });
+
+  it('defect 3: an unrelated edit keeps a manual count and the running instances; editing instances ends it', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    instances: 2\n    command: sleep 1000\n' });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => (await statusOf(c, 'w')).running === 2, 5000, '2 running');
+    await c.call('scale', { task: 'w', count: 3 });
+    await waitFor(async () => (await statusOf(c, 'w')).running === 3, 5000, '3 running');
+    const pids = (await statusOf(c, 'w')).instances!.map((i) => i.pid);
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    instances: 2\n    description: now described\n    command: sleep 1000\n');
+    await waitFor(async () => (await statusOf(c, 'w')).description === 'now described', 5000, 'edit applied');
+    await new Promise((r) => setTimeout(r, 300));
+    let s = await statusOf(c, 'w');
+    expect(s.instances!.map((i) => i.pid)).toEqual(pids);
+    expect(s.scale).toMatchObject({ mode: 'manual', current: 3 });
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    instances: 1\n    description: now described\n    command: sleep 1000\n');
+    await waitFor(async () => (await statusOf(c, 'w')).instances!.length === 1, 5000, 'instances edit applied');
+    s = await statusOf(c, 'w');
+    expect(s.instances![0]!.pid).toBe(pids[0]);
+    expect(s.scale).toBeUndefined();
+  });
+
+  it('defect 3: an edit of an autoscaled task that does not touch scale keeps the scaled count', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': 'tasks:\n  q:\n    command: sleep 1000\n    scale: {min: 1, max: 4, probe: "echo 300", per_instance: 100, interval: 200ms}\n',
+    });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => (await statusOf(c, 'q')).running === 3, 8000, 'scaled to 3');
+    const pids = (await statusOf(c, 'q')).instances!.map((i) => i.pid);
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  q:\n    description: edited\n    command: sleep 1000\n    scale: {min: 1, max: 4, probe: "echo 300", per_instance: 100, interval: 200ms}\n');
+    await waitFor(async () => (await statusOf(c, 'q')).description === 'edited', 5000, 'edit applied');
+    // Before the fix the edit dropped it to `instances` (1), then the autoscaler grew it back.
+    for (let i = 0; i < 10; i++) {
+      const s = await statusOf(c, 'q');
+      expect(s.instances!.map((x) => x.pid)).toEqual(pids);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  it('an edit of the command restarts the instances; of restart policy or stop_timeout does not', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    instances: 2\n    command: sleep 1000\n' });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => (await statusOf(c, 'w')).running === 2, 5000, '2 running');
+    const pids = (await statusOf(c, 'w')).instances!.map((i) => i.pid);
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    instances: 2\n    restart: on-failure\n    stop_timeout: 3s\n    command: sleep 1000\n');
+    await waitFor(async () => (await c.call('plan', {})).changed.length === 0, 5000, 'applied');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await statusOf(c, 'w')).instances!.map((i) => i.pid)).toEqual(pids);
+    fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    instances: 2\n    restart: on-failure\n    stop_timeout: 3s\n    command: sleep 999\n');
+    await waitFor(async () => {
+      const s = await statusOf(c, 'w');
+      return s.running === 2 && s.instances!.every((i) => !pids.includes(i.pid));
+    }, 8000, 'restarted with the new command');
+  });
+});

@@ -1,0 +1,200 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '../../src/api/server.js';
+import { ConfigState } from '../../src/daemon/config-state.js';
+import { makeHandlers, type HandlerDeps } from '../../src/daemon/handlers.js';
+import { DaemonLog } from '../../src/daemon/logger.js';
+import { TaskRegistry } from '../../src/daemon/registry.js';
+import { JobctlError } from '../../src/shared/errors.js';
+import { homePaths } from '../../src/shared/paths.js';
+import type { PushMessage } from '../../src/shared/protocol.js';
+import type { TaskSpec } from '../../src/shared/types.js';
+import { FakeRunner } from '../helpers/fake-runner.js';
+import { cronSpec, serviceSpec } from '../helpers/specs.js';
+
+function setup(specs: TaskSpec[]) {
+  const made: FakeRunner[] = [];
+  const registry = new TaskRegistry({
+    factory: {
+      create: (spec) => {
+        const r = new FakeRunner(spec);
+        made.push(r);
+        return r;
+      },
+    },
+  });
+  return { registry, made, ready: Promise.all(specs.map((s) => registry.add(s))) };
+}
+
+/** The error code of a call (sync or async), or 'ok'. */
+const code = async (f: () => unknown): Promise<string> => {
+  try {
+    await f();
+    return 'ok';
+  } catch (e) {
+    return (e as JobctlError).code ?? String(e);
+  }
+};
+
+const specs = () => [
+  serviceSpec({ name: 'web', group: 'app' }),
+  serviceSpec({ name: 'worker', group: 'app' }),
+  cronSpec({ name: 'report', group: 'cron' }),
+  serviceSpec({ name: 'off', group: 'app', enabled: false }),
+];
+
+describe('TaskRegistry with fake runners', () => {
+  it('starts enabled tasks on add, never a disabled one', async () => {
+    const { made, ready } = setup(specs());
+    await ready;
+    expect(made.map((r) => [r.name, r.calls])).toEqual([['web', ['start']], ['worker', ['start']], ['report', ['start']], ['off', []]]);
+  });
+
+  it('require answers NOT_FOUND with a suggestion and WRONG_KIND with what to do', async () => {
+    const { registry, ready } = setup(specs());
+    await ready;
+    expect(() => registry.require('wbe')).toThrow(/no task named "wbe" \(did you mean "web"/);
+    expect(await code(() => registry.require('report', 'daemon', 'scale applies to daemon tasks'))).toBe('WRONG_KIND');
+    try {
+      registry.require('report', 'daemon', 'scale applies to daemon tasks');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'WRONG_KIND', message: 'task "report" is a cron task; scale applies to daemon tasks' });
+    }
+    expect(registry.require('web', 'daemon').name).toBe('web');
+  });
+
+  it('passes commands to the runner whatever its kind; signal with nothing live is NOT_RUNNING', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    await registry.stop('report');
+    await registry.restart('web');
+    expect(await registry.run('report', { trigger: 'manual', tag: 'x' })).toMatchObject({ id: 'r1' });
+    expect(registry.signal('web', 'SIGHUP')).toBe(1);
+    expect(await code(() => registry.signal('report', 'SIGHUP'))).toBe('NOT_RUNNING');
+    expect(made[0]!.calls).toEqual(['start', 'restart', 'signal SIGHUP']);
+    expect(made[2]!.calls).toEqual(['start', 'stop', 'run {"trigger":"manual","tag":"x"}', 'signal SIGHUP']);
+  });
+
+  it('update goes to the runner; a runner that cannot take it is replaced by a fresh one', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    await registry.update({ ...made[0]!.spec, description: 'd' }, ['description']);
+    expect(made).toHaveLength(4);
+    made[1]!.acceptUpdate = false;
+    await registry.update(cronSpec({ name: 'worker', group: 'app' }), ['kind', 'schedule']);
+    expect(made).toHaveLength(5);
+    expect(made[1]!.calls.slice(-2)).toEqual(['update kind,schedule', 'dispose']);
+    expect(made[4]!).toMatchObject({ name: 'worker', kind: 'cron' });
+    expect(registry.require('worker').kind).toBe('cron');
+  });
+
+  it('remove disposes; close disposes every runner once and is safe to call twice', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    const removed: string[] = [];
+    registry.on('removed', (n: string) => removed.push(n));
+    await registry.remove('web');
+    await registry.remove('web');
+    expect(removed).toEqual(['web']);
+    expect(registry.has('web')).toBe(false);
+    await registry.close(true);
+    await registry.close(true);
+    expect(made.map((r) => r.disposed)).toEqual([1, 1, 1, 1]);
+    expect(made[1]!.calls).toContain('signal SIGKILL');
+  });
+});
+
+function handlers(registry: TaskRegistry, extra: Partial<HandlerDeps> = {}) {
+  const out = new PassThrough();
+  out.resume();
+  const log = new DaemonLog(out);
+  const d: HandlerDeps = {
+    home: '/nonexistent', paths: homePaths('/nonexistent'), startedAt: 0, registry, config: new ConfigState('/nonexistent/tasks'), log,
+    reload: async () => ({ added: [], removed: [], changed: [], unchanged: 0, errors: [] }),
+    shutdown: () => undefined, lastReloadAt: () => undefined, onConfig: () => () => undefined,
+    scale: async () => undefined, notifyTest: async () => 200,
+    ...extra,
+  };
+  return { h: makeHandlers(d), log };
+}
+
+const conn = (): Connection & { pushed: PushMessage[] } => {
+  const pushed: PushMessage[] = [];
+  const closers: Array<() => void> = [];
+  return { id: 1, closed: false, pushed, push: (m) => pushed.push(m), onClose: (f) => closers.push(f) };
+};
+
+describe('handlers with fake runners', () => {
+  it('start/stop/restart take a name, @group and * (--all)', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    const { h } = handlers(registry);
+    const c = conn();
+    expect((await h.stop({ target: '@app' }, c)).tasks.map((t) => t.name)).toEqual(['off', 'web', 'worker']);
+    expect((await h.start({ target: 'report', wait: true }, c)).tasks.map((t) => t.name)).toEqual(['report']);
+    expect((await h.restart({ target: '*' }, c)).tasks.map((t) => t.name)).toEqual(['off', 'report', 'web', 'worker']);
+    expect(made[0]!.calls).toEqual(['start', 'stop', 'restart']);
+    expect(await code(() => h.start({ target: '@nogroup' }, c))).toBe('NOT_FOUND');
+  });
+
+  it('a group goes on past a task that fails, and the failure is logged; one task answers its error', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    made[1]!.stop = async () => {
+      throw new JobctlError('SUPERSEDED', 'stop of "worker" was overridden');
+    };
+    const { h, log } = handlers(registry);
+    const c = conn();
+    expect((await h.stop({ target: '@app' }, c)).tasks).toHaveLength(3);
+    expect(log.warnings().join('\n')).toMatch(/@app: worker: stop of "worker" was overridden/);
+    expect(await code(() => h.stop({ target: 'worker' }, c))).toBe('SUPERSEDED');
+  });
+
+  it('run, kill, logs, history and scale take one task: @group and * are BAD_TARGET (defect 4)', async () => {
+    const { registry, ready } = setup(specs());
+    await ready;
+    const { h } = handlers(registry);
+    const c = conn();
+    for (const t of ['@app', '@cron', '*']) {
+      expect(await code(() => h.history({ task: t }, c))).toBe('BAD_TARGET');
+      expect(await code(() => h.logs({ task: t }, c))).toBe('BAD_TARGET');
+      expect(await code(() => h.scale({ task: t, count: 2 }, c))).toBe('BAD_TARGET');
+      expect(await code(() => h.run({ task: t }, c))).toBe('BAD_TARGET');
+      expect(await code(() => h.kill({ task: t }, c))).toBe('BAD_TARGET');
+    }
+  });
+
+  it('history is for cron tasks, scale for services; both say so with WRONG_KIND', async () => {
+    const scaled: string[] = [];
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    const { h } = handlers(registry, { scale: async (t, n) => void scaled.push(`${t}=${n}`) });
+    const c = conn();
+    expect(await code(() => h.history({ task: 'web' }, c))).toBe('WRONG_KIND');
+    expect(await code(() => h.scale({ task: 'report', count: 2 }, c))).toBe('WRONG_KIND');
+    expect((await h.history({ task: 'report', limit: 5 }, c)).runs).toEqual([]);
+    await h.scale({ task: 'web', count: 3 }, c);
+    expect(scaled).toEqual(['web=3']);
+    expect(made[2]!.calls).toContain('history 5');
+  });
+
+  it('logs asks the runner for its selection and applies lines', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    const { h } = handlers(registry);
+    const r = await h.logs({ task: 'report', run: 'last', lines: 5 }, conn());
+    expect(r).toEqual({ lines: ['a line'], files: ['f'] });
+    expect(made[2]!.calls).toContain('logs {"run":"last"}');
+  });
+
+  it('kill: unknown signal is BAD_REQUEST, nothing running is NOT_RUNNING', async () => {
+    const { registry, ready } = setup(specs());
+    await ready;
+    const { h } = handlers(registry);
+    const c = conn();
+    expect(await code(() => h.kill({ task: 'web', signal: 'SIGNOPE' }, c))).toBe('BAD_REQUEST');
+    expect(await code(() => h.kill({ task: 'off' }, c))).toBe('NOT_RUNNING');
+    expect(h.kill({ task: 'web', signal: 'HUP' }, c)).toEqual({ signalled: 1 });
+  });
+});
