@@ -89,7 +89,8 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       // A group or --all stops in reverse dependency order (dependents first).
       if (isGroupTarget(target)) {
         const names = resolveTargets(target, d.registry.specs());
-        await d.registry.stopMany(names);
+        const errors = await d.registry.stopMany(names);
+        if (errors.length) d.log.warn(`${target}: ${errors.join('; ')}`);
         return { tasks: statuses(names) };
       }
       const names = await each(d, target, (n) => d.registry.stop(n));

@@ -133,20 +133,24 @@ export class TaskRegistry extends EventEmitter {
     }, 20);
   }
 
-  /** Stop several tasks, dependents before what they depend on (each wave in parallel); errors are warnings. */
-  async stopMany(names: readonly string[]): Promise<void> {
+  /**
+   * Stop several tasks, dependents before what they depend on (each wave in parallel). One
+   * task that fails does not hold the others back: the failures are returned (`name: message`).
+   */
+  async stopMany(names: readonly string[]): Promise<string[]> {
     const known = names.filter((n) => this.runners.has(n));
+    const errors: string[] = [];
     for (const wave of stopWaves(dependencyEdges(this.specs()), known)) {
       if (known.length > 1) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
       await Promise.all(wave.map(async (n) => {
         try {
           await this.stop(n);
         } catch (err) {
-          if (!isJobctlError(err)) throw err;
-          this.emit('warning', `${n}: ${err.message}`);
+          errors.push(`${n}: ${(err as Error).message}`);
         }
       }));
     }
+    return errors;
   }
 
   private onRolling(name: string, r: RollingInfo): void {
