@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
-import type { HealthProbeSpec, HealthSpec, LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskSpec } from '../shared/types.js';
+import type { HealthProbeSpec, HealthSpec, LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskLimits, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 import { parseListen } from './host/listen.js';
 
 /** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
-const MERGED_KEYS = ['env', 'logs', 'backoff', 'depends_on'] as const;
+const MERGED_KEYS = ['env', 'logs', 'backoff', 'depends_on', 'limits'] as const;
 
 /**
  * The task as written with its file's `defaults:` under it. A default that does not fit
@@ -29,6 +29,14 @@ export function applyDefaults(defaults: RawDefaults | undefined, task: Record<st
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function normalizeLimits(raw: NonNullable<RawTask['limits']>): TaskLimits {
+  return {
+    ...(raw.memory !== undefined ? { memory: parseSize(raw.memory)! } : {}),
+    ...(raw.cpu !== undefined ? { cpu: parseCpu(raw.cpu)! } : {}),
+    ...(raw.pids !== undefined ? { pids: raw.pids } : {}),
+  };
 }
 
 const ms = (v: string | number | undefined, fallback: number): number => (v === undefined ? fallback : parseDuration(v)!);
@@ -58,6 +66,8 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     ? { on: raw.notify.on ?? ['failure', 'fatal', 'timeout'], to: raw.notify.to }
     : undefined;
 
+  const limits = raw.limits ? normalizeLimits(raw.limits) : undefined;
+
   const base = {
     name: ctx.name,
     group: ctx.group,
@@ -73,6 +83,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     logs,
     ...(notify ? { notify } : {}),
     ...(raw.depends_on && Object.keys(raw.depends_on).length ? { dependsOn: { ...raw.depends_on } } : {}),
+    ...(limits ? { limits } : {}),
     source: ctx.source,
   };
 

@@ -4,7 +4,7 @@ import { OUTPUT_LIMIT, type ProbeOutcome } from '../core/health-machine.js';
 import { errorMessage } from '../shared/errors.js';
 import type { HealthProbeSpec, RunAs } from '../shared/types.js';
 import { spawnProcess } from './spawn.js';
-import { reapGroup, signalGroup } from './terminate.js';
+import { signalGroup } from './terminate.js';
 
 /**
  * Health probes (DESIGN.md "Health and order"): one check, bounded by a timeout, that says
@@ -79,7 +79,7 @@ async function commandProbe(command: string | string[], ctx: ProbeContext): Prom
     return { ok: false, output: `health command timed out after ${ctx.timeoutMs}ms (killed with its process group)${seen ? `\n${seen}` : ''}` };
   }
   // Whatever the command left behind in its group goes too: a probe leaves nothing running.
-  void reapGroup(proc.pgid, 'SIGKILL', 0);
+  signalGroup(proc.pgid, 'SIGKILL');
   // Output written just before the exit: give the pipes a moment, never long.
   await Promise.race([
     Promise.all([ended(proc.stdout), ended(proc.stderr)]),
