@@ -1,4 +1,4 @@
-import type { BackoffSpec, CatchupPolicy, LogSpec, OverlapPolicy, RestartPolicy, SignalName } from '../shared/types.js';
+import type { BackoffSpec, CatchupPolicy, LogSpec, OverlapPolicy, RestartPolicy, SignalName, UpdateStrategy } from '../shared/types.js';
 
 /**
  * Every default of a task file, in one place (normalized units: ms, bytes).
@@ -54,6 +54,20 @@ export const DEFAULTS = {
     /** @default 1m */
     restartWindowMs: 60_000,
   },
+  health: {
+    /** @default 10s */
+    intervalMs: 10_000,
+    /** @default 5s */
+    timeoutMs: 5_000,
+    /** @default 0 */
+    startPeriodMs: 0,
+    /** @default 3 */
+    failures: 3,
+  },
+  /** @default 'all' (restart every instance at once on a config change) */
+  update: 'all' as UpdateStrategy,
+  /** `jobctl restart --rolling`: how long one instance may take to be replaced (stopped, then running or healthy). @default 2m */
+  rollingStepTimeoutMs: 120_000,
   scale: {
     /** @default 1 */
     min: 1,

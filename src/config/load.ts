@@ -5,6 +5,7 @@ import { normalizeNotifier, normalizeTask, applyDefaults } from './normalize.js'
 import { FILE_KEYS, defaultsSchema, notifierSchema, taskSchema, type RawDefaults } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
+import { findCycle } from '../shared/dependency-graph.js';
 import { TASK_VALIDATORS } from './validators.js';
 import { TrustChecker, type TrustOptions } from './file-trust.js';
 import { hasPath, parseYamlFile, type YamlFile, type YamlPath } from './yaml-file.js';
@@ -288,9 +289,51 @@ function crossFileChecks(files: ParsedFile[], outsideNotifiers: readonly string[
           `notify.to: unknown notifier "${to}"${didYouMean(to, known)}; define it under a top-level notifiers: map (in a task file or jobctl.yaml)`, t.name);
       });
     }
+  }
+  dependencyChecks(files, new Set(taskAt.keys()), issue);
+  for (const f of files) {
     // A task that failed a cross-file check is not valid.
     const bad = new Set(f.errors.map((e) => e.task).filter(Boolean));
     f.tasks = f.tasks.filter((t) => !bad.has(t.name));
+  }
+}
+
+/**
+ * `depends_on`: every named task exists, fits its condition (`healthy` needs `health:`,
+ * `completed` a task that ends), and no chain of dependencies comes back to where it began.
+ */
+function dependencyChecks(files: ParsedFile[], allNames: Set<string>, issue: (f: ParsedFile, p: YamlPath, message: string, task?: string) => void): void {
+  const specs = new Map(files.flatMap((f) => f.tasks.map((t) => [t.name, { spec: t, file: f }] as const)));
+  const where = (f: ParsedFile, task: string, dep: string): YamlPath =>
+    hasPath(f.yaml, ['tasks', task, 'depends_on', dep]) ? ['tasks', task, 'depends_on', dep] : ['defaults', 'depends_on', dep];
+  const known = [...allNames];
+  for (const { spec: t, file: f } of specs.values()) {
+    for (const [dep, condition] of Object.entries(t.dependsOn ?? {})) {
+      const at = where(f, t.name, dep);
+      if (dep === t.name) {
+        issue(f, at, `depends_on: "${t.name}" cannot depend on itself; remove it`, t.name);
+        continue;
+      }
+      if (!allNames.has(dep)) {
+        issue(f, at, `depends_on: unknown task "${dep}"${didYouMean(dep, known)}; name a task defined in the task directory`, t.name);
+        continue;
+      }
+      const target = specs.get(dep)?.spec;
+      if (!target) continue; // invalid elsewhere: that file's own error says why
+      if (condition === 'healthy' && (target.kind !== 'daemon' || !target.health)) {
+        issue(f, at, `depends_on: "${dep}" has no health check, so it is never healthy; add health: to ${dep} or use "started"`, t.name);
+      } else if (condition === 'completed' && target.kind === 'daemon' && target.restart === 'always') {
+        issue(f, at, `depends_on: "${dep}" restarts always, so it never completes; use "started" or "healthy", or give ${dep} restart: on-failure`, t.name);
+      }
+    }
+  }
+  const edges = new Map([...specs.values()].map(({ spec }) => [spec.name, Object.keys(spec.dependsOn ?? {}).filter((d) => d !== spec.name)]));
+  const cycle = findCycle(edges);
+  if (!cycle) return;
+  const chain = cycle.join(' -> ');
+  for (let i = 0; i < cycle.length - 1; i++) {
+    const { file } = specs.get(cycle[i]!)!;
+    issue(file, where(file, cycle[i]!, cycle[i + 1]!), `depends_on: a cycle: ${chain}; remove one of these dependencies`, cycle[i]);
   }
 }
 

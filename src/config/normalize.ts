@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
-import type { LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskLimits, TaskSpec } from '../shared/types.js';
+import type { HealthProbeSpec, HealthSpec, LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskLimits, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
 import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
+import { parseListen } from './host/listen.js';
 
 /** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
-const MERGED_KEYS = ['env', 'logs', 'backoff', 'limits'] as const;
+const MERGED_KEYS = ['env', 'logs', 'backoff', 'depends_on', 'limits'] as const;
 
 /**
  * The task as written with its file's `defaults:` under it. A default that does not fit
@@ -82,6 +83,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     logs,
     ...(notify ? { notify } : {}),
     ...(raw.hosts ? { hosts: [...new Set(raw.hosts)] } : {}),
+    ...(raw.depends_on && Object.keys(raw.depends_on).length ? { dependsOn: { ...raw.depends_on } } : {}),
     ...(limits ? { limits } : {}),
     source: ctx.source,
   };
@@ -107,6 +109,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
 
   const maxMemory = raw.max_memory === undefined ? undefined : parseSize(raw.max_memory);
   const maxLifetimeMs = optMs(raw.max_lifetime);
+  const health = raw.health ? normalizeHealth(raw.health) : undefined;
   return {
     ...base,
     kind: 'daemon',
@@ -122,6 +125,8 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     restartWindowMs: ms(raw.restart_window, DEFAULTS.daemon.restartWindowMs),
     ...(maxMemory !== undefined ? { maxMemory } : {}),
     ...(maxLifetimeMs !== undefined ? { maxLifetimeMs } : {}),
+    ...(health ? { health } : {}),
+    ...(raw.update ? { update: raw.update } : {}),
     ...(raw.scale
       ? {
           scale: {
@@ -134,6 +139,27 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
           },
         }
       : {}),
+  };
+}
+
+/** `health:` -> HealthSpec. The validator has checked that exactly one probe is given. */
+export function normalizeHealth(raw: NonNullable<RawTask['health']>): HealthSpec | undefined {
+  let probe: HealthProbeSpec | undefined;
+  if (raw.command !== undefined) probe = { kind: 'command', command: raw.command };
+  else if (raw.http !== undefined) {
+    probe = typeof raw.http === 'string'
+      ? { kind: 'http', url: raw.http }
+      : { kind: 'http', url: raw.http.url, ...(raw.http.status !== undefined ? { status: raw.http.status } : {}) };
+  } else if (raw.tcp !== undefined) {
+    probe = { kind: 'tcp', ...parseListen(raw.tcp)! };
+  }
+  if (!probe) return undefined;
+  return {
+    probe,
+    intervalMs: ms(raw.interval, DEFAULTS.health.intervalMs),
+    timeoutMs: ms(raw.timeout, DEFAULTS.health.timeoutMs),
+    startPeriodMs: ms(raw.start_period, DEFAULTS.health.startPeriodMs),
+    failures: raw.failures ?? DEFAULTS.health.failures,
   };
 }
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import {
-  CATCHUP_POLICIES, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES,
+  CATCHUP_POLICIES, DEPENDENCY_CONDITIONS, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES, UPDATE_STRATEGIES,
 } from '../shared/types.js';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './units.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { TASK_NAME_RE } from '../shared/names.js';
+import { parseListen } from './host/listen.js';
 
 /**
  * The raw shape of a task file, as users write it (snake_case, durations as text).
@@ -84,6 +85,36 @@ const xxljobTaskSchema = z.strictObject({
   glue: z.boolean().optional().meta({ description: 'allow GLUE jobs (code sent by the admin) to run as this task (default false)' }),
 }).meta({ description: 'run this task when an xxl-job admin triggers it (host setting xxljob: in jobctl.yaml); without schedule the task runs only on demand' });
 
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^/\s]+/.test(v), { error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/health' });
+
+const healthSchema = z
+  .strictObject({
+    command: commandSchema.optional().meta({ description: 'healthy when it exits 0 (string: /bin/sh -c; list: exec\'d)' }),
+    http: z
+      .union([httpUrl, z.strictObject({
+        url: httpUrl.meta({ description: 'the URL to GET' }),
+        status: positiveInt.min(100).max(599).optional().meta({ description: 'the expected status (default: any 2xx or 3xx)' }),
+      })], { error: 'must be a URL or {url, status}' })
+      .optional()
+      .meta({ description: 'healthy when a GET answers 2xx/3xx (or `status`)' }),
+    tcp: z
+      .string()
+      .refine((v) => parseListen(v) !== undefined, { error: 'must be host:port, e.g. 127.0.0.1:6379' })
+      .optional()
+      .meta({ description: 'healthy when a TCP connection to host:port opens' }),
+    interval: duration.optional().meta({ description: 'time between probes (default 10s)' }),
+    timeout: duration.optional().meta({ description: 'a probe running longer fails and is killed with its process group (default 5s)' }),
+    start_period: duration.optional().meta({ description: 'failures in this time after a start do not count (default 0)' }),
+    failures: positiveInt.min(0).max(1000).optional().meta({ description: 'consecutive failures that mark an instance unhealthy and restart it; 0 = report only (default 3)' }),
+  })
+  .meta({ description: 'daemon: a health check per instance: exactly one of command, http, tcp' });
+
+const dependsOnSchema = z
+  .record(z.string().regex(TASK_NAME_RE, { error: 'must be a task name' }), z.enum(DEPENDENCY_CONDITIONS))
+  .meta({ description: 'tasks that must be started, healthy, or completed (last run succeeded) before this one starts' });
+
 /** Every key a task may have. Shared by `tasks:` entries and the file's `defaults:`. */
 export const taskShape = {
   command: commandSchema,
@@ -108,6 +139,7 @@ export const taskShape = {
     .min(1, { error: 'must not be an empty list; leave hosts out to run on every host' })
     .optional()
     .meta({ description: 'run only on hosts with one of these labels (jobctl.yaml) or whose hostname matches one of these globs (default: every host)' }),
+  depends_on: dependsOnSchema.optional(),
   limits: limitsSchema.optional(),
   // cron
   schedule: z.string().trim().min(1).optional().meta({ description: 'cron: 5 fields, or 6 with seconds first; @hourly, @daily…' }),
@@ -132,6 +164,8 @@ export const taskShape = {
   max_memory: size.optional().meta({ description: 'daemon: restart an instance whose process tree RSS passes this' }),
   max_lifetime: duration.optional().meta({ description: 'daemon: recycle an instance after this uptime' }),
   scale: scaleSchema.optional(),
+  health: healthSchema.optional(),
+  update: z.enum(UPDATE_STRATEGIES).optional().meta({ description: 'daemon: a config change restarts all instances at once, or one at a time (default all)' }),
 };
 
 export const taskSchema = z.strictObject(taskShape);
@@ -161,5 +195,5 @@ export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'ret
 export function isRunTask(task: Record<string, unknown>): boolean {
   return task.schedule !== undefined || task.xxljob !== undefined;
 }
-export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale'] as const;
+export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;

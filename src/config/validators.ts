@@ -4,6 +4,7 @@ import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import type { TaskSpec } from '../shared/types.js';
 import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { parseDuration } from './units.js';
 import type { KeyProblem } from './zod-issues.js';
 
 
@@ -84,6 +85,21 @@ export const validateRanges: TaskValidator = ({ spec }) => {
   return out;
 };
 
+/** `health:` names exactly one probe, and its timings are usable. */
+export const validateHealth: TaskValidator = ({ merged }) => {
+  const h = merged.health;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) return [];
+  const raw = h as Record<string, unknown>;
+  const probes = (['command', 'http', 'tcp'] as const).filter((k) => raw[k] !== undefined);
+  const out: KeyProblem[] = [];
+  if (probes.length === 0) out.push(problem(['health'], 'health: give one probe: command, http or tcp'));
+  else if (probes.length > 1) out.push(problem(['health', probes[1]!], `health: give one probe, not ${probes.join(' and ')}; split them or keep one`, true));
+  for (const key of ['interval', 'timeout'] as const) {
+    if (raw[key] !== undefined && parseDuration(raw[key]) === 0) out.push(problem(['health', key], `health.${key}: must be longer than 0`));
+  }
+  return out;
+};
+
 /** Run in this order for every task; cross-file checks live in load.ts. */
 export const TASK_VALIDATORS: readonly TaskValidator[] = [
   validateName,
@@ -92,4 +108,5 @@ export const TASK_VALIDATORS: readonly TaskValidator[] = [
   validateTimezone,
   validatePaths,
   validateRanges,
+  validateHealth,
 ];

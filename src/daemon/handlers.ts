@@ -1,5 +1,6 @@
 import type { Handlers } from '../api/server.js';
 import { diff } from '../config/diff.js';
+import { DEFAULTS } from '../config/defaults.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
@@ -107,12 +108,23 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     },
 
     stop: async ({ target }) => {
+      // A group or --all stops in reverse dependency order (dependents first).
+      if (isGroupTarget(target)) {
+        const names = resolveTargets(target, d.registry.specs());
+        const errors = await d.registry.stopMany(names);
+        if (errors.length) d.log.warn(`${target}: ${errors.join('; ')}`);
+        return { tasks: statuses(names) };
+      }
       const names = await each(d, target, (n) => d.registry.stop(n));
       return { tasks: statuses(names) };
     },
 
-    restart: async ({ target, wait }) => {
-      const names = await each(d, target, (n) => d.registry.restart(n));
+    restart: async ({ target, wait, rolling, stepTimeout }) => {
+      const names = await each(d, target, async (n) => {
+        // In a group, cron tasks restart as usual and daemon tasks roll.
+        if (!rolling || (isGroupTarget(target) && d.registry.get(n)?.kind === 'cron')) return d.registry.restart(n);
+        d.registry.restartRolling(n, stepTimeout ?? DEFAULTS.rollingStepTimeoutMs);
+      });
       if (wait) await settled(names);
       return { tasks: statuses(names) };
     },

@@ -22,7 +22,10 @@ import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
-import { TaskRegistry } from './registry.js';
+import { TaskRegistry, type RegistryEvent } from './registry.js';
+import { MetricsService } from './services/metrics-service.js';
+import { dependencyEdges, stopWaves } from '../core/start-order.js';
+import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
 import { Autoscaler } from './autoscaler.js';
 import { planResult, planSummary } from './plan.js';
@@ -119,6 +122,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
     services.push(new XxlJobService({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
+    registry.on('event', (ev: RegistryEvent) => log[ev.level](ev.message, ev.task));
+    services.push(new MetricsService({
+      source: {
+        tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
+        onRun: (fn) => {
+          registry.on('run', fn);
+          return () => registry.off('run', fn);
+        },
+      },
+      log,
+    }));
     const autoscaler = new Autoscaler(scale, { log });
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));
@@ -147,9 +161,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const run = chain.then(async () => {
         const loaded = config.load();
         const delta = diff(registry.specs(), loaded.effective.tasks);
-        for (const t of delta.removed) {
-          await registry.remove(t.name);
-          scale.forget(t.name);
+        // Removed tasks go dependents first (depends_on, as it was before this change).
+        const removed = stopWaves(dependencyEdges(registry.specs()), delta.removed.map((t) => t.name)).flat();
+        for (const name of removed) {
+          await registry.remove(name);
+          scale.forget(name);
         }
         for (const c of delta.changed) {
           await registry.update(c.after, c.keys);

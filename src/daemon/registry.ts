@@ -1,9 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { JobctlError, isJobctlError } from '../shared/errors.js';
-import type { TaskStatus } from '../shared/protocol.js';
+import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
 import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
+import { ServiceRunner } from '../runtime/service-runner.js';
 import { didYouMean } from '../config/suggest.js';
+import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
+import { dependencyFacts } from './dependency-facts.js';
+
+/** A line for the daemon's event log. */
+export interface RegistryEvent {
+  level: 'info' | 'warn' | 'error';
+  task?: string;
+  message: string;
+}
 
 export type { TaskNotice } from '../runtime/task-runner.js';
 
@@ -24,13 +34,19 @@ const KIND_WORD: Record<TaskKind, string> = { cron: 'a cron task', daemon: 'a da
  * The tasks the daemon runs, by name: holds one runner per task, creates and disposes
  * runners, applies config changes, and passes control requests on. It never asks a runner
  * which kind it is; each runner owns its task's life.
+ * Starts follow `depends_on`: a task whose dependencies have not reached their condition
+ * waits (status says why) and starts when they have; stops of several tasks and the final
+ * close go in reverse dependency order.
  * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string),
- * 'run' (RunRecord: every change of a cron run's record).
+ * 'run' (RunRecord: each change of a cron run), 'event' (RegistryEvent: for the daemon log).
  */
 export class TaskRegistry extends EventEmitter {
   private readonly runners = new Map<string, TaskRunner>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Tasks asked to start whose dependencies have not reached their condition: the reason. */
+  private readonly waiting = new Map<string, string>();
+  private gateTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RegistryDeps) {
     super();
@@ -74,14 +90,93 @@ export class TaskRegistry extends EventEmitter {
     runner.on('warning', (w: string) => this.emit('warning', w));
     runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
     runner.on('run', (r: RunRecord) => this.emit('run', r));
-    if (spec.enabled) await runner.start();
+    runner.on('rolling', (r: RollingInfo) => this.onRolling(spec.name, r));
+    if (spec.enabled) await this.startWhenReady(runner);
     this.touch(spec.name);
+  }
+
+  // ---- start order (depends_on) ----
+
+  /** Start now when the dependencies allow it; else wait, with the reason in status. */
+  private async startWhenReady(runner: TaskRunner): Promise<void> {
+    const name = runner.name;
+    const reason = waitReason(runner.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
+    if (reason) {
+      // Only a new reason is news: re-checking must not itself cause another check (no polling).
+      if (this.waiting.get(name) !== reason) {
+        this.emit('event', { level: 'info', task: name, message: reason } satisfies RegistryEvent);
+        this.waiting.set(name, reason);
+        this.pushState(name);
+      }
+      return;
+    }
+    if (this.waiting.delete(name)) this.emit('event', { level: 'info', task: name, message: 'dependencies ready: starting' } satisfies RegistryEvent);
+    await runner.start();
+    this.touch(name);
+  }
+
+  /** After any change, the waiting tasks whose dependencies are now ready start (checked once per tick). */
+  private checkWaiting(): void {
+    if (this.waiting.size === 0 || this.gateTimer) return;
+    this.gateTimer = setTimeout(() => {
+      this.gateTimer = undefined;
+      for (const name of [...this.waiting.keys()].sort()) {
+        const r = this.runners.get(name);
+        if (!r) this.waiting.delete(name);
+        else {
+          void this.startWhenReady(r).catch((e: unknown) => {
+            this.waiting.delete(name);
+            this.emit('warning', `${name}: ${(e as Error).message}`);
+          });
+        }
+      }
+    }, 20);
+  }
+
+  /**
+   * Stop several tasks, dependents before what they depend on (each wave in parallel). One
+   * task that fails does not hold the others back: the failures are returned (`name: message`).
+   */
+  async stopMany(names: readonly string[]): Promise<string[]> {
+    const known = names.filter((n) => this.runners.has(n));
+    const errors: string[] = [];
+    for (const wave of stopWaves(dependencyEdges(this.specs()), known)) {
+      if (known.length > 1) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
+      await Promise.all(wave.map(async (n) => {
+        try {
+          await this.stop(n);
+        } catch (err) {
+          errors.push(`${n}: ${(err as Error).message}`);
+        }
+      }));
+    }
+    return errors;
+  }
+
+  private onRolling(name: string, r: RollingInfo): void {
+    this.touch(name);
+    let message: string;
+    if (r.state === 'done') message = `rolling restart done: ${r.done} of ${r.total} instances replaced`;
+    else if (r.state === 'failed') message = `rolling restart stopped: ${r.message ?? 'failed'} (${r.done} of ${r.total} replaced; the rest keep their old processes)`;
+    else if (r.instance !== undefined) message = `rolling restart: replacing instance ${r.instance} (${r.done} of ${r.total} done)`;
+    else return;
+    this.emit('event', { level: r.state === 'failed' ? 'error' : 'info', task: name, message } satisfies RegistryEvent);
+  }
+
+  /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
+  restartRolling(name: string, stepTimeoutMs: number): void {
+    const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');
+    if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
+    if (!(r instanceof ServiceRunner)) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
+    r.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
+    this.touch(name);
   }
 
   /** Stop and forget a task. */
   async remove(name: string): Promise<void> {
     const r = this.runners.get(name);
     if (!r) return;
+    this.waiting.delete(name);
     // It shows (stopping) until its processes are gone.
     await r.dispose();
     if (this.runners.get(name) === r) this.runners.delete(name);
@@ -105,23 +200,31 @@ export class TaskRegistry extends EventEmitter {
   // ---- control ----
 
   async start(name: string): Promise<void> {
-    await this.require(name).start();
-    this.touch(name);
+    const r = this.require(name);
+    if (!r.spec.enabled) await r.start(); // DISABLED, with the runner's message
+    await this.startWhenReady(r);
   }
 
   async stop(name: string): Promise<void> {
-    await this.require(name).stop();
+    const r = this.require(name);
+    this.waiting.delete(name);
+    await r.stop();
     this.touch(name);
   }
 
   async restart(name: string): Promise<void> {
-    await this.require(name).restart();
+    const r = this.require(name);
+    if (this.waiting.has(name)) await this.startWhenReady(r);
+    else await r.restart();
     this.touch(name);
   }
 
   /** Trigger a cron run now (the record is returned); start a service. */
   async run(name: string, opts?: RunOptions): Promise<RunRecord | undefined> {
-    const r = await this.require(name).run(opts);
+    const runner = this.require(name);
+    const r = await runner.run(opts);
+    // Run now is explicit and does not wait for dependencies: a service it started is no longer waiting.
+    if (runner.status().desired === 'running') this.waiting.delete(name);
     this.touch(name);
     return r;
   }
@@ -136,7 +239,9 @@ export class TaskRegistry extends EventEmitter {
   // ---- status ----
 
   status(name: string): TaskStatus {
-    return this.require(name).status();
+    const s = this.require(name).status();
+    const waiting = this.waiting.get(name);
+    return waiting ? { ...s, state: 'waiting', desired: 'running', waiting } : s;
   }
 
   statusAll(): TaskStatus[] {
@@ -145,6 +250,12 @@ export class TaskRegistry extends EventEmitter {
 
   /** Mark a task changed; 'state' events are coalesced per window. */
   touch(name: string): void {
+    this.checkWaiting();
+    this.pushState(name);
+  }
+
+  /** Coalesced 'state' events, without re-checking the waiting tasks. */
+  private pushState(name: string): void {
     if (this.listenerCount('state') === 0) return;
     this.dirty.add(name);
     this.flushTimer ??= setTimeout(() => {
@@ -159,15 +270,24 @@ export class TaskRegistry extends EventEmitter {
   async close(now = false): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const all = [...this.runners.values()];
+    if (this.gateTimer) clearTimeout(this.gateTimer);
+    this.gateTimer = undefined;
+    this.waiting.clear();
+    const byName = new Map(this.runners);
+    const waves = stopWaves(dependencyEdges(this.specs()), [...byName.keys()]);
     this.runners.clear();
-    if (now) for (const r of all) r.signal('SIGKILL');
-    await Promise.all(all.map(async (r) => {
-      try {
-        await r.dispose();
-      } catch (err) {
-        if (!isJobctlError(err)) throw err;
-      }
-    }));
+    if (now) for (const r of byName.values()) r.signal('SIGKILL');
+    // Dependents stop before what they depend on; the tasks of one wave stop together.
+    const ordered = waves.length > 1;
+    for (const wave of waves) {
+      if (ordered) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
+      await Promise.all(wave.map(async (name) => {
+        try {
+          await byName.get(name)!.dispose();
+        } catch (err) {
+          if (!isJobctlError(err)) throw err;
+        }
+      }));
+    }
   }
 }

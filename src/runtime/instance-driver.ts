@@ -12,6 +12,7 @@ import type { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
 import { settleExit } from './exit.js';
+import { HealthMonitor } from './health-monitor.js';
 import { Containment, type Box } from './containment.js';
 
 export interface InstanceMetrics {
@@ -19,6 +20,8 @@ export interface InstanceMetrics {
   cpu?: number;
   /** RSS of the instance's process group, bytes. */
   rss?: number;
+  /** CPU time of the group's live processes, seconds. */
+  cpuSeconds?: number;
 }
 
 /** An instance as status shows it: the protocol's shape, so no copy is needed on the way out. */
@@ -27,7 +30,7 @@ export type InstanceStatus = InstanceInfo;
 export interface InstanceNotice {
   task: string;
   instance: number;
-  event: NotifyKind;
+  event: NotifyKind | 'unhealthy';
   message: string;
   exitCode?: number | null;
   signal?: string | null;
@@ -64,6 +67,7 @@ export class InstanceDriver extends EventEmitter {
   private generation = 0;
   private metrics: InstanceMetrics = {};
   private settledWaiters: Array<() => void> = [];
+  private health: HealthMonitor | undefined;
 
   constructor(private readonly opts: InstanceDriverOptions) {
     super();
@@ -71,6 +75,41 @@ export class InstanceDriver extends EventEmitter {
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.s = initialSnapshot(this.clock.now());
+    this.syncHealth();
+  }
+
+  /** A monitor while the spec has `health:`; probing while the process lives. */
+  private syncHealth(): void {
+    const spec = this.spec.health;
+    if (!spec) {
+      this.health?.dispose();
+      this.health = undefined;
+      return;
+    }
+    if (this.health) {
+      this.health.setSpec(spec);
+      return;
+    }
+    this.health = new HealthMonitor({
+      spec, clock: this.clock,
+      context: () => ({
+        cwd: this.spec.cwd,
+        env: {
+          ...this.opts.baseEnv, ...this.spec.env, JOBCTL_TASK: this.spec.name, JOBCTL_INSTANCE: String(this.opts.index),
+          ...(this.s.pid !== undefined ? { JOBCTL_PID: String(this.s.pid) } : {}),
+        },
+        ...(this.spec.envFile ? { envFile: this.spec.envFile } : {}),
+        ...(this.spec.runAs ? { runAs: this.spec.runAs } : {}),
+      }),
+      onChange: () => this.emit('state', this.status()),
+      onNotify: (event, message) => this.emit('notify', { task: this.spec.name, instance: this.opts.index, event, message } satisfies InstanceNotice),
+      onRestart: (reason) => {
+        if (this.s.state !== 'running' && this.s.state !== 'starting') return;
+        this.opts.sink.note(`restarting: ${reason}`);
+        this.dispatchSafe({ type: 'restart', reason });
+      },
+    });
+    if (this.proc && (this.s.state === 'starting' || this.s.state === 'running')) this.health.begin(this.clock.now());
   }
 
   get index(): number {
@@ -93,6 +132,7 @@ export class InstanceDriver extends EventEmitter {
   setSpec(spec: ServiceTaskSpec): void {
     const limitsChanged = JSON.stringify(spec.limits ?? {}) !== JSON.stringify(this.spec.limits ?? {});
     this.spec = spec;
+    this.syncHealth();
     if (limitsChanged && this.box) for (const note of this.box.setLimits(spec.limits)) this.opts.sink.note(note);
   }
 
@@ -109,6 +149,7 @@ export class InstanceDriver extends EventEmitter {
       ...(s.message !== undefined ? { message: s.message } : {}),
       ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
       ...(this.proc ? this.metrics : {}),
+      ...(this.health?.status() ? { health: this.health.status()! } : {}),
     };
   }
 
@@ -178,6 +219,8 @@ export class InstanceDriver extends EventEmitter {
 
   private onStateChange(before: InstanceState): void {
     if (before === 'running' || before === 'starting') this.clearTimer('lifetime');
+    // A process on its way out is no longer checked (nor restarted for its health).
+    if (this.s.state !== 'running' && this.s.state !== 'starting') this.health?.end();
     if (this.s.state === 'running') this.armLifetime();
   }
 
@@ -270,6 +313,7 @@ export class InstanceDriver extends EventEmitter {
     const captured = this.opts.sink.attach(proc);
     this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(box.cgroup ? { cgroup: box.cgroup } : {}) });
     this.dispatchSafe({ type: 'spawned', pid: proc.pid });
+    if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
     const b = box;
     // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
     proc.exit.then((status) => this.onExit(gen, proc, b, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
@@ -305,6 +349,7 @@ export class InstanceDriver extends EventEmitter {
   async dispose(): Promise<void> {
     await this.stop();
     for (const name of [...this.timers.keys()]) this.clearTimer(name);
+    this.health?.dispose();
     this.removeAllListeners('state');
   }
 }

@@ -5,6 +5,8 @@ export interface GroupSample {
   /** Percent of one core since the previous sample. */
   cpu?: number;
   rss: number;
+  /** CPU time of the group's live processes, seconds. */
+  cpuSeconds: number;
 }
 
 export interface RegisterOptions {
@@ -122,7 +124,7 @@ export class MetricsSampler {
         cpu = Math.max(0, ((g.cpuUsec - e.last.cpuUsec) / 1e6 / ((now - e.last.at) / 1000)) * 100);
       }
       e.last = { pgid, cpuUsec: g.cpuUsec, at: now };
-      e.onSample({ rss: g.rss, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
+      e.onSample({ rss: g.rss, cpuSeconds: Math.round(g.cpuUsec / 1e4) / 100, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
     }
   }
 

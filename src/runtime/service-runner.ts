@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import { SETTLED_STATES } from '../core/instance-machine.js';
 import { errorMessage, isJobctlError, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { InstanceInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
+import type { InstanceInfo, RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { rollingRestart } from './rolling-restart.js';
 import type { InstanceState, RunRecord, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
 import type { Clock } from './clock.js';
 import { InstanceDriver, type InstanceNotice, type InstanceStatus } from './instance-driver.js';
@@ -56,7 +58,7 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): string {
  * The count is set by the scale controller only (setCount): new instances take the next
  * index, shrinking stops the highest. Commands settle to the last one given.
  * Events: 'state' (), 'instance' (InstanceStatus & {task}: every instance transition),
- * 'notify' (TaskNotice), 'warning' (string).
+ * 'notify' (TaskNotice), 'warning' (string), 'rolling' (RollingInfo: a rolling restart's progress).
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'daemon' as const;
@@ -68,6 +70,10 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   private readonly lastWarning = new Map<string, number>();
   private waiters: Array<() => void> = [];
   private disposing: Promise<void> | undefined;
+  private rolling: RollingInfo | undefined;
+  private rollingRun: Promise<RollingInfo> | undefined;
+  /** A config change arrived during a rolling update: roll once more when it ends. */
+  private rollAgain = false;
 
   constructor(private readonly opts: ServiceRunnerOptions) {
     super();
@@ -230,12 +236,66 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       });
     } else if (spec.enabled && !wasEnabled) await this.start();
     else if (this.desired === 'running' && keys.some((k) => PROCESS_KEYS.has(k))) {
-      for (const { driver } of this.slots) {
-        if (!SETTLED_STATES.has(driver.state)) driver.restart('configuration changed');
+      if (spec.update === 'rolling' && this.slots.length > 1) {
+        // `update: rolling`: one instance at a time, as `jobctl restart --rolling`.
+        if (this.rollingRun) this.rollAgain = true;
+        else void this.startRolling(DEFAULTS.rollingStepTimeoutMs, 'configuration changed').catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+      } else {
+        for (const { driver } of this.slots) {
+          if (!SETTLED_STATES.has(driver.state)) driver.restart('configuration changed');
+        }
       }
     }
     this.emit('state');
     return true;
+  }
+
+  /**
+   * Restart the instances one at a time, each waiting until its replacement is running (or
+   * healthy, with `health:`), at most `stepTimeoutMs` each; the first failure ends the roll
+   * and the instances not reached keep their processes. Resolves when the roll ends.
+   * Throws ALREADY_RUNNING during another roll, NOT_RUNNING when the task is stopped.
+   */
+  startRolling(stepTimeoutMs: number, why = 'rolling restart'): Promise<RollingInfo> {
+    if (this.rollingRun) {
+      const r = this.rolling;
+      throw new JobctlError('ALREADY_RUNNING', `a rolling restart of "${this.name}" is under way (instance ${r?.instance ?? '?'}, ${r?.done ?? 0} of ${r?.total ?? '?'} done)`);
+    }
+    this.requireEnabled();
+    if (this.desired !== 'running') throw new JobctlError('NOT_RUNNING', `task "${this.name}" is stopped; start it with \`jobctl start ${this.name}\``);
+    const run = rollingRestart({
+      indexes: () => this.slots.map((_, i) => i),
+      status: (i) => this.slots[i]?.driver.status(),
+      restart: (i, step) => {
+        const slot = this.slots[i];
+        if (!slot) return;
+        slot.sink.note(`${why}: replacing this instance (${step})`);
+        if (SETTLED_STATES.has(slot.driver.state) || slot.driver.state === 'backoff') startInstance(slot.driver);
+        else slot.driver.restart(`${why} (${step})`);
+      },
+      onChange: (fn) => {
+        this.on('instance', fn);
+        return () => this.off('instance', fn);
+      },
+      hasHealth: () => this.spec_.health !== undefined,
+    }, {
+      stepTimeoutMs,
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      cancelled: () => this.desired !== 'running',
+      onProgress: (info) => {
+        this.rolling = info;
+        this.emit('rolling', info);
+        this.emit('state');
+      },
+    });
+    this.rollingRun = run;
+    return run.finally(() => {
+      this.rollingRun = undefined;
+      if (this.rollAgain && this.desired === 'running') {
+        this.rollAgain = false;
+        void this.startRolling(stepTimeoutMs, 'configuration changed').catch(() => undefined);
+      }
+    });
   }
 
   instances(): InstanceStatus[] {
@@ -262,6 +322,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}),
       ...(rss !== undefined ? { rss } : {}),
       ...(scale ? { scale } : {}),
+      ...(this.rolling ? { rolling: { ...this.rolling } } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 /** Human formatting shared by the CLI and the TUI. Pure. */
+import type { InstanceHealth, InstanceInfo } from './protocol.js';
 
 /** `1h2m`, `3m4s`, `5s`, `250ms`: the two largest units. */
 export function formatDuration(ms: number): string {
@@ -42,4 +43,27 @@ export function formatInZone(date: Date, timeZone?: string): string {
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const offset = get('timeZoneName').replace(/^GMT/, '') || '+00:00';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} ${offset}`;
+}
+
+/** `healthy`, `unhealthy (3 failures)`, `starting`; for one instance's health check. */
+export function instanceHealthText(h: InstanceHealth): string {
+  return h.failures > 0 ? `${h.state} (${h.failures} failure${h.failures > 1 ? 's' : ''})` : h.state;
+}
+
+/** A task's health over its checked instances: `healthy`, `unhealthy`, `starting`, or `2/3 healthy`; undefined when none is checked. */
+export function taskHealthText(instances: readonly InstanceInfo[] | undefined): string | undefined {
+  const checked = (instances ?? []).filter((i) => i.health);
+  if (checked.length === 0) return undefined;
+  const healthy = checked.filter((i) => i.health!.state === 'healthy').length;
+  if (healthy === checked.length) return 'healthy';
+  if (checked.some((i) => i.health!.state === 'unhealthy')) return healthy ? `${healthy}/${checked.length} healthy` : 'unhealthy';
+  return healthy ? `${healthy}/${checked.length} healthy` : 'starting';
+}
+
+/** The last probe in one line: `HTTP 503 Service Unavailable (12ms, 3s ago)`. */
+export function lastProbeText(h: InstanceHealth, now: number): string | undefined {
+  const p = h.lastProbe;
+  if (!p) return undefined;
+  const first = p.output.split('\n').find((l) => l.trim() !== '') ?? (p.ok ? 'ok' : 'failed');
+  return `${first} (${formatDuration(p.durationMs)}, ${formatDuration(Math.max(0, now - p.at))} ago)`;
 }

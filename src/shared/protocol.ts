@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
-import type { ConfigIssue, InstanceState, RunRecord, TaskKind } from './types.js';
+import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } from './types.js';
 
 /**
  * The socket protocol (DESIGN.md "Socket protocol"): newline-delimited JSON over
@@ -22,7 +22,13 @@ export const METHOD_PARAMS = {
   status: z.strictObject({ target: target.optional(), allHosts: z.boolean().optional() }),
   start: z.strictObject({ target, wait: z.boolean().optional() }),
   stop: z.strictObject({ target }),
-  restart: z.strictObject({ target, wait: z.boolean().optional() }),
+  restart: z.strictObject({
+    target, wait: z.boolean().optional(),
+    /** One instance at a time, each waiting until its replacement runs (or is healthy). */
+    rolling: z.boolean().optional(),
+    /** With `rolling`: how long one instance may take to be replaced, ms. */
+    stepTimeout: z.number().int().min(100).max(24 * 3_600_000).optional(),
+  }),
   run: z.strictObject({ task: name }),
   kill: z.strictObject({ task: name, signal: z.string().max(20).optional() }),
   logs: z.strictObject({
@@ -58,6 +64,17 @@ export interface HelloResult {
   startedAt: number;
 }
 
+/** The health check of one instance (tasks with `health:`). */
+export interface InstanceHealth {
+  state: HealthState;
+  /** When `state` was entered (epoch ms). */
+  since: number;
+  /** Consecutive failed probes. */
+  failures: number;
+  /** The last probe: pass or fail, its output (or why it failed, trimmed), when and how long. */
+  lastProbe?: { at: number; ok: boolean; output: string; durationMs: number };
+}
+
 export interface InstanceInfo {
   index: number;
   state: InstanceState;
@@ -70,6 +87,9 @@ export interface InstanceInfo {
   retryAt?: number;
   cpu?: number;
   rss?: number;
+  /** CPU time of the live processes of the instance's group, seconds. */
+  cpuSeconds?: number;
+  health?: InstanceHealth;
 }
 
 export interface ScaleInfo {
@@ -102,6 +122,10 @@ export interface TaskStatus {
   restarts: number;
   cpu?: number;
   rss?: number;
+  /** Why the task has not started yet: "waiting for db: unhealthy (needs healthy)". */
+  waiting?: string;
+  /** A rolling restart under way, or how the last one ended. */
+  rolling?: RollingInfo;
   // daemon tasks
   instances?: InstanceInfo[];
   running?: number;
@@ -135,6 +159,18 @@ export interface TaskDetails {
   restart?: { policy: string; maxRestarts: number; windowMs: number };
   /** Cron tasks: retries configured per failed run. */
   retries?: number;
+}
+
+/** `jobctl restart --rolling`: one instance at a time. */
+export interface RollingInfo {
+  state: 'running' | 'done' | 'failed';
+  /** The instance being replaced now (running), or the one that failed. */
+  instance?: number;
+  done: number;
+  total: number;
+  startedAt: number;
+  endedAt?: number;
+  message?: string;
 }
 
 export interface DaemonInfo {

@@ -18,7 +18,7 @@ export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 export const CATCHUP_POLICIES = ['none', 'latest', 'all'] as const;
 export type CatchupPolicy = (typeof CATCHUP_POLICIES)[number];
 
-export const NOTIFY_EVENTS = ['failure', 'fatal', 'timeout', 'recovered'] as const;
+export const NOTIFY_EVENTS = ['failure', 'fatal', 'timeout', 'recovered', 'unhealthy'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 export const NOTIFIER_FORMATS = ['generic', 'slack', 'dingtalk', 'feishu', 'wecom'] as const;
@@ -30,6 +30,35 @@ export type NotifierFormat = (typeof NOTIFIER_FORMATS)[number];
  * "daemon" means the supervisor only.
  */
 export type TaskKind = 'cron' | 'daemon';
+
+/** `depends_on:` conditions (DESIGN.md "Health and order"). */
+export const DEPENDENCY_CONDITIONS = ['started', 'healthy', 'completed'] as const;
+export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
+
+/** How a config change reaches the running instances of a daemon task. */
+export const UPDATE_STRATEGIES = ['all', 'rolling'] as const;
+export type UpdateStrategy = (typeof UPDATE_STRATEGIES)[number];
+
+/** What a health probe checks. */
+export type HealthProbeSpec =
+  | { kind: 'command'; command: string | string[] }
+  /** `status` undefined: any 2xx or 3xx answer is healthy. */
+  | { kind: 'http'; url: string; status?: number }
+  | { kind: 'tcp'; host: string; port: number };
+
+/** `health:` on a daemon task. */
+export interface HealthSpec {
+  probe: HealthProbeSpec;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Failures in this time after an instance starts do not count (it stays `starting`). */
+  startPeriodMs: number;
+  /** Consecutive failures that make an instance unhealthy and restart it; 0 = unhealthy at the first, never restarted. */
+  failures: number;
+}
+
+export const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
 
 export interface LogSpec {
   /** Rotate the log file when it would grow past this many bytes. */
@@ -77,6 +106,8 @@ interface TaskSpecBase {
   notify?: NotifySpec;
   /** Labels or hostname globs of the hosts that run this task; undefined: every host. */
   hosts?: string[];
+  /** Tasks that must reach a condition before this one starts; stops go in reverse order. */
+  dependsOn?: Record<string, DependencyCondition>;
   /** cgroup limits of each instance / run (DESIGN.md "Processes"). */
   limits?: TaskLimits;
   source: SourceRef;
@@ -146,6 +177,9 @@ export interface ServiceTaskSpec extends TaskSpecBase {
   maxMemory?: number;
   maxLifetimeMs?: number;
   scale?: ScaleSpec;
+  health?: HealthSpec;
+  /** `rolling`: a config change restarts the instances one at a time. Absent: `all` at once. */
+  update?: UpdateStrategy;
 }
 
 export type TaskSpec = CronTaskSpec | ServiceTaskSpec;

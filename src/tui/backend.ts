@@ -41,7 +41,8 @@ export interface TuiBackend extends EventEmitter {
   /** A fleet's hosts and their connections; undefined for a single daemon. */
   hosts?(): HostConnection[];
   start(): void;
-  control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]>;
+  /** `rolling`: restart the instances one at a time (the roll goes on in the daemon; status shows it). */
+  control(verb: 'start' | 'stop' | 'restart' | 'rolling', task: string): Promise<TaskStatus[]>;
   run(task: string): Promise<RunRecord | undefined>;
   kill(task: string, signal: string): Promise<number>;
   history(task: string, limit: number): Promise<RunRecord[]>;
@@ -148,9 +149,11 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
     return this.client;
   }
 
-  async control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]> {
+  async control(verb: 'start' | 'stop' | 'restart' | 'rolling', task: string): Promise<TaskStatus[]> {
     const c = this.need();
-    const r = verb === 'stop' ? await c.call('stop', { target: task }) : await c.call(verb, { target: task });
+    const r = verb === 'stop'
+      ? await c.call('stop', { target: task })
+      : verb === 'rolling' ? await c.call('restart', { target: task, rolling: true }) : await c.call(verb, { target: task });
     return r.tasks;
   }
 

@@ -6,7 +6,7 @@ import type { RunRecord } from '../shared/types.js';
 export const STATE_COLOR: Record<string, string> = {
   running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow', fatal: 'red',
   exited: 'gray', stopped: 'gray', disabled: 'gray', succeeded: 'green', failed: 'red', 'timed-out': 'red',
-  killed: 'yellow', skipped: 'gray', queued: 'cyan',
+  killed: 'yellow', skipped: 'gray', queued: 'cyan', waiting: 'yellow', healthy: 'green', unhealthy: 'red',
 };
 
 export function fit(text: string, width: number): string {

@@ -8,6 +8,7 @@ export const KEYS: ReadonlyArray<{ key: string; action: string; short: string; w
   { key: 's', action: 'start', short: 's', word: 'start' },
   { key: 'x', action: 'stop (asks first)', short: 'x', word: 'stop' },
   { key: 'r', action: 'restart', short: 'r', word: 'restart' },
+  { key: 'R', action: 'rolling restart: one instance at a time', short: 'R', word: 'roll' },
   { key: 't', action: 'trigger a run now', short: 't', word: 'run' },
   { key: 'K', action: 'kill: SIGKILL the processes (asks first)', short: 'K', word: 'kill' },
   { key: 'l', action: 'logs full screen', short: 'l', word: 'logs' },

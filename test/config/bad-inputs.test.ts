@@ -220,7 +220,7 @@ const cases: Case[] = [
     name: 'bad notify event',
     files: { 'a.yaml': 'tasks:\n  job:\n    command: x\n    schedule: "@daily"\n    notify: {on: [crash], to: []}\n' },
     errors: [
-      'tasks/a.yaml:5:19 task "job": notify.on.0: "crash" is not one of failure, fatal, timeout, recovered',
+      'tasks/a.yaml:5:19 task "job": notify.on.0: "crash" is not one of failure, fatal, timeout, recovered, unhealthy',
       'tasks/a.yaml:5:31 task "job": notify.to: must not be an empty list',
     ],
   },
@@ -268,6 +268,73 @@ const cases: Case[] = [
       'tasks/a.yaml:7:5 task "three": unknown key "comand" (did you mean "command"?)',
       'tasks/b.yaml:4:5 task "one": "retries" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "retries"',
     ],
+  },
+  {
+    name: 'depends_on: unknown task, in another file too',
+    files: {
+      'a.yaml': 'tasks:\n  web:\n    command: x\n    depends_on: {dbb: started}\n',
+      'b.yaml': 'tasks:\n  db:\n    command: y\n',
+    },
+    errors: ['tasks/a.yaml:4:18 task "web": depends_on: unknown task "dbb" (did you mean "db"?); name a task defined in the task directory'],
+  },
+  {
+    name: 'depends_on: a cycle across files',
+    files: {
+      'a.yaml': 'tasks:\n  web:\n    command: x\n    depends_on:\n      api: started\n',
+      'b.yaml': 'tasks:\n  api:\n    command: y\n    depends_on:\n      web: started\n',
+    },
+    errors: [
+      'tasks/a.yaml:5:7 task "web": depends_on: a cycle: api -> web -> api; remove one of these dependencies',
+      'tasks/b.yaml:5:7 task "api": depends_on: a cycle: api -> web -> api; remove one of these dependencies',
+    ],
+  },
+  {
+    name: 'depends_on: itself',
+    files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    depends_on: {web: started}\n' },
+    errors: ['tasks/a.yaml:4:18 task "web": depends_on: "web" cannot depend on itself; remove it'],
+  },
+  {
+    name: 'depends_on: bad condition',
+    files: { 'a.yaml': 'tasks:\n  db:\n    command: y\n  web:\n    command: x\n    depends_on: {db: ready}\n' },
+    errors: ['tasks/a.yaml:6:22 task "web": depends_on.db: "ready" is not one of started, healthy, completed'],
+  },
+  {
+    name: 'depends_on: healthy without a health check',
+    files: { 'a.yaml': 'tasks:\n  db:\n    command: y\n  web:\n    command: x\n    depends_on: {db: healthy}\n' },
+    errors: ['tasks/a.yaml:6:18 task "web": depends_on: "db" has no health check, so it is never healthy; add health: to db or use "started"'],
+  },
+  {
+    name: 'depends_on: completed on a task that always restarts',
+    files: { 'a.yaml': 'tasks:\n  db:\n    command: y\n  web:\n    command: x\n    depends_on: {db: completed}\n' },
+    errors: ['tasks/a.yaml:6:18 task "web": depends_on: "db" restarts always, so it never completes; use "started" or "healthy", or give db restart: on-failure'],
+  },
+  {
+    name: 'health: no probe',
+    files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    health: {interval: 5s}\n' },
+    errors: ['tasks/a.yaml:4:13 task "web": health: give one probe: command, http or tcp'],
+  },
+  {
+    name: 'health: two probes',
+    files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    health:\n      command: "true"\n      tcp: 127.0.0.1:80\n' },
+    errors: ['tasks/a.yaml:6:7 task "web": health: give one probe, not command and tcp; split them or keep one'],
+  },
+  {
+    name: 'health: bad tcp address and http URL',
+    files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    health: {tcp: "localhost"}\n  api:\n    command: x\n    health: {http: "localhost:80/x"}\n' },
+    errors: [
+      'tasks/a.yaml:4:19 task "web": health.tcp: must be host:port, e.g. 127.0.0.1:6379, got "localhost"',
+      'tasks/a.yaml:7:20 task "api": health.http: must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/health, got "localhost:80/x"',
+    ],
+  },
+  {
+    name: 'health: unknown key',
+    files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    health: {tcp: "127.0.0.1:80", intervall: 3}\n' },
+    errors: ['tasks/a.yaml:4:35 task "web": unknown key "health.intervall" (did you mean "interval"?)'],
+  },
+  {
+    name: 'health on a cron task',
+    files: { 'a.yaml': 'tasks:\n  job:\n    command: x\n    schedule: "@daily"\n    health: {tcp: "127.0.0.1:80"}\n' },
+    errors: ['tasks/a.yaml:5:5 task "job": "health" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"'],
   },
 ];
 

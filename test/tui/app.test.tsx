@@ -14,7 +14,7 @@ class FakeBackend extends EventEmitter implements TuiBackend {
   follows: LogTarget[] = [];
   private sub = 0;
   start(): void {}
-  async control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]> {
+  async control(verb: 'start' | 'stop' | 'restart' | 'rolling', task: string): Promise<TaskStatus[]> {
     this.calls.push(`${verb} ${task}`);
     return [{ ...daemonTask(task), state: verb === 'stop' ? 'stopped' : 'running' }];
   }
@@ -136,12 +136,13 @@ describe('TUI', () => {
     expect(backend.calls).toEqual(['stop b-worker']);
     await press('s', () => expect(backend.calls.at(-1)).toBe('start b-worker'));
     await press('r', () => expect(backend.calls.at(-1)).toBe('restart b-worker'));
+    await press('R', () => expect(frame()).toContain('b-worker: rolling restart started'));
     await press('K', () => expect(frame()).toContain('SIGKILL b-worker? [y/N]'));
     await press('y', () => expect(backend.calls.at(-1)).toBe('kill b-worker SIGKILL'));
     await press('k', () => expect(frame()).toMatch(/› a-worker/));
     await press('k', () => expect(frame()).toMatch(/› report/));
     await press('t', () => expect(frame()).toContain('report: run r1 running'));
-    expect(backend.calls).toEqual(['stop b-worker', 'start b-worker', 'restart b-worker', 'kill b-worker SIGKILL', 'run report']);
+    expect(backend.calls).toEqual(['stop b-worker', 'start b-worker', 'restart b-worker', 'rolling b-worker', 'kill b-worker SIGKILL', 'run report']);
     await press('?', () => expect(frame()).toMatch(/jobctl tui — keys[\s\S]*x {11}stop \(asks first\)[\s\S]*q \/ Ctrl-C {2}quit/));
     await press('?', () => expect(frame()).not.toContain('jobctl tui — keys'));
     await press('/', () => expect(frame()).toMatch(/^\/\s*$/m));
@@ -152,7 +153,7 @@ describe('TUI', () => {
 
   it('every key is in the footer and the help', async () => {
     const { app, frame } = await mount([daemonTask('w')]);
-    for (const k of ['↑↓', '⏎', 's start', 'x stop', 'r restart', 't run', 'K kill', 'l logs', '[]', 'PgUp', '/ filter', '? help', 'q quit']) {
+    for (const k of ['↑↓', '⏎', 's start', 'x stop', 'r restart', 'R roll', 't run', 'K kill', 'l logs', '[]', 'PgUp', '/ filter', '? help', 'q quit']) {
       expect(frame(), k).toContain(k);
     }
     app.stdin.write('?');

@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatInZone } from '../../shared/format.js';
+import { formatBytes, formatDuration, formatInZone, instanceHealthText, lastProbeText, taskHealthText } from '../../shared/format.js';
 import type { InstanceInfo, StatusResult, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { configErrorHeadline } from '../../shared/config-errors.js';
@@ -8,7 +8,8 @@ import { painter, table, type Style } from '../output.js';
 export const STATE_STYLE: Record<string, Style> = {
   running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
   fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
-  'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan',
+  'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan', waiting: 'yellow',
+  healthy: 'green', unhealthy: 'red',
 };
 
 export function ago(t: number | undefined, now: number): string {
@@ -42,10 +43,16 @@ function procs(t: TaskStatus): string {
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
   const paint = painter(color);
   const hosts = tasks.some((t) => t.host !== undefined);
-  const rows = [[...(hosts ? ['HOST'] : []), 'TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  // The HEALTH column shows only when some task has a health check.
+  const withHealth = tasks.some((t) => taskHealthText(t.instances) !== undefined);
+  const head = [...(hosts ? ['HOST'] : []), 'TASK', 'GROUP', 'KIND', 'STATE', ...(withHealth ? ['HEALTH'] : []), 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'];
+  const rows = [head.map((h) => paint('bold', h))];
   for (const t of tasks) {
+    const health = taskHealthText(t.instances);
     rows.push([
-      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state),
+      ...(withHealth ? [health ? paint(STATE_STYLE[health] ?? 'yellow', health) : '-'] : []),
+      procs(t), uptime(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
       t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
     ]);
@@ -62,9 +69,19 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   parts.push(`restarts ${i.restarts}`);
   if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
   if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
+  if (i.health) parts.push(paint(STATE_STYLE[i.health.state] ?? 'yellow', instanceHealthText(i.health)));
   if (i.message) parts.push(paint('dim', `— ${i.message}`));
   if (i.lastExit?.oom && !i.message?.startsWith('OOM-killed')) parts.push(paint('red', 'last exit: OOM-killed (limits.memory)'));
-  return `  ${parts.join('  ')}`;
+  const probe = i.health ? lastProbeText(i.health, now) : undefined;
+  return `  ${parts.join('  ')}${probe ? `\n      last probe: ${probe}` : ''}`;
+}
+
+/** `instance 2 of 4`, `done: 4 of 4 in 12s`, `failed at instance 1: …`. */
+export function rollingText(r: NonNullable<TaskStatus['rolling']>): string {
+  if (r.state === 'running') return r.instance !== undefined ? `replacing instance ${r.instance} (${r.done} of ${r.total} done)` : `${r.done} of ${r.total} done`;
+  const took = r.endedAt !== undefined ? ` in ${formatDuration(r.endedAt - r.startedAt)}` : '';
+  if (r.state === 'done') return `done: ${r.done} of ${r.total}${took}`;
+  return `stopped at instance ${r.instance ?? '?'} after ${r.done} of ${r.total}${r.message ? `: ${r.message}` : ''}`;
 }
 
 /** How a process ended: `exited with code 1`, `killed by SIGKILL`. */
@@ -79,6 +96,8 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
   const lines: string[] = [];
   if (t.description) lines.push(`  ${t.description}`);
   lines.push(`  file: ${t.file}`);
+  if (t.waiting) lines.push(`  ${paint('yellow', t.waiting)}`);
+  if (t.rolling) lines.push(`  rolling restart: ${rollingText(t.rolling)}`);
   if (d) {
     lines.push(`  command: ${Array.isArray(d.command) ? JSON.stringify(d.command) : d.command}`);
     lines.push(`  cwd: ${d.cwd}`);

@@ -189,6 +189,10 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     const name = taskKey(task);
     if (input === 's') act(`starting ${name}`, async () => `${name}: ${(await backend.control('start', name))[0]?.state ?? 'started'}`);
     else if (input === 'r') act(`restarting ${name}`, async () => `${name}: ${(await backend.control('restart', name))[0]?.state ?? 'restarted'}`);
+    else if (input === 'R') act(`rolling restart of ${name}`, async () => {
+      const t = (await backend.control('rolling', name))[0];
+      return `${name}: rolling restart ${t?.rolling ? `${t.rolling.done}/${t.rolling.total}` : 'started'} (progress in the detail pane)`;
+    });
     else if (input === 't') act(`triggering ${name}`, async () => {
       const r = await backend.run(name);
       return r ? `${name}: run ${r.id} ${r.state}${r.message && r.state !== 'running' ? ` (${r.message})` : ''}` : `${name}: started`;

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { formatBytes, formatDuration } from '../../shared/format.js';
+import { formatBytes, formatDuration, instanceHealthText, lastProbeText } from '../../shared/format.js';
 import type { TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { STATE_COLOR, fit } from '../format.js';
@@ -25,7 +25,9 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
     ? (task.instances ?? []).slice(0, 3).map((i) => (
       <Text key={i.index} wrap="truncate">
         {`  #${i.index} `}<Text color={STATE_COLOR[i.state] ?? 'white'}>{fit(i.state, 9)}</Text>
-        {`${i.pid ? ` pid ${i.pid}` : ''}${i.state === 'running' && i.startedAt ? ` up ${formatDuration(now - i.startedAt)}` : ''} restarts ${i.restarts}${i.rss !== undefined ? ` mem ${formatBytes(i.rss)}` : ''}${i.cpu !== undefined ? ` cpu ${i.cpu}%` : ''}${i.message ? ` — ${i.message}` : ''}`}
+        {`${i.pid ? ` pid ${i.pid}` : ''}${i.state === 'running' && i.startedAt ? ` up ${formatDuration(now - i.startedAt)}` : ''} restarts ${i.restarts}${i.rss !== undefined ? ` mem ${formatBytes(i.rss)}` : ''}${i.cpu !== undefined ? ` cpu ${i.cpu}%` : ''}`}
+        {i.health ? <Text color={STATE_COLOR[i.health.state] ?? 'yellow'}>{` ${instanceHealthText(i.health)}`}</Text> : null}
+        {`${i.health?.lastProbe && !i.health.lastProbe.ok ? ` — ${lastProbeText(i.health, now)}` : ''}${i.message ? ` — ${i.message}` : ''}`}
       </Text>
     ))
     : runs.slice(-3).reverse().map((r) => (
@@ -34,7 +36,7 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
         {`${r.trigger}${r.trigger === 'xxljob' && r.tag !== undefined ? ` log ${r.tag}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
       </Text>
     ));
-  const head = 2 + items.length;
+  const head = 2 + items.length + (task.waiting ? 1 : 0) + (task.rolling?.state === 'running' ? 1 : 0);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
@@ -43,6 +45,8 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
         <Text color={STATE_COLOR[task.state] ?? 'white'}>{task.state}</Text>
       </Text>
       <Text color="gray" wrap="truncate">{`  ${summary(task)}`}</Text>
+      {task.waiting ? <Text color="yellow" wrap="truncate">{`  ${task.waiting}`}</Text> : null}
+      {task.rolling?.state === 'running' ? <Text color="cyan" wrap="truncate">{`  rolling restart: ${task.rolling.instance !== undefined ? `instance ${task.rolling.instance}, ` : ''}${task.rolling.done}/${task.rolling.total} done`}</Text> : null}
       {items.length ? items : null}
       <LogView lines={logLines} height={Math.max(2, height - head)} width={width} scroll={scroll} title={logTitle} />
     </Box>

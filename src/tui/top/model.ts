@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../../shared/format.js';
+import { formatBytes, formatDuration, taskHealthText } from '../../shared/format.js';
 import type { StatusResult, TaskStatus } from '../../shared/protocol.js';
 import { taskEvents } from './task-events.js';
 
@@ -95,7 +95,8 @@ export class TopModel {
   tableRows(now = Date.now()): string[][] {
     return this.tasks.map((t) => [
       t.name,
-      t.state,
+      // A checked task shows its health with its state: `running healthy`, `running 1/2 healthy`.
+      taskHealthText(t.instances) ? `${t.state} ${taskHealthText(t.instances)}` : t.state,
       t.kind === 'daemon' ? `${t.running ?? 0}/${t.instances?.length ?? 0}` : t.nextRunAt !== undefined ? `in ${formatDuration(Math.max(0, t.nextRunAt - now))}` : '-',
       t.cpu !== undefined ? `${t.cpu}%` : '-',
       t.rss !== undefined ? formatBytes(t.rss) : '-',

@@ -1,0 +1,89 @@
+import { rollingStep } from '../core/rolling.js';
+import type { InstanceInfo, RollingInfo } from '../shared/protocol.js';
+import { realClock, type Clock } from './clock.js';
+
+/** The instances of one task, as a rolling restart sees them. */
+export interface RollingTarget {
+  /** Indexes of the instances to replace, in order. */
+  indexes(): number[];
+  status(index: number): InstanceInfo | undefined;
+  /** Replace this instance; `step` says which step it is (`2 of 4`). */
+  restart(index: number, step: string): void;
+  /** Calls back on every instance change; returns the unsubscribe function. */
+  onChange(fn: () => void): () => void;
+  /** Whether the replacement must pass its health check. */
+  hasHealth(): boolean;
+}
+
+export interface RollingOptions {
+  /** How long one instance may take to be replaced. */
+  stepTimeoutMs: number;
+  clock?: Clock;
+  /** Each change of progress (for status). */
+  onProgress?: (info: RollingInfo) => void;
+  /** Stop between steps (the task was stopped or removed). */
+  cancelled?: () => boolean;
+}
+
+/**
+ * Restart the instances one at a time: the next is touched only when the previous one's
+ * replacement is running (or healthy). The first replacement that fails or times out ends
+ * the roll; the instances not yet reached keep running their old processes.
+ */
+export async function rollingRestart(target: RollingTarget, opts: RollingOptions): Promise<RollingInfo> {
+  const clock = opts.clock ?? realClock;
+  const indexes = target.indexes();
+  const info: RollingInfo = { state: 'running', done: 0, total: indexes.length, startedAt: clock.now() };
+  const progress = () => opts.onProgress?.({ ...info });
+  progress();
+  for (const index of indexes) {
+    if (opts.cancelled?.()) {
+      Object.assign(info, { state: 'failed', instance: index, endedAt: clock.now(), message: 'the task was stopped' });
+      progress();
+      return { ...info };
+    }
+    info.instance = index;
+    progress();
+    const oldPid = target.status(index)?.pid;
+    const startedAt = clock.now();
+    target.restart(index, `${info.done + 1} of ${info.total}`);
+    const verdict = await new Promise<{ kind: 'done' } | { kind: 'failed'; reason: string }>((resolve) => {
+      let timer: unknown;
+      let finished = false;
+      let off = () => undefined as void;
+      const check = () => {
+        if (finished) return;
+        const s = target.status(index);
+        const v = s
+          ? rollingStep(s, { ...(oldPid !== undefined ? { oldPid } : {}), requireHealthy: target.hasHealth(), startedAt, timeoutMs: opts.stepTimeoutMs }, clock.now())
+          : { kind: 'failed' as const, reason: 'the instance is gone (scaled down or removed)' };
+        if (v.kind === 'wait') return;
+        finished = true;
+        clock.clearTimeout(timer);
+        off();
+        resolve(v);
+      };
+      off = target.onChange(check);
+      // Also on a timer: the timeout passes without any change.
+      const tick = () => {
+        timer = clock.setTimeout(() => {
+          check();
+          if (!finished) tick();
+        }, Math.min(500, opts.stepTimeoutMs));
+      };
+      tick();
+      check();
+    });
+    if (verdict.kind === 'failed') {
+      Object.assign(info, { state: 'failed', endedAt: clock.now(), message: `instance ${index}: ${verdict.reason}` });
+      progress();
+      return { ...info };
+    }
+    info.done++;
+    delete info.instance;
+    progress();
+  }
+  Object.assign(info, { state: 'done', endedAt: clock.now() });
+  progress();
+  return { ...info };
+}
