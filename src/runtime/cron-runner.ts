@@ -18,7 +18,7 @@ import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
 import type { FiringGate, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
-import { CommandSequence, specStatusBase } from './runner-common.js';
+import { CommandSequence, specStatusBase, type Intent } from './runner-common.js';
 
 export interface CronRunnerOptions {
   spec: CronTaskSpec;
@@ -98,7 +98,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   async start(): Promise<void> {
     this.requireEnabled();
-    this.commands.next();
+    this.commands.next(this.name, 'running');
     this.desired = 'running';
     this.dispatch({ type: 'resume' });
     this.register();
@@ -106,17 +106,19 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   async stop(): Promise<void> {
-    const cmd = this.commands.next();
+    // Being disposed is being stopped.
+    if (this.disposing) return this.disposing;
+    const cmd = this.commands.next(this.name, 'stopped');
     this.desired = 'stopped';
     this.unregister();
-    await this.haltAndWait(cmd, 'stop', 'the task was stopped');
+    await this.haltAndWait(cmd, 'stopped', 'stop', 'the task was stopped');
   }
 
   async restart(): Promise<void> {
     this.requireEnabled();
-    const cmd = this.commands.next();
+    const cmd = this.commands.next(this.name, 'running');
     this.desired = 'running';
-    await this.haltAndWait(cmd, 'restart', 'the task was restarted');
+    await this.haltAndWait(cmd, 'running', 'restart', 'the task was restarted');
     this.dispatch({ type: 'resume' });
     this.register();
     this.changed();
@@ -128,6 +130,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   /** Trigger a run now; the overlap policy (or the override) applies. */
   async run(o: RunOptions = {}): Promise<RunRecord> {
+    this.commands.requireOpen(this.name);
     const ref = this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap);
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
@@ -359,11 +362,11 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
-  private async haltAndWait(cmd: number, what: 'stop' | 'restart', reason: string): Promise<void> {
+  private async haltAndWait(cmd: number, intent: Intent, what: 'stop' | 'restart', reason: string): Promise<void> {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
-    this.commands.check(cmd, this.name, what);
+    this.commands.check(cmd, intent, this.name, what);
   }
 
   private requireEnabled(): void {
@@ -471,7 +474,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.disposing ??= (async () => {
       this.unregister();
       this.desired = 'stopped';
-      this.commands.next();
+      this.commands.close();
       this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
       if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
       this.disposed = true;

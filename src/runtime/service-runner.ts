@@ -10,7 +10,7 @@ import { mergeByTime, tailRotated } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
-import { CommandSequence, specStatusBase } from './runner-common.js';
+import { CommandSequence, specStatusBase, type Intent } from './runner-common.js';
 import type { LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 
 export interface ServiceRunnerOptions {
@@ -146,9 +146,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     }
   }
 
-  /** A new command: waiting commands re-check whether they are still the last. */
-  private command(): number {
-    const n = this.commands.next();
+  /** A new command: waiting commands re-check whether they still hold. */
+  private command(intent: Intent): number {
+    const n = this.commands.next(this.name, intent);
     for (const w of this.waiters.splice(0)) w();
     return n;
   }
@@ -159,7 +159,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    */
   async start(): Promise<void> {
     this.requireEnabled();
-    this.command();
+    this.command('running');
     this.desired = 'running';
     for (const { driver } of this.slots) startInstance(driver);
     this.emit('state');
@@ -170,14 +170,16 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    * given meanwhile wins: this call then rejects with SUPERSEDED.
    */
   async stop(): Promise<void> {
-    const cmd = this.command();
+    // Being disposed is being stopped.
+    if (this.disposing) return this.disposing;
+    const cmd = this.command('stopped');
     this.desired = 'stopped';
     for (const { driver } of this.slots) {
       if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
     }
     this.emit('state');
-    while (this.commands.isLast(cmd) && !this.slots.every(({ driver }) => SETTLED_STATES.has(driver.state))) await this.nextChange();
-    this.commands.check(cmd, this.name, 'stop');
+    while (this.commands.holds(cmd, 'stopped') && !this.slots.every(({ driver }) => SETTLED_STATES.has(driver.state))) await this.nextChange();
+    this.commands.check(cmd, 'stopped', this.name, 'stop');
     // What the processes wrote on their way out is in the files when stop() returns.
     await Promise.all(this.slots.map(({ sink }) => sink.file.idle()));
   }
@@ -185,7 +187,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   /** Restart every instance (stop, then start); resolves once each is on its way back. */
   async restart(): Promise<void> {
     this.requireEnabled();
-    this.command();
+    this.command('running');
     this.desired = 'running';
     for (const { driver } of this.slots) driver.restart();
     this.emit('state');
@@ -203,6 +205,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
 
   /** The scale controller's: new instances start if the task runs; the highest stop first. */
   async setCount(n: number): Promise<void> {
+    this.commands.requireOpen(this.name);
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
@@ -318,7 +321,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   /** Stop everything and close the logs. Safe to call twice. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
-      this.command();
+      this.commands.close();
+      for (const w of this.waiters.splice(0)) w();
       this.desired = 'stopped';
       const slots = this.slots;
       this.slots = [];

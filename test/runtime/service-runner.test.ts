@@ -268,3 +268,40 @@ describe('daemon task supervision (real processes)', () => {
     expect(livePids(third)).toEqual([]);
   });
 });
+
+describe('ServiceRunner: commands racing dispose and each other (review of issue 12)', () => {
+  const SLOW_STOP = "trap 'sleep 0.5; exit 0' TERM; while true; do sleep 0.1; done";
+
+  it('a start or a new count while it is being disposed is refused: no instance outlives dispose()', async () => {
+    const { task } = makeTask({ command: SLOW_STOP });
+    await task.start();
+    await waitFor(() => task.status().running === 1, 5000, 'running');
+    const disposed = task.dispose();
+    // (the registry still holds a runner while it is removed: commands can reach it)
+    await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.setCount(2)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await disposed;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(task.status()).toMatchObject({ desired: 'stopped', instances: [] });
+  });
+
+  it('a stop given while another stop waits: both succeed (the task is stopped as each asked)', async () => {
+    const { task } = makeTask({ command: SLOW_STOP, instances: 2 });
+    await task.start();
+    await waitFor(() => task.status().running === 2, 5000, 'running');
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
+    const first = code(task.stop());
+    await new Promise((r) => setTimeout(r, 100));
+    const second = code(task.stop());
+    expect([await first, await second]).toEqual(['ok', 'ok']);
+    expect(task.status()).toMatchObject({ desired: 'stopped', running: 0, state: 'stopped' });
+    // a stop that a start overrode still fails
+    await task.start();
+    await waitFor(() => task.status().running === 2, 5000, 'running again');
+    const lost = code(task.stop());
+    await new Promise((r) => setTimeout(r, 100));
+    await task.start();
+    expect(await lost).toBe('SUPERSEDED');
+  });
+});
