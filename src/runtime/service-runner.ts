@@ -324,9 +324,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       this.commands.close();
       for (const w of this.waiters.splice(0)) w();
       this.desired = 'stopped';
-      const slots = this.slots;
+      // The instances show (stopping) until their groups are gone; nothing can add one now.
+      await Promise.all(this.slots.map((s) => this.disposeSlot(s)));
       this.slots = [];
-      await Promise.all(slots.map((s) => this.disposeSlot(s)));
       this.removeAllListeners();
     })();
     return this.disposing;

@@ -286,6 +286,18 @@ describe('ServiceRunner: commands racing dispose and each other (review of issue
     expect(task.status()).toMatchObject({ desired: 'stopped', instances: [] });
   });
 
+  it('while it is being disposed its instances show as stopping, not gone (the registry shows a removed task until its processes are)', async () => {
+    const { task } = makeTask({ command: SLOW_STOP, instances: 2 });
+    await task.start();
+    await waitFor(() => task.status().running === 2, 5000, 'running');
+    const disposed = task.dispose();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(task.status()).toMatchObject({ state: 'stopping', desired: 'stopped' });
+    expect(task.status().instances!.map((i) => i.state)).toEqual(['stopping', 'stopping']);
+    await disposed;
+    expect(task.status().instances).toEqual([]);
+  });
+
   it('a stop given while another stop waits: both succeed (the task is stopped as each asked)', async () => {
     const { task } = makeTask({ command: SLOW_STOP, instances: 2 });
     await task.start();
