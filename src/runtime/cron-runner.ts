@@ -51,7 +51,8 @@ interface Launch {
  * A cron task's life: it registers itself with the scheduler while started, feeds firings,
  * process ends, stops and resumes to the pure run machine (core/cron-run-machine) and
  * carries out its effects. It assigns no run state itself; records go only to RunHistory.
- * Events: 'state' (), 'notify' (TaskNotice), 'warning' (string), 'run' (RunRecord), 'sink' (id, LogSink).
+ * Events: 'state' (), 'notify' (TaskNotice), 'warning' (string), 'run' (RunRecord), 'sink' (id, LogSink),
+ * 'disposed' ().
  */
 export class CronRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'cron' as const;
@@ -460,6 +461,10 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         const onNew = (id: string, sink: LogSink) => onSink(sink, { run: id } satisfies LogOrigin);
         this.on('sink', onNew);
         offs.push(() => this.off('sink', onNew));
+        // A removed (or re-created) task has no more runs to follow.
+        const onGone = () => onEnd(`task "${this.name}" was removed or re-created by an edit`);
+        this.once('disposed', onGone);
+        offs.push(() => this.off('disposed', onGone));
         return () => offs.forEach((f) => f());
       },
     };
@@ -478,6 +483,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
       if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
       this.disposed = true;
+      this.emit('disposed');
       this.removeAllListeners();
     })();
     return this.disposing;

@@ -56,7 +56,8 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): string {
  * The count is set by the scale controller only (setCount): new instances take the next
  * index, shrinking stops the highest. Commands settle to the last one given.
  * Events: 'state' (), 'instance' (InstanceStatus & {task}: every instance transition),
- * 'notify' (TaskNotice), 'warning' (string).
+ * 'notify' (TaskNotice), 'warning' (string), 'slot' (index, LogSink): an instance was added,
+ * 'disposed' ().
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'daemon' as const;
@@ -114,6 +115,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     } satisfies TaskNotice));
     driver.on('warning', (w: string) => this.emit('warning', w));
     const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m)) ?? (() => undefined);
+    // (for log followers: an instance added by a new count)
+    this.emit('slot', index, sink);
     return { driver, sink, unregister };
   }
 
@@ -302,12 +305,23 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         });
         return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files) }];
       },
-      follow: (onSink) => {
+      follow: (onSink, onEnd) => {
         for (const i of indexes) {
           const sink = this.sink(i);
           if (sink) onSink(sink, indexes.length > 1 ? { instance: i } : {});
         }
-        return () => undefined;
+        // Instances a new count adds are followed too; a removed (or re-created) task ends the follow.
+        const onSlot = (i: number, sink: LogSink) => {
+          if (q.instance === undefined) onSink(sink, { instance: i });
+          else if (q.instance === i) onSink(sink, {});
+        };
+        const onGone = () => onEnd(`task "${this.name}" was removed or re-created by an edit`);
+        this.on('slot', onSlot);
+        this.once('disposed', onGone);
+        return () => {
+          this.off('slot', onSlot);
+          this.off('disposed', onGone);
+        };
       },
     };
   }
@@ -327,6 +341,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       // The instances show (stopping) until their groups are gone; nothing can add one now.
       await Promise.all(this.slots.map((s) => this.disposeSlot(s)));
       this.slots = [];
+      this.emit('disposed');
       this.removeAllListeners();
     })();
     return this.disposing;

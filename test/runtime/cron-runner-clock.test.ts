@@ -240,6 +240,16 @@ describe('CronRunner: commands racing dispose (review of issue 12)', () => {
     scheduler.stop();
   });
 
+  it('logs follow of the task ends when it is disposed (review of issue 12)', async () => {
+    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *' }, {}, null);
+    await runner.start();
+    const ends: string[] = [];
+    runner.logs({}).follow(() => undefined, (why) => ends.push(why));
+    await runner.dispose();
+    expect(ends).toHaveLength(1);
+    scheduler.stop();
+  });
+
   it('a stop given while another stop waits: both succeed', async () => {
     const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
     await runner.start();

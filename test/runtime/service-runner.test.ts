@@ -298,6 +298,18 @@ describe('ServiceRunner: commands racing dispose and each other (review of issue
     expect(task.status().instances).toEqual([]);
   });
 
+  it('logs follow: an instance added by a new count is followed too; dispose ends the follow (review of issue 12)', async () => {
+    const { task } = makeTask({ command: 'while true; do echo "i=$JOBCTL_INSTANCE"; sleep 0.1; done' });
+    await task.start();
+    const seen = new Set<number | undefined>();
+    const ends: string[] = [];
+    task.logs({}).follow((sink, origin) => sink.on('data', () => seen.add(origin.instance ?? 0)), (why) => ends.push(why));
+    await task.setCount(2);
+    await waitFor(() => seen.has(1), 5000, 'output of the new instance');
+    await task.dispose();
+    expect(ends).toHaveLength(1);
+  });
+
   it('a stop given while another stop waits: both succeed (the task is stopped as each asked)', async () => {
     const { task } = makeTask({ command: SLOW_STOP, instances: 2 });
     await task.start();
