@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { JobctlClient } from '../api/client.js';
-import { resolveHome } from '../config/home.js';
+import { describeHome, resolveHomeWithSource, type ResolvedHome } from '../config/home.js';
+import { JobctlError } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
 import { reportError, type Io } from './output.js';
 
@@ -9,6 +10,8 @@ export interface CliContext {
   io: Io;
   /** The resolved home, from `--home`, JOBCTL_HOME or the defaults. */
   home(): string;
+  /** The home and how it was chosen (for messages). */
+  resolvedHome(): ResolvedHome;
   /** Set by a finished action; read by runCli. */
   exitCode: number;
   /** Connect to the home's daemon (DAEMON_UNREACHABLE with what to do when it is not running). */
@@ -19,13 +22,17 @@ export interface CliContext {
 }
 
 export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cwd: string, runDaemon?: (home: string) => Promise<number>): CliContext {
-  const home = () => resolveHome(program.opts<{ home?: string }>().home, env, cwd);
+  const resolvedHome = () => resolveHomeWithSource(program.opts<{ home?: string }>().home, env, cwd);
+  const home = () => resolvedHome().home;
   return {
     io,
     home,
+    resolvedHome,
     exitCode: 0,
     env,
-    connect: () => JobctlClient.connect(homePaths(home()).socket),
+    connect: () => JobctlClient.connect(homePaths(home()).socket).catch((e: unknown) => {
+      throw withHome(e, resolvedHome());
+    }),
     ...(runDaemon ? { runDaemon } : {}),
   };
 }
@@ -49,4 +56,13 @@ export function action<A extends unknown[]>(ctx: CliContext, fn: (...args: A) =>
       ctx.exitCode = reportError(ctx.io, e);
     }
   };
+}
+
+/** "daemon not running" says which home it looked at and how that home was chosen. */
+export function withHome(e: unknown, h: ResolvedHome): unknown {
+  if (!(e instanceof JobctlError) || e.code !== 'DAEMON_UNREACHABLE') return e;
+  const message = e.message.startsWith('daemon not running:')
+    ? e.message.replace('daemon not running:', `daemon not running for home ${describeHome(h)}:`)
+    : `${e.message} (home ${describeHome(h)})`;
+  return new JobctlError(e.code, message, { cause: e });
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
+import { expandKillShorthand } from './commands/run.js';
 import { makeContext } from './context.js';
 import { EXIT, processIo, type Io } from './output.js';
 import { VERSION } from '../shared/version.js';
@@ -27,7 +28,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   for (const register of COMMANDS) register(program, ctx);
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(expandKillShorthand(argv), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;

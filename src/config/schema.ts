@@ -53,6 +53,20 @@ const backoffSchema = z.strictObject({
   max: duration.optional().meta({ description: 'largest delay (default 1m)' }),
 });
 
+/** `cpu: 0.5` (cores) or `cpu: "50%"` (of one core). */
+export function parseCpu(v: number | string): number | undefined {
+  const n = typeof v === 'number' ? v : /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.test(v) ? Number(/(\d+(?:\.\d+)?)/.exec(v)![1]) / 100 : Number(v);
+  return Number.isFinite(n) && n >= 0.01 && n <= 1024 ? n : undefined;
+}
+
+const limitsSchema = z.strictObject({
+  memory: size.optional().meta({ description: 'memory of the instance or run (cgroup memory.max); above it the kernel OOM-kills' }),
+  cpu: z.union([z.number(), z.string()])
+    .refine((v) => parseCpu(v) !== undefined, { error: 'invalid cpu: use cores (0.5, 2) or a percent of one core ("50%")' })
+    .optional().meta({ description: 'CPU cores (0.5) or percent of one core ("50%") (cgroup cpu.max)' }),
+  pids: positiveInt.min(1).optional().meta({ description: 'most processes and threads at once (cgroup pids.max)' }),
+}).meta({ description: 'cgroup limits of each instance or run (need cgroup containment; `jobctl status` says which are in force)' });
+
 const scaleSchema = z.strictObject({
   min: positiveInt.min(0).optional().meta({ description: 'fewest instances (default 1)' }),
   max: positiveInt.min(1).meta({ description: 'most instances' }),
@@ -80,6 +94,7 @@ export const taskShape = {
   stop_timeout: duration.optional().meta({ description: 'time after stop_signal before SIGKILL to the group (default 10s)' }),
   logs: logsSchema.optional(),
   notify: notifySchema.optional(),
+  limits: limitsSchema.optional(),
   // cron
   schedule: z.string().trim().min(1).optional().meta({ description: 'cron: 5 fields, or 6 with seconds first; @hourly, @daily…' }),
   timezone: z.string().min(1).optional().meta({ description: 'cron: IANA zone (default: host zone)' }),

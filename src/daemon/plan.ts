@@ -3,13 +3,14 @@ import type { PlanResult } from '../shared/protocol.js';
 import type { ConfigIssue } from '../shared/types.js';
 
 /** A config diff as `plan` and `reload` answer it: built here only. */
-export function planResult(delta: ConfigDiff, errors: ConfigIssue[]): PlanResult {
+export function planResult(delta: ConfigDiff, errors: ConfigIssue[], keptFiles: string[] = []): PlanResult {
   return {
     added: delta.added.map((t) => t.name),
     removed: delta.removed.map((t) => t.name),
     changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })),
     unchanged: delta.unchanged.length,
     errors,
+    keptFiles,
   };
 }
 

@@ -79,6 +79,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.spec_ = opts.spec;
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
+    // The history knows how much to keep before anyone lists it.
+    opts.history.retain(this.name, this.spec_.history);
     const summary = opts.history.summary(this.name);
     if (summary.lastFinished) this.lastFailed = failedState(summary.lastFinished.state);
     // Records left unfinished by a daemon that died are closed now.

@@ -75,7 +75,19 @@ interface TaskSpecBase {
   stopTimeoutMs: number;
   logs: LogSpec;
   notify?: NotifySpec;
+  /** cgroup limits of each instance / run (DESIGN.md "Processes"). */
+  limits?: TaskLimits;
   source: SourceRef;
+}
+
+/** `limits:` — enforced by the instance's or run's cgroup (memory.max, cpu.max, pids.max). */
+export interface TaskLimits {
+  /** Bytes; above it the kernel OOM-kills a process of the group. */
+  memory?: number;
+  /** CPU cores (0.5 = half of one core). */
+  cpu?: number;
+  /** Most processes (and threads) at once. */
+  pids?: number;
 }
 
 export interface CronTaskSpec extends TaskSpecBase {

@@ -5,7 +5,9 @@ import { registerCompletion } from './completion.js';
 import { registerControl } from './control.js';
 import { registerDaemon } from './daemon.js';
 import { registerDown } from './down.js';
+import { registerHelp } from './help.js';
 import { registerHistory } from './history.js';
+import { registerInit } from './init.js';
 import { registerInstall } from './install.js';
 import { registerLogs } from './logs.js';
 import { registerNext } from './next.js';
@@ -29,6 +31,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerScale,
   registerNext,
   registerTui,
+  registerInit,
   registerAdd,
   registerRm,
   registerValidate,
@@ -40,4 +43,5 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerNotify,
   registerInstall,
   registerCompletion,
+  registerHelp,
 ];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, withDaemon, type CliContext } from '../context.js';
 import { EXIT, printJson } from '../output.js';
+import { describeHome } from '../../config/home.js';
 import { renderStatus } from '../render/status.js';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -13,7 +14,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .action(action(ctx, async (target: string | undefined, opts: { json?: boolean }) => {
       const s = await withDaemon(ctx, (c) => c.call('status', target ? { target } : {}));
       if (opts.json) printJson(ctx.io, s);
-      else ctx.io.out(renderStatus(s, ctx.io.color, Boolean(target && !target.startsWith('@'))));
+      else ctx.io.out(renderStatus(s, ctx.io.color, { single: Boolean(target && !target.startsWith('@')), homeText: describeHome(ctx.resolvedHome()) }));
       return EXIT.OK;
     }));
 }

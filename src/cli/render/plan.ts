@@ -1,4 +1,5 @@
 import type { PlanResult } from '../../shared/protocol.js';
+import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
 import { painter } from '../output.js';
 
@@ -12,7 +13,7 @@ export function renderPlan(plan: PlanResult, color: boolean, verb: { nothing: st
   if (lines.length === 0) lines.push(verb.nothing);
   if (plan.unchanged) lines.push(paint('dim', `${plan.unchanged} unchanged`));
   if (plan.errors.length) {
-    lines.push(paint('red', `${plan.errors.length} config error(s); the last good version of those files stays in force:`));
+    lines.push(paint('red', `${configErrorHeadline(plan.errors, plan.keptFiles)}:`));
     for (const e of plan.errors) lines.push(`  ${formatIssue(e)}`);
   }
   return lines;
