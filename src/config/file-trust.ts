@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * Who may change what the daemon runs. A task file is a list of commands the daemon runs
@@ -11,7 +12,8 @@ import fs from 'node:fs';
  *   private group runs commands only as that user);
  * - the same for each directory from the task directory down to the file, except that a
  *   directory writable by others (or by the group, for root) is allowed with the sticky bit,
- *   as /tmp: others can then only add files, which the owner rule refuses.
+ *   as /tmp: others can then only add files, which the owner rule refuses;
+ * - a file reached through a symlink: the same for each directory of its real path, up to `/`.
  *
  * `validate` applies the same rule for the user who runs it.
  */
@@ -70,7 +72,29 @@ export class TrustChecker {
       return undefined; // the read that follows reports it
     }
     const p = trustProblem(st, 'file', this.uid);
-    return p ? `refused: ${p}` : undefined;
+    return p ? `refused: ${p}` : this.checkRealPath(file);
+  }
+
+  /**
+   * A file reached through a symlink (of the file or of a directory on its way): whoever can
+   * write a directory of its real path can replace it too, so each is checked, up to the
+   * task directory when the target lies inside it, else up to `/` (as sshd's StrictModes).
+   */
+  private checkRealPath(file: string): string | undefined {
+    let real: string;
+    let realRoot: string;
+    try {
+      real = fs.realpathSync(file);
+      realRoot = fs.realpathSync(this.root);
+    } catch {
+      return undefined; // the read that follows reports it
+    }
+    if (real === path.resolve(file)) return undefined;
+    for (let d = parentOf(real); ; d = parentOf(d)) {
+      const p = this.checkDir(d);
+      if (p) return p;
+      if (d === realRoot || d === '/') return undefined;
+    }
   }
 
   private checkDir(dir: string): string | undefined {

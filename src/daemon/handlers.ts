@@ -59,7 +59,7 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
 
 /**
  * Run `fn` on each task a target names. For one task its error is the answer; for a group
- * or --all the others still go, and the failures are logged and thrown together after.
+ * or --all the others still go, and the failures are named in the daemon log (README).
  */
 async function each(d: HandlerDeps, target: string, fn: (name: string) => Promise<void>): Promise<string[]> {
   const names = resolveTargets(target, d.registry.specs());

@@ -47,6 +47,7 @@ export class TaskRegistry extends EventEmitter {
   /** Tasks asked to start whose dependencies have not reached their condition: the reason. */
   private readonly waiting = new Map<string, string>();
   private gateTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(private readonly deps: RegistryDeps) {
     super();
@@ -83,6 +84,8 @@ export class TaskRegistry extends EventEmitter {
 
   /** Register a task; start (or schedule) it when enabled. `catchUp`: missed cron firings follow `catchup`. */
   async add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): Promise<void> {
+    // A reload that was under way when shutdown began must not start anything after it.
+    if (this.closed) throw new JobctlError('SHUTTING_DOWN', `the daemon is shutting down; task "${spec.name}" was not started`);
     if (this.runners.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
     const runner = this.deps.factory.create(spec, { catchUp: opts.catchUp ?? false });
     this.runners.set(spec.name, runner);
@@ -268,6 +271,7 @@ export class TaskRegistry extends EventEmitter {
 
   /** Stop every task (in parallel) and release everything. `now`: SIGKILL the groups first. Safe to call twice. */
   async close(now = false): Promise<void> {
+    this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.gateTimer) clearTimeout(this.gateTimer);

@@ -33,8 +33,13 @@ export class ScaleController {
   countFor(spec: ServiceTaskSpec): number {
     const manual = this.manual.get(spec.name);
     if (manual !== undefined) return manual;
+    return this.autoTarget(spec) ?? spec.instances;
+  }
+
+  /** The autoscaler's last target, within the spec's scale range as it is now (an edit may have narrowed it). */
+  private autoTarget(spec: ServiceTaskSpec): number | undefined {
     const target = spec.scale ? this.auto.get(spec.name)?.target : undefined;
-    return target ?? spec.instances;
+    return target === undefined ? undefined : Math.min(spec.scale!.max, Math.max(spec.scale!.min, target));
   }
 
   /** The service runner of a task, when it is one. */
@@ -109,7 +114,7 @@ export class ScaleController {
     const reading = this.auto.get(spec.name);
     return {
       min: spec.scale?.min ?? current, max: spec.scale?.max ?? current, current,
-      target: manual ?? reading?.target ?? current,
+      target: manual ?? this.autoTarget(spec) ?? current,
       mode: manual !== undefined ? 'manual' : 'auto',
       ...(reading?.backlog !== undefined ? { backlog: reading.backlog } : {}),
       ...(reading?.probedAt !== undefined ? { probedAt: reading.probedAt } : {}),

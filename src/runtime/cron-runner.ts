@@ -18,7 +18,7 @@ import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
 import type { FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
-import { CommandSequence, specStatusBase } from './runner-common.js';
+import { CommandSequence, specStatusBase, type Intent } from './runner-common.js';
 
 export interface CronRunnerOptions {
   spec: CronTaskSpec;
@@ -53,7 +53,8 @@ interface Launch {
  * A cron task's life: it registers itself with the scheduler while started, feeds firings,
  * process ends, stops and resumes to the pure run machine (core/cron-run-machine) and
  * carries out its effects. It assigns no run state itself; records go only to RunHistory.
- * Events: 'state' (), 'notify' (TaskNotice), 'warning' (string), 'run' (RunRecord), 'sink' (id, LogSink).
+ * Events: 'state' (), 'notify' (TaskNotice), 'warning' (string), 'run' (RunRecord), 'sink' (id, LogSink),
+ * 'disposed' ().
  */
 export class CronRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'cron' as const;
@@ -102,7 +103,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   async start(): Promise<void> {
     this.requireEnabled();
-    this.commands.next();
+    this.commands.next(this.name, 'running');
     this.desired = 'running';
     this.dispatch({ type: 'resume' });
     this.register();
@@ -110,17 +111,19 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   async stop(): Promise<void> {
-    const cmd = this.commands.next();
+    // Being disposed is being stopped.
+    if (this.disposing) return this.disposing;
+    const cmd = this.commands.next(this.name, 'stopped');
     this.desired = 'stopped';
     this.unregister();
-    await this.haltAndWait(cmd, 'stop', 'the task was stopped');
+    await this.haltAndWait(cmd, 'stopped', 'stop', 'the task was stopped');
   }
 
   async restart(): Promise<void> {
     this.requireEnabled();
-    const cmd = this.commands.next();
+    const cmd = this.commands.next(this.name, 'running');
     this.desired = 'running';
-    await this.haltAndWait(cmd, 'restart', 'the task was restarted');
+    await this.haltAndWait(cmd, 'running', 'restart', 'the task was restarted');
     this.dispatch({ type: 'resume' });
     this.register();
     this.changed();
@@ -132,6 +135,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   /** Trigger a run now; the overlap policy (or the override) applies. */
   async run(o: RunOptions = {}): Promise<RunRecord> {
+    this.commands.requireOpen(this.name);
     const ref = this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap);
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
@@ -394,11 +398,11 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
-  private async haltAndWait(cmd: number, what: 'stop' | 'restart', reason: string): Promise<void> {
+  private async haltAndWait(cmd: number, intent: Intent, what: 'stop' | 'restart', reason: string): Promise<void> {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
-    this.commands.check(cmd, this.name, what);
+    this.commands.check(cmd, intent, this.name, what);
   }
 
   private requireEnabled(): void {
@@ -495,6 +499,10 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         const onNew = (id: string, sink: LogSink) => onSink(sink, { run: id } satisfies LogOrigin);
         this.on('sink', onNew);
         offs.push(() => this.off('sink', onNew));
+        // A removed (or re-created) task has no more runs to follow.
+        const onGone = () => onEnd(`task "${this.name}" was removed or re-created by an edit`);
+        this.once('disposed', onGone);
+        offs.push(() => this.off('disposed', onGone));
         return () => offs.forEach((f) => f());
       },
     };
@@ -509,10 +517,11 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.disposing ??= (async () => {
       this.unregister();
       this.desired = 'stopped';
-      this.commands.next();
+      this.commands.close();
       this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
       if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
       this.disposed = true;
+      this.emit('disposed');
       this.removeAllListeners();
     })();
     return this.disposing;

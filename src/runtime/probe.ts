@@ -55,17 +55,19 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
       if (stderr.length < maxBytes) stderr += d;
     });
     child.on('error', (e) => finish({ error: `probe could not start: ${e.message}` }));
-    // 'exit', not 'close': a background grandchild may hold the pipes open; finish() kills it.
-    child.on('exit', (code, signal) => {
-      // Let output already in the pipes arrive before reading it.
-      setImmediate(() => {
-        if (code !== 0) {
-          finish({ error: `probe exited with code ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`.trim() });
-          return;
-        }
-        const backlog = parseBacklog(stdout);
-        finish(backlog === undefined ? { error: `probe printed no number: ${JSON.stringify(stdout.replace(/\r?\n$/, '').slice(0, 80))}` } : { backlog });
-      });
+    // The shell is done: what it left in its group (`sleep 9 &`, holding the pipes) goes, so
+    // the pipes close; the output is read on 'close', once all of it has arrived (on 'exit'
+    // some could still be in the pipe).
+    child.on('exit', () => {
+      if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+    });
+    child.on('close', (code, signal) => {
+      if (code !== 0) {
+        finish({ error: `probe exited with code ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`.trim() });
+        return;
+      }
+      const backlog = parseBacklog(stdout);
+      finish(backlog === undefined ? { error: `probe printed no number: ${JSON.stringify(stdout.replace(/\r?\n$/, '').slice(0, 80))}` } : { backlog });
     });
   });
 }

@@ -2,26 +2,47 @@ import { JobctlError } from '../shared/errors.js';
 import type { TaskStatus } from '../shared/protocol.js';
 import type { TaskSpec } from '../shared/types.js';
 
+/** What a command wants of the task: running (start, restart, run) or stopped (stop, dispose). */
+export type Intent = 'running' | 'stopped';
+
 /**
  * Commands to one runner, numbered: a command that waits (stop, restart) checks when it is
- * done whether a later one came meanwhile; then it did not get its way, and says so.
+ * done whether a later one wanting the other state came meanwhile; then it did not get its
+ * way, and says so (a stop after a stop did what the first asked). Once the runner is being
+ * disposed (its task removed) it takes no command that would give the task a future.
  */
 export class CommandSequence {
   private n = 0;
+  private lastIntent: Intent = 'stopped';
+  private closed = false;
 
-  /** A new command; returns its number. */
-  next(): number {
+  /** A new command; returns its number. NOT_FOUND once closed: the task is being removed. */
+  next(task: string, intent: Intent): number {
+    this.requireOpen(task);
+    this.lastIntent = intent;
     return ++this.n;
   }
 
-  /** Whether command `cmd` is still the last one. */
-  isLast(cmd: number): boolean {
-    return cmd === this.n;
+  /** The last command: the runner is being disposed. Safe to call twice. */
+  close(): number {
+    this.closed = true;
+    this.lastIntent = 'stopped';
+    return ++this.n;
   }
 
-  /** Throws SUPERSEDED when a later command came after `cmd`. */
-  check(cmd: number, task: string, what: string): void {
-    if (!this.isLast(cmd)) {
+  /** NOT_FOUND once closed (for what is not a numbered command: a run, a new count). */
+  requireOpen(task: string): void {
+    if (this.closed) throw new JobctlError('NOT_FOUND', `task "${task}" is being removed`);
+  }
+
+  /** Whether command `cmd`, wanting `intent`, still holds: no later command wants otherwise. */
+  holds(cmd: number, intent: Intent): boolean {
+    return cmd === this.n || this.lastIntent === intent;
+  }
+
+  /** Throws SUPERSEDED when a later command wanting the other state came after `cmd`. */
+  check(cmd: number, intent: Intent, task: string, what: string): void {
+    if (!this.holds(cmd, intent)) {
       throw new JobctlError('SUPERSEDED', `${what} of "${task}" was overridden by a later command before it finished`, { data: { task } });
     }
   }

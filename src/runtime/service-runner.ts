@@ -12,7 +12,7 @@ import { mergeByTime, tailRotated, tagInstance } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
-import { CommandSequence, specStatusBase } from './runner-common.js';
+import { CommandSequence, specStatusBase, type Intent } from './runner-common.js';
 import type { LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 
 export interface ServiceRunnerOptions {
@@ -58,7 +58,8 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): string {
  * The count is set by the scale controller only (setCount): new instances take the next
  * index, shrinking stops the highest. Commands settle to the last one given.
  * Events: 'state' (), 'instance' (InstanceStatus & {task}: every instance transition),
- * 'notify' (TaskNotice), 'warning' (string), 'rolling' (RollingInfo: a rolling restart's progress).
+ * 'notify' (TaskNotice), 'warning' (string), 'rolling' (RollingInfo: a rolling restart's progress),
+ * 'slot' (index, LogSink): an instance was added, 'disposed' ().
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'daemon' as const;
@@ -120,6 +121,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     } satisfies TaskNotice));
     driver.on('warning', (w: string) => this.emit('warning', w));
     const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m), { always: () => this.spec_.maxMemory !== undefined }) ?? (() => undefined);
+    // (for log followers: an instance added by a new count)
+    this.emit('slot', index, sink);
     return { driver, sink, unregister };
   }
 
@@ -152,9 +155,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     }
   }
 
-  /** A new command: waiting commands re-check whether they are still the last. */
-  private command(): number {
-    const n = this.commands.next();
+  /** A new command: waiting commands re-check whether they still hold. */
+  private command(intent: Intent): number {
+    const n = this.commands.next(this.name, intent);
     for (const w of this.waiters.splice(0)) w();
     return n;
   }
@@ -165,7 +168,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    */
   async start(): Promise<void> {
     this.requireEnabled();
-    this.command();
+    this.command('running');
     this.desired = 'running';
     for (const { driver } of this.slots) startInstance(driver);
     this.emit('state');
@@ -176,14 +179,16 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    * given meanwhile wins: this call then rejects with SUPERSEDED.
    */
   async stop(): Promise<void> {
-    const cmd = this.command();
+    // Being disposed is being stopped.
+    if (this.disposing) return this.disposing;
+    const cmd = this.command('stopped');
     this.desired = 'stopped';
     for (const { driver } of this.slots) {
       if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
     }
     this.emit('state');
-    while (this.commands.isLast(cmd) && !this.slots.every(({ driver }) => SETTLED_STATES.has(driver.state))) await this.nextChange();
-    this.commands.check(cmd, this.name, 'stop');
+    while (this.commands.holds(cmd, 'stopped') && !this.slots.every(({ driver }) => SETTLED_STATES.has(driver.state))) await this.nextChange();
+    this.commands.check(cmd, 'stopped', this.name, 'stop');
     // What the processes wrote on their way out is in the files when stop() returns.
     await Promise.all(this.slots.map(({ sink }) => sink.file.idle()));
   }
@@ -191,7 +196,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   /** Restart every instance (stop, then start); resolves once each is on its way back. */
   async restart(): Promise<void> {
     this.requireEnabled();
-    this.command();
+    this.command('running');
     this.desired = 'running';
     for (const { driver } of this.slots) driver.restart();
     this.emit('state');
@@ -209,6 +214,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
 
   /** The scale controller's: new instances start if the task runs; the highest stop first. */
   async setCount(n: number): Promise<void> {
+    this.commands.requireOpen(this.name);
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
@@ -362,12 +368,23 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         });
         return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files) }];
       },
-      follow: (onSink) => {
+      follow: (onSink, onEnd) => {
         for (const i of indexes) {
           const sink = this.sink(i);
           if (sink) onSink(sink, indexes.length > 1 ? { instance: i } : {});
         }
-        return () => undefined;
+        // Instances a new count adds are followed too; a removed (or re-created) task ends the follow.
+        const onSlot = (i: number, sink: LogSink) => {
+          if (q.instance === undefined) onSink(sink, { instance: i });
+          else if (q.instance === i) onSink(sink, {});
+        };
+        const onGone = () => onEnd(`task "${this.name}" was removed or re-created by an edit`);
+        this.on('slot', onSlot);
+        this.once('disposed', onGone);
+        return () => {
+          this.off('slot', onSlot);
+          this.off('disposed', onGone);
+        };
       },
     };
   }
@@ -381,11 +398,13 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   /** Stop everything and close the logs. Safe to call twice. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
-      this.command();
+      this.commands.close();
+      for (const w of this.waiters.splice(0)) w();
       this.desired = 'stopped';
-      const slots = this.slots;
+      // The instances show (stopping) until their groups are gone; nothing can add one now.
+      await Promise.all(this.slots.map((s) => this.disposeSlot(s)));
       this.slots = [];
-      await Promise.all(slots.map((s) => this.disposeSlot(s)));
+      this.emit('disposed');
       this.removeAllListeners();
     })();
     return this.disposing;

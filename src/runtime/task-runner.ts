@@ -9,7 +9,9 @@ import type { LogSink } from './log-sink.js';
  * `CronRunner` (scheduled runs) and `ServiceRunner` (long-running instances) implement it.
  *
  * Commands settle to the last one given: a `start` while a `stop` is under way wins, and
- * the `stop` call then rejects with SUPERSEDED (it could not do what it says).
+ * the `stop` call then rejects with SUPERSEDED (it could not do what it says). Once
+ * dispose() began (the task is being removed) start, restart, run and a new count are
+ * NOT_FOUND: nothing outlives dispose().
  *
  * Events: 'state' (): something status shows changed; 'notify' (TaskNotice);
  * 'warning' (string).

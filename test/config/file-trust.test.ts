@@ -85,6 +85,22 @@ describe.runIf(isRoot)('task files a root daemon must refuse (real files, chmod/
     expect(set.errors[0]).toMatchObject({ file: 'tasks/team/x.yaml', message: expect.stringMatching(/its directory .*\/team is writable by others/) });
   });
 
+  it('a symlinked task file whose target lies in a directory others can write is refused (review of issue 12)', () => {
+    const dir = taskDir({});
+    const open = path.join(path.dirname(dir), 'open');
+    fs.mkdirSync(open);
+    fs.chmodSync(open, 0o777);
+    fs.writeFileSync(path.join(open, 'app.yaml'), TASK, { mode: 0o644 });
+    fs.symlinkSync(path.join(open, 'app.yaml'), path.join(dir, 'app.yaml'));
+    let set = loadTaskDir(dir, 'tasks');
+    expect(set.tasks).toEqual([]);
+    expect(set.errors[0]!.message).toMatch(/refused: its directory .*open is writable by others/);
+    // the same target in a directory only root can write is fine
+    fs.chmodSync(open, 0o755);
+    set = loadTaskDir(dir, 'tasks');
+    expect(set.tasks.map((t) => t.name)).toEqual(['hello']);
+  });
+
   it('a non-root daemon (uid 1000) accepts root-owned and group-writable files it owns', () => {
     const dir = taskDir({ 'app.yaml': TASK });
     fs.chownSync(dir, 1000, 1000);

@@ -216,4 +216,18 @@ describe('controller (issue 12) against a real daemon', () => {
       return s.running === 2 && s.instances!.every((i) => !pids.includes(i.pid));
     }, 8000, 'restarted with the new command');
   });
+  it('a reload (SIGHUP) while the daemon stops starts nothing: the daemon exits and leaves no process (review of issue 12)', async () => {
+    const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    command: "${SLOW_STOP}"\n` });
+    const d = await startTestDaemon(home);
+    const c = await client(d);
+    await waitFor(async () => (await statusOf(c, 'w')).running === 1, 5000, 'running');
+    d.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 150));
+    d.child.kill('SIGHUP');
+    // Before the fix the reload started w again after the registry closed: the daemon never exited.
+    const code = await Promise.race([d.stop(), new Promise((r) => setTimeout(() => r('still running'), 8000))]);
+    expect(code).toBe(0);
+    expect(d.output()).toMatch(/reload failed: the daemon is shutting down/);
+    expect(d.output()).not.toMatch(/unhandled rejection/);
+  });
 });

@@ -103,6 +103,17 @@ describe('TaskRegistry with fake runners', () => {
     expect(made.map((r) => r.disposed)).toEqual([1, 1, 1, 1]);
     expect(made[1]!.calls).toContain('signal SIGKILL');
   });
+
+  it('once closing, add is SHUTTING_DOWN: a reload racing shutdown starts nothing (review of issue 12)', async () => {
+    const { registry, made, ready } = setup([serviceSpec({ name: 'a' })]);
+    await ready;
+    const closing = registry.close();
+    expect(await code(() => registry.add(serviceSpec({ name: 'b' })))).toBe('SHUTTING_DOWN');
+    await closing;
+    expect(await code(() => registry.add(serviceSpec({ name: 'c' })))).toBe('SHUTTING_DOWN');
+    expect(made.map((r) => r.name)).toEqual(['a']);
+    expect(registry.names()).toEqual([]);
+  });
 });
 
 function handlers(registry: TaskRegistry, extra: Partial<HandlerDeps> = {}) {

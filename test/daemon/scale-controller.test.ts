@@ -99,6 +99,22 @@ describe('ScaleController: one owner of the instance count', () => {
     expect(scale.info(edited, 3)).toBeUndefined();
   });
 
+  it('an edit that narrows scale.min/max applies at once: the last autoscaler target is held within the new range (review of issue 12)', async () => {
+    const spec = serviceSpec({ name: 'q', instances: 1, scale: SCALE, command: 'sleep 1000' });
+    const { scale, registry, count } = await setup([spec]);
+    await scale.setAutoTarget('q', { target: 5, backlog: 50 });
+    expect(count('q')).toBe(5);
+    const narrowed: ServiceTaskSpec = { ...spec, scale: { ...SCALE, max: 2 } };
+    await registry.update(narrowed, ['scale']);
+    await scale.specChanged(narrowed, ['scale']);
+    expect(count('q')).toBe(2);
+    expect(scale.info(narrowed, count('q'))).toMatchObject({ min: 1, max: 2, target: 2, current: 2 });
+    const raised: ServiceTaskSpec = { ...spec, scale: { ...SCALE, min: 3 } };
+    await registry.update(raised, ['scale']);
+    await scale.specChanged(raised, ['scale']);
+    expect(count('q')).toBe(5);
+  });
+
   it('scale of a cron task is WRONG_KIND; of an unknown task NOT_FOUND', async () => {
     const { scale } = await setup([cronSpec({ name: 'c' })]);
     await expect(scale.setManual('nope', 2)).rejects.toMatchObject({ code: 'NOT_FOUND' });

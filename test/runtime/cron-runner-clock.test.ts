@@ -220,6 +220,49 @@ describe('CronRunner: commands racing each other', () => {
   });
 });
 
+describe('CronRunner: commands racing dispose (review of issue 12)', () => {
+  it('a start, restart or run while it is being disposed is refused: it leaves no registration and runs nothing', async () => {
+    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', overlap: 'allow', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    await runner.start();
+    await runner.run();
+    await new Promise((r) => setTimeout(r, 100));
+    const disposed = runner.dispose();
+    // (the registry still holds a runner while it is removed: commands can reach it)
+    await expect(runner.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(runner.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(runner.run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await runner.stop(); // a stop is what is happening anyway
+    await disposed;
+    expect(scheduler.size).toBe(0);
+    expect(runner.status()).toMatchObject({ desired: 'stopped', state: 'stopped' });
+    expect(runner.history().map((r) => r.state)).toEqual(['killed']);
+    scheduler.stop();
+  });
+
+  it('logs follow of the task ends when it is disposed (review of issue 12)', async () => {
+    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *' }, {}, null);
+    await runner.start();
+    const ends: string[] = [];
+    runner.logs({}).follow(() => undefined, (why) => ends.push(why));
+    await runner.dispose();
+    expect(ends).toHaveLength(1);
+    scheduler.stop();
+  });
+
+  it('a stop given while another stop waits: both succeed', async () => {
+    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    await runner.start();
+    await runner.run();
+    await new Promise((r) => setTimeout(r, 100));
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
+    const first = code(runner.stop());
+    const second = code(runner.stop());
+    expect([await first, await second]).toEqual(['ok', 'ok']);
+    expect(runner.status()).toMatchObject({ desired: 'stopped', state: 'stopped' });
+    scheduler.stop();
+  });
+});
+
 describe('CronRunner: faults in listeners (defect 10)', () => {
   it('a listener that throws on a run end is a warning: no unhandled rejection, and stop still returns', async () => {
     const unhandled: unknown[] = [];

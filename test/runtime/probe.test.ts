@@ -55,6 +55,15 @@ describe('runProbe', () => {
     await waitFor(() => withMarker(marker).length === 0, 2000, 'probe processes gone');
   });
 
+  it('reads output still in the pipe when the shell exits (20 at once, as under load) (review of issue 12)', async () => {
+    const cmd = "head -c 3000 /dev/zero | tr '\\0' ' '; echo 42";
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(Array.from({ length: 20 }, () => runProbe(cmd, { cwd: os.tmpdir(), env: {}, timeoutMs: 10_000 })));
+      // Before the fix 3-5% of these read an empty or cut output: "probe printed no number".
+      expect(results.filter((r) => r.backlog !== 42)).toEqual([]);
+    }
+  });
+
   it('reports a failing probe with its last stderr line', async () => {
     expect((await probe('echo oops >&2; exit 3', 5000).result).error).toBe('probe exited with code 3: oops');
   });

@@ -268,3 +268,64 @@ describe('daemon task supervision (real processes)', () => {
     expect(livePids(third)).toEqual([]);
   });
 });
+
+describe('ServiceRunner: commands racing dispose and each other (review of issue 12)', () => {
+  const SLOW_STOP = "trap 'sleep 0.5; exit 0' TERM; while true; do sleep 0.1; done";
+
+  it('a start or a new count while it is being disposed is refused: no instance outlives dispose()', async () => {
+    const { task } = makeTask({ command: SLOW_STOP });
+    await task.start();
+    await waitFor(() => task.status().running === 1, 5000, 'running');
+    const disposed = task.dispose();
+    // (the registry still holds a runner while it is removed: commands can reach it)
+    await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.setCount(2)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await disposed;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(task.status()).toMatchObject({ desired: 'stopped', instances: [] });
+  });
+
+  it('while it is being disposed its instances show as stopping, not gone (the registry shows a removed task until its processes are)', async () => {
+    const { task } = makeTask({ command: SLOW_STOP, instances: 2 });
+    await task.start();
+    await waitFor(() => task.status().running === 2, 5000, 'running');
+    const disposed = task.dispose();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(task.status()).toMatchObject({ state: 'stopping', desired: 'stopped' });
+    expect(task.status().instances!.map((i) => i.state)).toEqual(['stopping', 'stopping']);
+    await disposed;
+    expect(task.status().instances).toEqual([]);
+  });
+
+  it('logs follow: an instance added by a new count is followed too; dispose ends the follow (review of issue 12)', async () => {
+    const { task } = makeTask({ command: 'while true; do echo "i=$JOBCTL_INSTANCE"; sleep 0.1; done' });
+    await task.start();
+    const seen = new Set<number | undefined>();
+    const ends: string[] = [];
+    task.logs({}).follow((sink, origin) => sink.on('data', () => seen.add(origin.instance ?? 0)), (why) => ends.push(why));
+    await task.setCount(2);
+    await waitFor(() => seen.has(1), 5000, 'output of the new instance');
+    await task.dispose();
+    expect(ends).toHaveLength(1);
+  });
+
+  it('a stop given while another stop waits: both succeed (the task is stopped as each asked)', async () => {
+    const { task } = makeTask({ command: SLOW_STOP, instances: 2 });
+    await task.start();
+    await waitFor(() => task.status().running === 2, 5000, 'running');
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
+    const first = code(task.stop());
+    await new Promise((r) => setTimeout(r, 100));
+    const second = code(task.stop());
+    expect([await first, await second]).toEqual(['ok', 'ok']);
+    expect(task.status()).toMatchObject({ desired: 'stopped', running: 0, state: 'stopped' });
+    // a stop that a start overrode still fails
+    await task.start();
+    await waitFor(() => task.status().running === 2, 5000, 'running again');
+    const lost = code(task.stop());
+    await new Promise((r) => setTimeout(r, 100));
+    await task.start();
+    expect(await lost).toBe('SUPERSEDED');
+  });
+});
