@@ -140,6 +140,15 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     while (this.slots.length < this.count) this.slots.push(this.makeSlot(this.slots.length));
   }
 
+  /**
+   * The instances the count asks for. Slots beyond it are retiring: they stay (and show)
+   * until their process groups are gone, so a scale back up reuses the slot of an index
+   * (its start waits for the stop under way) and no index ever has two processes.
+   */
+  private active(): Slot[] {
+    return this.slots.slice(0, this.count);
+  }
+
   private requireEnabled(): void {
     if (!this.spec_.enabled) {
       throw new JobctlError('DISABLED', `task "${this.name}" is disabled (enabled: false in ${this.spec_.source.file}); enable it there first`);
@@ -161,7 +170,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.requireEnabled();
     this.command();
     this.desired = 'running';
-    for (const { driver } of this.slots) startInstance(driver);
+    for (const { driver } of this.active()) startInstance(driver);
     this.emit('state');
   }
 
@@ -187,7 +196,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.requireEnabled();
     this.command();
     this.desired = 'running';
-    for (const { driver } of this.slots) driver.restart();
+    for (const { driver } of this.active()) driver.restart();
     this.emit('state');
   }
 
@@ -206,10 +215,21 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
-    if (this.desired === 'running') for (const { driver } of this.slots.slice(0, n)) startInstance(driver);
-    const extra = this.slots.slice(n);
-    this.slots = this.slots.slice(0, n);
+    if (this.desired === 'running') for (const { driver } of this.active()) startInstance(driver);
+    for (const { driver } of this.slots.slice(n)) {
+      if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+    }
     this.emit('state');
+    await this.trim();
+  }
+
+  /** Drop the retiring slots once none has a process (a scale back up may take them back meanwhile). */
+  private async trim(): Promise<void> {
+    const retiringBusy = () => this.slots.slice(this.count).some(({ driver }) => !SETTLED_STATES.has(driver.state));
+    while (this.slots.length > this.count && retiringBusy()) await this.nextChange();
+    if (this.slots.length <= this.count) return;
+    const extra = this.slots.slice(this.count);
+    this.slots = this.slots.slice(0, this.count);
     await Promise.all(extra.map((slot) => this.disposeSlot(slot)));
     this.emit('state');
   }
@@ -230,7 +250,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       });
     } else if (spec.enabled && !wasEnabled) await this.start();
     else if (this.desired === 'running' && keys.some((k) => PROCESS_KEYS.has(k))) {
-      for (const { driver } of this.slots) {
+      for (const { driver } of this.active()) {
         if (!SETTLED_STATES.has(driver.state)) driver.restart('configuration changed');
       }
     }

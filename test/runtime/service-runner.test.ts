@@ -267,4 +267,33 @@ describe('daemon task supervision (real processes)', () => {
     expect(task.instances().map((i) => i.index)).toEqual([0, 1]);
     expect(livePids(third)).toEqual([]);
   });
+
+  it('scale down then up: an index never has two processes; stop waits for retiring instances too', async () => {
+    const cmd = "trap '' TERM; while true; do sleep 0.1; done";
+    const { task } = makeTask({ command: cmd, instances: 2, startMs: 50, stopTimeoutMs: 1500 });
+    await task.start();
+    await waitFor(() => task.instances().every((i) => i.state === 'running'), 5000, 'both running');
+    const old = task.instances()[1]!.pid!;
+    const shrinking = task.setCount(1);
+    await new Promise((r) => setTimeout(r, 100));
+    await task.setCount(2);
+    // The old #1 ignores SIGTERM: until it is gone, no new #1 may run beside it.
+    const overlap: number[] = [];
+    const until = Date.now() + 1000;
+    while (Date.now() < until && livePids(old).length > 0) {
+      const pid = task.instances()[1]?.pid;
+      if (pid !== undefined && pid !== old && livePids(pid).length > 0) overlap.push(pid);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(overlap).toEqual([]);
+    await shrinking;
+    await waitFor(() => task.instances()[1]?.state === 'running' && task.instances()[1]!.pid !== old, 8000, 'new #1 running');
+    expect(livePids(old)).toEqual([]);
+
+    // Shrink, then stop at once: stop returns only when the retiring instance is gone too.
+    const retiring = task.instances()[1]!.pid!;
+    void task.setCount(1);
+    await task.stop();
+    expect(livePids(retiring)).toEqual([]);
+  });
 });
