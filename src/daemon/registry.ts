@@ -64,15 +64,18 @@ export class TaskRegistry extends EventEmitter {
     return r;
   }
 
-  /** Register a task; start (or schedule) it when enabled. `catchUp`: missed cron firings follow `catchup`. */
-  async add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): Promise<void> {
+  /**
+   * Register a task; start (or schedule) it when enabled, unless `start` is false (a task the
+   * user stopped, given a fresh runner). `catchUp`: missed cron firings follow `catchup`.
+   */
+  async add(spec: TaskSpec, opts: { catchUp?: boolean; start?: boolean } = {}): Promise<void> {
     if (this.runners.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
     const runner = this.deps.factory.create(spec, { catchUp: opts.catchUp ?? false });
     this.runners.set(spec.name, runner);
     runner.on('state', () => this.touch(spec.name));
     runner.on('warning', (w: string) => this.emit('warning', w));
     runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
-    if (spec.enabled) await runner.start();
+    if (spec.enabled && opts.start !== false) await runner.start();
     this.touch(spec.name);
   }
 
@@ -90,11 +93,14 @@ export class TaskRegistry extends EventEmitter {
   /** Apply a changed spec; `keys` are the TaskSpec keys that differ. */
   async update(spec: TaskSpec, keys: string[]): Promise<void> {
     const r = this.require(spec.name);
+    // Asked before update(): a runner that says no may have stopped meanwhile. A task that
+    // was disabled and is enabled now starts.
+    const keepStopped = r.spec.enabled && r.status().desired === 'stopped';
     if (!(await r.update(spec, keys))) {
-      // The runner cannot take this change in place: a fresh one.
+      // The runner cannot take this change in place: a fresh one, in the state the user left it.
       await r.dispose();
       this.runners.delete(spec.name);
-      await this.add(spec);
+      await this.add(spec, { start: !keepStopped });
       return;
     }
     this.touch(spec.name);

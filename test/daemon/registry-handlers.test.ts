@@ -89,6 +89,25 @@ describe('TaskRegistry with fake runners', () => {
     expect(registry.require('worker').kind).toBe('cron');
   });
 
+  it('a fresh runner (logs edit, kind change) keeps a task the user stopped stopped', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    await registry.stop('worker');
+    made[1]!.acceptUpdate = false;
+    await registry.update({ ...made[1]!.spec, description: 'new logs' }, ['logs']);
+    expect(made).toHaveLength(5);
+    expect(made[4]!.calls).not.toContain('start');
+    expect(registry.status('worker').desired).toBe('stopped');
+    // One that runs is started again.
+    made[0]!.acceptUpdate = false;
+    await registry.update({ ...made[0]!.spec }, ['logs']);
+    expect(made[5]!.calls).toEqual(['start']);
+    // One that was disabled and is enabled with the same edit starts.
+    made[3]!.acceptUpdate = false;
+    await registry.update({ ...made[3]!.spec, enabled: true }, ['enabled', 'logs']);
+    expect(made[6]!.calls).toEqual(['start']);
+  });
+
   it('remove disposes; close disposes every runner once and is safe to call twice', async () => {
     const { registry, made, ready } = setup(specs());
     await ready;
