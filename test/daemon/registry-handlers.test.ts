@@ -157,7 +157,7 @@ describe('handlers with fake runners', () => {
     expect(await code(() => h.start({ target: '@nogroup' }, c))).toBe('NOT_FOUND');
   });
 
-  it('a group goes on past a task that fails, and the failure is logged; one task answers its error', async () => {
+  it('a group goes on past a task that fails, then answers the failure with its code; one task answers its error', async () => {
     const { registry, made, ready } = setup(specs());
     await ready;
     made[1]!.stop = async () => {
@@ -165,9 +165,26 @@ describe('handlers with fake runners', () => {
     };
     const { h, log } = handlers(registry);
     const c = conn();
-    expect((await h.stop({ target: '@app' }, c)).tasks).toHaveLength(3);
+    // The others still stop, but a caller is told that the group did not all stop (exit non-zero).
+    const err = await Promise.resolve().then(() => h.stop({ target: '@app' }, c)).then(() => undefined, (e: JobctlError) => e);
+    expect(err).toMatchObject({ code: 'SUPERSEDED', message: expect.stringMatching(/^@app: worker: stop of "worker" was overridden/) });
+    expect((err!.data as { tasks: unknown[] }).tasks).toHaveLength(3);
+    expect(made[0]!.calls).toEqual(['start', 'stop']);
     expect(log.warnings().join('\n')).toMatch(/@app: worker: stop of "worker" was overridden/);
     expect(await code(() => h.stop({ target: 'worker' }, c))).toBe('SUPERSEDED');
+  });
+
+  it('a disabled task in a group is passed over by start and restart, not a failure', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    made[3]!.start = made[3]!.restart = async () => {
+      throw new JobctlError('DISABLED', 'task "off" is disabled');
+    };
+    const { h } = handlers(registry);
+    const c = conn();
+    expect((await h.start({ target: '@app' }, c)).tasks).toHaveLength(3);
+    expect((await h.restart({ target: '*' }, c)).tasks).toHaveLength(4);
+    expect(await code(() => h.start({ target: 'off' }, c))).toBe('DISABLED');
   });
 
   it('run, kill, logs, history and scale take one task: @group and * are BAD_TARGET (defect 4)', async () => {
