@@ -70,8 +70,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   private lastFailed: boolean | undefined;
   private disposed = false;
   private disposing: Promise<void> | undefined;
-  /** Resolved when no run has a process any more. */
-  private waiters: Array<() => void> = [];
+  /** Waiting for these runs' processes to be gone (a stop waits for the runs it stopped). */
+  private waiters: Array<{ ids: readonly string[]; done: () => void }> = [];
 
   constructor(private readonly opts: CronRunnerOptions) {
     super();
@@ -355,14 +355,28 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   // ---- waiting for stops ----
 
   private settle(): void {
-    if (this.procs.size === 0) for (const w of this.waiters.splice(0)) w();
+    this.waiters = this.waiters.filter((w) => {
+      if (w.ids.some((id) => this.procs.has(id))) return true;
+      w.done();
+      return false;
+    });
   }
 
-  /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
+  /** Resolves once none of these runs has a process. */
+  private gone(ids: readonly string[]): Promise<void> {
+    if (!ids.some((id) => this.procs.has(id))) return Promise.resolve();
+    return new Promise<void>((done) => this.waiters.push({ ids, done }));
+  }
+
+  /**
+   * Halt the machine and wait until the runs going now have no process (a manual run given
+   * meanwhile is the user's and is not waited for); SUPERSEDED when a later command came.
+   */
   private async haltAndWait(cmd: number, what: 'stop' | 'restart', reason: string): Promise<void> {
+    const stopped = [...this.procs.keys()];
     this.dispatch({ type: 'halt', reason });
     this.changed();
-    if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
+    await this.gone(stopped);
     this.commands.check(cmd, this.name, what);
   }
 
@@ -473,7 +487,11 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       this.desired = 'stopped';
       this.commands.next();
       this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
-      if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
+      // Every run, also one started while this waits.
+      while (this.procs.size > 0) {
+        this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
+        await this.gone([...this.procs.keys()]);
+      }
       this.disposed = true;
       this.removeAllListeners();
     })();
