@@ -29,13 +29,14 @@ export interface ServiceRunnerOptions {
 
 /**
  * Keys whose change restarts the running instances: they change the process itself.
- * `logs` needs new log files and is applied by a fresh runner. Every other key (restart
+ * `logs` goes to the instances' log sinks in place (rotation limits at once, timestamps
+ * from the next start). Every other key (restart
  * policy, backoff, timings, limits, notify, description…) applies from the next start or
  * exit without touching what runs; `instances` and `scale` belong to the scale controller.
  */
 export const PROCESS_KEYS: ReadonlySet<string> = new Set(['command', 'cwd', 'env', 'envFile', 'runAs']);
 /** Keys that need a fresh runner. */
-export const RUNNER_KEYS: ReadonlySet<string> = new Set(['kind', 'logs']);
+export const RUNNER_KEYS: ReadonlySet<string> = new Set(['kind']);
 
 interface Slot {
   driver: InstanceDriver;
@@ -243,7 +244,10 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (spec.kind !== 'daemon' || keys.some((k) => RUNNER_KEYS.has(k))) return false;
     const wasEnabled = this.spec_.enabled;
     this.spec_ = spec;
-    for (const { driver } of this.slots) driver.setSpec(spec);
+    for (const { driver, sink } of this.slots) {
+      driver.setSpec(spec);
+      if (keys.includes('logs')) sink.setLogs(spec.logs);
+    }
     if (!spec.enabled && wasEnabled) {
       await this.stop().catch((e: unknown) => {
         if (!isJobctlError(e)) throw e;

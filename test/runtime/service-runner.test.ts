@@ -268,6 +268,19 @@ describe('daemon task supervision (real processes)', () => {
     expect(livePids(third)).toEqual([]);
   });
 
+  it('a logs edit applies to the running instances in place: no restart, the new limits rotate', async () => {
+    const cmd = 'while true; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.02; done';
+    const { task, paths } = makeTask({ name: 'chatty', command: cmd, startMs: 50 });
+    await task.start();
+    await waitFor(() => task.instances()[0]!.state === 'running', 5000, 'running');
+    const pid = task.instances()[0]!.pid;
+    const logs = { ...task.spec.logs, maxSize: 2000, keep: 1 };
+    expect(await task.update({ ...task.spec, logs }, ['logs'])).toBe(true);
+    await waitFor(() => fs.existsSync(`${paths.instanceLog('chatty', 0)}.1`), 5000, 'rotated at the new size');
+    expect(task.instances()[0]!.pid).toBe(pid);
+    expect(task.instances()[0]!.restarts).toBe(0);
+  });
+
   it('scale down then up: an index never has two processes; stop waits for retiring instances too', async () => {
     const cmd = "trap '' TERM; while true; do sleep 0.1; done";
     const { task } = makeTask({ command: cmd, instances: 2, startMs: 50, stopTimeoutMs: 1500 });
