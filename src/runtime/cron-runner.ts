@@ -18,7 +18,7 @@ import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
 import type { FiringGate, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
-import { CommandSequence, specStatusBase } from './runner-common.js';
+import { CommandSequence, refuseWhileDisposing, specStatusBase } from './runner-common.js';
 
 export interface CronRunnerOptions {
   spec: CronTaskSpec;
@@ -97,6 +97,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   // ---- commands ----
 
   async start(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.commands.next();
     this.desired = 'running';
@@ -113,6 +114,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   async restart(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     const cmd = this.commands.next();
     this.desired = 'running';
@@ -128,6 +130,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   /** Trigger a run now; the overlap policy (or the override) applies. */
   async run(o: RunOptions = {}): Promise<RunRecord> {
+    refuseWhileDisposing(this.disposing, this.name);
     const ref = this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap);
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),

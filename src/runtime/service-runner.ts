@@ -10,7 +10,7 @@ import { mergeByTime, tailRotated } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
-import { CommandSequence, specStatusBase } from './runner-common.js';
+import { CommandSequence, refuseWhileDisposing, specStatusBase } from './runner-common.js';
 import type { LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 
 export interface ServiceRunnerOptions {
@@ -168,6 +168,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    * once its group is gone (the machine keeps that start pending).
    */
   async start(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.command();
     this.desired = 'running';
@@ -194,6 +195,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
 
   /** Restart every instance (stop, then start); resolves once each is on its way back. */
   async restart(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.command();
     this.desired = 'running';
@@ -213,7 +215,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
 
   /** The scale controller's: new instances start if the task runs; the highest stop first. */
   async setCount(n: number): Promise<void> {
-    if (n === this.count && this.slots.length === n) return;
+    // A runner being disposed keeps no slot (nothing would close its log or stop its process).
+    if (this.disposing || (n === this.count && this.slots.length === n)) return;
     this.count = n;
     this.resize();
     if (this.desired === 'running') for (const { driver } of this.active()) startInstance(driver);

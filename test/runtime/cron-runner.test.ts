@@ -225,6 +225,18 @@ describe('cron runs (real processes)', () => {
     }
   });
 
+  it('a runner being disposed takes no command: start, restart and run are NOT_FOUND', async () => {
+    const { task } = await setup({ command: "trap '' TERM; sleep 30", stopTimeoutMs: 500 });
+    await task.run();
+    await waitFor(() => running(task).length === 1, 2000, 'running');
+    const disposing = task.dispose();
+    await expect(task.run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await disposing;
+    expect(running(task)).toEqual([]);
+  });
+
   it('a run that cannot start is failed with the reason', async () => {
     const { task } = await setup({ command: ['/nonexistent/report'] });
     task.run();

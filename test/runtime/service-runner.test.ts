@@ -268,6 +268,19 @@ describe('daemon task supervision (real processes)', () => {
     expect(livePids(third)).toEqual([]);
   });
 
+  it('a runner being disposed (task removed, kind changed) takes no command: nothing starts that nobody supervises', async () => {
+    const { task } = makeTask({ command: "trap '' TERM; sleep 1000", startMs: 50, stopTimeoutMs: 1500 });
+    await task.start();
+    await waitFor(() => task.instances()[0]!.state === 'running', 5000, 'running');
+    const disposing = task.dispose();
+    await task.setCount(3);
+    await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await disposing;
+    expect(task.instances()).toEqual([]);
+  });
+
   it('a logs edit applies to the running instances in place: no restart, the new limits rotate', async () => {
     const cmd = 'while true; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.02; done';
     const { task, paths } = makeTask({ name: 'chatty', command: cmd, startMs: 50 });
