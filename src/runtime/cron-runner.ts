@@ -51,7 +51,7 @@ interface Launch {
  * A cron task's life: it registers itself with the scheduler while started, feeds firings,
  * process ends, stops and resumes to the pure run machine (core/cron-run-machine) and
  * carries out its effects. It assigns no run state itself; records go only to RunHistory.
- * Events: 'state' (), 'notify' (TaskNotice), 'warning' (string), 'run' (RunRecord), 'sink' (id, LogSink).
+ * Events: 'state' (), 'notify' (TaskNotice), 'warning' (string), 'run' (RunRecord), 'sink' (id, LogSink), 'gone' (disposed).
  */
 export class CronRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'cron' as const;
@@ -469,11 +469,13 @@ export class CronRunner extends EventEmitter implements TaskRunner {
           this.on('run', onRun);
           return () => this.off('run', onRun);
         }
-        // The task: the run under way and every run that starts.
+        // The task: the run under way and every run that starts, until the task goes.
         if (active) onSink(active, { run: runId! });
         const onNew = (id: string, sink: LogSink) => onSink(sink, { run: id } satisfies LogOrigin);
+        const onGone = () => onEnd(`task "${this.name}" was removed or replaced`);
         this.on('sink', onNew);
-        offs.push(() => this.off('sink', onNew));
+        this.once('gone', onGone);
+        offs.push(() => this.off('sink', onNew), () => this.off('gone', onGone));
         return () => offs.forEach((f) => f());
       },
     };
@@ -496,6 +498,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         await this.gone([...this.procs.keys()]);
       }
       this.disposed = true;
+      this.emit('gone');
       this.removeAllListeners();
     })();
     return this.disposing;

@@ -56,7 +56,7 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): string {
  * The N instances of one long-running (service) task, each with its own driver and log.
  * The count is set by the scale controller only (setCount): new instances take the next
  * index, shrinking stops the highest. Commands settle to the last one given.
- * Events: 'state' (), 'instance' (InstanceStatus & {task}: every instance transition),
+ * Events: 'state' (), 'sink' (index, LogSink: a new instance's log), 'gone' (disposed), 'instance' (InstanceStatus & {task}: every instance transition),
  * 'notify' (TaskNotice), 'warning' (string).
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
@@ -138,7 +138,12 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   private resize(): void {
-    while (this.slots.length < this.count) this.slots.push(this.makeSlot(this.slots.length));
+    while (this.slots.length < this.count) {
+      const slot = this.makeSlot(this.slots.length);
+      this.slots.push(slot);
+      // Followers of the task (logs -f) take the new instance's output too.
+      this.emit('sink', this.slots.length - 1, slot.sink);
+    }
   }
 
   /**
@@ -326,12 +331,22 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         });
         return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files) }];
       },
-      follow: (onSink) => {
+      follow: (onSink, onEnd) => {
         for (const i of indexes) {
           const sink = this.sink(i);
           if (sink) onSink(sink, indexes.length > 1 ? { instance: i } : {});
         }
-        return () => undefined;
+        // An instance that appears (scale up, or the followed index made again) is followed too.
+        const onNew = (i: number, sink: LogSink) => {
+          if (q.instance === undefined || q.instance === i) onSink(sink, q.instance === undefined ? { instance: i } : {});
+        };
+        const onGone = () => onEnd(`task "${this.name}" was removed or replaced`);
+        this.on('sink', onNew);
+        this.once('gone', onGone);
+        return () => {
+          this.off('sink', onNew);
+          this.off('gone', onGone);
+        };
       },
     };
   }
@@ -350,6 +365,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       const slots = this.slots;
       this.slots = [];
       await Promise.all(slots.map((s) => this.disposeSlot(s)));
+      this.emit('gone');
       this.removeAllListeners();
     })();
     return this.disposing;

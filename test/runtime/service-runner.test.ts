@@ -281,6 +281,21 @@ describe('daemon task supervision (real processes)', () => {
     expect(task.instances()).toEqual([]);
   });
 
+  it('a follower of the task gets the instances a scale up adds, and is told when the task goes', async () => {
+    const cmd = 'while true; do echo "hi from $JOBCTL_INSTANCE"; sleep 0.1; done';
+    const { task } = makeTask({ name: 'talk', command: cmd, startMs: 50 });
+    await task.start();
+    const seen = new Set<string>();
+    const ended: string[] = [];
+    task.logs({}).follow((sink) => sink.on('data', (b: Buffer) => {
+      for (const m of b.toString().matchAll(/hi from (\d)/g)) seen.add(m[1]!);
+    }), (reason) => ended.push(reason));
+    await task.setCount(3);
+    await waitFor(() => seen.size === 3, 5000, 'output of the 3 instances');
+    await task.dispose();
+    expect(ended).toHaveLength(1);
+  });
+
   it('a logs edit applies to the running instances in place: no restart, the new limits rotate', async () => {
     const cmd = 'while true; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.02; done';
     const { task, paths } = makeTask({ name: 'chatty', command: cmd, startMs: 50 });
