@@ -14,7 +14,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CronRunner } from '../src/runtime/cron-runner.js';
-import { StoreRunHistory } from '../src/runtime/store-run-history.js';
+import { FileRunHistory } from '../src/runtime/run-history-file.js';
 import { lastFiredMarks } from '../src/runtime/task-marks.js';
 import { Scheduler } from '../src/runtime/scheduler.js';
 import { StateStore } from '../src/runtime/state-store.js';
@@ -38,11 +38,11 @@ const pct = (xs: number[], p: number) => {
 async function main(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-bench-cron-'));
   const paths = homePaths(home);
-  const store = await StateStore.open(paths.db);
+  const store = await StateStore.open(paths.db, { childrenFile: paths.children });
   const fireLate: number[] = [];
   const tasks = new Map<string, CronRunner>();
   const scheduler = new Scheduler();
-  const history = new StoreRunHistory(store, paths);
+  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
   const lastFired = lastFiredMarks(store);
   // The scheduler's own lateness: a registration beside each task's, seeing the same firings.
   const watch = (f: { onTime: number[]; firedAt: number }) => {
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const wall = Date.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all([...tasks.values()].map((t) => t.stop()));
-  const runs: RunRecord[] = Object.values(store.data.runs).flat();
+  const runs: RunRecord[] = [...tasks.keys()].flatMap((name) => history.list(name));
   const startLate = runs.filter((r) => r.startedAt !== undefined).map((r) => r.startedAt! - r.scheduledAt);
   await store.close();
   fs.rmSync(home, { recursive: true, force: true });
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     startLatenessMs: { p50: pct(startLate, 50), p99: pct(startLate, 99), max: Math.max(...startLate) },
     cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
     dbWrites: store.writes,
+    historyBytesWritten: history.bytesWritten,
+    journalBytesWritten: store.journal.bytesWritten,
   };
   console.log(JSON.stringify(result, null, 2));
 }

@@ -12,6 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { median, pidsWithArg, rssOf, sleep, until } from './measure.js';
+import { cronState, screens, thousand } from './scale.js';
 import { FLOOD, Jobctl, Pm2, ROOT, Supervisord, WORK, type Tool } from './tools.js';
 
 const args = process.argv.slice(2);
@@ -22,47 +24,11 @@ const opt = (name: string, def: number) => {
 const ROUNDS = opt('rounds', 3);
 const LOSS_RUNS = opt('loss-runs', 100);
 const CRON_SECONDS = opt('cron-seconds', 60);
+const STATE_SECONDS = opt('state-seconds', 30);
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+/** Which workloads: base (100 processes, floods, edits, cron lateness), scale (1,000 processes), state (cron history load), screens (TUI/top). */
+const WORKLOADS = new Set((args.includes('--workloads') ? args[args.indexOf('--workloads') + 1]! : 'base,scale,state,screens').split(','));
 const LINES = Number(process.env.BENCH_FLOOD_LINES ?? 200_000);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
-};
-
-// ---- /proc helpers: tool-agnostic checks ----
-function pidsWithArg(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const argv = cmd.split('\0');
-      if (path.basename(argv[0] ?? '') === 'sleep' && argv[1] === marker && argv.length === 3) {
-        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-        if (stat[stat.lastIndexOf(')') + 2] !== 'Z') out.push(Number(name));
-      }
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-async function until(cond: () => boolean, timeoutMs: number, pollMs = 2): Promise<number> {
-  const t0 = performance.now();
-  while (!cond()) {
-    if (performance.now() - t0 > timeoutMs) return NaN;
-    await sleep(pollMs);
-  }
-  return performance.now() - t0;
-}
 
 // ---- workloads ----
 type Results = Record<string, Record<string, number[]>>;
@@ -224,7 +190,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
   if (!fs.existsSync(path.join(ROOT, 'dist/bin/jobctl.js'))) throw new Error('build first: npm run build');
   if (!fs.existsSync(FLOOD)) throw new Error(`missing ${FLOOD}`);
-  const tools = await ensureTools();
+  const tools = WORKLOADS.has('base') || WORKLOADS.has('scale') ? await ensureTools() : [];
   console.log(`tools: ${tools.map((t) => t.name).join(', ')}; ${ROUNDS} rounds; ${LINES} flood lines`);
   const started: Tool[] = [];
   try {
@@ -232,7 +198,7 @@ async function main(): Promise<void> {
       await t.setup();
       started.push(t);
     }
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < (WORKLOADS.has('base') ? ROUNDS : 0); round++) {
       for (const t of tools) {
         process.stdout.write(`round ${round + 1} ${t.name}: up100`);
         await up100(t);
@@ -250,17 +216,40 @@ async function main(): Promise<void> {
         await configEdit(t, round);
       }
     }
+    if (WORKLOADS.has('scale')) {
+      // 1,000 processes, one tool after the other (three thousand sleeps at once would
+      // measure the machine, not the tools).
+      for (const t of tools) {
+        console.log(`${t.name}: 1,000 processes …`);
+        await thousand(t, rec);
+        console.log(JSON.stringify(results[t.name]));
+      }
+    }
     const jobctl = tools.find((t) => t.name === 'jobctl') as Jobctl | undefined;
-    if (jobctl && LOSS_RUNS > 0) {
+    if (jobctl && LOSS_RUNS > 0 && WORKLOADS.has('base')) {
       console.log(`jobctl: ${LOSS_RUNS} flood runs with timestamps on, counting lost lines …`);
       (results.jobctl ??= {}).loss = [(await lossRuns(jobctl)).lost];
     }
   } finally {
     for (const t of started) await t.teardown();
     // Anything of ours still alive goes, by pid.
-    for (const m of ['100001', '100002', '100003', '100009']) for (const p of pidsWithArg(m)) process.kill(p, 'SIGKILL');
+    for (const m of ['100001', '100002', '100003', '100009', '100011', '100012', '100013']) for (const p of pidsWithArg(m)) process.kill(p, 'SIGKILL');
   }
-  if (!ONLY || ONLY === 'jobctl') {
+  if ((!ONLY || ONLY === 'jobctl') && WORKLOADS.has('state')) {
+    for (const h of [5, 500]) {
+      console.log(`jobctl: 300 cron tasks every second, history ${h} (full) …`);
+      const r = await cronState(h, { seconds: STATE_SECONDS });
+      console.log(JSON.stringify(r));
+      Object.assign((results.jobctl ??= {}), { [`cron_state_h${h}`]: r });
+    }
+  }
+  if ((!ONLY || ONLY === 'jobctl') && WORKLOADS.has('screens')) {
+    console.log('jobctl: tui and top with 1,000 tasks …');
+    const sc = await screens();
+    console.log(JSON.stringify(sc));
+    Object.assign((results.jobctl ??= {}), { screens: sc });
+  }
+  if ((!ONLY || ONLY === 'jobctl') && WORKLOADS.has('base')) {
     rec('jobctl', 'status_100_tasks_ms', await statusWith100Tasks());
     console.log(`cron lateness: ${CRON_SECONDS}s of 1,000 second-level tasks …`);
     const cron = await execa('npx', ['tsx', path.join(ROOT, 'bench/cron-lateness.ts'), '--tasks', '1000', '--seconds', String(CRON_SECONDS)], { cwd: ROOT });
@@ -274,7 +263,8 @@ async function main(): Promise<void> {
 }
 
 function printTable(r: Results): void {
-  const measures = ['rss_idle_100_MB', 'up100_ms', 'status_ms', 'restart_ms', 'flood_raw_MBps', 'flood_raw_lost', 'flood_ts_MBps', 'flood_ts_lost', 'edit_applied_ms'];
+  const measures = ['rss_idle_100_MB', 'up100_ms', 'status_ms', 'restart_ms', 'flood_raw_MBps', 'flood_raw_lost', 'flood_ts_MBps', 'flood_ts_lost', 'edit_applied_ms',
+    'rss_0_MB', 'up1000_ms', 'rss_1000_MB', 'status_1000_ms', 'idle_cpu_1000_looked_ms', 'idle_cpu_1000_ms'];
   const fmt = (xs?: number[]) => (xs && xs.length ? `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})` : '-');
   console.log('\n| measure | jobctl | pm2 | supervisord | jobctl/pm2 | jobctl/supervisord |\n|---|---|---|---|---|---|');
   for (const m of measures) {
@@ -284,7 +274,10 @@ function printTable(r: Results): void {
   }
   if (r.jobctl?.status_100_tasks_ms) console.log(`\njobctl status with 100 tasks: ${median(r.jobctl.status_100_tasks_ms).toFixed(1)} ms`);
   if (r.jobctl?.loss) console.log(`jobctl lines lost over ${LOSS_RUNS} runs of ${LINES} lines (timestamps on): ${r.jobctl.loss[0]}`);
-  if ((r.jobctl as Record<string, unknown> | undefined)?.cron_detail) console.log(`cron: ${JSON.stringify((r.jobctl as Record<string, unknown>).cron_detail)}`);
+  for (const k of ['cron_detail', 'cron_state_h5', 'cron_state_h500', 'screens']) {
+    const v = (r.jobctl as Record<string, unknown> | undefined)?.[k];
+    if (v) console.log(`${k}: ${JSON.stringify(v)}`);
+  }
 }
 
 main().catch((e) => {

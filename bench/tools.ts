@@ -18,6 +18,10 @@ export interface Tool {
   start100(): Promise<void>;
   stop100(): Promise<void>;
   marker: string;
+  /** The same with 1,000 `sleep <marker1k>` processes (jobctl: one task of 1,000 instances). */
+  start1000(): Promise<void>;
+  stop1000(): Promise<void>;
+  marker1k: string;
   daemonPid(): number;
   statusArgv(): [string, string[], Record<string, string>];
   /** Start the flood program (N lines) writing to logFile(); timestamps on or off. */
@@ -39,6 +43,7 @@ function sleepers(marker: string) {
 export class Jobctl implements Tool {
   name = 'jobctl';
   marker = '100001';
+  marker1k = '100011';
   prefixBytes = '2026-01-01T00:00:00.000Z [out] '.length;
   home = path.join(WORK, 'jobctl-home');
   env = (): Record<string, string> => ({ JOBCTL_HOME: this.home, NO_COLOR: '1' });
@@ -57,11 +62,16 @@ export class Jobctl implements Tool {
     command: ["sleep", "${sleepers(this.marker)}"]
     instances: 100
     start_seconds: 0
+  sleepers1k:
+    command: ["sleep", "${this.marker1k}"]
+    instances: 1000
+    start_seconds: 0
 `);
     fs.writeFileSync(path.join(this.home, 'tasks/edit.yaml'), 'tasks:\n  edit:\n    command: ["sleep", "200001"]\n');
     const flood = (ts: boolean) => `  flood-${ts ? 'ts' : 'raw'}:\n    command: ["${process.execPath}", "${FLOOD}", "${LINES}"]\n    restart: never\n    logs: {timestamps: ${ts}, max_size: 10GB}\n`;
     fs.writeFileSync(path.join(this.floodHome, 'tasks/flood.yaml'), `tasks:\n${flood(false)}${flood(true)}`);
-    await this.run(['up']);
+    await this.run(['up', '--timeout', '120']); // it starts 1,100 processes before it answers
+    await this.run(['stop', 'sleepers1k']);
     await this.run(['stop', 'sleepers']);
     await this.runFlood(['up']);
     await this.runFlood(['stop', '--all']);
@@ -74,6 +84,12 @@ export class Jobctl implements Tool {
   }
   async stop100() {
     await this.run(['stop', 'sleepers']);
+  }
+  async start1000() {
+    await this.run(['start', 'sleepers1k']);
+  }
+  async stop1000() {
+    await this.run(['stop', 'sleepers1k']);
   }
   daemonPid() {
     return Number(fs.readFileSync(path.join(this.home, 'state/jobctl.pid'), 'utf8').split(' ')[0]);
@@ -99,6 +115,7 @@ export class Jobctl implements Tool {
 export class Pm2 implements Tool {
   name = 'pm2';
   marker = '100002';
+  marker1k = '100012';
   prefixBytes = '2026-01-01T00:00:00: '.length;
   dir = path.join(WORK, 'pm2-run');
   bin = path.join(WORK, 'pm2/node_modules/.bin/pm2');
@@ -112,6 +129,7 @@ export class Pm2 implements Tool {
     // PM2 require()s its ecosystem files: this directory is CommonJS, whatever the repo is.
     fs.writeFileSync(path.join(this.dir, 'package.json'), '{"type":"commonjs"}\n');
     fs.writeFileSync(path.join(this.dir, 'sleepers.config.js'), `module.exports = { apps: [{ name: 'sleepers', script: 'sleep', args: '${this.marker}', interpreter: 'none', exec_mode: 'fork', instances: 100, autorestart: true }] };\n`);
+    fs.writeFileSync(path.join(this.dir, 'sleepers1k.config.js'), `module.exports = { apps: [{ name: 'sleepers1k', script: 'sleep', args: '${this.marker1k}', interpreter: 'none', exec_mode: 'fork', instances: 1000, autorestart: true }] };\n`);
     for (const ts of [false, true]) {
       fs.writeFileSync(path.join(this.dir, `flood-${ts ? 'ts' : 'raw'}.config.js`), `module.exports = { apps: [{ name: 'flood-${ts ? 'ts' : 'raw'}', script: '${FLOOD}', args: '${LINES}', autorestart: false, out_file: '${this.floodLog(ts)}', error_file: '${path.join(this.dir, 'err.log')}', merge_logs: true, time: ${ts} }] };\n`);
     }
@@ -127,6 +145,12 @@ export class Pm2 implements Tool {
   }
   async stop100() {
     await this.run(['delete', 'sleepers']);
+  }
+  async start1000() {
+    await this.run(['start', 'sleepers1k.config.js']);
+  }
+  async stop1000() {
+    await this.run(['delete', 'sleepers1k']);
   }
   daemonPid() {
     return Number(fs.readFileSync(path.join(this.dir, 'home/pm2.pid'), 'utf8'));
@@ -155,6 +179,7 @@ export class Pm2 implements Tool {
 export class Supervisord implements Tool {
   name = 'supervisord';
   marker = '100003';
+  marker1k = '100013';
   prefixBytes = 0;
   dir = path.join(WORK, 'supervisor-run');
   conf = path.join(this.dir, 'supervisord.conf');
@@ -169,6 +194,7 @@ logfile=${this.dir}/supervisord.log
 pidfile=${this.dir}/supervisord.pid
 childlogdir=${this.dir}
 user=root
+minfds=16384
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [supervisorctl]
@@ -177,6 +203,15 @@ serverurl=unix://${this.dir}/supervisor.sock
 command=sleep ${this.marker}
 numprocs=100
 process_name=%(program_name)s_%(process_num)02d
+autostart=false
+autorestart=true
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+[program:sleepers1k]
+command=sleep ${this.marker1k}
+numprocs=1000
+process_name=%(program_name)s_%(process_num)03d
 autostart=false
 autorestart=true
 startsecs=0
@@ -211,6 +246,12 @@ stdout_logfile=NONE
   }
   async stop100() {
     await this.ctl(['stop', 'sleepers:*']);
+  }
+  async start1000() {
+    await this.ctl(['start', 'sleepers1k:*']);
+  }
+  async stop1000() {
+    await this.ctl(['stop', 'sleepers1k:*']);
   }
   daemonPid() {
     return Number(fs.readFileSync(path.join(this.dir, 'supervisord.pid'), 'utf8'));

@@ -1,4 +1,5 @@
-import { CLOCK_TICKS, HAS_PROC, listProcesses } from './proc.js';
+import { cgroupBoxOf } from './containment.js';
+import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, type ProcStat } from './proc.js';
 
 export interface GroupSample {
   /** Percent of one core since the previous sample. */
@@ -6,57 +7,121 @@ export interface GroupSample {
   rss: number;
 }
 
+export interface RegisterOptions {
+  /** Sampled every interval even when nobody looks (`max_memory` needs it). @default never */
+  always?: () => boolean;
+}
+
 interface Entry {
   pgid: () => number | undefined;
   onSample: (s: GroupSample) => void;
-  last?: { pgid: number; ticks: number; at: number };
+  always?: () => boolean;
+  /** CPU so far in microseconds (cgroup cpu.stat, or /proc ticks converted). */
+  last?: { pgid: number; cpuUsec: number; at: number };
 }
 
 /**
- * CPU and RSS per process group, for every registered instance, from one read of /proc
- * per interval (not one per process), so 100 instances cost one scan.
+ * CPU and memory per instance. An instance in a cgroup reads its cgroup (memory.current or
+ * the v1 memory.usage_in_bytes, cpu.stat usage_usec): exact, two small reads, and counting
+ * processes that left the process group; the others are summed per process group from /proc.
+ * Sampling follows who is looking: while a viewer is
+ * attached (`watch`, e.g. a TUI) or for `lookMs` after someone asked (`demand`, e.g.
+ * `jobctl status`), every registered group is sampled each interval from one read of /proc
+ * (not one per process). When nobody looks, only the groups that need it (`always`:
+ * max_memory) are sampled, each by walking its own process tree; with none, nothing is read.
  */
 export class MetricsSampler {
   private readonly entries = new Map<number, Entry>();
   private nextId = 0;
   private timer: NodeJS.Timeout | undefined;
+  private watchers = 0;
+  private lookingUntil = 0;
+  private lastFullAt = 0;
+  /** Samples taken (full scans and tree walks), for tests and benchmarks. */
+  fullScans = 0;
+  treeWalks = 0;
 
-  constructor(private readonly intervalMs = 2000) {}
+  /**
+   * @param intervalMs sampling interval. @default 2000
+   * @param lookMs how long sampling goes on after a `demand`. @default 60000
+   */
+  constructor(private readonly intervalMs = 2000, private readonly lookMs = 60_000) {}
 
   /** Returns an unregister function. */
-  register(pgid: () => number | undefined, onSample: (s: GroupSample) => void): () => void {
+  register(pgid: () => number | undefined, onSample: (s: GroupSample) => void, opts: RegisterOptions = {}): () => void {
     const id = this.nextId++;
-    this.entries.set(id, { pgid, onSample });
+    this.entries.set(id, { pgid, onSample, ...(opts.always ? { always: opts.always } : {}) });
     return () => this.entries.delete(id);
+  }
+
+  /**
+   * Someone looks now (status, the metrics endpoint): sampling goes on for a while. The first
+   * look after an idle spell samples at once, so it has figures; later looks leave it to the
+   * timer, so a reply never waits for a scan of /proc.
+   */
+  demand(now = Date.now()): void {
+    const looking = this.watchers > 0 || now < this.lookingUntil;
+    this.lookingUntil = now + this.lookMs;
+    if (!looking && now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
+  }
+
+  /** A viewer attached: every group is sampled until the returned function is called. */
+  watch(): () => void {
+    this.watchers++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.watchers--;
+    };
   }
 
   start(): void {
     if (this.timer || !HAS_PROC) return;
-    this.timer = setInterval(() => this.sampleNow(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
+  /** One interval: everything when someone looks, else only the `always` groups. */
+  tick(now = Date.now()): void {
+    if (this.watchers > 0 || now < this.lookingUntil) {
+      this.sampleNow(now);
+      return;
+    }
+    const needed = [...this.entries.values()].filter((e) => e.always?.() && e.pgid() !== undefined);
+    if (needed.length === 0) return;
+    this.apply(needed, () => {
+      this.treeWalks++;
+      return needed.flatMap((e) => groupTree(e.pgid()!));
+    }, now);
+  }
+
+  /** Sample every registered group now, from one scan of /proc. */
   sampleNow(now = Date.now()): void {
     const live = [...this.entries.values()].filter((e) => e.pgid() !== undefined);
+    this.lastFullAt = now;
     if (live.length === 0) return;
-    const byGroup = new Map<number, { rss: number; ticks: number }>();
-    for (const p of listProcesses()) {
-      if (p.state === 'Z') continue;
-      const g = byGroup.get(p.pgrp);
-      if (g) {
-        g.rss += p.rss;
-        g.ticks += p.cpuTicks;
-      } else byGroup.set(p.pgrp, { rss: p.rss, ticks: p.cpuTicks });
-    }
+    this.apply(live, () => {
+      this.fullScans++;
+      return listProcesses();
+    }, now);
+  }
+
+  /** `procs` is read only when an entry has no cgroup figures. */
+  private apply(live: Entry[], procs: () => ProcStat[], now: number): void {
+    let byGroup: Map<number, { rss: number; cpuUsec: number }> | undefined;
     for (const e of live) {
       const pgid = e.pgid()!;
-      const g = byGroup.get(pgid);
+      const usage = cgroupBoxOf(pgid)?.usage();
+      const g = usage?.memory !== undefined && usage.cpuUsec !== undefined
+        ? { rss: usage.memory, cpuUsec: usage.cpuUsec }
+        : (byGroup ??= sumByGroup(procs())).get(pgid);
       if (!g) continue;
       let cpu: number | undefined;
       if (e.last && e.last.pgid === pgid && now > e.last.at) {
-        cpu = Math.max(0, ((g.ticks - e.last.ticks) / CLOCK_TICKS / ((now - e.last.at) / 1000)) * 100);
+        cpu = Math.max(0, ((g.cpuUsec - e.last.cpuUsec) / 1e6 / ((now - e.last.at) / 1000)) * 100);
       }
-      e.last = { pgid, ticks: g.ticks, at: now };
+      e.last = { pgid, cpuUsec: g.cpuUsec, at: now };
       e.onSample({ rss: g.rss, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
     }
   }
@@ -66,4 +131,19 @@ export class MetricsSampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** RSS and CPU (µs) summed per process group. */
+function sumByGroup(all: ProcStat[]): Map<number, { rss: number; cpuUsec: number }> {
+  const byGroup = new Map<number, { rss: number; cpuUsec: number }>();
+  for (const p of all) {
+    if (p.state === 'Z') continue;
+    const usec = (p.cpuTicks / CLOCK_TICKS) * 1e6;
+    const g = byGroup.get(p.pgrp);
+    if (g) {
+      g.rss += p.rss;
+      g.cpuUsec += usec;
+    } else byGroup.set(p.pgrp, { rss: p.rss, cpuUsec: usec });
+  }
+  return byGroup;
 }

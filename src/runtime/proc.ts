@@ -103,6 +103,40 @@ export function groupAlive(pgid: number): boolean {
 }
 
 /**
+ * The live members of a process group found by walking down from its leader
+ * (`/proc/<pid>/task/<tid>/children`): reads in proportion to the group, not to the host.
+ * Members that left the leader's tree (reparented to init) are not found; a full
+ * `listProcesses()` scan finds them.
+ */
+export function groupTree(pgid: number): ProcStat[] {
+  const out: ProcStat[] = [];
+  const seen = new Set<number>();
+  const stack = [pgid];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const s = readStat(pid);
+    if (!s || s.pgrp !== pgid || s.state === 'Z' || s.state === 'X') continue;
+    out.push(s);
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        for (const c of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (c) stack.push(Number(c));
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Live processes whose environment holds `entry` (`NAME=value`): what a process started
  * with a marker left behind even after leaving its group (setsid). Empty without /proc.
  */

@@ -2,23 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import type { RunRecord } from '../shared/types.js';
+import { errorMessage } from '../shared/errors.js';
+import { ChildJournal, type ChildRecord } from './child-journal.js';
+import { isDbV1, migrateV1 } from './state-migrate.js';
 
-/** A child process the daemon started, recorded so a later daemon can sweep it. */
-export interface ChildRecord {
-  pid: number;
-  pgid: number;
-  /** /proc start time (clock ticks): a reused pid has another. */
-  startTime?: number;
-  task: string;
-}
+export type { ChildRecord } from './child-journal.js';
 
+/** db.json: what is small and rewritten whole. Run history and child records live elsewhere. */
 export interface DbData {
-  version: 1;
-  /** Live children by key (`task/instance` or `task/run/<id>`). */
-  children: Record<string, ChildRecord>;
-  /** Cron run records per task, oldest first. */
-  runs: Record<string, RunRecord[]>;
+  version: 2;
   /** Per cron task: the last scheduled time that was handled (epoch ms), for catch-up. */
   lastScheduled: Record<string, number>;
   /** Per daemon task: a manual instance count set by `jobctl scale`. */
@@ -26,98 +18,180 @@ export interface DbData {
 }
 
 export function emptyDb(): DbData {
-  return { version: 1, children: {}, runs: {}, lastScheduled: {}, manualScale: {} };
+  return { version: 2, lastScheduled: {}, manualScale: {} };
 }
 
 export interface StateStoreOptions {
-  /** Coalescing window: at most one write per this many ms. @default 200 */
+  /** Coalescing window: at most one write of db.json per this many ms. @default 200 */
   writeDelayMs?: number;
+  /** The child journal. @default `children.jsonl` beside db.json */
+  childrenFile?: string;
+  /** Where a version-1 db.json's run history is moved to. @default `runs/` beside db.json */
+  runsDir?: string;
   onWarning?: (message: string) => void;
 }
 
 /**
- * db.json through lowdb (atomic writes: temp file + rename). Changes are coalesced: many
- * mutations inside the write window become one write, so a thousand runs a minute are
- * not a thousand rewrites. A torn or corrupt file is moved aside and the store starts
- * clean, with a warning; it never throws at open.
+ * The daemon's small, whole state: db.json through lowdb (atomic writes: temp file +
+ * rename; changes coalesced, so a thousand firings a minute are not a thousand rewrites),
+ * plus the child journal (`ChildJournal`), which is appended at once. Read and changed only
+ * through the accessors below. A torn or corrupt db.json is moved aside and the store
+ * starts clean, with a warning; a version-1 db.json (run history inside) is migrated once,
+ * keeping `db.json.bak-v1`. It never throws at open on content.
  */
 export class StateStore {
   private timer: NodeJS.Timeout | undefined;
-  private timerDue = 0;
   private writing: Promise<void> | undefined;
   private dirty = false;
   private closed = false;
-  /** Writes done, for tests and benchmarks. */
+  /** A db.json that could not be migrated is never overwritten. */
+  private readOnly = false;
+  /** Writes of db.json done, for tests and benchmarks. */
   writes = 0;
 
   private constructor(
     private readonly db: Low<DbData>,
     readonly file: string,
+    readonly journal: ChildJournal,
     private readonly opts: StateStoreOptions,
   ) {}
 
-  get data(): DbData {
-    return this.db.data;
-  }
-
   static async open(file: string, opts: StateStoreOptions = {}): Promise<StateStore> {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true });
+    const journal = ChildJournal.open(opts.childrenFile ?? path.join(dir, 'children.jsonl'), opts.onWarning ? { onWarning: opts.onWarning } : {});
     const db = new Low<DbData>(new JSONFile<DbData>(file), emptyDb());
+    const store = new StateStore(db, file, journal, opts);
+    let raw: unknown;
     try {
-      await db.read();
-      if (!isDbData(db.data)) throw new Error('unexpected content');
-      db.data = { ...emptyDb(), ...db.data };
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      const aside = `${file}.corrupt-${Date.now()}`;
-      try {
-        fs.renameSync(file, aside);
-        opts.onWarning?.(`state file ${file} was unreadable (${(e as Error).message}); moved it to ${aside} and started clean`);
-      } catch {
-        opts.onWarning?.(`state file ${file} was unreadable (${(e as Error).message}); started clean`);
-      }
-      db.data = emptyDb();
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return store;
+      store.moveAside(errorMessage(e));
+      return store;
     }
-    return new StateStore(db, file, opts);
+    if (isDbV2(raw)) {
+      db.data = { ...emptyDb(), ...raw };
+    } else if (isDbV1(raw)) {
+      try {
+        const m = migrateV1(file, raw, opts.runsDir ?? path.join(dir, 'runs'), journal);
+        db.data = { version: 2, lastScheduled: m.lastScheduled, manualScale: m.manualScale };
+        await db.write();
+        opts.onWarning?.(`state migrated to version 2: ${m.runs} run record(s) of ${m.tasks} task(s) moved to per-task files, ${m.children} child record(s) to the journal; the old file is kept as ${path.basename(m.backup)}${m.skipped.length ? `; not carried over: ${m.skipped.join(', ')}` : ''}`);
+      } catch (e) {
+        opts.onWarning?.(`could not migrate ${file} (${errorMessage(e)}); it is left as it was and this daemon starts with empty state`);
+        db.data = emptyDb();
+        store.readOnly = true; // never overwrite the unmigrated file
+      }
+    } else {
+      store.moveAside('unexpected content');
+    }
+    return store;
   }
 
-  /** A child process started: written within 10 ms, so a crash right after cannot lose it. */
-  recordChild(key: string, task: string, proc: { pid: number; pgid: number; startTime?: number }): void {
-    this.db.data.children[key] = { pid: proc.pid, pgid: proc.pgid, task, ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}) };
-    this.changed(true);
+  private moveAside(why: string): void {
+    const aside = `${this.file}.corrupt-${Date.now()}`;
+    try {
+      fs.renameSync(this.file, aside);
+      this.opts.onWarning?.(`state file ${this.file} was unreadable (${why}); moved it to ${aside} and started clean`);
+    } catch {
+      this.opts.onWarning?.(`state file ${this.file} was unreadable (${why}); started clean`);
+    }
+  }
+
+  // ---- last fire times (cron catch-up) ----
+
+  lastScheduled(task: string): number | undefined {
+    return this.db.data.lastScheduled[task];
+  }
+
+  setLastScheduled(task: string, at: number): void {
+    if (this.db.data.lastScheduled[task] === at) return;
+    this.db.data.lastScheduled[task] = at;
+    this.changed();
+  }
+
+  deleteLastScheduled(task: string): void {
+    if (!(task in this.db.data.lastScheduled)) return;
+    delete this.db.data.lastScheduled[task];
+    this.changed();
+  }
+
+  /** Every last fire time, by task. */
+  lastScheduledEntries(): Array<[task: string, at: number]> {
+    return Object.entries(this.db.data.lastScheduled);
+  }
+
+  // ---- manual scale overrides (`jobctl scale`) ----
+
+  manualScale(task: string): number | undefined {
+    return this.db.data.manualScale[task];
+  }
+
+  /** Every override, by task. */
+  manualScales(): Array<[task: string, count: number]> {
+    return Object.entries(this.db.data.manualScale);
+  }
+
+  setManualScale(task: string, count: number): void {
+    if (this.db.data.manualScale[task] === count) return;
+    this.db.data.manualScale[task] = count;
+    this.changed();
+  }
+
+  /** Returns whether there was one. */
+  deleteManualScale(task: string): boolean {
+    if (!(task in this.db.data.manualScale)) return false;
+    delete this.db.data.manualScale[task];
+    this.changed();
+    return true;
+  }
+
+  // ---- child records (the start-up sweep relies on them) ----
+
+  /** Children recorded and not forgotten, by key (`task/instance` or `task/run/<id>`). */
+  children(): Record<string, ChildRecord> {
+    return this.journal.children();
+  }
+
+  /** A child process started: appended to the journal before this returns. */
+  recordChild(key: string, task: string, proc: { pid: number; pgid: number; startTime?: number; cgroup?: string }): void {
+    this.journal.add(key, {
+      pid: proc.pid, pgid: proc.pgid, task,
+      ...(proc.startTime !== undefined ? { startTime: proc.startTime } : {}),
+      ...(proc.cgroup !== undefined ? { cgroup: proc.cgroup } : {}),
+    });
   }
 
   /** The child's group is gone: nothing to sweep for it any more. */
   forgetChild(key: string): void {
-    if (!(key in this.db.data.children)) return;
-    delete this.db.data.children[key];
-    this.changed();
+    this.journal.remove(key);
   }
 
-  /**
-   * Mark the data changed; it is written within the coalescing window. `urgent` shortens
-   * the window to 10 ms.
-   */
-  changed(urgent = false): void {
-    if (this.closed) return;
+  /** After the start-up sweep: nothing left to sweep. */
+  clearChildren(): void {
+    this.journal.clear();
+  }
+
+  /** Mark db.json changed; it is written within the coalescing window. */
+  private changed(): void {
+    if (this.closed || this.readOnly) return;
     this.dirty = true;
-    const delay = urgent ? Math.min(10, this.opts.writeDelayMs ?? 200) : this.opts.writeDelayMs ?? 200;
-    if (this.timer && (!urgent || this.timerDue <= Date.now() + delay)) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerDue = Date.now() + delay;
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, delay);
+    }, this.opts.writeDelayMs ?? 200);
   }
 
-  /** Write now if anything changed. */
+  /** Write db.json now if anything changed. */
   async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
     while (this.writing) await this.writing;
-    if (!this.dirty) return;
+    if (!this.dirty || this.closed || this.readOnly) return;
     this.dirty = false;
     this.writing = this.db.write().then(
       () => {
@@ -125,7 +199,7 @@ export class StateStore {
       },
       (e: unknown) => {
         this.dirty = true;
-        this.opts.onWarning?.(`could not write ${this.file}: ${(e as Error).message}; will retry`);
+        this.opts.onWarning?.(`could not write ${this.file}: ${errorMessage(e)}; will retry`);
         if (!this.closed) this.changed();
       },
     ).finally(() => {
@@ -139,11 +213,12 @@ export class StateStore {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    this.journal.close();
   }
 }
 
-function isDbData(v: unknown): v is DbData {
+function isDbV2(v: unknown): v is DbData {
   if (typeof v !== 'object' || v === null) return false;
   const d = v as Record<string, unknown>;
-  return d.version === 1 && typeof d.children === 'object' && typeof d.runs === 'object';
+  return d.version === 2 && typeof d.lastScheduled === 'object' && d.lastScheduled !== null && typeof d.manualScale === 'object' && d.manualScale !== null;
 }

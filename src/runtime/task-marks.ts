@@ -13,28 +13,20 @@ export interface Marks<T> {
 }
 
 export function lastFiredMarks(store: StateStore): Marks<number> {
-  return storeMarks(store, 'lastScheduled');
+  return {
+    get: (task) => store.lastScheduled(task),
+    set: (task, at) => store.setLastScheduled(task, at),
+    delete: (task) => store.deleteLastScheduled(task),
+    entries: () => store.lastScheduledEntries(),
+  };
 }
 
 export function manualScaleMarks(store: StateStore): Marks<number> {
-  return storeMarks(store, 'manualScale');
-}
-
-function storeMarks(store: StateStore, key: 'lastScheduled' | 'manualScale'): Marks<number> {
-  const map = () => store.data[key];
   return {
-    get: (task) => map()[task],
-    set: (task, value) => {
-      if (map()[task] === value) return;
-      map()[task] = value;
-      store.changed();
-    },
-    delete: (task) => {
-      if (!(task in map())) return;
-      delete map()[task];
-      store.changed();
-    },
-    entries: () => Object.entries(map()),
+    get: (task) => store.manualScale(task),
+    set: (task, count) => store.setManualScale(task, count),
+    delete: (task) => void store.deleteManualScale(task),
+    entries: () => store.manualScales(),
   };
 }
 

@@ -11,6 +11,10 @@ export function homePaths(home: string) {
     socket: path.join(state, 'jobctl.sock'),
     pidFile: path.join(state, 'jobctl.pid'),
     db: path.join(state, 'db.json'),
+    /** Child records, appended as children start and end (a journal). */
+    children: path.join(state, 'children.jsonl'),
+    /** Run history: one JSON-lines file per cron task. */
+    runs: path.join(state, 'runs'),
     daemonLog: path.join(state, 'daemon.log'),
     logs,
     instanceLog: (task: string, instance: number) => path.join(logs, task, `${instance}.log`),

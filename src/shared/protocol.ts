@@ -19,7 +19,7 @@ const target = z.string().min(1).max(200);
 
 export const METHOD_PARAMS = {
   hello: z.strictObject({ client: z.string().max(200).optional() }),
-  status: z.strictObject({ target: target.optional() }),
+  status: z.strictObject({ target: target.optional(), allHosts: z.boolean().optional() }),
   start: z.strictObject({ target, wait: z.boolean().optional() }),
   stop: z.strictObject({ target }),
   restart: z.strictObject({ target, wait: z.boolean().optional() }),
@@ -65,7 +65,7 @@ export interface InstanceInfo {
   pid?: number;
   startedAt?: number;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
+  lastExit?: { code: number | null; signal: string | null; at: number; oom?: boolean };
   message?: string;
   retryAt?: number;
   cpu?: number;
@@ -86,6 +86,8 @@ export interface ScaleInfo {
 
 /** One task as status, the TUI and `--json` show it. */
 export interface TaskStatus {
+  /** Set by fleet views (the inventory's host name); a daemon never sets it. */
+  host?: string;
   name: string;
   group: string;
   kind: TaskKind;
@@ -110,6 +112,27 @@ export interface TaskStatus {
   nextRunAt?: number;
   lastRun?: RunRecord;
   activeRuns?: RunRecord[];
+  /** Only in `status` of one task by name. */
+  details?: TaskDetails;
+}
+
+/** What `status TASK` adds for one task (as `pm2 describe`): how it runs, where it logs, how it ended. */
+export interface TaskDetails {
+  command: string | string[];
+  cwd: string;
+  user?: string;
+  group?: string;
+  /** Names of the task's `env` variables (never their values). */
+  envKeys: string[];
+  envFile?: string;
+  /** Log files: each instance's, or the last run's (and the directory of run logs). */
+  logFiles: string[];
+  /** The last lines of the log of the last exit or run. */
+  lastLines: string[];
+  /** Daemon tasks: the restart policy and the fatal limit. */
+  restart?: { policy: string; maxRestarts: number; windowMs: number };
+  /** Cron tasks: retries configured per failed run. */
+  retries?: number;
 }
 
 export interface DaemonInfo {
@@ -118,15 +141,37 @@ export interface DaemonInfo {
   home: string;
   tasksDir: string;
   startedAt: number;
-  /** Problems in the task files; the last good config stays in force. */
+  /** Problems in the task files. */
   configErrors: ConfigIssue[];
+  /** Files with errors whose last good version keeps running (a file never valid is not loaded). */
+  keptFiles?: string[];
   lastReloadAt?: number;
   warnings: string[];
+  /** How task processes are contained: cgroups (with the limits in force) or process groups. */
+  containment?: ContainmentInfo;
+  /** Who this host is for `hosts:` selectors: its hostname and its labels (jobctl.yaml). */
+  identity?: { hostname: string; labels: string[] };
+}
+
+export interface ContainmentInfo {
+  mode: 'cgroup' | 'pgroup';
+  /** One line: "cgroup v2 (<dir>; limits: …)" or "process groups (no cgroup delegation: see README; …)". */
+  description: string;
+}
+
+/** A task of the shared repo whose `hosts:` do not select this host. */
+export interface ElsewhereTask {
+  name: string;
+  group: string;
+  kind: TaskKind;
+  hosts: string[];
 }
 
 export interface StatusResult {
   daemon: DaemonInfo;
   tasks: TaskStatus[];
+  /** With `allHosts`: the tasks this host does not run ("not for this host"). */
+  elsewhere?: ElsewhereTask[];
 }
 
 export interface ControlResult {
@@ -139,6 +184,10 @@ export interface PlanResult {
   changed: Array<{ name: string; keys: string[] }>;
   unchanged: number;
   errors: ConfigIssue[];
+  /** Files with errors whose last good version stays in force. */
+  keptFiles?: string[];
+  /** Tasks in tasks/ whose `hosts:` do not select this host. */
+  elsewhere?: ElsewhereTask[];
 }
 
 export interface LogsResult {

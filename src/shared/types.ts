@@ -75,7 +75,21 @@ interface TaskSpecBase {
   stopTimeoutMs: number;
   logs: LogSpec;
   notify?: NotifySpec;
+  /** Labels or hostname globs of the hosts that run this task; undefined: every host. */
+  hosts?: string[];
+  /** cgroup limits of each instance / run (DESIGN.md "Processes"). */
+  limits?: TaskLimits;
   source: SourceRef;
+}
+
+/** `limits:` — enforced by the instance's or run's cgroup (memory.max, cpu.max, pids.max). */
+export interface TaskLimits {
+  /** Bytes; above it the kernel OOM-kills a process of the group. */
+  memory?: number;
+  /** CPU cores (0.5 = half of one core). */
+  cpu?: number;
+  /** Most processes (and threads) at once. */
+  pids?: number;
 }
 
 export interface CronTaskSpec extends TaskSpecBase {
@@ -90,6 +104,8 @@ export interface CronTaskSpec extends TaskSpecBase {
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
   history: number;
+  /** Each scheduled firing is claimed in the fleet lock (jobctl.yaml `lock:`) and runs on one host. */
+  onOneHost?: boolean;
 }
 
 export interface ScaleSpec {

@@ -132,7 +132,7 @@ describe('daemon end to end', () => {
     const r1 = await jobctl(['plan'], { home });
     expect(r1.stdout).toBe('no changes: the daemon runs what tasks/ says\n2 unchanged');
     const r2 = await jobctl(['plan', '--json'], { home });
-    expect(JSON.parse(r2.stdout)).toEqual({ added: [], removed: [], changed: [], unchanged: 2, errors: [] });
+    expect(JSON.parse(r2.stdout)).toEqual({ added: [], removed: [], changed: [], unchanged: 2, errors: [], keptFiles: [] });
     const r3 = await jobctl(['reload'], { home });
     expect(r3.code).toBe(0);
     expect(r3.stdout).toBe('nothing to change\n2 unchanged');
@@ -256,9 +256,9 @@ describe('daemon end to end', () => {
     const p = homePaths(home);
     expect(fs.existsSync(p.socket)).toBe(false);
     expect(fs.existsSync(p.pidFile)).toBe(false);
-    const db = JSON.parse(fs.readFileSync(p.db, 'utf8'));
-    expect(db.children).toEqual({});
-    expect(db.runs.tick.length).toBeGreaterThan(0);
+    expect(JSON.parse(fs.readFileSync(p.db, 'utf8')).lastScheduled.tick).toBeGreaterThan(0);
+    expect(fs.readFileSync(p.children, 'utf8')).toBe(''); // every child forgotten: nothing to sweep
+    expect(fs.readFileSync(path.join(p.runs, 'tick.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThan(0);
   });
 
   it('down --now kills at once instead of waiting for stop_timeout', async () => {
@@ -276,6 +276,6 @@ describe('daemon end to end', () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const r = await jobctl(['reload'], { home });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('jobctl: daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)');
+    expect(r.stderr).toBe(`jobctl: daemon not running for home ${home} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
   });
 });

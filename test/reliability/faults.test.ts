@@ -21,7 +21,7 @@ const statusOf = async (home: string, name: string): Promise<TaskStatus> =>
   JSON.parse((await jobctl(['status', name, '--json'], { home })).stdout).tasks[0];
 
 describe('reliability', () => {
-  it('daemon kill -9 in the middle of a log flood: nothing survives the next start, db.json readable, history kept', async () => {
+  it('daemon kill -9 in the middle of a log flood: nothing survives the next start, state readable, history kept', async () => {
     const home = makeHome({
       'tasks/app.yaml': `tasks:
   flood:
@@ -42,9 +42,8 @@ describe('reliability', () => {
     }, 10_000, 'flood under way');
     d.child.kill('SIGKILL');
     await new Promise((r) => d.child.once('exit', r));
-    const db = JSON.parse(fs.readFileSync(homePaths(home).db, 'utf8'));
-    expect(db.runs.tick.length).toBeGreaterThan(0);
-    const runsBefore = db.runs.tick.length;
+    const runsBefore = fs.readFileSync(path.join(homePaths(home).runs, 'tick.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"succeeded"')).length;
+    expect(runsBefore).toBeGreaterThan(0);
     const up = await jobctl(['up'], { home });
     expect(up.code).toBe(0);
     const history = JSON.parse((await jobctl(['history', 'tick', '--json', '-n', '1000'], { home })).stdout).runs;
@@ -119,7 +118,7 @@ describe('reliability', () => {
     fs.writeFileSync(path.join(home, 'tasks/app.yaml'), Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x5b, 0x3a, 0x0a, 0x09, 0x22]));
     await waitFor(async () => JSON.parse((await jobctl(['status', '--json'], { home })).stdout).daemon.configErrors.length > 0, 5000, 'error shown');
     expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
-    expect((await jobctl(['status'], { home })).stdout).toMatch(/config error\(s\) in .*; the last good version keeps running:\n {2}tasks\/app\.yaml:\d+:\d+: YAML syntax/);
+    expect((await jobctl(['status'], { home })).stdout).toMatch(/\d+ config errors?; the last good version of tasks\/app\.yaml keeps running:\n {2}tasks\/app\.yaml:\d+:\d+: YAML syntax/);
     fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    command: sleep 1000\n    start_seconds: 100ms\n  v:\n    command: sleep 1000\n');
     await waitFor(async () => (await jobctl(['status', 'v'], { home })).code === 0, 5000, 'fix applied');
     expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
@@ -140,14 +139,49 @@ describe('reliability', () => {
     expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
   });
 
-  it('1,000 tasks load, reload and answer status', async () => {
-    const tasks = Array.from({ length: 1000 }, (_, i) => `  t${i}:\n    schedule: "0 0 1 1 *"\n    command: "true"\n`).join('');
+  it('1,000 tasks with full history (100 runs each on disk, history 50) load, run, trim one file at a time, reload and answer status', async () => {
+    const tasks = Array.from({ length: 1000 }, (_, i) => `  t${i}:\n    schedule: "${i < 5 ? '* * * * * *' : '0 0 1 1 *'}"\n    command: "true"\n    history: 50\n`).join('');
     const home = makeHome({ 'tasks/many.yaml': `tasks:\n${tasks}` });
-    await startTestDaemon(home);
+    // What a long-running daemon leaves: each task's file at twice its history (the trim point).
+    const p = homePaths(home);
+    fs.mkdirSync(p.runs, { recursive: true });
+    const base = Date.now() - 1000 * 3600_000;
+    for (let i = 0; i < 1000; i++) {
+      const lines: string[] = [];
+      for (let k = 0; k < 100; k++) {
+        const at = base + k * 3600_000;
+        const r = { id: `old${String(k).padStart(4, '0')}-t${i}`, task: `t${i}`, scheduledAt: at, startedAt: at + 2, endedAt: at + 30, exitCode: k % 7 ? 0 : 1, signal: null, attempt: 1, trigger: 'schedule', state: k % 7 ? 'succeeded' : 'failed' };
+        lines.push(JSON.stringify({ ...r, state: 'running', endedAt: undefined }), JSON.stringify(r));
+      }
+      fs.writeFileSync(path.join(p.runs, `t${i}.jsonl`), lines.join('\n') + '\n');
+    }
+    const untouched = fs.statSync(path.join(p.runs, 't999.jsonl')).mtimeMs;
     let t0 = Date.now();
+    const d = await startTestDaemon(home);
+    const upMs = Date.now() - t0;
+    expect(upMs).toBeLessThan(20_000);
+    t0 = Date.now();
     const s = JSON.parse((await jobctl(['status', '--json'], { home })).stdout);
     expect(s.tasks).toHaveLength(1000);
     expect(Date.now() - t0).toBeLessThan(3000);
+    expect(s.tasks.find((t: TaskStatus) => t.name === 't500').lastRun).toMatchObject({ id: 'old0099-t500', state: 'succeeded' });
+    const hist = JSON.parse((await jobctl(['history', 't500', '--json', '-n', '1000'], { home })).stdout).runs;
+    expect(hist).toHaveLength(50);
+    expect(hist[49].id).toBe('old0099-t500');
+    // A run of t0 pushes its file past 2 × history: that file alone is rewritten, to 50 runs.
+    // (Generous bounds: on a loaded machine a `true` can take seconds from spawn to exit.)
+    await waitFor(async () => {
+      const last = JSON.parse((await jobctl(['history', 't0', '--json', '-n', '1'], { home })).stdout).runs[0];
+      return last !== undefined && !last.id.startsWith('old') && last.state === 'succeeded';
+    }, 30_000, 'a new run of t0 ended');
+    // The first run to end took t0's file past 2 × history: it was rewritten, the oldest gone.
+    await waitFor(() => !fs.readFileSync(path.join(p.runs, 't0.jsonl'), 'utf8').includes('"old0000-t0"'), 10_000, 't0 trimmed');
+    expect(fs.readFileSync(path.join(p.runs, 't0.jsonl'), 'utf8').split('\n').length).toBeLessThan(2 * 2 * 50);
+    expect(JSON.parse((await jobctl(['history', 't0', '--json', '-n', '1000'], { home })).stdout).runs.length).toBeLessThanOrEqual(51);
+    expect(fs.statSync(path.join(p.runs, 't999.jsonl')).mtimeMs).toBe(untouched);
+    // The daemon holds the last run per task, not the 100,000 records on disk.
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d.pid}/status`, 'utf8'))![1]) / 1024;
+    expect(rss).toBeLessThan(160);
     fs.writeFileSync(path.join(home, 'tasks/many.yaml'), `tasks:\n${tasks.replace('  t999:\n    schedule: "0 0 1 1 *"', '  t999:\n    schedule: "0 0 2 1 *"')}  extra:\n    command: sleep 1000\n`);
     t0 = Date.now();
     const r = await jobctl(['reload', '--json'], { home });
@@ -155,7 +189,9 @@ describe('reliability', () => {
     expect(plan.unchanged + plan.changed.length + plan.added.length).toBe(1001);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect((await jobctl(['status', 't999', '--json'], { home })).stdout).toContain('"schedule": "0 0 2 1 *"');
-  });
+    expect(JSON.parse((await jobctl(['history', 't999', '--json', '-n', '1000'], { home })).stdout).runs).toHaveLength(50);
+    console.log(`1,000 tasks, full history: daemon answered ${upMs} ms after start, RSS ${rss.toFixed(1)} MB`);
+  }, 120_000);
 
   it('socket fuzz: random bytes, huge lines and half-open clients never stop the daemon', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 1000\n' });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CronRunner, type CronRunnerOptions } from '../../src/runtime/cron-runner.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
-import { MemoryRunHistory } from '../../src/runtime/store-run-history.js';
+import { MemoryRunHistory } from '../../src/runtime/memory-run-history.js';
 import { memoryMarks } from '../../src/runtime/task-marks.js';
 import type { FiringGate } from '../../src/runtime/task-runner.js';
 import { homePaths } from '../../src/shared/paths.js';

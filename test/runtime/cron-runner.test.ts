@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CronRunner } from '../../src/runtime/cron-runner.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { StateStore } from '../../src/runtime/state-store.js';
-import { StoreRunHistory } from '../../src/runtime/store-run-history.js';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { lastFiredMarks } from '../../src/runtime/task-marks.js';
 import type { TaskNotice } from '../../src/runtime/task-runner.js';
 import { homePaths, type HomePaths } from '../../src/shared/paths.js';
@@ -23,16 +23,17 @@ afterEach(async () => {
 });
 afterAll(() => temps.forEach((c) => c()));
 
-async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore) => void, noStart = false) {
+async function setup(over: Partial<CronTaskSpec>, prepare?: (store: StateStore, history: FileRunHistory) => void, noStart = false) {
   const t = tempDir();
   temps.push(t.cleanup);
   const paths: HomePaths = homePaths(t.dir);
   const store = await StateStore.open(paths.db, { writeDelayMs: 20 });
   stores.push(store);
-  prepare?.(store);
+  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
+  prepare?.(store, history);
   const scheduler = new Scheduler();
   schedulers.push(scheduler);
-  const task = new CronRunner({ spec: cronSpec(over), paths, store, scheduler, history: new StoreRunHistory(store, paths), lastFired: lastFiredMarks(store) });
+  const task = new CronRunner({ spec: cronSpec(over), paths, store, scheduler, history, lastFired: lastFiredMarks(store) });
   const notices: TaskNotice[] = [];
   task.on('notify', (n: TaskNotice) => notices.push(n));
   if (!noStart) await task.start();
@@ -83,15 +84,20 @@ describe('cron runs (real processes)', () => {
     expect(notices.map((n) => n.event)).toEqual(['timeout']);
   });
 
-  it('keeps `history` runs and deletes older records with their log files', async () => {
+  it('keeps `history` runs; older records and their log files go when the file holds twice as many', async () => {
     const { task, paths } = await setup({ command: 'echo run $JOBCTL_RUN_ID', history: 3 });
-    for (let i = 0; i < 6; i++) {
+    const runOnce = async (i: number) => {
       task.run();
       await settled(task, Math.min(i + 1, 3));
       await waitFor(() => running(task).length === 0, 5000, 'idle');
-    }
+    };
+    for (let i = 0; i < 6; i++) await runOnce(i);
+    expect(task.history()).toHaveLength(3);
+    expect(fs.readdirSync(paths.runLogDir(task.name))).toHaveLength(6); // not trimmed yet: 6 = 2 × history
+    await runOnce(6);
     const kept = task.history();
     expect(kept).toHaveLength(3);
+    expect(fs.readFileSync(`${paths.runs}/${task.name}.jsonl`, 'utf8').trim().split('\n')).toHaveLength(3);
     await new Promise((r) => setTimeout(r, 100));
     const files = fs.readdirSync(paths.runLogDir(task.name)).sort();
     expect(files).toEqual(kept.map((r) => `${r.id}.log`).sort());
@@ -168,7 +174,7 @@ describe('cron runs (real processes)', () => {
     const now = Date.now();
     const fiveAgo = Math.floor(now / 60_000) * 60_000 - 5 * 60_000 + 1;
     const { task } = await setup({ schedule: '* * * * *', catchup: 'all', command: 'sleep 0.05' }, (s) => {
-      s.data.lastScheduled['test-cron'] = fiveAgo;
+      s.setLastScheduled('test-cron', fiveAgo);
     });
     expect(task.catchUp(now)).toBe(5);
     await task.start();
@@ -183,7 +189,7 @@ describe('cron runs (real processes)', () => {
     const now = Date.now();
     const ago = now - 10 * 60_000;
     const latest = await setup({ schedule: '* * * * *', catchup: 'latest', command: 'true' }, (s) => {
-      s.data.lastScheduled['test-cron'] = ago;
+      s.setLastScheduled('test-cron', ago);
     });
     expect(latest.task.catchUp(now)).toBe(1);
     await latest.task.start();
@@ -191,10 +197,10 @@ describe('cron runs (real processes)', () => {
     const runs = latest.task.history();
     expect(runs[0]).toMatchObject({ state: 'skipped', trigger: 'catchup', message: '9 missed firings while the daemon was down not run (catchup: latest)' });
     expect(runs[1]).toMatchObject({ state: 'succeeded', trigger: 'catchup' });
-    expect(latest.store.data.lastScheduled['test-cron']).toBe(Math.floor(now / 60_000) * 60_000);
+    expect(latest.store.lastScheduled('test-cron')).toBe(Math.floor(now / 60_000) * 60_000);
 
     const none = await setup({ schedule: '* * * * *', catchup: 'none', command: 'true' }, (s) => {
-      s.data.lastScheduled['test-cron'] = ago;
+      s.setLastScheduled('test-cron', ago);
     });
     expect(none.task.catchUp(now)).toBe(0);
     expect(none.task.history()).toMatchObject([{ state: 'skipped', trigger: 'catchup', message: '10 missed firings while the daemon was down not run (catchup: none)' }]);
@@ -245,8 +251,8 @@ describe('cron runs (real processes)', () => {
   });
 
   it('closes records a dead daemon left running', async () => {
-    const { task } = await setup({}, (s) => {
-      s.data.runs['test-cron'] = [{ id: 'x', task: 'test-cron', scheduledAt: 1, startedAt: 1, attempt: 1, trigger: 'schedule', state: 'running' }];
+    const { task } = await setup({}, (_s, h) => {
+      h.write({ id: 'x', task: 'test-cron', scheduledAt: 1, startedAt: 1, attempt: 1, trigger: 'schedule', state: 'running' });
     });
     expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'the daemon stopped before this run ended' });
   });

@@ -250,10 +250,10 @@ describe('daemon task supervision (real processes)', () => {
     const store = await StateStore.open(paths.db, { writeDelayMs: 10 });
     const { task } = makeTask({ command: 'sleep 1000', instances: 2, startMs: 50 }, { store, paths });
     task.start();
-    expect(Object.keys(store.data.children).sort()).toEqual(['test-task/0', 'test-task/1']);
-    expect(store.data.children['test-task/0']!.startTime).toBeGreaterThan(0);
+    expect(Object.keys(store.children()).sort()).toEqual(['test-task/0', 'test-task/1']);
+    expect(store.children()['test-task/0']!.startTime).toBeGreaterThan(0);
     await task.stop();
-    expect(store.data.children).toEqual({});
+    expect(store.children()).toEqual({});
     await store.close();
   });
 

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { StateStore } from '../../src/runtime/state-store.js';
+import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 const temps: Array<() => void> = [];
@@ -13,17 +15,21 @@ function dbPath(): string {
 }
 
 describe('StateStore', () => {
-  it('coalesces many changes into few atomic writes', async () => {
+  it('coalesces many changes into few atomic writes, through typed accessors', async () => {
     const file = dbPath();
     const store = await StateStore.open(file, { writeDelayMs: 50 });
-    for (let i = 0; i < 1000; i++) {
-      store.data.lastScheduled[`t${i}`] = i;
-      store.changed();
-    }
+    for (let i = 0; i < 1000; i++) store.setLastScheduled(`t${i}`, i);
+    store.setManualScale('w', 4);
+    store.setManualScale('gone', 2);
+    expect(store.deleteManualScale('gone')).toBe(true);
+    expect(store.deleteManualScale('gone')).toBe(false);
     await store.close();
     expect(store.writes).toBe(1);
     const again = await StateStore.open(file);
-    expect(Object.keys(again.data.lastScheduled)).toHaveLength(1000);
+    expect(again.lastScheduled('t999')).toBe(999);
+    expect(again.lastScheduled('nope')).toBeUndefined();
+    expect(again.manualScales()).toEqual([['w', 4]]);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ version: 2 });
     await again.close();
     await again.close();
   });
@@ -31,15 +37,14 @@ describe('StateStore', () => {
   it('moves a corrupt file aside with a warning and starts clean', async () => {
     const file = dbPath();
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, '{"version":1,"children":{'); // torn write
+    fs.writeFileSync(file, '{"version":2,"lastScheduled":{'); // torn write
     const warnings: string[] = [];
     const store = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
-    expect(store.data.children).toEqual({});
+    expect(store.manualScales()).toEqual([]);
     expect(warnings[0]).toMatch(/was unreadable .*moved it to .*db\.json\.corrupt-\d+ and started clean/);
     const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('db.json.corrupt-'));
     expect(aside).toHaveLength(1);
-    store.data.lastScheduled.x = 1;
-    store.changed();
+    store.setLastScheduled('x', 1);
     await store.close();
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
   });
@@ -50,8 +55,99 @@ describe('StateStore', () => {
     fs.writeFileSync(file, '[1,2,3]');
     const warnings: string[] = [];
     const store = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
-    expect(store.data.version).toBe(1);
+    expect(store.lastScheduled('x')).toBeUndefined();
     expect(warnings).toHaveLength(1);
+    await store.close();
+  });
+
+  it('child records are in the journal on disk when recordChild returns, and survive a reopen', async () => {
+    const file = dbPath();
+    const store = await StateStore.open(file);
+    store.recordChild('w/0', 'w', { pid: 10, pgid: 10, startTime: 99 });
+    store.recordChild('c/run/1', 'c', { pid: 11, pgid: 11, startTime: 100, cgroup: '/sys/fs/cgroup/jobctl/c/run-1' });
+    // No flush, no close: a kill -9 here must not lose them.
+    const journal = fs.readFileSync(path.join(path.dirname(file), 'children.jsonl'), 'utf8');
+    expect(journal.trim().split('\n')).toHaveLength(2);
+    store.forgetChild('w/0');
+    const again = await StateStore.open(file);
+    expect(again.children()).toEqual({ 'c/run/1': { pid: 11, pgid: 11, startTime: 100, task: 'c', cgroup: '/sys/fs/cgroup/jobctl/c/run-1' } });
+    again.clearChildren();
+    expect((await StateStore.open(file)).children()).toEqual({});
+    await store.close();
+    await again.close();
+  });
+
+  it('the journal stays small: compacted when mostly cancelled entries', async () => {
+    const file = dbPath();
+    const store = await StateStore.open(file);
+    store.recordChild('keep', 'k', { pid: 1, pgid: 1 });
+    for (let i = 0; i < 1000; i++) {
+      store.recordChild(`c/run/${i}`, 'c', { pid: 100 + i, pgid: 100 + i, startTime: i });
+      store.forgetChild(`c/run/${i}`);
+    }
+    const lines = fs.readFileSync(store.journal.file, 'utf8').trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(65);
+    expect(store.journal.compactions).toBeGreaterThan(10);
+    expect(Object.keys((await StateStore.open(file)).children())).toEqual(['keep']);
+    await store.close();
+  });
+
+  it('a torn last journal line is skipped with a warning; the next append starts a line of its own', async () => {
+    const file = dbPath();
+    const store = await StateStore.open(file);
+    store.recordChild('a', 'a', { pid: 1, pgid: 1 });
+    fs.appendFileSync(store.journal.file, '{"op":"add","key":"b","child":{"pid":2,');
+    const warnings: string[] = [];
+    const again = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([expect.stringMatching(/skipped 1 unreadable line/)]);
+    again.recordChild('c', 'c', { pid: 3, pgid: 3 });
+    expect(Object.keys((await StateStore.open(file)).children())).toEqual(['a', 'c']);
+    await store.close();
+    await again.close();
+  });
+
+  it('migrates a version-1 db.json: runs to per-task files, children to the journal, a backup kept', async () => {
+    const file = dbPath();
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true });
+    const original = fs.readFileSync(path.join(ROOT, 'test/fixtures/state-v1/db.json'), 'utf8');
+    fs.writeFileSync(file, original);
+    const warnings: string[] = [];
+    const store = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([expect.stringMatching(/^state migrated to version 2: 5 run record\(s\) of 2 task\(s\) .*2 child record\(s\) .*db\.json\.bak-v1; not carried over: runs of "\.\.\/evil"$/)]);
+    expect(fs.readFileSync(`${file}.bak-v1`, 'utf8')).toBe(original);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ version: 2, lastScheduled: { report: 1763700120000, tick: 1763700000000 }, manualScale: { worker: 3 } });
+    expect(store.lastScheduled('report')).toBe(1763700120000);
+    expect(store.manualScale('worker')).toBe(3);
+    expect(Object.keys(store.children()).sort()).toEqual(['report/run/lq2k3m-a1b2', 'worker/0']);
+    expect(fs.existsSync(path.join(dir, 'runs', '..', 'evil.jsonl'))).toBe(false);
+
+    const history = new FileRunHistory({ dir: path.join(dir, 'runs') });
+    expect(history.list('report').map((r) => r.id)).toEqual(['lq2k1a-0001', 'lq2k1b-0002', 'lq2k1c-0003', 'lq2k3m-a1b2']);
+    const sum = history.summary('report');
+    expect(sum).toMatchObject({ total: 4, retries: 1, last: { id: 'lq2k3m-a1b2' }, lastFinished: { id: 'lq2k1c-0003' } });
+    expect(sum.unfinished.map((r) => r.id)).toEqual(['lq2k3m-a1b2']);
+    expect(history.list('tick')).toHaveLength(1);
+    await store.close();
+
+    // A second start finds version 2: nothing is migrated again.
+    const w2: string[] = [];
+    const again = await StateStore.open(file, { onWarning: (w) => w2.push(w) });
+    expect(w2).toEqual([]);
+    expect(again.manualScale('worker')).toBe(3);
+    await again.close();
+  });
+
+  it('a migration cut short (crash before db.json is rewritten) is redone from the untouched file', async () => {
+    const file = dbPath();
+    const dir = path.dirname(file);
+    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'test/fixtures/state-v1/db.json'), file);
+    fs.writeFileSync(path.join(dir, 'runs', 'report.jsonl'), '{"id":"half'); // what the crash left
+    const store = await StateStore.open(file);
+    const history = new FileRunHistory({ dir: path.join(dir, 'runs') });
+    expect(history.list('report')).toHaveLength(4);
+    expect(history.tornLines).toBe(0);
     await store.close();
   });
 });

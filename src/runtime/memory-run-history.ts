@@ -1,56 +1,6 @@
-import fs from 'node:fs';
 import { isFinalRunState } from '../core/cron-run-machine.js';
-import type { HomePaths } from '../shared/paths.js';
 import type { RunRecord } from '../shared/types.js';
 import type { HistorySummary, RunHistory } from './run-history.js';
-import type { StateStore } from './state-store.js';
-
-/**
- * RunHistory over db.json's `runs` map (the store in use until the append-only history
- * file replaces it). Records are copied in and out: nobody holds a live reference.
- */
-export class StoreRunHistory implements RunHistory {
-  constructor(private readonly store: StateStore, private readonly paths: Pick<HomePaths, 'runLog'>) {}
-
-  private records(task: string): RunRecord[] {
-    return (this.store.data.runs[task] ??= []);
-  }
-
-  write(record: RunRecord): void {
-    const records = this.records(record.task);
-    const i = records.findLastIndex((r) => r.id === record.id);
-    if (i >= 0) records[i] = { ...record };
-    else records.push({ ...record });
-    this.store.changed();
-  }
-
-  list(task: string, limit?: number): RunRecord[] {
-    const all = (this.store.data.runs[task] ?? []).map((r) => ({ ...r }));
-    return limit === undefined ? all : all.slice(-limit);
-  }
-
-  summary(task: string): HistorySummary {
-    return summarize(this.store.data.runs[task] ?? []);
-  }
-
-  retain(task: string, keep: number): void {
-    const records = this.store.data.runs[task];
-    if (!records) return;
-    const drop = dropped(records, keep);
-    if (drop.size === 0) return;
-    this.store.data.runs[task] = records.filter((r) => !drop.has(r.id));
-    this.store.changed();
-    for (const id of drop) fs.rm(this.paths.runLog(task, id), { force: true }, () => undefined);
-  }
-
-  flush(): Promise<void> {
-    return this.store.flush();
-  }
-
-  async close(): Promise<void> {
-    await this.store.flush();
-  }
-}
 
 /** RunHistory in memory, for tests; `retain` forgets records (there are no log files). */
 export class MemoryRunHistory implements RunHistory {

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorMessage } from '../shared/errors.js';
+import { readJsonLines, rewriteJsonLines, truncateTorn } from './jsonl.js';
+
+/** A child process the daemon started, recorded so a later daemon can sweep it. */
+export interface ChildRecord {
+  pid: number;
+  pgid: number;
+  /** /proc start time (clock ticks): a reused pid has another. */
+  startTime?: number;
+  task: string;
+  /** The cgroup the child was started in, when the daemon contains children in cgroups. */
+  cgroup?: string;
+}
+
+type Entry = { op: 'add'; key: string; child: ChildRecord } | { op: 'del'; key: string };
+
+export interface ChildJournalOptions {
+  /** Torn lines, write failures. @default ignored */
+  onWarning?: (message: string) => void;
+  /** The journal is compacted when it holds more than this many lines per live child (and at least 64). @default 4 */
+  compactFactor?: number;
+}
+
+/**
+ * Child records in an append-only journal (`state/children.jsonl`): one line when a child
+ * starts, one when its group is gone, appended before the call returns, so a daemon killed
+ * right after a spawn cannot lose the record. Compacted (temp file + rename) when mostly
+ * made of entries that cancel out. A torn last line is skipped with a warning.
+ */
+export class ChildJournal {
+  private readonly live = new Map<string, ChildRecord>();
+  private lines = 0;
+  private closed = false;
+  /** Kept open between appends (a start costs one write, not open + write + close). */
+  private fd: number | undefined;
+  private torn = false;
+  /** Lines appended and compactions, for tests and benchmarks. */
+  appends = 0;
+  compactions = 0;
+  bytesWritten = 0;
+
+  private constructor(readonly file: string, private readonly opts: ChildJournalOptions) {}
+
+  /** Read the journal (a missing one is empty). Never throws on content. */
+  static open(file: string, opts: ChildJournalOptions = {}): ChildJournal {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const j = new ChildJournal(file, opts);
+    try {
+      const read = readJsonLines(file, isEntry);
+      if (read.bad) {
+        opts.onWarning?.(`child journal ${file}: skipped ${read.bad} unreadable line(s) (a write torn by a crash)`);
+        truncateTorn(file, read);
+      }
+      for (const e of read.items) j.replay(e);
+      j.lines = read.items.length;
+    } catch (e) {
+      opts.onWarning?.(`could not read the child journal ${file} (${errorMessage(e)}); no children to sweep`);
+    }
+    return j;
+  }
+
+  /** The children recorded and not yet forgotten (a copy). */
+  children(): Record<string, ChildRecord> {
+    return Object.fromEntries([...this.live].map(([k, c]) => [k, { ...c }]));
+  }
+
+  add(key: string, child: ChildRecord): void {
+    this.append({ op: 'add', key, child: { ...child } });
+  }
+
+  remove(key: string): void {
+    if (!this.live.has(key)) return;
+    this.append({ op: 'del', key });
+  }
+
+  /** Forget every child (after the start-up sweep). */
+  clear(): void {
+    this.live.clear();
+    this.compact();
+  }
+
+  /** Leaves the journal holding only the live children (none after a clean stop). Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    if (this.lines > this.live.size) this.compact();
+    this.closed = true;
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd === undefined) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    this.fd = undefined;
+  }
+
+  private append(e: Entry): void {
+    if (this.closed) return;
+    this.replay(e);
+    try {
+      // After a failed write the file may end in half a line: start on a new one.
+      const line = `${this.torn ? '\n' : ''}${JSON.stringify(e)}\n`;
+      this.fd ??= fs.openSync(this.file, 'a');
+      fs.writeSync(this.fd, line);
+      this.bytesWritten += Buffer.byteLength(line);
+      this.torn = false;
+      this.appends++;
+      this.lines++;
+    } catch (err) {
+      this.torn = true;
+      this.closeFd();
+      this.opts.onWarning?.(`could not write the child journal ${this.file}: ${errorMessage(err)}`);
+    }
+    if (this.lines > Math.max(64, this.live.size * (this.opts.compactFactor ?? 4))) this.compact();
+  }
+
+  private compact(): void {
+    if (this.closed) return;
+    try {
+      this.closeFd();
+      const entries: Entry[] = [...this.live].map(([key, child]) => ({ op: 'add', key, child }));
+      this.bytesWritten += rewriteJsonLines(this.file, entries);
+      this.lines = entries.length;
+      this.compactions++;
+    } catch (err) {
+      this.opts.onWarning?.(`could not compact the child journal ${this.file}: ${errorMessage(err)}`);
+    }
+  }
+
+  private replay(e: Entry): void {
+    if (e.op === 'add') this.live.set(e.key, e.child);
+    else this.live.delete(e.key);
+  }
+}
+
+function isEntry(v: unknown): v is Entry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  if (typeof e.key !== 'string') return false;
+  if (e.op === 'del') return true;
+  const c = e.child as Record<string, unknown> | undefined;
+  return e.op === 'add' && typeof c === 'object' && c !== null && typeof c.pid === 'number' && typeof c.pgid === 'number' && typeof c.task === 'string';
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** What a JSON-lines file held: the parsed lines, and how many could not be read. */
+export interface JsonLines<T> {
+  items: T[];
+  /** Lines that were not valid JSON or not of the expected shape (a torn write after a crash). */
+  bad: number;
+  /** Bytes up to the end of the last complete line: what a writer may append after. */
+  completeBytes: number;
+  /** The file's size when read. */
+  size: number;
+}
+
+/**
+ * Read a JSON-lines file. A missing file is empty. A line that does not parse or fails
+ * `accept` is skipped and counted, never thrown; a last line without its newline is torn
+ * (a writer died or is writing it now) and is skipped and counted too.
+ */
+export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): JsonLines<T> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { items: [], bad: 0, completeBytes: 0, size: 0 };
+    throw e;
+  }
+  const items: T[] = [];
+  let bad = 0;
+  let start = 0;
+  const size = Buffer.byteLength(text);
+  let completeChars = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(start, end);
+    if (nl >= 0) completeChars = nl + 1;
+    if (line.trim() !== '') {
+      if (nl < 0) bad++;
+      else {
+        try {
+          const v: unknown = JSON.parse(line);
+          if (accept(v)) items.push(v);
+          else bad++;
+        } catch {
+          bad++;
+        }
+      }
+    }
+    start = end + 1;
+  }
+  const completeBytes = completeChars === text.length ? size : Buffer.byteLength(text.slice(0, completeChars));
+  return { items, bad, completeBytes, size };
+}
+
+/** Append records, one line each, in one write (O_APPEND: whole lines, in order). */
+export function appendJsonLines(file: string, items: readonly unknown[]): number {
+  const text = items.map((i) => JSON.stringify(i)).join('\n') + '\n';
+  fs.appendFileSync(file, text);
+  return Buffer.byteLength(text);
+}
+
+/**
+ * Replace a JSON-lines file with these records in one step (temp file + rename), so a
+ * reader sees the old file or the new one, never half of either. Returns bytes written.
+ */
+export function rewriteJsonLines(file: string, items: readonly unknown[]): number {
+  const text = items.length ? items.map((i) => JSON.stringify(i)).join('\n') + '\n' : '';
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+  return Buffer.byteLength(text);
+}
+
+/** Cut a torn last line off, so the next append starts on a line of its own. */
+export function truncateTorn(file: string, read: Pick<JsonLines<unknown>, 'completeBytes' | 'size'>): void {
+  if (read.completeBytes < read.size) fs.truncateSync(file, read.completeBytes);
+}

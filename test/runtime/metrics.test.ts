@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MetricsSampler, type GroupSample } from '../../src/runtime/metrics.js';
+import { groupTree } from '../../src/runtime/proc.js';
+import { killGroup, waitFor } from '../helpers/wait.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) killGroup(c.pid);
+});
+
+/** A shell in its own group with two sleeping grandchildren. */
+function group(): ChildProcess {
+  const c = spawn('/bin/sh', ['-c', 'sleep 1000 & sleep 1000 & wait'], { detached: true, stdio: 'ignore' });
+  children.push(c);
+  return c;
+}
+
+describe('MetricsSampler: sampling follows who is looking', () => {
+  it('reads nothing while nobody looks and no group needs it', () => {
+    const s = new MetricsSampler(100, 1000);
+    const got: GroupSample[] = [];
+    const g = group();
+    s.register(() => g.pid, (m) => got.push(m));
+    for (let i = 0; i < 5; i++) s.tick(1_000_000 + i * 100);
+    expect(s.fullScans + s.treeWalks).toBe(0);
+    expect(got).toEqual([]);
+  });
+
+  it('a demand (status) samples at once and for lookMs after; a watcher (TUI) until it leaves', async () => {
+    const s = new MetricsSampler(100, 1000);
+    const got: GroupSample[] = [];
+    const g = group();
+    await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
+    s.register(() => g.pid, (m) => got.push(m));
+    const t = Date.now();
+    s.demand(t);
+    expect(s.fullScans).toBe(1);
+    expect(got[0]!.rss).toBeGreaterThan(100 * 1024);
+    s.demand(t + 300); // within the window: the timer samples, not the request
+    expect(s.fullScans).toBe(1);
+    s.tick(t + 500);
+    expect(s.fullScans).toBe(2);
+    s.tick(t + 1400); // look window over (1,000 ms after the last demand)
+    expect(s.fullScans).toBe(2);
+    const unwatch = s.watch();
+    s.tick(t + 1600);
+    expect(s.fullScans).toBe(3);
+    unwatch();
+    unwatch();
+    s.tick(t + 1700);
+    expect(s.fullScans).toBe(3);
+  });
+
+  it('groups that need it (max_memory) are sampled by walking their own tree, grandchildren included', async () => {
+    const s = new MetricsSampler(100, 1000);
+    const watched = group();
+    const other = group();
+    await waitFor(() => groupTree(watched.pid!).length === 3 && groupTree(other.pid!).length === 3, 3000, 'both groups up');
+    const got: GroupSample[] = [];
+    const otherGot: GroupSample[] = [];
+    s.register(() => watched.pid, (m) => got.push(m), { always: () => true });
+    s.register(() => other.pid, (m) => otherGot.push(m));
+    s.tick(Date.now());
+    expect(s.treeWalks).toBe(1);
+    expect(s.fullScans).toBe(0);
+    expect(otherGot).toEqual([]);
+    // The group's RSS is the sum of its three processes.
+    const sum = groupTree(watched.pid!).reduce((n, p) => n + p.rss, 0);
+    expect(got[0]!.rss).toBeGreaterThan(sum * 0.8);
+    expect(got[0]!.rss).toBeLessThan(sum * 1.2);
+  });
+});

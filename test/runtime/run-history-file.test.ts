@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
+import type { RunRecord } from '../../src/shared/types.js';
+import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+const temps: Array<() => void> = [];
+afterAll(() => temps.forEach((c) => c()));
+function dir(): string {
+  const t = tempDir();
+  temps.push(t.cleanup);
+  return t.dir;
+}
+
+let seq = 0;
+function run(task: string, over: Partial<RunRecord> = {}): RunRecord {
+  seq++;
+  return { id: `r${String(seq).padStart(6, '0')}`, task, scheduledAt: seq * 1000, startedAt: seq * 1000 + 1, attempt: 1, trigger: 'schedule', state: 'running', ...over };
+}
+const end = (r: RunRecord, state: RunRecord['state'] = 'succeeded'): RunRecord => ({ ...r, state, endedAt: (r.startedAt ?? 0) + 5, exitCode: state === 'succeeded' ? 0 : 1 });
+const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+describe('FileRunHistory', () => {
+  it('appends a line when a run is created and when it ends; the newest line of an id wins', () => {
+    const h = new FileRunHistory({ dir: dir() });
+    const a = run('t');
+    h.write(a);
+    expect(h.list('t')).toEqual([a]);
+    expect(h.summary('t')).toMatchObject({ last: a, unfinished: [a], total: 1, retries: 0 });
+    expect(h.summary('t').lastFinished).toBeUndefined();
+    h.write(end(a));
+    expect(lines(h.fileOf('t'))).toHaveLength(2);
+    expect(h.list('t')).toEqual([end(a)]);
+    expect(h.summary('t')).toMatchObject({ last: end(a), lastFinished: end(a), unfinished: [], total: 1 });
+    // A skipped firing is kept and counted, but it is not the last finished run.
+    const skip: RunRecord = { id: 'skip1', task: 't', scheduledAt: 1, attempt: 1, trigger: 'schedule', state: 'skipped', endedAt: 2 };
+    h.write(skip);
+    expect(h.summary('t')).toMatchObject({ lastFinished: end(a), total: 2 });
+    // A fresh reader (a restarted daemon) sees the same.
+    const again = new FileRunHistory({ dir: path.dirname(h.fileOf('t')) });
+    expect(again.summary('t')).toEqual(h.summary('t'));
+    expect(again.list('t', 1)).toEqual([skip]);
+  });
+
+  it('keeps the newest `keep` finished runs visible and rewrites only that task\'s file past 2 × keep, deleting dropped run logs', () => {
+    const d = dir();
+    const logs = path.join(d, 'logs');
+    const runLog = (task: string, id: string) => path.join(logs, task, `${id}.log`);
+    const h = new FileRunHistory({ dir: path.join(d, 'runs'), runLog });
+    h.retain('t', 5);
+    h.retain('other', 5);
+    const o = run('other');
+    h.write(end(o));
+    const otherBefore = fs.statSync(h.fileOf('other')).mtimeMs;
+    const ids: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = run('t', i % 3 === 2 ? { trigger: 'retry', attempt: 2 } : {});
+      ids.push(r.id);
+      fs.mkdirSync(path.join(logs, 't'), { recursive: true });
+      fs.writeFileSync(runLog('t', r.id), 'x\n');
+      h.write(r);
+      h.write(end(r, i % 2 ? 'failed' : 'succeeded'));
+      h.retain('t', 5);
+      if (i === 9) {
+        expect(h.rewrites).toBe(0);
+        expect(lines(h.fileOf('t'))).toHaveLength(20);
+        expect(h.list('t').map((x) => x.id)).toEqual(ids.slice(-5)); // only `keep` visible
+        expect(h.summary('t')).toMatchObject({ total: 5 });
+      }
+    }
+    expect(h.rewrites).toBe(1);
+    expect(lines(h.fileOf('t'))).toHaveLength(5);
+    expect(h.list('t').map((x) => x.id)).toEqual(ids.slice(-5));
+    expect(h.list('t', 2).map((x) => x.id)).toEqual(ids.slice(-2));
+    // retries among the kept: i = 8 (and 5, out of the window? 6..10 kept -> i = 8 only)
+    expect(h.summary('t')).toMatchObject({ total: 5, retries: 1, lastFinished: { id: ids[10] } });
+    expect(fs.statSync(h.fileOf('other')).mtimeMs).toBe(otherBefore);
+    return new Promise<void>((resolve) => setTimeout(() => {
+      expect(fs.readdirSync(path.join(logs, 't')).sort()).toEqual(ids.slice(-5).map((id) => `${id}.log`));
+      resolve();
+    }, 100));
+  });
+
+  it('the bytes written per run do not grow with `keep`', () => {
+    const cost = (keep: number) => {
+      const h = new FileRunHistory({ dir: dir() });
+      const total = keep * 6;
+      for (let i = 0; i < total; i++) {
+        const r = run('t');
+        h.write(r);
+        h.write(end(r));
+        h.retain('t', keep);
+      }
+      const before = h.bytesWritten;
+      for (let i = 0; i < keep * 4; i++) {
+        const r = run('t');
+        h.write(r);
+        h.write(end(r));
+        h.retain('t', keep);
+      }
+      return (h.bytesWritten - before) / (keep * 4);
+    };
+    const small = cost(5);
+    const large = cost(500);
+    expect(large / small).toBeLessThan(1.3);
+    expect(large / small).toBeGreaterThan(0.7);
+  });
+
+  it('a torn last line after a crash is skipped and counted, never fatal; appends go on', () => {
+    const d = dir();
+    const h = new FileRunHistory({ dir: d });
+    const a = run('t');
+    h.write(end(a));
+    fs.appendFileSync(h.fileOf('t'), '{"id":"torn","task":"t","sched');
+    const warnings: string[] = [];
+    const again = new FileRunHistory({ dir: d, onWarning: (w) => warnings.push(w) });
+    expect(again.list('t')).toEqual([end(a)]);
+    expect(again.tornLines).toBe(1);
+    expect(warnings).toEqual([expect.stringMatching(/run history of "t": skipped 1 unreadable line\(s\) .*torn by a crash/)]);
+    const b = run('t');
+    again.write(end(b));
+    expect(new FileRunHistory({ dir: d }).list('t').map((r) => r.id)).toEqual([a.id, b.id]);
+    // A line of garbage in the middle is skipped too.
+    fs.appendFileSync(again.fileOf('t'), 'not json\n');
+    const c = run('t');
+    again.write(end(c));
+    const third = new FileRunHistory({ dir: d });
+    expect(third.list('t').map((r) => r.id)).toEqual([a.id, b.id, c.id]);
+    expect(third.tornLines).toBe(1);
+  });
+
+  it('rejects a task name that is not one (no path escapes)', () => {
+    const h = new FileRunHistory({ dir: dir() });
+    expect(() => h.list('../x')).toThrow(/is not a task name/);
+  });
+
+  it('readers in another process see whole records while this one appends and trims', async () => {
+    const d = dir();
+    const h = new FileRunHistory({ dir: d });
+    h.retain('t', 20);
+    const reader = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/read-history.ts'), d, 't', '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    reader.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    let exitCode: number | null | undefined;
+    const exited = new Promise<number | null>((r) => reader.once('exit', (code) => r((exitCode = code))));
+    try {
+      await new Promise<void>((res, rej) => {
+        const t = setTimeout(() => rej(new Error('reader did not start')), 15_000);
+        const check = () => (out.includes('ready\n') ? (clearTimeout(t), res()) : setTimeout(check, 5));
+        check();
+      });
+      let n = 0;
+      while (exitCode === undefined) {
+        const r = run('t');
+        h.write(r);
+        h.write(end(r));
+        h.retain('t', 20);
+        if (++n % 50 === 0) await new Promise((res) => setImmediate(res));
+      }
+      expect(await exited).toBe(0);
+    } finally {
+      if (reader.exitCode === null) reader.kill('SIGKILL');
+    }
+    const report = JSON.parse(out.slice(out.indexOf('\n') + 1)) as { reads: number; bad: number; minKept: number; maxKept: number; torn: number };
+    expect(report.reads).toBeGreaterThan(20);
+    expect(report.bad).toBe(0); // never a broken record in the middle
+    expect(report.maxKept).toBeLessThanOrEqual(21); // 20 finished + the one under way
+    expect(report.minKept).toBeGreaterThanOrEqual(20);
+    expect(h.rewrites).toBeGreaterThan(5);
+  });
+});
