@@ -2,7 +2,7 @@ import type { Handlers } from '../api/server.js';
 import { diff } from '../config/diff.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
-import { JobctlError } from '../shared/errors.js';
+import { errorMessage, isJobctlError, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
 import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus, XxlJobStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
@@ -59,7 +59,10 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
 
 /**
  * Run `fn` on each task a target names. For one task its error is the answer; for a group
- * or --all the others still go, and the failures are named in the daemon log (README).
+ * or --all the others still go, and the failures are logged and thrown together after
+ * (the code of the first, the statuses of all in `data.tasks`), so a caller is never told
+ * that a group did what it asked when part of it did not. A disabled task is passed over
+ * by a group (it is loaded, shown and never started): that is not a failure.
  */
 async function each(d: HandlerDeps, target: string, fn: (name: string) => Promise<void>): Promise<string[]> {
   const names = resolveTargets(target, d.registry.specs());
@@ -67,15 +70,21 @@ async function each(d: HandlerDeps, target: string, fn: (name: string) => Promis
     await fn(names[0]!);
     return names;
   }
-  const errors: string[] = [];
+  const failures: Array<{ task: string; error: unknown }> = [];
   await Promise.all(names.map(async (n) => {
     try {
       await fn(n);
     } catch (e) {
-      errors.push(`${n}: ${(e as Error).message}`);
+      if (!(isJobctlError(e) && e.code === 'DISABLED')) failures.push({ task: n, error: e });
     }
   }));
-  if (errors.length) d.log.warn(`${target}: ${errors.join('; ')}`);
+  if (failures.length) {
+    const message = `${target}: ${failures.map((f) => `${f.task}: ${errorMessage(f.error)}`).join('; ')}`;
+    d.log.warn(message);
+    const first = failures[0]!.error;
+    const tasks = names.filter((n) => d.registry.has(n)).map((n) => d.registry.status(n));
+    throw new JobctlError(isJobctlError(first) ? first.code : 'INTERNAL', message, { data: { tasks, failed: failures.map((f) => f.task) } });
+  }
   return names;
 }
 

@@ -82,8 +82,11 @@ export class TaskRegistry extends EventEmitter {
     return r;
   }
 
-  /** Register a task; start (or schedule) it when enabled. `catchUp`: missed cron firings follow `catchup`. */
-  async add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): Promise<void> {
+  /**
+   * Register a task; start (or schedule) it when enabled, unless `start` is false (a task the
+   * user stopped, given a fresh runner). `catchUp`: missed cron firings follow `catchup`.
+   */
+  async add(spec: TaskSpec, opts: { catchUp?: boolean; start?: boolean } = {}): Promise<void> {
     // A reload that was under way when shutdown began must not start anything after it.
     if (this.closed) throw new JobctlError('SHUTTING_DOWN', `the daemon is shutting down; task "${spec.name}" was not started`);
     if (this.runners.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
@@ -94,7 +97,7 @@ export class TaskRegistry extends EventEmitter {
     runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
     runner.on('run', (r: RunRecord) => this.emit('run', r));
     runner.on('rolling', (r: RollingInfo) => this.onRolling(spec.name, r));
-    if (spec.enabled) await this.startWhenReady(runner);
+    if (spec.enabled && opts.start !== false) await this.startWhenReady(runner);
     this.touch(spec.name);
   }
 
@@ -190,11 +193,14 @@ export class TaskRegistry extends EventEmitter {
   /** Apply a changed spec; `keys` are the TaskSpec keys that differ. */
   async update(spec: TaskSpec, keys: string[]): Promise<void> {
     const r = this.require(spec.name);
+    // Asked before update(): a runner that says no may have stopped meanwhile. A task that
+    // was disabled and is enabled now starts.
+    const keepStopped = r.spec.enabled && r.status().desired === 'stopped';
     if (!(await r.update(spec, keys))) {
-      // The runner cannot take this change in place: a fresh one.
+      // The runner cannot take this change in place: a fresh one, in the state the user left it.
       await r.dispose();
       this.runners.delete(spec.name);
-      await this.add(spec);
+      await this.add(spec, { start: !keepStopped });
       return;
     }
     this.touch(spec.name);

@@ -18,7 +18,7 @@ import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
 import type { FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
-import { CommandSequence, specStatusBase, type Intent } from './runner-common.js';
+import { CommandSequence, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
 
 export interface CronRunnerOptions {
   spec: CronTaskSpec;
@@ -73,8 +73,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   private lastFailed: boolean | undefined;
   private disposed = false;
   private disposing: Promise<void> | undefined;
-  /** Resolved when no run has a process any more. */
-  private waiters: Array<() => void> = [];
+  /** Waiting for these runs' processes to be gone (a stop waits for the runs it stopped). */
+  private waiters: Array<{ ids: readonly string[]; done: () => void }> = [];
 
   constructor(private readonly opts: CronRunnerOptions) {
     super();
@@ -102,6 +102,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   // ---- commands ----
 
   async start(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.commands.next(this.name, 'running');
     this.desired = 'running';
@@ -120,6 +121,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   async restart(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     const cmd = this.commands.next(this.name, 'running');
     this.desired = 'running';
@@ -394,14 +396,28 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   // ---- waiting for stops ----
 
   private settle(): void {
-    if (this.procs.size === 0) for (const w of this.waiters.splice(0)) w();
+    this.waiters = this.waiters.filter((w) => {
+      if (w.ids.some((id) => this.procs.has(id))) return true;
+      w.done();
+      return false;
+    });
   }
 
-  /** Halt the machine and wait until no run has a process; SUPERSEDED when a later command came. */
+  /** Resolves once none of these runs has a process. */
+  private gone(ids: readonly string[]): Promise<void> {
+    if (!ids.some((id) => this.procs.has(id))) return Promise.resolve();
+    return new Promise<void>((done) => this.waiters.push({ ids, done }));
+  }
+
+  /**
+   * Halt the machine and wait until the runs going now have no process (a manual run given
+   * meanwhile is the user's and is not waited for); SUPERSEDED when a later command came.
+   */
   private async haltAndWait(cmd: number, intent: Intent, what: 'stop' | 'restart', reason: string): Promise<void> {
+    const stopped = [...this.procs.keys()];
     this.dispatch({ type: 'halt', reason });
     this.changed();
-    if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
+    await this.gone(stopped);
     this.commands.check(cmd, intent, this.name, what);
   }
 
@@ -494,15 +510,13 @@ export class CronRunner extends EventEmitter implements TaskRunner {
           this.on('run', onRun);
           return () => this.off('run', onRun);
         }
-        // The task: the run under way and every run that starts.
+        // The task: the run under way and every run that starts, until the task goes.
         if (active) onSink(active, { run: runId! });
         const onNew = (id: string, sink: LogSink) => onSink(sink, { run: id } satisfies LogOrigin);
+        const onGone = () => onEnd(`task "${this.name}" was removed or replaced`);
         this.on('sink', onNew);
-        offs.push(() => this.off('sink', onNew));
-        // A removed (or re-created) task has no more runs to follow.
-        const onGone = () => onEnd(`task "${this.name}" was removed or re-created by an edit`);
         this.once('disposed', onGone);
-        offs.push(() => this.off('disposed', onGone));
+        offs.push(() => this.off('sink', onNew), () => this.off('disposed', onGone));
         return () => offs.forEach((f) => f());
       },
     };
@@ -519,7 +533,11 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       this.desired = 'stopped';
       this.commands.close();
       this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
-      if (this.procs.size > 0) await new Promise<void>((r) => this.waiters.push(r));
+      // Every run, also one started while this waits.
+      while (this.procs.size > 0) {
+        this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
+        await this.gone([...this.procs.keys()]);
+      }
       this.disposed = true;
       this.emit('disposed');
       this.removeAllListeners();

@@ -42,12 +42,17 @@ export class LogFile extends EventEmitter {
   /** Bytes written since open. */
   written = 0;
 
-  constructor(private readonly opts: LogFileOptions) {
+  constructor(private opts: LogFileOptions) {
     super();
     this.path = opts.path;
     this.syncOk = opts.directWrites ?? true;
     fs.mkdirSync(path.dirname(opts.path), { recursive: true });
     this.open();
+  }
+
+  /** New rotation limits, from the next write on (a `logs` edit: the process goes on). */
+  setLimits(maxSize: number, keep: number): void {
+    this.opts = { ...this.opts, maxSize, keep };
   }
 
   private open(): void {

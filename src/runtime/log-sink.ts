@@ -22,13 +22,19 @@ export class LogSink extends EventEmitter {
   readonly tail = new TailRing();
   private readonly now: () => number;
 
-  constructor(private readonly opts: LogSinkOptions) {
+  constructor(private opts: LogSinkOptions) {
     super();
     this.now = opts.now ?? Date.now;
     this.file = new LogFile({
       path: opts.path, maxSize: opts.logs.maxSize, keep: opts.logs.keep,
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
+  }
+
+  /** New log settings: rotation limits at once, timestamps from the next process attached. */
+  setLogs(logs: LogSinkOptions['logs']): void {
+    this.opts = { ...this.opts, logs };
+    this.file.setLimits(logs.maxSize, logs.keep);
   }
 
   get path(): string {

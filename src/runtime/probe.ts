@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { parseBacklog } from '../core/scale-policy.js';
+import { pidsWithEnv } from './proc.js';
 import { signalGroup } from './terminate.js';
 
 export interface ProbeResult {
@@ -20,15 +22,18 @@ export interface ProbeOptions {
  * Run a scale probe (`redis-cli llen mail`) through /bin/sh in a process group of its own
  * and read the first number it prints. On timeout the whole group is killed, so a compound
  * probe (`sleep 3; echo 5`) leaves nothing behind; after the shell exits, whatever it left
- * in its group (`sleep 9 &`) is killed too: a probe is one-shot.
+ * in its group (`sleep 9 &`) is killed too: a probe is one-shot. What left the group
+ * (`setsid …`) is found by a marker in its environment (JOBCTL_PROBE) and killed as well.
  */
 export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResult> {
   const maxBytes = opts.maxBytes ?? 64 * 1024;
+  const mark = `JOBCTL_PROBE=${randomUUID()}`;
   return new Promise<ProbeResult>((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn('/bin/sh', ['-c', command], {
-        cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+        cwd: opts.cwd, env: { ...process.env, ...opts.env, JOBCTL_PROBE: mark.slice('JOBCTL_PROBE='.length) },
+        stdio: ['ignore', 'pipe', 'pipe'], detached: true,
       });
     } catch (e) {
       resolve({ error: `probe could not start: ${(e as Error).message}` });
@@ -43,6 +48,13 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
       done = true;
       clearTimeout(timer);
       if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+      for (const pid of pidsWithEnv(mark)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       child.stdout?.destroy();
       child.stderr?.destroy();
       resolve(r);

@@ -48,6 +48,16 @@ export class CommandSequence {
   }
 }
 
+/**
+ * A runner being disposed (its task removed, or replaced by one of another kind) still shows
+ * until its processes are gone, but takes no command: what it started nobody would supervise.
+ */
+export function refuseWhileDisposing(disposing: unknown, task: string): void {
+  if (disposing !== undefined) {
+    throw new JobctlError('NOT_FOUND', `task "${task}" is being removed or replaced (its processes are stopping); \`jobctl status\` shows when it is back`);
+  }
+}
+
 /** The fields of a task's status that come from its spec. */
 export function specStatusBase(spec: TaskSpec): Pick<TaskStatus, 'name' | 'group' | 'kind' | 'enabled' | 'file'> & { description?: string } {
   return {

@@ -12,7 +12,7 @@ import { mergeByTime, tailRotated, tagInstance } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
-import { CommandSequence, specStatusBase, type Intent } from './runner-common.js';
+import { CommandSequence, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
 import type { LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 
 export interface ServiceRunnerOptions {
@@ -31,13 +31,14 @@ export interface ServiceRunnerOptions {
 
 /**
  * Keys whose change restarts the running instances: they change the process itself.
- * `logs` needs new log files and is applied by a fresh runner. Every other key (restart
+ * `logs` goes to the instances' log sinks in place (rotation limits at once, timestamps
+ * from the next start). Every other key (restart
  * policy, backoff, timings, limits, notify, description…) applies from the next start or
  * exit without touching what runs; `instances` and `scale` belong to the scale controller.
  */
 export const PROCESS_KEYS: ReadonlySet<string> = new Set(['command', 'cwd', 'env', 'envFile', 'runAs']);
 /** Keys that need a fresh runner. */
-export const RUNNER_KEYS: ReadonlySet<string> = new Set(['kind', 'logs']);
+export const RUNNER_KEYS: ReadonlySet<string> = new Set(['kind']);
 
 interface Slot {
   driver: InstanceDriver;
@@ -146,7 +147,18 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   private resize(): void {
-    while (this.slots.length < this.count) this.slots.push(this.makeSlot(this.slots.length));
+    while (this.slots.length < this.count) {
+      this.slots.push(this.makeSlot(this.slots.length));
+    }
+  }
+
+  /**
+   * The instances the count asks for. Slots beyond it are retiring: they stay (and show)
+   * until their process groups are gone, so a scale back up reuses the slot of an index
+   * (its start waits for the stop under way) and no index ever has two processes.
+   */
+  private active(): Slot[] {
+    return this.slots.slice(0, this.count);
   }
 
   private requireEnabled(): void {
@@ -167,10 +179,11 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    * once its group is gone (the machine keeps that start pending).
    */
   async start(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.command('running');
     this.desired = 'running';
-    for (const { driver } of this.slots) startInstance(driver);
+    for (const { driver } of this.active()) startInstance(driver);
     this.emit('state');
   }
 
@@ -195,10 +208,11 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
 
   /** Restart every instance (stop, then start); resolves once each is on its way back. */
   async restart(): Promise<void> {
+    refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.command('running');
     this.desired = 'running';
-    for (const { driver } of this.slots) driver.restart();
+    for (const { driver } of this.active()) driver.restart();
     this.emit('state');
   }
 
@@ -218,10 +232,21 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
-    if (this.desired === 'running') for (const { driver } of this.slots.slice(0, n)) startInstance(driver);
-    const extra = this.slots.slice(n);
-    this.slots = this.slots.slice(0, n);
+    if (this.desired === 'running') for (const { driver } of this.active()) startInstance(driver);
+    for (const { driver } of this.slots.slice(n)) {
+      if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+    }
     this.emit('state');
+    await this.trim();
+  }
+
+  /** Drop the retiring slots once none has a process (a scale back up may take them back meanwhile). */
+  private async trim(): Promise<void> {
+    const retiringBusy = () => this.slots.slice(this.count).some(({ driver }) => !SETTLED_STATES.has(driver.state));
+    while (this.slots.length > this.count && retiringBusy()) await this.nextChange();
+    if (this.slots.length <= this.count) return;
+    const extra = this.slots.slice(this.count);
+    this.slots = this.slots.slice(0, this.count);
     await Promise.all(extra.map((slot) => this.disposeSlot(slot)));
     this.emit('state');
   }
@@ -235,7 +260,10 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (spec.kind !== 'daemon' || keys.some((k) => RUNNER_KEYS.has(k))) return false;
     const wasEnabled = this.spec_.enabled;
     this.spec_ = spec;
-    for (const { driver } of this.slots) driver.setSpec(spec);
+    for (const { driver, sink } of this.slots) {
+      driver.setSpec(spec);
+      if (keys.includes('logs')) sink.setLogs(spec.logs);
+    }
     if (!spec.enabled && wasEnabled) {
       await this.stop().catch((e: unknown) => {
         if (!isJobctlError(e)) throw e;
@@ -247,7 +275,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         if (this.rollingRun) this.rollAgain = true;
         else void this.startRolling(DEFAULTS.rollingStepTimeoutMs, 'configuration changed').catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
       } else {
-        for (const { driver } of this.slots) {
+        for (const { driver } of this.active()) {
           if (!SETTLED_STATES.has(driver.state)) driver.restart('configuration changed');
         }
       }

@@ -89,6 +89,25 @@ describe('TaskRegistry with fake runners', () => {
     expect(registry.require('worker').kind).toBe('cron');
   });
 
+  it('a fresh runner (logs edit, kind change) keeps a task the user stopped stopped', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    await registry.stop('worker');
+    made[1]!.acceptUpdate = false;
+    await registry.update({ ...made[1]!.spec, description: 'new logs' }, ['logs']);
+    expect(made).toHaveLength(5);
+    expect(made[4]!.calls).not.toContain('start');
+    expect(registry.status('worker').desired).toBe('stopped');
+    // One that runs is started again.
+    made[0]!.acceptUpdate = false;
+    await registry.update({ ...made[0]!.spec }, ['logs']);
+    expect(made[5]!.calls).toEqual(['start']);
+    // One that was disabled and is enabled with the same edit starts.
+    made[3]!.acceptUpdate = false;
+    await registry.update({ ...made[3]!.spec, enabled: true }, ['enabled', 'logs']);
+    expect(made[6]!.calls).toEqual(['start']);
+  });
+
   it('remove disposes; close disposes every runner once and is safe to call twice', async () => {
     const { registry, made, ready } = setup(specs());
     await ready;
@@ -149,7 +168,7 @@ describe('handlers with fake runners', () => {
     expect(await code(() => h.start({ target: '@nogroup' }, c))).toBe('NOT_FOUND');
   });
 
-  it('a group goes on past a task that fails, and the failure is logged; one task answers its error', async () => {
+  it('a group goes on past a task that fails, then answers the failure with its code; one task answers its error', async () => {
     const { registry, made, ready } = setup(specs());
     await ready;
     made[1]!.stop = async () => {
@@ -157,9 +176,26 @@ describe('handlers with fake runners', () => {
     };
     const { h, log } = handlers(registry);
     const c = conn();
-    expect((await h.stop({ target: '@app' }, c)).tasks).toHaveLength(3);
+    // The others still stop, but a caller is told that the group did not all stop (exit non-zero).
+    const err = await Promise.resolve().then(() => h.stop({ target: '@app' }, c)).then(() => undefined, (e: JobctlError) => e);
+    expect(err).toMatchObject({ code: 'SUPERSEDED', message: expect.stringMatching(/^@app: worker: stop of "worker" was overridden/) });
+    expect((err!.data as { tasks: unknown[] }).tasks).toHaveLength(3);
+    expect(made[0]!.calls).toEqual(['start', 'stop']);
     expect(log.warnings().join('\n')).toMatch(/@app: worker: stop of "worker" was overridden/);
     expect(await code(() => h.stop({ target: 'worker' }, c))).toBe('SUPERSEDED');
+  });
+
+  it('a disabled task in a group is passed over by start and restart, not a failure', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    made[3]!.start = made[3]!.restart = async () => {
+      throw new JobctlError('DISABLED', 'task "off" is disabled');
+    };
+    const { h } = handlers(registry);
+    const c = conn();
+    expect((await h.start({ target: '@app' }, c)).tasks).toHaveLength(3);
+    expect((await h.restart({ target: '*' }, c)).tasks).toHaveLength(4);
+    expect(await code(() => h.start({ target: 'off' }, c))).toBe('DISABLED');
   });
 
   it('run, kill, logs, history and scale take one task: @group and * are BAD_TARGET (defect 4)', async () => {

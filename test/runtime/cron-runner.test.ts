@@ -215,6 +215,34 @@ describe('cron runs (real processes)', () => {
     expect(task.history()[0]).toMatchObject({ state: 'killed', message: 'the task was stopped', signal: 'SIGTERM' });
   });
 
+  it('a manual run given while a stop waits is not waited for: stop returns once the runs it stopped are gone', async () => {
+    for (const overlap of ['queue', 'allow'] as const) {
+      const { task } = await setup({ command: "trap '' TERM; sleep 30", stopTimeoutMs: 500, overlap });
+      await task.run();
+      await waitFor(() => running(task).length === 1, 2000, 'running');
+      const t0 = Date.now();
+      const stopping = task.stop();
+      await new Promise((r) => setTimeout(r, 100));
+      await task.run();
+      await stopping;
+      expect(Date.now() - t0, overlap).toBeLessThan(3000);
+      expect(task.history()[0], overlap).toMatchObject({ state: 'killed', message: 'the task was stopped' });
+      await task.dispose();
+    }
+  });
+
+  it('a runner being disposed takes no command: start, restart and run are NOT_FOUND', async () => {
+    const { task } = await setup({ command: "trap '' TERM; sleep 30", stopTimeoutMs: 500 });
+    await task.run();
+    await waitFor(() => running(task).length === 1, 2000, 'running');
+    const disposing = task.dispose();
+    await expect(task.run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await disposing;
+    expect(running(task)).toEqual([]);
+  });
+
   it('a run that cannot start is failed with the reason', async () => {
     const { task } = await setup({ command: ['/nonexistent/report'] });
     task.run();

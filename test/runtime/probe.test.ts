@@ -71,4 +71,12 @@ describe('runProbe', () => {
   it('reports a probe that prints no number', async () => {
     expect((await probe('echo none', 5000).result).error).toBe('probe printed no number: "none"');
   });
+  it('a probe that escapes its group with setsid leaves nothing behind (after it prints, and on timeout)', async () => {
+    const printed = probe("setsid sleep 300 & echo 4", 5000);
+    expect(await printed.result).toEqual({ backlog: 4 });
+    await waitFor(() => withMarker(printed.marker).length === 0, 2000, 'escaped process gone');
+    const hung = probe("setsid sh -c 'sleep 300' & sleep 300", 300);
+    expect((await hung.result).error).toMatch(/timed out/);
+    await waitFor(() => withMarker(hung.marker).length === 0, 2000, 'escaped process gone');
+  });
 });

@@ -267,6 +267,76 @@ describe('daemon task supervision (real processes)', () => {
     expect(task.instances().map((i) => i.index)).toEqual([0, 1]);
     expect(livePids(third)).toEqual([]);
   });
+
+  it('a runner being disposed (task removed, kind changed) takes no command: nothing starts that nobody supervises', async () => {
+    const { task } = makeTask({ command: "trap '' TERM; sleep 1000", startMs: 50, stopTimeoutMs: 1500 });
+    await task.start();
+    await waitFor(() => task.instances()[0]!.state === 'running', 5000, 'running');
+    const disposing = task.dispose();
+    await task.setCount(3);
+    await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(task.run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await disposing;
+    expect(task.instances()).toEqual([]);
+  });
+
+  it('a follower of the task gets the instances a scale up adds, and is told when the task goes', async () => {
+    const cmd = 'while true; do echo "hi from $JOBCTL_INSTANCE"; sleep 0.1; done';
+    const { task } = makeTask({ name: 'talk', command: cmd, startMs: 50 });
+    await task.start();
+    const seen = new Set<string>();
+    const ended: string[] = [];
+    task.logs({}).follow((sink) => sink.on('data', (b: Buffer) => {
+      for (const m of b.toString().matchAll(/hi from (\d)/g)) seen.add(m[1]!);
+    }), (reason) => ended.push(reason));
+    await task.setCount(3);
+    await waitFor(() => seen.size === 3, 5000, 'output of the 3 instances');
+    await task.dispose();
+    expect(ended).toHaveLength(1);
+  });
+
+  it('a logs edit applies to the running instances in place: no restart, the new limits rotate', async () => {
+    const cmd = 'while true; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.02; done';
+    const { task, paths } = makeTask({ name: 'chatty', command: cmd, startMs: 50 });
+    await task.start();
+    await waitFor(() => task.instances()[0]!.state === 'running', 5000, 'running');
+    const pid = task.instances()[0]!.pid;
+    const logs = { ...task.spec.logs, maxSize: 2000, keep: 1 };
+    expect(await task.update({ ...task.spec, logs }, ['logs'])).toBe(true);
+    await waitFor(() => fs.existsSync(`${paths.instanceLog('chatty', 0)}.1`), 5000, 'rotated at the new size');
+    expect(task.instances()[0]!.pid).toBe(pid);
+    expect(task.instances()[0]!.restarts).toBe(0);
+  });
+
+  it('scale down then up: an index never has two processes; stop waits for retiring instances too', async () => {
+    const cmd = "trap '' TERM; while true; do sleep 0.1; done";
+    const { task } = makeTask({ command: cmd, instances: 2, startMs: 50, stopTimeoutMs: 1500 });
+    await task.start();
+    await waitFor(() => task.instances().every((i) => i.state === 'running'), 5000, 'both running');
+    const old = task.instances()[1]!.pid!;
+    const shrinking = task.setCount(1);
+    await new Promise((r) => setTimeout(r, 100));
+    await task.setCount(2);
+    // The old #1 ignores SIGTERM: until it is gone, no new #1 may run beside it.
+    const overlap: number[] = [];
+    const until = Date.now() + 1000;
+    while (Date.now() < until && livePids(old).length > 0) {
+      const pid = task.instances()[1]?.pid;
+      if (pid !== undefined && pid !== old && livePids(pid).length > 0) overlap.push(pid);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(overlap).toEqual([]);
+    await shrinking;
+    await waitFor(() => task.instances()[1]?.state === 'running' && task.instances()[1]!.pid !== old, 8000, 'new #1 running');
+    expect(livePids(old)).toEqual([]);
+
+    // Shrink, then stop at once: stop returns only when the retiring instance is gone too.
+    const retiring = task.instances()[1]!.pid!;
+    void task.setCount(1);
+    await task.stop();
+    expect(livePids(retiring)).toEqual([]);
+  });
 });
 
 describe('ServiceRunner: commands racing dispose and each other (review of issue 12)', () => {
