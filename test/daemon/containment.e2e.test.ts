@@ -79,9 +79,9 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     const cgroupDir = mode.cgroups ? homeCgroupDir(home) : undefined;
     if (!mode.cgroups) expect(fs.existsSync(homeCgroupDir(home) ?? '/nonexistent')).toBe(false);
     if (mode.cgroups) {
-      expect((await jobctl(['status'], { home })).stdout.split('\n')[0]).toMatch(/^containment: cgroup v2 \(/);
+      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^containment: cgroup v2 \(/);
     } else {
-      expect((await jobctl(['status'], { home })).stdout.split('\n')[0]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
+      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
     }
 
     // 10 restarts of each: the leaver by itself, the keeper by hand. At most the current
