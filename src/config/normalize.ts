@@ -2,7 +2,7 @@ import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
 import type { LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskLimits, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 
 /** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
@@ -14,7 +14,7 @@ const MERGED_KEYS = ['env', 'logs', 'backoff', 'limits'] as const;
  */
 export function applyDefaults(defaults: RawDefaults | undefined, task: Record<string, unknown>): Record<string, unknown> {
   if (!defaults) return task;
-  const isCron = task.schedule !== undefined;
+  const isCron = isRunTask(task);
   const misplaced: readonly string[] = isCron ? DAEMON_ONLY_KEYS : CRON_ONLY_KEYS;
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(defaults)) if (!misplaced.includes(k)) merged[k] = v;
@@ -81,16 +81,18 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     stopTimeoutMs: ms(raw.stop_timeout, DEFAULTS.stopTimeoutMs),
     logs,
     ...(notify ? { notify } : {}),
+    ...(raw.hosts ? { hosts: [...new Set(raw.hosts)] } : {}),
     ...(limits ? { limits } : {}),
     source: ctx.source,
   };
 
-  if (raw.schedule !== undefined) {
+  if (isRunTask(raw)) {
     const timeoutMs = optMs(raw.timeout);
     return {
       ...base,
       kind: 'cron',
-      schedule: raw.schedule,
+      ...(raw.schedule !== undefined ? { schedule: raw.schedule } : {}),
+      ...(raw.xxljob ? { xxljob: { handler: raw.xxljob.handler, glue: raw.xxljob.glue ?? false } } : {}),
       ...(raw.timezone ? { timezone: raw.timezone } : {}),
       jitterMs: ms(raw.jitter, DEFAULTS.cron.jitterMs),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -99,6 +101,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
       overlap: raw.overlap ?? DEFAULTS.cron.overlap,
       catchup: raw.catchup ?? DEFAULTS.cron.catchup,
       history: raw.history ?? DEFAULTS.cron.history,
+      ...((raw.on_one_host ?? DEFAULTS.cron.onOneHost) ? { onOneHost: true } : {}),
     };
   }
 

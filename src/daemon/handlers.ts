@@ -3,14 +3,14 @@ import { diff } from '../config/diff.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus, XxlJobStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
 import type { ConfigState } from './config-state.js';
 import { readLogs } from './log-service.js';
 import type { DaemonLog } from './logger.js';
-import { planResult } from './plan.js';
+import { elsewhereOf, planResult } from './plan.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
 import { taskDetails } from './task-details.js';
@@ -32,6 +32,8 @@ export interface HandlerDeps {
   onConfig: (fn: () => void) => () => void;
   /** `jobctl scale`: set a manual count, or go back to auto (WRONG_KIND for a cron task). */
   scale: (task: string, count: number | 'auto') => Promise<void>;
+  /** What a host service shows in status (its info()), by name. */
+  serviceInfo?: (name: string) => unknown;
   /** `jobctl notify test`: send a test message; resolves with the HTTP status. */
   notifyTest: (notifier: string) => Promise<number>;
   /** CPU/RSS sampling: told when someone looks (status) or watches (a state subscription). */
@@ -40,14 +42,18 @@ export interface HandlerDeps {
 
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
   const lastReloadAt = d.lastReloadAt();
-  return {
+  const info: DaemonInfo = {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
     ...(d.containment ? { containment: d.containment } : {}),
     keptFiles: d.config.effective.keptFiles,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
+    identity: { hostname: d.config.hostname, labels: d.config.effective.host.labels },
   };
+  const xxljob = d.serviceInfo?.('xxljob') as XxlJobStatus | undefined;
+  if (xxljob) info.xxljob = xxljob;
+  return info;
 }
 
 /**
@@ -80,7 +86,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
-    status: ({ target }) => {
+    status: ({ target, allHosts }) => {
       d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
       const tasks = statuses(names);
@@ -90,7 +96,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         const details = taskDetails(d.registry, d.paths, tasks[0]!);
         if (details) tasks[0] = { ...tasks[0]!, details };
       }
-      return { daemon: daemonInfo(d), tasks };
+      return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
 
     start: async ({ target, wait }) => {
@@ -187,5 +193,5 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
-  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles);
+  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
 }

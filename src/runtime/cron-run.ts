@@ -19,6 +19,10 @@ export interface RunLaunch {
   env?: Record<string, string>;
   /** This run's timeout, when it differs from the spec's. */
   timeoutMs?: number;
+  /** Appended to the command: after a list command's argv; `$1`… of a string command. */
+  args?: string[];
+  /** Replaces the task's command for this run (a GLUE script from an xxl-job admin). */
+  command?: string[];
 }
 
 export interface RunContext {
@@ -86,9 +90,10 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
     box = Containment.for(ctx.baseEnv?.JOBCTL_HOME).open({ task: spec.name, runId: run.id }, spec.limits);
     for (const note of box.notes) sink.note(note);
     proc = spawnProcess({
-      command: spec.command,
+      command: run.command ?? spec.command,
       cwd: spec.cwd,
       env: { ...ctx.baseEnv, ...spec.env, ...run.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: run.id },
+      ...(run.args?.length ? { args: run.args } : {}),
       ...(spec.envFile ? { envFile: spec.envFile } : {}),
       ...(spec.runAs ? { runAs: spec.runAs } : {}),
       joinCgroups: box.joinFiles,

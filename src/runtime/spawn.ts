@@ -23,6 +23,8 @@ export interface SpawnRequest {
   /** dotenv file read now, merged under `env`. */
   envFile?: string;
   runAs?: RunAs;
+  /** Appended arguments: after a list command's argv; `$1`… of a string command (`$0` is `jobctl`). */
+  args?: string[];
   /**
    * cgroup.procs files the process joins before it execs the command (its box's cgroups),
    * so not even its first fork happens outside them.
@@ -91,7 +93,10 @@ const fail = (message: string, cause?: unknown) => new JobctlError('SPAWN_FAILED
 
 /** The argv to exec: `/bin/sh -c` for a string, the list as is; wrapped in setpriv when available or needed. */
 export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv): { file: string; args: string[]; env: Record<string, string> } {
-  const argv = typeof req.command === 'string' ? ['/bin/sh', '-c', req.command] : [...req.command];
+  const args = req.args ?? [];
+  const argv = typeof req.command === 'string'
+    ? ['/bin/sh', '-c', req.command, ...(args.length ? ['jobctl', ...args] : [])]
+    : [...req.command, ...args];
   const extraEnv: Record<string, string> = {};
   const setpriv = findSetpriv();
   const wrap: string[] = [];

@@ -15,7 +15,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
     .argument('<task>', 'a cron task')
     .description("a cron task's recent runs: trigger, attempt, times, result")
     .option('-n <N>', 'how many runs', '20')
-    .option('--json', 'print {runs[]} (RunRecord: id, task, scheduledAt, startedAt, endedAt, exitCode, signal, attempt, trigger, state, message)')
+    .option('--json', 'print {runs[]} (RunRecord: id, task, scheduledAt, startedAt, endedAt, exitCode, signal, attempt, trigger, state, message, triggeredBy, tag: the admin\'s logId on runs with trigger xxljob)')
     .addHelpText('after', '\nA run\'s own log: jobctl logs TASK --run ID\nWith the daemon down, the run records in state/ are read directly.')
     .action(action(ctx, async (task: string, opts: { n: string; json?: boolean }) => {
       const limit = parseCount(opts.n, '-n', 10_000);
@@ -42,7 +42,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       const rows = [['RUN', 'TRIGGER', 'TRY', 'SCHEDULED', 'DURATION', 'STATE', 'EXIT', 'NOTE'].map((h) => paint('bold', h))];
       for (const run of [...r.runs].reverse()) {
         rows.push([
-          run.id, run.trigger, String(run.attempt), formatInZone(new Date(run.scheduledAt)),
+          run.id, run.trigger === 'xxljob' && run.tag !== undefined ? `xxljob (log ${run.tag})` : run.trigger, String(run.attempt), formatInZone(new Date(run.scheduledAt)),
           run.startedAt !== undefined ? formatDuration((run.endedAt ?? Date.now()) - run.startedAt) : '-',
           paint(STATE_STYLE[run.state] ?? 'bold', run.state),
           run.signal ? run.signal : run.exitCode !== undefined && run.exitCode !== null ? String(run.exitCode) : '-',

@@ -1,12 +1,12 @@
 import { formatBytes, formatDuration, formatInZone } from '../../shared/format.js';
-import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
+import type { InstanceInfo, StatusResult, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
 import { painter, table, type Style } from '../output.js';
 
 export const STATE_STYLE: Record<string, Style> = {
-  running: 'green', scheduled: 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
+  running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
   fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
   'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan',
 };
@@ -38,12 +38,14 @@ function procs(t: TaskStatus): string {
   return `${s} (${sc.mode === 'manual' ? 'manual' : `${sc.min}-${sc.max}`}${target}${sc.backlog !== undefined ? `, backlog ${sc.backlog}` : ''})`;
 }
 
+/** The status table; a HOST column first when the tasks come from a fleet. */
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
   const paint = painter(color);
-  const rows = [['TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  const hosts = tasks.some((t) => t.host !== undefined);
+  const rows = [[...(hosts ? ['HOST'] : []), 'TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
   for (const t of tasks) {
     rows.push([
-      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
       t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
     ]);
@@ -93,7 +95,8 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
     if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
   } else {
     const next = t.nextRunAt !== undefined ? `; next ${formatInZone(new Date(t.nextRunAt), t.timezone)} (in ${formatDuration(Math.max(0, t.nextRunAt - now))})` : '';
-    lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${next}`);
+    if (t.schedule !== undefined) lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${next}`);
+    if (t.xxljobHandler !== undefined) lines.push(`  xxl-job handler: ${t.xxljobHandler}${t.schedule === undefined ? ' (runs when the admin triggers it)' : ''}`);
     lines.push(`  retries: ${t.restarts} retry run${t.restarts === 1 ? '' : 's'} in the kept history${d?.retries !== undefined ? ` (retries: ${d.retries} per failed run)` : ''}`);
     for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${ago(r.startedAt, now)}`);
     if (t.lastRun) lines.push(`  last run: ${t.lastRun.id} ${lastRunText(t.lastRun, now)}${t.lastRun.message ? ` — ${t.lastRun.message}` : ''}`);
@@ -104,6 +107,21 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
     for (const l of d.lastLines) lines.push(`    ${l}`);
   }
   return lines;
+}
+
+/** One line on executor mode: registered or why not, and callbacks still waiting. */
+export function xxljobLine(x: XxlJobStatus, color: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  const where = `${x.listen ? `listening on ${x.listen}` : 'not listening'}, wire v${x.version ?? 2}`;
+  const head = x.registered
+    ? `${paint('green', 'registered')} as ${x.address} (${ago(x.lastRegisteredAt, now)})`
+    : paint('red', 'not registered');
+  const parts = [`xxl-job executor "${x.appname ?? '?'}": ${head}, ${where}`];
+  if (x.activeRuns) parts.push(`${x.activeRuns} run(s) from the admin under way`);
+  if (x.pendingCallbacks) parts.push(paint('yellow', `${x.pendingCallbacks} callback(s) waiting for the admin`));
+  let line = parts.join('; ');
+  if (x.lastError) line += `\n  ${paint('red', 'last error')} ${ago(x.lastErrorAt, now)}: ${x.lastError}`;
+  return line;
 }
 
 /** `home /srv/jobs (from --home) · daemon pid 42, up 3m · 4 tasks`: which home this is. */
@@ -131,8 +149,14 @@ export function renderStatus(s: StatusResult, color: boolean, opts: RenderStatus
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
     out.push('');
   }
-  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` (\`jobctl help keys\` lists every key)`);
+  if (s.tasks.length === 0 && !s.elsewhere?.length) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` (\`jobctl help keys\` lists every key)`);
   else out.push(statusTable(s.tasks, color, now));
+  if (s.elsewhere?.length) {
+    const who = s.daemon.identity ? ` (this host: ${[s.daemon.identity.hostname, ...s.daemon.identity.labels].join(', ')})` : '';
+    out.push('', paint('dim', `not for this host${who}:`));
+    out.push(table(s.elsewhere.map((t) => [`  ${t.name}`, t.group, t.kind, paint('dim', 'not for this host'), `hosts: ${t.hosts.join(', ')}`])));
+  }
   if (opts.single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
+  if (s.daemon.xxljob && !opts.single) out.push('', xxljobLine(s.daemon.xxljob, color, now));
   return out.join('\n');
 }
