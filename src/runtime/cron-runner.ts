@@ -65,6 +65,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   private registration: Registration | undefined;
   /** Records of runs not yet final, by id. */
   private readonly live = new Map<string, RunRecord>();
+  /** The last record that became final: what a trigger refused at once answers with. */
+  private lastFinal: RunRecord | undefined;
   private readonly launches = new Map<string, Launch>();
   private readonly procs = new Map<string, RunProcess>();
   private readonly retryTimers = new Set<unknown>();
@@ -322,6 +324,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     }
     if (isFinalRunState(state)) {
       rec.endedAt = now;
+      this.lastFinal = rec;
       this.live.delete(ref.id);
       this.launches.delete(ref.id);
     } else this.live.set(ref.id, rec);
@@ -386,7 +389,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   private recordOf(id: string): RunRecord {
-    const live = this.live.get(id);
+    const live = this.live.get(id) ?? (this.lastFinal?.id === id ? this.lastFinal : undefined);
     if (live) return { ...live };
     const kept = this.opts.history.list(this.name).findLast((r) => r.id === id);
     if (kept) return kept;

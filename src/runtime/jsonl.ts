@@ -53,9 +53,13 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
   return { items, bad, completeBytes, size };
 }
 
-/** Append records, one line each, in one write (O_APPEND: whole lines, in order). */
-export function appendJsonLines(file: string, items: readonly unknown[]): number {
-  const text = items.map((i) => JSON.stringify(i)).join('\n') + '\n';
+/**
+ * Append records, one line each, in one write (O_APPEND: whole lines, in order).
+ * `afterTorn`: an earlier append to this file failed and may have left half a line, so
+ * this one starts on a line of its own (the half line is then skipped by readers alone).
+ */
+export function appendJsonLines(file: string, items: readonly unknown[], afterTorn = false): number {
+  const text = (afterTorn ? '\n' : '') + items.map((i) => JSON.stringify(i)).join('\n') + '\n';
   fs.appendFileSync(file, text);
   return Buffer.byteLength(text);
 }

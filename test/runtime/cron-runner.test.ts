@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { CronRunner } from '../../src/runtime/cron-runner.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { StateStore } from '../../src/runtime/state-store.js';
@@ -113,6 +113,21 @@ describe('cron runs (real processes)', () => {
     expect(second).toMatchObject({ state: 'skipped', message: 'previous run still going (overlap: skip)' });
     await settled(task, 2);
     expect(task.history().map((r) => r.state)).toEqual(['succeeded', 'skipped']);
+  });
+
+  it('a trigger refused at once (overlap skip) is answered from memory, without reading the history file', async () => {
+    let h: FileRunHistory | undefined;
+    const { task } = await setup({ command: 'sleep 0.5', overlap: 'skip', history: 500 }, (_s, history) => {
+      h = history;
+    });
+    fire(task);
+    const list = vi.spyOn(h!, 'list');
+    const second = await fire(task);
+    expect(second).toMatchObject({ state: 'skipped', message: 'previous run still going (overlap: skip)' });
+    // `list` reads and folds the whole file (up to 2 × history runs) on the event loop.
+    expect(list).not.toHaveBeenCalled();
+    list.mockRestore();
+    await settled(task, 2);
   });
 
   it('overlap queue: one waits and starts after; a third is skipped', async () => {

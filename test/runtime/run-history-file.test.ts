@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { ROOT } from '../helpers/cli.js';
@@ -130,6 +130,32 @@ describe('FileRunHistory', () => {
     const third = new FileRunHistory({ dir: d });
     expect(third.list('t').map((r) => r.id)).toEqual([a.id, b.id, c.id]);
     expect(third.tornLines).toBe(1);
+  });
+
+  it('an append that failed half-way (full disk) does not take the next record with it', () => {
+    const d = dir();
+    const warnings: string[] = [];
+    const h = new FileRunHistory({ dir: d, onWarning: (w) => warnings.push(w) });
+    const a = run('t');
+    h.write(a);
+    // The disk fills while the end of `a` is written: half the line reaches the file.
+    const spy = vi.spyOn(fs, 'appendFileSync').mockImplementationOnce((file, data) => {
+      const text = String(data);
+      fs.writeFileSync(file as string, text.slice(0, text.length >> 1), { flag: 'a' });
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    try {
+      h.write(end(a));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings).toEqual([expect.stringMatching(/could not append/)]);
+    // Space again: the next run's record starts on a line of its own.
+    const b = run('t');
+    h.write(b);
+    const again = new FileRunHistory({ dir: d });
+    expect(again.list('t').map((r) => [r.id, r.state])).toEqual([[a.id, 'running'], [b.id, 'running']]);
+    expect(again.tornLines).toBe(1);
   });
 
   it('rejects a task name that is not one (no path escapes)', () => {
