@@ -53,9 +53,13 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
   return { items, bad, completeBytes, size };
 }
 
-/** Append records, one line each, in one write (O_APPEND: whole lines, in order). */
-export function appendJsonLines(file: string, items: readonly unknown[]): number {
-  const text = items.map((i) => JSON.stringify(i)).join('\n') + '\n';
+/**
+ * Append records, one line each, in one write (O_APPEND: whole lines, in order).
+ * `afterFailure`: the previous append to this file failed and may have left half a line
+ * (a full disk); the records start on a line of their own, so they are not glued to it.
+ */
+export function appendJsonLines(file: string, items: readonly unknown[], afterFailure = false): number {
+  const text = (afterFailure ? '\n' : '') + items.map((i) => JSON.stringify(i)).join('\n') + '\n';
   fs.appendFileSync(file, text);
   return Buffer.byteLength(text);
 }

@@ -33,6 +33,8 @@ interface TaskState {
   recentFinished: string[];
   /** The file's records were replayed from disk (lazily, on first use). */
   loaded: boolean;
+  /** The last append failed: the file may end in half a line. */
+  appendFailed: boolean;
 }
 
 const RECENT = 16;
@@ -72,8 +74,10 @@ export class FileRunHistory implements RunHistory {
     const s = this.state(record.task);
     const copy = { ...record };
     try {
-      this.bytesWritten += appendJsonLines(this.fileOf(record.task), [copy]);
+      this.bytesWritten += appendJsonLines(this.fileOf(record.task), [copy], s.appendFailed);
+      s.appendFailed = false;
     } catch (e) {
+      s.appendFailed = true;
       this.warn(`could not append to the run history of "${record.task}": ${errorMessage(e)}; the record is kept in memory only`);
     }
     apply(s, copy);
@@ -196,7 +200,7 @@ export class FileRunHistory implements RunHistory {
 function emptyState(): TaskState {
   return {
     keep: undefined, last: undefined, lastFinished: undefined, unfinished: new Map(),
-    retryFlags: new Uint8Array(16), finished: 0, windowRetries: 0, recentFinished: [], loaded: false,
+    retryFlags: new Uint8Array(16), finished: 0, windowRetries: 0, recentFinished: [], loaded: false, appendFailed: false,
   };
 }
 

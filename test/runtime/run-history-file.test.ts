@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { ROOT } from '../helpers/cli.js';
@@ -130,6 +130,29 @@ describe('FileRunHistory', () => {
     const third = new FileRunHistory({ dir: d });
     expect(third.list('t').map((r) => r.id)).toEqual([a.id, b.id, c.id]);
     expect(third.tornLines).toBe(1);
+  });
+
+  it('an append that failed half-way (disk full) does not swallow the next run: it starts a line of its own', () => {
+    const d = dir();
+    const warnings: string[] = [];
+    const h = new FileRunHistory({ dir: d, onWarning: (w) => warnings.push(w) });
+    const a = run('t');
+    h.write(end(a));
+    // ENOSPC after part of the line reached the file (what a full tmpfs does at a page boundary).
+    const real = fs.appendFileSync;
+    const spy = vi.spyOn(fs, 'appendFileSync').mockImplementationOnce((file, data) => {
+      real(file, String(data).slice(0, 20));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    const b = run('t');
+    h.write(end(b));
+    spy.mockRestore();
+    expect(warnings).toEqual([expect.stringMatching(/could not append to the run history of "t": ENOSPC/)]);
+    // Space again: the next run is on record, for this daemon and the next.
+    const c = run('t');
+    h.write(end(c));
+    expect(h.list('t').map((r) => r.id)).toEqual([a.id, c.id]);
+    expect(new FileRunHistory({ dir: d }).list('t').map((r) => r.id)).toEqual([a.id, c.id]);
   });
 
   it('rejects a task name that is not one (no path escapes)', () => {
