@@ -35,7 +35,8 @@ export class ChildJournal {
   private closed = false;
   /** Kept open between appends (a start costs one write, not open + write + close). */
   private fd: number | undefined;
-  private torn = false;
+  /** A write failed: the file misses entries (and may end in half a line) until it is rewritten whole. */
+  private failed = false;
   /** Lines appended and compactions, for tests and benchmarks. */
   appends = 0;
   compactions = 0;
@@ -102,17 +103,20 @@ export class ChildJournal {
   private append(e: Entry): void {
     if (this.closed) return;
     this.replay(e);
+    // After a failed write the file lacks what was recorded since: write the live set whole.
+    if (this.failed) {
+      this.compact();
+      return;
+    }
     try {
-      // After a failed write the file may end in half a line: start on a new one.
-      const line = `${this.torn ? '\n' : ''}${JSON.stringify(e)}\n`;
+      const line = `${JSON.stringify(e)}\n`;
       this.fd ??= fs.openSync(this.file, 'a');
       fs.writeSync(this.fd, line);
       this.bytesWritten += Buffer.byteLength(line);
-      this.torn = false;
       this.appends++;
       this.lines++;
     } catch (err) {
-      this.torn = true;
+      this.failed = true;
       this.closeFd();
       this.opts.onWarning?.(`could not write the child journal ${this.file}: ${errorMessage(err)}`);
     }
@@ -127,7 +131,9 @@ export class ChildJournal {
       this.bytesWritten += rewriteJsonLines(this.file, entries);
       this.lines = entries.length;
       this.compactions++;
+      this.failed = false;
     } catch (err) {
+      this.failed = true;
       this.opts.onWarning?.(`could not compact the child journal ${this.file}: ${errorMessage(err)}`);
     }
   }

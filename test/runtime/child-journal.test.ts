@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChildJournal } from '../../src/runtime/child-journal.js';
+import { tempDir } from '../helpers/temp.js';
+
+const temps: Array<() => void> = [];
+afterAll(() => temps.forEach((c) => c()));
+function journalPath(): string {
+  const t = tempDir();
+  temps.push(t.cleanup);
+  return path.join(t.dir, 'children.jsonl');
+}
+
+describe('ChildJournal', () => {
+  it('children recorded while the journal could not be written are on disk once it can be again', () => {
+    const file = journalPath();
+    fs.mkdirSync(file); // the write fails (EISDIR), as on a full or read-only disk
+    const warnings: string[] = [];
+    const j = ChildJournal.open(file, { onWarning: (w) => warnings.push(w) });
+    j.add('w/0', { pid: 10, pgid: 10, startTime: 1, task: 'w' });
+    expect(warnings.at(-1)).toMatch(/could not write the child journal .*EISDIR/);
+    fs.rmdirSync(file); // writable again
+    j.add('w/1', { pid: 11, pgid: 11, startTime: 2, task: 'w' });
+    // A daemon killed now: the next one must sweep both.
+    expect(Object.keys(ChildJournal.open(file).children()).sort()).toEqual(['w/0', 'w/1']);
+    j.remove('w/0');
+    expect(Object.keys(ChildJournal.open(file).children())).toEqual(['w/1']);
+    j.close();
+  });
+});
