@@ -116,9 +116,8 @@ export class ChildJournal {
       this.appends++;
       this.lines++;
     } catch (err) {
-      this.failed = true;
       this.closeFd();
-      this.opts.onWarning?.(`could not write the child journal ${this.file}: ${errorMessage(err)}`);
+      this.fault(err);
     }
     if (this.lines > Math.max(64, this.live.size * (this.opts.compactFactor ?? 4))) this.compact();
   }
@@ -131,11 +130,17 @@ export class ChildJournal {
       this.bytesWritten += rewriteJsonLines(this.file, entries);
       this.lines = entries.length;
       this.compactions++;
+      if (this.failed) this.opts.onWarning?.(`the child journal ${this.file} is written again`);
       this.failed = false;
     } catch (err) {
-      this.failed = true;
-      this.opts.onWarning?.(`could not compact the child journal ${this.file}: ${errorMessage(err)}`);
+      this.fault(err);
     }
+  }
+
+  /** A write failed: said once, until a write works again. */
+  private fault(err: unknown): void {
+    if (!this.failed) this.opts.onWarning?.(`could not write the child journal ${this.file}: ${errorMessage(err)}; children are kept in memory and it is rewritten whole once it can be (said once)`);
+    this.failed = true;
   }
 
   private replay(e: Entry): void {

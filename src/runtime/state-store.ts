@@ -46,6 +46,8 @@ export class StateStore {
   private closed = false;
   /** A db.json that could not be migrated is never overwritten. */
   private readOnly = false;
+  /** The last write of db.json failed (said once, until one works again). */
+  private writeFailing = false;
   /** Writes of db.json done, for tests and benchmarks. */
   writes = 0;
 
@@ -196,10 +198,13 @@ export class StateStore {
     this.writing = this.db.write().then(
       () => {
         this.writes++;
+        if (this.writeFailing) this.opts.onWarning?.(`${this.file} is written again`);
+        this.writeFailing = false;
       },
       (e: unknown) => {
         this.dirty = true;
-        this.opts.onWarning?.(`could not write ${this.file}: ${errorMessage(e)}; will retry`);
+        if (!this.writeFailing) this.opts.onWarning?.(`could not write ${this.file}: ${errorMessage(e)}; will retry (said once)`);
+        this.writeFailing = true;
         if (!this.closed) this.changed();
       },
     ).finally(() => {

@@ -28,4 +28,19 @@ describe('ChildJournal', () => {
     expect(Object.keys(ChildJournal.open(file).children())).toEqual(['w/1']);
     j.close();
   });
+  it('a journal that cannot be written is said once, not at every child; a write that works again is said too', () => {
+    const file = journalPath();
+    const warnings: string[] = [];
+    const j = ChildJournal.open(file, { onWarning: (w) => warnings.push(w) });
+    fs.mkdirSync(`${file}.d`);
+    fs.renameSync(`${file}.d`, file); // (the file was never created: nothing appended yet)
+    for (let i = 0; i < 50; i++) j.add(`c/run/${i}`, { pid: 100 + i, pgid: 100 + i, startTime: i, task: 'c' });
+    expect(warnings).toEqual([expect.stringMatching(/could not write the child journal/)]);
+    fs.rmdirSync(file);
+    j.remove('c/run/0');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/child journal .* written again/);
+    expect(Object.keys(ChildJournal.open(file).children())).toHaveLength(49);
+    j.close();
+  });
 });

@@ -155,6 +155,24 @@ describe('FileRunHistory', () => {
     expect(new FileRunHistory({ dir: d }).list('t').map((r) => r.id)).toEqual([a.id, c.id]);
   });
 
+  it('a history file that cannot be written is said once per task, and one task\'s fault never hides another\'s', () => {
+    const d = dir();
+    const warnings: string[] = [];
+    const h = new FileRunHistory({ dir: d, onWarning: (w) => warnings.push(w) });
+    fs.mkdirSync(h.fileOf('a')); // EISDIR
+    fs.mkdirSync(h.fileOf('b'));
+    const about = (task: string) => warnings.filter((w) => w.includes(`"${task}"`));
+    h.write(end(run('a')));
+    h.write(end(run('b')));
+    const once = warnings.length;
+    expect(about('b').join('\n')).toMatch(/could not append to the run history of "b"/);
+    for (let i = 0; i < 5; i++) {
+      h.write(end(run('a')));
+      h.write(end(run('b')));
+    }
+    expect(warnings).toHaveLength(once);
+  });
+
   it('rejects a task name that is not one (no path escapes)', () => {
     const h = new FileRunHistory({ dir: dir() });
     expect(() => h.list('../x')).toThrow(/is not a task name/);

@@ -49,6 +49,24 @@ describe('StateStore', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
   });
 
+  it('a db.json that cannot be written is said once, not at every retry; a write that works again is said too', async () => {
+    const file = dbPath();
+    const warnings: string[] = [];
+    const store = await StateStore.open(file, { writeDelayMs: 5, onWarning: (w) => warnings.push(w) });
+    const tmp = path.join(path.dirname(file), '.db.json.tmp'); // lowdb's temp file: a directory, so the write fails
+    fs.mkdirSync(tmp, { recursive: true });
+    store.setLastScheduled('x', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(warnings).toEqual([expect.stringMatching(/could not write .*db\.json/)]);
+    fs.rmdirSync(tmp);
+    await store.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/db\.json.* written again/);
+    await store.close();
+  });
+
   it('treats a file of the wrong shape as corrupt', async () => {
     const file = dbPath();
     fs.mkdirSync(path.dirname(file), { recursive: true });
