@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../shared/errors.js';
-import { readJsonLines, rewriteJsonLines, truncateTorn } from './jsonl.js';
+import { readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
 
 /** A child process the daemon started, recorded so a later daemon can sweep it. */
 export interface ChildRecord {
@@ -47,6 +47,7 @@ export class ChildJournal {
   /** Read the journal (a missing one is empty). Never throws on content. */
   static open(file: string, opts: ChildJournalOptions = {}): ChildJournal {
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    removeStaleTemps(path.dirname(file), path.basename(file));
     const j = new ChildJournal(file, opts);
     try {
       const read = readJsonLines(file, isEntry);

@@ -71,9 +71,30 @@ export function appendJsonLines(file: string, items: readonly unknown[], afterFa
 export function rewriteJsonLines(file: string, items: readonly unknown[]): number {
   const text = items.length ? items.map((i) => JSON.stringify(i)).join('\n') + '\n' : '';
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // Half a temp file on a full disk would hold the very space that is missing.
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
   return Buffer.byteLength(text);
+}
+
+/** Temp files `rewriteJsonLines` left in `dir` when its process was killed mid-rewrite. */
+export function removeStaleTemps(dir: string, base?: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.(.+)\.(\d+)\.tmp$/.exec(n);
+    if (!m || (base !== undefined && m[1] !== base) || Number(m[2]) === process.pid) continue;
+    fs.rmSync(path.join(dir, n), { force: true });
+  }
 }
 
 /** Cut a torn last line off, so the next append starts on a line of its own. */

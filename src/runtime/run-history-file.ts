@@ -3,7 +3,7 @@ import path from 'node:path';
 import { JobctlError, errorMessage } from '../shared/errors.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import type { RunRecord } from '../shared/types.js';
-import { appendJsonLines, readJsonLines, rewriteJsonLines, truncateTorn } from './jsonl.js';
+import { appendJsonLines, readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
 import type { HistorySummary, RunHistory } from './run-history.js';
 
 export interface FileRunHistoryOptions {
@@ -61,6 +61,7 @@ export class FileRunHistory implements RunHistory {
 
   constructor(private readonly opts: FileRunHistoryOptions) {
     fs.mkdirSync(opts.dir, { recursive: true });
+    removeStaleTemps(opts.dir);
   }
 
   /** The file of one task's runs. */

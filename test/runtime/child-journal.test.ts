@@ -43,4 +43,11 @@ describe('ChildJournal', () => {
     expect(Object.keys(ChildJournal.open(file).children())).toHaveLength(49);
     j.close();
   });
+
+  it('the temp file of a compaction cut by kill -9 is removed by the next daemon', () => {
+    const file = journalPath();
+    fs.writeFileSync(`${path.dirname(file)}/.children.jsonl.999999.tmp`, '{"op":"add"}\n');
+    ChildJournal.open(file).close();
+    expect(fs.readdirSync(path.dirname(file)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
 });

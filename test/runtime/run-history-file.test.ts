@@ -173,6 +173,14 @@ describe('FileRunHistory', () => {
     expect(warnings).toHaveLength(once);
   });
 
+  it('temp files of a daemon killed mid-rewrite are removed by the next one', () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, '.t.jsonl.999999.tmp'), '{"id":"x"}\n');
+    fs.writeFileSync(path.join(d, 't.jsonl'), '');
+    new FileRunHistory({ dir: d });
+    expect(fs.readdirSync(d)).toEqual(['t.jsonl']);
+  });
+
   it('rejects a task name that is not one (no path escapes)', () => {
     const h = new FileRunHistory({ dir: dir() });
     expect(() => h.list('../x')).toThrow(/is not a task name/);
