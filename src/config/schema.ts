@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_INSTANCES } from '../shared/limits.js';
 import {
   CATCHUP_POLICIES, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES,
 } from '../shared/types.js';
@@ -91,7 +92,7 @@ export const taskShape = {
   catchup: z.enum(CATCHUP_POLICIES).optional().meta({ description: 'cron: missed firings after downtime (default none)' }),
   history: positiveInt.min(1).max(10_000).optional().meta({ description: 'cron: runs kept with their logs (default 50)' }),
   // daemon
-  instances: positiveInt.min(0).max(1000).optional().meta({ description: 'daemon: number of processes (default 1)' }),
+  instances: positiveInt.min(0).max(MAX_INSTANCES).optional().meta({ description: 'daemon: number of processes (default 1)' }),
   restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
   backoff: backoffSchema.optional(),
   start_seconds: duration.optional().meta({ description: 'daemon: uptime after which a start counts as good (default 1s)' }),
