@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const runner = new CronRunner({ spec, paths, store, scheduler, history, lastFired });
     tasks.set(spec.name, runner);
     await runner.start();
-    scheduler.register({ name: `${spec.name}-watch`, schedule: spec.schedule, jitterMs: 0 }, watch);
+    scheduler.register({ name: `${spec.name}-watch`, schedule: spec.schedule!, jitterMs: 0 }, watch);
   }
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();

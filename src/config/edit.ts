@@ -9,7 +9,10 @@ import { JobctlError } from '../shared/errors.js';
  * other byte of the file (comments, order, blank lines, quoting) stays as it was.
  */
 
-const SCHEMA_LINE = '# yaml-language-server: $schema=../schema/tasks.schema.json';
+/** The editor hint at the top of a new task file; `schemaRef` is a path or URL of the JSON Schema. */
+export function schemaLine(schemaRef = '../schema/tasks.schema.json'): string {
+  return `# yaml-language-server: $schema=${schemaRef}`;
+}
 
 function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
@@ -44,10 +47,13 @@ export function renderTask(name: string, task: Record<string, unknown>, indent: 
   return body.split('\n').filter((l) => l !== '').map((l) => pad + l).join('\n') + '\n';
 }
 
-/** Add a task to a file's text (undefined: a new file). Throws if the name is already in it. */
-export function addTaskToText(text: string | undefined, name: string, task: Record<string, unknown>): string {
+/**
+ * Add a task to a file's text (undefined: a new file, headed by the schema line for
+ * `schemaRef`). Throws if the name is already in it.
+ */
+export function addTaskToText(text: string | undefined, name: string, task: Record<string, unknown>, schemaRef?: string): string {
   if (text === undefined || text.trim() === '') {
-    return `${SCHEMA_LINE}\ntasks:\n${renderTask(name, task, 2, 2)}`;
+    return `${schemaLine(schemaRef)}\ntasks:\n${renderTask(name, task, 2, 2)}`;
   }
   const { map, tasks } = tasksPair(text);
   const withNl = text.endsWith('\n') ? text : `${text}\n`;
@@ -111,7 +117,28 @@ export function removeTaskFromText(text: string, name: string): string {
   const after = text.slice(end);
   if ((before.endsWith('\n\n') || before === '') && /^[ \t]*\n/.test(after)) end += after.indexOf('\n') + 1;
   else if (before.endsWith('\n\n') && (after === '' || /^\S/.test(after))) start -= 1;
-  return text.slice(0, start) + text.slice(end);
+  return closeEmptyTasks(text.slice(0, start) + text.slice(end));
+}
+
+/** `tasks:` left with nothing under it (its last task removed) becomes `tasks: {}`, not a null stub. */
+function closeEmptyTasks(text: string): string {
+  const { tasks } = tasksPair(text);
+  const v = tasks?.value;
+  if (!tasks || !(v === null || v === undefined || (isScalar(v) && (v.value === null || v.value === '')))) return text;
+  const keyEnd = (tasks.key as { range: [number, number, number] }).range[1];
+  const colon = text.indexOf(':', keyEnd);
+  return `${text.slice(0, colon + 1)} {}${text.slice(colon + 1)}`;
+}
+
+/**
+ * True when a task file says nothing but `tasks: {}` (and comments): `jobctl rm` of its last
+ * task then removes the file instead of leaving an empty stub.
+ */
+export function isEmptyTaskFile(text: string): boolean {
+  const { map, tasks } = tasksPair(text);
+  if (!map) return true;
+  if (map.items.length !== (tasks ? 1 : 0)) return false;
+  return !tasks || (isMap(tasks.value) && tasks.value.items.length === 0);
 }
 
 /** Write through a dot-file in the same directory and rename: never a half-written task file. */

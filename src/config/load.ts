@@ -263,6 +263,21 @@ function crossFileChecks(files: ParsedFile[], outsideNotifiers: readonly string[
     }
   }
 
+  // xxl-job handler names say which task an admin's job runs: one task per name.
+  const handlerAt = new Map<string, { file: ParsedFile; task: string; line: number }>();
+  for (const f of files) {
+    for (const t of f.tasks) {
+      if (t.kind !== 'cron' || !t.xxljob) continue;
+      const line = f.yaml.locate(['tasks', t.name, 'xxljob', 'handler']).line;
+      const first = handlerAt.get(t.xxljob.handler);
+      if (!first) {
+        handlerAt.set(t.xxljob.handler, { file: f, task: t.name, line });
+        continue;
+      }
+      issue(f, ['tasks', t.name, 'xxljob', 'handler'], `xxljob.handler "${t.xxljob.handler}" is already the handler of task "${first.task}" (${first.file.source.display}:${first.line}); each handler names one task`, t.name);
+    }
+  }
+
   const known = [...notifierAt.keys(), ...outsideNotifiers];
   for (const f of files) {
     for (const t of f.tasks) {

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
-import type { LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskSpec } from '../shared/types.js';
+import type { LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskLimits, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 
 /** Keys whose map values merge one level with the file's `defaults:` instead of replacing them. */
-const MERGED_KEYS = ['env', 'logs', 'backoff'] as const;
+const MERGED_KEYS = ['env', 'logs', 'backoff', 'limits'] as const;
 
 /**
  * The task as written with its file's `defaults:` under it. A default that does not fit
@@ -14,7 +14,7 @@ const MERGED_KEYS = ['env', 'logs', 'backoff'] as const;
  */
 export function applyDefaults(defaults: RawDefaults | undefined, task: Record<string, unknown>): Record<string, unknown> {
   if (!defaults) return task;
-  const isCron = task.schedule !== undefined;
+  const isCron = isRunTask(task);
   const misplaced: readonly string[] = isCron ? DAEMON_ONLY_KEYS : CRON_ONLY_KEYS;
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(defaults)) if (!misplaced.includes(k)) merged[k] = v;
@@ -28,6 +28,14 @@ export function applyDefaults(defaults: RawDefaults | undefined, task: Record<st
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function normalizeLimits(raw: NonNullable<RawTask['limits']>): TaskLimits {
+  return {
+    ...(raw.memory !== undefined ? { memory: parseSize(raw.memory)! } : {}),
+    ...(raw.cpu !== undefined ? { cpu: parseCpu(raw.cpu)! } : {}),
+    ...(raw.pids !== undefined ? { pids: raw.pids } : {}),
+  };
 }
 
 const ms = (v: string | number | undefined, fallback: number): number => (v === undefined ? fallback : parseDuration(v)!);
@@ -57,6 +65,8 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     ? { on: raw.notify.on ?? ['failure', 'fatal', 'timeout'], to: raw.notify.to }
     : undefined;
 
+  const limits = raw.limits ? normalizeLimits(raw.limits) : undefined;
+
   const base = {
     name: ctx.name,
     group: ctx.group,
@@ -71,15 +81,18 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     stopTimeoutMs: ms(raw.stop_timeout, DEFAULTS.stopTimeoutMs),
     logs,
     ...(notify ? { notify } : {}),
+    ...(raw.hosts ? { hosts: [...new Set(raw.hosts)] } : {}),
+    ...(limits ? { limits } : {}),
     source: ctx.source,
   };
 
-  if (raw.schedule !== undefined) {
+  if (isRunTask(raw)) {
     const timeoutMs = optMs(raw.timeout);
     return {
       ...base,
       kind: 'cron',
-      schedule: raw.schedule,
+      ...(raw.schedule !== undefined ? { schedule: raw.schedule } : {}),
+      ...(raw.xxljob ? { xxljob: { handler: raw.xxljob.handler, glue: raw.xxljob.glue ?? false } } : {}),
       ...(raw.timezone ? { timezone: raw.timezone } : {}),
       jitterMs: ms(raw.jitter, DEFAULTS.cron.jitterMs),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -88,6 +101,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
       overlap: raw.overlap ?? DEFAULTS.cron.overlap,
       catchup: raw.catchup ?? DEFAULTS.cron.catchup,
       history: raw.history ?? DEFAULTS.cron.history,
+      ...((raw.on_one_host ?? DEFAULTS.cron.onOneHost) ? { onOneHost: true } : {}),
     };
   }
 

@@ -54,6 +54,20 @@ const backoffSchema = z.strictObject({
   max: duration.optional().meta({ description: 'largest delay (default 1m)' }),
 });
 
+/** `cpu: 0.5` (cores) or `cpu: "50%"` (of one core). */
+export function parseCpu(v: number | string): number | undefined {
+  const n = typeof v === 'number' ? v : /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.test(v) ? Number(/(\d+(?:\.\d+)?)/.exec(v)![1]) / 100 : Number(v);
+  return Number.isFinite(n) && n >= 0.01 && n <= 1024 ? n : undefined;
+}
+
+const limitsSchema = z.strictObject({
+  memory: size.optional().meta({ description: 'memory of the instance or run (cgroup memory.max); above it the kernel OOM-kills' }),
+  cpu: z.union([z.number(), z.string()])
+    .refine((v) => parseCpu(v) !== undefined, { error: 'invalid cpu: use cores (0.5, 2) or a percent of one core ("50%")' })
+    .optional().meta({ description: 'CPU cores (0.5) or percent of one core ("50%") (cgroup cpu.max)' }),
+  pids: positiveInt.min(1).optional().meta({ description: 'most processes and threads at once (cgroup pids.max)' }),
+}).meta({ description: 'cgroup limits of each instance or run (need cgroup containment; `jobctl status` says which are in force)' });
+
 const scaleSchema = z.strictObject({
   min: positiveInt.min(0).optional().meta({ description: 'fewest instances (default 1)' }),
   max: positiveInt.min(1).meta({ description: 'most instances' }),
@@ -62,6 +76,14 @@ const scaleSchema = z.strictObject({
   interval: duration.optional().meta({ description: 'how often the probe runs (default 10s)' }),
   cooldown: duration.optional().meta({ description: 'time below target before scaling down (default 1m)' }),
 });
+
+export const XXLJOB_HANDLER_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+const xxljobTaskSchema = z.strictObject({
+  handler: z.string().regex(XXLJOB_HANDLER_RE, { error: 'a handler name is 1-100 letters, digits, _ . : -' })
+    .meta({ description: 'the JobHandler name the xxl-job admin\'s jobs use to run this task' }),
+  glue: z.boolean().optional().meta({ description: 'allow GLUE jobs (code sent by the admin) to run as this task (default false)' }),
+}).meta({ description: 'run this task when an xxl-job admin triggers it (host setting xxljob: in jobctl.yaml); without schedule the task runs only on demand' });
 
 /** Every key a task may have. Shared by `tasks:` entries and the file's `defaults:`. */
 export const taskShape = {
@@ -81,6 +103,13 @@ export const taskShape = {
   stop_timeout: duration.optional().meta({ description: 'time after stop_signal before SIGKILL to the group (default 10s)' }),
   logs: logsSchema.optional(),
   notify: notifySchema.optional(),
+  hosts: z
+    .array(z.string({ error: 'a host selector is a string' }).regex(/^[A-Za-z0-9._*?[\]!-]{1,253}$/, { error: 'a host selector is a label or a hostname glob (letters, digits, . _ - and * ? [ ])' }),
+      { error: 'must be a list of labels or hostname globs, e.g. [web, "db-*"]' })
+    .min(1, { error: 'must not be an empty list; leave hosts out to run on every host' })
+    .optional()
+    .meta({ description: 'run only on hosts with one of these labels (jobctl.yaml) or whose hostname matches one of these globs (default: every host)' }),
+  limits: limitsSchema.optional(),
   // cron
   schedule: z.string().trim().min(1).optional().meta({ description: 'cron: 5 fields, or 6 with seconds first; @hourly, @daily…' }),
   timezone: z.string().min(1).optional().meta({ description: 'cron: IANA zone (default: host zone)' }),
@@ -91,6 +120,8 @@ export const taskShape = {
   overlap: z.enum(OVERLAP_POLICIES).optional().meta({ description: 'cron: when the previous run still goes (default skip)' }),
   catchup: z.enum(CATCHUP_POLICIES).optional().meta({ description: 'cron: missed firings after downtime (default none)' }),
   history: positiveInt.min(1).max(10_000).optional().meta({ description: 'cron: runs kept with their logs (default 50)' }),
+  on_one_host: z.boolean().optional().meta({ description: 'cron: each scheduled firing runs on one host of the fleet, claimed in Redis (lock: in jobctl.yaml) (default false)' }),
+  xxljob: xxljobTaskSchema.optional(),
   // daemon
   instances: positiveInt.min(0).max(MAX_INSTANCES).optional().meta({ description: 'daemon: number of processes (default 1)' }),
   restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
@@ -107,8 +138,8 @@ export const taskShape = {
 export const taskSchema = z.strictObject(taskShape);
 export type RawTask = z.infer<typeof taskSchema>;
 
-/** `defaults:` takes every task key but `command` and `schedule` (they define a task). */
-const { command: _command, schedule: _schedule, ...defaultsShape } = taskShape;
+/** `defaults:` takes every task key but `command`, `schedule` and `xxljob` (they define a task). */
+const { command: _command, schedule: _schedule, xxljob: _xxljob, ...defaultsShape } = taskShape;
 export const defaultsSchema = z.strictObject(defaultsShape);
 export type RawDefaults = z.infer<typeof defaultsSchema>;
 
@@ -125,6 +156,11 @@ export const fileSchema = z.strictObject({
   notifiers: z.record(z.string().regex(TASK_NAME_RE), notifierSchema).optional(),
 });
 
-export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history'] as const;
+export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history', 'on_one_host', 'xxljob'] as const;
+
+/** A task runs as a cron task (runs, not instances) when it has a schedule or is triggered by an xxl-job admin. */
+export function isRunTask(task: Record<string, unknown>): boolean {
+  return task.schedule !== undefined || task.xxljob !== undefined;
+}
 export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;

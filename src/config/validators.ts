@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isValidTimeZone, scheduleError, timeZones } from '../shared/cron.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import type { TaskSpec } from '../shared/types.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS } from './schema.js';
+import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { KeyProblem } from './zod-issues.js';
 
@@ -27,14 +27,16 @@ export const validateName: TaskValidator = ({ name }) =>
 
 /** `instances` on a cron task or `timeout` on a daemon task is a mistake worth saying plainly. */
 export const validateKindKeys: TaskValidator = ({ own }) => {
-  const isCron = own.schedule !== undefined;
+  const isCron = isRunTask(own);
   const misplaced: readonly string[] = isCron ? DAEMON_ONLY_KEYS : CRON_ONLY_KEYS;
   return Object.keys(own)
     .filter((k) => misplaced.includes(k))
     .map((k) =>
-      problem([k], isCron
-        ? `"${k}" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"`
-        : `"${k}" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "${k}"`, true),
+      problem([k], !isCron
+        ? `"${k}" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "${k}"`
+        : own.schedule !== undefined
+          ? `"${k}" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"`
+          : `"${k}" is only for daemon tasks; a task with xxljob runs like a cron task (one run per trigger); remove "${k}" or "xxljob"`, true),
     );
 };
 

@@ -51,7 +51,9 @@ export type CronEvent =
   | { type: 'backlog'; runs: RunRef[] }
   | { type: 'ended'; id: string; end: RunEndEvent }
   | { type: 'halt'; reason: string }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  /** End one run (an xxl-job admin's kill): a running one is stopped, a waiting or backlog one skipped. */
+  | { type: 'cancel'; id: string; reason: string };
 
 export type CronEffect =
   /** Write this state (and message) to the run's record: the only way a run's state changes. */
@@ -113,7 +115,24 @@ export function cronTransition(s: CronSnapshot, e: CronEvent, cfg: RetryConfig):
     }
     case 'resume':
       return drain({ ...s, halted: false }, []);
+    case 'cancel':
+      return cancel(s, e.id, e.reason);
   }
+}
+
+function cancel(s: CronSnapshot, id: string, reason: string): CronTransition {
+  if (s.running.some((r) => r.id === id)) {
+    if (s.stopping.includes(id)) return { next: s, effects: [] };
+    return { next: { ...s, stopping: [...s.stopping, id] }, effects: [{ type: 'stop-run', id, reason }] };
+  }
+  if (s.waiting?.id === id) {
+    const next: CronSnapshot = { ...s };
+    delete next.waiting;
+    return { next, effects: [{ type: 'state', run: s.waiting, state: 'skipped', message: reason }] };
+  }
+  const queued = s.backlog.find((r) => r.id === id);
+  if (queued) return { next: { ...s, backlog: s.backlog.filter((r) => r !== queued) }, effects: [{ type: 'state', run: queued, state: 'skipped', message: reason }] };
+  return { next: s, effects: [] };
 }
 
 function start(s: CronSnapshot, run: RunRef, effects: CronEffect[], message?: string): CronSnapshot {
@@ -158,7 +177,8 @@ function ended(s: CronSnapshot, id: string, end: RunEndEvent, cfg: RetryConfig):
   const state: RunState = end.spawnFailed ? 'failed' : runOutcome({ ...end, killed: end.killed || wasStopped });
   const message = end.message ?? (state === 'failed' ? describeExit(end) : undefined);
   const effects: CronEffect[] = [{ type: 'state', run, state, ...(message !== undefined ? { message } : {}) }];
-  if (!s.halted && shouldRetry(state, run.attempt, cfg.retries)) {
+  // An xxl-job admin retries its own triggers (its "fail retry count"): no second layer here.
+  if (!s.halted && run.trigger !== 'xxljob' && shouldRetry(state, run.attempt, cfg.retries)) {
     effects.push({ type: 'retry', run, attempt: run.attempt + 1, delayMs: retryDelay(cfg.retryDelayMs, run.attempt) });
   }
   const next: CronSnapshot = { ...s, running: s.running.filter((r) => r.id !== id), stopping: s.stopping.filter((x) => x !== id) };

@@ -1,3 +1,4 @@
+import { formatBytes } from '../shared/format.js';
 import { JobctlError } from '../shared/errors.js';
 import type { InstanceState, SignalName } from '../shared/types.js';
 import { decideAfterExit, isCleanExit, type ExitInfo, type RestartConfig } from './restart-policy.js';
@@ -45,7 +46,7 @@ export type InstanceEvent =
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; message: string }
   | { type: 'start-timer' }
-  | { type: 'exit'; code: number | null; signal: string | null }
+  | { type: 'exit'; code: number | null; signal: string | null; oom?: boolean }
   | { type: 'backoff-elapsed' }
   | { type: 'stop' }
   | { type: 'restart'; reason?: string }
@@ -64,6 +65,8 @@ export interface MachineConfig extends RestartConfig {
   startMs: number;
   stopSignal: SignalName;
   stopTimeoutMs: number;
+  /** For the OOM message. */
+  limits?: { memory?: number };
 }
 
 export interface Transition {
@@ -140,7 +143,7 @@ export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, c
     }
 
     case 'exit': {
-      const exit: ExitInfo = { code: e.code, signal: e.signal, at: now };
+      const exit: ExitInfo = { code: e.code, signal: e.signal, at: now, ...(e.oom ? { oom: true } : {}) };
       if (s.state === 'stopping') {
         const base: Partial<InstanceSnapshot> = { lastExit: exit };
         const effects: Effect[] = [{ type: 'cancel', timer: 'kill' }];
@@ -153,7 +156,7 @@ export function transition(s: InstanceSnapshot, e: InstanceEvent, now: number, c
         return { next, effects };
       }
       const effects: Effect[] = s.state === 'starting' ? [{ type: 'cancel', timer: 'start' }] : [];
-      const t = afterFailure(s, exit, now, cfg, random, describeExit(exit));
+      const t = afterFailure(s, exit, now, cfg, random, describeExit(exit, cfg.limits?.memory));
       return { next: t.next, effects: [...effects, ...t.effects] };
     }
 
@@ -215,7 +218,11 @@ function afterFailure(s: InstanceSnapshot, exit: ExitInfo, now: number, cfg: Mac
   }
 }
 
-export function describeExit(exit: Pick<ExitInfo, 'code' | 'signal'>): string {
+export function describeExit(exit: Pick<ExitInfo, 'code' | 'signal' | 'oom'>, memoryLimit?: number): string {
+  if (exit.oom) {
+    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    return `OOM-killed: a process passed limits.memory${memoryLimit !== undefined ? ` (${formatBytes(memoryLimit)})` : ''}; ${how}`;
+  }
   if (exit.signal) return `killed by ${exit.signal}`;
   if (exit.code === null) return 'ended';
   if (exit.code === 127) return 'exited with code 127 (command not found)';

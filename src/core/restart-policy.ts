@@ -5,6 +5,8 @@ export interface ExitInfo {
   code: number | null;
   signal: string | null;
   at: number;
+  /** The kernel OOM-killed a process of the instance (its cgroup's `limits.memory`). */
+  oom?: boolean;
 }
 
 export function isCleanExit(exit: Pick<ExitInfo, 'code' | 'signal'>): boolean {

@@ -1,6 +1,7 @@
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
 import { startDaemon, type DaemonHandle } from './main.js';
+import { findInit, needsInit, PID1_REFUSAL, runUnderInit } from './pid1.js';
 import { DaemonOutput, absorbErrors, uncaughtReporter } from './stdio.js';
 
 /**
@@ -8,6 +9,14 @@ import { DaemonOutput, absorbErrors, uncaughtReporter } from './stdio.js';
  * SIGTERM/SIGINT stop every task gracefully and exit 0; SIGHUP reloads tasks/.
  */
 export async function runForeground(home: string): Promise<number> {
+  if (needsInit()) {
+    const init = findInit();
+    if (!init) {
+      process.stderr.write(`${PID1_REFUSAL}\n`);
+      return 1;
+    }
+    return runUnderInit(init);
+  }
   // Never depend on stdio: stderr failing moves the log to state/daemon.log (daemon/stdio.ts).
   const out = new DaemonOutput(process.stderr, homePaths(home).daemonLog);
   absorbErrors(process.stdout);

@@ -3,16 +3,17 @@ import { diff } from '../config/diff.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { DaemonEvent, DaemonInfo, PlanResult, TaskStatus } from '../shared/protocol.js';
+import type { ContainmentInfo, DaemonEvent, DaemonInfo, PlanResult, TaskStatus, XxlJobStatus } from '../shared/protocol.js';
 import { PROTOCOL } from '../shared/protocol.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { VERSION } from '../shared/version.js';
 import type { ConfigState } from './config-state.js';
 import { readLogs } from './log-service.js';
 import type { DaemonLog } from './logger.js';
-import { planResult } from './plan.js';
+import { elsewhereOf, planResult } from './plan.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
+import { taskDetails } from './task-details.js';
 import { isGroupTarget, requireSingleTarget, resolveTargets } from './targets.js';
 
 export interface HandlerDeps {
@@ -25,10 +26,14 @@ export interface HandlerDeps {
   reload: () => Promise<PlanResult>;
   shutdown: (now: boolean) => void;
   lastReloadAt: () => number | undefined;
+  /** How tasks' processes are contained (cgroups or process groups). */
+  containment?: ContainmentInfo;
   /** Subscribe to config changes (reloads); returns the unsubscribe function. */
   onConfig: (fn: () => void) => () => void;
   /** `jobctl scale`: set a manual count, or go back to auto (WRONG_KIND for a cron task). */
   scale: (task: string, count: number | 'auto') => Promise<void>;
+  /** What a host service shows in status (its info()), by name. */
+  serviceInfo?: (name: string) => unknown;
   /** `jobctl notify test`: send a test message; resolves with the HTTP status. */
   notifyTest: (notifier: string) => Promise<number>;
   /** CPU/RSS sampling: told when someone looks (status) or watches (a state subscription). */
@@ -37,12 +42,18 @@ export interface HandlerDeps {
 
 export function daemonInfo(d: HandlerDeps): DaemonInfo {
   const lastReloadAt = d.lastReloadAt();
-  return {
+  const info: DaemonInfo = {
     pid: process.pid, version: VERSION, home: d.home, tasksDir: d.paths.tasks, startedAt: d.startedAt,
     configErrors: d.config.effective.errors,
+    ...(d.containment ? { containment: d.containment } : {}),
+    keptFiles: d.config.effective.keptFiles,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
+    identity: { hostname: d.config.hostname, labels: d.config.effective.host.labels },
   };
+  const xxljob = d.serviceInfo?.('xxljob') as XxlJobStatus | undefined;
+  if (xxljob) info.xxljob = xxljob;
+  return info;
 }
 
 /**
@@ -75,10 +86,17 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
-    status: ({ target }) => {
+    status: ({ target, allHosts }) => {
       d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
-      return { daemon: daemonInfo(d), tasks: statuses(names) };
+      const tasks = statuses(names);
+      // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
+      const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
+      if (one) {
+        const details = taskDetails(d.registry, d.paths, tasks[0]!);
+        if (details) tasks[0] = { ...tasks[0]!, details };
+      }
+      return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
 
     start: async ({ target, wait }) => {
@@ -175,5 +193,5 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
-  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors);
+  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
 }

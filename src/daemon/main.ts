@@ -5,14 +5,19 @@ import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
 import { FileRunHistory } from '../runtime/run-history-file.js';
+import { Containment } from '../runtime/containment.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
+import { configErrorHeadline } from '../shared/config-errors.js';
 import { homePaths } from '../shared/paths.js';
 import type { PlanResult } from '../shared/protocol.js';
 import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
+import { FleetLockService } from './services/fleet-lock.js';
 import type { HostService } from './host-service.js';
+import { XxlJobService } from './services/xxljob.js';
+import { cronRunPort } from './xxljob/cron-port.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
@@ -68,8 +73,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => history.close());
 
+    const containment = Containment.for(opts.home);
+    cleanup.unshift(() => containment.close());
+    log.info(`containment: ${containment.info().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
+    for (const b of await containment.sweep()) log.warn(`stopped ${b.pids.length} process(es) left by a previous daemon (${b.name === 'environment' ? 'found by their JOBCTL_* environment' : `cgroup ${b.name}`})`, b.task);
     store.clearChildren();
 
     const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
@@ -78,7 +87,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
     const config = new ConfigState(paths.tasks, 'tasks', opts.home);
     // Features configured by jobctl.yaml; each applies the host settings and is closed at shutdown.
-    const services: HostService[] = [];
+    const fleetLock = new FleetLockService(log, (spec, message) => notifier.send({ task: spec.name, event: 'failure', message, logFile: paths.daemonLog }));
+    const services: HostService[] = [fleetLock];
     let appliedHost = '';
     const applyHost = async (settings: HostSettings): Promise<void> => {
       const key = JSON.stringify(settings);
@@ -103,10 +113,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const registry = new TaskRegistry({
       factory: runnerFactory({
         paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
+        gate: (spec, scheduledAt) => fleetLock.claim(spec, scheduledAt),
       }),
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
+    services.push(new XxlJobService({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
     const autoscaler = new Autoscaler(scale, { log });
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));
@@ -117,15 +129,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const initial = config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
+    if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
     for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
     scale.prune((name) => initial.effective.tasks.some((t) => t.name === name && t.kind === 'daemon'));
+    // Host services first: the first firings already need the fleet lock.
+    await applyHost(initial.effective.host);
     for (const spec of initial.effective.tasks) await registry.add(spec, { catchUp: true });
     autoscaler.sync(registry.specs());
     scheduler.start();
-    await applyHost(initial.effective.host);
     lastReloadAt = Date.now();
     log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
 
+    let watcher: TaskWatcher | undefined;
     // Reloads run one at a time, in order.
     let chain: Promise<unknown> = Promise.resolve();
     const reload = (): Promise<PlanResult> => {
@@ -142,15 +157,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         }
         for (const t of delta.added) await registry.add(t);
         config.commit(loaded);
+        watcher?.recheck(config.unreadableFiles);
         notifier.setConfig(loaded.effective.notifiers);
         await applyHost(loaded.effective.host);
         autoscaler.sync(registry.specs());
         lastReloadAt = Date.now();
         const summary = planSummary(delta);
         if (summary) log.info(summary);
-        for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}${loaded.effective.keptFiles.length ? ' (the last good version keeps running)' : ''}`);
+        if (loaded.effective.errors.length) log.error(configErrorHeadline(loaded.effective.errors, loaded.effective.keptFiles));
+        for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
         configEvents.emit('config');
-        return planResult(delta, loaded.effective.errors);
+        return planResult(delta, loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
       });
       chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
       return run;
@@ -182,7 +199,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       onError: (m) => log.error(m),
       onDrop: (m) => log.warn(m),
       handlers: makeHandlers({
-        home: opts.home, paths, startedAt, registry, config, log, reload, sampler,
+        home: opts.home, paths, startedAt, registry, config, log, reload, sampler, containment: containment.info(),
         shutdown: (now) => void close(now),
         lastReloadAt: () => lastReloadAt,
         onConfig: (fn) => {
@@ -194,14 +211,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
           if (count === 'auto') autoscaler.poke(task);
         },
         notifyTest: (name) => notifier.test(name),
+        serviceInfo: (name) => services.find((s) => s.name === name)?.info?.(),
       }),
     });
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
       // A failed reload is logged by the chain; the watcher has nothing more to do with it.
-      const watcher = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), opts.watchDebounceMs ?? 100);
-      await watcher.ready;
-      cleanup.unshift(() => watcher.close());
+      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), { debounceMs: opts.watchDebounceMs ?? 100 });
+      watcher = w;
+      await w.ready;
+      w.recheck(config.unreadableFiles);
+      cleanup.unshift(() => w.close());
       const hostWatcher = new HostFileWatcher(opts.home, () => void reload(), opts.watchDebounceMs ?? 100);
       await hostWatcher.ready;
       cleanup.unshift(() => hostWatcher.close());

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import { readStat } from '../runtime/proc.js';
 import { JobctlError } from '../shared/errors.js';
+import { formatPidRecord } from '../shared/pid-record.js';
+import { ownPidNamespace, readPidRecord, sameNamespace } from '../api/pid-file.js';
 
 /**
- * One daemon per home: the pid file is created with O_EXCL and holds `pid starttime`.
+ * One daemon per home: the pid file is created with O_EXCL and holds `pid starttime pidns`
+ * (shared/pid-record.ts).
  * A file left by a crashed daemon (its pid gone, or reused by another process) is
  * stale: it is removed, with the stale socket, and the lock is taken again.
  */
@@ -16,7 +19,8 @@ export class PidLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const fd = fs.openSync(file, 'wx', 0o600);
-        fs.writeSync(fd, `${process.pid} ${readStat(process.pid)?.startTime ?? 0}\n`);
+        const ns = ownPidNamespace();
+        fs.writeSync(fd, formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) }));
         fs.closeSync(fd);
         return new PidLock(file);
       } catch (e) {
@@ -24,8 +28,11 @@ export class PidLock {
           throw new JobctlError('IO_ERROR', `cannot create ${file}: ${(e as Error).message}`, { cause: e });
         }
       }
-      const owner = readOwner(file);
-      if (owner && isAlive(owner.pid, owner.startTime)) {
+      const owner = readPidRecord(file);
+      if (owner && !sameNamespace(owner) && staleSocket && fs.existsSync(staleSocket)) {
+        throw new JobctlError('DAEMON_RUNNING', `a daemon in another pid namespace (pid ${owner.pid} there) holds this home; stop it with \`jobctl down\`, or remove ${file} and ${staleSocket} if none runs`, { data: { pid: owner.pid } });
+      }
+      if (owner && sameNamespace(owner) && isAlive(owner.pid, owner.startTime)) {
         throw new JobctlError('DAEMON_RUNNING', `a daemon is already running for this home (pid ${owner.pid}); stop it with \`jobctl down\``, { data: { pid: owner.pid } });
       }
       fs.rmSync(file, { force: true });
@@ -38,17 +45,8 @@ export class PidLock {
   release(): void {
     if (this.released) return;
     this.released = true;
-    const owner = readOwner(this.file);
+    const owner = readPidRecord(this.file);
     if (owner?.pid === process.pid) fs.rmSync(this.file, { force: true });
-  }
-}
-
-export function readOwner(file: string): { pid: number; startTime: number } | undefined {
-  try {
-    const [pid, start] = fs.readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
-    return pid ? { pid, startTime: start ?? 0 } : undefined;
-  } catch {
-    return undefined;
   }
 }
 

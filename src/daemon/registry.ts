@@ -24,7 +24,8 @@ const KIND_WORD: Record<TaskKind, string> = { cron: 'a cron task', daemon: 'a da
  * The tasks the daemon runs, by name: holds one runner per task, creates and disposes
  * runners, applies config changes, and passes control requests on. It never asks a runner
  * which kind it is; each runner owns its task's life.
- * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string).
+ * Events: 'state' (name; coalesced), 'removed' (name), 'notify' (TaskNotice), 'warning' (string),
+ * 'run' (RunRecord: every change of a cron run's record).
  */
 export class TaskRegistry extends EventEmitter {
   private readonly runners = new Map<string, TaskRunner>();
@@ -72,6 +73,7 @@ export class TaskRegistry extends EventEmitter {
     runner.on('state', () => this.touch(spec.name));
     runner.on('warning', (w: string) => this.emit('warning', w));
     runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
+    runner.on('run', (r: RunRecord) => this.emit('run', r));
     if (spec.enabled) await runner.start();
     this.touch(spec.name);
   }

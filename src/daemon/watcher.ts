@@ -1,20 +1,47 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 
 const TASK_FILE = /\.ya?ml$/i;
 
+export interface TaskWatcherOptions {
+  /** Quiet time after the last change before onChange runs. @default 100 */
+  debounceMs?: number;
+  /** How often files that could not be read are checked again. @default 1000 */
+  recheckMs?: number;
+}
+
+/** Whether a file can be read now (a symlink: its target). */
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Watches the task directory (subfolders too) and calls onChange once per burst of
  * changes to *.yaml / *.yml files, `debounceMs` after the last one. Editors that save by
- * rename or write twice make one reload.
+ * rename or write twice make one reload. Besides chokidar's events it reacts to raw
+ * renames (a broken symlink added or removed makes no chokidar event), and it polls the
+ * files the last load could not read (`recheck`), so a file that becomes readable or a
+ * symlink whose target appears is picked up without `jobctl reload`.
  */
 export class TaskWatcher {
   private readonly watcher: FSWatcher;
   private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   readonly ready: Promise<void>;
+  private readonly debounceMs: number;
+  private readonly recheckMs: number;
 
-  constructor(dir: string, private readonly onChange: () => void, private readonly debounceMs = 100) {
+  constructor(dir: string, private readonly onChange: () => void, opts: TaskWatcherOptions | number = {}) {
+    const o = typeof opts === 'number' ? { debounceMs: opts } : opts;
+    this.debounceMs = o.debounceMs ?? 100;
+    this.recheckMs = o.recheckMs ?? 1000;
     this.watcher = watch(dir, {
       ignoreInitial: true,
       depth: 10,
@@ -28,20 +55,46 @@ export class TaskWatcher {
     });
     this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
     const fire = (p: string) => {
-      if (!TASK_FILE.test(p)) return;
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.onChange();
-      }, this.debounceMs);
+      if (TASK_FILE.test(p) && !path.basename(p).startsWith('.')) this.changed();
     };
     this.watcher.on('add', fire).on('change', fire).on('unlink', fire);
+    this.watcher.on('raw', (_event: string, name: string | null) => {
+      if (typeof name === 'string') fire(name);
+    });
     this.watcher.on('error', () => undefined);
+  }
+
+  private changed(): void {
+    if (this.closing) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.onChange();
+    }, this.debounceMs);
+  }
+
+  /**
+   * Files the last load could not read (unreadable, broken symlink): check them every
+   * `recheckMs` and reload once one of them can be read. An empty list stops checking.
+   */
+  recheck(files: string[]): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
+    if (files.length === 0 || this.closing) return;
+    this.poll = setInterval(() => {
+      if (files.some((f) => readable(f) || !fs.existsSync(path.dirname(f)))) {
+        clearInterval(this.poll);
+        this.poll = undefined;
+        this.changed();
+      }
+    }, this.recheckMs);
+    this.poll.unref();
   }
 
   /** Safe to call twice. */
   close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.poll) clearInterval(this.poll);
     this.closing ??= this.watcher.close();
     return this.closing;
   }

@@ -7,7 +7,8 @@ import { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
 import { settleExit } from './exit.js';
-import { signalGroup } from './terminate.js';
+import { Containment, type Box } from './containment.js';
+import { describeExit } from '../core/instance-machine.js';
 
 /** What a run's process needs to know of its run. */
 export interface RunLaunch {
@@ -18,6 +19,10 @@ export interface RunLaunch {
   env?: Record<string, string>;
   /** This run's timeout, when it differs from the spec's. */
   timeoutMs?: number;
+  /** Appended to the command: after a list command's argv; `$1`… of a string command. */
+  args?: string[];
+  /** Replaces the task's command for this run (a GLUE script from an xxl-job admin). */
+  command?: string[];
 }
 
 export interface RunContext {
@@ -44,8 +49,8 @@ export interface RunProcess {
 
 /**
  * One cron run's process, start to end: spawned like a service instance (own group,
- * pdeathsig, env, cwd, user) with JOBCTL_RUN_ID, output to its own log, `timeout` enforced
- * on the group. It reports how the process ended; the run machine decides the run's state.
+ * pdeathsig, env, cwd, user, its own cgroup or process-group box) with JOBCTL_RUN_ID, output
+ * to its own log, `timeout` enforced on the box; an OOM kill says so in the message. It reports how the process ended; the run machine decides the run's state.
  */
 export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunContext): RunProcess {
   const clock = ctx.clock ?? realClock;
@@ -53,6 +58,7 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   ctx.onSink?.(sink);
   const timeoutMs = run.timeoutMs ?? spec.timeoutMs;
   let proc: SpawnedProcess | undefined;
+  let box: Box | undefined;
   let timedOut = false;
   let stopReason: string | undefined;
   let timeoutTimer: unknown;
@@ -60,11 +66,12 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   const key = `${spec.name}/run/${run.id}`;
 
   const terminate = () => {
-    if (!proc || killTimer !== undefined) return;
-    signalGroup(proc.pgid, spec.stopSignal);
+    if (!proc || !box || killTimer !== undefined) return;
+    const b = box;
+    b.signal(spec.stopSignal);
     killTimer = clock.setTimeout(() => {
-      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to the process group`);
-      if (proc) signalGroup(proc.pgid, 'SIGKILL');
+      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to ${b.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
+      b.kill();
     }, spec.stopTimeoutMs);
   };
 
@@ -80,20 +87,27 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
 
   sink.note(`run ${run.id} (${run.trigger}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''})`);
   try {
+    box = Containment.for(ctx.baseEnv?.JOBCTL_HOME).open({ task: spec.name, runId: run.id }, spec.limits);
+    for (const note of box.notes) sink.note(note);
     proc = spawnProcess({
-      command: spec.command,
+      command: run.command ?? spec.command,
       cwd: spec.cwd,
       env: { ...ctx.baseEnv, ...spec.env, ...run.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: run.id },
+      ...(run.args?.length ? { args: run.args } : {}),
       ...(spec.envFile ? { envFile: spec.envFile } : {}),
       ...(spec.runAs ? { runAs: spec.runAs } : {}),
+      joinCgroups: box.joinFiles,
     });
   } catch (e) {
+    box?.release();
     const done = Promise.resolve(finish({ code: null, signal: null, timedOut: false, killed: false, spawnFailed: true, message: `could not start: ${errorMessage(e)}` }));
     return { done, close, sink, stop: () => undefined, signal: () => false };
   }
 
   const p = proc;
-  ctx.store?.recordChild(key, spec.name, p);
+  const bx = box;
+  bx.attach(p.pgid);
+  ctx.store?.recordChild(key, spec.name, { ...p, ...(bx.cgroup ? { cgroup: bx.cgroup } : {}) });
   const captured = sink.attach(p);
   if (timeoutMs !== undefined) {
     timeoutTimer = clock.setTimeout(() => {
@@ -104,10 +118,10 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   }
 
   const done = p.exit.then(async (end) => {
-    await settleExit(p, captured, { stopping: timedOut || stopReason !== undefined, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
+    const { oom } = await settleExit(p, bx, captured, { stopping: timedOut || stopReason !== undefined, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
     ctx.store?.forgetChild(key);
     const killed = stopReason !== undefined;
-    const message = timedOut ? `timed out after ${formatDuration(timeoutMs ?? 0)}` : stopReason;
+    const message = timedOut ? `timed out after ${formatDuration(timeoutMs ?? 0)}` : stopReason ?? (oom ? describeExit({ ...end, oom }, spec.limits?.memory) : undefined);
     return finish({ ...end, timedOut, killed, ...(message !== undefined ? { message } : {}) });
   }).catch((e: unknown) => finish({ code: null, signal: null, timedOut, killed: stopReason !== undefined, message: `lost track of the run: ${errorMessage(e)}` }));
 
@@ -121,6 +135,6 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
       sink.note(`stopping: ${reason}`);
       terminate();
     },
-    signal: (sig) => signalGroup(p.pgid, sig),
+    signal: (sig) => bx.signal(sig),
   };
 }

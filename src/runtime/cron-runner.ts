@@ -17,7 +17,7 @@ import type { RunHistory } from './run-history.js';
 import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
-import type { FiringGate, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
+import type { FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 import { CommandSequence, specStatusBase } from './runner-common.js';
 
 export interface CronRunnerOptions {
@@ -43,6 +43,8 @@ export interface CronRunnerOptions {
 interface Launch {
   env?: Record<string, string>;
   timeoutMs?: number;
+  args?: string[];
+  command?: string[];
   triggeredBy?: string;
   tag?: string;
 }
@@ -134,10 +136,23 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.triggeredBy !== undefined ? { triggeredBy: o.triggeredBy } : {}), ...(o.tag !== undefined ? { tag: o.tag } : {}),
+      ...(o.args?.length ? { args: o.args } : {}), ...(o.command ? { command: o.command } : {}),
     };
     this.launches.set(ref.id, launch);
     this.dispatch({ type: 'fire', run: ref });
     return this.recordOf(ref.id);
+  }
+
+  /** End one run: a running one is stopped (it ends as `killed` with `reason`), a waiting one is skipped. False when it is not going or waiting. */
+  stopRun(id: string, reason: string): boolean {
+    const known = this.snap.running.some((r) => r.id === id) || this.snap.waiting?.id === id || this.snap.backlog.some((r) => r.id === id);
+    if (known) this.dispatch({ type: 'cancel', id, reason });
+    return known;
+  }
+
+  /** A run is going or waiting (whoever triggered it). */
+  get busy(): boolean {
+    return this.snap.running.length > 0 || this.snap.waiting !== undefined;
   }
 
   /**
@@ -145,12 +160,14 @@ export class CronRunner extends EventEmitter implements TaskRunner {
    * the `catchup` policy, the others are recorded as one skipped run. Returns how many run.
    */
   catchUp(now: number): number {
+    const schedule = this.spec_.schedule;
+    if (schedule === undefined) return 0;
     const last = this.opts.lastFired.get(this.name);
     if (last === undefined) {
       this.opts.lastFired.set(this.name, now);
       return 0;
     }
-    const plan = catchupPlan(this.spec_, this.spec_.catchup, last, now, this.cap);
+    const plan = catchupPlan({ ...this.spec_, schedule }, this.spec_.catchup, last, now, this.cap);
     if (plan.latest !== undefined) this.opts.lastFired.set(this.name, plan.latest);
     this.missedRuns(plan.run, plan.skipped, plan.latest ?? now, 'while the daemon was down');
     return plan.run.length;
@@ -166,13 +183,28 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       const policy = `catchup: ${this.spec_.catchup}${this.spec_.catchup === 'all' ? `, at most ${this.cap}` : ''}`;
       this.dispatch({ type: 'refuse', run: ref, reason: `${skipped} missed firing${skipped === 1 ? '' : 's'} ${why} not run (${policy})` });
     }
-    if (run.length) this.dispatch({ type: 'backlog', runs: run.map((t) => this.newRef(t, 'catchup', 1)) });
+    if (!run.length) return;
+    const gate = this.opts.gate;
+    if (!gate) {
+      this.dispatch({ type: 'backlog', runs: run.map((t) => this.newRef(t, 'catchup', 1)) });
+      return;
+    }
+    // Catch-up firings ask the gate too: a firing another host ran is not run again here.
+    void Promise.all(run.map(async (t) => ({ ref: this.newRef(t, 'catchup', 1), r: await gate(this.spec_, t).catch((e: unknown): GateResult => ({ ok: false, reason: `firing gate failed: ${errorMessage(e)}` })) })))
+      .then((answers) => {
+        if (this.disposed) return;
+        for (const { ref, r } of answers) if (!r.ok && !r.quiet) this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
+        const go = answers.filter((a) => a.r.ok).map((a) => a.ref);
+        if (go.length) this.dispatch({ type: 'backlog', runs: go });
+      })
+      .catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
   }
 
   // ---- scheduling ----
 
   private register(): void {
-    if (this.registration || this.disposed) return;
+    // An on-demand task (xxljob, no schedule) runs only when triggered.
+    if (this.registration || this.disposed || this.spec_.schedule === undefined) return;
     const mine: { reg?: Registration } = {};
     mine.reg = this.opts.scheduler.register(
       { name: this.name, schedule: this.spec_.schedule, jitterMs: this.spec_.jitterMs, ...(this.spec_.timezone ? { timezone: this.spec_.timezone } : {}) },
@@ -215,7 +247,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         if (this.disposed) return;
         if (this.registration !== registration) this.dispatch({ type: 'refuse', run: ref, reason: 'the task was stopped' });
         else if (r.ok) this.dispatch({ type: 'fire', run: ref });
-        else this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
+        else if (!r.quiet) this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
       },
       (e: unknown) => {
         if (!this.disposed) this.dispatch({ type: 'refuse', run: ref, reason: `firing gate failed: ${errorMessage(e)}` });
@@ -301,6 +333,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const proc = startRunProcess(this.spec_, {
       id: ref.id, trigger: ref.trigger, attempt: ref.attempt,
       ...(launch?.env ? { env: launch.env } : {}), ...(launch?.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
+      ...(launch?.args ? { args: launch.args } : {}), ...(launch?.command ? { command: launch.command } : {}),
     }, {
       logPath: this.opts.paths.runLog(this.name, ref.id),
       clock: this.clock,
@@ -388,7 +421,8 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         /* a later start took over */
       }
     } else if (spec.enabled && !old.enabled) await this.start();
-    else if (rescheduled && this.registration) {
+    else if (rescheduled && (this.registration || (this.desired === 'running' && spec.enabled))) {
+      // (An on-demand task that gains a schedule has no registration yet.)
       this.unregister();
       this.register();
     }
@@ -402,13 +436,15 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const summary = this.opts.history.summary(this.name);
     const active = [...this.live.values()].filter((r) => r.state === 'running').map((r) => ({ ...r }));
     const next = this.registration?.next();
-    const state = !spec.enabled ? 'disabled' : active.length ? 'running' : this.registration ? 'scheduled' : 'stopped';
+    const onDemand = spec.schedule === undefined && this.desired === 'running';
+    const state = !spec.enabled ? 'disabled' : active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped';
     return {
       ...specStatusBase(spec),
       state,
       desired: this.desired,
       restarts: summary.retries,
-      schedule: spec.schedule,
+      ...(spec.schedule !== undefined ? { schedule: spec.schedule } : {}),
+      ...(spec.xxljob ? { xxljobHandler: spec.xxljob.handler } : {}),
       ...(spec.timezone ? { timezone: spec.timezone } : {}),
       ...(next !== undefined ? { nextRunAt: next } : {}),
       ...(summary.last ? { lastRun: summary.last } : {}),

@@ -1,27 +1,38 @@
+import type { Box } from './containment.js';
 import type { SpawnedProcess } from './spawn.js';
-import { reapGroup, signalGroup, waitGroupGone } from './terminate.js';
 
 export interface SettleOptions {
-  /** The process was being stopped: its kill timer SIGKILLs the group at stop_timeout. */
+  /** The process was being stopped: its kill timer clears the box at stop_timeout. */
   stopping: boolean;
   stopSignal: NodeJS.Signals;
   stopTimeoutMs: number;
-  /** How long the output may take to drain once the group is gone. @default 2000 */
+  /** How long the output may take to drain once the box is empty. @default 2000 */
   drainMs?: number;
+}
+
+export interface Settled {
+  /** The kernel OOM-killed a process of the box (`limits.memory`). */
+  oom: boolean;
 }
 
 /**
  * After a supervised process's leader exited, before the exit counts: what is left of its
- * group (grandchildren) goes too, its output drains (bounded: a process outside the group
- * may hold the pipe), and the pipes are released.
+ * box (grandchildren, `setsid` escapees) goes too, its output drains (bounded), the pipes
+ * are released and the box's cgroups removed.
  */
-export async function settleExit(proc: SpawnedProcess, captured: Promise<void>, o: SettleOptions): Promise<void> {
+export async function settleExit(proc: SpawnedProcess, box: Box, captured: Promise<void>, o: SettleOptions): Promise<Settled> {
   if (o.stopping) {
-    if (!(await waitGroupGone(proc.pgid, o.stopTimeoutMs + 2000))) signalGroup(proc.pgid, 'SIGKILL');
+    if (!(await box.waitEmpty(o.stopTimeoutMs + 2000))) {
+      box.kill();
+      await box.waitEmpty(1000);
+    }
   } else {
-    await reapGroup(proc.pgid, o.stopSignal, o.stopTimeoutMs);
+    await box.clear(o.stopSignal, o.stopTimeoutMs);
   }
   await Promise.race([captured, new Promise((r) => setTimeout(r, o.drainMs ?? 2000).unref())]);
   proc.stdout.destroy();
   proc.stderr.destroy();
+  const oom = box.oomKills() > 0;
+  box.release();
+  return { oom };
 }

@@ -12,7 +12,7 @@ import type { LogSink } from './log-sink.js';
 import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
 import { settleExit } from './exit.js';
-import { signalGroup } from './terminate.js';
+import { Containment, type Box } from './containment.js';
 
 export interface InstanceMetrics {
   /** CPU of the instance's process group, percent of one core. */
@@ -60,6 +60,7 @@ export class InstanceDriver extends EventEmitter {
   private readonly random: () => number;
   private readonly timers = new Map<TimerName | 'lifetime', unknown>();
   private proc: SpawnedProcess | undefined;
+  private box: Box | undefined;
   private generation = 0;
   private metrics: InstanceMetrics = {};
   private settledWaiters: Array<() => void> = [];
@@ -88,9 +89,11 @@ export class InstanceDriver extends EventEmitter {
     return `${this.spec.name}/${this.opts.index}`;
   }
 
-  /** Used at the next start. */
+  /** Used at the next start; changed `limits` apply to the running box at once. */
   setSpec(spec: ServiceTaskSpec): void {
+    const limitsChanged = JSON.stringify(spec.limits ?? {}) !== JSON.stringify(this.spec.limits ?? {});
     this.spec = spec;
+    if (limitsChanged && this.box) for (const note of this.box.setLimits(spec.limits)) this.opts.sink.note(note);
   }
 
   status(): InstanceStatus {
@@ -128,7 +131,7 @@ export class InstanceDriver extends EventEmitter {
 
   /** Send a signal to the running process group. */
   kill(signal: NodeJS.Signals): boolean {
-    return this.proc && SIGNALLABLE_STATES.has(this.s.state) ? signalGroup(this.proc.pgid, signal) : false;
+    return this.proc && this.box && SIGNALLABLE_STATES.has(this.s.state) ? this.box.signal(signal) : false;
   }
 
   /** Resolves once the instance is stopped, exited or fatal. */
@@ -195,9 +198,11 @@ export class InstanceDriver extends EventEmitter {
         this.spawn();
         break;
       case 'signal':
-        if (this.proc) {
-          if (effect.signal === 'SIGKILL') this.opts.sink.note(`stop_timeout (${this.spec.stopTimeoutMs}ms) passed: SIGKILL to the process group`);
-          signalGroup(this.proc.pgid, effect.signal);
+        if (this.proc && this.box) {
+          if (effect.signal === 'SIGKILL') {
+            this.opts.sink.note(`stop_timeout (${this.spec.stopTimeoutMs}ms) passed: SIGKILL to ${this.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
+            this.box.kill();
+          } else this.box.signal(effect.signal);
         }
         break;
       case 'arm':
@@ -238,41 +243,54 @@ export class InstanceDriver extends EventEmitter {
     const gen = ++this.generation;
     const spec = this.spec;
     let proc: SpawnedProcess;
+    let box: Box | undefined;
     try {
+      box = Containment.for(this.opts.baseEnv?.JOBCTL_HOME).open({ task: spec.name, instance: this.opts.index }, spec.limits);
+      for (const note of box.notes) this.opts.sink.note(note);
       proc = spawnProcess({
         command: spec.command,
         cwd: spec.cwd,
         env: { ...this.opts.baseEnv, ...spec.env, JOBCTL_TASK: spec.name, JOBCTL_INSTANCE: String(this.opts.index) },
         ...(spec.envFile ? { envFile: spec.envFile } : {}),
         ...(spec.runAs ? { runAs: spec.runAs } : {}),
+        joinCgroups: box.joinFiles,
       });
     } catch (e) {
+      box?.release();
       const message = errorMessage(e);
       this.opts.sink.note(`could not start: ${message}`);
       this.dispatchSafe({ type: 'spawn-failed', message });
       return;
     }
+    box.attach(proc.pgid);
     this.proc = proc;
+    this.box = box;
     this.metrics = {};
     this.opts.sink.note(`started pid ${proc.pid}`);
     const captured = this.opts.sink.attach(proc);
-    this.opts.store?.recordChild(this.key, this.spec.name, proc);
+    this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(box.cgroup ? { cgroup: box.cgroup } : {}) });
     this.dispatchSafe({ type: 'spawned', pid: proc.pid });
+    const b = box;
     // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
-    proc.exit.then((status) => this.onExit(gen, proc, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
+    proc.exit.then((status) => this.onExit(gen, proc, b, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
   }
 
-  private async onExit(gen: number, proc: SpawnedProcess, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
-    // A failure to clear the group or to update the child records must not keep the exit from the machine.
-    await this.reportFailure('clearing the process group', () => settleExit(proc, captured, {
+  private async onExit(gen: number, proc: SpawnedProcess, box: Box, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
+    // A failure to clear the box or to update the child records must not keep the exit from the machine.
+    let oom = false;
+    await this.reportFailure('clearing the process group', async () => {
+      ({ oom } = await settleExit(proc, box, captured, {
       stopping: this.s.state === 'stopping', stopSignal: this.spec.stopSignal, stopTimeoutMs: this.spec.stopTimeoutMs,
       ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
     }));
+    });
     await this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     if (gen !== this.generation) return;
     this.proc = undefined;
-    this.opts.sink.note(describeExit(status));
-    this.dispatchSafe({ type: 'exit', code: status.code, signal: status.signal });
+    this.box = undefined;
+    const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
+    this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
+    this.dispatchSafe({ type: 'exit', ...exit });
   }
 
   private async reportFailure(what: string, fn: () => unknown): Promise<void> {

@@ -46,17 +46,4 @@ export function tailRotated(file: string, n: number): { lines: string[]; files: 
   return { lines: out.slice(-n), files };
 }
 
-const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) /;
-
-/** Time of a stamped line, or undefined for raw lines. */
-export function lineTime(line: string): number | undefined {
-  const m = STAMP.exec(line);
-  return m ? Date.parse(m[1]!) : undefined;
-}
-
-/** Merge stamped lines of several instances by time (stable); raw lines keep their order. */
-export function mergeByTime(groups: string[][]): string[] {
-  const all = groups.flatMap((g, gi) => g.map((line, li) => ({ line, t: lineTime(line) ?? -1, gi, li })));
-  if (all.every((x) => x.t < 0)) return groups.flat();
-  return all.sort((a, b) => a.t - b.t || a.gi - b.gi || a.li - b.li).map((x) => x.line);
-}
+export { lineTime, mergeByTime, tagInstance } from '../shared/log-line.js';

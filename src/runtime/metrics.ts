@@ -1,3 +1,4 @@
+import { cgroupBoxOf } from './containment.js';
 import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, type ProcStat } from './proc.js';
 
 export interface GroupSample {
@@ -15,11 +16,15 @@ interface Entry {
   pgid: () => number | undefined;
   onSample: (s: GroupSample) => void;
   always?: () => boolean;
-  last?: { pgid: number; ticks: number; at: number };
+  /** CPU so far in microseconds (cgroup cpu.stat, or /proc ticks converted). */
+  last?: { pgid: number; cpuUsec: number; at: number };
 }
 
 /**
- * CPU and RSS per process group. Sampling follows who is looking: while a viewer is
+ * CPU and memory per instance. An instance in a cgroup reads its cgroup (memory.current or
+ * the v1 memory.usage_in_bytes, cpu.stat usage_usec): exact, two small reads, and counting
+ * processes that left the process group; the others are summed per process group from /proc.
+ * Sampling follows who is looking: while a viewer is
  * attached (`watch`, e.g. a TUI) or for `lookMs` after someone asked (`demand`, e.g.
  * `jobctl status`), every registered group is sampled each interval from one read of /proc
  * (not one per process). When nobody looks, only the groups that need it (`always`:
@@ -85,10 +90,10 @@ export class MetricsSampler {
     }
     const needed = [...this.entries.values()].filter((e) => e.always?.() && e.pgid() !== undefined);
     if (needed.length === 0) return;
-    const procs: ProcStat[] = [];
-    for (const e of needed) procs.push(...groupTree(e.pgid()!));
-    this.treeWalks++;
-    this.apply(needed, procs, now);
+    this.apply(needed, () => {
+      this.treeWalks++;
+      return needed.flatMap((e) => groupTree(e.pgid()!));
+    }, now);
   }
 
   /** Sample every registered group now, from one scan of /proc. */
@@ -96,29 +101,27 @@ export class MetricsSampler {
     const live = [...this.entries.values()].filter((e) => e.pgid() !== undefined);
     this.lastFullAt = now;
     if (live.length === 0) return;
-    this.fullScans++;
-    this.apply(live, listProcesses(), now);
+    this.apply(live, () => {
+      this.fullScans++;
+      return listProcesses();
+    }, now);
   }
 
-  private apply(live: Entry[], procs: ProcStat[], now: number): void {
-    const byGroup = new Map<number, { rss: number; ticks: number }>();
-    for (const p of procs) {
-      if (p.state === 'Z') continue;
-      const g = byGroup.get(p.pgrp);
-      if (g) {
-        g.rss += p.rss;
-        g.ticks += p.cpuTicks;
-      } else byGroup.set(p.pgrp, { rss: p.rss, ticks: p.cpuTicks });
-    }
+  /** `procs` is read only when an entry has no cgroup figures. */
+  private apply(live: Entry[], procs: () => ProcStat[], now: number): void {
+    let byGroup: Map<number, { rss: number; cpuUsec: number }> | undefined;
     for (const e of live) {
       const pgid = e.pgid()!;
-      const g = byGroup.get(pgid);
+      const usage = cgroupBoxOf(pgid)?.usage();
+      const g = usage?.memory !== undefined && usage.cpuUsec !== undefined
+        ? { rss: usage.memory, cpuUsec: usage.cpuUsec }
+        : (byGroup ??= sumByGroup(procs())).get(pgid);
       if (!g) continue;
       let cpu: number | undefined;
       if (e.last && e.last.pgid === pgid && now > e.last.at) {
-        cpu = Math.max(0, ((g.ticks - e.last.ticks) / CLOCK_TICKS / ((now - e.last.at) / 1000)) * 100);
+        cpu = Math.max(0, ((g.cpuUsec - e.last.cpuUsec) / 1e6 / ((now - e.last.at) / 1000)) * 100);
       }
-      e.last = { pgid, ticks: g.ticks, at: now };
+      e.last = { pgid, cpuUsec: g.cpuUsec, at: now };
       e.onSample({ rss: g.rss, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
     }
   }
@@ -128,4 +131,19 @@ export class MetricsSampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** RSS and CPU (µs) summed per process group. */
+function sumByGroup(all: ProcStat[]): Map<number, { rss: number; cpuUsec: number }> {
+  const byGroup = new Map<number, { rss: number; cpuUsec: number }>();
+  for (const p of all) {
+    if (p.state === 'Z') continue;
+    const usec = (p.cpuTicks / CLOCK_TICKS) * 1e6;
+    const g = byGroup.get(p.pgrp);
+    if (g) {
+      g.rss += p.rss;
+      g.cpuUsec += usec;
+    } else byGroup.set(p.pgrp, { rss: p.rss, cpuUsec: usec });
+  }
+  return byGroup;
 }

@@ -149,23 +149,7 @@ export class FileRunHistory implements RunHistory {
 
   /** The file's records, newest line of each id, split into what is kept and what is not. */
   private readKept(task: string, keep: number | undefined): { kept: RunRecord[]; dropped: RunRecord[] } {
-    const read = readJsonLines(this.fileOf(task), isRunRecord);
-    const latest = new Map<string, RunRecord>();
-    const finishOrder: string[] = [];
-    const seenFinished = new Set<string>();
-    for (const r of read.items) {
-      if (r.task !== task) continue;
-      latest.set(r.id, r);
-      if (isFinished(r) && !seenFinished.has(r.id)) {
-        seenFinished.add(r.id);
-        finishOrder.push(r.id);
-      }
-    }
-    const keepIds = new Set(keep === undefined ? finishOrder : finishOrder.slice(Math.max(0, finishOrder.length - keep)));
-    const kept: RunRecord[] = [];
-    const dropped: RunRecord[] = [];
-    for (const r of latest.values()) (!isFinished(r) || keepIds.has(r.id) ? kept : dropped).push(r);
-    return { kept, dropped };
+    return readRunFile(this.fileOf(task), task, keep);
   }
 
   private trimIfDue(task: string, s: TaskState): void {
@@ -245,4 +229,29 @@ export function isRunRecord(v: unknown): v is RunRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
   return typeof r.id === 'string' && typeof r.task === 'string' && typeof r.state === 'string' && typeof r.scheduledAt === 'number';
+}
+
+/**
+ * One task's run file folded: the newest line of each id, in first-seen order; `kept` holds
+ * the runs under way and the newest `keep` finished runs (all when `keep` is undefined).
+ * Unreadable (torn) lines are skipped. Pure reading: also used with the daemon down.
+ */
+export function readRunFile(file: string, task: string, keep?: number): { kept: RunRecord[]; dropped: RunRecord[] } {
+  const read = readJsonLines(file, isRunRecord);
+  const latest = new Map<string, RunRecord>();
+  const finishOrder: string[] = [];
+  const seenFinished = new Set<string>();
+  for (const r of read.items) {
+    if (r.task !== task) continue;
+    latest.set(r.id, r);
+    if (isFinished(r) && !seenFinished.has(r.id)) {
+      seenFinished.add(r.id);
+      finishOrder.push(r.id);
+    }
+  }
+  const keepIds = new Set(keep === undefined ? finishOrder : finishOrder.slice(Math.max(0, finishOrder.length - keep)));
+  const kept: RunRecord[] = [];
+  const dropped: RunRecord[] = [];
+  for (const r of latest.values()) (!isFinished(r) || keepIds.has(r.id) ? kept : dropped).push(r);
+  return { kept, dropped };
 }

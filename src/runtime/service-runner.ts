@@ -6,7 +6,7 @@ import type { InstanceInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js'
 import type { InstanceState, RunRecord, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
 import type { Clock } from './clock.js';
 import { InstanceDriver, type InstanceNotice, type InstanceStatus } from './instance-driver.js';
-import { mergeByTime, tailRotated } from './log-read.js';
+import { mergeByTime, tailRotated, tagInstance } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
@@ -295,7 +295,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         const parts = indexes.map((i) => {
           const file = this.opts.paths.instanceLog(this.name, i);
           const ring = this.sink(i)?.tail.lines(n) ?? [];
-          return ring.length >= n && !fromFilesOnly ? { lines: ring, files: [file] } : tailRotated(file, n);
+          const part = ring.length >= n && !fromFilesOnly ? { lines: ring, files: [file] } : tailRotated(file, n);
+          // Merged output of several instances always says which one wrote a line.
+          return indexes.length > 1 ? { ...part, lines: part.lines.map((l) => tagInstance(l, i)) } : part;
         });
         return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files) }];
       },

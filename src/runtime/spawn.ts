@@ -6,7 +6,7 @@ import { spawn as spawnChild } from 'node:child_process';
 import { JobctlError } from '../shared/errors.js';
 import type { RunAs } from '../shared/types.js';
 import { readStat } from './proc.js';
-import { lookupGroup, lookupUser } from './users.js';
+import { lookupGroup, lookupUser } from '../config/users.js';
 
 /**
  * Starting one process (DESIGN.md "Processes"): its own process group, the daemon's
@@ -23,6 +23,13 @@ export interface SpawnRequest {
   /** dotenv file read now, merged under `env`. */
   envFile?: string;
   runAs?: RunAs;
+  /** Appended arguments: after a list command's argv; `$1`… of a string command (`$0` is `jobctl`). */
+  args?: string[];
+  /**
+   * cgroup.procs files the process joins before it execs the command (its box's cgroups),
+   * so not even its first fork happens outside them.
+   */
+  joinCgroups?: string[];
 }
 
 export interface ExitStatus {
@@ -86,7 +93,10 @@ const fail = (message: string, cause?: unknown) => new JobctlError('SPAWN_FAILED
 
 /** The argv to exec: `/bin/sh -c` for a string, the list as is; wrapped in setpriv when available or needed. */
 export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv): { file: string; args: string[]; env: Record<string, string> } {
-  const argv = typeof req.command === 'string' ? ['/bin/sh', '-c', req.command] : [...req.command];
+  const args = req.args ?? [];
+  const argv = typeof req.command === 'string'
+    ? ['/bin/sh', '-c', req.command, ...(args.length ? ['jobctl', ...args] : [])]
+    : [...req.command, ...args];
   const extraEnv: Record<string, string> = {};
   const setpriv = findSetpriv();
   const wrap: string[] = [];
@@ -114,9 +124,18 @@ export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv): { file: st
   if (typeof req.command !== 'string' && !resolveBinary(first, req.cwd, fullEnv.PATH ?? env.PATH)) {
     throw fail(`command not found or not executable: ${first}`);
   }
-  if (setpriv) return { file: setpriv, args: ['--pdeathsig', 'TERM', ...wrap, '--', ...argv], env: fullEnv };
-  return { file: first, args: argv.slice(1), env: fullEnv };
+  const exec = setpriv ? [setpriv, '--pdeathsig', 'TERM', ...wrap, '--', ...argv] : argv;
+  if (req.joinCgroups?.length) {
+    // As root, before setpriv drops privileges: `echo 0 > cgroup.procs` moves the shell itself,
+    // then it execs (same pid) into setpriv and the command.
+    return { file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'jobctl-join', ...req.joinCgroups, '--', ...exec], env: fullEnv };
+  }
+  return { file: exec[0]!, args: exec.slice(1), env: fullEnv };
 }
+
+/** Joins each cgroup.procs file given before `--`, then execs the rest; 125 when a cgroup refuses. */
+export const JOIN_SCRIPT =
+  'while [ "$1" != -- ]; do echo 0 >"$1" || { echo "jobctl: cannot join the cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
 
 /** Read and merge the env file under the request's env. */
 function withEnvFile(req: SpawnRequest): Record<string, string> {

@@ -58,14 +58,22 @@ export interface RunOptions {
   overlap?: OverlapPolicy;
   /** An opaque tag stored on the record (e.g. an xxl-job log id). */
   tag?: string;
+  /** Appended to the command: after a list command's argv; `$1`… of a string command. */
+  args?: string[];
+  /** Replaces the task's command for this run (a GLUE script from an xxl-job admin). */
+  command?: string[];
 }
 
-/** The answer of a firing gate: go, or skip with a reason (recorded on a `skipped` run). */
-export type GateResult = { ok: true } | { ok: false; reason: string };
+/**
+ * The answer of a firing gate: go, or skip with a reason (recorded on a `skipped` run).
+ * `quiet`: nothing to record here (another host of the fleet runs this firing).
+ */
+export type GateResult = { ok: true } | { ok: false; reason: string; quiet?: boolean };
 
 /**
- * Asked before each scheduled firing starts (e.g. a once-per-fleet claim in Redis). Without
- * a gate a firing starts at once, in the scheduler's tick.
+ * Asked before each scheduled firing starts, and before each catch-up firing (e.g. a
+ * once-per-fleet claim in Redis). Never asked for retries or manual runs. Without a gate a
+ * firing starts at once, in the scheduler's tick.
  */
 export type FiringGate = (spec: CronTaskSpec, scheduledAt: number) => Promise<GateResult>;
 

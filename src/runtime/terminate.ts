@@ -24,17 +24,3 @@ export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<bo
   }
   return true;
 }
-
-/**
- * Clear what is left of a group after its leader exited (grandchildren that kept running,
- * perhaps holding the output pipes): `signal`, then SIGKILL after `graceMs`.
- * Resolves once the group is empty, or after SIGKILL and one more second.
- */
-export async function reapGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'empty' | 'signalled' | 'killed'> {
-  if (!groupAlive(pgid)) return 'empty';
-  signalGroup(pgid, signal);
-  if (await waitGroupGone(pgid, graceMs)) return 'signalled';
-  signalGroup(pgid, 'SIGKILL');
-  await waitGroupGone(pgid, 1000);
-  return 'killed';
-}

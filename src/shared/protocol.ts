@@ -20,7 +20,7 @@ const target = z.string().min(1).max(200);
 
 export const METHOD_PARAMS = {
   hello: z.strictObject({ client: z.string().max(200).optional() }),
-  status: z.strictObject({ target: target.optional() }),
+  status: z.strictObject({ target: target.optional(), allHosts: z.boolean().optional() }),
   start: z.strictObject({ target, wait: z.boolean().optional() }),
   stop: z.strictObject({ target }),
   restart: z.strictObject({ target, wait: z.boolean().optional() }),
@@ -66,7 +66,7 @@ export interface InstanceInfo {
   pid?: number;
   startedAt?: number;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
+  lastExit?: { code: number | null; signal: string | null; at: number; oom?: boolean };
   message?: string;
   retryAt?: number;
   cpu?: number;
@@ -87,6 +87,8 @@ export interface ScaleInfo {
 
 /** One task as status, the TUI and `--json` show it. */
 export interface TaskStatus {
+  /** Set by fleet views (the inventory's host name); a daemon never sets it. */
+  host?: string;
   name: string;
   group: string;
   kind: TaskKind;
@@ -110,7 +112,30 @@ export interface TaskStatus {
   timezone?: string;
   nextRunAt?: number;
   lastRun?: RunRecord;
+  /** Set when an xxl-job admin triggers this task: the handler name its jobs use. */
+  xxljobHandler?: string;
   activeRuns?: RunRecord[];
+  /** Only in `status` of one task by name. */
+  details?: TaskDetails;
+}
+
+/** What `status TASK` adds for one task (as `pm2 describe`): how it runs, where it logs, how it ended. */
+export interface TaskDetails {
+  command: string | string[];
+  cwd: string;
+  user?: string;
+  group?: string;
+  /** Names of the task's `env` variables (never their values). */
+  envKeys: string[];
+  envFile?: string;
+  /** Log files: each instance's, or the last run's (and the directory of run logs). */
+  logFiles: string[];
+  /** The last lines of the log of the last exit or run. */
+  lastLines: string[];
+  /** Daemon tasks: the restart policy and the fatal limit. */
+  restart?: { policy: string; maxRestarts: number; windowMs: number };
+  /** Cron tasks: retries configured per failed run. */
+  retries?: number;
 }
 
 export interface DaemonInfo {
@@ -119,15 +144,62 @@ export interface DaemonInfo {
   home: string;
   tasksDir: string;
   startedAt: number;
-  /** Problems in the task files; the last good config stays in force. */
+  /** Problems in the task files. */
   configErrors: ConfigIssue[];
+  /** Files with errors whose last good version keeps running (a file never valid is not loaded). */
+  keptFiles?: string[];
   lastReloadAt?: number;
   warnings: string[];
+  /** Executor mode (`xxljob:` in jobctl.yaml); absent when off. */
+  xxljob?: XxlJobStatus;
+  /** How task processes are contained: cgroups (with the limits in force) or process groups. */
+  containment?: ContainmentInfo;
+  /** Who this host is for `hosts:` selectors: its hostname and its labels (jobctl.yaml). */
+  identity?: { hostname: string; labels: string[] };
+}
+
+/** Executor mode for an xxl-job admin, as `jobctl status` shows it. */
+export interface XxlJobStatus {
+  enabled: boolean;
+  appname?: string;
+  admin?: string[];
+  version?: 2 | 3;
+  /** Where the executor's HTTP server listens (actual port). */
+  listen?: string;
+  /** The address registered at the admin. */
+  address?: string;
+  registered: boolean;
+  lastRegisteredAt?: number;
+  /** The newest problem: registration, callbacks, the server or the settings. */
+  lastError?: string;
+  lastErrorAt?: number;
+  /** Callbacks kept on disk until the admin confirms them. */
+  pendingCallbacks: number;
+  /** Runs triggered by the admin and not yet reported. */
+  activeRuns: number;
+  /** Callbacks the admin confirmed since the daemon started. */
+  delivered: number;
+}
+
+export interface ContainmentInfo {
+  mode: 'cgroup' | 'pgroup';
+  /** One line: "cgroup v2 (<dir>; limits: …)" or "process groups (no cgroup delegation: see README; …)". */
+  description: string;
+}
+
+/** A task of the shared repo whose `hosts:` do not select this host. */
+export interface ElsewhereTask {
+  name: string;
+  group: string;
+  kind: TaskKind;
+  hosts: string[];
 }
 
 export interface StatusResult {
   daemon: DaemonInfo;
   tasks: TaskStatus[];
+  /** With `allHosts`: the tasks this host does not run ("not for this host"). */
+  elsewhere?: ElsewhereTask[];
 }
 
 export interface ControlResult {
@@ -140,6 +212,10 @@ export interface PlanResult {
   changed: Array<{ name: string; keys: string[] }>;
   unchanged: number;
   errors: ConfigIssue[];
+  /** Files with errors whose last good version stays in force. */
+  keptFiles?: string[];
+  /** Tasks in tasks/ whose `hosts:` do not select this host. */
+  elsewhere?: ElsewhereTask[];
 }
 
 export interface LogsResult {

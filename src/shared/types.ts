@@ -75,12 +75,35 @@ interface TaskSpecBase {
   stopTimeoutMs: number;
   logs: LogSpec;
   notify?: NotifySpec;
+  /** Labels or hostname globs of the hosts that run this task; undefined: every host. */
+  hosts?: string[];
+  /** cgroup limits of each instance / run (DESIGN.md "Processes"). */
+  limits?: TaskLimits;
   source: SourceRef;
+}
+
+/** `xxljob:` on a task: the admin's jobs name it by `handler` (shared/xxl-job.md). */
+export interface XxlTaskSpec {
+  /** The JobHandler name entered in the admin's job form. */
+  handler: string;
+  /** Allow GLUE_* triggers (source code sent by the admin). */
+  glue: boolean;
+}
+
+/** `limits:` — enforced by the instance's or run's cgroup (memory.max, cpu.max, pids.max). */
+export interface TaskLimits {
+  /** Bytes; above it the kernel OOM-kills a process of the group. */
+  memory?: number;
+  /** CPU cores (0.5 = half of one core). */
+  cpu?: number;
+  /** Most processes (and threads) at once. */
+  pids?: number;
 }
 
 export interface CronTaskSpec extends TaskSpecBase {
   kind: 'cron';
-  schedule: string;
+  /** Undefined for an on-demand task (one with `xxljob:` and no schedule): it runs only when triggered. */
+  schedule?: string;
   /** IANA zone; undefined means the host zone. */
   timezone?: string;
   jitterMs: number;
@@ -90,6 +113,9 @@ export interface CronTaskSpec extends TaskSpecBase {
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
   history: number;
+  /** Each scheduled firing is claimed in the fleet lock (jobctl.yaml `lock:`) and runs on one host. */
+  onOneHost?: boolean;
+  xxljob?: XxlTaskSpec;
 }
 
 export interface ScaleSpec {
@@ -177,7 +203,7 @@ export type InstanceState = (typeof INSTANCE_STATES)[number];
 export const RUN_STATES = ['running', 'succeeded', 'failed', 'timed-out', 'killed', 'skipped', 'queued'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-export const RUN_TRIGGERS = ['schedule', 'manual', 'catchup', 'retry'] as const;
+export const RUN_TRIGGERS = ['schedule', 'manual', 'catchup', 'retry', 'xxljob'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /** One cron run (DESIGN.md "Cron run states"); times are epoch ms. */

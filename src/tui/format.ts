@@ -4,7 +4,7 @@ import type { RunRecord } from '../shared/types.js';
 
 /** Ink colors per state. */
 export const STATE_COLOR: Record<string, string> = {
-  running: 'green', scheduled: 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow', fatal: 'red',
+  running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow', fatal: 'red',
   exited: 'gray', stopped: 'gray', disabled: 'gray', succeeded: 'green', failed: 'red', 'timed-out': 'red',
   killed: 'yellow', skipped: 'gray', queued: 'cyan',
 };

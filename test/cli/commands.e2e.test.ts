@@ -39,7 +39,9 @@ describe('jobctl commands against a real daemon', () => {
     const r = await jobctl(['status'], { home });
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
+    expect(lines[0]).toBe(`home ${home} (from $JOBCTL_HOME) · daemon pid ${d.pid}, up ${lines[0]!.match(/up (\S+) ·/)?.[1]} · 5 tasks`);
+    expect(lines[1]).toMatch(/^containment: (cgroup v2 \(.+\)|process groups \(no cgroup delegation: see README; .+\))$/);
+    expect(lines[2]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
     expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);
     expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+daemon\s+disabled\s+0\/1/);
@@ -48,7 +50,12 @@ describe('jobctl commands against a real daemon', () => {
 
   it('status TASK: details; --json: the documented shape', async () => {
     const one = await jobctl(['status', 'web'], { home });
-    expect(one.stdout).toMatch(/ {2}the web workers\n {2}file: .*app\.yaml\n {2}#0 {2}running {2}pid \d+ {2}up \S+ {2}restarts 0/);
+    expect(one.stdout).toMatch(/ {2}the web workers\n {2}file: .*app\.yaml\n {2}command: while true; do echo "web \$JOBCTL_INSTANCE serving"; sleep 0\.2; done\n {2}cwd: .*tasks\n {2}logs: .*state\/logs\/web\/0\.log, .*state\/logs\/web\/1\.log\n {2}restarts: 0 \(restart: always; more than 10 within 1m -> fatal\)\n {2}#0 {2}running {2}pid \d+ {2}up \S+ {2}restarts 0/);
+    expect(one.stdout).toMatch(/ {2}last lines:\n( {4}\S+Z #[01] \[(out|jobctl)\] .*\n?){1,5}$/);
+    const cron = await jobctl(['status', 'broken'], { home });
+    expect(cron.stdout).toMatch(/ {2}schedule: 0 0 1 1 \*; next \d{4}-01-01 00:00:00 \S+ \(in \S+\)\n {2}retries: 0 retry runs in the kept history \(retries: 0 per failed run\)/);
+    const j1 = JSON.parse((await jobctl(['status', 'web', '--json'], { home })).stdout);
+    expect(j1.tasks[0].details).toMatchObject({ cwd: expect.stringMatching(/tasks$/), envKeys: [], restart: { policy: 'always', maxRestarts: 10, windowMs: 60_000 } });
     const j = JSON.parse((await jobctl(['status', '--json'], { home })).stdout);
     expect(Object.keys(j)).toEqual(['daemon', 'tasks']);
     expect(j.daemon).toMatchObject({ pid: d.pid, home, configErrors: [] });
@@ -106,12 +113,21 @@ describe('jobctl commands against a real daemon', () => {
     expect(again.stderr).toBe('jobctl: slow: run skipped: previous run still going (overlap: skip)');
     const k = await jobctl(['kill', 'slow', '--signal', 'KILL'], { home });
     expect(k.stdout).toBe('sent SIGKILL to 1 process group of slow');
+    // kill(1)'s forms: -9, -KILL, -SIGKILL, --signal 9, -s kill
+    for (const form of [['-9'], ['-s', 'kill']]) {
+      await jobctl(['run', 'slow'], { home });
+      await waitFor(async () => JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length === 1, 5000, 'slow running');
+      const r = await jobctl(['kill', 'slow', ...form], { home });
+      expect(r.stderr, form.join(' ')).toBe('');
+      expect(r.stdout, form.join(' ')).toBe('sent SIGKILL to 1 process group of slow');
+      await waitFor(async () => !JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length, 5000, 'slow killed');
+    }
     await jobctl(['run', 'slow'], { home });
     await waitFor(async () => JSON.parse((await jobctl(['status', 'slow', '--json'], { home })).stdout).tasks[0].activeRuns?.length === 1, 5000, 'slow running again');
     expect(JSON.parse((await jobctl(['kill', 'slow', '--json'], { home })).stdout)).toEqual({ signalled: 1 });
     const bad = await jobctl(['kill', 'slow', '--signal', 'NOPE'], { home });
     expect(bad.code).toBe(2);
-  });
+  }, 90_000);
 
   it('logs of a daemon task: instances merged by time, -n, --instance, --since, -f', async () => {
     const r = await jobctl(['logs', 'web', '-n', '6'], { home });
@@ -135,12 +151,17 @@ describe('jobctl commands against a real daemon', () => {
   });
 
   it('scale sets a manual count and goes back with auto', async () => {
+    // it waits until the count is reached, like start and stop
     const up = await jobctl(['scale', 'web', '3'], { home });
-    expect(up.stdout).toMatch(/^web: (starting|running) \(\d\/3 running\)$/);
+    expect(up.stdout).toBe('web: running (3/3 running)');
     const j = JSON.parse((await jobctl(['status', 'web', '--json'], { home })).stdout);
     expect(j.tasks[0].scale).toMatchObject({ mode: 'manual', current: 3, target: 3 });
     const back = await jobctl(['scale', 'web', 'auto'], { home });
-    expect(back.stdout).toMatch(/\/2 running\)$/);
+    expect(back.stdout).toBe('web: running (2/2 running)');
+    // --no-wait returns at once: the new instance is not running yet
+    const quick = await jobctl(['scale', 'web', '4', '--no-wait', '--json'], { home });
+    expect(JSON.parse(quick.stdout).task.running).toBeLessThan(4);
+    expect((await jobctl(['scale', 'web', 'auto'], { home })).stdout).toBe('web: running (2/2 running)');
     expect((await jobctl(['scale', 'tick', '2'], { home })).stderr).toBe('jobctl: task "tick" is a cron task; scale applies to daemon tasks');
   });
 
@@ -182,19 +203,20 @@ describe('jobctl commands against a real daemon', () => {
 
   it('--help reads well for every command', async () => {
     const top = await jobctl(['--help']);
-    for (const cmd of ['status', 'start', 'stop', 'restart', 'run', 'kill', 'logs', 'history', 'next', 'add', 'rm', 'validate', 'plan', 'reload', 'up', 'down', 'daemon', 'install', 'completion', 'tui', 'top']) {
+    const commands = ['status', 'start', 'stop', 'restart', 'run', 'kill', 'logs', 'history', 'next', 'init', 'add', 'rm', 'validate', 'plan', 'reload', 'up', 'down', 'daemon', 'install', 'completion', 'tui', 'top', 'help'];
+    const helps = await Promise.all(commands.map((cmd) => jobctl([cmd, '--help'])));
+    commands.forEach((cmd, i) => {
       expect(top.stdout, cmd).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
-      const h = await jobctl([cmd, '--help']);
-      expect(h.code, cmd).toBe(0);
-      expect(h.stdout, cmd).toMatch(/^Usage: jobctl /);
-    }
-    expect((await jobctl(['logs', '--help'])).stdout).toContain('jobctl logs worker -f');
-  });
+      expect(helps[i]!.code, cmd).toBe(0);
+      expect(helps[i]!.stdout, cmd).toMatch(/^Usage: jobctl /);
+    });
+    expect(helps[commands.indexOf('logs')]!.stdout).toContain('jobctl logs worker -f');
+  }, 90_000);
 
   it('completion scripts complete commands and task names', async () => {
     const bash = await jobctl(['completion', 'bash']);
     expect(bash.stdout).toContain('complete -F _jobctl jobctl');
-    expect(bash.stdout).toMatch(/compgen -W "status start stop restart run kill logs history/);
+    expect(bash.stdout).toMatch(/cands="status start stop restart run kill logs history/);
     const names = await jobctl(['_complete', 'tasks'], { home });
     expect(names.stdout.split('\n')).toEqual(expect.arrayContaining(['web', 'tick', 'lonely', '@app', '@extra']));
     const zsh = await jobctl(['completion', 'zsh']);
@@ -206,10 +228,11 @@ describe('jobctl commands against a real daemon', () => {
 describe('when no daemon runs', () => {
   it('every daemon command says so in one line and exits 3', async () => {
     const empty = makeHome({ 'tasks/a.yaml': 'tasks:\n  a:\n    command: x\n' });
-    for (const args of [['status'], ['start', 'a'], ['stop', 'a'], ['restart', 'a'], ['run', 'a'], ['kill', 'a'], ['logs', 'a'], ['history', 'a'], ['plan'], ['reload'], ['down'], ['scale', 'a', '2']]) {
+    for (const args of [['status'], ['start', 'a'], ['stop', 'a'], ['restart', 'a'], ['run', 'a'], ['kill', 'a'], ['logs', 'a', '-f'], ['plan'], ['reload'], ['down'], ['scale', 'a', '2']]) {
       const r = await jobctl(args, { home: empty });
       expect(r.code, args.join(' ')).toBe(3);
-      expect(r.stderr, args.join(' ')).toBe('jobctl: daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)');
+      if (args[0] === 'logs') expect(r.stderr).toBe(`jobctl: daemon not running for home ${empty} (from $JOBCTL_HOME): -f needs it (start it with \`jobctl up\`); without -f, logs reads the files in state/`);
+      else expect(r.stderr, args.join(' ')).toBe(`jobctl: daemon not running for home ${empty} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
     }
     // and those that need no daemon work
     expect((await jobctl(['validate'], { home: empty })).code).toBe(0);
@@ -227,13 +250,44 @@ describe('install', () => {
     expect(unit).toContain(`Environment=JOBCTL_HOME=${h}`);
     expect(unit).toMatch(/ExecStart=\S+node --max-semi-space-size=1 \S+jobctl\.js daemon/);
     expect(unit).toContain('KillMode=mixed');
+    expect(unit).toContain('Delegate=yes');
     expect(unit).toContain('Restart=on-failure');
     const analyze = await execa('systemd-analyze', ['verify', path.join(dir, 'jobctl.service')], { reject: false });
     // Where systemd is installed, the unit must verify cleanly.
     if ((analyze as { code?: string }).code !== 'ENOENT') expect({ code: analyze.exitCode, stderr: analyze.stderr }).toEqual({ code: 0, stderr: '' });
-    const u = await jobctl(['uninstall', 'systemd'], { home: h, env: { JOBCTL_SYSTEMD_DIR: dir } });
+    // uninstall: disable --now (stop) first, then remove, then daemon-reload
+    const calls = path.join(h, 'systemctl.calls');
+    const fakeSystemctl = path.join(h, 'fake-systemctl');
+    fs.writeFileSync(fakeSystemctl, `#!/bin/sh\necho "$* unit-present=$(test -f '${dir}/jobctl.service' && echo yes || echo no)" >> "${calls}"\n`, { mode: 0o755 });
+    const env = { JOBCTL_SYSTEMD_DIR: dir, JOBCTL_SYSTEMCTL: fakeSystemctl };
+    const dry = await jobctl(['uninstall', 'systemd', '--dry-run'], { home: h, env });
+    expect(dry.stdout).toBe(`would run: ${fakeSystemctl} disable --now jobctl\nwould remove ${dir}/jobctl.service\nwould run: ${fakeSystemctl} daemon-reload\n(dry run: nothing changed)`);
+    expect(fs.existsSync(path.join(dir, 'jobctl.service'))).toBe(true);
+    expect(fs.existsSync(calls)).toBe(false);
+    const u = await jobctl(['uninstall', 'systemd'], { home: h, env });
     expect(u.code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'jobctl.service'))).toBe(false);
+    expect(fs.readFileSync(calls, 'utf8')).toBe('disable --now jobctl unit-present=yes\ndaemon-reload unit-present=no\n');
+    expect(u.stdout).toBe(`ran: systemctl disable --now jobctl\nremoved ${dir}/jobctl.service\nran: systemctl daemon-reload`);
+  });
+
+  it('install --dry-run prints the unit and the crontab it would write, and writes nothing', async () => {
+    const h = makeHome({ 'tasks/a.yaml': 'tasks: {}\n' });
+    const dir = path.join(h, 'units');
+    const r = await jobctl(['install', 'systemd', '--dry-run'], { home: h, env: { JOBCTL_SYSTEMD_DIR: dir } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`would write ${dir}/jobctl.service:\n# Installed by`);
+    expect(r.stdout).toContain(`Environment=JOBCTL_HOME=${h}`);
+    expect(r.stdout).toMatch(/then you would run:\n {2}systemctl daemon-reload && systemctl enable --now jobctl\n\(dry run: nothing written\)$/);
+    expect(fs.existsSync(dir)).toBe(false);
+    const store = path.join(h, 'crontab.txt');
+    fs.writeFileSync(store, '0 1 * * * /usr/bin/backup\n');
+    const fake = path.join(h, 'fake-crontab');
+    fs.writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "-l" ]; then cat "${store}"; else cat > "${store}"; fi\n`, { mode: 0o755 });
+    const c = await jobctl(['install', 'cron', '--dry-run'], { home: h, env: { JOBCTL_CRONTAB: fake } });
+    expect(c.stdout.split('\n')[1]).toBe('0 1 * * * /usr/bin/backup');
+    expect(c.stdout).toMatch(/\n@reboot JOBCTL_HOME=.*\n\*\/5 \* \* \* \* JOBCTL_HOME=.*\n\(dry run: nothing written\)$/);
+    expect(fs.readFileSync(store, 'utf8')).toBe('0 1 * * * /usr/bin/backup\n');
   });
 
   it('adds @reboot and */5 lines to the crontab and removes exactly them', async () => {

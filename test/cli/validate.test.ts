@@ -52,4 +52,31 @@ describe('jobctl validate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✓ tasks\/heartbeat.yaml: 2 tasks/);
   });
+
+  it('given a home, checks its tasks/ only (not the whole tree)', async () => {
+    const h = home({
+      'tasks/web.yaml': 'tasks:\n  api:\n    command: x\n',
+      'notes/broken.yaml': 'this: [is not a task file\n',
+      'state/other.yml': 'nope: 1\n',
+    });
+    const r = await jobctl(['validate', h], { cwd: '/' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`✓ ${h}/tasks/web.yaml: 1 task`);
+    // a task directory itself still works
+    expect((await jobctl(['validate', `${h}/tasks`], { cwd: '/' })).stdout).toBe(`✓ ${h}/tasks/web.yaml: 1 task`);
+  });
+
+  it('warns about a user: or group: this host does not have, without failing', async () => {
+    const h = home({ 'tasks/web.yaml': 'tasks:\n  api:\n    command: x\n    user: no-such-user-jc15\n  ok:\n    command: y\n    user: root\n    group: no-such-group-jc15\n' });
+    const r = await jobctl(['validate'], { home: h });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n')).toEqual([
+      'warning: tasks/web.yaml:2:1 task "api": user "no-such-user-jc15" does not exist on this host; the daemon will refuse to start this task here',
+      'warning: tasks/web.yaml:5:1 task "ok": group "no-such-group-jc15" does not exist on this host; the daemon will refuse to start this task here',
+    ]);
+    const j = JSON.parse((await jobctl(['validate', '--json'], { home: h })).stdout);
+    expect(j.ok).toBe(true);
+    expect(j.warnings.map((w: { key: string }) => w.key)).toEqual(['user', 'group']);
+  });
 });

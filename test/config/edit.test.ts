@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addTaskToText, removeTaskFromText, shortDiff } from '../../src/config/edit.js';
+import { addTaskToText, isEmptyTaskFile, removeTaskFromText, shortDiff } from '../../src/config/edit.js';
 
 describe('task file edits', () => {
   it('adds to a compact file without blank lines, matching its indentation', () => {
@@ -31,8 +31,18 @@ describe('task file edits', () => {
     const text = 'tasks:\n  a:\n    command: x\n\n  # b does things\n  b:\n    command: y   # inline\n\n  c:\n    command: z\n';
     expect(removeTaskFromText(text, 'b')).toBe('tasks:\n  a:\n    command: x\n\n  c:\n    command: z\n');
     expect(removeTaskFromText(text, 'c')).toBe('tasks:\n  a:\n    command: x\n\n  # b does things\n  b:\n    command: y   # inline\n');
-    expect(removeTaskFromText('tasks:\n  only:\n    command: x\n', 'only')).toBe('tasks:\n');
+    expect(removeTaskFromText('tasks:\n  only:\n    command: x\n', 'only')).toBe('tasks: {}\n');
     expect(() => removeTaskFromText(text, 'nope')).toThrow('task "nope" is not in this file');
+  });
+
+  it('the last task out leaves `tasks: {}`, never a null stub; a file with nothing else counts as empty', () => {
+    const withDefaults = 'defaults:\n  stop_timeout: 5s\ntasks:   # mine\n  only:\n    command: x\n';
+    const after = removeTaskFromText(withDefaults, 'only');
+    expect(after).toBe('defaults:\n  stop_timeout: 5s\ntasks: {}   # mine\n');
+    expect(isEmptyTaskFile(after)).toBe(false);
+    expect(isEmptyTaskFile(removeTaskFromText('# yaml-language-server: $schema=x\ntasks:\n  only:\n    command: x\n', 'only'))).toBe(true);
+    expect(isEmptyTaskFile('tasks:\n  a:\n    command: x\n')).toBe(false);
+    expect(isEmptyTaskFile('# only a comment\n')).toBe(true);
   });
 
   it('shortDiff shows only what changed', () => {

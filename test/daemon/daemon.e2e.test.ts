@@ -132,7 +132,7 @@ describe('daemon end to end', () => {
     const r1 = await jobctl(['plan'], { home });
     expect(r1.stdout).toBe('no changes: the daemon runs what tasks/ says\n2 unchanged');
     const r2 = await jobctl(['plan', '--json'], { home });
-    expect(JSON.parse(r2.stdout)).toEqual({ added: [], removed: [], changed: [], unchanged: 2, errors: [] });
+    expect(JSON.parse(r2.stdout)).toEqual({ added: [], removed: [], changed: [], unchanged: 2, errors: [], keptFiles: [] });
     const r3 = await jobctl(['reload'], { home });
     expect(r3.code).toBe(0);
     expect(r3.stdout).toBe('nothing to change\n2 unchanged');
@@ -276,6 +276,6 @@ describe('daemon end to end', () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const r = await jobctl(['reload'], { home });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('jobctl: daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)');
+    expect(r.stderr).toBe(`jobctl: daemon not running for home ${home} (from $JOBCTL_HOME): start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TaskStatus } from '../../src/shared/protocol.js';
 import { jobctl, ROOT } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
+import { hasTool, needs } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
 afterEach(async () => {
@@ -29,8 +30,8 @@ describe('queue workers scaled on a real Redis list', () => {
     redis?.kill('SIGTERM');
   });
 
-  // Needs redis-server (Debian's package; .ci/run installs it).
-  it('rises to max under 1,000 items, drains them, and falls back to min after the cooldown', async () => {
+  // Needs redis-server (Debian's package; scripts/test-deps.sh installs it).
+  it.runIf(hasTool('redis-server') && hasTool('redis-cli'))(`rises to max under 1,000 items, drains them, and falls back to min after the cooldown${needs('redis-server')}`, async () => {
     const port = await freePort();
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     await waitFor(async () => (await execa('redis-cli', ['-p', String(port), 'ping'], { reject: false })).stdout === 'PONG', 5000, 'redis up');

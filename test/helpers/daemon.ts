@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobctlClient } from '../../src/api/client.js';
+import { Containment } from '../../src/runtime/containment.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
+import type { TaskStatus } from '../../src/shared/protocol.js';
 import { CLI } from './cli.js';
 import { tempDir, writeFiles } from './temp.js';
 import { waitFor } from './wait.js';
@@ -33,23 +35,17 @@ export function makeHome(files: Record<string, string>): string {
 }
 
 /** Run `jobctl daemon` for a home as a real process; resolves once the socket answers. */
-export async function startTestDaemon(home: string, env: Record<string, string> = {}): Promise<TestDaemon> {
+export async function startTestDaemon(home: string, env: Record<string, string> = {}, opts: { asUser?: { uid: number; gid: number } } = {}): Promise<TestDaemon> {
   const socket = homePaths(home).socket;
   let out = '';
-  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // asUser: run it as another user (setpriv), e.g. so that file permissions apply to it when the tests run as root.
+  const argv = opts.asUser
+    ? ['setpriv', [`--reuid=${opts.asUser.uid}`, `--regid=${opts.asUser.gid}`, '--clear-groups', process.execPath, CLI, 'daemon']] as const
+    : [process.execPath, [CLI, 'daemon']] as const;
+  const child = spawn(argv[0], [...argv[1]], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
-    try {
-      const c = await JobctlClient.connect(socket, { connectTimeoutMs: 500 });
-      c.close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'daemon socket');
   const d: TestDaemon = {
     home, socket, child, pid: child.pid!,
     output: () => out,
@@ -59,7 +55,18 @@ export async function startTestDaemon(home: string, env: Record<string, string> 
       return exited;
     },
   };
+  // Registered before it answers: a daemon that never comes up is still stopped by cleanupDaemons.
   started.push(d);
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
+    try {
+      const c = await JobctlClient.connect(socket, { connectTimeoutMs: 500 });
+      c.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 20_000, 'daemon socket');
   return d;
 }
 
@@ -101,7 +108,21 @@ export async function cleanupDaemons(): Promise<string[]> {
         /* gone */
       }
     }
+    // A daemon killed with -9 leaves its home's cgroups behind: remove them.
+    const box = Containment.for(d.home);
+    await box.sweep(200);
+    box.close();
   }
   for (const h of homes.splice(0)) h();
   return leftovers;
+}
+
+/** One task's status from a test daemon. */
+export async function taskStatus(d: TestDaemon, name: string): Promise<TaskStatus> {
+  const c = await d.client();
+  try {
+    return (await c.call('status', { target: name })).tasks[0]!;
+  } finally {
+    c.close();
+  }
 }

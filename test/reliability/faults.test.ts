@@ -118,7 +118,7 @@ describe('reliability', () => {
     fs.writeFileSync(path.join(home, 'tasks/app.yaml'), Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x5b, 0x3a, 0x0a, 0x09, 0x22]));
     await waitFor(async () => JSON.parse((await jobctl(['status', '--json'], { home })).stdout).daemon.configErrors.length > 0, 5000, 'error shown');
     expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);
-    expect((await jobctl(['status'], { home })).stdout).toMatch(/config error\(s\) in .*; the last good version keeps running:\n {2}tasks\/app\.yaml:\d+:\d+: YAML syntax/);
+    expect((await jobctl(['status'], { home })).stdout).toMatch(/\d+ config errors?; the last good version of tasks\/app\.yaml keeps running:\n {2}tasks\/app\.yaml:\d+:\d+: YAML syntax/);
     fs.writeFileSync(path.join(home, 'tasks/app.yaml'), 'tasks:\n  w:\n    command: sleep 1000\n    start_seconds: 100ms\n  v:\n    command: sleep 1000\n');
     await waitFor(async () => (await jobctl(['status', 'v'], { home })).code === 0, 5000, 'fix applied');
     expect((await statusOf(home, 'w')).instances![0]!.pid).toBe(pid);

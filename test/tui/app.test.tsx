@@ -112,6 +112,10 @@ describe('TUI', () => {
     await eventually(() => expect(frame()).toContain('first line of mailer'));
     backend.emit('log', { subscription: backend.lastSubscription, text: 'a new line\nand another\n' });
     await eventually(() => expect(frame()).toMatch(/first line of mailer\na new line\nand another/));
+    // lines of several instances followed at once say which instance wrote them
+    backend.emit('log', { subscription: backend.lastSubscription, instance: 1, text: '2026-11-21T08:00:00.000Z [out] from one\n' });
+    backend.emit('log', { subscription: backend.lastSubscription, instance: 0, text: 'raw zero\n' });
+    await eventually(() => expect(frame()).toMatch(/2026-11-21T08:00:00\.000Z #1 \[out\] from one\n#0 raw zero/));
   });
 
   it('keys: move, stop with a confirm, start, restart, run, kill, help, filter', async () => {
@@ -169,11 +173,14 @@ describe('TUI', () => {
     expect(frame()).toMatch(/w\s+backoff/);
   });
 
-  it('shows config errors in a banner', async () => {
-    const { frame } = await mount([daemonTask('w')], {
-      configErrors: [{ file: 'tasks/app.yaml', line: 3, col: 5, task: 'w', message: 'unknown key "comand" (did you mean "command"?)' }],
-    });
-    expect(frame()).toMatch(/1 config error; the last good config keeps running\s*\n.*tasks\/app\.yaml:3:5 task "w": unknown key "comand"/);
+  it('shows config errors in a banner: a last good version only when there was one', async () => {
+    const configErrors = [{ file: 'tasks/app.yaml', line: 3, col: 5, task: 'w', message: 'unknown key "comand" (did you mean "command"?)' }];
+    const kept = await mount([daemonTask('w')], { configErrors, keptFiles: ['tasks/app.yaml'] });
+    expect(kept.frame()).toMatch(/1 config error; the last good version of tasks\/app\.yaml keeps running\s*\n.*tasks\/app\.yaml:3:5 task "w": unknown key "comand"/);
+    // first start with an invalid file: nothing of it was ever loaded
+    const never = await mount([daemonTask('other')], { configErrors });
+    expect(never.frame()).toMatch(/1 config error; tasks\/app\.yaml is not loaded until fixed/);
+    expect(never.frame()).not.toMatch(/last good/);
   });
 
   it('l opens the log full screen; [ ] switch instance; Esc returns', async () => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
+import { hasTool, needs } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A private tmux server, so the user's sessions are never touched. */
@@ -16,14 +17,7 @@ const sessions = (): string[] => {
     return [];
   }
 };
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTmux = hasTool('tmux');
 
 let home: string;
 beforeAll(async () => {
@@ -41,7 +35,7 @@ afterAll(async () => {
   expect(await cleanupDaemons()).toEqual([]);
 });
 
-describe.runIf(hasTmux)('in a real terminal (tmux, 80x24)', () => {
+describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () => {
   it('jobctl tui stops and starts a task; the state changes on screen and in jobctl status', async () => {
     tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
     await waitFor(() => /worker\s+running\s+2\/2/.test(screen('tui')), 10_000, 'worker running on screen');
@@ -90,5 +84,31 @@ describe.runIf(hasTmux)('in a real terminal (tmux, 80x24)', () => {
     expect(s).toMatch(/[⡀-⣿]/); // braille line-chart cells
     tmux('send-keys', '-t', 'top', 'q');
     await waitFor(() => !screen('top').includes('CPU %'), 5000, 'top quit and restored the screen');
+  });
+
+  it('jobctl top with 100 tasks: the table scrolls (arrows, PgDn, End), the event pane shows exits, restarts and run results', async () => {
+    const many = ['tasks:'];
+    for (let i = 0; i < 100; i++) many.push(`  t${String(i).padStart(3, '0')}:\n    schedule: "0 0 1 1 *"\n    command: echo ${i}`);
+    many.push('  crashy:\n    command: sleep 0.3; exit 3\n    start_seconds: 100ms\n    backoff: {initial: 100ms, max: 300ms}\n    max_restarts: 1000');
+    many.push('  ticker:\n    schedule: "* * * * * *"\n    command: echo tick');
+    const big = makeHome({ 'tasks/many.yaml': `${many.join('\n')}\n` });
+    await startTestDaemon(big);
+    tmux('new-session', '-d', '-s', 'top100', '-x', '100', '-y', '30', `JOBCTL_HOME=${big} ${process.execPath} ${CLI} top --refresh 300; sleep 10`);
+    await waitFor(() => /t004\s+scheduled/.test(screen('top100')), 10_000, 'table drawn');
+    await waitFor(() => /crashy#0 exited with code 3; restart/.test(screen('top100')), 10_000, 'exit event');
+    await waitFor(() => /ticker run succeeded in \d+m?s/.test(screen('top100')), 10_000, 'run result event');
+    expect(screen('top100')).not.toMatch(/t050\s+scheduled/);
+    for (let i = 0; i < 51; i++) tmux('send-keys', '-t', 'top100', 'Down');
+    await waitFor(() => /t050\s+scheduled/.test(screen('top100')), 10_000, 'scrolled to t050');
+    expect(screen('top100')).not.toMatch(/t004\s+scheduled/);
+    tmux('send-keys', '-t', 'top100', 'End');
+    await waitFor(() => /t099\s+scheduled/.test(screen('top100')) && /ticker\s+(scheduled|running)/.test(screen('top100')), 10_000, 'scrolled to the end');
+    tmux('send-keys', '-t', 'top100', 'Home');
+    await waitFor(() => /crashy\s+\S+/.test(screen('top100').split('tasks (')[1] ?? ''), 10_000, 'back at the top');
+    tmux('send-keys', '-t', 'top100', 'PageDown');
+    tmux('send-keys', '-t', 'top100', 'PageDown');
+    await waitFor(() => !/t000\s+scheduled/.test(screen('top100')) && /t01\d\s+scheduled/.test(screen('top100')), 10_000, 'two pages down');
+    tmux('send-keys', '-t', 'top100', 'q');
+    await waitFor(() => !screen('top100').includes('CPU %'), 5000, 'top quit');
   });
 });

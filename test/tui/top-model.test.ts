@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import type { InstanceInfo, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import type { RunRecord } from '../../src/shared/types.js';
 import { TopModel, WINDOW } from '../../src/tui/top/model.js';
 
 const task = (name: string, cpu: number, rss: number, over: Partial<TaskStatus> = {}): TaskStatus => ({
@@ -27,7 +28,38 @@ describe('top dashboard model', () => {
       task('w', 12.5, 2 * 1024 * 1024, { restarts: 3 }),
     ]));
     expect(m.runBars()).toEqual({ titles: ['cron1'], data: [2500] });
-    expect(m.tableRows()).toEqual([['w', 'running', '1/0', '12.5%', '2.0MB', '3'], ['cron1', 'running', '-', '0%', '0B', '0']]);
+    // a stable order (by name), so rows do not jump under the cursor as CPU changes
+    expect(m.tableRows()).toEqual([['cron1', 'running', '-', '0%', '0B', '0'], ['w', 'running', '1/0', '12.5%', '2.0MB', '3']]);
+  });
+
+  it('turns the difference between two snapshots into task events for the event pane', () => {
+    const m = new TopModel();
+    const inst = (over: Partial<InstanceInfo> = {}): InstanceInfo => ({ index: 0, state: 'running', since: 0, restarts: 0, ...over });
+    const run = (over: Partial<RunRecord>): RunRecord => ({ id: 'r1', task: 'rep', scheduledAt: 0, attempt: 1, trigger: 'schedule', state: 'running', ...over });
+    expect(m.update(status([task('w', 0, 0, { instances: [inst(), inst({ index: 1 })] }), task('rep', 0, 0, { kind: 'cron', lastRun: run({}) })]))).toEqual([]);
+    const events = m.update(status([
+      task('w', 0, 0, { instances: [inst({ restarts: 1, lastExit: { code: 3, signal: null, at: 5 } }), inst({ index: 1, state: 'backoff', retryAt: 9, lastExit: { code: null, signal: 'SIGKILL', at: 6 } })] }),
+      task('rep', 0, 0, { kind: 'cron', lastRun: run({ state: 'failed', exitCode: 2, startedAt: 1000, endedAt: 1250 }) }),
+      task('new', 0, 0),
+    ]));
+    expect(events).toEqual([
+      'new added',
+      'rep run failed (exit 2) in 250ms',
+      'w#0 exited with code 3; restarted',
+      'w#1 killed by SIGKILL; restarting after backoff',
+    ]);
+    expect(m.update(status([
+      task('w', 0, 0, { state: 'fatal', instances: [inst({ state: 'fatal', restarts: 11, message: 'too many restarts', lastExit: { code: 3, signal: null, at: 5 } }), inst({ index: 1, restarts: 1, lastExit: { code: null, signal: 'SIGKILL', at: 6 } })] }),
+      task('rep', 0, 0, { kind: 'cron', lastRun: run({ id: 'r2', state: 'succeeded', startedAt: 0, endedAt: 12 }) }),
+    ]))).toEqual([
+      'rep run succeeded in 12ms',
+      'w#0 fatal: too many restarts',
+      'w#1 restarted (1 restart)',
+      'new removed',
+    ]);
+    // after a reconnect, nothing is reported for what changed meanwhile
+    m.reset();
+    expect(m.update(status([task('other', 0, 0)]))).toEqual([]);
   });
 
   it('with cron tasks only (nothing to chart) still gives the charts one flat series, never none', () => {

@@ -5,6 +5,7 @@ import { isValidTaskName, NAME_HINT } from '../../shared/names.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
 import { parseCount } from '../parse.js';
+import { schemaRefFor } from '../schema-ref.js';
 
 interface AddOptions {
   schedule?: string;
@@ -87,10 +88,12 @@ export function registerAdd(program: Command, ctx: CliContext): void {
       const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
       let after: string;
       try {
-        after = addTaskToText(before, name, task);
+        after = addTaskToText(before, name, task, schemaRefFor(path.dirname(file)));
       } catch (e) {
         throw new CliError(`${file}: ${(e as Error).message}`);
       }
+      // A home without tasks/ gets one (the task's default cwd is the file's directory: it must exist to validate).
+      fs.mkdirSync(path.dirname(file), { recursive: true });
       applyTaskFileEdit(ctx.io, tasksDir, file, before, after, `add task ${name}`);
       return EXIT.OK;
     }));

@@ -4,8 +4,12 @@ import { registerAdd } from './add.js';
 import { registerCompletion } from './completion.js';
 import { registerControl } from './control.js';
 import { registerDaemon } from './daemon.js';
+import { registerDialStdio } from './dial-stdio.js';
+import { registerFleet } from './fleet.js';
 import { registerDown } from './down.js';
+import { registerHelp } from './help.js';
 import { registerHistory } from './history.js';
+import { registerInit } from './init.js';
 import { registerInstall } from './install.js';
 import { registerLogs } from './logs.js';
 import { registerNext } from './next.js';
@@ -29,6 +33,8 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerScale,
   registerNext,
   registerTui,
+  registerFleet,
+  registerInit,
   registerAdd,
   registerRm,
   registerValidate,
@@ -40,4 +46,6 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerNotify,
   registerInstall,
   registerCompletion,
+  registerDialStdio,
+  registerHelp,
 ];

@@ -20,6 +20,11 @@ function crontabCmd(ctx: CliContext): string {
   return ctx.env.JOBCTL_CRONTAB ?? 'crontab';
 }
 
+/** `systemctl` or `systemctl --user` as argv (JOBCTL_SYSTEMCTL overrides the binary, for tests). */
+function systemctl(ctx: CliContext, user: boolean): string[] {
+  return [ctx.env.JOBCTL_SYSTEMCTL ?? 'systemctl', ...(user ? ['--user'] : [])];
+}
+
 async function readCrontab(ctx: CliContext): Promise<string> {
   const { execa } = await import('execa');
   const r = await execa(crontabCmd(ctx), ['-l'], { reject: false });
@@ -35,29 +40,51 @@ async function writeCrontab(ctx: CliContext, text: string): Promise<void> {
   if (r.exitCode !== 0) throw new CliError(`crontab - failed: ${String(r.stderr).trim()}`);
 }
 
+/** Run one systemctl command; a failure (no systemd here, unit not loaded) is a note, not an error. */
+async function runSystemctl(ctx: CliContext, argv: string[]): Promise<void> {
+  const { execa } = await import('execa');
+  const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
+  const shown = argv.join(' ').replace(ctx.env.JOBCTL_SYSTEMCTL ?? '\0', 'systemctl');
+  if (r.exitCode === 0) ctx.io.out(`ran: ${shown}`);
+  else ctx.io.err(`jobctl: note: \`${shown}\` failed (${(r as { code?: string }).code === 'ENOENT' ? 'no systemctl here' : String(r.stderr).trim().split('\n')[0] || `exit ${r.exitCode}`}); continuing`);
+}
+
+const quoteArgv = (argv: string[]) => argv.join(' ');
+
 export function registerInstall(program: Command, ctx: CliContext): void {
   program
     .command('install')
     .argument('<how>', 'systemd or cron')
     .description('start the daemon at boot: a systemd unit, or @reboot + every-5-minutes lines in crontab')
     .option('--user', 'systemd: a user unit (~/.config/systemd/user) instead of a system one')
-    .addHelpText('after', '\nExamples:\n  sudo jobctl --home /srv/jobs install systemd\n  jobctl install systemd --user\n  jobctl install cron')
-    .action(action(ctx, async (how: string, opts: { user?: boolean }) => {
+    .option('--dry-run', 'print what would be written and run; change nothing')
+    .addHelpText('after', '\nExamples:\n  sudo jobctl --home /srv/jobs install systemd\n  jobctl install systemd --user --dry-run\n  jobctl install cron')
+    .action(action(ctx, async (how: string, opts: { user?: boolean; dryRun?: boolean }) => {
       const t = target(ctx, Boolean(opts.user));
       if (how === 'systemd') {
         const file = unitPath(ctx, t.user);
         if (fs.existsSync(file) && !fs.readFileSync(file, 'utf8').startsWith(SYSTEMD_MARKER)) {
           throw new CliError(`${file} exists and was not written by jobctl; move it away first`);
         }
+        const sc = t.user ? 'systemctl --user' : 'systemctl';
+        const next = `  ${sc} daemon-reload && ${sc} enable --now jobctl${t.user ? '\n(for a user unit to run without a login: loginctl enable-linger $USER)' : ''}`;
+        if (opts.dryRun) {
+          ctx.io.out(`would write ${file}:\n${systemdUnit(t)}\nthen you would run:\n${next}\n(dry run: nothing written)`);
+          return EXIT.OK;
+        }
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, systemdUnit(t));
-        const sc = t.user ? 'systemctl --user' : 'systemctl';
-        ctx.io.out(`wrote ${file}\nenable and start it with:\n  ${sc} daemon-reload && ${sc} enable --now jobctl${t.user ? '\n(for a user unit to run without a login: loginctl enable-linger $USER)' : ''}`);
+        ctx.io.out(`wrote ${file}\nenable and start it with:\n${next}`);
         return EXIT.OK;
       }
       if (how === 'cron') {
         const before = await readCrontab(ctx);
-        await writeCrontab(ctx, addCronLines(before, t));
+        const after = addCronLines(before, t);
+        if (opts.dryRun) {
+          ctx.io.out(`would set your crontab (\`crontab -\`) to:\n${after}(dry run: nothing written)`);
+          return EXIT.OK;
+        }
+        await writeCrontab(ctx, after);
         ctx.io.out(`added to your crontab: start at boot (@reboot) and every 5 minutes if not running, for ${t.home}\nremove with: jobctl uninstall cron`);
         return EXIT.OK;
       }
@@ -67,19 +94,29 @@ export function registerInstall(program: Command, ctx: CliContext): void {
   program
     .command('uninstall')
     .argument('<how>', 'systemd or cron')
-    .description('remove exactly what `jobctl install` added')
+    .description('undo `jobctl install`: systemd: disable and stop the unit, then remove it; cron: remove its lines')
     .option('--user', 'systemd: the user unit')
-    .action(action(ctx, async (how: string, opts: { user?: boolean }) => {
+    .option('--dry-run', 'print what would be run and removed; change nothing')
+    .action(action(ctx, async (how: string, opts: { user?: boolean; dryRun?: boolean }) => {
       if (how === 'systemd') {
-        const file = unitPath(ctx, Boolean(opts.user));
+        const user = Boolean(opts.user);
+        const file = unitPath(ctx, user);
         if (!fs.existsSync(file)) {
           ctx.io.out(`nothing to remove: ${file} does not exist`);
           return EXIT.OK;
         }
         if (!fs.readFileSync(file, 'utf8').startsWith(SYSTEMD_MARKER)) throw new CliError(`${file} was not written by jobctl; left alone`);
-        const sc = opts.user ? 'systemctl --user' : 'systemctl';
+        const disable = [...systemctl(ctx, user), 'disable', '--now', 'jobctl'];
+        const reload = [...systemctl(ctx, user), 'daemon-reload'];
+        if (opts.dryRun) {
+          ctx.io.out(`would run: ${quoteArgv(disable)}\nwould remove ${file}\nwould run: ${quoteArgv(reload)}\n(dry run: nothing changed)`);
+          return EXIT.OK;
+        }
+        // Stop it first: a removed unit file whose service still runs is a daemon nobody manages.
+        await runSystemctl(ctx, disable);
         fs.rmSync(file);
-        ctx.io.out(`removed ${file}\nif it was enabled: ${sc} disable --now jobctl; ${sc} daemon-reload`);
+        ctx.io.out(`removed ${file}`);
+        await runSystemctl(ctx, reload);
         return EXIT.OK;
       }
       if (how === 'cron') {
@@ -87,6 +124,10 @@ export function registerInstall(program: Command, ctx: CliContext): void {
         const after = removeCronLines(before, ctx.home());
         if (after === before) {
           ctx.io.out('nothing to remove: no jobctl lines for this home in your crontab');
+          return EXIT.OK;
+        }
+        if (opts.dryRun) {
+          ctx.io.out(`would set your crontab (\`crontab -\`) to:\n${after}${after.endsWith('\n') || after === '' ? '' : '\n'}(dry run: nothing written)`);
           return EXIT.OK;
         }
         await writeCrontab(ctx, after);

@@ -23,10 +23,10 @@ export function registerRm(program: Command, ctx: CliContext): void {
     .command('rm')
     .argument('<name>', 'task name')
     .description('remove a task from the YAML file that holds it (the daemon stops it on save)')
-    .addHelpText('after', '\nOnly the task\'s own lines are removed; the rest of the file stays byte for byte.')
+    .addHelpText('after', '\nOnly the task\'s own lines are removed; the rest of the file stays byte for byte.\nThe last task of a file: the file is removed when nothing else is in it (defaults:,\nnotifiers:), else `tasks: {}` stays.')
     .action(action(ctx, async (name: string) => {
-      const { removeTaskFromText } = await import('../../config/edit.js');
-      const { applyTaskFileEdit } = await import('../edit-task-file.js');
+      const { isEmptyTaskFile, removeTaskFromText } = await import('../../config/edit.js');
+      const { applyTaskFileEdit, removeTaskFile } = await import('../edit-task-file.js');
       const tasksDir = path.join(ctx.home(), 'tasks');
       const byFile = await taskNamesByFile(tasksDir);
       const file = [...byFile].find(([, names]) => names.includes(name))?.[0];
@@ -35,6 +35,11 @@ export function registerRm(program: Command, ctx: CliContext): void {
       }
       const before = fs.readFileSync(file, 'utf8');
       const after = removeTaskFromText(before, name);
+      if (isEmptyTaskFile(after)) {
+        // Its last task: the file goes too (it held nothing else but comments).
+        removeTaskFile(ctx.io, tasksDir, file, before, `remove task ${name} and its file`);
+        return EXIT.OK;
+      }
       applyTaskFileEdit(ctx.io, tasksDir, file, before, after, `remove task ${name}`);
       return EXIT.OK;
     }));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { JobctlClient } from '../../api/client.js';
+import { describeHome } from '../../config/home.js';
 import { homePaths } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
 import { DAEMON_NODE_FLAGS } from '../install/units.js';
@@ -23,7 +24,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
         return EXIT.OK;
       }
       if (!fs.existsSync(paths.tasks)) {
-        throw new CliError(`no tasks/ directory in ${home}: create it (see tasks.example.yaml) or pass --home`, EXIT.FAILURE);
+        throw new CliError(`no tasks/ directory in home ${describeHome(ctx.resolvedHome())}: create one with \`jobctl init${ctx.resolvedHome().source === '~/.jobctl' ? ' ~/.jobctl' : ''}\`, or pass --home`, EXIT.FAILURE);
       }
       fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
       const logFd = fs.openSync(paths.daemonLog, 'a', 0o600);

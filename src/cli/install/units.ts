@@ -32,6 +32,9 @@ ExecReload=/bin/kill -HUP $MAINPID
 # The daemon stops its own tasks (stop_signal, stop_timeout) on SIGTERM: signal only it,
 # and SIGKILL whatever is left of the cgroup only after TimeoutStopSec.
 KillMode=mixed
+# Hand the service's cgroup subtree to the daemon: each task instance and cron run gets its
+# own cgroup (stop kills all of it, setsid'd grandchildren included; \`limits:\` apply).
+Delegate=yes
 TimeoutStopSec=120
 Restart=on-failure
 RestartSec=2

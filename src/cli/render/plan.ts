@@ -1,4 +1,5 @@
 import type { PlanResult } from '../../shared/protocol.js';
+import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
 import { painter } from '../output.js';
 
@@ -11,8 +12,9 @@ export function renderPlan(plan: PlanResult, color: boolean, verb: { nothing: st
   for (const c of plan.changed) lines.push(paint('yellow', `~ ${c.name}  (${c.keys.join(', ')})`));
   if (lines.length === 0) lines.push(verb.nothing);
   if (plan.unchanged) lines.push(paint('dim', `${plan.unchanged} unchanged`));
+  for (const t of plan.elsewhere ?? []) lines.push(paint('dim', `· ${t.name}  (not for this host: hosts ${t.hosts.join(', ')})`));
   if (plan.errors.length) {
-    lines.push(paint('red', `${plan.errors.length} config error(s); the last good version of those files stays in force:`));
+    lines.push(paint('red', `${configErrorHeadline(plan.errors, plan.keptFiles)}:`));
     for (const e of plan.errors) lines.push(`  ${formatIssue(e)}`);
   }
   return lines;

@@ -1,11 +1,12 @@
-import { formatBytes, formatDuration } from '../../shared/format.js';
-import type { InstanceInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
+import { formatBytes, formatDuration, formatInZone } from '../../shared/format.js';
+import type { InstanceInfo, StatusResult, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
+import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
 import { painter, table, type Style } from '../output.js';
 
 export const STATE_STYLE: Record<string, Style> = {
-  running: 'green', scheduled: 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
+  running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
   fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
   'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan',
 };
@@ -37,12 +38,14 @@ function procs(t: TaskStatus): string {
   return `${s} (${sc.mode === 'manual' ? 'manual' : `${sc.min}-${sc.max}`}${target}${sc.backlog !== undefined ? `, backlog ${sc.backlog}` : ''})`;
 }
 
+/** The status table; a HOST column first when the tasks come from a fleet. */
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
   const paint = painter(color);
-  const rows = [['TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  const hosts = tasks.some((t) => t.host !== undefined);
+  const rows = [[...(hosts ? ['HOST'] : []), 'TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
   for (const t of tasks) {
     rows.push([
-      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
       t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
     ]);
@@ -60,35 +63,100 @@ function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
   if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
   if (i.message) parts.push(paint('dim', `— ${i.message}`));
+  if (i.lastExit?.oom && !i.message?.startsWith('OOM-killed')) parts.push(paint('red', 'last exit: OOM-killed (limits.memory)'));
   return `  ${parts.join('  ')}`;
 }
 
-/** Details under the table when one task is shown. */
+/** How a process ended: `exited with code 1`, `killed by SIGKILL`. */
+function exitText(e: { code: number | null; signal: string | null }): string {
+  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code ?? '?'}`;
+}
+
+/** Details under the table when one task is shown (what `pm2 describe` shows). */
 export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): string[] {
+  const paint = painter(color);
+  const d = t.details;
   const lines: string[] = [];
   if (t.description) lines.push(`  ${t.description}`);
   lines.push(`  file: ${t.file}`);
+  if (d) {
+    lines.push(`  command: ${Array.isArray(d.command) ? JSON.stringify(d.command) : d.command}`);
+    lines.push(`  cwd: ${d.cwd}`);
+    if (d.user !== undefined || d.group !== undefined) lines.push(`  run as: ${d.user ?? '(daemon\'s user)'}${d.group !== undefined ? `:${d.group}` : ''}`);
+    if (d.envKeys.length || d.envFile) lines.push(`  env: ${d.envKeys.join(', ') || '-'}${d.envFile ? ` + ${d.envFile}` : ''} ${paint('dim', '(values not shown)')}`);
+    if (d.logFiles.length) lines.push(`  logs: ${d.logFiles.join(', ')}`);
+  }
   if (t.kind === 'daemon') {
+    const r = d?.restart;
+    lines.push(`  restarts: ${t.restarts}${r ? ` (restart: ${r.policy}; more than ${r.maxRestarts} within ${formatDuration(r.windowMs)} -> fatal)` : ''}`);
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
+    const last = (t.instances ?? []).filter((i) => i.lastExit).sort((a, b) => b.lastExit!.at - a.lastExit!.at)[0];
+    if (last) lines.push(`  last exit: #${last.index} ${exitText(last.lastExit!)} ${ago(last.lastExit!.at, now)}`);
     if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
   } else {
-    lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}`);
+    const next = t.nextRunAt !== undefined ? `; next ${formatInZone(new Date(t.nextRunAt), t.timezone)} (in ${formatDuration(Math.max(0, t.nextRunAt - now))})` : '';
+    if (t.schedule !== undefined) lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${next}`);
+    if (t.xxljobHandler !== undefined) lines.push(`  xxl-job handler: ${t.xxljobHandler}${t.schedule === undefined ? ' (runs when the admin triggers it)' : ''}`);
+    lines.push(`  retries: ${t.restarts} retry run${t.restarts === 1 ? '' : 's'} in the kept history${d?.retries !== undefined ? ` (retries: ${d.retries} per failed run)` : ''}`);
     for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${ago(r.startedAt, now)}`);
     if (t.lastRun) lines.push(`  last run: ${t.lastRun.id} ${lastRunText(t.lastRun, now)}${t.lastRun.message ? ` — ${t.lastRun.message}` : ''}`);
+    else lines.push('  last run: none yet');
+  }
+  if (d?.lastLines.length) {
+    lines.push(`  last lines${t.kind === 'cron' ? ' of the last run' : ''}:`);
+    for (const l of d.lastLines) lines.push(`    ${l}`);
   }
   return lines;
 }
 
-export function renderStatus(s: StatusResult, color: boolean, single: boolean, now = Date.now()): string {
+/** One line on executor mode: registered or why not, and callbacks still waiting. */
+export function xxljobLine(x: XxlJobStatus, color: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  const where = `${x.listen ? `listening on ${x.listen}` : 'not listening'}, wire v${x.version ?? 2}`;
+  const head = x.registered
+    ? `${paint('green', 'registered')} as ${x.address} (${ago(x.lastRegisteredAt, now)})`
+    : paint('red', 'not registered');
+  const parts = [`xxl-job executor "${x.appname ?? '?'}": ${head}, ${where}`];
+  if (x.activeRuns) parts.push(`${x.activeRuns} run(s) from the admin under way`);
+  if (x.pendingCallbacks) parts.push(paint('yellow', `${x.pendingCallbacks} callback(s) waiting for the admin`));
+  let line = parts.join('; ');
+  if (x.lastError) line += `\n  ${paint('red', 'last error')} ${ago(x.lastErrorAt, now)}: ${x.lastError}`;
+  return line;
+}
+
+/** `home /srv/jobs (from --home) · daemon pid 42, up 3m · 4 tasks`: which home this is. */
+export function statusHeader(s: StatusResult, homeText: string, color: boolean, now = Date.now()): string {
+  const paint = painter(color);
+  return paint('dim', `home ${homeText} · daemon pid ${s.daemon.pid}, up ${formatDuration(Math.max(0, now - s.daemon.startedAt))} · ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}`);
+}
+
+export interface RenderStatusOptions {
+  /** One task asked for by name: its details follow the table. */
+  single: boolean;
+  /** The home line (path and how it was chosen); no header without it. */
+  homeText?: string;
+  now?: number;
+}
+
+export function renderStatus(s: StatusResult, color: boolean, opts: RenderStatusOptions): string {
+  const now = opts.now ?? Date.now();
   const paint = painter(color);
   const out: string[] = [];
+  if (opts.homeText !== undefined) out.push(statusHeader(s, opts.homeText, color, now));
+  if (!opts.single && s.daemon.containment) out.push(paint('dim', `containment: ${s.daemon.containment.description}`));
   if (s.daemon.configErrors.length) {
-    out.push(paint('red', `${s.daemon.configErrors.length} config error(s) in ${s.daemon.tasksDir}; the last good version keeps running:`));
+    out.push(paint('red', `${configErrorHeadline(s.daemon.configErrors, s.daemon.keptFiles)}:`));
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
     out.push('');
   }
-  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` or see tasks.example.yaml`);
+  if (s.tasks.length === 0 && !s.elsewhere?.length) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` (\`jobctl help keys\` lists every key)`);
   else out.push(statusTable(s.tasks, color, now));
-  if (single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
+  if (s.elsewhere?.length) {
+    const who = s.daemon.identity ? ` (this host: ${[s.daemon.identity.hostname, ...s.daemon.identity.labels].join(', ')})` : '';
+    out.push('', paint('dim', `not for this host${who}:`));
+    out.push(table(s.elsewhere.map((t) => [`  ${t.name}`, t.group, t.kind, paint('dim', 'not for this host'), `hosts: ${t.hosts.join(', ')}`])));
+  }
+  if (opts.single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
+  if (s.daemon.xxljob && !opts.single) out.push('', xxljobLine(s.daemon.xxljob, color, now));
   return out.join('\n');
 }

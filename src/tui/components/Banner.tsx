@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
+import { configErrorHeadline } from '../../shared/config-errors.js';
 import type { DaemonInfo } from '../../shared/protocol.js';
 import type { ConnectionState } from '../backend.js';
 
-/** A lost daemon, or config errors (the last good config keeps running). */
+/** A lost daemon, or config errors (and whether a last good version keeps running). */
 export function Banner({ daemon, connection, width }: { daemon?: DaemonInfo; connection: ConnectionState; width: number }) {
   if (connection !== 'connected') {
     return (
@@ -19,7 +20,7 @@ export function Banner({ daemon, connection, width }: { daemon?: DaemonInfo; con
   return (
     <Box width={width} flexDirection="column">
       <Text backgroundColor="yellow" color="black" wrap="truncate">
-        {` ${errors.length} config error${errors.length > 1 ? 's' : ''}; the last good config keeps running `}
+        {` ${configErrorHeadline(errors, daemon?.keptFiles)} `}
       </Text>
       <Text color="yellow" wrap="truncate">{`${first.file}:${first.line}:${first.col}${first.task ? ` task "${first.task}"` : ''}: ${first.message}`}</Text>
     </Box>

@@ -6,7 +6,11 @@ import { STATE_COLOR, fit } from '../format.js';
 import { LogView } from './LogView.js';
 
 function summary(t: TaskStatus): string {
-  if (t.kind === 'cron') return `cron · ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${t.description ? ` · ${t.description}` : ''}`;
+  if (t.kind === 'cron') {
+    const when = t.schedule !== undefined ? `${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}` : 'on demand';
+    const xxl = t.xxljobHandler !== undefined ? ` · xxl-job handler ${t.xxljobHandler}` : '';
+    return `cron · ${when}${xxl}${t.description ? ` · ${t.description}` : ''}`;
+  }
   const scale = t.scale
     ? ` · scale ${t.scale.min}-${t.scale.max} (${t.scale.mode}, ${t.scale.current}→${t.scale.target}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})`
     : '';
@@ -27,7 +31,7 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
     : runs.slice(-3).reverse().map((r) => (
       <Text key={r.id} wrap="truncate">
         {`  ${r.id} `}<Text color={STATE_COLOR[r.state] ?? 'white'}>{fit(r.state, 10)}</Text>
-        {`${r.trigger}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
+        {`${r.trigger}${r.trigger === 'xxljob' && r.tag !== undefined ? ` log ${r.tag}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
       </Text>
     ));
   const head = 2 + items.length;

@@ -12,6 +12,11 @@ export function Header({ daemon, tasks, connection, width }: { daemon?: DaemonIn
       <Text> {tasks.length} tasks · </Text>
       <Text color="green">{running} running</Text>
       {failing > 0 ? <Text color="red"> · {failing} failing</Text> : null}
+      {daemon?.xxljob ? (
+        <Text color={daemon.xxljob.registered ? 'green' : 'red'}>
+          {` · xxl-job ${daemon.xxljob.registered ? 'registered' : 'not registered'}${daemon.xxljob.pendingCallbacks ? `, ${daemon.xxljob.pendingCallbacks} callback(s) waiting` : ''}`}
+        </Text>
+      ) : null}
       <Text color="gray" wrap="truncate"> · {conn}{daemon ? ` · ${daemon.home}` : ''}</Text>
     </Box>
   );

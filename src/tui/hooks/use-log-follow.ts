@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { tagInstance } from '../../shared/log-line.js';
 import type { LogTarget, TuiBackend } from '../backend.js';
 
 export interface LogFollow {
@@ -16,7 +17,8 @@ export function useLogFollow(backend: TuiBackend, target: LogTarget | undefined,
   const [state, setState] = useState<LogFollow>({ lines: [], status: 'idle' });
   const key = target ? `${target.task}|${target.instance ?? ''}|${target.run ?? ''}` : '';
   const buf = useRef<string[]>([]);
-  const partial = useRef('');
+  /** The unfinished last line of each instance's stream. */
+  const partial = useRef(new Map<number | undefined, string>());
   const timer = useRef<NodeJS.Timeout | undefined>(undefined);
 
   useEffect(() => {
@@ -27,21 +29,22 @@ export function useLogFollow(backend: TuiBackend, target: LogTarget | undefined,
     let sub: number | undefined;
     let cancelled = false;
     buf.current = [];
-    partial.current = '';
+    partial.current = new Map();
     setState({ lines: [], status: 'loading' });
     const flush = (status: LogFollow['status'] = 'following') => {
       timer.current = undefined;
       if (!cancelled) setState({ lines: buf.current.slice(), status });
     };
-    const push = (text: string) => {
-      const parts = (partial.current + text).split('\n');
-      partial.current = parts.pop() ?? '';
-      buf.current.push(...parts);
+    const push = (text: string, instance?: number) => {
+      const parts = ((partial.current.get(instance) ?? '') + text).split('\n');
+      partial.current.set(instance, parts.pop() ?? '');
+      // Several instances followed at once: each line says which one wrote it.
+      buf.current.push(...(instance === undefined ? parts : parts.map((l) => tagInstance(l, instance))));
       if (buf.current.length > maxLines) buf.current.splice(0, buf.current.length - maxLines);
       timer.current ??= setTimeout(() => flush(), flushMs);
     };
-    const onLog = (m: { subscription: number; text: string }) => {
-      if (m.subscription === sub) push(m.text);
+    const onLog = (m: { subscription: number; text: string; instance?: number }) => {
+      if (m.subscription === sub) push(m.text, m.instance);
     };
     const onEnd = (s: number) => {
       if (s === sub) flush('ended');

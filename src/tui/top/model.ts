@@ -1,5 +1,6 @@
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { StatusResult, TaskStatus } from '../../shared/protocol.js';
+import { taskEvents } from './task-events.js';
 
 /** Samples kept per task: one a second for a minute. */
 export const WINDOW = 60;
@@ -23,21 +24,43 @@ export class TopModel {
   private readonly mem = new Map<string, number[]>();
   tasks: TaskStatus[] = [];
   selected: string | undefined;
+  private updates = 0;
 
-  update(s: StatusResult): void {
-    this.tasks = [...s.tasks].sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.name.localeCompare(b.name));
+  /**
+   * Take a new status result; returns the task events since the previous one (exits,
+   * restarts, fatal, run results, tasks added or removed) for the event pane.
+   */
+  update(s: StatusResult): string[] {
+    const before = new Map(this.tasks.map((t) => [t.name, t]));
+    const first = this.tasks.length === 0 && this.updates === 0;
+    this.updates++;
+    // The table keeps a stable order (by name), so rows do not jump under the selection.
+    this.tasks = [...s.tasks].sort((a, b) => a.name.localeCompare(b.name));
+    const events: string[] = [];
+    if (!first) {
+      for (const t of this.tasks) events.push(...(before.has(t.name) ? taskEvents(before.get(t.name), t) : [`${t.name} added`]));
+      const names = new Set(this.tasks.map((t) => t.name));
+      for (const n of before.keys()) if (!names.has(n)) events.push(`${n} removed`);
+    }
     const names = new Set(this.tasks.map((t) => t.name));
     for (const m of [this.cpu, this.mem]) for (const k of [...m.keys()]) if (!names.has(k)) m.delete(k);
     for (const t of this.tasks) {
       push(this.cpu, t.name, t.cpu ?? 0);
       push(this.mem, t.name, (t.rss ?? 0) / (1024 * 1024));
     }
+    return events;
+  }
+
+  /** Forget the previous snapshot (after a reconnect: no events for what changed meanwhile). */
+  reset(): void {
+    this.tasks = [];
+    this.updates = 0;
   }
 
   /** The selected task, or the top tasks by CPU (at most 4). */
   private chartTasks(): string[] {
     if (this.selected && this.cpu.has(this.selected)) return [this.selected];
-    return this.tasks.filter((t) => t.kind === 'daemon').slice(0, 4).map((t) => t.name);
+    return this.tasks.filter((t) => t.kind === 'daemon').sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.name.localeCompare(b.name)).slice(0, 4).map((t) => t.name);
   }
 
   private series(m: Map<string, number[]>): Series[] {

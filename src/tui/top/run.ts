@@ -1,12 +1,13 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import { JobctlClient } from '../../api/client.js';
+import type { JobctlClient } from '../../api/client.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { PushMessage } from '../../shared/protocol.js';
 import { TopModel } from './model.js';
 
 export interface TopOptions {
-  socketPath: string;
+  /** How to reach the daemon: its local socket or an ssh pipe. */
+  dial: () => Promise<JobctlClient>;
   /** @default 1000 */
   refreshMs?: number;
 }
@@ -14,7 +15,8 @@ export interface TopOptions {
 /**
  * `jobctl top`: a metrics dashboard like `pm2 monit`. CPU and memory line charts for the
  * selected task (or the busiest ones), a bar chart of recent run durations, the task
- * table and the daemon's event log, refreshed every second. q, Esc or Ctrl-C quits; the
+ * table (scrolls: arrows, PgUp/PgDn, Home/End) and an event log: the daemon's own events
+ * plus task events (exits, restarts, fatal, run results) seen between refreshes. q, Esc or Ctrl-C quits; the
  * terminal is restored on quit and on a crash.
  */
 export async function runTop(opts: TopOptions): Promise<number> {
@@ -25,7 +27,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
   const bars = grid.set(4, 0, 4, 6, contrib.bar, { label: ' last run duration (ms) ', barWidth: 6, barSpacing: 2, xOffset: 0, maxHeight: 10 });
   const events = grid.set(4, 6, 4, 6, contrib.log, { label: ' events ', fg: 'green', selectedFg: 'green' });
   const table = grid.set(8, 0, 4, 12, contrib.table, {
-    label: ' tasks (↑↓ select, Esc: busiest) ', keys: true, interactive: true, fg: 'white', selectedFg: 'black', selectedBg: 'cyan',
+    label: ' tasks (↑↓ PgUp PgDn Home End select, Esc: busiest) ', keys: false, interactive: true, fg: 'white', selectedFg: 'black', selectedBg: 'cyan',
     columnSpacing: 2, columnWidth: [20, 10, 9, 7, 8, 8],
   });
   const model = new TopModel();
@@ -44,21 +46,29 @@ export async function runTop(opts: TopOptions): Promise<number> {
   };
   screen.key(['q', 'C-c'], quit);
   screen.key(['escape'], () => {
-    picked = false;
     model.selected = undefined;
     draw();
   });
   table.focus();
-  // The charts follow a task only once the user picks one (the table selects row 0 by itself).
-  let picked = false;
-  table.rows.key(['up', 'down', 'k', 'j'], () => {
-    picked = true;
-  });
-  table.rows.on('select item', (_: unknown, index: number) => {
-    if (!picked) return;
-    model.selected = model.tasks[index]?.name;
+  // The table's cursor: the task under it is kept across refreshes (rows come and go).
+  // Keys are read by the screen: a contrib table's inner list does not get them reliably.
+  // The charts follow a task only once the user moves the cursor.
+  let cursor: string | undefined;
+  const move = (to: (at: number, page: number) => number) => {
+    if (model.tasks.length === 0) return;
+    const at = Math.max(0, model.tasks.findIndex((t) => t.name === cursor));
+    const page = Math.max(1, table.rows.height as number);
+    const next = Math.min(model.tasks.length - 1, Math.max(0, to(at, page)));
+    cursor = model.tasks[next]!.name;
+    model.selected = cursor;
     draw();
-  });
+  };
+  screen.key(['down', 'j'], () => move((at) => at + 1));
+  screen.key(['up', 'k'], () => move((at) => at - 1));
+  screen.key(['pagedown', 'C-f'], () => move((at, page) => at + page));
+  screen.key(['pageup', 'C-b'], () => move((at, page) => at - page));
+  screen.key(['home', 'g'], () => move(() => 0));
+  screen.key(['end', 'S-g'], () => move(() => Number.MAX_SAFE_INTEGER));
   process.once('uncaughtException', (e) => {
     screen.destroy();
     process.stderr.write(`jobctl top crashed: ${errorMessage(e)}\n`);
@@ -70,30 +80,39 @@ export async function runTop(opts: TopOptions): Promise<number> {
     cpu.setData(model.cpuSeries());
     mem.setData(model.memSeries());
     bars.setData(model.runBars());
-    const sel = table.rows.selected;
     table.setData({ headers: ['TASK', 'STATE', 'PROCS', 'CPU', 'MEM', 'RESTARTS'], data: model.tableRows() });
-    if (typeof sel === 'number') table.rows.select(Math.min(sel, Math.max(0, model.tasks.length - 1)));
+    // select() scrolls the list so that the cursor's row is visible.
+    table.rows.select(Math.max(0, model.tasks.findIndex((t) => t.name === cursor)));
     screen.render();
   }
 
+  // One refresh at a time: over ssh a connect can take longer than the refresh interval,
+  // and a second dial would open a second connection.
+  let busy = false;
   async function refresh(): Promise<void> {
+    if (busy) return;
+    busy = true;
     try {
       if (!client || client.closed) {
-        client = await JobctlClient.connect(opts.socketPath, { connectTimeoutMs: 1000 });
+        client = await opts.dial();
         log('connected to the daemon');
         client.on('push', (m: PushMessage) => {
           if (m.event === 'event') log(`${m.data.level === 'info' ? '' : `${m.data.level}: `}${m.data.task ? `[${m.data.task}] ` : ''}${m.data.message}`);
         });
-        client.on('close', () => log('the daemon went away; reconnecting'));
+        const c = client;
+        client.on('close', () => log(`${c.closeReason}; reconnecting`));
         await client.call('subscribe', { events: ['event'] });
+        model.reset();
       }
-      model.update(await client.call('status', {}, 5000));
+      for (const e of model.update(await client.call('status', {}, 5000))) log(e);
       draw();
     } catch (e) {
       client?.close();
       client = undefined;
       log(`daemon not reachable: ${errorMessage(e)}`);
       screen.render();
+    } finally {
+      busy = false;
     }
   }
   const timer = setInterval(() => void refresh(), opts.refreshMs ?? 1000);

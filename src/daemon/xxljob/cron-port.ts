@@ -1,0 +1,56 @@
+import type { HandlerTask, XxlRunOptions } from '../../core/xxljob/trigger.js';
+import { CronRunner } from '../../runtime/cron-runner.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { HomePaths } from '../../shared/paths.js';
+import type { RunRecord } from '../../shared/types.js';
+import type { TaskRegistry } from '../registry.js';
+import { FINISHED_STATES, XXL_TRIGGERED_BY, type XxlRunPort } from './run-port.js';
+
+/**
+ * The run port over the registry's cron runners: an admin's trigger is a cron run with
+ * per-run options (trigger `xxljob`, its overlap, timeout, env, arguments), tagged with the
+ * admin's logId.
+ */
+export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runLog'>): XxlRunPort {
+  const xxlTasks = () => registry.specs().flatMap((s) => (s.kind === 'cron' && s.xxljob ? [s] : []));
+  const runner = (task: string): CronRunner | undefined => {
+    const r = registry.has(task) ? registry.require(task) : undefined;
+    return r instanceof CronRunner ? r : undefined;
+  };
+  return {
+    handlerTasks: (): HandlerTask[] => xxlTasks().map((s) => ({ task: s.name, handler: s.xxljob!.handler, glue: s.xxljob!.glue, enabled: s.enabled })),
+    trigger: async (task: string, o: XxlRunOptions) => {
+      const r = runner(task);
+      if (!r) return `task "${task}" is not a cron task on this executor`;
+      try {
+        return await registry.run(task, {
+          trigger: 'xxljob', triggeredBy: XXL_TRIGGERED_BY, tag: String(o.tag.logId), overlap: o.overlap, env: o.env, args: o.args,
+          ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+          ...(o.command ? { command: o.command } : {}),
+        }) ?? `task "${task}" made no run`;
+      } catch (e) {
+        return errorMessage(e);
+      }
+    },
+    kill: (task, runId, reason) => {
+      runner(task)?.stopRun(runId, reason);
+    },
+    isBusy: (task) => runner(task)?.busy ?? false,
+    onRunEnd: (cb) => {
+      const fn = (r: RunRecord) => {
+        if (FINISHED_STATES.has(r.state)) cb(r);
+      };
+      registry.on('run', fn);
+      return () => registry.off('run', fn);
+    },
+    findRun: (logId) => {
+      const tag = String(logId);
+      for (const s of xxlTasks()) {
+        const found = runner(s.name)?.history().findLast((r) => r.trigger === 'xxljob' && r.tag === tag);
+        if (found) return found;
+      }
+      return undefined;
+    },
+    runLog: (task, runId) => paths.runLog(task, runId),
+  };
+}

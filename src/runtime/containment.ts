@@ -1,0 +1,461 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ContainmentInfo } from '../shared/protocol.js';
+import type { TaskLimits } from '../shared/types.js';
+import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from './cgroup.js';
+import { groupAlive } from './proc.js';
+import { signalGroup } from './terminate.js';
+
+/**
+ * Containment (DESIGN.md "Processes"): every daemon instance and every cron run lives in a
+ * Box. Where the daemon can write a cgroup v2 subtree the box is a cgroup (stop signals every
+ * process in it, `cgroup.kill` clears it, "stopped" means empty); elsewhere it is the process
+ * group plus the processes whose environment names this home, task and instance/run (so a
+ * `setsid` grandchild cannot escape either way).
+ */
+
+/** Who a process belongs to: the JOBCTL_* variables every process of a box carries. */
+export interface BoxIdentity {
+  home: string;
+  task: string;
+  instance?: number;
+  runId?: string;
+}
+
+export interface BoxUsage {
+  /** Bytes charged to the box (memory.current / memory.usage_in_bytes). */
+  memory?: number;
+  /** CPU time of everything that ever ran in the box, microseconds. */
+  cpuUsec?: number;
+}
+
+export interface Box {
+  readonly kind: 'cgroup' | 'pgroup';
+  /** The v2 cgroup directory (cgroup boxes). */
+  readonly cgroup?: string;
+  /** cgroup.procs files a new process writes "0" to before its exec, to join the box. */
+  readonly joinFiles: string[];
+  /** Limits asked for but not in force on this host, one line each. */
+  readonly notes: string[];
+  /** The process group leader, once spawned. */
+  attach(pgid: number): void;
+  /** Send a signal to the process group and to every process of the box; false when none is left. */
+  signal(sig: NodeJS.Signals): boolean;
+  /** SIGKILL everything in the box (cgroup.kill). */
+  kill(): void;
+  isEmpty(): boolean;
+  /** Poll until empty, up to timeoutMs; true when it emptied. */
+  waitEmpty(timeoutMs: number): Promise<boolean>;
+  /** stop_signal to what is left, then kill after graceMs; resolves once empty (or 1 s after the kill). */
+  clear(signal: NodeJS.Signals, graceMs: number): Promise<'empty' | 'signalled' | 'killed'>;
+  usage(): BoxUsage | undefined;
+  /** How many processes the kernel OOM-killed in this box. */
+  oomKills(): number;
+  /** Apply changed limits to the running box; a note per limit not in force. */
+  setLimits(limits: TaskLimits | undefined): string[];
+  /** Remove the box's cgroups (after it emptied). Safe to call twice. */
+  release(): void;
+}
+
+export interface SweptBox {
+  name: string;
+  task?: string;
+  pids: number[];
+}
+
+const LEAF_SAFE = /[^A-Za-z0-9._-]/g;
+
+/** The cgroup leaf of one instance or run: `<task>.i<n>` / `<task>.r<run-id>`. */
+export function leafName(id: BoxIdentity): string {
+  const slot = id.runId !== undefined ? `r${id.runId}` : `i${id.instance ?? 0}`;
+  return `${id.task}.${slot}`.replace(LEAF_SAFE, '_');
+}
+
+/** The NUL-separated environ entries that say a process belongs to this box. */
+function envMarks(id: BoxIdentity): string[] {
+  const marks = [`\0JOBCTL_HOME=${id.home}\0`, `\0JOBCTL_TASK=${id.task}\0`];
+  if (id.runId !== undefined) marks.push(`\0JOBCTL_RUN_ID=${id.runId}\0`);
+  else if (id.instance !== undefined) marks.push(`\0JOBCTL_INSTANCE=${id.instance}\0`);
+  return marks;
+}
+
+/**
+ * Live processes whose environment carries every mark (never this process). One readdir of
+ * /proc and one read of each environ (a zombie's is empty, so it never matches).
+ */
+export function processesWithEnv(marks: string[]): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  const first = marks[0] ?? '';
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    let env: string;
+    try {
+      env = `\0${fs.readFileSync(`/proc/${name}/environ`, 'latin1')}`;
+    } catch {
+      continue;
+    }
+    if (env.includes(first) && marks.every((m) => env.includes(m))) out.push(pid);
+  }
+  return out;
+}
+
+function killPids(pids: number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** Live cgroup boxes by their leader's process group, for the metrics sampler. */
+const boxesByGroup = new Map<number, Box>();
+
+/** The cgroup box whose leader leads this process group, if any. */
+export function cgroupBoxOf(pgid: number): Box | undefined {
+  return boxesByGroup.get(pgid);
+}
+
+abstract class BaseBox implements Box {
+  abstract readonly kind: 'cgroup' | 'pgroup';
+  readonly joinFiles: string[] = [];
+  readonly notes: string[] = [];
+  protected pgid: number | undefined;
+
+  attach(pgid: number): void {
+    this.pgid = pgid;
+  }
+
+  abstract signal(sig: NodeJS.Signals): boolean;
+  abstract kill(): void;
+  abstract isEmpty(): boolean;
+
+  async waitEmpty(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let pause = 5;
+    while (!this.isEmpty()) {
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
+      pause = Math.min(pause * 2, 100);
+    }
+    return true;
+  }
+
+  async clear(signal: NodeJS.Signals, graceMs: number): Promise<'empty' | 'signalled' | 'killed'> {
+    if (this.isEmpty()) return 'empty';
+    this.signal(signal);
+    if (await this.waitEmpty(graceMs)) return 'signalled';
+    this.kill();
+    await this.waitEmpty(1000);
+    return 'killed';
+  }
+
+  usage(): BoxUsage | undefined {
+    return undefined;
+  }
+
+  oomKills(): number {
+    return 0;
+  }
+
+  setLimits(limits: TaskLimits | undefined): string[] {
+    return limits && Object.keys(limits).length ? ['limits are not in force: this box is a process group (no cgroups)'] : [];
+  }
+
+  release(): void {
+    /* nothing to remove */
+  }
+}
+
+/** No cgroups: the process group, plus the processes that carry this box's JOBCTL_* variables. */
+class ProcessGroupBox extends BaseBox {
+  readonly kind = 'pgroup' as const;
+  private readonly marks: string[] | undefined;
+
+  constructor(id: BoxIdentity | undefined) {
+    super();
+    this.marks = id?.home ? envMarks(id) : undefined;
+  }
+
+  private strays(): number[] {
+    return this.marks ? processesWithEnv(this.marks) : [];
+  }
+
+  signal(sig: NodeJS.Signals): boolean {
+    const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
+    const strays = this.strays();
+    killPids(strays, sig);
+    return inGroup || strays.length > 0;
+  }
+
+  kill(): void {
+    this.signal('SIGKILL');
+  }
+
+  isEmpty(): boolean {
+    if (this.pgid !== undefined && groupAlive(this.pgid)) return false;
+    return this.strays().length === 0;
+  }
+}
+
+/** A cgroup v2 leaf (plus v1 leaves for the controllers v2 lacks on a hybrid host). */
+class CgroupBox extends BaseBox {
+  readonly kind = 'cgroup' as const;
+  readonly cgroup: string;
+  private readonly v1: Partial<Record<ControllerName, string>> = {};
+  private limits: TaskLimits = {};
+  private released = false;
+
+  constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined) {
+    super();
+    this.cgroup = path.join(host.v2Base, name);
+    makeFreshDir(this.cgroup);
+    this.joinFiles.push(path.join(this.cgroup, 'cgroup.procs'));
+    // v1 leaves: memory always (figures and OOM reports), pids/cpu only when limited.
+    for (const c of ['memory', ...(limits?.pids !== undefined ? ['pids'] : []), ...(limits?.cpu !== undefined ? ['cpu'] : [])] as ControllerName[]) {
+      const dir = this.v1Leaf(c);
+      if (dir) this.joinFiles.push(path.join(dir, 'cgroup.procs'));
+    }
+    if (limits) this.notes.push(...this.setLimits(limits));
+  }
+
+  /** The v1 leaf of a controller v2 lacks here, made on first use; undefined when there is none. */
+  private v1Leaf(c: ControllerName): string | undefined {
+    if (this.v1[c]) return this.v1[c];
+    const base = this.host.v1Bases[c];
+    if (!base || this.host.v2Controllers.includes(c)) return undefined;
+    const dir = path.join(base, path.basename(this.cgroup));
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch {
+      return undefined;
+    }
+    this.v1[c] = dir;
+    return dir;
+  }
+
+  /**
+   * Apply limits, at the start or live (a config change on a running instance): each key
+   * that differs from what is in force is written (a removed key goes back to unlimited).
+   * A v1 leaf made now takes in the box's processes. Returns a note per limit not in force.
+   */
+  override setLimits(next: TaskLimits = {}): string[] {
+    const prev = this.limits;
+    this.limits = { ...next };
+    const notes: string[] = [];
+    const v2 = (c: ControllerName) => this.host.v2Controllers.includes(c);
+    const set = (c: ControllerName, v2Writes: Array<[string, string]>, v1Writes: Array<[string, string]>) => {
+      let ok = false;
+      if (v2(c)) ok = v2Writes.every(([f, v]) => writeControl(path.join(this.cgroup, f), v));
+      else {
+        const fresh = !this.v1[c];
+        const dir = this.v1Leaf(c);
+        if (dir) {
+          if (fresh) for (const pid of this.procs()) writeControl(path.join(dir, 'cgroup.procs'), String(pid));
+          ok = v1Writes.every(([f, v]) => writeControl(path.join(dir, f), v) || f.includes('memsw'));
+        }
+      }
+      if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see README "How tasks run")`);
+    };
+    if (next.memory !== prev.memory) {
+      const v = next.memory === undefined ? undefined : String(next.memory);
+      // v1 wants memsw >= limit at every step: widen memsw first, then the limit, then memsw to match.
+      set('memory', [['memory.max', v ?? 'max'], ...(v ? [['memory.swap.max', '0'] as [string, string]] : [])],
+        [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', v ?? '-1'], ['memory.memsw.limit_in_bytes', v ?? '-1']]);
+    }
+    if (next.cpu !== prev.cpu) {
+      const quota = next.cpu === undefined ? undefined : String(Math.max(1000, Math.round(next.cpu * 100_000)));
+      set('cpu', [['cpu.max', `${quota ?? 'max'} 100000`]], [['cpu.cfs_period_us', '100000'], ['cpu.cfs_quota_us', quota ?? '-1']]);
+    }
+    if (next.pids !== prev.pids) set('pids', [['pids.max', next.pids === undefined ? 'max' : String(next.pids)]], [['pids.max', next.pids === undefined ? 'max' : String(next.pids)]]);
+    return notes;
+  }
+
+  private procs(): number[] {
+    return groupProcs(this.cgroup);
+  }
+
+  signal(sig: NodeJS.Signals): boolean {
+    const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
+    const procs = this.procs();
+    killPids(procs, sig);
+    return inGroup || procs.length > 0;
+  }
+
+  kill(): void {
+    if (!writeControl(path.join(this.cgroup, 'cgroup.kill'), '1')) killPids(this.procs(), 'SIGKILL');
+    if (this.pgid !== undefined) signalGroup(this.pgid, 'SIGKILL');
+  }
+
+  isEmpty(): boolean {
+    const events = readControl(path.join(this.cgroup, 'cgroup.events'));
+    if (events === undefined) return true; // removed
+    return /^populated 0$/m.test(events);
+  }
+
+  override attach(pgid: number): void {
+    super.attach(pgid);
+    boxesByGroup.set(pgid, this);
+  }
+
+  override usage(): BoxUsage {
+    const out: BoxUsage = {};
+    const mem = this.host.v2Controllers.includes('memory')
+      ? readControl(path.join(this.cgroup, 'memory.current'))
+      : this.v1.memory && readControl(path.join(this.v1.memory, 'memory.usage_in_bytes'));
+    if (mem) out.memory = Number(mem.trim());
+    const cpu = /^usage_usec (\d+)$/m.exec(readControl(path.join(this.cgroup, 'cpu.stat')) ?? '');
+    if (cpu) out.cpuUsec = Number(cpu[1]);
+    return out;
+  }
+
+  override oomKills(): number {
+    const text = this.host.v2Controllers.includes('memory')
+      ? readControl(path.join(this.cgroup, 'memory.events'))
+      : this.v1.memory && readControl(path.join(this.v1.memory, 'memory.oom_control'));
+    return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
+  }
+
+  override release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.pgid !== undefined && boxesByGroup.get(this.pgid) === this) boxesByGroup.delete(this.pgid);
+    for (const dir of [this.cgroup, ...Object.values(this.v1)]) removeDir(dir);
+  }
+}
+
+/** mkdir a leaf; one left by an earlier process of the same name is cleared first. */
+function makeFreshDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    writeControl(path.join(dir, 'cgroup.kill'), '1');
+  }
+}
+
+
+/**
+ * The containment of one home: cgroups when this host lets the daemon have them, process
+ * groups otherwise. One per home (cached), so the daemon and its runners share it.
+ */
+export class Containment {
+  private static readonly byHome = new Map<string, Containment>();
+  private readonly host: CgroupHost | undefined;
+  private readonly reason: string | undefined;
+
+  private constructor(readonly home: string | undefined) {
+    const probe = home ? probeCgroups(home) : { reason: 'no home' };
+    this.host = probe.host;
+    this.reason = probe.reason;
+  }
+
+  /** The containment of a home (undefined: process groups only, no environment sweep). */
+  static for(home: string | undefined): Containment {
+    const key = home ?? '';
+    let c = Containment.byHome.get(key);
+    if (!c) {
+      c = new Containment(home);
+      Containment.byHome.set(key, c);
+    }
+    return c;
+  }
+
+  get mode(): 'cgroup' | 'pgroup' {
+    return this.host ? 'cgroup' : 'pgroup';
+  }
+
+  info(): ContainmentInfo {
+    if (!this.host) {
+      return { mode: 'pgroup', description: `process groups (no cgroup delegation: see README; ${this.reason ?? 'unavailable'})` };
+    }
+    const where = (c: ControllerName) => (this.host!.v2Controllers.includes(c) ? `${c}` : this.host!.v1Bases[c] ? `${c} (v1)` : undefined);
+    const limits = (['memory', 'cpu', 'pids'] as const).map(where).filter(Boolean);
+    return {
+      mode: 'cgroup',
+      description: `cgroup v2 (${this.host.v2Base}; limits: ${limits.length ? limits.join(', ') : 'none available'})`,
+    };
+  }
+
+  /** A box for one instance or run. Never throws: a cgroup that cannot be made falls back to the process group. */
+  open(id: Omit<BoxIdentity, 'home'>, limits?: TaskLimits): Box {
+    if (this.host) {
+      try {
+        return new CgroupBox(this.host, leafName({ ...id, home: this.home! }), limits);
+      } catch {
+        /* fall back below */
+      }
+    }
+    const box = new ProcessGroupBox(this.home ? { ...id, home: this.home } : undefined);
+    if (limits && Object.keys(limits).length) {
+      box.notes.push(`limits are not in force: ${this.info().description}`);
+    }
+    return box;
+  }
+
+  /**
+   * At daemon start: kill whatever is left in this home's boxes (a previous daemon's
+   * children, `setsid` grandchildren included) and remove the leftover cgroups.
+   */
+  async sweep(graceMs = 2000): Promise<SweptBox[]> {
+    if (!this.home) return [];
+    const found: SweptBox[] = [];
+    if (this.host) {
+      const leaves = listDirs(this.host.v2Base);
+      for (const name of leaves) {
+        const dir = path.join(this.host.v2Base, name);
+        const pids = groupProcs(dir);
+        if (pids.length) found.push({ name, task: name.slice(0, name.lastIndexOf('.')), pids });
+        writeControl(path.join(dir, 'cgroup.kill'), '1');
+      }
+      const deadline = Date.now() + graceMs + 1000;
+      for (const name of leaves) {
+        const dir = path.join(this.host.v2Base, name);
+        while (groupProcs(dir).length && Date.now() < deadline) await sleep(20);
+        removeDir(dir);
+      }
+      for (const base of Object.values(this.host.v1Bases)) for (const name of listDirs(base)) removeDir(path.join(base, name));
+    }
+    // Either way, any process of this home's tasks still alive outside a cgroup (started by a
+    // daemon that ran without them) goes too.
+    const marks = [`\0JOBCTL_HOME=${this.home}\0`, '\0JOBCTL_TASK='];
+    let strays = processesWithEnv(marks);
+    if (strays.length) {
+      found.push({ name: 'environment', pids: strays });
+      killPids(strays, 'SIGTERM');
+      const deadline = Date.now() + graceMs;
+      while ((strays = processesWithEnv(marks)).length && Date.now() < deadline) await sleep(50);
+      killPids(strays, 'SIGKILL');
+    }
+    return found;
+  }
+
+  /** Remove this home's (empty) subtree. Safe to call twice. */
+  close(): void {
+    if (!this.host) return;
+    for (const base of [this.host.v2Base, ...Object.values(this.host.v1Bases)]) {
+      for (const name of listDirs(base)) removeDir(path.join(base, name));
+      removeDir(base);
+    }
+    Containment.byHome.delete(this.home ?? '');
+  }
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}

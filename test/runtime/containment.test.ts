@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { groupProcs, homeCgroupName, parseMountinfo, parseProcCgroup, probeCgroups } from '../../src/runtime/cgroup.js';
+import { Containment, leafName, processesWithEnv } from '../../src/runtime/containment.js';
+import { listProcesses } from '../../src/runtime/proc.js';
+import { spawnProcess } from '../../src/runtime/spawn.js';
+import { tempDir } from '../helpers/temp.js';
+import { killGroup, waitFor } from '../helpers/wait.js';
+
+const temps: Array<() => void> = [];
+const groups: number[] = [];
+const homes: string[] = [];
+afterAll(async () => {
+  groups.forEach(killGroup);
+  for (const h of homes) {
+    const c = Containment.for(h);
+    await c.sweep(200);
+    c.close();
+  }
+  temps.forEach((c) => c());
+});
+
+function home(): string {
+  const t = tempDir('jobctl-box-');
+  temps.push(t.cleanup);
+  homes.push(t.dir);
+  return t.dir;
+}
+
+/** Pids of `sleep <marker>` processes (not the shell whose script names them). */
+function withArg(marker: string): number[] {
+  return listProcesses().filter((p) => {
+    try {
+      return p.state !== 'Z' && fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(`sleep\0${marker}\0`);
+    } catch {
+      return false;
+    }
+  }).map((p) => p.pid);
+}
+
+// Whether this host gives cgroups; the probe's subtrees (v2 and v1) are removed at once.
+const probe = Containment.for('/probe-only');
+const CGROUPS = probe.mode === 'cgroup';
+probe.close();
+
+describe('reading the cgroup layout', () => {
+  it('finds cgroup2 and the v1 controllers in mountinfo, and our own groups', () => {
+    const mounts = parseMountinfo([
+      '30 23 0:26 / /sys/fs/cgroup rw,nosuid - tmpfs tmpfs rw,mode=755',
+      '35 30 0:30 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw',
+      '37 30 0:32 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory',
+      '38 30 0:33 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+    ].join('\n'));
+    expect(mounts.map((m) => [m.point, m.fstype])).toEqual([
+      ['/sys/fs/cgroup/unified', 'cgroup2'], ['/sys/fs/cgroup/memory', 'cgroup'], ['/sys/fs/cgroup/cpu,cpuacct', 'cgroup'],
+    ]);
+    expect(mounts[2]!.options).toContain('cpuacct');
+    const own = parseProcCgroup('4:memory:/process_api/abc\n3:cpu,cpuacct:/\n0::/system.slice/jobctl.service\n');
+    expect(own.get('')).toBe('/system.slice/jobctl.service');
+    expect(own.get('memory')).toBe('/process_api/abc');
+    expect(own.get('cpu,cpuacct')).toBe('/');
+  });
+
+  it('names each home apart, the same every time', () => {
+    expect(homeCgroupName('/srv/a')).toBe(homeCgroupName('/srv/a/'));
+    expect(homeCgroupName('/srv/a')).not.toBe(homeCgroupName('/srv/b'));
+    expect(homeCgroupName('/srv/a')).toMatch(/^jobctl-[0-9a-f]{12}$/);
+    expect(leafName({ home: '/h', task: 'web', instance: 2 })).toBe('web.i2');
+    expect(leafName({ home: '/h', task: 'nightly', runId: '20261121-0300-ab' })).toBe('nightly.r20261121-0300-ab');
+  });
+
+  it('JOBCTL_CGROUPS=off turns cgroups off and says so', () => {
+    expect(probeCgroups('/x', { JOBCTL_CGROUPS: 'off' })).toEqual({ reason: 'JOBCTL_CGROUPS=off' });
+  });
+});
+
+describe.runIf(CGROUPS)('a cgroup box', () => {
+  it('holds a setsid grandchild, signals it, empties, and is removed', async () => {
+    const h = home();
+    const c = Containment.for(h);
+    expect(c.mode).toBe('cgroup');
+    expect(c.info().description).toMatch(/^cgroup v2 \(/);
+    const box = c.open({ task: 'w', instance: 0 });
+    const marker = `${7_100_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = spawnProcess({ command: `setsid sleep ${marker} & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    box.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 2, 5000, 'both sleeps');
+    const escaped = withArg(marker);
+    // Both are in the cgroup although one left the process group.
+    expect(groupProcs(box.cgroup!).sort()).toEqual(expect.arrayContaining(escaped));
+    expect(box.isEmpty()).toBe(false);
+    expect(box.usage()?.cpuUsec).toBeGreaterThanOrEqual(0);
+    expect(await box.clear('SIGTERM', 3000)).toBe('signalled');
+    expect(withArg(marker)).toEqual([]);
+    box.release();
+    box.release();
+    expect(fs.existsSync(box.cgroup!)).toBe(false);
+  });
+
+  it('cgroup.kill clears a group that ignores SIGTERM', async () => {
+    const c = Containment.for(home());
+    const box = c.open({ task: 'stubborn', runId: 'r1' });
+    const marker = `${7_200_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = spawnProcess({ command: `trap '' TERM; setsid sh -c "trap '' TERM; sleep ${marker}" & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    box.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length >= 2, 5000, 'sleeps up');
+    expect(await box.clear('SIGTERM', 300)).toBe('killed');
+    expect(withArg(marker)).toEqual([]);
+    box.release();
+  });
+
+  it('the start-up sweep kills what a previous daemon left in the home\'s cgroups and removes them', async () => {
+    const h = home();
+    const c = Containment.for(h);
+    const box = c.open({ task: 'left', instance: 0 });
+    const marker = `${7_300_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 1, 5000, 'escapee');
+    const swept = await c.sweep(1000);
+    expect(swept.map((s) => s.name)).toContain('left.i0');
+    expect(withArg(marker)).toEqual([]);
+    expect(fs.existsSync(box.cgroup!)).toBe(false);
+    c.close();
+    expect(fs.existsSync(path.dirname(box.cgroup!))).toBe(false);
+  });
+});
+
+describe('a process-group box (no cgroups)', () => {
+  it('finds a setsid escapee by its JOBCTL_* environment and clears it', async () => {
+    const h = home();
+    const env = { JOBCTL_HOME: h, JOBCTL_TASK: 'w', JOBCTL_INSTANCE: '3' };
+    const prev = process.env.JOBCTL_CGROUPS;
+    process.env.JOBCTL_CGROUPS = 'off'; // read once, when the home's containment is made
+    const c = Containment.for(h);
+    if (prev === undefined) delete process.env.JOBCTL_CGROUPS;
+    else process.env.JOBCTL_CGROUPS = prev;
+    expect(c.mode).toBe('pgroup');
+    expect(c.info().description).toMatch(/^process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
+    const box = c.open({ task: 'w', instance: 3 }, { memory: 1e6 });
+    expect(box.notes[0]).toMatch(/limits are not in force/);
+    expect(box.kind).toBe('pgroup');
+    const marker = `${7_400_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    box.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await p.exit;
+    await waitFor(() => withArg(marker).length === 1, 5000, 'escapee');
+    expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_INSTANCE=3\0'])).toEqual(withArg(marker));
+    expect(box.isEmpty()).toBe(false);
+    expect(await box.clear('SIGTERM', 2000)).toBe('signalled');
+    expect(withArg(marker)).toEqual([]);
+    // Another instance of the same task is not touched.
+    expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_INSTANCE=4\0'])).toEqual([]);
+  });
+});

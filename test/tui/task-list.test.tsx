@@ -1,0 +1,61 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskStatus } from '../../src/shared/protocol.js';
+import { columnWidths } from '../../src/tui/columns.js';
+import { TaskList } from '../../src/tui/components/TaskList.js';
+
+const NOW = 1_800_000_000_000;
+function cron(name: string, state: 'timed-out' | 'succeeded' | 'failed'): TaskStatus {
+  return {
+    name, group: 'reports', kind: 'cron', enabled: true, file: '/x.yaml', state: 'scheduled', desired: 'running', restarts: 12,
+    schedule: '* * * * *', nextRunAt: NOW + 3_723_000,
+    lastRun: { id: 'r', task: name, scheduledAt: 0, startedAt: NOW - 7_260_000, endedAt: NOW - 7_200_000, attempt: 1, trigger: 'schedule', state },
+  };
+}
+const LONG = 'nightly-invoice-reconciliation-for-all-regions-and-tenants'; // 58 characters
+const tasks = [cron(LONG, 'timed-out'), cron('short', 'succeeded')];
+
+const mounted: Array<{ unmount: () => void }> = [];
+afterEach(() => mounted.splice(0).forEach((m) => m.unmount()));
+function frame(width: number, list = tasks): string[] {
+  const app = render(<TaskList tasks={list} selected={0} height={6} width={width} now={NOW} />);
+  mounted.push(app);
+  return (app.lastFrame() ?? '').split('\n');
+}
+
+describe('TaskList column widths', () => {
+  it('at 200 columns: the full name, and LAST uncut ("timed-out 2h")', () => {
+    const lines = frame(200);
+    const row = lines.find((l) => l.includes('nightly'))!;
+    expect(row).toContain(LONG);
+    expect(row).toMatch(/timed-out 2h\s+12\s+-\s+-/);
+    expect(lines[0]).toMatch(/^ {2}TASK\s+STATE\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(200);
+  });
+
+  it('at 80 columns: TASK gives up space first, LAST stays whole, every row fits', () => {
+    const lines = frame(80);
+    const row = lines.find((l) => l.includes('nightly'))!;
+    expect(row).toMatch(/nightly-invoice\S*…/);
+    expect(row).toMatch(/timed-out 2h/);
+    expect(row).toMatch(/in 1h2m/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    // header and rows line up: LAST starts in the same column everywhere
+    const at = lines[0]!.indexOf('LAST');
+    expect(row.indexOf('timed-out')).toBe(at);
+  });
+
+  it('widths fill the row exactly and never go below the minimums', () => {
+    for (const width of [40, 80, 120, 200]) {
+      const w = columnWidths(tasks, width, NOW);
+      const used = 2 + Object.values(w).reduce((a, b) => a + b, 0) + 7;
+      if (width >= 80) expect(used).toBe(width);
+      expect(w.name).toBeGreaterThanOrEqual(8);
+      expect(w.last).toBeGreaterThanOrEqual(8);
+    }
+    // a short list on a wide screen gives the spare room to TASK, not to LAST
+    const w = columnWidths([cron('a', 'succeeded')], 200, NOW);
+    expect(w.last).toBe(8);
+    expect(w.name).toBeGreaterThan(100);
+  });
+});
