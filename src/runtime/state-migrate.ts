@@ -37,7 +37,11 @@ export interface MigrationResult {
  */
 export function migrateV1(file: string, old: DbV1, runsDir: string, journal: ChildJournal): MigrationResult & { lastScheduled: unknown; manualScale: unknown } {
   const backup = `${file}.bak-v1`;
-  if (!fs.existsSync(backup)) fs.copyFileSync(file, backup);
+  if (!fs.existsSync(backup)) {
+    // Copied under another name first: a kill mid-copy never leaves half a backup that looks whole.
+    fs.copyFileSync(file, `${backup}.tmp`);
+    fs.renameSync(`${backup}.tmp`, backup);
+  }
   fs.mkdirSync(runsDir, { recursive: true });
   const skipped: string[] = [];
   let tasks = 0;
