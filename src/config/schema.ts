@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_INSTANCES } from '../shared/limits.js';
 import {
   CATCHUP_POLICIES, DEPENDENCY_CONDITIONS, NOTIFIER_FORMATS, NOTIFY_EVENTS, OVERLAP_POLICIES, RESTART_POLICIES, UPDATE_STRATEGIES,
 } from '../shared/types.js';
@@ -154,7 +155,7 @@ export const taskShape = {
   on_one_host: z.boolean().optional().meta({ description: 'cron: each scheduled firing runs on one host of the fleet, claimed in Redis (lock: in jobctl.yaml) (default false)' }),
   xxljob: xxljobTaskSchema.optional(),
   // daemon
-  instances: positiveInt.min(0).max(1000).optional().meta({ description: 'daemon: number of processes (default 1)' }),
+  instances: positiveInt.min(0).max(MAX_INSTANCES).optional().meta({ description: 'daemon: number of processes (default 1)' }),
   restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
   backoff: backoffSchema.optional(),
   start_seconds: duration.optional().meta({ description: 'daemon: uptime after which a start counts as good (default 1s)' }),

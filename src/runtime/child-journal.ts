@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../shared/errors.js';
-import { readJsonLines, rewriteJsonLines, truncateTorn } from './jsonl.js';
+import { readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
 
 /** A child process the daemon started, recorded so a later daemon can sweep it. */
 export interface ChildRecord {
@@ -35,7 +35,8 @@ export class ChildJournal {
   private closed = false;
   /** Kept open between appends (a start costs one write, not open + write + close). */
   private fd: number | undefined;
-  private torn = false;
+  /** A write failed: the file misses entries (and may end in half a line) until it is rewritten whole. */
+  private failed = false;
   /** Lines appended and compactions, for tests and benchmarks. */
   appends = 0;
   compactions = 0;
@@ -46,6 +47,7 @@ export class ChildJournal {
   /** Read the journal (a missing one is empty). Never throws on content. */
   static open(file: string, opts: ChildJournalOptions = {}): ChildJournal {
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    removeStaleTemps(path.dirname(file), path.basename(file));
     const j = new ChildJournal(file, opts);
     try {
       const read = readJsonLines(file, isEntry);
@@ -102,19 +104,21 @@ export class ChildJournal {
   private append(e: Entry): void {
     if (this.closed) return;
     this.replay(e);
+    // After a failed write the file lacks what was recorded since: write the live set whole.
+    if (this.failed) {
+      this.compact();
+      return;
+    }
     try {
-      // After a failed write the file may end in half a line: start on a new one.
-      const line = `${this.torn ? '\n' : ''}${JSON.stringify(e)}\n`;
+      const line = `${JSON.stringify(e)}\n`;
       this.fd ??= fs.openSync(this.file, 'a');
       fs.writeSync(this.fd, line);
       this.bytesWritten += Buffer.byteLength(line);
-      this.torn = false;
       this.appends++;
       this.lines++;
     } catch (err) {
-      this.torn = true;
       this.closeFd();
-      this.opts.onWarning?.(`could not write the child journal ${this.file}: ${errorMessage(err)}`);
+      this.fault(err);
     }
     if (this.lines > Math.max(64, this.live.size * (this.opts.compactFactor ?? 4))) this.compact();
   }
@@ -127,9 +131,17 @@ export class ChildJournal {
       this.bytesWritten += rewriteJsonLines(this.file, entries);
       this.lines = entries.length;
       this.compactions++;
+      if (this.failed) this.opts.onWarning?.(`the child journal ${this.file} is written again`);
+      this.failed = false;
     } catch (err) {
-      this.opts.onWarning?.(`could not compact the child journal ${this.file}: ${errorMessage(err)}`);
+      this.fault(err);
     }
+  }
+
+  /** A write failed: said once, until a write works again. */
+  private fault(err: unknown): void {
+    if (!this.failed) this.opts.onWarning?.(`could not write the child journal ${this.file}: ${errorMessage(err)}; children are kept in memory and it is rewritten whole once it can be (said once)`);
+    this.failed = true;
   }
 
   private replay(e: Entry): void {

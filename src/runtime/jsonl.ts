@@ -55,11 +55,11 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
 
 /**
  * Append records, one line each, in one write (O_APPEND: whole lines, in order).
- * `afterTorn`: an earlier append to this file failed and may have left half a line, so
- * this one starts on a line of its own (the half line is then skipped by readers alone).
+ * `afterFailure`: the previous append to this file failed and may have left half a line
+ * (a full disk); the records start on a line of their own, so they are not glued to it.
  */
-export function appendJsonLines(file: string, items: readonly unknown[], afterTorn = false): number {
-  const text = (afterTorn ? '\n' : '') + items.map((i) => JSON.stringify(i)).join('\n') + '\n';
+export function appendJsonLines(file: string, items: readonly unknown[], afterFailure = false): number {
+  const text = (afterFailure ? '\n' : '') + items.map((i) => JSON.stringify(i)).join('\n') + '\n';
   fs.appendFileSync(file, text);
   return Buffer.byteLength(text);
 }
@@ -71,9 +71,30 @@ export function appendJsonLines(file: string, items: readonly unknown[], afterTo
 export function rewriteJsonLines(file: string, items: readonly unknown[]): number {
   const text = items.length ? items.map((i) => JSON.stringify(i)).join('\n') + '\n' : '';
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // Half a temp file on a full disk would hold the very space that is missing.
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
   return Buffer.byteLength(text);
+}
+
+/** Temp files `rewriteJsonLines` left in `dir` when its process was killed mid-rewrite. */
+export function removeStaleTemps(dir: string, base?: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.(.+)\.(\d+)\.tmp$/.exec(n);
+    if (!m || (base !== undefined && m[1] !== base) || Number(m[2]) === process.pid) continue;
+    fs.rmSync(path.join(dir, n), { force: true });
+  }
 }
 
 /** Cut a torn last line off, so the next append starts on a line of its own. */

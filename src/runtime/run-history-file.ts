@@ -3,7 +3,7 @@ import path from 'node:path';
 import { JobctlError, errorMessage } from '../shared/errors.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import type { RunRecord } from '../shared/types.js';
-import { appendJsonLines, readJsonLines, rewriteJsonLines, truncateTorn } from './jsonl.js';
+import { appendJsonLines, readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
 import type { HistorySummary, RunHistory } from './run-history.js';
 
 export interface FileRunHistoryOptions {
@@ -33,12 +33,13 @@ interface TaskState {
   recentFinished: string[];
   /** The file's records were replayed from disk (lazily, on first use). */
   loaded: boolean;
-  /** The last append failed and may have left half a line: the next starts on a new line. */
-  torn: boolean;
+  /** The last append failed: the file may end in half a line. Said once, until one works. */
+  appendFailed: boolean;
+  /** The last trim failed: said once, until one works. */
+  trimFailed: boolean;
 }
 
 const RECENT = 16;
-const WARN_EVERY_MS = 10_000;
 
 /**
  * Run history in an append-only JSON-lines file per task (DESIGN.md "Runtime directory"):
@@ -51,7 +52,6 @@ const WARN_EVERY_MS = 10_000;
 export class FileRunHistory implements RunHistory {
   private readonly tasks = new Map<string, TaskState>();
   private closed = false;
-  private lastWarnAt = 0;
   /** Bytes appended and rewritten, for tests and benchmarks. */
   bytesWritten = 0;
   /** Whole-file rewrites (trims) done. */
@@ -61,6 +61,7 @@ export class FileRunHistory implements RunHistory {
 
   constructor(private readonly opts: FileRunHistoryOptions) {
     fs.mkdirSync(opts.dir, { recursive: true });
+    removeStaleTemps(opts.dir);
   }
 
   /** The file of one task's runs. */
@@ -74,11 +75,12 @@ export class FileRunHistory implements RunHistory {
     const s = this.state(record.task);
     const copy = { ...record };
     try {
-      this.bytesWritten += appendJsonLines(this.fileOf(record.task), [copy], s.torn);
-      s.torn = false;
+      this.bytesWritten += appendJsonLines(this.fileOf(record.task), [copy], s.appendFailed);
+      if (s.appendFailed) this.warn(`the run history of "${record.task}" is written again`);
+      s.appendFailed = false;
     } catch (e) {
-      s.torn = true;
-      this.warn(`could not append to the run history of "${record.task}": ${errorMessage(e)}; the record is kept in memory only`);
+      if (!s.appendFailed) this.warn(`could not append to the run history of "${record.task}": ${errorMessage(e)}; its records are kept in memory only until it can be (said once)`);
+      s.appendFailed = true;
     }
     apply(s, copy);
     this.trimIfDue(record.task, s);
@@ -169,14 +171,13 @@ export class FileRunHistory implements RunHistory {
       const runLog = this.opts.runLog;
       if (runLog) for (const r of dropped) fs.rm(runLog(task, r.id), { force: true }, () => undefined);
     } catch (e) {
-      this.warn(`could not trim the run history of "${task}": ${errorMessage(e)}; will try again after the next run`);
+      if (!s.trimFailed) this.warn(`could not trim the run history of "${task}": ${errorMessage(e)}; will try again after each run (said once)`);
+      s.trimFailed = true;
     }
   }
 
+  /** Each fault is said once per task (the callers keep the flags), so one task's never hides another's. */
   private warn(message: string): void {
-    const now = Date.now();
-    if (now - this.lastWarnAt < WARN_EVERY_MS && !message.includes('skipped')) return;
-    this.lastWarnAt = now;
     this.opts.onWarning?.(message);
   }
 }
@@ -184,7 +185,7 @@ export class FileRunHistory implements RunHistory {
 function emptyState(): TaskState {
   return {
     keep: undefined, last: undefined, lastFinished: undefined, unfinished: new Map(),
-    retryFlags: new Uint8Array(16), finished: 0, windowRetries: 0, recentFinished: [], loaded: false, torn: false,
+    retryFlags: new Uint8Array(16), finished: 0, windowRetries: 0, recentFinished: [], loaded: false, appendFailed: false, trimFailed: false,
   };
 }
 

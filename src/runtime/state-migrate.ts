@@ -35,9 +35,13 @@ export interface MigrationResult {
  * `db.json.bak-v1` first. Every step can be redone: a crash half-way repeats the migration
  * from the untouched db.json on the next start.
  */
-export function migrateV1(file: string, old: DbV1, runsDir: string, journal: ChildJournal): MigrationResult & { lastScheduled: Record<string, number>; manualScale: Record<string, number> } {
+export function migrateV1(file: string, old: DbV1, runsDir: string, journal: ChildJournal): MigrationResult & { lastScheduled: unknown; manualScale: unknown } {
   const backup = `${file}.bak-v1`;
-  if (!fs.existsSync(backup)) fs.copyFileSync(file, backup);
+  if (!fs.existsSync(backup)) {
+    // Copied under another name first: a kill mid-copy never leaves half a backup that looks whole.
+    fs.copyFileSync(file, `${backup}.tmp`);
+    fs.renameSync(`${backup}.tmp`, backup);
+  }
   fs.mkdirSync(runsDir, { recursive: true });
   const skipped: string[] = [];
   let tasks = 0;
@@ -62,10 +66,6 @@ export function migrateV1(file: string, old: DbV1, runsDir: string, journal: Chi
     journal.add(key, c);
     children++;
   }
-  return { backup, tasks, runs, children, skipped, lastScheduled: numbers(old.lastScheduled), manualScale: numbers(old.manualScale) };
-}
-
-function numbers(v: unknown): Record<string, number> {
-  if (typeof v !== 'object' || v === null) return {};
-  return Object.fromEntries(Object.entries(v).filter(([, n]) => typeof n === 'number' && Number.isFinite(n))) as Record<string, number>;
+  // Checked, like any db.json's, by the store.
+  return { backup, tasks, runs, children, skipped, lastScheduled: old.lastScheduled, manualScale: old.manualScale };
 }

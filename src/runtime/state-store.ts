@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { errorMessage } from '../shared/errors.js';
+import { MAX_INSTANCES } from '../shared/limits.js';
 import { ChildJournal, type ChildRecord } from './child-journal.js';
 import { isDbV1, migrateV1 } from './state-migrate.js';
 
@@ -46,6 +47,8 @@ export class StateStore {
   private closed = false;
   /** A db.json that could not be migrated is never overwritten. */
   private readOnly = false;
+  /** The last write of db.json failed (said once, until one works again). */
+  private writeFailing = false;
   /** Writes of db.json done, for tests and benchmarks. */
   writes = 0;
 
@@ -71,11 +74,11 @@ export class StateStore {
       return store;
     }
     if (isDbV2(raw)) {
-      db.data = { ...emptyDb(), ...raw };
+      db.data = { ...emptyDb(), ...raw, ...store.valid(raw) };
     } else if (isDbV1(raw)) {
       try {
         const m = migrateV1(file, raw, opts.runsDir ?? path.join(dir, 'runs'), journal);
-        db.data = { version: 2, lastScheduled: m.lastScheduled, manualScale: m.manualScale };
+        db.data = { version: 2, ...store.valid(m) };
         await db.write();
         opts.onWarning?.(`state migrated to version 2: ${m.runs} run record(s) of ${m.tasks} task(s) moved to per-task files, ${m.children} child record(s) to the journal; the old file is kept as ${path.basename(m.backup)}${m.skipped.length ? `; not carried over: ${m.skipped.join(', ')}` : ''}`);
       } catch (e) {
@@ -87,6 +90,28 @@ export class StateStore {
       store.moveAside('unexpected content');
     }
     return store;
+  }
+
+  /**
+   * Only values the daemon could have written itself: a fire time is a finite number, a
+   * scale override an instance count the protocol accepts. Anything else (an old or
+   * hand-edited file) is dropped with a warning, never applied.
+   */
+  private valid(d: { lastScheduled: unknown; manualScale: unknown }): Pick<DbData, 'lastScheduled' | 'manualScale'> {
+    const dropped: string[] = [];
+    const pick = (what: string, v: unknown, ok: (n: unknown) => n is number): Record<string, number> => {
+      const out: Record<string, number> = {};
+      if (typeof v !== 'object' || v === null) return out;
+      for (const [k, n] of Object.entries(v)) {
+        if (ok(n)) out[k] = n;
+        else dropped.push(`${what} of "${k}" (${JSON.stringify(n) ?? String(n)})`);
+      }
+      return out;
+    };
+    const lastScheduled = pick('fire time', d.lastScheduled, (n): n is number => typeof n === 'number' && Number.isFinite(n));
+    const manualScale = pick('scale override', d.manualScale, (n): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_INSTANCES);
+    if (dropped.length) this.opts.onWarning?.(`${this.file}: dropped what no daemon writes: ${dropped.join(', ')}`);
+    return { lastScheduled, manualScale };
   }
 
   private moveAside(why: string): void {
@@ -196,10 +221,13 @@ export class StateStore {
     this.writing = this.db.write().then(
       () => {
         this.writes++;
+        if (this.writeFailing) this.opts.onWarning?.(`${this.file} is written again`);
+        this.writeFailing = false;
       },
       (e: unknown) => {
         this.dirty = true;
-        this.opts.onWarning?.(`could not write ${this.file}: ${errorMessage(e)}; will retry`);
+        if (!this.writeFailing) this.opts.onWarning?.(`could not write ${this.file}: ${errorMessage(e)}; will retry (said once)`);
+        this.writeFailing = true;
         if (!this.closed) this.changed();
       },
     ).finally(() => {

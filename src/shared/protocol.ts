@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import { MAX_INSTANCES } from './limits.js';
 import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } from './types.js';
 
 /**
@@ -45,7 +46,7 @@ export const METHOD_PARAMS = {
   reload: z.strictObject({}),
   subscribe: z.strictObject({ events: z.array(z.enum(['state', 'event'])).min(1) }),
   unsubscribe: z.strictObject({ subscription: z.number().int() }),
-  scale: z.strictObject({ task: name, count: z.union([z.number().int().min(0).max(1000), z.literal('auto')]) }),
+  scale: z.strictObject({ task: name, count: z.union([z.number().int().min(0).max(MAX_INSTANCES), z.literal('auto')]) }),
   'notify-test': z.strictObject({ notifier: name }),
   shutdown: z.strictObject({ now: z.boolean().optional() }),
 } as const;

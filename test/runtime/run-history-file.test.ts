@@ -132,30 +132,53 @@ describe('FileRunHistory', () => {
     expect(third.tornLines).toBe(1);
   });
 
-  it('an append that failed half-way (full disk) does not take the next record with it', () => {
+  it('an append that failed half-way (disk full) does not swallow the next run: it starts a line of its own', () => {
     const d = dir();
     const warnings: string[] = [];
     const h = new FileRunHistory({ dir: d, onWarning: (w) => warnings.push(w) });
     const a = run('t');
-    h.write(a);
-    // The disk fills while the end of `a` is written: half the line reaches the file.
+    h.write(end(a));
+    // ENOSPC after part of the line reached the file (what a full tmpfs does at a page boundary).
+    const real = fs.appendFileSync;
     const spy = vi.spyOn(fs, 'appendFileSync').mockImplementationOnce((file, data) => {
-      const text = String(data);
-      fs.writeFileSync(file as string, text.slice(0, text.length >> 1), { flag: 'a' });
+      real(file, String(data).slice(0, 20));
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     });
-    try {
-      h.write(end(a));
-    } finally {
-      spy.mockRestore();
-    }
-    expect(warnings).toEqual([expect.stringMatching(/could not append/)]);
-    // Space again: the next run's record starts on a line of its own.
     const b = run('t');
-    h.write(b);
-    const again = new FileRunHistory({ dir: d });
-    expect(again.list('t').map((r) => [r.id, r.state])).toEqual([[a.id, 'running'], [b.id, 'running']]);
-    expect(again.tornLines).toBe(1);
+    h.write(end(b));
+    spy.mockRestore();
+    expect(warnings).toEqual([expect.stringMatching(/could not append to the run history of "t": ENOSPC/)]);
+    // Space again: the next run is on record, for this daemon and the next.
+    const c = run('t');
+    h.write(end(c));
+    expect(h.list('t').map((r) => r.id)).toEqual([a.id, c.id]);
+    expect(new FileRunHistory({ dir: d }).list('t').map((r) => r.id)).toEqual([a.id, c.id]);
+  });
+
+  it('a history file that cannot be written is said once per task, and one task\'s fault never hides another\'s', () => {
+    const d = dir();
+    const warnings: string[] = [];
+    const h = new FileRunHistory({ dir: d, onWarning: (w) => warnings.push(w) });
+    fs.mkdirSync(h.fileOf('a')); // EISDIR
+    fs.mkdirSync(h.fileOf('b'));
+    const about = (task: string) => warnings.filter((w) => w.includes(`"${task}"`));
+    h.write(end(run('a')));
+    h.write(end(run('b')));
+    const once = warnings.length;
+    expect(about('b').join('\n')).toMatch(/could not append to the run history of "b"/);
+    for (let i = 0; i < 5; i++) {
+      h.write(end(run('a')));
+      h.write(end(run('b')));
+    }
+    expect(warnings).toHaveLength(once);
+  });
+
+  it('temp files of a daemon killed mid-rewrite are removed by the next one', () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, '.t.jsonl.999999.tmp'), '{"id":"x"}\n');
+    fs.writeFileSync(path.join(d, 't.jsonl'), '');
+    new FileRunHistory({ dir: d });
+    expect(fs.readdirSync(d)).toEqual(['t.jsonl']);
   });
 
   it('rejects a task name that is not one (no path escapes)', () => {

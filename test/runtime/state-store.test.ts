@@ -49,6 +49,39 @@ describe('StateStore', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
   });
 
+  it('a db.json that cannot be written is said once, not at every retry; a write that works again is said too', async () => {
+    const file = dbPath();
+    const warnings: string[] = [];
+    const store = await StateStore.open(file, { writeDelayMs: 5, onWarning: (w) => warnings.push(w) });
+    const tmp = path.join(path.dirname(file), '.db.json.tmp'); // lowdb's temp file: a directory, so the write fails
+    fs.mkdirSync(tmp, { recursive: true });
+    store.setLastScheduled('x', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(warnings).toEqual([expect.stringMatching(/could not write .*db\.json/)]);
+    fs.rmdirSync(tmp);
+    await store.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/db\.json.* written again/);
+    await store.close();
+  });
+
+  it('a scale override or fire time out of range in db.json (v1 or v2) is dropped with a warning, never applied', async () => {
+    for (const version of [1, 2]) {
+      const file = dbPath();
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const odd = { version, manualScale: { neg: -1, half: 2.5, huge: 1e7, str: '3', ok: 3 }, lastScheduled: { inf: 1e400, str: '5', ok: 7 } };
+      fs.writeFileSync(file, JSON.stringify(odd).replace('1e+400', '1e400'));
+      const warnings: string[] = [];
+      const store = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
+      expect(store.manualScales(), `version ${version}`).toEqual([['ok', 3]]);
+      expect(store.lastScheduledEntries(), `version ${version}`).toEqual([['ok', 7]]);
+      expect(warnings.join('\n')).toMatch(/neg.*half.*huge/);
+      await store.close();
+    }
+  });
+
   it('treats a file of the wrong shape as corrupt', async () => {
     const file = dbPath();
     fs.mkdirSync(path.dirname(file), { recursive: true });
