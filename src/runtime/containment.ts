@@ -92,6 +92,9 @@ export function processesWithEnv(marks: string[]): number[] {
     return [];
   }
   const out: number[] = [];
+  // environ is read as latin1 (one char per byte): the marks must be their UTF-8 bytes the same way,
+  // or a home, task or run id that is not ASCII never matches.
+  marks = marks.map((m) => Buffer.from(m, 'utf8').toString('latin1'));
   const first = marks[0] ?? '';
   for (const name of names) {
     const c = name.charCodeAt(0);

@@ -165,3 +165,18 @@ describe('a process-group box (no cgroups)', () => {
     expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_INSTANCE=4\0'])).toEqual([]);
   });
 });
+
+describe('attacks (issue 13 check)', () => {
+  it('processesWithEnv matches a home whose path is not ASCII (environ is UTF-8 bytes)', async () => {
+    const h = `/tmp/jobctl-hé ü-${process.pid}`;
+    const marker = `${7_600_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = spawnProcess({ command: `exec sleep ${marker}`, cwd: '/', env: { JOBCTL_HOME: h, JOBCTL_TASK: 'u', JOBCTL_INSTANCE: '0' } });
+    groups.push(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 1, 5000, 'sleep');
+    expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_TASK=u\0'])).toEqual(withArg(marker));
+    killGroup(p.pgid);
+  });
+
+});
