@@ -179,4 +179,26 @@ describe('attacks (issue 13 check)', () => {
     killGroup(p.pgid);
   });
 
+
+  it.runIf(CGROUPS)('a process that moves itself out of its v2 cgroup is still stopped (v1 leaves, environment)', async () => {
+    const h = home();
+    const c = Containment.for(h);
+    const box = c.open({ task: 'mover', instance: 0 });
+    const marker = `${7_700_000 + Math.floor(Math.random() * 100_000)}`;
+    const v2root = path.join(path.dirname(path.dirname(box.cgroup!)), 'cgroup.procs');
+    const env = { JOBCTL_HOME: h, JOBCTL_TASK: 'mover', JOBCTL_INSTANCE: '0' };
+    const p = spawnProcess({ command: `setsid sh -c 'echo $$ > ${v2root}; exec sleep ${marker}' & exec sleep ${marker}`, cwd: '/', env, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    box.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 2, 5000, 'both sleeps');
+    await waitFor(() => groupProcs(box.cgroup!).length === 1, 5000, 'one left the v2 group');
+    await box.clear('SIGTERM', 2000);
+    const left = withArg(marker);
+    left.forEach((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+    expect(left).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    box.release();
+  });
 });
