@@ -15,6 +15,9 @@ DEPS=(
   "tini          tini           the daemon as PID 1 of a pid namespace (reaps orphans)"
   "dumb-init     dumb-init      the container example's other init"
   "unshare       util-linux     the PID 1 test's pid namespace"
+  "sshd          openssh-server the --host ssh:// and fleet tests (a private sshd on 127.0.0.1)"
+  "ssh           openssh-client the --host ssh:// and fleet tests (the system ssh client)"
+  "git           git            the one-task-repo-for-many-hosts test and fleet sync"
 )
 
 missing=()

@@ -1,13 +1,21 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
 import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
+import { formatAddress, type DaemonAddress } from '../shared/address.js';
+import { openSsh, sshError, sshFailure, sshSaid, type SshOptions } from './ssh-stream.js';
 
 export interface ClientOptions {
   /** Give up connecting after this long. @default 3000 */
   connectTimeoutMs?: number;
   /** Default per-call timeout. @default 60000 */
   callTimeoutMs?: number;
+}
+
+export interface DialOptions extends ClientOptions, SshOptions {
+  /** The local daemon's socket, for a `local` address. */
+  socketPath?: string;
 }
 
 interface Pending {
@@ -17,7 +25,9 @@ interface Pending {
 }
 
 /**
- * The typed client of the daemon's socket, used by the CLI and the TUI alike.
+ * The typed client of the daemon's protocol, used by the CLI and the TUI alike. It speaks
+ * over any duplex stream: the local Unix socket (`connect`) and an `ssh … jobctl dial-stdio`
+ * pipe (`dial` with an ssh:// address) are two ways to get one.
  * Events: 'push' (PushMessage), 'close'.
  */
 export class JobctlClient extends EventEmitter {
@@ -27,7 +37,12 @@ export class JobctlClient extends EventEmitter {
   private closedFlag = false;
   private dropReason: string | undefined;
 
-  private constructor(private readonly socket: net.Socket, private readonly opts: ClientOptions) {
+  private constructor(
+    private readonly socket: Duplex,
+    private readonly opts: ClientOptions,
+    /** Why the stream closed, for the calls it cuts off. */
+    private readonly lostReason: () => string = () => 'the daemon closed the connection',
+  ) {
     super();
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
@@ -53,6 +68,48 @@ export class JobctlClient extends EventEmitter {
     });
   }
 
+  /** A client over any stream that carries the protocol (newline-delimited JSON both ways). */
+  static fromStream(stream: Duplex, opts: ClientOptions = {}, lostReason?: () => string): JobctlClient {
+    return new JobctlClient(stream, opts, lostReason);
+  }
+
+  /**
+   * Connect to a daemon wherever it is: `local` uses the socket path; `ssh://…` runs the
+   * system ssh with `jobctl dial-stdio` on the far side and checks the pipe with `hello`,
+   * so ssh's own errors (host key, auth, jobctl missing) come back as ssh said them.
+   */
+  static async dial(address: DaemonAddress, opts: DialOptions = {}): Promise<JobctlClient> {
+    if (address.kind === 'local') {
+      if (!opts.socketPath) throw new JobctlError('BAD_REQUEST', 'a local address needs the socket path of its home');
+      return JobctlClient.connect(opts.socketPath, opts);
+    }
+    const target = formatAddress(address);
+    const stream = openSsh(address, opts);
+    const program = (opts.sshCommand ?? 'ssh').trim().split(/\s+/)[0]!;
+    let spawnError: JobctlError | undefined;
+    stream.child.once('error', (e: NodeJS.ErrnoException) => (spawnError = sshError(e, program)));
+    stream.on('error', () => undefined);
+    const exited = new Promise<void>((r) => stream.once('close', () => r()));
+    const client = new JobctlClient(stream, opts, () => `lost the connection to ${target}: ${sshSaid(stream, opts.remoteCommand)}`);
+    try {
+      await client.call('hello', { client: 'jobctl (ssh)' }, opts.connectTimeoutMs ?? 15_000);
+      return client;
+    } catch (e) {
+      client.close();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+      if (spawnError) throw spawnError;
+      if (e instanceof JobctlError && e.code === 'TIMEOUT') {
+        throw new JobctlError('DAEMON_UNREACHABLE', `${target}: no answer within ${opts.connectTimeoutMs ?? 15_000}ms${stream.stderr.trim() ? ` (ssh said: ${stream.stderr.trim()})` : ''}`);
+      }
+      throw sshFailure(target, stream, opts.remoteCommand);
+    }
+  }
+
+  /** Why the connection is (or would be) lost: the daemon closed or dropped it, or what ssh said. */
+  get closeReason(): string {
+    return this.dropReason ? `the daemon dropped the connection: ${this.dropReason}` : this.lostReason();
+  }
+
   get closed(): boolean {
     return this.closedFlag;
   }
@@ -75,7 +132,7 @@ export class JobctlClient extends EventEmitter {
   }
 
   call<M extends Method>(method: M, params: Params<M> = {} as Params<M>, timeoutMs?: number): Promise<Results[M]> {
-    if (this.closedFlag) return Promise.reject(new JobctlError('DAEMON_UNREACHABLE', 'the connection to the daemon is closed'));
+    if (this.closedFlag) return Promise.reject(new JobctlError('DAEMON_UNREACHABLE', `the connection to the daemon is closed (${this.lostReason()})`));
     const id = this.nextId++;
     return new Promise<Results[M]>((resolve, reject) => {
       const ms = timeoutMs ?? this.opts.callTimeoutMs ?? 60_000;
@@ -125,7 +182,7 @@ export class JobctlClient extends EventEmitter {
     this.closedFlag = true;
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new JobctlError('DAEMON_UNREACHABLE', this.dropReason ? `the daemon dropped the connection: ${this.dropReason}` : 'the daemon closed the connection'));
+      p.reject(new JobctlError('DAEMON_UNREACHABLE', this.closeReason));
     }
     this.pending.clear();
     this.emit('close');
@@ -139,7 +196,7 @@ export class JobctlClient extends EventEmitter {
   }
 }
 
-function unreachable(socketPath: string, e: NodeJS.ErrnoException): JobctlError {
+export function unreachable(socketPath: string, e: NodeJS.ErrnoException): JobctlError {
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
     return new JobctlError('DAEMON_UNREACHABLE', 'daemon not running: start it with `jobctl up` (or `jobctl daemon` in the foreground)', { cause: e });
   }

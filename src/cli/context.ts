@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { JobctlClient } from '../api/client.js';
-import { describeHome, resolveHomeWithSource, type ResolvedHome } from '../config/home.js';
+import { parseAddress, type DaemonAddress } from '../shared/address.js';
+import { JobctlClient, type DialOptions } from '../api/client.js';
+import { describeHome, resolveHome, resolveHomeWithSource, type ResolvedHome } from '../config/home.js';
 import { JobctlError } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
 import { reportError, type Io } from './output.js';
@@ -14,8 +15,12 @@ export interface CliContext {
   resolvedHome(): ResolvedHome;
   /** Set by a finished action; read by runCli. */
   exitCode: number;
-  /** Connect to the home's daemon (DAEMON_UNREACHABLE with what to do when it is not running). */
+  /** `--host` or JOBCTL_HOST when it names another host (`ssh://…`); undefined for this host. */
+  remote(): DaemonAddress | undefined;
+  /** Connect to the daemon: `--host`'s, else this home's (DAEMON_UNREACHABLE says what to do). */
   connect(): Promise<JobctlClient>;
+  /** Connect to any address; `local` means this home's socket (or the address's own home). */
+  dial(address: DaemonAddress, opts?: DialOptions): Promise<JobctlClient>;
   /** Run the daemon in the foreground (provided by bin/, so cli/ never loads daemon code). */
   runDaemon?: (home: string) => Promise<number>;
   env: NodeJS.ProcessEnv;
@@ -24,18 +29,42 @@ export interface CliContext {
 export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cwd: string, runDaemon?: (home: string) => Promise<number>): CliContext {
   const resolvedHome = () => resolveHomeWithSource(program.opts<{ home?: string }>().home, env, cwd);
   const home = () => resolvedHome().home;
+  const remote = (): DaemonAddress | undefined => {
+    const text = program.opts<{ host?: string }>().host ?? env.JOBCTL_HOST;
+    if (!text) return undefined;
+    const a = parseAddress(text);
+    return a.kind === 'local' ? undefined : a;
+  };
+  const dial = (address: DaemonAddress, opts: DialOptions = {}) => JobctlClient.dial(address, {
+    socketPath: homePaths(address.kind === 'local' && address.home ? resolveHome(address.home, env, cwd) : home()).socket,
+    ...(env.JOBCTL_SSH_COMMAND ? { sshCommand: env.JOBCTL_SSH_COMMAND } : {}),
+    ...(env.JOBCTL_REMOTE_COMMAND ? { remoteCommand: env.JOBCTL_REMOTE_COMMAND } : {}),
+    ...opts,
+  });
   return {
     io,
     home,
     resolvedHome,
     exitCode: 0,
     env,
-    connect: () => JobctlClient.connect(homePaths(home()).socket).catch((e: unknown) => {
-      throw withHome(e, resolvedHome());
-    }),
+    remote,
+    dial,
+    connect: () => {
+      const r = remote();
+      // A local daemon that is not running: say which home was looked at, and why that one.
+      return r ? dial(r) : dial({ kind: 'local' }).catch((e: unknown) => {
+        throw withHome(e, resolvedHome());
+      });
+    },
     ...(runDaemon ? { runDaemon } : {}),
   };
 }
+
+/**
+ * Commands that work on this host's files or processes, not through the daemon's protocol;
+ * with `--host` they say how to run them there instead.
+ */
+export const LOCAL_ONLY = new Set(['add', 'rm', 'validate', 'up', 'daemon', 'install', 'uninstall', 'completion', 'dial-stdio']);
 
 /** Connect, run fn, close. */
 export async function withDaemon<T>(ctx: CliContext, fn: (c: JobctlClient) => Promise<T>): Promise<T> {

@@ -83,6 +83,7 @@ export function followLog(client: JobctlClient, subscriptions: number | number[]
         default:
       }
     });
-    client.on('close', () => finish(EXIT.UNREACHABLE, 'jobctl: the daemon went away'));
+    // The daemon went away, or the ssh link to it dropped: its reason, in one line.
+    client.on('close', () => finish(EXIT.UNREACHABLE, `jobctl: ${client.closeReason}`));
   });
 }

@@ -33,6 +33,8 @@ export const DEFAULTS = {
     catchup: 'none' as CatchupPolicy,
     /** @default 50 */
     history: 50,
+    /** @default false */
+    onOneHost: false,
     /** `catchup: all` runs at most this many missed firings; the rest are recorded as skipped. */
     catchupCap: 100,
   },

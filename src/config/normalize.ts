@@ -81,6 +81,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
     stopTimeoutMs: ms(raw.stop_timeout, DEFAULTS.stopTimeoutMs),
     logs,
     ...(notify ? { notify } : {}),
+    ...(raw.hosts ? { hosts: [...new Set(raw.hosts)] } : {}),
     ...(limits ? { limits } : {}),
     source: ctx.source,
   };
@@ -99,6 +100,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
       overlap: raw.overlap ?? DEFAULTS.cron.overlap,
       catchup: raw.catchup ?? DEFAULTS.cron.catchup,
       history: raw.history ?? DEFAULTS.cron.history,
+      ...((raw.on_one_host ?? DEFAULTS.cron.onOneHost) ? { onOneHost: true } : {}),
     };
   }
 

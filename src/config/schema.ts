@@ -94,6 +94,12 @@ export const taskShape = {
   stop_timeout: duration.optional().meta({ description: 'time after stop_signal before SIGKILL to the group (default 10s)' }),
   logs: logsSchema.optional(),
   notify: notifySchema.optional(),
+  hosts: z
+    .array(z.string({ error: 'a host selector is a string' }).regex(/^[A-Za-z0-9._*?[\]!-]{1,253}$/, { error: 'a host selector is a label or a hostname glob (letters, digits, . _ - and * ? [ ])' }),
+      { error: 'must be a list of labels or hostname globs, e.g. [web, "db-*"]' })
+    .min(1, { error: 'must not be an empty list; leave hosts out to run on every host' })
+    .optional()
+    .meta({ description: 'run only on hosts with one of these labels (jobctl.yaml) or whose hostname matches one of these globs (default: every host)' }),
   limits: limitsSchema.optional(),
   // cron
   schedule: z.string().trim().min(1).optional().meta({ description: 'cron: 5 fields, or 6 with seconds first; @hourly, @daily…' }),
@@ -105,6 +111,7 @@ export const taskShape = {
   overlap: z.enum(OVERLAP_POLICIES).optional().meta({ description: 'cron: when the previous run still goes (default skip)' }),
   catchup: z.enum(CATCHUP_POLICIES).optional().meta({ description: 'cron: missed firings after downtime (default none)' }),
   history: positiveInt.min(1).max(10_000).optional().meta({ description: 'cron: runs kept with their logs (default 50)' }),
+  on_one_host: z.boolean().optional().meta({ description: 'cron: each scheduled firing runs on one host of the fleet, claimed in Redis (lock: in jobctl.yaml) (default false)' }),
   // daemon
   instances: positiveInt.min(0).max(1000).optional().meta({ description: 'daemon: number of processes (default 1)' }),
   restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
@@ -139,6 +146,6 @@ export const fileSchema = z.strictObject({
   notifiers: z.record(z.string().regex(TASK_NAME_RE), notifierSchema).optional(),
 });
 
-export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history'] as const;
+export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'retries', 'retry_delay', 'overlap', 'catchup', 'history', 'on_one_host'] as const;
 export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;

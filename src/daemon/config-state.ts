@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { partitionForHost } from '../core/host-select.js';
 import path from 'node:path';
 import { emptyHostSettings, loadHostSettings, type HostSettingsResult } from '../config/host-settings.js';
 import { loadTaskDir } from '../config/load.js';
@@ -6,6 +8,8 @@ import type { ConfigIssue, ConfigSet, HostSettings, NotifierSpec, TaskSpec } fro
 export interface EffectiveConfig {
   /** What should run: valid files' tasks, plus the last good tasks of files that are now invalid. */
   tasks: TaskSpec[];
+  /** Tasks whose `hosts:` do not select this host (labels in jobctl.yaml, hostname): not run here. */
+  elsewhere: TaskSpec[];
   notifiers: NotifierSpec[];
   /** `<home>/jobctl.yaml` as applied: the last valid version while the file is invalid. */
   host: HostSettings;
@@ -28,10 +32,16 @@ export interface LoadedConfig {
  */
 export class ConfigState {
   private lastGood = new Map<string, { tasks: TaskSpec[]; notifiers: NotifierSpec[] }>();
-  private current: EffectiveConfig = { tasks: [], notifiers: [], host: emptyHostSettings(), errors: [], keptFiles: [] };
+  private current: EffectiveConfig = { tasks: [], elsewhere: [], notifiers: [], host: emptyHostSettings(), errors: [], keptFiles: [] };
 
   /** `home`: where jobctl.yaml is read; without it, host settings stay empty. */
-  constructor(private readonly tasksDir: string, private readonly displayDir = 'tasks', private readonly home?: string) {}
+  constructor(
+    private readonly tasksDir: string,
+    private readonly displayDir = 'tasks',
+    private readonly home?: string,
+    /** This host's name for `hosts:` globs. @default os.hostname() */
+    readonly hostname: string = os.hostname(),
+  ) {}
 
   get effective(): EffectiveConfig {
     return this.current;
@@ -52,6 +62,9 @@ export class ConfigState {
       effective.notifiers.push(...effective.host.notifiers.filter((n) => !names.has(n.name)));
       effective.errors = [...host.errors, ...effective.errors];
     }
+    const { here, elsewhere } = partitionForHost([...effective.tasks, ...effective.elsewhere], { hostname: this.hostname, labels: effective.host.labels });
+    effective.tasks = here;
+    effective.elsewhere = elsewhere;
     return { effective, set, ...(host ? { host } : {}) };
   }
 
@@ -80,7 +93,7 @@ export class ConfigState {
   private compute(set: ConfigSet): EffectiveConfig {
     // The directory itself is gone or unreadable: that is an error too, and everything stays.
     if (set.files.length === 0 && set.errors.length > 0) {
-      return { tasks: this.current.tasks, notifiers: this.current.notifiers, host: this.current.host, errors: set.errors, keptFiles: this.current.tasks.length ? [this.displayDir] : [] };
+      return { tasks: this.current.tasks, elsewhere: this.current.elsewhere, notifiers: this.current.notifiers, host: this.current.host, errors: set.errors, keptFiles: this.current.tasks.length ? [this.displayDir] : [] };
     }
     const tasks = new Map<string, TaskSpec>();
     const notifiers = new Map<string, NotifierSpec>();
@@ -96,7 +109,7 @@ export class ConfigState {
       for (const t of good.tasks) if (!tasks.has(t.name)) tasks.set(t.name, t);
       for (const n of good.notifiers) if (!notifiers.has(n.name)) notifiers.set(n.name, n);
     }
-    return { tasks: [...tasks.values()], notifiers: [...notifiers.values()], host: this.current.host, errors: set.errors, keptFiles };
+    return { tasks: [...tasks.values()], elsewhere: [], notifiers: [...notifiers.values()], host: this.current.host, errors: set.errors, keptFiles };
   }
 
   private remember(set: ConfigSet): void {

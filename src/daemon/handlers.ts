@@ -10,7 +10,7 @@ import { VERSION } from '../shared/version.js';
 import type { ConfigState } from './config-state.js';
 import { readLogs } from './log-service.js';
 import type { DaemonLog } from './logger.js';
-import { planResult } from './plan.js';
+import { elsewhereOf, planResult } from './plan.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
 import { taskDetails } from './task-details.js';
@@ -47,6 +47,7 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
     keptFiles: d.config.effective.keptFiles,
     ...(lastReloadAt !== undefined ? { lastReloadAt } : {}),
     warnings: d.log.warnings(),
+    identity: { hostname: d.config.hostname, labels: d.config.effective.host.labels },
   };
 }
 
@@ -80,7 +81,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
-    status: ({ target }) => {
+    status: ({ target, allHosts }) => {
       d.sampler?.demand();
       const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
       const tasks = statuses(names);
@@ -90,7 +91,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         const details = taskDetails(d.registry, d.paths, tasks[0]!);
         if (details) tasks[0] = { ...tasks[0]!, details };
       }
-      return { daemon: daemonInfo(d), tasks };
+      return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
 
     start: async ({ target, wait }) => {
@@ -187,5 +188,5 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
-  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles);
+  return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
 }

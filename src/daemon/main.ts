@@ -14,6 +14,7 @@ import type { PlanResult } from '../shared/protocol.js';
 import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
+import { FleetLockService } from './services/fleet-lock.js';
 import type { HostService } from './host-service.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
@@ -84,7 +85,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
     const config = new ConfigState(paths.tasks, 'tasks', opts.home);
     // Features configured by jobctl.yaml; each applies the host settings and is closed at shutdown.
-    const services: HostService[] = [];
+    const fleetLock = new FleetLockService(log, (spec, message) => notifier.send({ task: spec.name, event: 'failure', message, logFile: paths.daemonLog }));
+    const services: HostService[] = [fleetLock];
     let appliedHost = '';
     const applyHost = async (settings: HostSettings): Promise<void> => {
       const key = JSON.stringify(settings);
@@ -109,6 +111,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const registry = new TaskRegistry({
       factory: runnerFactory({
         paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
+        gate: (spec, scheduledAt) => fleetLock.claim(spec, scheduledAt),
       }),
     });
     scale.attach(registry);
@@ -126,10 +129,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
     for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
     scale.prune((name) => initial.effective.tasks.some((t) => t.name === name && t.kind === 'daemon'));
+    // Host services first: the first firings already need the fleet lock.
+    await applyHost(initial.effective.host);
     for (const spec of initial.effective.tasks) await registry.add(spec, { catchUp: true });
     autoscaler.sync(registry.specs());
     scheduler.start();
-    await applyHost(initial.effective.host);
     lastReloadAt = Date.now();
     log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
 
@@ -160,7 +164,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         if (loaded.effective.errors.length) log.error(configErrorHeadline(loaded.effective.errors, loaded.effective.keptFiles));
         for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
         configEvents.emit('config');
-        return planResult(delta, loaded.effective.errors, loaded.effective.keptFiles);
+        return planResult(delta, loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
       });
       chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
       return run;

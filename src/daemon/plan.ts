@@ -1,9 +1,9 @@
 import type { ConfigDiff } from '../config/diff.js';
-import type { PlanResult } from '../shared/protocol.js';
-import type { ConfigIssue } from '../shared/types.js';
+import type { ElsewhereTask, PlanResult } from '../shared/protocol.js';
+import type { ConfigIssue, TaskSpec } from '../shared/types.js';
 
-/** A config diff as `plan` and `reload` answer it: built here only. */
-export function planResult(delta: ConfigDiff, errors: ConfigIssue[], keptFiles: string[] = []): PlanResult {
+/** A config diff as `plan` and `reload` answer it: built here only. `elsewhere`: tasks not for this host. */
+export function planResult(delta: ConfigDiff, errors: ConfigIssue[], keptFiles: string[] = [], elsewhere: readonly TaskSpec[] = []): PlanResult {
   return {
     added: delta.added.map((t) => t.name),
     removed: delta.removed.map((t) => t.name),
@@ -11,7 +11,13 @@ export function planResult(delta: ConfigDiff, errors: ConfigIssue[], keptFiles: 
     unchanged: delta.unchanged.length,
     errors,
     keptFiles,
+    ...(elsewhere.length ? { elsewhere: elsewhereOf(elsewhere) } : {}),
   };
+}
+
+/** The tasks of tasks/ whose `hosts:` leave this host out, as status and plan list them. */
+export function elsewhereOf(specs: readonly TaskSpec[]): ElsewhereTask[] {
+  return specs.map((t) => ({ name: t.name, group: t.group, kind: t.kind, hosts: t.hosts ?? [] })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** One line for the daemon log: `reload: 1 added, … (+a -b ~c)`, or undefined when nothing changed. */

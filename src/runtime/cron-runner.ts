@@ -17,7 +17,7 @@ import type { RunHistory } from './run-history.js';
 import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
-import type { FiringGate, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
+import type { FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 import { CommandSequence, specStatusBase } from './runner-common.js';
 
 export interface CronRunnerOptions {
@@ -166,7 +166,21 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       const policy = `catchup: ${this.spec_.catchup}${this.spec_.catchup === 'all' ? `, at most ${this.cap}` : ''}`;
       this.dispatch({ type: 'refuse', run: ref, reason: `${skipped} missed firing${skipped === 1 ? '' : 's'} ${why} not run (${policy})` });
     }
-    if (run.length) this.dispatch({ type: 'backlog', runs: run.map((t) => this.newRef(t, 'catchup', 1)) });
+    if (!run.length) return;
+    const gate = this.opts.gate;
+    if (!gate) {
+      this.dispatch({ type: 'backlog', runs: run.map((t) => this.newRef(t, 'catchup', 1)) });
+      return;
+    }
+    // Catch-up firings ask the gate too: a firing another host ran is not run again here.
+    void Promise.all(run.map(async (t) => ({ ref: this.newRef(t, 'catchup', 1), r: await gate(this.spec_, t).catch((e: unknown): GateResult => ({ ok: false, reason: `firing gate failed: ${errorMessage(e)}` })) })))
+      .then((answers) => {
+        if (this.disposed) return;
+        for (const { ref, r } of answers) if (!r.ok && !r.quiet) this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
+        const go = answers.filter((a) => a.r.ok).map((a) => a.ref);
+        if (go.length) this.dispatch({ type: 'backlog', runs: go });
+      })
+      .catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
   }
 
   // ---- scheduling ----
@@ -215,7 +229,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         if (this.disposed) return;
         if (this.registration !== registration) this.dispatch({ type: 'refuse', run: ref, reason: 'the task was stopped' });
         else if (r.ok) this.dispatch({ type: 'fire', run: ref });
-        else this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
+        else if (!r.quiet) this.dispatch({ type: 'refuse', run: ref, reason: r.reason });
       },
       (e: unknown) => {
         if (!this.disposed) this.dispatch({ type: 'refuse', run: ref, reason: `firing gate failed: ${errorMessage(e)}` });

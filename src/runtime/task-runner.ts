@@ -60,12 +60,16 @@ export interface RunOptions {
   tag?: string;
 }
 
-/** The answer of a firing gate: go, or skip with a reason (recorded on a `skipped` run). */
-export type GateResult = { ok: true } | { ok: false; reason: string };
+/**
+ * The answer of a firing gate: go, or skip with a reason (recorded on a `skipped` run).
+ * `quiet`: nothing to record here (another host of the fleet runs this firing).
+ */
+export type GateResult = { ok: true } | { ok: false; reason: string; quiet?: boolean };
 
 /**
- * Asked before each scheduled firing starts (e.g. a once-per-fleet claim in Redis). Without
- * a gate a firing starts at once, in the scheduler's tick.
+ * Asked before each scheduled firing starts, and before each catch-up firing (e.g. a
+ * once-per-fleet claim in Redis). Never asked for retries or manual runs. Without a gate a
+ * firing starts at once, in the scheduler's tick.
  */
 export type FiringGate = (spec: CronTaskSpec, scheduledAt: number) => Promise<GateResult>;
 

@@ -19,7 +19,7 @@ const target = z.string().min(1).max(200);
 
 export const METHOD_PARAMS = {
   hello: z.strictObject({ client: z.string().max(200).optional() }),
-  status: z.strictObject({ target: target.optional() }),
+  status: z.strictObject({ target: target.optional(), allHosts: z.boolean().optional() }),
   start: z.strictObject({ target, wait: z.boolean().optional() }),
   stop: z.strictObject({ target }),
   restart: z.strictObject({ target, wait: z.boolean().optional() }),
@@ -86,6 +86,8 @@ export interface ScaleInfo {
 
 /** One task as status, the TUI and `--json` show it. */
 export interface TaskStatus {
+  /** Set by fleet views (the inventory's host name); a daemon never sets it. */
+  host?: string;
   name: string;
   group: string;
   kind: TaskKind;
@@ -147,6 +149,8 @@ export interface DaemonInfo {
   warnings: string[];
   /** How task processes are contained: cgroups (with the limits in force) or process groups. */
   containment?: ContainmentInfo;
+  /** Who this host is for `hosts:` selectors: its hostname and its labels (jobctl.yaml). */
+  identity?: { hostname: string; labels: string[] };
 }
 
 export interface ContainmentInfo {
@@ -155,9 +159,19 @@ export interface ContainmentInfo {
   description: string;
 }
 
+/** A task of the shared repo whose `hosts:` do not select this host. */
+export interface ElsewhereTask {
+  name: string;
+  group: string;
+  kind: TaskKind;
+  hosts: string[];
+}
+
 export interface StatusResult {
   daemon: DaemonInfo;
   tasks: TaskStatus[];
+  /** With `allHosts`: the tasks this host does not run ("not for this host"). */
+  elsewhere?: ElsewhereTask[];
 }
 
 export interface ControlResult {
@@ -172,6 +186,8 @@ export interface PlanResult {
   errors: ConfigIssue[];
   /** Files with errors whose last good version stays in force. */
   keptFiles?: string[];
+  /** Tasks in tasks/ whose `hosts:` do not select this host. */
+  elsewhere?: ElsewhereTask[];
 }
 
 export interface LogsResult {

@@ -75,6 +75,8 @@ interface TaskSpecBase {
   stopTimeoutMs: number;
   logs: LogSpec;
   notify?: NotifySpec;
+  /** Labels or hostname globs of the hosts that run this task; undefined: every host. */
+  hosts?: string[];
   /** cgroup limits of each instance / run (DESIGN.md "Processes"). */
   limits?: TaskLimits;
   source: SourceRef;
@@ -102,6 +104,8 @@ export interface CronTaskSpec extends TaskSpecBase {
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
   history: number;
+  /** Each scheduled firing is claimed in the fleet lock (jobctl.yaml `lock:`) and runs on one host. */
+  onOneHost?: boolean;
 }
 
 export interface ScaleSpec {

@@ -1,9 +1,26 @@
 import { EventEmitter } from 'node:events';
-import { JobctlClient } from '../api/client.js';
+import type { JobctlClient } from '../api/client.js';
 import type { DaemonInfo, LogsResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord } from '../shared/types.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+/** One host of a fleet view and how its connection is. */
+export interface HostConnection {
+  host: string;
+  connection: ConnectionState;
+  error?: string;
+}
+
+/** How the TUI names a task: `host:task` in a fleet view, the task's name otherwise. */
+export function taskKey(t: { host?: string | undefined; name: string }): string {
+  return t.host === undefined ? t.name : `${t.host}:${t.name}`;
+}
+
+export function splitTaskKey(key: string): { host?: string; name: string } {
+  const i = key.indexOf(':');
+  return i === -1 ? { name: key } : { host: key.slice(0, i), name: key.slice(i + 1) };
+}
 
 export interface LogTarget {
   task: string;
@@ -14,11 +31,15 @@ export interface LogTarget {
 /**
  * What the TUI needs from a daemon. The socket client implements it (ClientBackend);
  * tests implement it with a fake, so the TUI never depends on where the daemon is.
- * Events: 'connection' (ConnectionState), 'task' (TaskStatus), 'removed' (name),
- * 'daemon' (DaemonInfo), 'snapshot' (StatusResult), 'log' ({subscription, text}).
+ * Tasks are named by taskKey(): the name, or `host:name` when the backend is a fleet.
+ * Events: 'connection' (ConnectionState), 'task' (TaskStatus), 'removed' (key),
+ * 'daemon' (DaemonInfo), 'snapshot' (StatusResult), 'log' ({subscription, text}),
+ * 'hosts' (HostConnection[], fleet only).
  */
 export interface TuiBackend extends EventEmitter {
   readonly connection: ConnectionState;
+  /** A fleet's hosts and their connections; undefined for a single daemon. */
+  hosts?(): HostConnection[];
   start(): void;
   control(verb: 'start' | 'stop' | 'restart', task: string): Promise<TaskStatus[]>;
   run(task: string): Promise<RunRecord | undefined>;
@@ -30,15 +51,24 @@ export interface TuiBackend extends EventEmitter {
   close(): void;
 }
 
-/** The daemon over its Unix socket, reconnecting when it goes away and comes back. */
+/** How to reach a daemon: its local socket, or an ssh pipe (see api/client `dial`). */
+export type Dialer = () => Promise<JobctlClient>;
+
+/** One daemon over any transport, reconnecting when it goes away and comes back. */
 export class ClientBackend extends EventEmitter implements TuiBackend {
   private client: JobctlClient | undefined;
   private state: ConnectionState = 'connecting';
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private lastErrorText: string | undefined;
 
-  constructor(private readonly socketPath: string, private readonly retryMs = 1000) {
+  constructor(private readonly dial: Dialer, private readonly retryMs = 1000) {
     super();
+  }
+
+  /** Why the last connection attempt failed or the connection dropped. */
+  get lastError(): string | undefined {
+    return this.lastErrorText;
   }
 
   get connection(): ConnectionState {
@@ -58,7 +88,7 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const c = await JobctlClient.connect(this.socketPath, { connectTimeoutMs: 2000 });
+      const c = await this.dial();
       if (this.closed) {
         c.close();
         return;
@@ -67,14 +97,17 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
       c.on('push', (m: PushMessage) => this.onPush(m));
       c.on('close', () => {
         this.client = undefined;
+        this.lastErrorText = 'the connection dropped';
         this.setState('disconnected');
         this.schedule();
       });
       await c.call('subscribe', { events: ['state'] });
       const snap = await c.call('status', {});
+      this.lastErrorText = undefined;
       this.setState('connected');
       this.emit('snapshot', snap);
-    } catch {
+    } catch (e) {
+      this.lastErrorText = e instanceof Error ? e.message : String(e);
       this.setState('disconnected');
       this.schedule();
     }

@@ -13,7 +13,8 @@ export const KEYS: ReadonlyArray<{ key: string; action: string; short: string; w
   { key: 'l', action: 'logs full screen', short: 'l', word: 'logs' },
   { key: '[ ]', action: 'previous / next instance or run in the log', short: '[]', word: 'inst' },
   { key: 'PgUp PgDn', action: 'scroll the log back / forward', short: 'PgUp', word: 'scroll' },
-  { key: '/', action: 'filter tasks by name or group', short: '/', word: 'filter' },
+  { key: '/', action: 'filter tasks by name, group or host', short: '/', word: 'filter' },
+  { key: 'h', action: 'fleet view: show one host, the next, then all', short: 'h', word: 'host' },
   { key: '?', action: 'help', short: '?', word: 'help' },
   { key: 'q / Ctrl-C', action: 'quit (Esc closes a pane)', short: 'q', word: 'quit' },
 ];

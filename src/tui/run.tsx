@@ -1,5 +1,5 @@
 import { render } from 'ink';
-import { ClientBackend, type TuiBackend } from './backend.js';
+import { ClientBackend, type Dialer, type TuiBackend } from './backend.js';
 import { App } from './components/App.js';
 
 const ALT_ON = '\u001b[?1049h';
@@ -7,7 +7,8 @@ const ALT_OFF = '\u001b[?1049l';
 const SHOW_CURSOR = '\u001b[?25h';
 
 export interface TuiOptions {
-  socketPath: string;
+  /** How to reach the daemon (local socket or ssh); used when no backend is given. */
+  dial: Dialer;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   backend?: TuiBackend;
@@ -19,7 +20,7 @@ export interface TuiOptions {
  */
 export async function runTui(opts: TuiOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
-  const backend = opts.backend ?? new ClientBackend(opts.socketPath);
+  const backend = opts.backend ?? new ClientBackend(opts.dial);
   let restored = false;
   const restore = () => {
     if (restored) return;

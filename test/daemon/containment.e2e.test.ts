@@ -78,10 +78,11 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     let d = await startTestDaemon(home, env);
     const cgroupDir = mode.cgroups ? homeCgroupDir(home) : undefined;
     if (!mode.cgroups) expect(fs.existsSync(homeCgroupDir(home) ?? '/nonexistent')).toBe(false);
+      // line 0 is the home line, line 1 the containment in force
     if (mode.cgroups) {
-      expect((await jobctl(['status'], { home })).stdout.split('\n')[0]).toMatch(/^containment: cgroup v2 \(/);
+      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^containment: cgroup v2 \(/);
     } else {
-      expect((await jobctl(['status'], { home })).stdout.split('\n')[0]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
+      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
     }
 
     // 10 restarts of each: the leaver by itself, the keeper by hand. At most the current

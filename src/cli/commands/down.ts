@@ -24,6 +24,17 @@ export function registerDown(program: Command, ctx: CliContext): void {
       // namespace (a daemon that is PID 1 of a container), so wait on what it leaves behind.
       const record = readPidRecord(paths.pidFile);
       const deadline = Date.now() + Number(opts.timeout) * 1000;
+      if (ctx.remote()) {
+        // Another host's daemon is down when its socket no longer answers through ssh.
+        while (Date.now() < deadline) {
+          if (!(await answers(ctx))) {
+            ctx.io.out(`jobctl daemon stopped (pid ${pid})`);
+            return EXIT.OK;
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        throw new CliError(`the daemon (pid ${pid}) on ${ctx.env.JOBCTL_HOST ?? 'the far host'} still answers after ${opts.timeout}s; use \`jobctl --host … down --now\` to kill its tasks`);
+      }
       let refusedSince: number | undefined;
       while (Date.now() < deadline) {
         if (await daemonGone(paths, record, pid)) {
@@ -42,6 +53,15 @@ export function registerDown(program: Command, ctx: CliContext): void {
       }
       throw new CliError(`the daemon (pid ${pid}) is still stopping after ${opts.timeout}s; tasks with a long stop_timeout take that long. Use \`jobctl down --now\` to kill them`);
     }));
+}
+
+async function answers(ctx: CliContext): Promise<boolean> {
+  try {
+    (await ctx.connect()).close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Gone: its pid file is removed or replaced (its last act), or, in our namespace, its process is dead. */

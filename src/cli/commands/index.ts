@@ -4,6 +4,8 @@ import { registerAdd } from './add.js';
 import { registerCompletion } from './completion.js';
 import { registerControl } from './control.js';
 import { registerDaemon } from './daemon.js';
+import { registerDialStdio } from './dial-stdio.js';
+import { registerFleet } from './fleet.js';
 import { registerDown } from './down.js';
 import { registerHelp } from './help.js';
 import { registerHistory } from './history.js';
@@ -31,6 +33,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerScale,
   registerNext,
   registerTui,
+  registerFleet,
   registerInit,
   registerAdd,
   registerRm,
@@ -43,5 +46,6 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerNotify,
   registerInstall,
   registerCompletion,
+  registerDialStdio,
   registerHelp,
 ];

@@ -10,9 +10,10 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .argument('[target]', 'a task name or @group (default: every task)')
     .description('every task: state, processes, uptime or next run, last run, restarts, CPU, memory')
     .option('--json', 'print {daemon, tasks[]} (shape in README "JSON output")')
+    .option('--all-hosts', 'also list the tasks of tasks/ whose `hosts:` leave this host out ("not for this host")')
     .addHelpText('after', '\nExamples:\n  jobctl status\n  jobctl status worker\n  jobctl status @billing --json')
-    .action(action(ctx, async (target: string | undefined, opts: { json?: boolean }) => {
-      const s = await withDaemon(ctx, (c) => c.call('status', target ? { target } : {}));
+    .action(action(ctx, async (target: string | undefined, opts: { json?: boolean; allHosts?: boolean }) => {
+      const s = await withDaemon(ctx, (c) => c.call('status', { ...(target ? { target } : {}), ...(opts.allHosts ? { allHosts: true } : {}) }));
       if (opts.json) printJson(ctx.io, s);
       else ctx.io.out(renderStatus(s, ctx.io.color, { single: Boolean(target && !target.startsWith('@')), homeText: describeHome(ctx.resolvedHome()) }));
       return EXIT.OK;

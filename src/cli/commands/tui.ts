@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { prepareTerminalEnv } from '../../shared/color.js';
-import { homePaths } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
 
@@ -9,13 +8,20 @@ export function registerTui(program: Command, ctx: CliContext): void {
   program
     .command('tui')
     .description('the interactive terminal UI: every task, live logs, start/stop (? for keys)')
-    .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, ? help, q quit')
-    .action(action(ctx, async () => {
+    .option('--fleet [file]', 'every host of the fleet inventory (default <home>/fleet.yaml): a HOST column, h filters by host')
+    .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] instance/run, / filter, h host (fleet), ? help, q quit')
+    .action(action(ctx, async (opts: { fleet?: string | boolean }) => {
       if (!process.stdout.isTTY) throw new CliError('jobctl tui needs a terminal; use `jobctl status` in scripts', EXIT.USAGE);
       // A live screen with colors on a real terminal, whatever CI says (shared/color.ts).
       prepareTerminalEnv(process.env, true);
+      const dial = () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 });
+      if (opts.fleet) {
+        const [{ runTui }, { FleetBackend }, { openFleet }] = await Promise.all([import('../../tui/run.js'), import('../../tui/fleet-backend.js'), import('../fleet/members.js')]);
+        const f = openFleet(ctx, typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {});
+        return runTui({ dial, backend: new FleetBackend(f.fleet.hosts.map((h) => f.member(h))) });
+      }
       const { runTui } = await import('../../tui/run.js');
-      return runTui({ socketPath: homePaths(ctx.home()).socket });
+      return runTui({ dial });
     }));
   program
     .command('top')
@@ -26,6 +32,6 @@ export function registerTui(program: Command, ctx: CliContext): void {
       if (!process.stdout.isTTY) throw new CliError('jobctl top needs a terminal; use `jobctl status --json` in scripts', EXIT.USAGE);
       prepareTerminalEnv(process.env, true);
       const { runTop } = await import('../../tui/top/run.js');
-      return runTop({ socketPath: homePaths(ctx.home()).socket, refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
+      return runTop({ dial: () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 }), refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
     }));
 }

@@ -12,6 +12,7 @@ export function renderPlan(plan: PlanResult, color: boolean, verb: { nothing: st
   for (const c of plan.changed) lines.push(paint('yellow', `~ ${c.name}  (${c.keys.join(', ')})`));
   if (lines.length === 0) lines.push(verb.nothing);
   if (plan.unchanged) lines.push(paint('dim', `${plan.unchanged} unchanged`));
+  for (const t of plan.elsewhere ?? []) lines.push(paint('dim', `· ${t.name}  (not for this host: hosts ${t.hosts.join(', ')})`));
   if (plan.errors.length) {
     lines.push(paint('red', `${configErrorHeadline(plan.errors, plan.keptFiles)}:`));
     for (const e of plan.errors) lines.push(`  ${formatIssue(e)}`);

@@ -38,12 +38,14 @@ function procs(t: TaskStatus): string {
   return `${s} (${sc.mode === 'manual' ? 'manual' : `${sc.min}-${sc.max}`}${target}${sc.backlog !== undefined ? `, backlog ${sc.backlog}` : ''})`;
 }
 
+/** The status table; a HOST column first when the tasks come from a fleet. */
 export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now()): string {
   const paint = painter(color);
-  const rows = [['TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
+  const hosts = tasks.some((t) => t.host !== undefined);
+  const rows = [[...(hosts ? ['HOST'] : []), 'TASK', 'GROUP', 'KIND', 'STATE', 'PROCS', 'UPTIME/NEXT', 'LAST RUN', 'RESTARTS', 'CPU', 'MEM'].map((h) => paint('bold', h))];
   for (const t of tasks) {
     rows.push([
-      t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
+      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state), procs(t), uptime(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
       t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
     ]);
@@ -131,8 +133,13 @@ export function renderStatus(s: StatusResult, color: boolean, opts: RenderStatus
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);
     out.push('');
   }
-  if (s.tasks.length === 0) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` (\`jobctl help keys\` lists every key)`);
+  if (s.tasks.length === 0 && !s.elsewhere?.length) out.push(`no tasks in ${s.daemon.tasksDir}; add one with \`jobctl add\` (\`jobctl help keys\` lists every key)`);
   else out.push(statusTable(s.tasks, color, now));
+  if (s.elsewhere?.length) {
+    const who = s.daemon.identity ? ` (this host: ${[s.daemon.identity.hostname, ...s.daemon.identity.labels].join(', ')})` : '';
+    out.push('', paint('dim', `not for this host${who}:`));
+    out.push(table(s.elsewhere.map((t) => [`  ${t.name}`, t.group, t.kind, paint('dim', 'not for this host'), `hosts: ${t.hosts.join(', ')}`])));
+  }
   if (opts.single && s.tasks.length === 1) out.push(...taskDetails(s.tasks[0]!, color, now));
   return out.join('\n');
 }

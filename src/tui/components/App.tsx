@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TaskStatus } from '../../shared/protocol.js';
-import type { LogTarget, TuiBackend } from '../backend.js';
+import { taskKey, type HostConnection, type LogTarget, type TuiBackend } from '../backend.js';
 import { useDaemon } from '../hooks/use-daemon.js';
 import { useHistory } from '../hooks/use-history.js';
 import { useLogFollow } from '../hooks/use-log-follow.js';
@@ -14,6 +14,7 @@ import { FilterBar } from './FilterBar.js';
 import { Footer, footerLines } from './Footer.js';
 import { Header } from './Header.js';
 import { Help } from './Help.js';
+import { HostBar } from './HostBar.js';
 import { LogView } from './LogView.js';
 import { TaskList } from './TaskList.js';
 
@@ -33,10 +34,25 @@ const NO_KEY = {
   backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
 } as Key;
 
-function matches(t: TaskStatus, filter: string): boolean {
+function matches(t: TaskStatus, filter: string, host: string | undefined): boolean {
+  if (host !== undefined && t.host !== host) return false;
   if (!filter) return true;
   const f = filter.toLowerCase();
-  return t.name.includes(f) || t.group.toLowerCase().includes(f) || `@${t.group}`.includes(f);
+  return t.name.includes(f) || t.group.toLowerCase().includes(f) || `@${t.group}`.includes(f) || (t.host ?? '').toLowerCase().includes(f);
+}
+
+/** A fleet backend's hosts, re-read when they change. */
+function useHosts(backend: TuiBackend): HostConnection[] | undefined {
+  const [hosts, setHosts] = useState<HostConnection[] | undefined>(() => backend.hosts?.());
+  useEffect(() => {
+    if (!backend.hosts) return;
+    const on = (h: HostConnection[]) => setHosts(h);
+    backend.on('hosts', on);
+    return () => {
+      backend.off('hosts', on);
+    };
+  }, [backend]);
+  return hosts;
 }
 
 export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
@@ -46,6 +62,8 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const connected = view.connection === 'connected';
   const [selectedName, setSelectedName] = useState<string | undefined>();
   const [filter, setFilter] = useState('');
+  const hosts = useHosts(backend);
+  const [hostFilter, setHostFilter] = useState<string | undefined>();
   // Modes are read by the key handler from refs: keys can arrive before the next render.
   const [filtering, setFiltering, filteringRef] = useStateRef(false);
   const [expanded, setExpanded] = useState(false);
@@ -62,38 +80,46 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     return () => clearInterval(t);
   }, []);
 
-  const tasks = useMemo(() => view.tasks.filter((t) => matches(t, filter)), [view.tasks, filter]);
-  const selected = Math.max(0, tasks.findIndex((t) => t.name === selectedName));
+  const tasks = useMemo(() => view.tasks.filter((t) => matches(t, filter, hostFilter)), [view.tasks, filter, hostFilter]);
+  const selected = Math.max(0, tasks.findIndex((t) => taskKey(t) === selectedName));
   const task = tasks[selected];
+  const key = task ? taskKey(task) : undefined;
   useEffect(() => {
-    if (task && task.name !== selectedName) setSelectedName(task.name);
-  }, [task, selectedName]);
+    if (key && key !== selectedName) setSelectedName(key);
+  }, [key, selectedName]);
   useEffect(() => {
     setLogSel(-1);
     setScroll(0);
-  }, [task?.name]);
+  }, [key]);
 
-  const runs = useHistory(backend, task?.name, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
+  const runs = useHistory(backend, key, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
   const logTarget: LogTarget | undefined = useMemo(() => {
-    if (!task) return undefined;
-    if (task.kind === 'daemon') return logSel >= 0 ? { task: task.name, instance: logSel } : { task: task.name };
+    if (!task || !key) return undefined;
+    if (task.kind === 'daemon') return logSel >= 0 ? { task: key, instance: logSel } : { task: key };
     const run = logSel >= 0 ? runs[runs.length - 1 - logSel]?.id : undefined;
-    return run ? { task: task.name, run } : { task: task.name };
-  }, [task?.name, task?.kind, logSel, runs]);
+    return run ? { task: key, run } : { task: key };
+  }, [key, task?.kind, logSel, runs]);
   const log = useLogFollow(backend, logTarget, connected, maxLogLines, flushMs);
   // What the key handler acts on, assigned at every render: Ink re-subscribes the handler
   // only after painting, so a key can reach an older closure; it reads these instead.
-  const live = useRef({ tasks, task, connected, runs, logLength: 0 });
-  live.current = { tasks, task, connected, runs, logLength: log.lines.length };
+  const live = useRef({ tasks, task, connected, runs, logLength: 0, hosts });
+  live.current = { tasks, task, connected, runs, logLength: log.lines.length, hosts };
   const logTitle = !task ? '' : task.kind === 'daemon'
     ? `log · ${logSel >= 0 ? `instance ${logSel}` : 'all instances'} · ${log.status}`
     : `log · ${logTarget?.run ? `run ${logTarget.run}` : 'latest runs'} · ${log.status}`;
 
   const move = (delta: number) => setSelectedName((prev) => {
     const list = live.current.tasks;
-    const i = Math.max(0, list.findIndex((t) => t.name === prev));
-    return list[Math.min(list.length - 1, Math.max(0, i + delta))]?.name;
+    const i = Math.max(0, list.findIndex((t) => taskKey(t) === prev));
+    const next = list[Math.min(list.length - 1, Math.max(0, i + delta))];
+    return next ? taskKey(next) : undefined;
   });
+  /** `h` in a fleet view: all hosts -> each host in turn -> all hosts. */
+  const cycleHost = () => {
+    const names = (live.current.hosts ?? []).map((h) => h.host);
+    if (!names.length) return;
+    setHostFilter((cur) => (cur === undefined ? names[0] : names[names.indexOf(cur) + 1]));
+  };
   const say = (text: string, error = false) => setMessage({ text, error });
   const act = (label: string, fn: () => Promise<string>) => {
     say(`${label}…`);
@@ -157,9 +183,10 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     if (key.downArrow || input === 'j') return move(1);
     if (key.return) return setExpanded((e) => !e);
     if (input === 'l') return setFullLogs(true);
+    if (input === 'h') return cycleHost();
     if (!task) return;
     if (!connected) return say('not connected to the daemon', true);
-    const name = task.name;
+    const name = taskKey(task);
     if (input === 's') act(`starting ${name}`, async () => `${name}: ${(await backend.control('start', name))[0]?.state ?? 'started'}`);
     else if (input === 'r') act(`restarting ${name}`, async () => `${name}: ${(await backend.control('restart', name))[0]?.state ?? 'restarted'}`);
     else if (input === 't') act(`triggering ${name}`, async () => {
@@ -179,9 +206,10 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
 
   const width = Math.max(40, columns);
   const bannerH = !connected ? 1 : view.daemon?.configErrors.length ? 2 : 0;
-  const filterH = filtering || filter ? 1 : 0;
+  const filterH = filtering || filter || hostFilter !== undefined ? 1 : 0;
+  const hostsH = hosts ? 1 : 0;
   const footerH = 1 + footerLines(width).length;
-  const avail = Math.max(4, rows - 1 - bannerH - filterH - footerH - (pending ? 1 : 0));
+  const avail = Math.max(4, rows - 1 - bannerH - hostsH - filterH - footerH - (pending ? 1 : 0));
   const listH = expanded ? Math.min(6, avail - 4) : Math.max(4, Math.ceil(avail * 0.45));
   const detailH = avail - listH;
 
@@ -189,7 +217,8 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     <Box flexDirection="column" width={width} height={rows}>
       <Header tasks={view.tasks} connection={view.connection} width={width} {...(view.daemon ? { daemon: view.daemon } : {})} />
       <Banner connection={view.connection} width={width} {...(view.daemon ? { daemon: view.daemon } : {})} />
-      <FilterBar text={filter} editing={filtering} />
+      {hosts ? <HostBar hosts={hosts} selected={hostFilter} width={width} /> : null}
+      <FilterBar text={filter} editing={filtering} {...(hostFilter !== undefined ? { host: hostFilter } : {})} />
       {help ? (
         <Help width={width} height={avail} />
       ) : fullLogs && task ? (
@@ -200,7 +229,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
           {task ? (
             <DetailPane task={task} runs={runs} logLines={log.lines} logTitle={logTitle} scroll={scroll} height={detailH} width={width} now={now} />
           ) : (
-            <Box height={detailH}><Text color="gray">{filter ? `no task matches "${filter}"` : ' '}</Text></Box>
+            <Box height={detailH}><Text color="gray">{filter || hostFilter ? `no task matches "${filter}"${hostFilter ? ` on ${hostFilter}` : ''}` : ' '}</Text></Box>
           )}
         </>
       )}

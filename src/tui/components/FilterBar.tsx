@@ -1,10 +1,13 @@
 import { Text } from 'ink';
 
-export function FilterBar({ text, editing }: { text: string; editing: boolean }) {
-  if (!editing && !text) return null;
+/** The task filter (`/`) and, in a fleet view, the host filter (`h`). */
+export function FilterBar({ text, editing, host }: { text: string; editing: boolean; host?: string }) {
+  if (!editing && !text && host === undefined) return null;
   return (
     <Text wrap="truncate">
-      <Text color="cyan">/</Text>{text}{editing ? <Text inverse> </Text> : <Text color="gray">  (/ to change, Esc in filter to clear)</Text>}
+      {host !== undefined ? <Text color="magenta">{`host ${host}  `}</Text> : null}
+      {editing || text ? <><Text color="cyan">/</Text>{text}</> : null}
+      {editing ? <Text inverse> </Text> : <Text color="gray">{`  (${text ? '/ to change, Esc in filter to clear' : ''}${text && host !== undefined ? '; ' : ''}${host !== undefined ? 'h: next host' : ''})`}</Text>}
     </Text>
   );
 }

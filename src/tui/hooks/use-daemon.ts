@@ -1,15 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DaemonInfo, StatusResult, TaskStatus } from '../../shared/protocol.js';
-import type { ConnectionState, TuiBackend } from '../backend.js';
+import { taskKey, type ConnectionState, type TuiBackend } from '../backend.js';
 
 export interface DaemonView {
   connection: ConnectionState;
   daemon?: DaemonInfo;
-  /** Sorted by group, then name. */
+  /** Sorted by host (fleet), group, then name. */
   tasks: TaskStatus[];
 }
 
-const byGroupThenName = (a: TaskStatus, b: TaskStatus) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name);
+const byGroupThenName = (a: TaskStatus, b: TaskStatus) =>
+  (a.host ?? '').localeCompare(b.host ?? '') || a.group.localeCompare(b.group) || a.name.localeCompare(b.name);
 
 /**
  * Live task states from the backend. Pushes are gathered and rendered at most once per
@@ -35,16 +36,16 @@ export function useDaemon(backend: TuiBackend, flushMs = 100): DaemonView {
       timer.current ??= setTimeout(flush, flushMs);
     };
     const onSnapshot = (s: StatusResult) => {
-      tasks.current = new Map(s.tasks.map((t) => [t.name, t]));
+      tasks.current = new Map(s.tasks.map((t) => [taskKey(t), t]));
       daemon.current = s.daemon;
       soon();
     };
     const onTask = (t: TaskStatus) => {
-      tasks.current.set(t.name, t);
+      tasks.current.set(taskKey(t), t);
       soon();
     };
-    const onRemoved = (name: string) => {
-      tasks.current.delete(name);
+    const onRemoved = (key: string) => {
+      tasks.current.delete(key);
       soon();
     };
     const onDaemon = (d: DaemonInfo) => {

@@ -1,12 +1,13 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import { JobctlClient } from '../../api/client.js';
+import type { JobctlClient } from '../../api/client.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { PushMessage } from '../../shared/protocol.js';
 import { TopModel } from './model.js';
 
 export interface TopOptions {
-  socketPath: string;
+  /** How to reach the daemon: its local socket or an ssh pipe. */
+  dial: () => Promise<JobctlClient>;
   /** @default 1000 */
   refreshMs?: number;
 }
@@ -85,15 +86,21 @@ export async function runTop(opts: TopOptions): Promise<number> {
     screen.render();
   }
 
+  // One refresh at a time: over ssh a connect can take longer than the refresh interval,
+  // and a second dial would open a second connection.
+  let busy = false;
   async function refresh(): Promise<void> {
+    if (busy) return;
+    busy = true;
     try {
       if (!client || client.closed) {
-        client = await JobctlClient.connect(opts.socketPath, { connectTimeoutMs: 1000 });
+        client = await opts.dial();
         log('connected to the daemon');
         client.on('push', (m: PushMessage) => {
           if (m.event === 'event') log(`${m.data.level === 'info' ? '' : `${m.data.level}: `}${m.data.task ? `[${m.data.task}] ` : ''}${m.data.message}`);
         });
-        client.on('close', () => log('the daemon went away; reconnecting'));
+        const c = client;
+        client.on('close', () => log(`${c.closeReason}; reconnecting`));
         await client.call('subscribe', { events: ['event'] });
         model.reset();
       }
@@ -104,6 +111,8 @@ export async function runTop(opts: TopOptions): Promise<number> {
       client = undefined;
       log(`daemon not reachable: ${errorMessage(e)}`);
       screen.render();
+    } finally {
+      busy = false;
     }
   }
   const timer = setInterval(() => void refresh(), opts.refreshMs ?? 1000);

@@ -1,0 +1,65 @@
+import { JobctlError, errorMessage, type ErrorCode } from '../shared/errors.js';
+import type { JobctlClient } from './client.js';
+
+/** One host of a fleet as the client reaches it. */
+export interface FleetMember {
+  name: string;
+  labels: readonly string[];
+  dial: () => Promise<JobctlClient>;
+}
+
+export type HostAnswer<T> =
+  | { host: string; ok: true; value: T; ms: number }
+  /** `code`: DAEMON_UNREACHABLE or TIMEOUT when the host did not answer; another code when it refused. */
+  | { host: string; ok: false; error: string; code: ErrorCode; ms: number };
+
+/** Whether a failed answer means the host was not reached (rather than a refusal). */
+export function unreachableAnswer(a: HostAnswer<unknown>): boolean {
+  return !a.ok && (a.code === 'DAEMON_UNREACHABLE' || a.code === 'TIMEOUT');
+}
+
+/**
+ * Ask every host at once; each has `timeoutMs` to connect and answer. A host that does not
+ * answer in time, or cannot be reached, is an answer that says why — never a hang. The
+ * connection is closed after `fn` (a late one is closed when it arrives).
+ */
+export async function askFleet<T>(
+  hosts: readonly FleetMember[],
+  fn: (c: JobctlClient, host: FleetMember) => Promise<T>,
+  timeoutMs: number,
+  /** Leave the connection of a host that answered open (the caller keeps it, e.g. to follow logs). @default false */
+  keepOpen = false,
+): Promise<Array<HostAnswer<T>>> {
+  return Promise.all(hosts.map(async (h): Promise<HostAnswer<T>> => {
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let client: JobctlClient | undefined;
+    let timedOut = false;
+    const work = (async () => {
+      const c = await h.dial();
+      if (timedOut) {
+        c.close();
+        throw new Error('late');
+      }
+      client = c;
+      return fn(c, h);
+    })();
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new JobctlError('TIMEOUT', `no answer within ${timeoutMs}ms`));
+      }, timeoutMs);
+    });
+    try {
+      const value = await Promise.race([work, deadline]);
+      if (!keepOpen) client?.close();
+      return { host: h.name, ok: true, value, ms: Date.now() - t0 };
+    } catch (e) {
+      work.catch(() => undefined);
+      client?.close();
+      return { host: h.name, ok: false, error: errorMessage(e), code: e instanceof JobctlError ? e.code : 'INTERNAL', ms: Date.now() - t0 };
+    } finally {
+      clearTimeout(timer);
+    }
+  }));
+}

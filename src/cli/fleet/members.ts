@@ -1,0 +1,37 @@
+import type { FleetMember } from '../../api/fleet-client.js';
+import { fleetPath, loadFleet, type Fleet, type FleetHost } from '../../config/fleet.js';
+import { parseDuration } from '../../config/units.js';
+import type { CliContext } from '../context.js';
+import { CliError, EXIT } from '../output.js';
+
+export interface FleetOptions {
+  fleet?: string;
+  timeout?: string;
+}
+
+export interface LoadedFleet {
+  fleet: Fleet;
+  timeoutMs: number;
+  member(h: FleetHost): FleetMember;
+}
+
+/** The inventory and a way to reach each host (ssh in batch mode: no prompt can hang a fleet command). */
+export function openFleet(ctx: CliContext, opts: FleetOptions): LoadedFleet {
+  const fleet = loadFleet(fleetPath(opts.fleet, ctx.env, ctx.home()));
+  let timeoutMs = fleet.timeoutMs;
+  if (opts.timeout !== undefined) {
+    const ms = parseDuration(opts.timeout);
+    if (ms === undefined || ms <= 0) throw new CliError(`--timeout: "${opts.timeout}" is not a duration; use 5s, 1500ms`, EXIT.USAGE);
+    timeoutMs = ms;
+  }
+  return {
+    fleet,
+    timeoutMs,
+    member: (h) => ({
+      name: h.name,
+      labels: h.labels,
+      // The fleet's own deadline (askFleet) comes first; the dial's is a backstop.
+      dial: () => ctx.dial(h.address, { connectTimeoutMs: timeoutMs + 1000, batch: true, connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
+    }),
+  };
+}

@@ -1,0 +1,109 @@
+import os from 'node:os';
+import { DEFAULTS } from '../../config/defaults.js';
+import { claimKey, claimTtlMs } from '../../core/fleet-claim.js';
+import { RedisLock, redact } from '../../runtime/redis-lock.js';
+import { compileSchedule } from '../../shared/cron.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { CronTaskSpec, HostSettings } from '../../shared/types.js';
+import type { HostService } from '../host-service.js';
+import type { DaemonLog } from '../logger.js';
+
+/**
+ * What the lock says about one scheduled firing: run it; or not, `quiet` when another host
+ * claimed it (nothing to record here), loud (recorded as skipped, alerts) on a lock error.
+ */
+export type ClaimDecision = { ok: true } | { ok: false; reason: string; quiet: boolean };
+
+export interface FleetLockInfo {
+  redis: string;
+  connected: boolean;
+  error?: string;
+  claimed: number;
+  lost: number;
+  errors: number;
+}
+
+/**
+ * `lock: {redis: URL}` in jobctl.yaml (a HostService): claims the scheduled firings of
+ * `on_one_host` cron tasks so that one daemon of the fleet runs each (SET NX PX with the
+ * key task + scheduled instant). Manual runs and retries never ask; without a lock or when
+ * Redis does not answer, the firing does not run (no run without a claim).
+ */
+export class FleetLockService implements HostService {
+  readonly name = 'lock';
+  private lock: RedisLock | undefined;
+  private url: string | undefined;
+  private counts = { claimed: 0, lost: 0, errors: 0 };
+  private readonly owner = `${os.hostname()}:${process.pid}`;
+
+  constructor(
+    private readonly log?: DaemonLog,
+    /** Told of every lock error (the firing is skipped): the daemon sends the task's alerts. */
+    private readonly onLockError?: (spec: CronTaskSpec, message: string) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async apply(settings: HostSettings): Promise<void> {
+    const url = settings.lock ? resolveEnv(settings.lock.redis, this.env) : undefined;
+    if (url === this.url) return;
+    await this.lock?.close();
+    this.lock = undefined;
+    this.url = url;
+    if (!url) return;
+    this.lock = new RedisLock(url);
+    await this.lock.ready(2000);
+    const err = this.lock.lastError;
+    if (err) this.log?.warn(`lock: ${redact(url)} not reachable yet (${err}); on_one_host firings are skipped until it is`);
+    else this.log?.info(`lock: claims in ${redact(url)}`);
+  }
+
+  /** Decide one firing. Tasks without on_one_host always run. */
+  async claim(spec: CronTaskSpec, scheduledAt: number): Promise<ClaimDecision> {
+    if (!spec.onOneHost) return { ok: true };
+    if (!this.lock) return this.error(spec, scheduledAt, 'lock error: on_one_host needs `lock: {redis: URL}` in jobctl.yaml');
+    try {
+      const mine = await this.lock.claim(claimKey(spec.name, scheduledAt), this.owner, claimTtlMs(intervalOf(spec, scheduledAt), DEFAULTS.cron.catchupCap));
+      if (mine) this.counts.claimed++;
+      else this.counts.lost++;
+      return mine ? { ok: true } : { ok: false, quiet: true, reason: 'claimed by another host (on_one_host)' };
+    } catch (e) {
+      return this.error(spec, scheduledAt, `lock error: ${errorMessage(e)}`);
+    }
+  }
+
+  private error(spec: CronTaskSpec, scheduledAt: number, reason: string): ClaimDecision {
+    this.counts.errors++;
+    const message = `${reason}; the firing of ${new Date(scheduledAt).toISOString()} was skipped (no run without a claim)`;
+    this.log?.error(message, spec.name);
+    this.onLockError?.(spec, message);
+    return { ok: false, quiet: false, reason };
+  }
+
+  info(): FleetLockInfo | undefined {
+    if (!this.url || !this.lock) return undefined;
+    const error = this.lock.lastError;
+    return { redis: redact(this.url), connected: !error, ...(error ? { error } : {}), ...this.counts };
+  }
+
+  /** Safe to call twice. */
+  async close(): Promise<void> {
+    await this.lock?.close();
+    this.lock = undefined;
+    this.url = undefined;
+  }
+}
+
+/** `${VAR}` -> its value (empty when unset). */
+export function resolveEnv(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => env[v] ?? '');
+}
+
+/** The time between this firing and the next, for the claim's lifetime. */
+function intervalOf(spec: CronTaskSpec, from: number): number {
+  try {
+    const [a, b] = compileSchedule(spec.schedule, spec.timezone).nextRuns(2, new Date(from));
+    return a && b ? b.getTime() - a.getTime() : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

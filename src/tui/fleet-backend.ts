@@ -1,0 +1,158 @@
+import { EventEmitter } from 'node:events';
+import type { DaemonInfo, LogsResult, StatusResult, TaskStatus } from '../shared/protocol.js';
+import type { RunRecord } from '../shared/types.js';
+import { ClientBackend, splitTaskKey, taskKey, type ConnectionState, type Dialer, type HostConnection, type LogTarget, type TuiBackend } from './backend.js';
+
+export interface FleetBackendHost {
+  name: string;
+  dial: Dialer;
+}
+
+/**
+ * Many daemons as one TuiBackend (`jobctl tui --fleet`): one reconnecting ClientBackend per
+ * host, their tasks merged with `host` set, keyed `host:task`. Log subscriptions get ids of
+ * their own, since two hosts may hand out the same number.
+ */
+export class FleetBackend extends EventEmitter implements TuiBackend {
+  private readonly members = new Map<string, ClientBackend>();
+  private readonly tasks = new Map<string, Map<string, TaskStatus>>();
+  private readonly daemons = new Map<string, DaemonInfo>();
+  private readonly subs = new Map<number, { host: string; remote: number }>();
+  private readonly subsByRemote = new Map<string, number>();
+  private nextSub = 1;
+  private state: ConnectionState = 'connecting';
+
+  constructor(hosts: readonly FleetBackendHost[], retryMs = 2000) {
+    super();
+    for (const h of hosts) {
+      const b = new ClientBackend(h.dial, retryMs);
+      this.members.set(h.name, b);
+      this.tasks.set(h.name, new Map());
+      b.on('snapshot', (s: StatusResult) => {
+        this.tasks.set(h.name, new Map(s.tasks.map((t) => [t.name, { ...t, host: h.name }])));
+        this.daemons.set(h.name, s.daemon);
+        this.emitSnapshot();
+      });
+      b.on('task', (t: TaskStatus) => {
+        this.tasks.get(h.name)!.set(t.name, { ...t, host: h.name });
+        this.emit('task', { ...t, host: h.name });
+      });
+      b.on('removed', (name: string) => {
+        this.tasks.get(h.name)!.delete(name);
+        this.emit('removed', taskKey({ host: h.name, name }));
+      });
+      b.on('daemon', (d: DaemonInfo) => {
+        this.daemons.set(h.name, d);
+        this.emit('daemon', this.daemonInfo());
+      });
+      b.on('connection', (c: ConnectionState) => {
+        if (c !== 'connected') {
+          // A host that went away takes its tasks off the list until it is back.
+          this.tasks.set(h.name, new Map());
+          this.daemons.delete(h.name);
+          this.emitSnapshot();
+        }
+        this.updateState();
+        this.emit('hosts', this.hosts());
+      });
+      b.on('log', (m: { subscription: number; text: string }) => {
+        const local = this.subsByRemote.get(`${h.name}\u0000${m.subscription}`);
+        if (local !== undefined) this.emit('log', { ...m, subscription: local });
+      });
+      b.on('log-end', (remote: number) => {
+        const local = this.subsByRemote.get(`${h.name}\u0000${remote}`);
+        if (local !== undefined) this.emit('log-end', local);
+      });
+    }
+  }
+
+  get connection(): ConnectionState {
+    return this.state;
+  }
+
+  /** Each host's connection, and why it is down. */
+  hosts(): HostConnection[] {
+    return [...this.members].map(([host, b]) => ({ host, connection: b.connection, ...(b.lastError ? { error: b.lastError } : {}) }));
+  }
+
+  private updateState(): void {
+    const states = [...this.members.values()].map((b) => b.connection);
+    const s: ConnectionState = states.includes('connected') ? 'connected' : states.includes('connecting') ? 'connecting' : 'disconnected';
+    if (s === this.state) return;
+    this.state = s;
+    this.emit('connection', s);
+  }
+
+  private daemonInfo(): DaemonInfo | undefined {
+    const all = [...this.daemons];
+    if (!all.length) return undefined;
+    const [, first] = all[0]!;
+    return {
+      ...first,
+      home: `${all.length}/${this.members.size} hosts`,
+      configErrors: all.flatMap(([host, d]) => d.configErrors.map((e) => ({ ...e, file: `${host}:${e.file}` }))),
+      warnings: all.flatMap(([host, d]) => d.warnings.map((w) => `${host}: ${w}`)),
+    };
+  }
+
+  private emitSnapshot(): void {
+    const tasks = [...this.tasks.values()].flatMap((m) => [...m.values()]);
+    const daemon = this.daemonInfo();
+    if (daemon) this.emit('snapshot', { daemon, tasks } satisfies StatusResult);
+    else this.emit('snapshot', { daemon: { pid: 0, version: '', home: `0/${this.members.size} hosts`, tasksDir: '', startedAt: 0, configErrors: [], warnings: [] }, tasks });
+  }
+
+  start(): void {
+    for (const b of this.members.values()) b.start();
+  }
+
+  private member(key: string): { backend: ClientBackend; host: string; name: string } {
+    const { host, name } = splitTaskKey(key);
+    const backend = host === undefined ? undefined : this.members.get(host);
+    if (!backend || host === undefined) throw new Error(`no host for task "${key}"`);
+    return { backend, host, name };
+  }
+
+  async control(verb: 'start' | 'stop' | 'restart', key: string): Promise<TaskStatus[]> {
+    const m = this.member(key);
+    return (await m.backend.control(verb, m.name)).map((t) => ({ ...t, host: m.host }));
+  }
+
+  run(key: string): Promise<RunRecord | undefined> {
+    const m = this.member(key);
+    return m.backend.run(m.name);
+  }
+
+  kill(key: string, signal: string): Promise<number> {
+    const m = this.member(key);
+    return m.backend.kill(m.name, signal);
+  }
+
+  history(key: string, limit: number): Promise<RunRecord[]> {
+    const m = this.member(key);
+    return m.backend.history(m.name, limit);
+  }
+
+  async follow(target: LogTarget, lines: number): Promise<LogsResult> {
+    const m = this.member(target.task);
+    const r = await m.backend.follow({ ...target, task: m.name }, lines);
+    if (r.subscription === undefined) return r;
+    const local = this.nextSub++;
+    this.subs.set(local, { host: m.host, remote: r.subscription });
+    this.subsByRemote.set(`${m.host}\u0000${r.subscription}`, local);
+    return { ...r, subscription: local };
+  }
+
+  unfollow(subscription: number): void {
+    const s = this.subs.get(subscription);
+    if (!s) return;
+    this.subs.delete(subscription);
+    this.subsByRemote.delete(`${s.host}\u0000${s.remote}`);
+    this.members.get(s.host)?.unfollow(s.remote);
+  }
+
+  /** Safe to call twice. */
+  close(): void {
+    for (const b of this.members.values()) b.close();
+  }
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { formatAddress, parseAddress } from '../../src/shared/address.js';
+
+describe('host addresses', () => {
+  it('reads every part of ssh://[user@]host[:port][/home]', () => {
+    expect(parseAddress('ssh://web1')).toEqual({ kind: 'ssh', host: 'web1' });
+    expect(parseAddress('ssh://deploy@web1.example.com:2222/srv/jobctl')).toEqual({ kind: 'ssh', host: 'web1.example.com', user: 'deploy', port: 2222, home: '/srv/jobctl' });
+    expect(parseAddress('ssh://root@127.0.0.1/')).toEqual({ kind: 'ssh', host: '127.0.0.1', user: 'root' });
+    expect(parseAddress('local')).toEqual({ kind: 'local' });
+    expect(parseAddress('local:/srv/x')).toEqual({ kind: 'local', home: '/srv/x' });
+  });
+
+  it('writes an address back as the user wrote it', () => {
+    for (const s of ['ssh://web1', 'ssh://deploy@web1:2222/srv/jobctl', 'local']) expect(formatAddress(parseAddress(s))).toBe(s);
+  });
+
+  it('refuses what it cannot reach, saying how to write it', () => {
+    expect(() => parseAddress('http://web1')).toThrow(/only ssh:\/\/ and local.*ssh:\/\/\[user@\]host/);
+    expect(() => parseAddress('ssh://')).toThrow(/no host name/);
+    expect(() => parseAddress('ssh://web1:99999')).toThrow(/port 99999 is out of range/);
+    expect(() => parseAddress('ssh://we b1')).toThrow(/not a host name/);
+    expect(() => parseAddress('ssh://a;b@web1')).toThrow(/not a user name/);
+  });
+});
