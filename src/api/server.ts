@@ -9,6 +9,9 @@ import {
   MAX_LINE_BYTES, METHOD_PARAMS, METHODS, type ErrorBody, type Method, type PushMessage, type ReplyMessage, type Results,
 } from '../shared/protocol.js';
 
+/** sun_path holds 108 bytes on Linux (104 elsewhere), the terminating NUL included. */
+const MAX_SOCKET_PATH = process.platform === 'linux' ? 107 : 103;
+
 /** What a handler knows about the connection that called it. */
 export interface Connection {
   readonly id: number;
@@ -56,6 +59,12 @@ export class ApiServer {
    * umask is per process) inherits it; a chmod afterwards makes sure of the mode.
    */
   async listen(): Promise<void> {
+    const bytes = Buffer.byteLength(this.opts.socketPath);
+    if (bytes > MAX_SOCKET_PATH) {
+      // The kernel would bind a truncated path: a socket outside the home, shared by every
+      // home with the same first bytes.
+      throw new JobctlError('IO_ERROR', `socket path ${this.opts.socketPath} is too long for a Unix socket (${bytes} bytes, at most ${MAX_SOCKET_PATH}): use a shorter home`);
+    }
     const dir = path.dirname(this.opts.socketPath);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);

@@ -1,7 +1,7 @@
 import { errorMessage } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
 import { startDaemon, type DaemonHandle } from './main.js';
-import { findInit, needsInit, PID1_REFUSAL, runUnderInit } from './pid1.js';
+import { findInit, needsInit, PID1_REFUSAL, runUnderInit, UNDER_INIT_ENV } from './pid1.js';
 import { DaemonOutput, absorbErrors, uncaughtReporter } from './stdio.js';
 
 /**
@@ -17,6 +17,9 @@ export async function runForeground(home: string): Promise<number> {
     }
     return runUnderInit(init);
   }
+  // Read once: the tasks must not inherit it (a task that runs a daemon as PID 1 of its own
+  // namespace would skip the init and never reap).
+  delete process.env[UNDER_INIT_ENV];
   // Never depend on stdio: stderr failing moves the log to state/daemon.log (daemon/stdio.ts).
   const out = new DaemonOutput(process.stderr, homePaths(home).daemonLog);
   absorbErrors(process.stdout);

@@ -92,6 +92,9 @@ export function processesWithEnv(marks: string[]): number[] {
     return [];
   }
   const out: number[] = [];
+  // environ is read as latin1 (one char per byte): the marks must be their UTF-8 bytes the same way,
+  // or a home, task or run id that is not ASCII never matches.
+  marks = marks.map((m) => Buffer.from(m, 'utf8').toString('latin1'));
   const first = marks[0] ?? '';
   for (const name of names) {
     const c = name.charCodeAt(0);
@@ -217,7 +220,11 @@ class CgroupBox extends BaseBox {
   private limits: TaskLimits = {};
   private released = false;
 
-  constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined) {
+  /**
+   * @param marks the box's JOBCTL_* environment: a process that moved itself out of the v2
+   * group (a root task can write another group's cgroup.procs) is still found by them.
+   */
+  constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined, private readonly marks?: string[]) {
     super();
     this.cgroup = path.join(host.v2Base, name);
     makeFreshDir(this.cgroup);
@@ -282,13 +289,24 @@ class CgroupBox extends BaseBox {
     return notes;
   }
 
+  /** The processes of the v2 group (for cgroup.procs writes: these alone). */
   private procs(): number[] {
     return groupProcs(this.cgroup);
   }
 
+  /**
+   * Everything that belongs to the box: the v2 group, the v1 leaves (a process that left the
+   * v2 group is still there on a hybrid host), and the processes carrying the box's marks.
+   */
+  private members(): number[] {
+    const all = new Set([...this.procs(), ...Object.values(this.v1).flatMap((d) => groupProcs(d))]);
+    if (this.marks) for (const pid of processesWithEnv(this.marks)) all.add(pid);
+    return [...all];
+  }
+
   signal(sig: NodeJS.Signals): boolean {
     const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
-    const procs = this.procs();
+    const procs = this.members();
     killPids(procs, sig);
     return inGroup || procs.length > 0;
   }
@@ -296,12 +314,13 @@ class CgroupBox extends BaseBox {
   kill(): void {
     if (!writeControl(path.join(this.cgroup, 'cgroup.kill'), '1')) killPids(this.procs(), 'SIGKILL');
     if (this.pgid !== undefined) signalGroup(this.pgid, 'SIGKILL');
+    killPids(this.members(), 'SIGKILL');
   }
 
   isEmpty(): boolean {
     const events = readControl(path.join(this.cgroup, 'cgroup.events'));
-    if (events === undefined) return true; // removed
-    return /^populated 0$/m.test(events);
+    if (events !== undefined && !/^populated 0$/m.test(events)) return false;
+    return this.members().length === 0;
   }
 
   override attach(pgid: number): void {
@@ -392,7 +411,8 @@ export class Containment {
   open(id: Omit<BoxIdentity, 'home'>, limits?: TaskLimits): Box {
     if (this.host) {
       try {
-        return new CgroupBox(this.host, leafName({ ...id, home: this.home! }), limits);
+        const full = { ...id, home: this.home! };
+        return new CgroupBox(this.host, leafName(full), limits, envMarks(full));
       } catch {
         /* fall back below */
       }
@@ -425,7 +445,17 @@ export class Containment {
         while (groupProcs(dir).length && Date.now() < deadline) await sleep(20);
         removeDir(dir);
       }
-      for (const base of Object.values(this.host.v1Bases)) for (const name of listDirs(base)) removeDir(path.join(base, name));
+      // A process that left its v2 group is still in its v1 leaves (hybrid host): those go too.
+      for (const base of Object.values(this.host.v1Bases)) {
+        for (const name of listDirs(base)) {
+          const dir = path.join(base, name);
+          const pids = groupProcs(dir);
+          if (pids.length) found.push({ name, task: name.slice(0, name.lastIndexOf('.')), pids });
+          killPids(pids, 'SIGKILL');
+          while (groupProcs(dir).length && Date.now() < deadline) await sleep(20);
+          removeDir(dir);
+        }
+      }
     }
     // Either way, any process of this home's tasks still alive outside a cgroup (started by a
     // daemon that ran without them) goes too.

@@ -62,6 +62,20 @@ function memoryIo(): Io & { errors: string[] } {
 }
 
 describe('ApiServer.listen', () => {
+  it('refuses a socket path longer than a Unix socket holds, and binds nothing (no truncated socket beside the home)', async () => {
+    const t = tempDir('jobctl-api-');
+    cleanups.push(() => t.cleanup());
+    const home = path.join(t.dir, 'h'.repeat(120));
+    const socketPath = path.join(home, 'state', 'jobctl.sock');
+    const server = new ApiServer({ socketPath, handlers: {} as Handlers });
+    cleanups.push(() => server.close());
+    await expect(server.listen()).rejects.toThrow(/too long for a Unix socket.*shorter home/);
+    const truncated = Buffer.from(socketPath).subarray(0, 107).toString();
+    const strays = fs.readdirSync(t.dir).filter((n) => path.join(t.dir, n) !== home);
+    for (const n of strays) fs.rmSync(path.join(t.dir, n), { force: true });
+    expect(strays, `bound at ${truncated}`).toEqual([]);
+  });
+
   it('does not leave the process umask changed while it waits (children spawned meanwhile inherit it)', async () => {
     const t = tempDir('jobctl-api-');
     cleanups.push(() => t.cleanup());

@@ -129,4 +129,18 @@ describe.runIf(CAN)('the daemon as PID 1', () => {
     expect(lines[0]).toMatch(/refusing to run as PID 1.*install tini.*docker run --init/);
     expect(fs.existsSync(homePaths(home).socket)).toBe(false);
   });
+
+  it('a task of the daemon under tini does not inherit JOBCTL_UNDER_INIT (a nested daemon as PID 1 would skip its init)', async () => {
+    const home = makeHome({ 'tasks/e.yaml': 'tasks:\n  e:\n    command: "env > \\"$JOBCTL_HOME/env.txt\\"; exec sleep 100000"\n' });
+    const { child, output } = inNamespace(home);
+    const file = path.join(home, 'env.txt');
+    await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`daemon exited: ${output()}`);
+      return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('JOBCTL_TASK=e');
+    }, 20_000, 'the task wrote its environment');
+    expect(fs.readFileSync(file, 'utf8')).not.toMatch(/^JOBCTL_UNDER_INIT=/m);
+    const down = await jobctl(['down', '--timeout', '30'], { home });
+    expect(down.code, down.stderr).toBe(0);
+    await waitFor(() => child.exitCode !== null, 10_000, 'namespace gone');
+  }, 60_000);
 });

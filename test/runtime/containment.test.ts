@@ -165,3 +165,40 @@ describe('a process-group box (no cgroups)', () => {
     expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_INSTANCE=4\0'])).toEqual([]);
   });
 });
+
+describe('attacks (issue 13 check)', () => {
+  it('processesWithEnv matches a home whose path is not ASCII (environ is UTF-8 bytes)', async () => {
+    const h = `/tmp/jobctl-hé ü-${process.pid}`;
+    const marker = `${7_600_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = spawnProcess({ command: `exec sleep ${marker}`, cwd: '/', env: { JOBCTL_HOME: h, JOBCTL_TASK: 'u', JOBCTL_INSTANCE: '0' } });
+    groups.push(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 1, 5000, 'sleep');
+    expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_TASK=u\0'])).toEqual(withArg(marker));
+    killGroup(p.pgid);
+  });
+
+
+  it.runIf(CGROUPS)('a process that moves itself out of its v2 cgroup is still stopped (v1 leaves, environment)', async () => {
+    const h = home();
+    const c = Containment.for(h);
+    const box = c.open({ task: 'mover', instance: 0 });
+    const marker = `${7_700_000 + Math.floor(Math.random() * 100_000)}`;
+    const v2root = path.join(path.dirname(path.dirname(box.cgroup!)), 'cgroup.procs');
+    const env = { JOBCTL_HOME: h, JOBCTL_TASK: 'mover', JOBCTL_INSTANCE: '0' };
+    const p = spawnProcess({ command: `setsid sh -c 'echo $$ > ${v2root}; exec sleep ${marker}' & exec sleep ${marker}`, cwd: '/', env, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    box.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 2, 5000, 'both sleeps');
+    await waitFor(() => groupProcs(box.cgroup!).length === 1, 5000, 'one left the v2 group');
+    await box.clear('SIGTERM', 2000);
+    const left = withArg(marker);
+    left.forEach((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+    expect(left).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    box.release();
+  });
+});
