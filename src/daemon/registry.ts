@@ -3,7 +3,6 @@ import { JobctlError, isJobctlError } from '../shared/errors.js';
 import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
 import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
-import { ServiceRunner } from '../runtime/service-runner.js';
 import { didYouMean } from '../config/suggest.js';
 import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
 import { dependencyFacts } from './dependency-facts.js';
@@ -167,7 +166,7 @@ export class TaskRegistry extends EventEmitter {
   restartRolling(name: string, stepTimeoutMs: number): void {
     const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');
     if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
-    if (!(r instanceof ServiceRunner)) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
+    if (!r.startRolling) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
     r.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
     this.touch(name);
   }
@@ -187,6 +186,8 @@ export class TaskRegistry extends EventEmitter {
   /** Apply a changed spec; `keys` are the TaskSpec keys that differ. */
   async update(spec: TaskSpec, keys: string[]): Promise<void> {
     const r = this.require(spec.name);
+    const wasEnabled = r.spec.enabled;
+    if (!spec.enabled) this.waiting.delete(spec.name);
     if (!(await r.update(spec, keys))) {
       // The runner cannot take this change in place: a fresh one.
       await r.dispose();
@@ -194,6 +195,8 @@ export class TaskRegistry extends EventEmitter {
       await this.add(spec);
       return;
     }
+    // Enabled in its file: started as every start is, after its dependencies.
+    if (spec.enabled && !wasEnabled) await this.startWhenReady(r);
     this.touch(spec.name);
   }
 
