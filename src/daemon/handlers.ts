@@ -70,22 +70,32 @@ async function each(d: HandlerDeps, target: string, fn: (name: string) => Promis
     await fn(names[0]!);
     return names;
   }
-  const failures: Array<{ task: string; error: unknown }> = [];
+  const failures: GroupFailure[] = [];
   await Promise.all(names.map(async (n) => {
     try {
       await fn(n);
     } catch (e) {
-      if (!(isJobctlError(e) && e.code === 'DISABLED')) failures.push({ task: n, error: e });
+      failures.push({ task: n, error: e });
     }
   }));
-  if (failures.length) {
-    const message = `${target}: ${failures.map((f) => `${f.task}: ${errorMessage(f.error)}`).join('; ')}`;
-    d.log.warn(message);
-    const first = failures[0]!.error;
-    const tasks = names.filter((n) => d.registry.has(n)).map((n) => d.registry.status(n));
-    throw new JobctlError(isJobctlError(first) ? first.code : 'INTERNAL', message, { data: { tasks, failed: failures.map((f) => f.task) } });
-  }
+  answerGroup(d, target, names, failures);
   return names;
+}
+
+type GroupFailure = { task: string; error: unknown };
+
+/**
+ * After a group command: its failures are logged and thrown together (the code of the first,
+ * the statuses of all in `data.tasks`). A disabled task passed over by a group is no failure.
+ */
+function answerGroup(d: HandlerDeps, target: string, names: string[], all: readonly GroupFailure[]): void {
+  const failures = all.filter((f) => !(isJobctlError(f.error) && f.error.code === 'DISABLED'));
+  if (!failures.length) return;
+  const message = `${target}: ${failures.map((f) => `${f.task}: ${errorMessage(f.error)}`).join('; ')}`;
+  d.log.warn(message);
+  const first = failures[0]!.error;
+  const tasks = names.filter((n) => d.registry.has(n)).map((n) => d.registry.status(n));
+  throw new JobctlError(isJobctlError(first) ? first.code : 'INTERNAL', message, { data: { tasks, failed: failures.map((f) => f.task) } });
 }
 
 export function makeHandlers(d: HandlerDeps): Handlers {
@@ -120,8 +130,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       // A group or --all stops in reverse dependency order (dependents first).
       if (isGroupTarget(target)) {
         const names = resolveTargets(target, d.registry.specs());
-        const errors = await d.registry.stopMany(names);
-        if (errors.length) d.log.warn(`${target}: ${errors.join('; ')}`);
+        answerGroup(d, target, names, await d.registry.stopMany(names));
         return { tasks: statuses(names) };
       }
       const names = await each(d, target, (n) => d.registry.stop(n));

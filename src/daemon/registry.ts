@@ -3,7 +3,6 @@ import { JobctlError, isJobctlError } from '../shared/errors.js';
 import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
 import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
-import { ServiceRunner } from '../runtime/service-runner.js';
 import { didYouMean } from '../config/suggest.js';
 import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
 import { dependencyFacts } from './dependency-facts.js';
@@ -143,16 +142,16 @@ export class TaskRegistry extends EventEmitter {
    * Stop several tasks, dependents before what they depend on (each wave in parallel). One
    * task that fails does not hold the others back: the failures are returned (`name: message`).
    */
-  async stopMany(names: readonly string[]): Promise<string[]> {
+  async stopMany(names: readonly string[]): Promise<Array<{ task: string; error: unknown }>> {
     const known = names.filter((n) => this.runners.has(n));
-    const errors: string[] = [];
+    const errors: Array<{ task: string; error: unknown }> = [];
     for (const wave of stopWaves(dependencyEdges(this.specs()), known)) {
       if (known.length > 1) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
       await Promise.all(wave.map(async (n) => {
         try {
           await this.stop(n);
-        } catch (err) {
-          errors.push(`${n}: ${(err as Error).message}`);
+        } catch (error) {
+          errors.push({ task: n, error });
         }
       }));
     }
@@ -173,7 +172,7 @@ export class TaskRegistry extends EventEmitter {
   restartRolling(name: string, stepTimeoutMs: number): void {
     const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');
     if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
-    if (!(r instanceof ServiceRunner)) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
+    if (!r.startRolling) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
     r.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
     this.touch(name);
   }
@@ -196,6 +195,8 @@ export class TaskRegistry extends EventEmitter {
     // Asked before update(): a runner that says no may have stopped meanwhile. A task that
     // was disabled and is enabled now starts.
     const keepStopped = r.spec.enabled && r.status().desired === 'stopped';
+    const wasEnabled = r.spec.enabled;
+    if (!spec.enabled) this.waiting.delete(spec.name);
     if (!(await r.update(spec, keys))) {
       // The runner cannot take this change in place: a fresh one, in the state the user left it.
       await r.dispose();
@@ -203,6 +204,8 @@ export class TaskRegistry extends EventEmitter {
       await this.add(spec, { start: !keepStopped });
       return;
     }
+    // Enabled in its file: started as every start is, after its dependencies.
+    if (spec.enabled && !wasEnabled) await this.startWhenReady(r);
     this.touch(spec.name);
   }
 

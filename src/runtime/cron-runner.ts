@@ -443,8 +443,9 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       } catch {
         /* a later start took over */
       }
-    } else if (spec.enabled && !old.enabled) await this.start();
-    else if (rescheduled && (this.registration || (this.desired === 'running' && spec.enabled))) {
+    } else if (spec.enabled && !old.enabled) {
+      // Enabled: the owner starts it once its dependencies are ready (TaskRunner.update).
+    } else if (rescheduled && (this.registration || (this.desired === 'running' && spec.enabled))) {
       // (An on-demand task that gains a schedule has no registration yet.)
       this.unregister();
       this.register();

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { OUTPUT_LIMIT, type ProbeOutcome } from '../core/health-machine.js';
 import { errorMessage } from '../shared/errors.js';
 import type { HealthProbeSpec, RunAs } from '../shared/types.js';
+import { Containment, type Box } from './containment.js';
 import { spawnProcess } from './spawn.js';
 import { signalGroup } from './terminate.js';
 
@@ -10,6 +11,9 @@ import { signalGroup } from './terminate.js';
  * Health probes (DESIGN.md "Health and order"): one check, bounded by a timeout, that says
  * pass or fail with a short output for status. A command probe runs in its own process
  * group, killed with the whole group at the timeout; http and tcp probes are aborted.
+ * Where the home has cgroups, a command probe also runs in its own cgroup
+ * (`<task>.rhealth-<instance>`), emptied when the probe ends: a `setsid` grandchild cannot
+ * outlive it (as the instances' and runs' boxes, runtime/containment.ts).
  */
 
 export interface ProbeContext {
@@ -51,17 +55,47 @@ function collectTail(stream: Readable, limit: number): () => string {
   return () => (text.length > limit ? text.slice(text.length - limit) : text);
 }
 
+/**
+ * The probe's own cgroup when the home has cgroups (identity from the task's JOBCTL_*
+ * variables). Process-group hosts keep the group kill alone: their stray search reads all
+ * of /proc, too costly once per probe.
+ */
+function probeBox(env: Record<string, string>): Box | undefined {
+  const home = env.JOBCTL_HOME;
+  const task = env.JOBCTL_TASK;
+  if (!home || !task) return undefined;
+  const containment = Containment.for(home);
+  if (containment.mode !== 'cgroup') return undefined;
+  const box = containment.open({ task, runId: `health-${env.JOBCTL_INSTANCE ?? '0'}` });
+  return box.kind === 'cgroup' ? box : (box.release(), undefined);
+}
+
 async function commandProbe(command: string | string[], ctx: ProbeContext): Promise<Verdict> {
+  const box = probeBox(ctx.env);
+  try {
+    return await commandProbeIn(command, ctx, box);
+  } finally {
+    if (box) {
+      box.kill();
+      await box.waitEmpty(1000);
+      box.release();
+    }
+  }
+}
+
+async function commandProbeIn(command: string | string[], ctx: ProbeContext, box: Box | undefined): Promise<Verdict> {
   let proc;
   try {
     proc = spawnProcess({
       command, cwd: ctx.cwd, env: ctx.env,
       ...(ctx.envFile ? { envFile: ctx.envFile } : {}),
       ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
+      ...(box ? { joinCgroups: box.joinFiles } : {}),
     });
   } catch (e) {
     return { ok: false, output: `health command could not start: ${errorMessage(e)}` };
   }
+  box?.attach(proc.pgid);
   const out = collectTail(proc.stdout, OUTPUT_LIMIT);
   const err = collectTail(proc.stderr, OUTPUT_LIMIT);
   let timer: NodeJS.Timeout | undefined;

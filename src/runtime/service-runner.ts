@@ -252,7 +252,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   /**
-   * A changed spec. Process keys restart the running instances; `enabled` starts or stops;
+   * A changed spec. Process keys restart the running instances; `enabled: false` stops (the
+   * owner starts an enabled task);
    * the rest apply from the next start without touching what runs. The count is not this
    * method's (the scale controller applies `instances`/`scale`).
    */
@@ -268,8 +269,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       await this.stop().catch((e: unknown) => {
         if (!isJobctlError(e)) throw e;
       });
-    } else if (spec.enabled && !wasEnabled) await this.start();
-    else if (this.desired === 'running' && keys.some((k) => PROCESS_KEYS.has(k))) {
+    } else if (spec.enabled && !wasEnabled) {
+      // Enabled: the owner starts it once its dependencies are ready (TaskRunner.update).
+    } else if (this.desired === 'running' && keys.some((k) => PROCESS_KEYS.has(k))) {
       if (spec.update === 'rolling' && this.slots.length > 1) {
         // `update: rolling`: one instance at a time, as `jobctl restart --rolling`.
         if (this.rollingRun) this.rollAgain = true;

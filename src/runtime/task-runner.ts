@@ -36,8 +36,15 @@ export interface TaskRunner extends EventEmitter {
   /**
    * A changed spec; `changedKeys` are the TaskSpec keys that differ (config/diff). Returns
    * false when the change cannot be applied in place (another kind): the owner replaces the runner.
+   * `enabled` turning false stops the task; turning true only allows it to start: the owner
+   * starts it, as it starts any task, once its `depends_on` are ready.
    */
   update(spec: TaskSpec, changedKeys: readonly string[]): Promise<boolean>;
+  /**
+   * Optional: restart the instances one at a time (`jobctl restart --rolling`); resolves when
+   * the roll ends. A runner without it cannot roll (the owner answers WRONG_KIND).
+   */
+  startRolling?(stepTimeoutMs: number): Promise<unknown>;
   /** Kept run records, oldest first (cron); WRONG_KIND for a service. */
   history(limit?: number): RunRecord[];
   /** Recent output and followers: the runner knows where its logs are. */

@@ -109,6 +109,49 @@ describe('depends_on', () => {
     expect(stops).toEqual(['a', 'b', 'c']);
   });
 
+  it('a task enabled in its file waits for its depends_on (issue 16 gap); stop of a dependency leaves its dependents running', async () => {
+    const home = makeHome({
+      'tasks/db.yaml': `tasks:
+  db:
+    command: sleep 1; touch db-ready; exec sleep 1000
+    start_seconds: 200ms
+    health: {command: "test -f db-ready", interval: 200ms, start_period: 10s}
+`,
+      'tasks/app.yaml': `tasks:
+  app:
+    command: exec sleep 1000
+    enabled: false
+    start_seconds: 200ms
+    depends_on: {db: healthy}
+`,
+    });
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      fs.writeFileSync(path.join(home, 'tasks/app.yaml'), fs.readFileSync(path.join(home, 'tasks/app.yaml'), 'utf8').replace('enabled: false', 'enabled: true'));
+      await jobctl(['reload'], { home });
+      const s = await statusOf(c);
+      // db is not healthy yet (its ready file comes after 1 s): app must wait, not run.
+      if (s.db!.instances![0]!.health?.state !== 'healthy') {
+        expect(s.app).toMatchObject({ state: 'waiting', waiting: expect.stringMatching(/^waiting for db: /) });
+        expect(s.app!.instances![0]!.state).toBe('stopped');
+      }
+      const ready = await until(async () => {
+        const t = await statusOf(c);
+        return t.app!.instances![0]!.state === 'running' ? t : undefined;
+      }, 20_000, 'app running');
+      expect(ready.app!.instances![0]!.startedAt!).toBeGreaterThanOrEqual(ready.db!.instances![0]!.health!.since);
+      // The process-compose choice (README "Start order"): stopping db stops db only.
+      await jobctl(['stop', 'db'], { home });
+      const after = await statusOf(c);
+      expect(after.db!.instances![0]!.state).toBe('stopped');
+      expect(after.app!.instances![0]!.state).toBe('running');
+    } finally {
+      c.close();
+    }
+    await d.stop();
+  });
+
   it('a dependency that never becomes healthy keeps its dependent waiting with the reason, and notifies unhealthy', async () => {
     // A real webhook receiver for notify: {on: [unhealthy]}.
     const posts: Array<{ task: string; event: string; message: string }> = [];

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/api/server.js';
 import { ConfigState } from '../../src/daemon/config-state.js';
 import { makeHandlers, type HandlerDeps } from '../../src/daemon/handlers.js';
@@ -106,6 +106,37 @@ describe('TaskRegistry with fake runners', () => {
     made[3]!.acceptUpdate = false;
     await registry.update({ ...made[3]!.spec, enabled: true }, ['enabled', 'logs']);
     expect(made[6]!.calls).toEqual(['start']);
+  });
+
+  it('enabling a task in its file waits for its depends_on like any start (issue 16 gap)', async () => {
+    const { registry, made, ready } = setup([
+      cronSpec({ name: 'db', enabled: false }),
+      serviceSpec({ name: 'app', enabled: false, dependsOn: { db: 'started' } }),
+    ]);
+    await ready;
+    await registry.update({ ...made[1]!.spec, enabled: true }, ['enabled']);
+    expect(made[1]!.calls).toEqual(['update enabled']);
+    expect(registry.status('app')).toMatchObject({ state: 'waiting', waiting: expect.stringMatching(/db/) });
+    await registry.update({ ...made[0]!.spec, enabled: true }, ['enabled']);
+    await vi.waitFor(() => expect(made[1]!.calls).toEqual(['update enabled', 'start']), { timeout: 5000 });
+    // Disabled again while waiting: no longer waiting.
+    await registry.update({ ...made[1]!.spec, enabled: false }, ['enabled']);
+    expect(registry.status('app').state).not.toBe('waiting');
+    await registry.close();
+  });
+
+  it('rolling restart goes to any runner that offers it, never by asking for a class (no instanceof)', async () => {
+    const { registry, made, ready } = setup([serviceSpec({ name: 'web', instances: 2 })]);
+    await ready;
+    const asked: number[] = [];
+    Object.assign(made[0]!, { startRolling: async (ms: number) => { asked.push(ms); return undefined; } });
+    registry.restartRolling('web', 1234);
+    expect(asked).toEqual([1234]);
+    const { registry: r2, ready: ready2 } = setup([serviceSpec({ name: 'plain' })]);
+    await ready2;
+    expect(await code(() => r2.restartRolling('plain', 1))).toBe('WRONG_KIND');
+    await registry.close();
+    await r2.close();
   });
 
   it('remove disposes; close disposes every runner once and is safe to call twice', async () => {

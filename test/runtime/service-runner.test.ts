@@ -273,7 +273,7 @@ describe('daemon task supervision (real processes)', () => {
     await task.start();
     await waitFor(() => task.instances()[0]!.state === 'running', 5000, 'running');
     const disposing = task.dispose();
-    await task.setCount(3);
+    await expect(task.setCount(3)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(task.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(task.restart()).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(task.run()).rejects.toMatchObject({ code: 'NOT_FOUND' });

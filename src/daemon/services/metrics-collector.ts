@@ -43,6 +43,9 @@ export class MetricsCollector {
   private readonly duration: Histogram<'task'>;
   private readonly lateness: Histogram<'task'>;
   private closed = false;
+  /** The task statuses of the scrape under way. */
+  private snapshot: TaskStatus[] | undefined;
+  private inflight: Promise<string> | undefined;
 
   constructor(source: MetricsSource) {
     const now = source.now ?? Date.now;
@@ -69,7 +72,8 @@ export class MetricsCollector {
       collect() { this.set(source.configErrors()); } });
 
     // ---- every task ----
-    const tasks = () => source.tasks();
+    // One status read per scrape (each read samples the processes), shared by every metric.
+    const tasks = () => (this.snapshot ??= source.tasks());
     new Gauge({ name: 'jobctl_task_info', help: 'One series per task (always 1)', labelNames: ['task', 'group', 'kind'], registers: r,
       collect() {
         this.reset();
@@ -190,7 +194,12 @@ export class MetricsCollector {
 
   /** The text format, as Prometheus scrapes it. */
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    // Scrapes that arrive while one is collected get its answer: N parallel scrapes cost one.
+    this.inflight ??= this.registry.metrics().finally(() => {
+      this.snapshot = undefined;
+      this.inflight = undefined;
+    });
+    return this.inflight;
   }
 
   get contentType(): string {

@@ -118,6 +118,24 @@ describe('metrics service', () => {
     expect(Number(lateSum[1])).toBeCloseTo(0.51, 5);
   });
 
+  it('one scrape reads the task statuses once; parallel scrapes share one collection (issue 16 check: 200 parallel scrapes took 24 s)', async () => {
+    let calls = 0;
+    const s = new MetricsService({
+      source: { tasks: () => (calls++, tasks), configErrors: () => 0, startedAt: NOW, version: '9.9.9', now: () => NOW, onRun: () => () => undefined },
+      log: { info: () => undefined, error: () => undefined },
+    });
+    services.push(s);
+    await s.apply(settings({ host: '127.0.0.1', port: 0 }));
+    const url = (s.info() as { url: string }).url;
+    expect((await scrape(url)).status).toBe(200);
+    expect(calls).toBe(1);
+    calls = 0;
+    const texts = await Promise.all(Array.from({ length: 50 }, () => scrape(url)));
+    expect(texts.every((t) => t.status === 200 && t.text.includes('jobctl_task_info'))).toBe(true);
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThanOrEqual(50);
+  });
+
   it('answers 404 elsewhere and 405 to other methods', async () => {
     const s = service();
     await s.apply(settings({ host: '127.0.0.1', port: 0 }));
