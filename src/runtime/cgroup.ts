@@ -7,7 +7,7 @@ import path from 'node:path';
  * cgroup v2 tree (pure at /sys/fs/cgroup, or hybrid at /sys/fs/cgroup/unified) for
  * containment (cgroup.kill, cgroup.procs, cgroup.events), and the controllers for
  * `limits:` and memory figures wherever they are mounted (v2, or v1 memory/pids/cpu on a
- * hybrid host). Reading only; creating and removing groups is cgroup-leaf.ts.
+ * hybrid host). The home's subtree is made here; the leaves are made and removed by containment.ts.
  */
 
 export type ControllerName = 'memory' | 'pids' | 'cpu';

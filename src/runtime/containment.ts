@@ -66,6 +66,12 @@ export interface SweptBox {
 
 const LEAF_SAFE = /[^A-Za-z0-9._-]/g;
 
+/**
+ * Swap files exist only where the kernel accounts swap (v2 memory.swap.max, v1 memsw): the
+ * memory limit is in force without them, so a refused write there is no failure.
+ */
+const OPTIONAL_CONTROL = /^memory\.(swap\.max|memsw\.)/;
+
 /** The cgroup leaf of one instance or run: `<task>.i<n>` / `<task>.r<run-id>`. */
 export function leafName(id: BoxIdentity): string {
   const slot = id.runId !== undefined ? `r${id.runId}` : `i${id.instance ?? 0}`;
@@ -264,13 +270,13 @@ class CgroupBox extends BaseBox {
     const v2 = (c: ControllerName) => this.host.v2Controllers.includes(c);
     const set = (c: ControllerName, v2Writes: Array<[string, string]>, v1Writes: Array<[string, string]>) => {
       let ok = false;
-      if (v2(c)) ok = v2Writes.every(([f, v]) => writeControl(path.join(this.cgroup, f), v));
+      if (v2(c)) ok = v2Writes.every(([f, v]) => writeControl(path.join(this.cgroup, f), v) || OPTIONAL_CONTROL.test(f));
       else {
         const fresh = !this.v1[c];
         const dir = this.v1Leaf(c);
         if (dir) {
           if (fresh) for (const pid of this.procs()) writeControl(path.join(dir, 'cgroup.procs'), String(pid));
-          ok = v1Writes.every(([f, v]) => writeControl(path.join(dir, f), v) || f.includes('memsw'));
+          ok = v1Writes.every(([f, v]) => writeControl(path.join(dir, f), v) || OPTIONAL_CONTROL.test(f));
         }
       }
       if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see README "How tasks run")`);
@@ -278,7 +284,8 @@ class CgroupBox extends BaseBox {
     if (next.memory !== prev.memory) {
       const v = next.memory === undefined ? undefined : String(next.memory);
       // v1 wants memsw >= limit at every step: widen memsw first, then the limit, then memsw to match.
-      set('memory', [['memory.max', v ?? 'max'], ...(v ? [['memory.swap.max', '0'] as [string, string]] : [])],
+      // No swap for a limited box (v2), and swap back to unlimited when the limit goes.
+      set('memory', [['memory.max', v ?? 'max'], ['memory.swap.max', v ? '0' : 'max']],
         [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', v ?? '-1'], ['memory.memsw.limit_in_bytes', v ?? '-1']]);
     }
     if (next.cpu !== prev.cpu) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
+import { processesWithEnv } from '../../src/runtime/containment.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon, taskStatus } from '../helpers/daemon.js';
@@ -28,6 +29,12 @@ function sleeping(n: string): number[] {
     }
   }).map((p) => p.pid);
 }
+
+/**
+ * Every live process any task of this home started, whatever its command: all of them carry
+ * JOBCTL_HOME and JOBCTL_TASK (the daemon has only the first; a zombie's environ is empty).
+ */
+const ofHome = (home: string): number[] => processesWithEnv([`\0JOBCTL_HOME=${home}\0`, '\0JOBCTL_TASK=']);
 
 /** The v2 cgroup directory this host would give a home (for the "removed" checks). */
 function homeCgroupDir(home: string): string | undefined {
@@ -106,6 +113,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 20_000, 'escapees back');
     expect((await jobctl(['stop', '--all'], { home })).code).toBe(0);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
+    expect(ofHome(home)).toEqual([]);
     if (cgroupDir) expect(fs.readdirSync(cgroupDir).filter((f) => fs.statSync(path.join(cgroupDir, f)).isDirectory())).toEqual([]);
 
     // down
@@ -114,6 +122,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     const down = await jobctl(['down'], { home });
     expect(down.code, down.stderr).toBe(0);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
+    expect(ofHome(home)).toEqual([]);
     if (cgroupDir) expect(fs.existsSync(cgroupDir)).toBe(false);
 
     // kill -9, then up: pdeathsig takes the direct children, the escapees survive until the
@@ -130,6 +139,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     expect(d.output()).toMatch(/stopped \d+ process\(es\) left by a previous daemon/);
     expect((await jobctl(['down'], { home })).code).toBe(0);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
+    expect(ofHome(home)).toEqual([]);
     if (cgroupDir) expect(fs.existsSync(cgroupDir)).toBe(false);
   }, 180_000);
 });
