@@ -85,6 +85,15 @@ export class ExecutorServer {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.on('error', () => undefined);
+    // What the head alone decides (method, token, declared size) is answered before any body is
+    // read, and the body is then dropped: a peer without the token never makes us buffer.
+    const early = this.refuseByHead(req);
+    if (early) {
+      req.resume();
+      this.reply(res, early, true);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -99,7 +108,6 @@ export class ExecutorServer {
       }
       chunks.push(c);
     });
-    req.on('error', () => undefined);
     req.on('end', () => {
       void this.answer(req, tooLarge ? undefined : Buffer.concat(chunks).toString('utf8'))
         .catch((e: unknown) => {
@@ -110,21 +118,38 @@ export class ExecutorServer {
     });
   }
 
-  private reply(res: http.ServerResponse, a: Answer): void {
+  private reply(res: http.ServerResponse, a: Answer, close = false): void {
     if (res.destroyed) return;
     const body = JSON.stringify(this.wire.result(a.code, a.msg, a.payload));
-    res.writeHead(200, { 'Content-Type': 'text/html;charset=UTF-8', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      'Content-Type': 'text/html;charset=UTF-8', 'Content-Length': Buffer.byteLength(body),
+      ...(close ? { Connection: 'close' } : {}),
+    });
     res.end(body);
   }
 
-  private async answer(req: http.IncomingMessage, text: string | undefined): Promise<Answer> {
+  /** The answer a request gets from its head alone, or undefined when its body must be read. */
+  private refuseByHead(req: http.IncomingMessage): Answer | undefined {
     if (req.method !== 'POST') return { code: FAIL_CODE, msg: MESSAGES.methodNotSupported };
     const uri = (req.url ?? '').split('?')[0] ?? '';
     if (uri.trim() === '' || uri === '/') return { code: FAIL_CODE, msg: MESSAGES.uriEmpty };
     if (this.token !== undefined && !sameToken(this.token, req.headers[TOKEN_HEADER.toLowerCase()])) {
       return { code: FAIL_CODE, msg: MESSAGES.wrongToken };
     }
-    if (text === undefined) return { code: FAIL_CODE, msg: `invalid request, body larger than ${this.maxBody} bytes` };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBody) return { code: FAIL_CODE, msg: this.tooLargeMsg };
+    return undefined;
+  }
+
+  private get tooLargeMsg(): string {
+    return `invalid request, body larger than ${this.maxBody} bytes`;
+  }
+
+  private async answer(req: http.IncomingMessage, text: string | undefined): Promise<Answer> {
+    const early = this.refuseByHead(req);
+    if (early) return early;
+    const uri = (req.url ?? '').split('?')[0] ?? '';
+    if (text === undefined) return { code: FAIL_CODE, msg: this.tooLargeMsg };
     const p = this.wire.paths;
     const e = this.opts.endpoints;
     switch (uri) {
