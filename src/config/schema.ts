@@ -6,7 +6,7 @@ import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './units.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import { parseListen } from './host/listen.js';
-import { globToRegExp } from '../core/host-select.js';
+import { globToRegExp } from '../shared/glob.js';
 
 /**
  * The raw shape of a task file, as users write it (snake_case, durations as text).
