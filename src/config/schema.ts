@@ -7,6 +7,7 @@ import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './units.js';
 import { normalizeSignal } from '../shared/signals.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import { parseListen } from './host/listen.js';
+import { globToRegExp } from '../shared/glob.js';
 
 /**
  * The raw shape of a task file, as users write it (snake_case, durations as text).
@@ -135,7 +136,8 @@ export const taskShape = {
   logs: logsSchema.optional(),
   notify: notifySchema.optional(),
   hosts: z
-    .array(z.string({ error: 'a host selector is a string' }).regex(/^[A-Za-z0-9._*?[\]!-]{1,253}$/, { error: 'a host selector is a label or a hostname glob (letters, digits, . _ - and * ? [ ])' }),
+    .array(z.string({ error: 'a host selector is a string' }).regex(/^[A-Za-z0-9._*?[\]!-]{1,253}$/, { error: 'a host selector is a label or a hostname glob (letters, digits, . _ - and * ? [ ])' })
+      .refine(isHostGlob, { error: 'not a hostname glob: a [range] runs from low to high, e.g. [a-z]', abort: true }),
       { error: 'must be a list of labels or hostname globs, e.g. [web, "db-*"]' })
     .min(1, { error: 'must not be an empty list; leave hosts out to run on every host' })
     .optional()
@@ -198,3 +200,13 @@ export function isRunTask(task: Record<string, unknown>): boolean {
 }
 export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;
+
+/** A host selector the daemon can match (a `[z-a]` range would not compile). */
+function isHostGlob(sel: string): boolean {
+  try {
+    globToRegExp(sel);
+    return true;
+  } catch {
+    return false;
+  }
+}

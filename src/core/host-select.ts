@@ -4,6 +4,10 @@
  * (`*`, `?`, `[a-z]`, `[!0-9]`) that matches its hostname (case-insensitive, as DNS).
  * A task without `hosts` runs everywhere.
  */
+import { globToRegExp } from '../shared/glob.js';
+
+export { globToRegExp };
+
 export interface HostIdentity {
   hostname: string;
   labels: readonly string[];
@@ -20,25 +24,4 @@ export function partitionForHost<T extends { hosts?: string[] }>(tasks: readonly
   const elsewhere: T[] = [];
   for (const t of tasks) (selectsHost(t.hosts, who) ? here : elsewhere).push(t);
   return { here, elsewhere };
-}
-
-/** A shell-style glob as an anchored, case-insensitive RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end === -1) re += '\\[';
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 'i');
 }

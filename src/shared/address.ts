@@ -5,8 +5,9 @@ export type DaemonAddress =
   | { kind: 'local'; home?: string }
   | { kind: 'ssh'; host: string; user?: string; port?: number; home?: string };
 
-const HOST_RE = /^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$/;
-const USER_RE = /^[A-Za-z0-9._-]+$/;
+/** No leading dash: ssh would read the host (or user) as one of its own options. */
+const HOST_RE = /^[A-Za-z0-9_.][A-Za-z0-9._-]*$|^\[[0-9A-Fa-f:.]+\]$/;
+const USER_RE = /^[A-Za-z0-9_.][A-Za-z0-9._-]*$/;
 
 /**
  * Parse `ssh://[user@]host[:port][/home]` or `local`. The home, when given, is the path

@@ -92,6 +92,11 @@ const cases: Case[] = [
     errors: ['tasks/a.yaml:4:16 task "web": instances: must be at least 0, got number -1'],
   },
   {
+    name: 'hosts: a glob whose [range] runs backwards (it crashed the daemon at start)',
+    files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    hosts: ["[z-a]"]\n' },
+    errors: ['tasks/a.yaml:4:13 task "web": hosts.0: not a hostname glob: a [range] runs from low to high, e.g. [a-z], got "[z-a]"'],
+  },
+  {
     name: 'command empty string',
     files: { 'a.yaml': 'tasks:\n  web:\n    command: ""\n' },
     errors: ['tasks/a.yaml:3:14 task "web": command: must not be empty'],

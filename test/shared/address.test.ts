@@ -19,6 +19,10 @@ describe('host addresses', () => {
     expect(() => parseAddress('ssh://')).toThrow(/no host name/);
     expect(() => parseAddress('ssh://web1:99999')).toThrow(/port 99999 is out of range/);
     expect(() => parseAddress('ssh://we b1')).toThrow(/not a host name/);
+    // ssh would read a leading dash as one of its own options (-Fconfig, -oProxyCommand…)
+    expect(() => parseAddress('ssh://-Fevil')).toThrow(/not a host name/);
+    expect(() => parseAddress('ssh://-Fevil:22')).toThrow(/not a host name/);
+    expect(() => parseAddress('ssh://-u@web1')).toThrow(/not a user name/);
     expect(() => parseAddress('ssh://a;b@web1')).toThrow(/not a user name/);
   });
 });

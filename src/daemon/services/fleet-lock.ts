@@ -41,6 +41,7 @@ export class FleetLockService implements HostService {
     /** Told of every lock error (the firing is skipped): the daemon sends the task's alerts. */
     private readonly onLockError?: (spec: CronTaskSpec, message: string) => void,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async apply(settings: HostSettings): Promise<void> {
@@ -61,8 +62,15 @@ export class FleetLockService implements HostService {
   async claim(spec: CronTaskSpec, scheduledAt: number): Promise<ClaimDecision> {
     if (!spec.onOneHost) return { ok: true };
     if (!this.lock) return this.error(spec, scheduledAt, 'lock error: on_one_host needs `lock: {redis: URL}` in jobctl.yaml');
+    const ttlMs = claimTtlMs(intervalOf(spec, scheduledAt), DEFAULTS.cron.catchupCap);
+    // A claim lives ttlMs from when it was made (at the earliest, the scheduled instant): for
+    // an older firing (catch-up after a long downtime) the key of a host that ran it may have
+    // expired, so an empty key proves nothing. No run without a claim that can prove it.
+    if (this.now() - scheduledAt >= ttlMs) {
+      return this.error(spec, scheduledAt, `lock error: the firing is older than a claim lives (${Math.round(ttlMs / 60_000)} min); another host may have run it`);
+    }
     try {
-      const mine = await this.lock.claim(claimKey(spec.name, scheduledAt), this.owner, claimTtlMs(intervalOf(spec, scheduledAt), DEFAULTS.cron.catchupCap));
+      const mine = await this.lock.claim(claimKey(spec.name, scheduledAt), this.owner, ttlMs);
       if (mine) this.counts.claimed++;
       else this.counts.lost++;
       return mine ? { ok: true } : { ok: false, quiet: true, reason: 'claimed by another host (on_one_host)' };

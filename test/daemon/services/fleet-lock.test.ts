@@ -37,11 +37,11 @@ describe('FleetLockService', () => {
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     await waitFor(async () => (await execa('redis-cli', ['-p', String(port), 'ping'], { reject: false })).stdout === 'PONG', 10_000, 'redis up');
     const env = { LOCK_URL: `redis://127.0.0.1:${port}/0` };
-    const a = new FleetLockService(undefined, undefined, env);
-    const b = new FleetLockService(undefined, undefined, env);
+    const at = Date.UTC(2026, 0, 1, 12);
+    const a = new FleetLockService(undefined, undefined, env, () => at + 1000);
+    const b = new FleetLockService(undefined, undefined, env, () => at + 1000);
     await a.apply(settings('${LOCK_URL}'));
     await b.apply(settings('${LOCK_URL}'));
-    const at = Date.UTC(2026, 0, 1, 12);
     const [da, db] = await Promise.all([a.claim(once, at), b.claim(once, at)]);
     expect([da, db].filter((d) => d.ok)).toHaveLength(1);
     expect([da, db].filter((d) => !d.ok)).toEqual([{ ok: false, quiet: true, reason: 'claimed by another host (on_one_host)' }]);
@@ -54,6 +54,30 @@ describe('FleetLockService', () => {
     const gone = await a.claim(once, at + 60_000);
     expect(gone).toMatchObject({ ok: false, quiet: false, reason: expect.stringMatching(/^lock error: redis redis:\/\/127\.0\.0\.1:\d+\/0: /) });
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a firing older than a claim lives is not run (catch-up after a long downtime: the other host\'s key has expired)', async () => {
+    const port = await freePort();
+    const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      await waitFor(async () => (await execa('redis-cli', ['-p', String(port), 'ping'], { reject: false })).stdout === 'PONG', 10_000, 'redis up');
+      const errors: string[] = [];
+      const b = new FleetLockService(undefined, (_spec, m) => errors.push(m));
+      await b.apply(settings(`redis://127.0.0.1:${port}/0`));
+      const yearly: CronTaskSpec = { ...cronSpec({ name: 'yearly', schedule: '0 0 0 1 1 *' }), onOneHost: true };
+      // Host A ran the firing of 1 January on time; its key (7 days at most) is gone by the 9th,
+      // when host B comes back and catches the firing up.
+      const now = Date.now();
+      const firing = now - 8 * 24 * 3_600_000;
+      const d = await b.claim(yearly, firing);
+      expect(d).toMatchObject({ ok: false, quiet: false, reason: expect.stringMatching(/^lock error: .*older than a claim lives/) });
+      expect(errors).toHaveLength(1);
+      // A firing of a minute ago is still claimed as usual.
+      expect(await b.claim(yearly, now - 60_000)).toEqual({ ok: true });
+      await b.close();
+    } finally {
+      r.kill('SIGKILL');
+    }
   });
 
   it('resolves ${ENV} in the URL', () => {
