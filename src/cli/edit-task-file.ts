@@ -30,7 +30,10 @@ function checkEdit(tasksDir: string, file: string, before: string | undefined, a
       throw new CliError(`${rel} is already invalid; fix it first:\n${now.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
     }
   }
-  const errors = loadTaskFiles(tasksDir, sourcesWith(tasksDir, file, after)).errors;
+  // Only the errors this edit causes: another file that was already broken (the daemon keeps
+  // its last good version) must not block an edit of this one.
+  const already = new Set(loadTaskFiles(tasksDir, sourcesWith(tasksDir, file, before ?? null)).errors.map(formatIssue));
+  const errors = loadTaskFiles(tasksDir, sourcesWith(tasksDir, file, after)).errors.filter((e) => !already.has(formatIssue(e)));
   if (errors.length) {
     throw new CliError(`not written: the change would make the task files invalid:\n${errors.map((e) => `  ${formatIssue(e)}`).join('\n')}`);
   }

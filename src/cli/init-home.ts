@@ -41,9 +41,14 @@ export interface InitResult {
 export function initHome(dir: string, schemaRefFor: (dir: string) => string): InitResult {
   const paths = homePaths(path.resolve(dir));
   const created: string[] = [];
+  // What init creates is writable by its owner only, whatever the umask: the daemon refuses
+  // task files (and their directories) writable by others, or by the group when it runs as
+  // root (config/file-trust.ts), so a umask of 002 must not make a home it then refuses.
+  const ownerWriteOnly = (p: string) => fs.chmodSync(p, fs.statSync(p).mode & 0o7755);
   const mkdir = (p: string, mode?: number) => {
     if (fs.existsSync(p)) return;
     fs.mkdirSync(p, { recursive: true, ...(mode !== undefined ? { mode } : {}) });
+    ownerWriteOnly(p);
     created.push(`${p}/`);
   };
   mkdir(paths.home);
@@ -53,6 +58,7 @@ export function initHome(dir: string, schemaRefFor: (dir: string) => string): In
   if (existing === 0) {
     const file = path.join(paths.tasks, 'example.yaml');
     fs.writeFileSync(file, exampleTaskFile(schemaRefFor(paths.tasks)), { flag: 'wx' });
+    ownerWriteOnly(file);
     created.push(file);
   }
   const ignore = path.join(paths.home, '.gitignore');
@@ -60,6 +66,7 @@ export function initHome(dir: string, schemaRefFor: (dir: string) => string): In
   if (!text?.split('\n').some((l) => ['state', 'state/', '/state', '/state/'].includes(l.trim()))) {
     const prefix = text === undefined || text === '' || text.endsWith('\n') ? text ?? '' : `${text}\n`;
     fs.writeFileSync(ignore, `${prefix}# jobctl runtime data: socket, pid file, db.json, logs\n/state/\n`);
+    if (text === undefined) ownerWriteOnly(ignore);
     created.push(text === undefined ? ignore : `${ignore} (+ /state/)`);
   }
   return { home: paths.home, created, existingTaskFiles: existing };
