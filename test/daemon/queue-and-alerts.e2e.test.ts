@@ -68,6 +68,8 @@ describe('queue workers scaled on a real Redis list', () => {
     expect(status.instances).toHaveLength(4);
     await waitFor(async () => (await execa('redis-cli', ['-p', String(port), 'llen', 'mail'])).stdout === '0', 30_000, 'queue drained');
     await waitFor(async () => (await scale()).current === 1, 10_000, 'back to min after the cooldown');
+    // Retiring instances show (stopping) until their processes are gone: a worker stops between jobs.
+    await waitFor(async () => (JSON.parse((await jobctl(['status', 'mail-worker', '--json'], { home })).stdout).tasks[0] as TaskStatus).instances!.length === 1, 10_000, 'retired instances gone');
     const text = (await jobctl(['status', 'mail-worker'], { home })).stdout;
     expect(text).toMatch(/mail-worker\s+mail\s+daemon\s+\S+\s+\d\/1 \(1-4, backlog 0\)/);
     // Every job was handled exactly once, by the instances that existed at the time.
