@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { expandEnv } from '../../core/notify-policy.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { claimKey, claimTtlMs } from '../../core/fleet-claim.js';
 import { RedisLock, redact } from '../../runtime/redis-lock.js';
@@ -45,7 +46,9 @@ export class FleetLockService implements HostService {
   ) {}
 
   async apply(settings: HostSettings): Promise<void> {
-    const url = settings.lock ? resolveEnv(settings.lock.redis, this.env) : undefined;
+    const expanded = settings.lock ? expandEnv(settings.lock.redis, this.env) : undefined;
+    if (expanded?.missing.length) this.log?.warn(`lock.redis names unset environment variable(s): ${expanded.missing.join(', ')}`);
+    const url = expanded?.url;
     if (url === this.url) return;
     await this.lock?.close();
     this.lock = undefined;
@@ -101,10 +104,6 @@ export class FleetLockService implements HostService {
   }
 }
 
-/** `${VAR}` -> its value (empty when unset). */
-export function resolveEnv(text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => env[v] ?? '');
-}
 
 /** The time between this firing and the next, for the claim's lifetime. */
 function intervalOf(spec: CronTaskSpec, from: number): number {

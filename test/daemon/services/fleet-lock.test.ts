@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FleetLockService, resolveEnv } from '../../../src/daemon/services/fleet-lock.js';
+import { FleetLockService } from '../../../src/daemon/services/fleet-lock.js';
+import { expandEnv } from '../../../src/core/notify-policy.js';
 import type { CronTaskSpec, HostSettings } from '../../../src/shared/types.js';
 import { freePort } from '../../helpers/net.js';
 import { cronSpec } from '../../helpers/specs.js';
@@ -81,6 +82,6 @@ describe('FleetLockService', () => {
   });
 
   it('resolves ${ENV} in the URL', () => {
-    expect(resolveEnv('redis://:${PW}@h:1', { PW: 's3cret' })).toBe('redis://:s3cret@h:1');
+    expect(expandEnv('redis://:${PW}@h:1', { PW: 's3cret' }).url).toBe('redis://:s3cret@h:1');
   });
 });
