@@ -43,11 +43,12 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
     let stdout = '';
     let stderr = '';
     let done = false;
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
+    // Everything the probe started: its group, and what left the group (found by the marker).
+    let swept = false;
+    const killAll = () => {
       if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+      if (swept) return;
+      swept = true;
       for (const pid of pidsWithEnv(mark)) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -55,6 +56,12 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
           /* gone */
         }
       }
+    };
+    const finish = (r: ProbeResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      killAll();
       child.stdout?.destroy();
       child.stderr?.destroy();
       resolve(r);
@@ -67,12 +74,10 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
       if (stderr.length < maxBytes) stderr += d;
     });
     child.on('error', (e) => finish({ error: `probe could not start: ${e.message}` }));
-    // The shell is done: what it left in its group (`sleep 9 &`, holding the pipes) goes, so
-    // the pipes close; the output is read on 'close', once all of it has arrived (on 'exit'
-    // some could still be in the pipe).
-    child.on('exit', () => {
-      if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
-    });
+    // The shell is done: what it left (`sleep 9 &` in its group, `setsid sleep 9 &` outside it,
+    // both holding the pipes) goes, so the pipes close; the output is read on 'close', once all
+    // of it has arrived (on 'exit' some could still be in the pipe).
+    child.on('exit', killAll);
     child.on('close', (code, signal) => {
       if (code !== 0) {
         finish({ error: `probe exited with code ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`.trim() });
