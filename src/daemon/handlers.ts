@@ -139,8 +139,8 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     restart: async ({ target, wait, rolling, stepTimeout }) => {
       const names = await each(d, target, async (n) => {
-        // In a group, cron tasks restart as usual and daemon tasks roll.
-        if (!rolling || (isGroupTarget(target) && d.registry.get(n)?.kind === 'cron')) return d.registry.restart(n);
+        // In a group, tasks that cannot roll (cron) restart as usual; the others roll.
+        if (!rolling || (isGroupTarget(target) && !d.registry.rollable(n))) return d.registry.restart(n);
         d.registry.restartRolling(n, stepTimeout ?? DEFAULTS.rollingStepTimeoutMs);
       });
       if (wait) await settled(names);

@@ -168,6 +168,11 @@ export class TaskRegistry extends EventEmitter {
     this.emit('event', { level: r.state === 'failed' ? 'error' : 'info', task: name, message } satisfies RegistryEvent);
   }
 
+  /** Whether the task's runner can replace its processes one at a time (a capability, not a kind). */
+  rollable(name: string): boolean {
+    return typeof this.require(name).startRolling === 'function';
+  }
+
   /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
   restartRolling(name: string, stepTimeoutMs: number): void {
     const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');

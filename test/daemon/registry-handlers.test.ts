@@ -139,6 +139,19 @@ describe('TaskRegistry with fake runners', () => {
     await r2.close();
   });
 
+  it('restart --rolling of a group rolls the runners that can roll and restarts the others, asking no kind', async () => {
+    const { registry, made, ready } = setup([serviceSpec({ name: 'web', group: 'g' }), serviceSpec({ name: 'plain', group: 'g' })]);
+    await ready;
+    const asked: string[] = [];
+    Object.assign(made[0]!, { startRolling: async () => { asked.push('web'); return undefined; } });
+    const { h } = handlers(registry);
+    await h.restart({ target: '@g', rolling: true }, conn());
+    expect(asked).toEqual(['web']);
+    expect(made[0]!.calls).not.toContain('restart');
+    expect(made[1]!.calls).toContain('restart');
+    await registry.close();
+  });
+
   it('remove disposes; close disposes every runner once and is safe to call twice', async () => {
     const { registry, made, ready } = setup(specs());
     await ready;
