@@ -16,3 +16,19 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
     fs.writeFileSync(p, text, { mode: 0o644 });
   }
 }
+
+/**
+ * A `dir()` that makes a fresh temp dir each call; all of them are removed by `cleanup()`
+ * (call it from the test file's afterAll).
+ */
+export function tempDirs(prefix?: string): { dir: () => string; cleanup: () => void } {
+  const made: Array<() => void> = [];
+  return {
+    dir: () => {
+      const t = tempDir(prefix);
+      made.push(t.cleanup);
+      return t.dir;
+    },
+    cleanup: () => made.splice(0).forEach((c) => c()),
+  };
+}

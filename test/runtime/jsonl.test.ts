@@ -2,15 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rewriteJsonLines } from '../../src/runtime/jsonl.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempDirs } from '../helpers/temp.js';
 
-const temps: Array<() => void> = [];
-afterAll(() => temps.forEach((c) => c()));
-function dir(): string {
-  const t = tempDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
+const temps = tempDirs();
+afterAll(temps.cleanup);
+const dir = temps.dir;
 
 describe('rewriteJsonLines', () => {
   it('a rewrite that fails leaves no temp file behind (on a full disk it would hold the space)', () => {

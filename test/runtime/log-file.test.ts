@@ -4,15 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LineStamper, stamp } from '../../src/runtime/line-stamper.js';
 import { LogFile } from '../../src/runtime/log-file.js';
 import { TailRing } from '../../src/runtime/tail-ring.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempDirs } from '../helpers/temp.js';
 
-const temps: Array<() => void> = [];
-afterAll(() => temps.forEach((c) => c()));
-function dir(): string {
-  const t = tempDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
+const temps = tempDirs();
+afterAll(temps.cleanup);
+const dir = temps.dir;
 
 describe('LogFile', () => {
   it('rotates by size, keeps `keep` files, and loses no line', async () => {

@@ -5,15 +5,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { ROOT } from '../helpers/cli.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempDirs } from '../helpers/temp.js';
 
-const temps: Array<() => void> = [];
-afterAll(() => temps.forEach((c) => c()));
-function dir(): string {
-  const t = tempDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
+const temps = tempDirs();
+afterAll(temps.cleanup);
+const dir = temps.dir;
 
 let seq = 0;
 function run(task: string, over: Partial<RunRecord> = {}): RunRecord {
