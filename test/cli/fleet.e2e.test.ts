@@ -220,8 +220,13 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     expect(screen('ftui')).toMatch(/HOST\s+TASK\s+STATE/);
     tmux('send-keys', '-t', 'ftui', 'h', 'h');
     await waitFor(() => /host h2/.test(screen('ftui')) && !/h1\s+webworker/.test(screen('ftui')), 5000, 'only h2');
-    // tasks of h2, sorted: everywhere, synced, webworker
-    tmux('send-keys', '-t', 'ftui', 'j', 'j');
+    // tasks of h2, sorted (everywhere, synced, webworker): move down until webworker is selected
+    // (one key at a time, each seen on screen, so a redraw between keys cannot skip a row)
+    for (let i = 0; i < 6 && !/› h2\s+webworker/.test(screen('ftui')); i++) {
+      const before = screen('ftui');
+      tmux('send-keys', '-t', 'ftui', 'j');
+      await waitFor(() => screen('ftui') !== before, 3000, 'selection moved').catch(() => undefined);
+    }
     await waitFor(() => /› h2\s+webworker/.test(screen('ftui')), 5000, 'h2 webworker selected');
     tmux('send-keys', '-t', 'ftui', 'x');
     await waitFor(() => screen('ftui').includes('stop h2:webworker? [y/N]'), 5000, 'confirm');
