@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseBacklog } from '../core/scale-policy.js';
-import { pidsWithEnv } from './proc.js';
+import { processesWithEnv } from './containment.js';
 import { signalGroup } from './terminate.js';
 
 export interface ProbeResult {
@@ -49,7 +49,7 @@ export function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResu
       if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
       if (swept) return;
       swept = true;
-      for (const pid of pidsWithEnv(mark)) {
+      for (const pid of processesWithEnv([mark])) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

@@ -136,22 +136,3 @@ export function groupTree(pgid: number): ProcStat[] {
   return out;
 }
 
-/**
- * Live processes whose environment holds `entry` (`NAME=value`): what a process started
- * with a marker left behind even after leaving its group (setsid). Empty without /proc.
- */
-export function pidsWithEnv(entry: string): number[] {
-  if (!HAS_PROC) return [];
-  const needle = `${entry}\0`;
-  const out: number[] = [];
-  for (const p of listProcesses()) {
-    if (p.pid === process.pid || p.state === 'Z' || p.state === 'X') continue;
-    try {
-      const env = fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1');
-      if (env.startsWith(needle) || env.includes(`\0${needle}`)) out.push(p.pid);
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  return out;
-}
