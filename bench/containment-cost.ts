@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Containment, type Box } from '../src/runtime/containment.js';
-import { spawnProcess } from '../src/runtime/spawn.js';
+import { Containment, type Box } from '../src/runtime/process/contain.js';
+import { spawnProcess } from '../src/runtime/process/start.js';
 
 const N = 60;
 
@@ -38,9 +38,9 @@ async function measure(label: string, open: () => Box | undefined): Promise<void
 
 const homeA = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-bench-cg-'));
 const homeB = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-bench-pg-'));
-const cg = Containment.for(homeA);
+const cg = Containment.open(homeA);
 process.env.JOBCTL_CGROUPS = 'off';
-const pg = Containment.for(homeB);
+const pg = Containment.open(homeB);
 delete process.env.JOBCTL_CGROUPS;
 console.log(`cgroup box: ${cg.info().description}`);
 let i = 0;

@@ -1,6 +1,7 @@
 import { scaleStep, scaleTarget, type ScaleMemory } from '../core/scale-policy.js';
 import { realClock, type Clock } from '../runtime/clock.js';
 import { runProbe, type ProbeResult } from '../runtime/probe.js';
+import type { Containment } from '../runtime/process/contain.js';
 import { errorMessage } from '../shared/errors.js';
 import type { ServiceTaskSpec, TaskSpec } from '../shared/types.js';
 import type { ScaleController } from './scale-controller.js';
@@ -18,7 +19,9 @@ export interface AutoscalerOptions {
   log: { info(message: string, task?: string): void; warn(message: string, task?: string): void };
   clock?: Clock;
   /** Runs a probe; injectable for tests. @default runtime/probe's runProbe */
-  probe?: (command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }) => Promise<ProbeResult>;
+  probe?: (command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number; containment?: Containment }) => Promise<ProbeResult>;
+  /** The home's containment, for the probes. @default process groups alone */
+  containment?: Containment;
 }
 
 /**
@@ -83,6 +86,7 @@ export class Autoscaler {
       loop.probing = true;
       const r = await this.probe(scale.probe, {
         cwd: loop.spec.cwd, env: { ...loop.spec.env, JOBCTL_TASK: name }, timeoutMs: Math.min(10_000, Math.max(1000, scale.intervalMs)),
+        ...(this.opts.containment ? { containment: this.opts.containment } : {}),
       });
       loop.probing = false;
       const probedAt = this.clock.now();

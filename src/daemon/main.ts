@@ -5,7 +5,7 @@ import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
 import { FileRunHistory } from '../runtime/run-history-file.js';
-import { Containment } from '../runtime/containment.js';
+import { Containment } from '../runtime/process/contain.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { configErrorHeadline } from '../shared/config-errors.js';
@@ -76,7 +76,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => history.close());
 
-    const containment = Containment.for(opts.home);
+    const containment = Containment.open(opts.home);
     cleanup.unshift(() => containment.close());
     log.info(`containment: ${containment.info().description}`);
     const swept = await sweepOrphans(store.children());
@@ -115,7 +115,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const scale = new ScaleController(manualScaleMarks(store), (m, task) => log.info(m, task));
     const registry = new TaskRegistry({
       factory: runnerFactory({
-        paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home },
+        paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home }, containment,
         gate: (spec, scheduledAt) => fleetLock.claim(spec, scheduledAt),
       }),
     });
@@ -133,7 +133,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       },
       log,
     }));
-    const autoscaler = new Autoscaler(scale, { log });
+    const autoscaler = new Autoscaler(scale, { log, containment });
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));
     cleanup.unshift(() => registry.close(closingNow));

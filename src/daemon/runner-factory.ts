@@ -1,4 +1,5 @@
 import { CronRunner } from '../runtime/cron-runner.js';
+import type { Containment } from '../runtime/process/contain.js';
 import type { Clock } from '../runtime/clock.js';
 import type { MetricsSampler } from '../runtime/metrics.js';
 import type { RunHistory } from '../runtime/run-history.js';
@@ -26,6 +27,8 @@ export interface RunnerDeps {
   clock?: Clock;
   random?: () => number;
   baseEnv?: Record<string, string>;
+  /** The home's containment. @default process groups alone */
+  containment?: Containment;
 }
 
 /** The one place that knows which runner serves which kind of task. */
@@ -33,6 +36,7 @@ export function runnerFactory(d: RunnerDeps): RunnerFactory {
   const common = {
     ...(d.store ? { store: d.store } : {}), ...(d.clock ? { clock: d.clock } : {}),
     ...(d.random ? { random: d.random } : {}), ...(d.baseEnv ? { baseEnv: d.baseEnv } : {}),
+    ...(d.containment ? { containment: d.containment } : {}),
   };
   return {
     create(spec: TaskSpec, opts: { catchUp: boolean }): TaskRunner {

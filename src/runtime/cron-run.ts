@@ -4,10 +4,9 @@ import { formatDuration } from '../shared/format.js';
 import type { CronTaskSpec, RunTrigger } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import { LogSink } from './log-sink.js';
-import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
-import { settleExit } from './exit.js';
-import { Containment, type Box } from './containment.js';
+import { startProcess, type ProcessHandle } from './process/handle.js';
+import { noContainment, type Containment } from './process/contain.js';
 import { describeExit } from '../core/instance-machine.js';
 
 /** What a run's process needs to know of its run. */
@@ -30,6 +29,8 @@ export interface RunContext {
   store?: StateStore;
   clock?: Clock;
   baseEnv?: Record<string, string>;
+  /** The home's containment. @default process groups alone */
+  containment?: Containment;
   /** Called with the sink as soon as it exists, so followers can attach. */
   onSink?: (sink: LogSink) => void;
 }
@@ -57,27 +58,20 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   const sink = new LogSink({ path: ctx.logPath, logs: spec.logs });
   ctx.onSink?.(sink);
   const timeoutMs = run.timeoutMs ?? spec.timeoutMs;
-  let proc: SpawnedProcess | undefined;
-  let box: Box | undefined;
+  let proc: ProcessHandle;
   let timedOut = false;
   let stopReason: string | undefined;
   let timeoutTimer: unknown;
-  let killTimer: unknown;
   const key = `${spec.name}/run/${run.id}`;
 
   const terminate = () => {
-    if (!proc || !box || killTimer !== undefined) return;
-    const b = box;
-    b.signal(spec.stopSignal);
-    killTimer = clock.setTimeout(() => {
-      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to ${b.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
-      b.kill();
-    }, spec.stopTimeoutMs);
+    proc.stop(spec.stopSignal, spec.stopTimeoutMs, () => {
+      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to ${proc.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
+    });
   };
 
   const finish = (end: RunEndEvent): RunEndEvent => {
     if (timeoutTimer !== undefined) clock.clearTimeout(timeoutTimer);
-    if (killTimer !== undefined) clock.clearTimeout(killTimer);
     return end;
   };
   const close = async (lastLine: string) => {
@@ -87,27 +81,24 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
 
   sink.note(`run ${run.id} (${run.trigger}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''})`);
   try {
-    box = Containment.for(ctx.baseEnv?.JOBCTL_HOME).open({ task: spec.name, runId: run.id }, spec.limits);
-    for (const note of box.notes) sink.note(note);
-    proc = spawnProcess({
+    proc = startProcess({
       command: run.command ?? spec.command,
       cwd: spec.cwd,
-      env: { ...ctx.baseEnv, ...spec.env, ...run.env, JOBCTL_TASK: spec.name, JOBCTL_RUN_ID: run.id },
+      env: { ...ctx.baseEnv, ...spec.env, ...run.env },
       ...(run.args?.length ? { args: run.args } : {}),
       ...(spec.envFile ? { envFile: spec.envFile } : {}),
       ...(spec.runAs ? { runAs: spec.runAs } : {}),
-      joinCgroups: box.joinFiles,
+    }, {
+      containment: ctx.containment ?? noContainment(), id: { task: spec.name, runId: run.id },
+      ...(spec.limits ? { limits: spec.limits } : {}), clock, onNote: (n) => sink.note(n),
     });
   } catch (e) {
-    box?.release();
     const done = Promise.resolve(finish({ code: null, signal: null, timedOut: false, killed: false, spawnFailed: true, message: `could not start: ${errorMessage(e)}` }));
     return { done, close, sink, stop: () => undefined, signal: () => false };
   }
 
   const p = proc;
-  const bx = box;
-  bx.attach(p.pgid);
-  ctx.store?.recordChild(key, spec.name, { ...p, ...(bx.cgroup ? { cgroup: bx.cgroup } : {}) });
+  ctx.store?.recordChild(key, spec.name, { ...p, ...(p.box.cgroup ? { cgroup: p.box.cgroup } : {}) });
   const captured = sink.attach(p);
   if (timeoutMs !== undefined) {
     timeoutTimer = clock.setTimeout(() => {
@@ -118,7 +109,7 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   }
 
   const done = p.exit.then(async (end) => {
-    const { oom } = await settleExit(p, bx, captured, { stopping: timedOut || stopReason !== undefined, stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
+    const { oom } = await p.settle(captured, { stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
     ctx.store?.forgetChild(key);
     const killed = stopReason !== undefined;
     const message = timedOut ? `timed out after ${formatDuration(timeoutMs ?? 0)}` : stopReason ?? (oom ? describeExit({ ...end, oom }, spec.limits?.memory) : undefined);
@@ -135,6 +126,6 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
       sink.note(`stopping: ${reason}`);
       terminate();
     },
-    signal: (sig) => bx.signal(sig),
+    signal: (sig) => p.signal(sig),
   };
 }

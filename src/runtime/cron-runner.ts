@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Containment } from './process/contain.js';
 import { catchupPlan, makeRunId, missedPlan, type MissedFirings } from '../core/cron-policy.js';
 import {
   abandonedRunState, cronTransition, initialCronSnapshot, isFinalRunState, type CronEffect, type CronEvent, type CronSnapshot,
@@ -35,6 +36,8 @@ export interface CronRunnerOptions {
   clock?: Clock;
   random?: () => number;
   baseEnv?: Record<string, string>;
+  /** The home's containment, for every run. @default process groups alone */
+  containment?: Containment;
   /** `catchup: all` runs at most this many missed firings. @default 100 */
   catchupCap?: number;
 }
@@ -348,6 +351,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       clock: this.clock,
       ...(this.opts.store ? { store: this.opts.store } : {}),
       ...(this.opts.baseEnv ? { baseEnv: this.opts.baseEnv } : {}),
+      ...(this.opts.containment ? { containment: this.opts.containment } : {}),
       onSink: (sink) => this.emit('sink', ref.id, sink),
     });
     this.procs.set(ref.id, proc);

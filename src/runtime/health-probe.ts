@@ -1,11 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import type { Readable } from 'node:stream';
 import { OUTPUT_LIMIT, type ProbeOutcome } from '../core/health-machine.js';
-import { errorMessage } from '../shared/errors.js';
 import type { HealthProbeSpec, RunAs } from '../shared/types.js';
-import { Containment, type Box } from './containment.js';
-import { spawnProcess } from './spawn.js';
-import { signalGroup } from './terminate.js';
+import { noContainment, type Containment } from './process/contain.js';
+import { runOneShot } from './process/one-shot.js';
 
 /**
  * Health probes (DESIGN.md "Health and order"): one check, bounded by a timeout, that says
@@ -23,6 +21,8 @@ export interface ProbeContext {
   env: Record<string, string>;
   envFile?: string;
   runAs?: RunAs;
+  /** The home's containment. @default process groups alone */
+  containment?: Containment;
 }
 
 export function runHealthProbe(probe: HealthProbeSpec, ctx: ProbeContext): Promise<ProbeOutcome> {
@@ -43,96 +43,24 @@ interface Verdict {
   output: string;
 }
 
-/** Collects the tail of a stream, never more than `limit` characters held. */
-function collectTail(stream: Readable, limit: number): () => string {
-  let text = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    text += chunk;
-    if (text.length > limit * 2) text = text.slice(text.length - limit);
-  });
-  stream.on('error', () => undefined);
-  return () => (text.length > limit ? text.slice(text.length - limit) : text);
-}
-
-/**
- * The probe's own cgroup when the home has cgroups (identity from the task's JOBCTL_*
- * variables). Process-group hosts keep the group kill alone: their stray search reads all
- * of /proc, too costly once per probe.
- */
-function probeBox(env: Record<string, string>): Box | undefined {
-  const home = env.JOBCTL_HOME;
-  const task = env.JOBCTL_TASK;
-  if (!home || !task) return undefined;
-  const containment = Containment.for(home);
-  if (containment.mode !== 'cgroup') return undefined;
-  const box = containment.open({ task, runId: `health-${env.JOBCTL_INSTANCE ?? '0'}` });
-  return box.kind === 'cgroup' ? box : (box.release(), undefined);
-}
-
 async function commandProbe(command: string | string[], ctx: ProbeContext): Promise<Verdict> {
-  const box = probeBox(ctx.env);
-  try {
-    return await commandProbeIn(command, ctx, box);
-  } finally {
-    if (box) {
-      box.kill();
-      await box.waitEmpty(1000);
-      box.release();
-    }
-  }
-}
-
-async function commandProbeIn(command: string | string[], ctx: ProbeContext, box: Box | undefined): Promise<Verdict> {
-  let proc;
-  try {
-    proc = spawnProcess({
-      command, cwd: ctx.cwd, env: ctx.env,
-      ...(ctx.envFile ? { envFile: ctx.envFile } : {}),
-      ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
-      ...(box ? { joinCgroups: box.joinFiles } : {}),
-    });
-  } catch (e) {
-    return { ok: false, output: `health command could not start: ${errorMessage(e)}` };
-  }
-  box?.attach(proc.pgid);
-  const out = collectTail(proc.stdout, OUTPUT_LIMIT);
-  const err = collectTail(proc.stderr, OUTPUT_LIMIT);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ctx.timeoutMs);
+  const r = await runOneShot({
+    command, cwd: ctx.cwd, env: ctx.env,
+    ...(ctx.envFile ? { envFile: ctx.envFile } : {}),
+    ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
+  }, {
+    containment: ctx.containment ?? noContainment(),
+    id: { task: ctx.env.JOBCTL_TASK ?? 'probe', runId: `health-${ctx.env.JOBCTL_INSTANCE ?? '0'}-${randomUUID().slice(0, 8)}` },
+    timeoutMs: ctx.timeoutMs, maxBytes: OUTPUT_LIMIT, stdoutKeep: 'tail', drainMs: 200,
   });
-  const result = await Promise.race([proc.exit, timedOut]);
-  clearTimeout(timer);
-  const text = () => [out(), err()].map((t) => t.trim()).filter((t) => t !== '').join('\n');
-  if (result === 'timeout') {
-    signalGroup(proc.pgid, 'SIGKILL');
-    proc.stdout.destroy();
-    proc.stderr.destroy();
-    const seen = text();
+  if (r.outcome === 'not-started') return { ok: false, output: `health command could not start: ${r.error}` };
+  const seen = [r.stdout, r.stderr].map((t) => t.trim()).filter((t) => t !== '').join('\n');
+  if (r.outcome === 'timeout') {
     return { ok: false, output: `health command timed out after ${ctx.timeoutMs}ms (killed with its process group)${seen ? `\n${seen}` : ''}` };
   }
-  // Whatever the command left behind in its group goes too: a probe leaves nothing running.
-  signalGroup(proc.pgid, 'SIGKILL');
-  // Output written just before the exit: give the pipes a moment, never long.
-  await Promise.race([
-    Promise.all([ended(proc.stdout), ended(proc.stderr)]),
-    new Promise((r) => setTimeout(r, 200).unref()),
-  ]);
-  proc.stdout.destroy();
-  proc.stderr.destroy();
-  const seen = text();
-  if (result.code === 0) return { ok: true, output: seen };
-  const how = result.code !== null ? `exited with code ${result.code}` : `was killed by ${result.signal}`;
+  if (r.status.code === 0) return { ok: true, output: seen };
+  const how = r.status.code !== null ? `exited with code ${r.status.code}` : `was killed by ${r.status.signal}`;
   return { ok: false, output: `health command ${how}${seen ? `\n${seen}` : ''}` };
-}
-
-function ended(stream: Readable): Promise<void> {
-  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-  });
 }
 
 async function httpProbe(url: string, expected: number | undefined, timeoutMs: number): Promise<Verdict> {

@@ -9,11 +9,10 @@ import type { InstanceInfo } from '../shared/protocol.js';
 import type { ServiceTaskSpec, InstanceState } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import type { LogSink } from './log-sink.js';
-import { spawnProcess, type SpawnedProcess } from './spawn.js';
 import type { StateStore } from './state-store.js';
-import { settleExit } from './exit.js';
 import { HealthMonitor } from './health-monitor.js';
-import { Containment, type Box } from './containment.js';
+import { startProcess, type ProcessHandle } from './process/handle.js';
+import { noContainment, type Containment } from './process/contain.js';
 
 export interface InstanceMetrics {
   /** CPU of the instance's process group, percent of one core. */
@@ -43,8 +42,10 @@ export interface InstanceDriverOptions {
   store?: StateStore;
   clock?: Clock;
   random?: () => number;
-  /** Extra variables for every process (JOBCTL_HOME…). */
+  /** Extra variables for every process. */
   baseEnv?: Record<string, string>;
+  /** The home's containment. @default process groups alone */
+  containment?: Containment;
   /** How long to wait for the output pipes after the group is gone. @default 2000 */
   drainMs?: number;
 }
@@ -62,8 +63,7 @@ export class InstanceDriver extends EventEmitter {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly timers = new Map<TimerName | 'lifetime', unknown>();
-  private proc: SpawnedProcess | undefined;
-  private box: Box | undefined;
+  private proc: ProcessHandle | undefined;
   private generation = 0;
   private metrics: InstanceMetrics = {};
   private settledWaiters: Array<() => void> = [];
@@ -93,6 +93,7 @@ export class InstanceDriver extends EventEmitter {
     this.health = new HealthMonitor({
       spec, clock: this.clock,
       context: () => ({
+        containment: this.containment,
         cwd: this.spec.cwd,
         env: {
           ...this.opts.baseEnv, ...this.spec.env, JOBCTL_TASK: this.spec.name, JOBCTL_INSTANCE: String(this.opts.index),
@@ -133,7 +134,7 @@ export class InstanceDriver extends EventEmitter {
     const limitsChanged = JSON.stringify(spec.limits ?? {}) !== JSON.stringify(this.spec.limits ?? {});
     this.spec = spec;
     this.syncHealth();
-    if (limitsChanged && this.box) for (const note of this.box.setLimits(spec.limits)) this.opts.sink.note(note);
+    if (limitsChanged && this.proc) for (const note of this.proc.box.setLimits(spec.limits)) this.opts.sink.note(note);
   }
 
   status(): InstanceStatus {
@@ -172,7 +173,7 @@ export class InstanceDriver extends EventEmitter {
 
   /** Send a signal to the running process group. */
   kill(signal: NodeJS.Signals): boolean {
-    return this.proc && this.box && SIGNALLABLE_STATES.has(this.s.state) ? this.box.signal(signal) : false;
+    return this.proc && SIGNALLABLE_STATES.has(this.s.state) ? this.proc.signal(signal) : false;
   }
 
   /** Resolves once the instance is stopped, exited or fatal. */
@@ -241,11 +242,11 @@ export class InstanceDriver extends EventEmitter {
         this.spawn();
         break;
       case 'signal':
-        if (this.proc && this.box) {
+        if (this.proc) {
           if (effect.signal === 'SIGKILL') {
-            this.opts.sink.note(`stop_timeout (${this.spec.stopTimeoutMs}ms) passed: SIGKILL to ${this.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
-            this.box.kill();
-          } else this.box.signal(effect.signal);
+            this.opts.sink.note(`stop_timeout (${this.spec.stopTimeoutMs}ms) passed: SIGKILL to ${this.proc.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
+            this.proc.kill();
+          } else this.proc.signal(effect.signal);
         }
         break;
       case 'arm':
@@ -282,56 +283,54 @@ export class InstanceDriver extends EventEmitter {
     }
   }
 
+  private get containment(): Containment {
+    return this.opts.containment ?? noContainment();
+  }
+
   private spawn(): void {
     const gen = ++this.generation;
     const spec = this.spec;
-    let proc: SpawnedProcess;
-    let box: Box | undefined;
+    let proc: ProcessHandle;
     try {
-      box = Containment.for(this.opts.baseEnv?.JOBCTL_HOME).open({ task: spec.name, instance: this.opts.index }, spec.limits);
-      for (const note of box.notes) this.opts.sink.note(note);
-      proc = spawnProcess({
+      proc = startProcess({
         command: spec.command,
         cwd: spec.cwd,
-        env: { ...this.opts.baseEnv, ...spec.env, JOBCTL_TASK: spec.name, JOBCTL_INSTANCE: String(this.opts.index) },
+        env: { ...this.opts.baseEnv, ...spec.env },
         ...(spec.envFile ? { envFile: spec.envFile } : {}),
         ...(spec.runAs ? { runAs: spec.runAs } : {}),
-        joinCgroups: box.joinFiles,
+      }, {
+        containment: this.containment, id: { task: spec.name, instance: this.opts.index },
+        ...(spec.limits ? { limits: spec.limits } : {}), clock: this.clock, onNote: (n) => this.opts.sink.note(n),
       });
     } catch (e) {
-      box?.release();
       const message = errorMessage(e);
       this.opts.sink.note(`could not start: ${message}`);
       this.dispatchSafe({ type: 'spawn-failed', message });
       return;
     }
-    box.attach(proc.pgid);
     this.proc = proc;
-    this.box = box;
     this.metrics = {};
     this.opts.sink.note(`started pid ${proc.pid}`);
     const captured = this.opts.sink.attach(proc);
-    this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(box.cgroup ? { cgroup: box.cgroup } : {}) });
+    this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(proc.box.cgroup ? { cgroup: proc.box.cgroup } : {}) });
     this.dispatchSafe({ type: 'spawned', pid: proc.pid });
     if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
-    const b = box;
     // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
-    proc.exit.then((status) => this.onExit(gen, proc, b, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
+    proc.exit.then((status) => this.onExit(gen, proc, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
   }
 
-  private async onExit(gen: number, proc: SpawnedProcess, box: Box, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
+  private async onExit(gen: number, proc: ProcessHandle, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
     // A failure to clear the box or to update the child records must not keep the exit from the machine.
     let oom = false;
     await this.reportFailure('clearing the process group', async () => {
-      ({ oom } = await settleExit(proc, box, captured, {
-      stopping: this.s.state === 'stopping', stopSignal: this.spec.stopSignal, stopTimeoutMs: this.spec.stopTimeoutMs,
-      ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
-    }));
+      ({ oom } = await proc.settle(captured, {
+        stopping: this.s.state === 'stopping', stopSignal: this.spec.stopSignal, stopTimeoutMs: this.spec.stopTimeoutMs,
+        ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
+      }));
     });
     await this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     if (gen !== this.generation) return;
     this.proc = undefined;
-    this.box = undefined;
     const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
     this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
     this.dispatchSafe({ type: 'exit', ...exit });

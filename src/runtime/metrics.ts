@@ -1,4 +1,4 @@
-import { cgroupBoxOf } from './containment.js';
+import { cgroupBoxOf } from './process/contain.js';
 import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, type ProcStat } from './proc.js';
 
 export interface GroupSample {

@@ -1,6 +1,6 @@
 import { listProcesses, type ProcStat } from './proc.js';
 import type { ChildRecord } from './state-store.js';
-import { signalGroup, waitGroupGone } from './terminate.js';
+import { signalGroup, waitGroupGone } from './process/stop.js';
 
 export interface SweptGroup {
   key: string;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Containment } from './process/contain.js';
 import { SETTLED_STATES } from '../core/instance-machine.js';
 import { errorMessage, isJobctlError, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
@@ -23,6 +24,8 @@ export interface ServiceRunnerOptions {
   random?: () => number;
   sampler?: MetricsSampler;
   baseEnv?: Record<string, string>;
+  /** The home's containment, for every instance. @default process groups alone */
+  containment?: Containment;
   /** The instance count to begin with (the scale controller's). @default spec.instances */
   count?: number;
   /** Extra status for tasks with `scale` or a manual count (the scale controller's). */
@@ -112,6 +115,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
       ...(this.opts.random ? { random: this.opts.random } : {}),
       ...(this.opts.baseEnv ? { baseEnv: this.opts.baseEnv } : {}),
+      ...(this.opts.containment ? { containment: this.opts.containment } : {}),
     });
     driver.on('state', (st: InstanceStatus) => this.onInstanceState(st));
     driver.on('notify', (n: InstanceNotice) => this.emit('notify', {

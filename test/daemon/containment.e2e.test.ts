@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
-import { processesWithEnv } from '../../src/runtime/containment.js';
+import { processesWithEnv } from '../../src/runtime/process/env-scan.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon, taskStatus } from '../helpers/daemon.js';

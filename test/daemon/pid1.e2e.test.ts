@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
-import { Containment } from '../../src/runtime/containment.js';
+import { Containment } from '../../src/runtime/process/contain.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { readPidRecord, sameNamespace } from '../../src/api/pid-file.js';
@@ -30,7 +30,7 @@ afterEach(async () => {
     await new Promise((r) => c.once('exit', r));
   }
   for (const h of homes.splice(0)) {
-    const box = Containment.for(h);
+    const box = Containment.open(h);
     await box.sweep(200);
     box.close();
   }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobctlClient } from '../../src/api/client.js';
-import { Containment } from '../../src/runtime/containment.js';
+import { Containment } from '../../src/runtime/process/contain.js';
 import { listProcesses } from '../../src/runtime/proc.js';
 import { homePaths } from '../../src/shared/paths.js';
 import type { TaskStatus } from '../../src/shared/protocol.js';
@@ -109,7 +109,7 @@ export async function cleanupDaemons(): Promise<string[]> {
       }
     }
     // A daemon killed with -9 leaves its home's cgroups behind: remove them.
-    const box = Containment.for(d.home);
+    const box = Containment.open(d.home);
     await box.sweep(200);
     box.close();
   }

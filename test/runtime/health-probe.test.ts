@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Containment } from '../../src/runtime/containment.js';
+import { Containment } from '../../src/runtime/process/contain.js';
 import { runHealthProbe } from '../../src/runtime/health-probe.js';
 import { tempDir } from '../helpers/temp.js';
 import { freePort } from '../helpers/net.js';
@@ -128,7 +128,7 @@ describe('command probe', () => {
   });
 });
 
-const cgroupProbe = Containment.for('/probe-only-health');
+const cgroupProbe = Containment.open('/probe-only-health');
 const CGROUPS = cgroupProbe.mode === 'cgroup';
 cgroupProbe.close();
 
@@ -137,14 +137,14 @@ describe('command probe containment (issue 16 check: setsid escaped the probe an
     const home = path.join(tmp.dir, 'home');
     fs.mkdirSync(home, { recursive: true });
     const env = { JOBCTL_HOME: home, JOBCTL_TASK: 'probed', JOBCTL_INSTANCE: '0' };
-    const c = Containment.for(home);
+    const c = Containment.open(home);
     try {
       for (const [name, command, timeoutMs, ok] of [
         ['hung', 'setsid sh -c \'echo $$ > PIDFILE; exec sleep 1000\' & sleep 1000', 500, false],
         ['passed', 'setsid sh -c \'echo $$ > PIDFILE; exec sleep 1000\' & sleep 0.3; echo fine', 5000, true],
       ] as const) {
         const pidFile = path.join(tmp.dir, `${name}-setsid.pid`);
-        const r = await runHealthProbe({ kind: 'command', command: command.replace('PIDFILE', pidFile) }, { timeoutMs, cwd: tmp.dir, env });
+        const r = await runHealthProbe({ kind: 'command', command: command.replace('PIDFILE', pidFile) }, { timeoutMs, cwd: tmp.dir, env, containment: c });
         expect(r.ok).toBe(ok);
         const pid = Number(fs.readFileSync(pidFile, 'utf8'));
         await waitFor(() => !alive(pid), 3000, `${name}: setsid grandchild ${pid} gone`);

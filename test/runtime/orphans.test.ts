@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sweepOrphans, survivorsOf } from '../../src/runtime/orphans.js';
 import { listProcesses, readStat } from '../../src/runtime/proc.js';
-import { spawnProcess } from '../../src/runtime/spawn.js';
+import { spawnProcess } from '../../src/runtime/process/start.js';
 import { fixture } from '../helpers/specs.js';
 import { ROOT } from '../helpers/cli.js';
 import { killGroup, livePids, waitFor } from '../helpers/wait.js';
@@ -42,7 +42,7 @@ describe('orphan sweep', () => {
 describe('pdeathsig', () => {
   it('a child gets SIGTERM when the process that started it is killed with SIGKILL', async () => {
     // A tiny supervisor: starts `sleep` through spawnProcess (setpriv --pdeathsig TERM), prints its pid.
-    const script = `import('${ROOT}/dist/runtime/spawn.js').then((m) => {
+    const script = `import('${ROOT}/dist/runtime/process/start.js').then((m) => {
       const p = m.spawnProcess({ command: ['sleep', '1000'], cwd: '/', env: {} });
       console.log(p.pid);
       setInterval(() => {}, 1000);

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { groupProcs, homeCgroupName, parseMountinfo, parseProcCgroup, probeCgroups } from '../../src/runtime/cgroup.js';
-import { Containment, leafName, processesWithEnv } from '../../src/runtime/containment.js';
-import { listProcesses } from '../../src/runtime/proc.js';
-import { spawnProcess } from '../../src/runtime/spawn.js';
-import { tempDir } from '../helpers/temp.js';
-import { killGroup, waitFor } from '../helpers/wait.js';
+import { groupProcs, homeCgroupName, parseMountinfo, parseProcCgroup, probeCgroups } from '../../../src/runtime/cgroup.js';
+import { Containment, leafName } from '../../../src/runtime/process/contain.js';
+import { processesWithEnv } from '../../../src/runtime/process/env-scan.js';
+import { listProcesses } from '../../../src/runtime/proc.js';
+import { spawnProcess } from '../../../src/runtime/process/start.js';
+import { tempDir } from '../../helpers/temp.js';
+import { killGroup, waitFor } from '../../helpers/wait.js';
 
 const temps: Array<() => void> = [];
 const groups: number[] = [];
@@ -14,7 +15,7 @@ const homes: string[] = [];
 afterAll(async () => {
   groups.forEach(killGroup);
   for (const h of homes) {
-    const c = Containment.for(h);
+    const c = Containment.open(h);
     await c.sweep(200);
     c.close();
   }
@@ -40,7 +41,7 @@ function withArg(marker: string): number[] {
 }
 
 // Whether this host gives cgroups; the probe's subtrees (v2 and v1) are removed at once.
-const probe = Containment.for('/probe-only');
+const probe = Containment.open('/probe-only');
 const CGROUPS = probe.mode === 'cgroup';
 probe.close();
 
@@ -78,7 +79,7 @@ describe('reading the cgroup layout', () => {
 describe.runIf(CGROUPS)('a cgroup box', () => {
   it('holds a setsid grandchild, signals it, empties, and is removed', async () => {
     const h = home();
-    const c = Containment.for(h);
+    const c = Containment.open(h);
     expect(c.mode).toBe('cgroup');
     expect(c.info().description).toMatch(/^cgroup v2 \(/);
     const box = c.open({ task: 'w', instance: 0 });
@@ -92,7 +93,7 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
     const escaped = withArg(marker);
     // Both are in the cgroup although one left the process group.
     expect(groupProcs(box.cgroup!).sort()).toEqual(expect.arrayContaining(escaped));
-    expect(box.isEmpty()).toBe(false);
+    expect(await box.isEmpty()).toBe(false);
     expect(box.usage()?.cpuUsec).toBeGreaterThanOrEqual(0);
     expect(await box.clear('SIGTERM', 3000)).toBe('signalled');
     expect(withArg(marker)).toEqual([]);
@@ -102,7 +103,7 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
   });
 
   it('cgroup.kill clears a group that ignores SIGTERM', async () => {
-    const c = Containment.for(home());
+    const c = Containment.open(home());
     const box = c.open({ task: 'stubborn', runId: 'r1' });
     const marker = `${7_200_000 + Math.floor(Math.random() * 100_000)}`;
     const p = spawnProcess({ command: `trap '' TERM; setsid sh -c "trap '' TERM; sleep ${marker}" & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
@@ -118,7 +119,7 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
 
   it('the start-up sweep kills what a previous daemon left in the home\'s cgroups and removes them', async () => {
     const h = home();
-    const c = Containment.for(h);
+    const c = Containment.open(h);
     const box = c.open({ task: 'left', instance: 0 });
     const marker = `${7_300_000 + Math.floor(Math.random() * 100_000)}`;
     const p = spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
@@ -141,7 +142,7 @@ describe('a process-group box (no cgroups)', () => {
     const env = { JOBCTL_HOME: h, JOBCTL_TASK: 'w', JOBCTL_INSTANCE: '3' };
     const prev = process.env.JOBCTL_CGROUPS;
     process.env.JOBCTL_CGROUPS = 'off'; // read once, when the home's containment is made
-    const c = Containment.for(h);
+    const c = Containment.open(h);
     if (prev === undefined) delete process.env.JOBCTL_CGROUPS;
     else process.env.JOBCTL_CGROUPS = prev;
     expect(c.mode).toBe('pgroup');
@@ -158,7 +159,7 @@ describe('a process-group box (no cgroups)', () => {
     await p.exit;
     await waitFor(() => withArg(marker).length === 1, 5000, 'escapee');
     expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_INSTANCE=3\0'])).toEqual(withArg(marker));
-    expect(box.isEmpty()).toBe(false);
+    expect(await box.isEmpty()).toBe(false);
     expect(await box.clear('SIGTERM', 2000)).toBe('signalled');
     expect(withArg(marker)).toEqual([]);
     // Another instance of the same task is not touched.
@@ -182,7 +183,7 @@ describe('attacks (issue 13 check)', () => {
 
   it.runIf(CGROUPS)('a process that moves itself out of its v2 cgroup is still stopped (v1 leaves, environment)', async () => {
     const h = home();
-    const c = Containment.for(h);
+    const c = Containment.open(h);
     const box = c.open({ task: 'mover', instance: 0 });
     const marker = `${7_700_000 + Math.floor(Math.random() * 100_000)}`;
     const v2root = path.join(path.dirname(path.dirname(box.cgroup!)), 'cgroup.procs');

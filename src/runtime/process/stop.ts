@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupAlive } from './proc.js';
+import { groupAlive } from '../proc.js';
 
 /** Signalling and clearing a process group: stop and kill act on the whole group. */
 

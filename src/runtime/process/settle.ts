@@ -1,5 +1,5 @@
-import type { Box } from './containment.js';
-import type { SpawnedProcess } from './spawn.js';
+import type { Box } from './contain.js';
+import type { SpawnedProcess } from './start.js';
 
 export interface SettleOptions {
   /** The process was being stopped: its kill timer clears the box at stop_timeout. */
@@ -16,9 +16,9 @@ export interface Settled {
 }
 
 /**
- * After a supervised process's leader exited, before the exit counts: what is left of its
- * box (grandchildren, `setsid` escapees) goes too, its output drains (bounded), the pipes
- * are released and the box's cgroups removed.
+ * The settle stage: after a supervised process's leader exited, before the exit counts, what
+ * is left of its box (grandchildren, `setsid` escapees) goes too, its output drains
+ * (bounded), the pipes are released and the box's cgroups removed.
  */
 export async function settleExit(proc: SpawnedProcess, box: Box, captured: Promise<void>, o: SettleOptions): Promise<Settled> {
   if (o.stopping) {
@@ -27,7 +27,7 @@ export async function settleExit(proc: SpawnedProcess, box: Box, captured: Promi
       await box.waitEmpty(1000);
     }
   } else {
-    await box.clear(o.stopSignal, o.stopTimeoutMs);
+    await box.clear(o.stopSignal, o.stopTimeoutMs, { outputClosed: captured });
   }
   await Promise.race([captured, new Promise((r) => setTimeout(r, o.drainMs ?? 2000).unref())]);
   proc.stdout.destroy();

@@ -1,23 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainmentInfo } from '../shared/protocol.js';
-import type { TaskLimits } from '../shared/types.js';
-import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from './cgroup.js';
-import { groupAlive } from './proc.js';
-import { signalGroup } from './terminate.js';
+import type { ContainmentInfo } from '../../shared/protocol.js';
+import type { TaskLimits } from '../../shared/types.js';
+import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
+import { groupTree } from '../proc.js';
+import { EnvScanner, processesWithEnv } from './env-scan.js';
+import { signalGroup } from './stop.js';
 
 /**
- * Containment (DESIGN.md "Processes"): every daemon instance and every cron run lives in a
- * Box. Where the daemon can write a cgroup v2 subtree the box is a cgroup (stop signals every
- * process in it, `cgroup.kill` clears it, "stopped" means empty); elsewhere it is the process
- * group plus the processes whose environment names this home, task and instance/run (so a
- * `setsid` grandchild cannot escape either way).
+ * The contain stage of a process's life (DESIGN.md "Processes", "The hot path"): every daemon
+ * instance, cron run and probe lives in a Box. Where the daemon can write a cgroup v2 subtree
+ * the box is a cgroup: stop signals every process in it, `cgroup.kill` clears it, "stopped"
+ * means `cgroup.events` says unpopulated, and nothing reads /proc. Elsewhere it is the process
+ * group plus the processes whose environment names this home, task and instance/run, found by
+ * one shared asynchronous walk of /proc that serves every box waiting at the time (so a
+ * `setsid` grandchild cannot escape either way). The daemon makes one Containment per home
+ * and hands it to its runners.
  */
 
 /** Who a process belongs to: the JOBCTL_* variables every process of a box carries. */
 export interface BoxIdentity {
-  home: string;
+  /** Undefined for a containment without a home (process groups alone). */
+  home?: string;
   task: string;
   instance?: number;
   runId?: string;
@@ -40,15 +45,22 @@ export interface Box {
   readonly notes: string[];
   /** The process group leader, once spawned. */
   attach(pgid: number): void;
-  /** Send a signal to the process group and to every process of the box; false when none is left. */
+  /**
+   * Send a signal to the process group and to every process of the box; false when none is
+   * left that it could see at once (a process-group box signals its escapees after its walk).
+   */
   signal(sig: NodeJS.Signals): boolean;
   /** SIGKILL everything in the box (cgroup.kill). */
   kill(): void;
-  isEmpty(): boolean;
+  isEmpty(): Promise<boolean>;
   /** Poll until empty, up to timeoutMs; true when it emptied. */
   waitEmpty(timeoutMs: number): Promise<boolean>;
-  /** stop_signal to what is left, then kill after graceMs; resolves once empty (or 1 s after the kill). */
-  clear(signal: NodeJS.Signals, graceMs: number): Promise<'empty' | 'signalled' | 'killed'>;
+  /**
+   * stop_signal to what is left, then kill after graceMs; resolves once empty (or 1 s after the
+   * kill). `outputClosed`: the box's output pipes reached their end, so no process of the box
+   * holds them (a process-group box whose group is gone then needs no walk of /proc).
+   */
+  clear(signal: NodeJS.Signals, graceMs: number, o?: ClearOptions): Promise<'empty' | 'signalled' | 'killed'>;
   usage(): BoxUsage | undefined;
   /** How many processes the kernel OOM-killed in this box. */
   oomKills(): number;
@@ -56,6 +68,11 @@ export interface Box {
   setLimits(limits: TaskLimits | undefined): string[];
   /** Remove the box's cgroups (after it emptied). Safe to call twice. */
   release(): void;
+}
+
+export interface ClearOptions {
+  /** Resolves when the process's stdout and stderr have ended. */
+  outputClosed?: Promise<unknown>;
 }
 
 export interface SweptBox {
@@ -78,44 +95,16 @@ export function leafName(id: BoxIdentity): string {
   return `${id.task}.${slot}`.replace(LEAF_SAFE, '_');
 }
 
-/** The NUL-separated environ entries that say a process belongs to this box. */
-function envMarks(id: BoxIdentity): string[] {
-  const marks = [`\0JOBCTL_HOME=${id.home}\0`, `\0JOBCTL_TASK=${id.task}\0`];
+/**
+ * The NUL-separated environ entries that say a process belongs to this box; undefined when
+ * they would not single it out (no home, and no run id, which is unique by itself).
+ */
+function envMarks(id: BoxIdentity): string[] | undefined {
+  if (id.home === undefined && id.runId === undefined) return undefined;
+  const marks = [...(id.home !== undefined ? [`\0JOBCTL_HOME=${id.home}\0`] : []), `\0JOBCTL_TASK=${id.task}\0`];
   if (id.runId !== undefined) marks.push(`\0JOBCTL_RUN_ID=${id.runId}\0`);
   else if (id.instance !== undefined) marks.push(`\0JOBCTL_INSTANCE=${id.instance}\0`);
   return marks;
-}
-
-/**
- * Live processes whose environment carries every mark (never this process). One readdir of
- * /proc and one read of each environ (a zombie's is empty, so it never matches).
- */
-export function processesWithEnv(marks: string[]): number[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  // environ is read as latin1 (one char per byte): the marks must be their UTF-8 bytes the same way,
-  // or a home, task or run id that is not ASCII never matches.
-  marks = marks.map((m) => Buffer.from(m, 'utf8').toString('latin1'));
-  const first = marks[0] ?? '';
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    let env: string;
-    try {
-      env = `\0${fs.readFileSync(`/proc/${name}/environ`, 'latin1')}`;
-    } catch {
-      continue;
-    }
-    if (env.includes(first) && marks.every((m) => env.includes(m))) out.push(pid);
-  }
-  return out;
 }
 
 function killPids(pids: number[], sig: NodeJS.Signals): void {
@@ -148,12 +137,12 @@ abstract class BaseBox implements Box {
 
   abstract signal(sig: NodeJS.Signals): boolean;
   abstract kill(): void;
-  abstract isEmpty(): boolean;
+  abstract isEmpty(): Promise<boolean>;
 
   async waitEmpty(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     let pause = 5;
-    while (!this.isEmpty()) {
+    while (!(await this.isEmpty())) {
       if (Date.now() >= deadline) return false;
       await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
       pause = Math.min(pause * 2, 100);
@@ -161,8 +150,8 @@ abstract class BaseBox implements Box {
     return true;
   }
 
-  async clear(signal: NodeJS.Signals, graceMs: number): Promise<'empty' | 'signalled' | 'killed'> {
-    if (this.isEmpty()) return 'empty';
+  async clear(signal: NodeJS.Signals, graceMs: number, _o?: ClearOptions): Promise<'empty' | 'signalled' | 'killed'> {
+    if (await this.isEmpty()) return 'empty';
     this.signal(signal);
     if (await this.waitEmpty(graceMs)) return 'signalled';
     this.kill();
@@ -187,35 +176,64 @@ abstract class BaseBox implements Box {
   }
 }
 
-/** No cgroups: the process group, plus the processes that carry this box's JOBCTL_* variables. */
+/**
+ * No cgroups: the process group, plus the processes that carry this box's JOBCTL_* variables
+ * (found by the home's shared walk, never on the hot path: a group that is gone with its
+ * output closed is empty without one).
+ */
 class ProcessGroupBox extends BaseBox {
   readonly kind = 'pgroup' as const;
   private readonly marks: string[] | undefined;
 
-  constructor(id: BoxIdentity | undefined) {
+  constructor(private readonly scanner: EnvScanner, id: BoxIdentity) {
     super();
-    this.marks = id?.home ? envMarks(id) : undefined;
-  }
-
-  private strays(): number[] {
-    return this.marks ? processesWithEnv(this.marks) : [];
+    this.marks = envMarks(id);
   }
 
   signal(sig: NodeJS.Signals): boolean {
     const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
-    const strays = this.strays();
-    killPids(strays, sig);
-    return inGroup || strays.length > 0;
+    if (this.marks) void this.scanner.find(this.marks).then((strays) => killPids(strays, sig));
+    return inGroup;
   }
 
   kill(): void {
     this.signal('SIGKILL');
   }
 
-  isEmpty(): boolean {
-    if (this.pgid !== undefined && groupAlive(this.pgid)) return false;
-    return this.strays().length === 0;
+  /** Some process of the group is alive: kill(0) first, then its members from the leader down, then a walk. */
+  private async groupAlive(): Promise<boolean> {
+    if (this.pgid === undefined) return false;
+    try {
+      process.kill(-this.pgid, 0);
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    // kill(0) also succeeds for zombies not reaped yet, and for members that left the leader's tree.
+    if (groupTree(this.pgid).length > 0) return true;
+    return (await this.scanner.findGroup(this.pgid)).length > 0;
   }
+
+  async isEmpty(): Promise<boolean> {
+    if (await this.groupAlive()) return false;
+    return !this.marks || (await this.scanner.find(this.marks)).length === 0;
+  }
+
+  override async clear(signal: NodeJS.Signals, graceMs: number, o?: ClearOptions): Promise<'empty' | 'signalled' | 'killed'> {
+    // Nothing of the group is left and nothing holds its output: no escapee to look for.
+    if (o?.outputClosed && !(await this.groupAlive()) && (await settlesWithin(o.outputClosed, 100))) return 'empty';
+    return super.clear(signal, graceMs);
+  }
+}
+
+/** Whether the promise settles within ms. */
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(() => true, () => true),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** A cgroup v2 leaf (plus v1 leaves for the controllers v2 lacks on a hybrid host). */
@@ -226,11 +244,7 @@ class CgroupBox extends BaseBox {
   private limits: TaskLimits = {};
   private released = false;
 
-  /**
-   * @param marks the box's JOBCTL_* environment: a process that moved itself out of the v2
-   * group (a root task can write another group's cgroup.procs) is still found by them.
-   */
-  constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined, private readonly marks?: string[]) {
+  constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined) {
     super();
     this.cgroup = path.join(host.v2Base, name);
     makeFreshDir(this.cgroup);
@@ -302,13 +316,15 @@ class CgroupBox extends BaseBox {
   }
 
   /**
-   * Everything that belongs to the box: the v2 group, the v1 leaves (a process that left the
-   * v2 group is still there on a hybrid host), and the processes carrying the box's marks.
+   * Everything that belongs to the box: the v2 group and the v1 leaves (a process that left
+   * the v2 group is still there on a hybrid host). Read from the box's own files only.
    */
   private members(): number[] {
-    const all = new Set([...this.procs(), ...Object.values(this.v1).flatMap((d) => groupProcs(d))]);
-    if (this.marks) for (const pid of processesWithEnv(this.marks)) all.add(pid);
-    return [...all];
+    return [...new Set([...this.procs(), ...this.v1Procs()])];
+  }
+
+  private v1Procs(): number[] {
+    return Object.values(this.v1).flatMap((d) => groupProcs(d));
   }
 
   signal(sig: NodeJS.Signals): boolean {
@@ -324,10 +340,11 @@ class CgroupBox extends BaseBox {
     killPids(this.members(), 'SIGKILL');
   }
 
-  isEmpty(): boolean {
+  /** `cgroup.events` says unpopulated and the v1 leaves are empty: no walk of /proc. */
+  async isEmpty(): Promise<boolean> {
     const events = readControl(path.join(this.cgroup, 'cgroup.events'));
-    if (events !== undefined && !/^populated 0$/m.test(events)) return false;
-    return this.members().length === 0;
+    if (events === undefined) return this.members().length === 0;
+    return /^populated 0$/m.test(events) && this.v1Procs().length === 0;
   }
 
   override attach(pgid: number): void {
@@ -374,28 +391,29 @@ function makeFreshDir(dir: string): void {
 
 /**
  * The containment of one home: cgroups when this host lets the daemon have them, process
- * groups otherwise. One per home (cached), so the daemon and its runners share it.
+ * groups otherwise. The daemon makes one (`Containment.open`) and hands it to what starts
+ * processes; `Containment.none()` is process groups alone, with no home to find escapees by.
  */
 export class Containment {
-  private static readonly byHome = new Map<string, Containment>();
   private readonly host: CgroupHost | undefined;
   private readonly reason: string | undefined;
+  /** The home's shared walks of /proc (process-group boxes). */
+  readonly scanner = new EnvScanner();
 
-  private constructor(readonly home: string | undefined) {
-    const probe = home ? probeCgroups(home) : { reason: 'no home' };
+  private constructor(readonly home: string | undefined, env: NodeJS.ProcessEnv) {
+    const probe = home ? probeCgroups(home, env) : { reason: 'no home' };
     this.host = probe.host;
     this.reason = probe.reason;
   }
 
-  /** The containment of a home (undefined: process groups only, no environment sweep). */
-  static for(home: string | undefined): Containment {
-    const key = home ?? '';
-    let c = Containment.byHome.get(key);
-    if (!c) {
-      c = new Containment(home);
-      Containment.byHome.set(key, c);
-    }
-    return c;
+  /** The containment of a home: probes cgroups and makes the home's subtree. */
+  static open(home: string, env: NodeJS.ProcessEnv = process.env): Containment {
+    return new Containment(home, env);
+  }
+
+  /** Process groups only, no environment search (tests and tools without a home). */
+  static none(): Containment {
+    return new Containment(undefined, {});
   }
 
   get mode(): 'cgroup' | 'pgroup' {
@@ -418,13 +436,12 @@ export class Containment {
   open(id: Omit<BoxIdentity, 'home'>, limits?: TaskLimits): Box {
     if (this.host) {
       try {
-        const full = { ...id, home: this.home! };
-        return new CgroupBox(this.host, leafName(full), limits, envMarks(full));
+        return new CgroupBox(this.host, leafName({ ...id, home: this.home! }), limits);
       } catch {
         /* fall back below */
       }
     }
-    const box = new ProcessGroupBox(this.home ? { ...id, home: this.home } : undefined);
+    const box = new ProcessGroupBox(this.scanner, { ...id, ...(this.home !== undefined ? { home: this.home } : {}) });
     if (limits && Object.keys(limits).length) {
       box.notes.push(`limits are not in force: ${this.info().description}`);
     }
@@ -485,8 +502,13 @@ export class Containment {
       for (const name of listDirs(base)) removeDir(path.join(base, name));
       removeDir(base);
     }
-    Containment.byHome.delete(this.home ?? '');
   }
+}
+
+let none: Containment | undefined;
+/** The one process-groups-alone containment, for starters given none (tests, tools). */
+export function noContainment(): Containment {
+  return (none ??= Containment.none());
 }
 
 function listDirs(dir: string): string[] {

@@ -3,16 +3,20 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { parse as parseDotenv } from 'dotenv';
 import { spawn as spawnChild } from 'node:child_process';
-import { JobctlError } from '../shared/errors.js';
-import type { RunAs } from '../shared/types.js';
-import { readStat } from './proc.js';
-import { lookupGroup, lookupUser } from '../config/users.js';
+import { JobctlError } from '../../shared/errors.js';
+import type { RunAs } from '../../shared/types.js';
+import { readStat } from '../proc.js';
+import { lookupGroup, lookupUser } from '../../config/users.js';
+import { nativeSpawner, nativeSpawnerReason } from './native-spawner.js';
 
 /**
- * Starting one process (DESIGN.md "Processes"): its own process group, the daemon's
- * environment plus the task's, `setpriv --pdeathsig TERM` on Linux so it dies with the
- * daemon, and run-as-user through setpriv when the daemon is root. Everything that can be
- * checked before the fork is checked, so a bad cwd or a missing binary is a clear message.
+ * The start stage of a process's life (DESIGN.md "Processes", "The hot path"): its own
+ * session and process group, the daemon's environment plus the task's, `setpriv --pdeathsig
+ * TERM` on Linux so it dies with the daemon, and run-as-user through setpriv when the daemon
+ * is root. Everything that can be checked before the start is checked, so a bad cwd or a
+ * missing binary is a clear message. The one place that chooses the spawner: posix_spawn
+ * through the native addon where it is built (no fork of the daemon), `child_process`
+ * otherwise or with `JOBCTL_SPAWNER=child_process`.
  */
 
 export interface SpawnRequest {
@@ -164,32 +168,53 @@ export function spawnProcess(req: SpawnRequest): SpawnedProcess {
   if (!cwdStat?.isDirectory()) throw fail(`cwd ${req.cwd} does not exist or is not a directory`);
   const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env);
 
-  // node:child_process rather than execa on this path: a start (setpriv included) blocks
-  // the event loop ~2.4 ms with it and ~3.7 ms through execa on the 2-core machine
-  // (bench/spawn-cost.ts, bench/RESULTS.md), and starting 100 instances or a burst of
-  // cron runs is bound by exactly this. execa serves the probes and `jobctl install`.
-  const child = spawnChild(file, args, {
-    cwd: req.cwd,
-    env: { ...process.env, ...env },
-    detached: true, // own session and process group: stop/kill act on the group
-    stdio: ['ignore', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
-  child.on('error', () => {
-    /* surfaced through the exit status or the missing pid */
-  });
-  if (child.pid === undefined) throw fail(`could not start ${file} (the system refused to create the process)`);
-  const pid = child.pid;
-  const exit = new Promise<ExitStatus>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const fullEnv = { ...process.env, ...env };
+  const native = useNative() ? nativeSpawner() : undefined;
+  let pid: number;
+  let stdout: Readable;
+  let stderr: Readable;
+  let exit: Promise<ExitStatus>;
+  if (native) {
+    const bin = file.includes('/') ? file : resolveBinary(file, req.cwd, fullEnv.PATH);
+    if (!bin) throw fail(`command not found or not executable: ${file}`);
+    try {
+      ({ pid, stdout, stderr, exit } = native.spawn(bin, file, args, fullEnv, req.cwd));
+    } catch (e) {
+      throw fail(`could not start ${file}: ${(e as Error).message}`, e);
+    }
+  } else {
+    // node:child_process rather than execa: a start blocks the event loop less with it
+    // (bench/spawn-cost.ts). execa serves `jobctl install` and the CLI.
+    const child = spawnChild(file, args, {
+      cwd: req.cwd,
+      env: fullEnv,
+      detached: true, // own session and process group: stop/kill act on the group
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    child.on('error', () => {
+      /* surfaced through the exit status or the missing pid */
+    });
+    if (child.pid === undefined) throw fail(`could not start ${file} (the system refused to create the process)`);
+    pid = child.pid;
+    stdout = child.stdout!;
+    stderr = child.stderr!;
+    exit = new Promise<ExitStatus>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  }
   const startTime = readStat(pid)?.startTime;
-  return {
-    pid,
-    pgid: pid,
-    ...(startTime !== undefined ? { startTime } : {}),
-    stdout: child.stdout!,
-    stderr: child.stderr!,
-    exit,
-  };
+  return { pid, pgid: pid, ...(startTime !== undefined ? { startTime } : {}), stdout, stderr, exit };
+}
+
+/** `JOBCTL_SPAWNER=child_process` forces the fallback (tests run the containment cases on both). */
+function useNative(): boolean {
+  return process.env.JOBCTL_SPAWNER !== 'child_process';
+}
+
+/** Which spawner starts processes here, in words (status, daemon log). */
+export function spawnerInfo(): { spawner: 'posix_spawn' | 'child_process'; description: string } {
+  if (useNative() && nativeSpawner()) return { spawner: 'posix_spawn', description: 'posix_spawn (native addon: the daemon is not forked)' };
+  const why = useNative() ? nativeSpawnerReason : 'JOBCTL_SPAWNER=child_process';
+  return { spawner: 'child_process', description: `child_process (the native spawner is ${why ? `off: ${why}` : 'off'})` };
 }
