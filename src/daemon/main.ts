@@ -6,6 +6,7 @@ import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
 import { FileRunHistory } from '../runtime/run-history-file.js';
 import { Containment } from '../runtime/process/contain.js';
+import { spawnerInfo } from '../runtime/process/start.js';
 import { StateStore } from '../runtime/state-store.js';
 import { errorMessage } from '../shared/errors.js';
 import { configErrorHeadline } from '../shared/config-errors.js';
@@ -79,6 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const containment = Containment.open(opts.home);
     cleanup.unshift(() => containment.close());
     log.info(`containment: ${containment.info().description}`);
+    log.info(`spawner: ${spawnerInfo().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
     for (const b of await containment.sweep()) log.warn(`stopped ${b.pids.length} process(es) left by a previous daemon (${b.name === 'environment' ? 'found by their JOBCTL_* environment' : `cgroup ${b.name}`})`, b.task);

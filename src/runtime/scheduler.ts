@@ -33,6 +33,12 @@ export interface SchedulerOptions {
   random?: () => number;
   /** A firing handled later than this after its time counts as missed. @default 5000 */
   lateMs?: number;
+  /**
+   * The firings due at one tick are handed out in one pass, but after this much time of
+   * handlers the rest waits for the next turn of the event loop, so the socket and the
+   * processes' output are served meanwhile. @default 20
+   */
+  sliceMs?: number;
 }
 
 interface Slot {
@@ -71,11 +77,16 @@ export class Scheduler {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly lateMs: number;
+  private readonly sliceMs: number;
+  /** Firings due and not handed out yet (a tick's pass that yielded to the loop). */
+  private backlog: Array<{ slot: Slot; firing: Firing }> = [];
+  private draining = false;
 
   constructor(opts: SchedulerOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.lateMs = opts.lateMs ?? 5000;
+    this.sliceMs = opts.sliceMs ?? 20;
   }
 
   /**
@@ -112,6 +123,7 @@ export class Scheduler {
   /** Safe to call twice. */
   stop(): void {
     this.running = false;
+    this.backlog = [];
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
@@ -154,14 +166,32 @@ export class Scheduler {
         this.push({ fireAt: next.fireAt, slot: item.slot, generation: next.generation });
       }
     }
-    for (const { slot, firing } of due) {
-      try {
-        slot.onFire(firing);
-      } catch {
-        /* the handler reports its own errors */
-      }
-    }
+    this.backlog.push(...due);
+    this.drain();
     this.arm();
+  }
+
+  /** Hand out due firings for at most sliceMs, then yield to the loop and go on. */
+  private drain(): void {
+    if (this.draining) return;
+    const t0 = performance.now();
+    let i = 0;
+    try {
+      this.draining = true;
+      while (i < this.backlog.length) {
+        const { slot, firing } = this.backlog[i++]!;
+        try {
+          slot.onFire(firing);
+        } catch {
+          /* the handler reports its own errors */
+        }
+        if (performance.now() - t0 > this.sliceMs && i < this.backlog.length) break;
+      }
+    } finally {
+      this.backlog = this.backlog.slice(i);
+      this.draining = false;
+    }
+    if (this.backlog.length) setImmediate(() => this.drain());
   }
 
   /**

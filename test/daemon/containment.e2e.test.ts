@@ -54,9 +54,13 @@ async function startAll(home: string): Promise<void> {
 const CAN_CGROUP = process.getuid?.() === 0 && fs.existsSync('/proc/self/mountinfo') &&
   fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - cgroup2 ');
 
+// Each containment on each spawner: the native one (vfork, joins its cgroups itself) and the
+// child_process fallback (the join shell and setpriv) keep the same guarantees.
 const MODES = [
   { name: 'cgroups', env: {} as Record<string, string>, cgroups: true },
   { name: 'JOBCTL_CGROUPS=off', env: { JOBCTL_CGROUPS: 'off' }, cgroups: false },
+  { name: 'cgroups, JOBCTL_SPAWNER=child_process', env: { JOBCTL_SPAWNER: 'child_process' }, cgroups: true },
+  { name: 'JOBCTL_CGROUPS=off, JOBCTL_SPAWNER=child_process', env: { JOBCTL_CGROUPS: 'off', JOBCTL_SPAWNER: 'child_process' }, cgroups: false },
 ].filter((m) => !m.cgroups || CAN_CGROUP);
 
 describe.each(MODES)('no stray process ($name)', (mode) => {

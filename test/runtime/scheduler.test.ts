@@ -110,3 +110,33 @@ describe('Scheduler (one timer, fake clock)', () => {
     expect(clock.pending).toBe(1);
   });
 });
+
+describe('Scheduler: many firings due at once', () => {
+  it('hands every due firing out in one pass, yielding to the event loop between slices', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00.500Z'));
+    const s = new Scheduler({ clock, random: () => 0, sliceMs: 5 });
+    const order: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      s.register({ name: `t${i}`, schedule: '* * * * * *', jitterMs: 0 }, () => {
+        const until = performance.now() + 2; // a handler that keeps the loop 2 ms
+        while (performance.now() < until) { /* busy */ }
+        order.push(`t${i}`);
+      });
+    }
+    s.start();
+    setImmediate(() => order.push('loop'));
+    clock.advance(500); // all 20 are due at the same second
+    expect(order.length).toBeGreaterThan(0);
+    expect(order.length).toBeLessThan(20); // the first slice ended after ~5 ms
+    await new Promise<void>(function wait(resolve) {
+      if (order.filter((o) => o !== 'loop').length === 20) resolve();
+      else setImmediate(() => wait(resolve));
+    });
+    // every firing was handed out once, and the loop ran between two slices
+    expect(order.filter((o) => o !== 'loop').sort()).toEqual(Array.from({ length: 20 }, (_, i) => `t${i}`).sort());
+    const loopAt = order.indexOf('loop');
+    expect(loopAt).toBeGreaterThan(0);
+    expect(loopAt).toBeLessThan(order.length - 1);
+    s.stop();
+  });
+});

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The spawner that does not fork the daemon (native/spawn.c): posix_spawn, exits learned
+ * The spawner that does not fork the daemon (native/spawn.c): vfork + one exec, exits learned
  * through a pidfd per child and read here as a stream of 12-byte records (pid, code, signal).
  * Loaded once; `nativeSpawner()` is undefined where the addon was not built (no C compiler),
  * cannot load, or the kernel lacks pidfd_open, and then `child_process` serves every start.
@@ -15,19 +15,25 @@ import { fileURLToPath } from 'node:url';
 
 interface Addon {
   init(): number;
-  spawn(file: string, argv: string[], envp: string[], cwd: string): [number, number, number];
+  spawn(file: string, argv: string[], envp: string[], cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): [number, number, number, number];
 }
 
 export interface NativeChild {
   pid: number;
+  /** /proc start time in clock ticks; -1 when unreadable. */
+  startTime: number;
   stdout: Readable;
   stderr: Readable;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface NativeSpawner {
-  /** `file` is a path (no PATH search here); argv[0] is `argv0`. */
-  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string): NativeChild;
+  /**
+   * Start `file` (a path, or a name searched in `pathDirs`) with argv[0] `argv0`, after joining
+   * the `join` cgroup.procs files, with SIGTERM on the daemon's death when `pdeathsig`. Throws
+   * an Error with `stage` ('chdir', 'exec', 'join' with `index`, …) and `errno`.
+   */
+  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): NativeChild;
 }
 
 /** Where `npm run build` puts the addon (scripts/build-native.mjs), from src/ or dist/ alike. */
@@ -94,18 +100,18 @@ class Spawner implements NativeSpawner {
     this.pending = Buffer.from(buf);
   }
 
-  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string): NativeChild {
+  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): NativeChild {
     const envp: string[] = [];
     for (const k in env) {
       const v = env[k];
       if (v !== undefined) envp.push(`${k}=${v}`);
     }
-    const [pid, out, err] = this.addon.spawn(file, [argv0, ...args], envp, cwd);
+    const [pid, out, err, startTime] = this.addon.spawn(file, [argv0, ...args], envp, cwd, join, pathDirs, pdeathsig);
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       this.exits.set(pid, resolve);
     });
     if (this.exits.size === 1) this.notify.ref();
-    return { pid, exit, stdout: pipeStream(out), stderr: pipeStream(err) };
+    return { pid, startTime, exit, stdout: pipeStream(out), stderr: pipeStream(err) };
   }
 }
 

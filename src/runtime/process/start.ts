@@ -7,14 +7,14 @@ import { JobctlError } from '../../shared/errors.js';
 import type { RunAs } from '../../shared/types.js';
 import { readStat } from '../proc.js';
 import { lookupGroup, lookupUser } from '../../config/users.js';
-import { nativeSpawner, nativeSpawnerReason } from './native-spawner.js';
+import { nativeSpawner, nativeSpawnerReason, type NativeSpawner } from './native-spawner.js';
 
 /**
  * The start stage of a process's life (DESIGN.md "Processes", "The hot path"): its own
  * session and process group, the daemon's environment plus the task's, `setpriv --pdeathsig
  * TERM` on Linux so it dies with the daemon, and run-as-user through setpriv when the daemon
  * is root. Everything that can be checked before the start is checked, so a bad cwd or a
- * missing binary is a clear message. The one place that chooses the spawner: posix_spawn
+ * missing binary is a clear message. The one place that chooses the spawner: vfork + exec
  * through the native addon where it is built (no fork of the daemon), `child_process`
  * otherwise or with `JOBCTL_SPAWNER=child_process`.
  */
@@ -95,8 +95,12 @@ export function resolveBinary(bin: string, cwd: string, envPath: string | undefi
 
 const fail = (message: string, cause?: unknown) => new JobctlError('SPAWN_FAILED', message, cause === undefined ? {} : { cause });
 
-/** The argv to exec: `/bin/sh -c` for a string, the list as is; wrapped in setpriv when available or needed. */
-export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv): { file: string; args: string[]; env: Record<string, string> } {
+/**
+ * The argv to exec: `/bin/sh -c` for a string, the list as is. For child_process it is
+ * wrapped in setpriv (pdeathsig, run-as-user) and in the join shell (cgroups); the native
+ * spawner's child does both itself, so it needs setpriv only to run as another user.
+ */
+export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv, spawner: 'native' | 'child_process' = 'child_process'): { file: string; args: string[]; env: Record<string, string> } {
   const args = req.args ?? [];
   const argv = typeof req.command === 'string'
     ? ['/bin/sh', '-c', req.command, ...(args.length ? ['jobctl', ...args] : [])]
@@ -125,11 +129,14 @@ export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv): { file: st
   }
   const fullEnv = { ...extraEnv, ...req.env };
   const first = argv[0]!;
-  if (typeof req.command !== 'string' && !resolveBinary(first, req.cwd, fullEnv.PATH ?? env.PATH)) {
+  // (The native child reports a missing binary from its exec, without a look-up here first.)
+  if (spawner === 'child_process' && typeof req.command !== 'string' && !resolveBinary(first, req.cwd, fullEnv.PATH ?? env.PATH)) {
     throw fail(`command not found or not executable: ${first}`);
   }
-  const exec = setpriv ? [setpriv, '--pdeathsig', 'TERM', ...wrap, '--', ...argv] : argv;
-  if (req.joinCgroups?.length) {
+  // setpriv sets pdeathsig after it changes the user (a change of credentials clears it).
+  const withSetpriv = setpriv && (spawner === 'child_process' || wrap.length > 0);
+  const exec = withSetpriv ? [setpriv, '--pdeathsig', 'TERM', ...wrap, '--', ...argv] : argv;
+  if (spawner === 'child_process' && req.joinCgroups?.length) {
     // As root, before setpriv drops privileges: `echo 0 > cgroup.procs` moves the shell itself,
     // then it execs (same pid) into setpriv and the command.
     return { file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'jobctl-join', ...req.joinCgroups, '--', ...exec], env: fullEnv };
@@ -159,6 +166,27 @@ function withEnvFile(req: SpawnRequest): Record<string, string> {
  * or during the fork.
  */
 export function spawnProcess(req: SpawnRequest): SpawnedProcess {
+  const native = useNative() ? nativeSpawner() : undefined;
+  return native ? spawnNative(native, req) : spawnChildProcess(req);
+}
+
+/** The native spawner: one exec, the cwd and binary checked by the child itself (no look-ups on the loop). */
+function spawnNative(native: NativeSpawner, req: SpawnRequest): SpawnedProcess {
+  const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env, 'native');
+  const fullEnv = { ...process.env, ...env };
+  try {
+    const c = native.spawn(file, file, args, fullEnv, req.cwd, req.joinCgroups ?? [], (fullEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), process.platform === 'linux');
+    return { pid: c.pid, pgid: c.pid, ...(c.startTime >= 0 ? { startTime: c.startTime } : {}), stdout: c.stdout, stderr: c.stderr, exit: c.exit };
+  } catch (e) {
+    const err = e as Error & { stage?: string; index?: number; errno?: number };
+    if (err.stage === 'chdir') throw fail(`cwd ${req.cwd} does not exist or is not a directory`, e);
+    if (err.stage === 'exec' && (err.errno === 2 || err.errno === 13 || err.errno === 20)) throw fail(`command not found or not executable: ${file}`, e);
+    if (err.stage === 'join') throw fail(`cannot join the cgroup ${req.joinCgroups?.[err.index ?? 0] ?? ''}: ${err.message}`, e);
+    throw fail(`could not start ${file}: ${err.message}`, e);
+  }
+}
+
+function spawnChildProcess(req: SpawnRequest): SpawnedProcess {
   let cwdStat: fs.Stats | undefined;
   try {
     cwdStat = fs.statSync(req.cwd);
@@ -167,44 +195,25 @@ export function spawnProcess(req: SpawnRequest): SpawnedProcess {
   }
   if (!cwdStat?.isDirectory()) throw fail(`cwd ${req.cwd} does not exist or is not a directory`);
   const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env);
-
-  const fullEnv = { ...process.env, ...env };
-  const native = useNative() ? nativeSpawner() : undefined;
-  let pid: number;
-  let stdout: Readable;
-  let stderr: Readable;
-  let exit: Promise<ExitStatus>;
-  if (native) {
-    const bin = file.includes('/') ? file : resolveBinary(file, req.cwd, fullEnv.PATH);
-    if (!bin) throw fail(`command not found or not executable: ${file}`);
-    try {
-      ({ pid, stdout, stderr, exit } = native.spawn(bin, file, args, fullEnv, req.cwd));
-    } catch (e) {
-      throw fail(`could not start ${file}: ${(e as Error).message}`, e);
-    }
-  } else {
-    // node:child_process rather than execa: a start blocks the event loop less with it
-    // (bench/spawn-cost.ts). execa serves `jobctl install` and the CLI.
-    const child = spawnChild(file, args, {
-      cwd: req.cwd,
-      env: fullEnv,
-      detached: true, // own session and process group: stop/kill act on the group
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
-    child.on('error', () => {
-      /* surfaced through the exit status or the missing pid */
-    });
-    if (child.pid === undefined) throw fail(`could not start ${file} (the system refused to create the process)`);
-    pid = child.pid;
-    stdout = child.stdout!;
-    stderr = child.stderr!;
-    exit = new Promise<ExitStatus>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-  }
+  // node:child_process rather than execa: a start blocks the event loop less with it
+  // (bench/spawn-cost.ts). execa serves `jobctl install` and the CLI.
+  const child = spawnChild(file, args, {
+    cwd: req.cwd,
+    env: { ...process.env, ...env },
+    detached: true, // own session and process group: stop/kill act on the group
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  child.on('error', () => {
+    /* surfaced through the exit status or the missing pid */
+  });
+  if (child.pid === undefined) throw fail(`could not start ${file} (the system refused to create the process)`);
+  const pid = child.pid;
+  const exit = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
   const startTime = readStat(pid)?.startTime;
-  return { pid, pgid: pid, ...(startTime !== undefined ? { startTime } : {}), stdout, stderr, exit };
+  return { pid, pgid: pid, ...(startTime !== undefined ? { startTime } : {}), stdout: child.stdout!, stderr: child.stderr!, exit };
 }
 
 /** `JOBCTL_SPAWNER=child_process` forces the fallback (tests run the containment cases on both). */
@@ -213,8 +222,8 @@ function useNative(): boolean {
 }
 
 /** Which spawner starts processes here, in words (status, daemon log). */
-export function spawnerInfo(): { spawner: 'posix_spawn' | 'child_process'; description: string } {
-  if (useNative() && nativeSpawner()) return { spawner: 'posix_spawn', description: 'posix_spawn (native addon: the daemon is not forked)' };
+export function spawnerInfo(): { spawner: 'native' | 'child_process'; description: string } {
+  if (useNative() && nativeSpawner()) return { spawner: 'native', description: 'vfork (native addon: the daemon is not forked)' };
   const why = useNative() ? nativeSpawnerReason : 'JOBCTL_SPAWNER=child_process';
   return { spawner: 'child_process', description: `child_process (the native spawner is ${why ? `off: ${why}` : 'off'})` };
 }
