@@ -2,6 +2,12 @@
  * jobctl side by side with PM2 and supervisord, one interleaved run (`npm run bench`).
  *
  *   npm run bench -- [--rounds 3] [--loss-runs 100] [--cron-seconds 60] [--only jobctl]
+ *                    [--workloads base,scale,state,screens,cron] [--against REF]
+ *
+ * `--against REF` builds REF (a commit, tag or branch) in a worktree under bench/.work and
+ * runs the same workloads on it as the tool `jobctl@REF`, interleaved with this checkout, so
+ * a change's before and after come from one run on one machine. The `cron` workload (not in
+ * the default set) starts a real daemon with N every-second tasks (bench/cron-daemon.ts).
  *
  * Installs PM2 7.0.4 into bench/.work/pm2 and supervisord from Debian when missing, gives
  * each tool private state under bench/.work, and stops only what it started (by its own
@@ -13,6 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { median, pidsWithArg, rssOf, sleep, until } from './measure.js';
+import { cronDaemon } from './cron-daemon.js';
+import { buildRef } from './ref-build.js';
 import { cronState, screens, thousand } from './scale.js';
 import { FLOOD, Jobctl, Pm2, ROOT, Supervisord, WORK, type Tool } from './tools.js';
 
@@ -29,6 +37,9 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 /** Which workloads: base (100 processes, floods, edits, cron lateness), scale (1,000 processes), state (cron history load), screens (TUI/top). */
 const WORKLOADS = new Set((args.includes('--workloads') ? args[args.indexOf('--workloads') + 1]! : 'base,scale,state,screens').split(','));
 const LINES = Number(process.env.BENCH_FLOOD_LINES ?? 200_000);
+const AGAINST = args.includes('--against') ? args[args.indexOf('--against') + 1] : undefined;
+/** Task counts of the cron workload (every second each). */
+const CRON_TASKS = (args.includes('--cron-tasks') ? args[args.indexOf('--cron-tasks') + 1]! : '50,100,300').split(',').map(Number);
 
 // ---- workloads ----
 type Results = Record<string, Record<string, number[]>>;
@@ -126,7 +137,7 @@ async function floods(t: Tool): Promise<void> {
 }
 
 async function configEdit(t: Tool, round: number): Promise<void> {
-  const marker = String(300_000 + round * 10 + ['jobctl', 'pm2', 'supervisord'].indexOf(t.name));
+  const marker = String(300_000 + round * 10 + Math.max(0, ['jobctl', 'pm2', 'supervisord', `jobctl@${AGAINST}`].indexOf(t.name)));
   const t0 = performance.now();
   await t.edit(marker);
   const dt = await until(() => pidsWithArg(marker).length > 0, 10_000, 2);
@@ -136,6 +147,7 @@ async function configEdit(t: Tool, round: number): Promise<void> {
 // ---- setup ----
 async function ensureTools(): Promise<Tool[]> {
   const tools: Tool[] = [new Jobctl()];
+  if (AGAINST) tools.push(new Jobctl(`jobctl@${AGAINST}`, await buildRef(AGAINST), 100004));
   const pm2bin = path.join(WORK, 'pm2/node_modules/.bin/pm2');
   if (!fs.existsSync(pm2bin)) {
     console.log('installing pm2@7.0.4 into bench/.work/pm2 …');
@@ -152,7 +164,7 @@ async function ensureTools(): Promise<Tool[]> {
     } else console.log('supervisord missing and not root: skipping it (apt-get install supervisor)');
   }
   if ((await execa('supervisord', ['--version'], { reject: false })).exitCode === 0) tools.push(new Supervisord());
-  return ONLY ? tools.filter((t) => t.name === ONLY) : tools;
+  return ONLY ? tools.filter((t) => t.name === ONLY || t.name.startsWith(`${ONLY}@`)) : tools;
 }
 
 async function statusWith100Tasks(): Promise<number> {
@@ -235,6 +247,19 @@ async function main(): Promise<void> {
     // Anything of ours still alive goes, by pid.
     for (const m of ['100001', '100002', '100003', '100009', '100011', '100012', '100013']) for (const p of pidsWithArg(m)) process.kill(p, 'SIGKILL');
   }
+  if (WORKLOADS.has('cron')) {
+    // Every-second cron tasks through the whole daemon: this checkout and REF, taking turns.
+    const builds: Array<[string, string]> = [['jobctl', path.join(ROOT, 'dist/bin/jobctl.js')]];
+    if (AGAINST) builds.push([`jobctl@${AGAINST}`, await buildRef(AGAINST)]);
+    for (const n of CRON_TASKS) {
+      for (const [name, cli] of builds) {
+        console.log(`${name}: ${n} every-second cron tasks for ${CRON_SECONDS} s …`);
+        const r = await cronDaemon({ tasks: n, seconds: CRON_SECONDS, warmup: 4, history: 40, schedule: '* * * * * *', cli, cgroups: true });
+        console.log(JSON.stringify(r));
+        Object.assign((results[name] ??= {}), { [`cron_daemon_${n}`]: r });
+      }
+    }
+  }
   if ((!ONLY || ONLY === 'jobctl') && WORKLOADS.has('state')) {
     for (const h of [5, 500]) {
       console.log(`jobctl: 300 cron tasks every second, history ${h} (full) …`);
@@ -257,7 +282,8 @@ async function main(): Promise<void> {
     (results.jobctl ??= {}).cron = [c.schedulerLatenessMs.p99];
     Object.assign(results.jobctl, { cron_detail: c });
   }
-  const out = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}`, lines: LINES, rounds: ROUNDS, results };
+  const out = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}`, lines: LINES, rounds: ROUNDS, against: AGAINST ?? null, results };
+  console.log(`node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(out, null, 2));
   printTable(out.results);
 }
@@ -266,11 +292,15 @@ function printTable(r: Results): void {
   const measures = ['rss_idle_100_MB', 'up100_ms', 'status_ms', 'restart_ms', 'flood_raw_MBps', 'flood_raw_lost', 'flood_ts_MBps', 'flood_ts_lost', 'edit_applied_ms',
     'rss_0_MB', 'up1000_ms', 'rss_1000_MB', 'status_1000_ms', 'idle_cpu_1000_looked_ms', 'idle_cpu_1000_ms'];
   const fmt = (xs?: number[]) => (xs && xs.length ? `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})` : '-');
-  console.log('\n| measure | jobctl | pm2 | supervisord | jobctl/pm2 | jobctl/supervisord |\n|---|---|---|---|---|---|');
+  const ref = AGAINST ? `jobctl@${AGAINST}` : undefined;
+  console.log(`\n| measure | jobctl |${ref ? ` ${ref} |` : ''} pm2 | supervisord | jobctl/pm2 | jobctl/supervisord |\n|---|---|${ref ? '---|' : ''}---|---|---|---|`);
   for (const m of measures) {
     const j = r.jobctl?.[m];
     const ratio = (other?: number[]) => (j && other && other.length ? (median(j) / median(other)).toFixed(2) : '-');
-    console.log(`| ${m} | ${fmt(j)} | ${fmt(r.pm2?.[m])} | ${fmt(r.supervisord?.[m])} | ${ratio(r.pm2?.[m])} | ${ratio(r.supervisord?.[m])} |`);
+    console.log(`| ${m} | ${fmt(j)} |${ref ? ` ${fmt(r[ref]?.[m])} |` : ''} ${fmt(r.pm2?.[m])} | ${fmt(r.supervisord?.[m])} | ${ratio(r.pm2?.[m])} | ${ratio(r.supervisord?.[m])} |`);
+  }
+  for (const [name, byMeasure] of Object.entries(r)) {
+    for (const [k, v] of Object.entries(byMeasure as Record<string, unknown>)) if (k.startsWith('cron_daemon_')) console.log(`${name} ${k}: ${JSON.stringify(v)}`);
   }
   if (r.jobctl?.status_100_tasks_ms) console.log(`\njobctl status with 100 tasks: ${median(r.jobctl.status_100_tasks_ms).toFixed(1)} ms`);
   if (r.jobctl?.loss) console.log(`jobctl lines lost over ${LOSS_RUNS} runs of ${LINES} lines (timestamps on): ${r.jobctl.loss[0]}`);

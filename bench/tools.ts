@@ -40,18 +40,27 @@ function sleepers(marker: string) {
   return marker;
 }
 
+/**
+ * jobctl from this checkout, or (`--against REF`) from another build: `cli` is its
+ * dist/bin/jobctl.js, and it gets its own name, homes and markers.
+ */
 export class Jobctl implements Tool {
-  name = 'jobctl';
-  marker = '100001';
-  marker1k = '100011';
+  marker: string;
+  marker1k: string;
   prefixBytes = '2026-01-01T00:00:00.000Z [out] '.length;
-  home = path.join(WORK, 'jobctl-home');
+  home: string;
   env = (): Record<string, string> => ({ JOBCTL_HOME: this.home, NO_COLOR: '1' });
-  private run(args: string[]) {
-    return execa(process.execPath, [JOBCTL, ...args], { env: this.env() });
-  }
   /** Floods run in a daemon of their own, so they do not weigh on the idle-RSS measure. */
-  floodHome = path.join(WORK, 'jobctl-flood-home');
+  floodHome: string;
+  constructor(readonly name = 'jobctl', readonly cli = JOBCTL, markerBase = 100001) {
+    this.marker = String(markerBase);
+    this.marker1k = String(markerBase + 10);
+    this.home = path.join(WORK, `${name.replace(/[^a-z0-9]/gi, '-')}-home`);
+    this.floodHome = path.join(WORK, `${name.replace(/[^a-z0-9]/gi, '-')}-flood-home`);
+  }
+  private run(args: string[]) {
+    return execa(process.execPath, [this.cli, ...args], { env: this.env() });
+  }
   async setup(): Promise<void> {
     for (const h of [this.home, this.floodHome]) {
       fs.rmSync(h, { recursive: true, force: true });
@@ -77,7 +86,7 @@ export class Jobctl implements Tool {
     await this.runFlood(['stop', '--all']);
   }
   private runFlood(args: string[]) {
-    return execa(process.execPath, [JOBCTL, ...args], { env: { JOBCTL_HOME: this.floodHome, NO_COLOR: '1' }, reject: false });
+    return execa(process.execPath, [this.cli, ...args], { env: { JOBCTL_HOME: this.floodHome, NO_COLOR: '1' }, reject: false });
   }
   async start100() {
     await this.run(['start', 'sleepers']);
@@ -95,7 +104,7 @@ export class Jobctl implements Tool {
     return Number(fs.readFileSync(path.join(this.home, 'state/jobctl.pid'), 'utf8').split(' ')[0]);
   }
   statusArgv(): [string, string[], Record<string, string>] {
-    return [process.execPath, [JOBCTL, 'status'], this.env()];
+    return [process.execPath, [this.cli, 'status'], this.env()];
   }
   floodLog(ts: boolean) {
     return path.join(this.floodHome, `state/logs/flood-${ts ? 'ts' : 'raw'}/0.log`);

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { errorMessage } from '../shared/errors.js';
+import { redact } from '../shared/redact.js';
 
 export interface RedisLockOptions {
   /** A claim that gets no answer in this long is a lock error (no run without a claim). @default 1000 */
@@ -71,7 +72,3 @@ export class RedisLock {
   }
 }
 
-/** The URL without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
