@@ -92,6 +92,18 @@ export class ExecutorServer {
     // What the head alone decides (method, token, declared size) is answered before any body is
     // read, and the body is then dropped: a peer without the token never makes us buffer.
     const early = this.refuseByHead(req);
+    if (early && early.msg === this.tooLargeMsg) {
+      // A body over the bound (an admin's huge GLUE source) gets the protocol's answer at once,
+      // and the connection stays open while the rest is drained (not kept), so the sender reads
+      // that answer instead of a broken pipe; a flood is cut off.
+      let drained = 0;
+      req.on('data', (c: Buffer) => {
+        drained += c.length;
+        if (drained > this.maxBody * 16) req.destroy();
+      });
+      this.reply(res, early);
+      return;
+    }
     if (early) {
       req.resume();
       this.reply(res, early, true);
