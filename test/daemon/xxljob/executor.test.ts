@@ -129,4 +129,22 @@ describe('XxlExecutor answers /run before the run starts', () => {
     expect(port.spawned).toEqual([]);
     expect(executor.kill(9)).toEqual({ code: 200, msg: 'job thread already killed.' });
   });
+
+  it('triggers still waiting when the daemon went away are reported by the next one; /log of a waiting trigger is empty, not ended', async () => {
+    const dir = temp.dir();
+    const outstandingFile = path.join(dir, 'outstanding.json');
+    const first = new XxlExecutor({ port: new GatedPort(dir), report: () => undefined, outstandingFile, glueDir: path.join(dir, 'glue') });
+    const param = { jobId: 3, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0, logId: 30, logDateTime: 5, glueType: 'BEAN', glueSource: '', broadcastIndex: 0, broadcastTotal: 1 };
+    expect(first.run(param).code).toBe(200);
+    expect(first.run({ ...param, logId: 31 }).code).toBe(200);
+    expect((await first.log({ logId: 31, fromLineNum: 1 })).payload).toEqual({ fromLineNum: 1, toLineNum: 0, logContent: '', isEnd: false });
+    first.close();
+    const reports: CallbackItem[] = [];
+    const second = new XxlExecutor({ port: new GatedPort(dir), report: (i) => reports.push(i), outstandingFile, glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => second.close());
+    expect(reports.map((r) => [r.logId, r.logDateTim, r.handleCode])).toEqual([[30, 5, 500], [31, 5, 500]]);
+    expect(reports[1]!.handleMsg).toContain('job not executed');
+    // A log that is gone says that logs follow the task's history.
+    expect((await second.log({ logId: 31, fromLineNum: 1 })).payload).toMatchObject({ isEnd: true, logContent: expect.stringContaining('history') });
+  });
 });
