@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { callbackFor } from '../../core/xxljob/callback.js';
 import { JobThreads, type JobEffect } from '../../core/xxljob/job-threads.js';
@@ -6,22 +5,13 @@ import { planTrigger, type XxlRunOptions } from '../../core/xxljob/trigger.js';
 import { FAIL_CODE, MESSAGES, SUCCESS_CODE, type CallbackItem, type LogParam, type LogResult, type TriggerParam } from '../../core/xxljob/wire.js';
 import { tailLines } from '../../runtime/log-read.js';
 import { readLogPage } from '../../runtime/xxljob/log-page.js';
+import { OutstandingFile, type Outstanding } from '../../runtime/xxljob/outstanding-file.js';
 import type { Answer, ExecutorEndpoints } from '../../runtime/xxljob/executor-server.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { RunRecord } from '../../shared/types.js';
 import { RunFiles } from './run-files.js';
 import { FINISHED_STATES, logIdOf, type XxlRunPort } from './run-port.js';
 import { StartQueue } from './start-queue.js';
-
-/** A trigger the admin waits for a callback of: queued or running here, not yet reported. Kept on disk. */
-interface Outstanding {
-  logId: number;
-  logDateTime: number;
-  jobId: number;
-  task: string;
-  /** Once its run exists. */
-  runId?: string;
-}
 
 /** What a queued trigger needs to start (memory only: after a restart it is reported as not run). */
 interface Pending {
@@ -67,9 +57,11 @@ export class XxlExecutor implements ExecutorEndpoints {
   private readonly threads = new JobThreads();
   private readonly starts = new StartQueue();
   private readonly files: RunFiles;
+  private readonly store: OutstandingFile;
   private readonly offRunEnd: () => void;
 
   constructor(private readonly opts: ExecutorOptions) {
+    this.store = new OutstandingFile(opts.outstandingFile);
     this.files = new RunFiles(opts.glueDir, opts.paramsDir ?? path.join(path.dirname(opts.outstandingFile), 'params'));
     this.offRunEnd = opts.port.onRunEnd((r) => this.runEnded(r));
     this.recover();
@@ -211,13 +203,7 @@ export class XxlExecutor implements ExecutorEndpoints {
 
   /** After a restart: report what ended (or was lost, or never started) while the daemon was down. */
   private recover(): void {
-    let saved: Outstanding[] = [];
-    try {
-      saved = JSON.parse(fs.readFileSync(this.opts.outstandingFile, 'utf8')) as Outstanding[];
-    } catch {
-      saved = [];
-    }
-    for (const o of Array.isArray(saved) ? saved : []) {
+    for (const o of this.store.load()) {
       const r = o.runId !== undefined ? this.opts.port.findRun(o.logId) : undefined;
       if (r && r.id === o.runId && FINISHED_STATES.has(r.state)) this.report(r, o);
       else {
@@ -232,10 +218,7 @@ export class XxlExecutor implements ExecutorEndpoints {
   }
 
   private save(): void {
-    const p = this.opts.outstandingFile;
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(`${p}.tmp`, JSON.stringify([...this.outstanding.values()]));
-    fs.renameSync(`${p}.tmp`, p);
+    this.store.save(this.outstanding.values());
   }
 
   /** Stop listening to runs and start nothing more; the outstanding ones stay on disk. Safe to call twice. */
