@@ -3,12 +3,12 @@
  * (issue 22: the Java executor answers once the trigger is queued; the admin's read timeout is
  * 3 s). A real daemon (dist/, `npm run build` first) in a temp home, a minimal admin on
  * 127.0.0.1 that takes registrations and callbacks, then ROUNDS rounds of CONCURRENCY
- * concurrent triggers of different jobs sharing one handler (`sleep 1`), each round followed by
+ * concurrent triggers of different jobs sharing one handler (`sleep 0.2`), each round followed by
  * as many concurrent `/beat` as a baseline of what the machine allows; prints the latency of
  * the answers (client side) and checks that every accepted trigger called back.
  * BENCH_CLI=path/to/jobctl.js measures another build.
  *
- *   npx tsx bench/xxljob-run-latency.ts [--rounds 10] [--concurrency 20]
+ *   npx tsx bench/xxljob-run-latency.ts [--rounds 10] [--concurrency 20] [--task-per-job]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -48,7 +48,11 @@ await new Promise((r) => free.close(r));
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-bench-xxl-'));
 fs.mkdirSync(path.join(home, 'tasks'));
-fs.writeFileSync(path.join(home, 'tasks/xxl.yaml'), 'tasks:\n  work:\n    command: "sleep 1"\n    xxljob: {handler: work}\n');
+// --task-per-job: each job its own task (w0, w1, …), so that builds whose block strategies act per task accept every trigger too.
+const PER_JOB = args.includes('--task-per-job');
+const handler = (i: number) => (PER_JOB ? `w${i}` : 'work');
+fs.writeFileSync(path.join(home, 'tasks/xxl.yaml'), `tasks:\n${(PER_JOB ? Array.from({ length: CONCURRENCY }, (_, i) => i) : [0])
+  .map((i) => `  ${handler(i)}:\n    command: "sleep 0.2"\n    xxljob: {handler: ${handler(i)}}\n`).join('')}`);
 fs.writeFileSync(path.join(home, 'jobctl.yaml'), `xxljob:\n  admin: http://127.0.0.1:${adminPort}/xxl-job-admin\n  appname: bench\n  listen: 127.0.0.1:${execPort}\n`);
 const daemon = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home }, stdio: 'ignore' });
 
@@ -62,7 +66,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
 async function post(what: 'run' | 'beat', jobId: number, logId: number): Promise<{ ms: number; code: number }> {
   const body = what === 'beat' ? '{}' : JSON.stringify({
-    jobId, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0,
+    jobId, executorHandler: handler(jobId - 1000), executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0,
     logId, logDateTime: Date.now(), glueType: 'BEAN', glueSource: '', glueUpdatetime: 0, broadcastIndex: 0, broadcastTotal: 1,
   });
   const t0 = performance.now();
@@ -89,8 +93,8 @@ try {
     runs.push(...got.map((g) => g.ms));
     accepted += got.filter((g) => g.code === 200).length;
     beats.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, () => post('beat', 0, 0)))).map((g) => g.ms));
-    // The next round while this round's runs are still going (sleep 1): starts and answers mix.
-    await new Promise((r) => setTimeout(r, 300));
+    // The next round once this round's runs ended (sleep 0.2), so that no trigger waits.
+    await new Promise((r) => setTimeout(r, 500));
   }
   await until(() => called.size === accepted, 120_000, 'every callback');
   console.log(`xxl-job executor, ${ROUNDS} rounds x ${CONCURRENCY} concurrent requests, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}:`);
