@@ -279,6 +279,18 @@ function crossFileChecks(files: ParsedFile[], outsideNotifiers: readonly string[
     }
   }
 
+  // The admin sends GLUE jobs without a handler (its form clears and locks JobHandler for them),
+  // so they can only go to one task: the one with glue: true.
+  let glueAt: { file: ParsedFile; task: string; line: number } | undefined;
+  for (const f of files) {
+    for (const t of f.tasks) {
+      if (t.kind !== 'cron' || !t.xxljob?.glue) continue;
+      const line = f.yaml.locate(['tasks', t.name, 'xxljob', 'glue']).line;
+      if (!glueAt) glueAt = { file: f, task: t.name, line };
+      else issue(f, ['tasks', t.name, 'xxljob', 'glue'], `xxljob.glue: task "${glueAt.task}" (${glueAt.file.source.display}:${glueAt.line}) already runs the GLUE jobs; the admin sends them without a handler name, so one task per host runs them all`, t.name);
+    }
+  }
+
   const known = [...notifierAt.keys(), ...outsideNotifiers];
   for (const f of files) {
     for (const t of f.tasks) {

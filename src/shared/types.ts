@@ -277,6 +277,8 @@ export interface XxlJobSettings {
   appname: string;
   /** May contain `${ENV_VAR}`, resolved when used. */
   accessToken?: string;
+  /** PEM file of the CA(s) trusted for https admins instead of the system's. */
+  caFile?: string;
   /** `host:port` of the executor's HTTP server. */
   listen: string;
   /** What to register; default derived from listen (`http://host:port/`). */

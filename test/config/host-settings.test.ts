@@ -65,6 +65,14 @@ describe('jobctl.yaml (host settings)', () => {
     ]);
   });
 
+  it('xxljob: an empty access_token and a relative ca_file are errors; a ca_file is kept', () => {
+    const base = ['xxljob:', '  admin: https://admin.internal/xxl-job-admin', '  appname: a'];
+    expect(lines([...base, '  access_token: ""'].join('\n'))).toEqual([expect.stringMatching(/^jobctl.yaml:4:\d+: xxljob: access_token: must not be empty/)]);
+    expect(lines([...base, '  access_token: "  "'].join('\n'))).toEqual([expect.stringMatching(/access_token: must not be empty/)]);
+    expect(lines([...base, '  ca_file: certs/ca.pem'].join('\n'))).toEqual([expect.stringMatching(/^jobctl.yaml:4:\d+: xxljob: ca_file: must be an absolute path/)]);
+    expect(parse([...base, '  ca_file: /etc/ssl/private-ca.pem'].join('\n')).settings.xxljob?.caFile).toBe('/etc/ssl/private-ca.pem');
+  });
+
   it('a YAML syntax error or a non-map is one located error, never a throw', () => {
     expect(lines('labels: [a\n')).toHaveLength(1);
     expect(lines('- a\n- b\n')[0]).toMatch(/^jobctl.yaml:1:1: jobctl.yaml is a map of host settings/);

@@ -36,6 +36,15 @@ describe('xxljob: on a task', () => {
     ]);
   });
 
+  // The admin's job form clears and locks JobHandler for GLUE jobs (xxl-job-admin/src/main/resources/static/js/jobinfo.index.1.js),
+  // so a trigger with glueType GLUE_* comes with executorHandler "" and can go to one task only.
+  it('glue: true on a second task is an error that names the first', () => {
+    expect(messages({
+      'a.yaml': 'tasks:\n  g1:\n    command: "true"\n    xxljob: {handler: g1, glue: true}\n',
+      'b.yaml': 'tasks:\n  g2:\n    command: "true"\n    xxljob: {handler: g2, glue: true}\n',
+    })).toEqual(['b.yaml:4:27 xxljob.glue: task "g1" (a.yaml:4) already runs the GLUE jobs; the admin sends them without a handler name, so one task per host runs them all']);
+  });
+
   it('is not allowed in defaults: (a handler names one task)', () => {
     expect(messages({ 'a.yaml': 'defaults:\n  xxljob: {handler: h}\ntasks:\n  t:\n    command: "true"\n    schedule: "@daily"\n' })[0]).toMatch(/xxljob/);
   });

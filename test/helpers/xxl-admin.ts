@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from './wait.js';
 
@@ -46,10 +47,17 @@ export class TestAdmin {
   private server: http.Server | undefined;
   port = 0;
 
-  constructor(private readonly opts: { token?: string; version?: 2 | 3 } = {}) {}
+  /** Requests that came without an XXL-JOB-ACCESS-TOKEN header (answered HTTP 400 with requireTokenHeader). */
+  missingHeader = 0;
+
+  /**
+   * requireTokenHeader: as admins 3.3.0/3.3.1 (OpenApiController's `@RequestHeader` XXL-JOB-ACCESS-TOKEN,
+   * required): a request without the header gets HTTP 400. tls: serve https with this key and certificate.
+   */
+  constructor(private readonly opts: { token?: string; version?: 2 | 3; requireTokenHeader?: boolean; tls?: { key: string; cert: string } } = {}) {}
 
   get base(): string {
-    return `http://127.0.0.1:${this.port}/xxl-job-admin`;
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/xxl-job-admin`;
   }
 
   private get key(): 'content' | 'data' {
@@ -58,7 +66,7 @@ export class TestAdmin {
 
   /** Listen (again, on the same port after down()). */
   async up(): Promise<void> {
-    const server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
@@ -67,6 +75,14 @@ export class TestAdmin {
           res.end(JSON.stringify({ code, msg, [this.key]: null }));
         };
         if (req.method !== 'POST') return reply(500, 'invalid request, HttpMethod not support.');
+        if (req.headers['xxl-job-access-token'] === undefined) {
+          this.missingHeader++;
+          if (this.opts.requireTokenHeader) {
+            res.writeHead(400, { 'content-type': 'application/json' });
+            res.end('{"status":400,"error":"Bad Request","message":"Required request header \'XXL-JOB-ACCESS-TOKEN\' is not present"}');
+            return;
+          }
+        }
         if (this.opts.token && req.headers['xxl-job-access-token'] !== this.opts.token) {
           this.refused++;
           return reply(500, 'The access token is wrong.');
@@ -101,7 +117,8 @@ export class TestAdmin {
             return reply(500, `invalid request, uri-mapping(${m?.[1]}) not found.`);
         }
       });
-    });
+    };
+    const server = this.opts.tls ? https.createServer(this.opts.tls, handler) : http.createServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());

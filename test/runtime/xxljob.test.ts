@@ -6,6 +6,7 @@ import { AdminClient } from '../../src/runtime/xxljob/admin-client.js';
 import { CallbackStore } from '../../src/runtime/xxljob/callback-store.js';
 import { readLogPage } from '../../src/runtime/xxljob/log-page.js';
 import { tempDir } from '../helpers/temp.js';
+import { makePki } from '../helpers/tls.js';
 import { TestAdmin } from '../helpers/xxl-admin.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -62,5 +63,39 @@ describe('AdminClient', () => {
     const r = await wrong.call('callback', []);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toMatch(new RegExp(`${down.base}: ECONNREFUSED; ${up.base}: code 500: The access token is wrong\\.`));
+  });
+});
+
+describe('AdminClient and the admins the Java executor talks to', () => {
+  // Upstream: xxl-job-core executor/XxlJobExecutor.java (3.3.0: HttpTool client with
+  // `.header(XXL_JOB_ACCESS_TOKEN, accessToken)`, sent also when empty) and admin
+  // scheduler/openapi/OpenApiController.java (3.3.0: `@RequestHeader(XXL_JOB_ACCESS_TOKEN)`, required).
+  it('sends XXL-JOB-ACCESS-TOKEN empty without a token, so admins 3.3.0/3.3.1 (header required) accept it', async () => {
+    const admin = new TestAdmin({ requireTokenHeader: true, version: 3 });
+    await admin.up();
+    cleanups.push(() => admin.close());
+    const client = new AdminClient({ admins: [admin.base], wire: wireFor(3), timeoutMs: 5000 });
+    expect(await client.call('registry', { registryGroup: 'EXECUTOR', registryKey: 'app', registryValue: 'http://x/' })).toEqual({ ok: true, admin: admin.base });
+    expect(await client.call('callback', [{ logId: 1, logDateTim: 1, handleCode: 200, handleMsg: 'ok' }])).toMatchObject({ ok: true });
+    expect(admin.missingHeader).toBe(0);
+    expect(admin.callbacks.map((c) => c.logId)).toEqual([1]);
+  });
+
+  // Upstream: xxl-job-core util/XxlJobRemotingUtil.java trusts every https certificate
+  // (trustAllHosts); jobctl verifies, and trusts a private CA only when named (xxljob.ca_file).
+  it('an https admin signed by a private CA: refused without the CA, accepted with it', async () => {
+    const pki = makePki(dir());
+    const admin = new TestAdmin({ tls: { key: pki.key, cert: pki.cert } });
+    await admin.up();
+    cleanups.push(() => admin.close());
+    expect(admin.base).toMatch(/^https:/);
+    const body = { registryGroup: 'EXECUTOR', registryKey: 'tls-app', registryValue: 'http://x/' };
+    const untrusted = await new AdminClient({ admins: [admin.base], wire: wireFor(2), timeoutMs: 5000 }).call('registry', body);
+    expect(untrusted.ok).toBe(false);
+    expect(!untrusted.ok && untrusted.error).toMatch(/certificate[\s\S]*xxljob\.ca_file/);
+    expect(admin.registrations.size).toBe(0);
+    const ca = fs.readFileSync(pki.caFile, 'utf8');
+    expect(await new AdminClient({ admins: [admin.base], wire: wireFor(2), timeoutMs: 5000, ca }).call('registry', body)).toEqual({ ok: true, admin: admin.base });
+    expect(admin.registrations.get('tls-app')).toEqual(new Set(['http://x/']));
   });
 });

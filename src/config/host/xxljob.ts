@@ -24,7 +24,9 @@ export const xxljobSchema = z.strictObject({
   appname: z.string({ error: 'must be the AppName of the executor in the admin' })
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ . - (the AppName of the executor in the admin)' })
     .meta({ description: 'the executor AppName registered with the admin' }),
-  access_token: z.string().min(1).optional().meta({ description: 'the admin\'s xxl.job.accessToken; ${ENV_VAR} allowed (default: none, no token check)' }),
+  access_token: z.string().trim().min(1, { error: 'must not be empty: leave access_token out for no token (the admin\'s xxl.job.accessToken)' }).optional().meta({ description: 'the admin\'s xxl.job.accessToken; ${ENV_VAR} allowed (default: none, no token check)' }),
+  ca_file: z.string({ error: 'must be the absolute path of a PEM file' }).trim().refine((v) => v.startsWith('/'), { error: 'must be an absolute path, e.g. /etc/ssl/private-ca.pem' }).optional()
+    .meta({ description: 'PEM file of the CA(s) that signed an https admin\'s certificate, trusted instead of the system\'s (default: the system CAs; certificates are always verified)' }),
   listen: listenSchema.optional().meta({ description: 'host:port of the executor\'s HTTP server; the admin must reach it (default 127.0.0.1:9999)' }),
   address: httpUrl.optional().meta({ description: 'address to register, e.g. http://10.0.0.5:9999/ (default http://<listen>/; a 0.0.0.0 listen registers this host\'s first non-loopback IPv4)' }),
   version: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 (2.x: content, /run) or 3 (3.x: data)' }).optional()
@@ -45,6 +47,7 @@ export function normalizeXxlJob(raw: RawXxlJob): XxlJobSettings {
     admin: (Array.isArray(raw.admin) ? raw.admin : [raw.admin]).map((a) => a.replace(/\/+$/, '')),
     appname: raw.appname,
     ...(raw.access_token !== undefined ? { accessToken: raw.access_token } : {}),
+    ...(raw.ca_file !== undefined ? { caFile: raw.ca_file } : {}),
     listen,
     ...(address !== undefined ? { address } : {}),
     version: raw.version ?? 2,

@@ -1,5 +1,5 @@
 import type { OverlapPolicy } from '../../shared/types.js';
-import { MESSAGES, type BlockStrategy, type TriggerParam } from './wire.js';
+import { MESSAGES, type TriggerParam } from './wire.js';
 
 /**
  * What a `/run` from the admin becomes on this host, decided without I/O: which task, with
@@ -25,7 +25,11 @@ export interface HandlerTask {
 
 /** Per-run options a trigger from the admin carries into the cron runner. */
 export interface XxlRunOptions {
-  /** Overlap for this run, from the block strategy. */
+  /**
+   * Overlap for this run: always `allow`. Block strategies act per admin jobId in the
+   * executor (core/xxljob/job-threads.ts), not on the task, so runs of different jobs sharing
+   * a handler go side by side.
+   */
   overlap: OverlapPolicy;
   /** `executorTimeout` when > 0; otherwise the task's own `timeout`. */
   timeoutMs?: number;
@@ -38,6 +42,8 @@ export interface XxlRunOptions {
   glue?: GlueScript;
   /** Replaces the task's command for this run (set once the GLUE file is written). */
   command?: string[];
+  /** Params too large for an argument or a variable: the executor writes them to a file named in JOBCTL_PARAMS_FILE. */
+  largeParams?: string;
 }
 
 export interface GlueScript {
@@ -59,20 +65,15 @@ export const GLUE_INTERPRETERS: Record<string, { interpreter: string; ext: strin
 };
 
 export type TriggerPlan =
-  | { ok: true; task: string; options: XxlRunOptions }
+  | { ok: true; task: string; handlerKey: string; options: XxlRunOptions }
   | { ok: false; msg: string };
 
-/** SERIAL_EXECUTION = queue, DISCARD_LATER = skip, COVER_EARLY = replace; anything else queues, as the Java executor does. */
-export function overlapForBlockStrategy(strategy: string): OverlapPolicy {
-  switch (strategy as BlockStrategy) {
-    case 'DISCARD_LATER':
-      return 'skip';
-    case 'COVER_EARLY':
-      return 'replace';
-    default:
-      return 'queue';
-  }
-}
+/**
+ * Largest executorParams passed as an argument and as JOBCTL_PARAMS, in bytes: Linux caps one
+ * argument or variable at 128 KiB (MAX_ARG_STRLEN), so larger params go in a file instead
+ * (JOBCTL_PARAMS_FILE) and the argument is empty.
+ */
+export const MAX_INLINE_PARAMS = 128 * 1024 - 1024;
 
 export function isGlue(glueType: string): boolean {
   return glueType !== '' && glueType !== 'BEAN';
@@ -85,7 +86,7 @@ export function findHandlerTask(param: Pick<TriggerParam, 'executorHandler' | 'g
   if (isGlue(param.glueType) && param.executorHandler === '') {
     const glue = tasks.filter((t) => t.glue);
     if (glue.length === 1) return glue[0]!;
-    if (glue.length > 1) return { error: `GLUE job without a handler, and ${glue.length} tasks allow GLUE (${glue.map((t) => t.task).join(', ')}); give the job the handler name of one of them` };
+    if (glue.length > 1) return { error: `GLUE job without a handler, and ${glue.length} tasks allow GLUE (${glue.map((t) => t.task).join(', ')}); route GLUE jobs to their own executor (AppName) whose host has one task with glue: true` };
     return { error: `${param.glueType} refused: no task on this executor allows GLUE code (xxljob: {glue: true}); use a BEAN job with a handler name instead` };
   }
   return { error: MESSAGES.handlerNotFound(param.executorHandler) };
@@ -107,8 +108,10 @@ export function planTrigger(param: TriggerParam, tasks: readonly HandlerTask[], 
   }
   if (!found.enabled) return { ok: false, msg: `task "${found.task}" is disabled on this executor (enabled: false)` };
   if (active(param.logId)) return { ok: false, msg: MESSAGES.repeatedLogId(param.logId) };
+  const inline = Buffer.byteLength(param.executorParams, 'utf8') <= MAX_INLINE_PARAMS;
+  const params = inline ? param.executorParams : '';
   const env: Record<string, string> = {
-    JOBCTL_PARAMS: param.executorParams,
+    JOBCTL_PARAMS: params,
     JOBCTL_SHARD_INDEX: String(param.broadcastIndex),
     JOBCTL_SHARD_TOTAL: String(param.broadcastTotal),
     JOBCTL_XXLJOB_JOB_ID: String(param.jobId),
@@ -117,13 +120,20 @@ export function planTrigger(param: TriggerParam, tasks: readonly HandlerTask[], 
   return {
     ok: true,
     task: found.task,
+    handlerKey: glue ? `${found.task}\0${param.glueType}\0${glue.version}` : found.task,
     options: {
-      overlap: overlapForBlockStrategy(param.executorBlockStrategy),
+      overlap: 'allow',
       ...(param.executorTimeout > 0 ? { timeoutMs: param.executorTimeout * 1000 } : {}),
       env,
-      args: param.executorParams === '' ? [] : [param.executorParams],
+      args: glue ? glueArgs(params, param) : params === '' ? [] : [params],
       tag: { jobId: param.jobId, logId: param.logId, logDateTime: param.logDateTime },
       ...(glue ? { glue } : {}),
+      ...(inline ? {} : { largeParams: param.executorParams }),
     },
   };
+}
+
+/** A GLUE script's arguments, always three as ScriptJobHandler passes them: param ('' when none), shard index, shard total. */
+function glueArgs(params: string, p: Pick<TriggerParam, 'broadcastIndex' | 'broadcastTotal'>): string[] {
+  return [params, String(p.broadcastIndex), String(p.broadcastTotal)];
 }

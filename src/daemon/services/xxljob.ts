@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expandEnv } from '../../core/notify-policy.js';
@@ -80,6 +81,18 @@ export class XxlJobService implements HostService {
       this.fail(`xxljob.access_token: environment variable ${missing.join(', ')} is not set; the executor is not serving until it is`, 'settings');
       return;
     }
+    if (s.accessToken !== undefined && token.trim() === '') {
+      // An empty token would switch the token check off (xxl-job checks only a non-blank one): as unset, not as "no token".
+      await this.stopServing();
+      this.fail(`xxljob.access_token: "${s.accessToken}" is empty once expanded; the executor is not serving until it has a token (or access_token is removed)`, 'settings');
+      return;
+    }
+    const ca = readCaFile(s.caFile);
+    if (typeof ca === 'object') {
+      await this.stopServing();
+      this.fail(ca.error, 'settings');
+      return;
+    }
     const wire = wireFor(s.version);
     this.ensureExecutor();
     const listen = parseListen(s.listen)!;
@@ -108,10 +121,10 @@ export class XxlJobService implements HostService {
         return;
       }
     }
-    const client = new AdminClient({ admins: s.admin, wire, ...(token ? { token } : {}) });
+    const client = new AdminClient({ admins: s.admin, wire, ...(token ? { token } : {}), ...(ca !== undefined ? { ca } : {}) });
     this.sender!.setClient(client);
     const param: RegistryParam = { registryGroup: 'EXECUTOR', registryKey: s.appname, registryValue: s.address ?? defaultAddress(listen.host, this.server.port) };
-    const key = JSON.stringify([param, s.admin, token, s.version]);
+    const key = JSON.stringify([param, s.admin, token, s.version, ca]);
     if (key !== this.regKey) {
       await this.stopRegistrar(true);
       this.regKey = key;
@@ -195,6 +208,19 @@ export class XxlJobService implements HostService {
     await this.sender?.close();
     this.executor?.close();
   }
+}
+
+/** The PEM text of `ca_file`, undefined without one, or why it cannot be used. */
+function readCaFile(file: string | undefined): string | undefined | { error: string } {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return { error: `xxljob.ca_file: cannot read ${file}: ${errorMessage(e)}; the executor is not serving until it can` };
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) return { error: `xxljob.ca_file: ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); the executor is not serving until it does` };
+  return text;
 }
 
 function isLoopback(host: string): boolean {

@@ -35,7 +35,11 @@ export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runL
     kill: (task, runId, reason) => {
       runner(task)?.stopRun(runId, reason);
     },
-    isBusy: (task) => runner(task)?.busy ?? false,
+    refuses: (task) => {
+      const r = runner(task);
+      if (!r) return `task "${task}" is not a cron task on this executor`;
+      return r.status().desired === 'stopped' ? `the task was stopped (\`jobctl start ${task}\` takes triggers again)` : undefined;
+    },
     onRunEnd: (cb) => {
       const fn = (r: RunRecord) => {
         if (FINISHED_STATES.has(r.state)) cb(r);

@@ -15,8 +15,8 @@ export interface XxlRunPort {
   trigger(task: string, options: XxlRunOptions): Promise<RunRecord | string>;
   /** End a run: a running one gets stop_signal then SIGKILL; a queued one is dropped. Ends as `killed`/`skipped` with `reason`. */
   kill(task: string, runId: string, reason: string): void;
-  /** Whether the task has a run going or waiting (whoever triggered it). */
-  isBusy(task: string): boolean;
+  /** Why the task takes no run now (stopped, not a cron task), or undefined when it does. Asked before a trigger is answered. */
+  refuses(task: string): string | undefined;
   /** Called with every finished run record (any trigger); returns the unsubscribe function. */
   onRunEnd(cb: (record: RunRecord) => void): () => void;
   /** A run by the admin's logId, running or in the kept history. */

@@ -1,5 +1,9 @@
 import { errorMessage } from '../../shared/errors.js';
 import { SUCCESS_CODE, TOKEN_HEADER, type Wire } from '../../core/xxljob/wire.js';
+import { post } from './http-post.js';
+
+/** Certificate errors are told in words (the code alone does not say what to do). */
+const TLS_CODES = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED']);
 
 export type AdminApi = 'registry' | 'registryRemove' | 'callback';
 
@@ -8,8 +12,10 @@ export type AdminAnswer = { ok: true; admin: string } | { ok: false; error: stri
 export interface AdminClientOptions {
   /** Admin base URLs without a trailing slash. */
   admins: string[];
-  /** Sent as XXL-JOB-ACCESS-TOKEN when set (already resolved). */
+  /** Sent as XXL-JOB-ACCESS-TOKEN (already resolved); the header goes empty without one. */
   token?: string;
+  /** PEM of the CA(s) trusted for https admins instead of the system's. */
+  ca?: string;
   wire: Wire;
   /** Per request. @default 5000 */
   timeoutMs?: number;
@@ -28,18 +34,14 @@ export class AdminClient {
     for (const admin of this.opts.admins) {
       const url = `${admin}/api/${api}`;
       try {
-        const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 5000);
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json;charset=UTF-8',
-            'user-agent': 'jobctl',
-            ...(this.opts.token ? { [TOKEN_HEADER]: this.opts.token } : {}),
-          },
-          body: JSON.stringify(body),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-        const text = await res.text();
+        const res = await post(url, {
+          'content-type': 'application/json;charset=UTF-8',
+          'user-agent': 'jobctl',
+          // Always sent, empty without a token, as the Java executor does: admins 3.3.0/3.3.1
+          // require the header (@RequestHeader) and answer HTTP 400 without it.
+          [TOKEN_HEADER]: this.opts.token ?? '',
+        }, JSON.stringify(body), { timeoutMs: this.opts.timeoutMs ?? 5000, ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}), ...(signal ? { signal } : {}) });
+        const text = res.text;
         if (res.status !== 200) {
           errors.push(`${admin}: HTTP ${res.status}`);
           continue;
@@ -56,8 +58,8 @@ export class AdminClient {
         else if (r.code === SUCCESS_CODE) return { ok: true, admin };
         else errors.push(`${admin}: code ${r.code}${r.msg ? `: ${r.msg}` : ''}`);
       } catch (e) {
-        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        errors.push(`${admin}: ${cause?.code ?? cause?.message ?? errorMessage(e)}`);
+        const err = e as { code?: string };
+        errors.push(`${admin}: ${!err.code ? errorMessage(e) : TLS_CODES.has(err.code) ? `${errorMessage(e)} (name the admin's CA with xxljob.ca_file)` : err.code}`);
       }
     }
     return { ok: false, error: errors.join('; ') || 'no admin address' };

@@ -8,6 +8,9 @@ import {
   type LogParam, type LogResult, type TriggerParam, type Wire,
 } from '../../core/xxljob/wire.js';
 
+/** The Java executor's bound on a request body (EmbedServer: HttpObjectAggregator(5 * 1024 * 1024)). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
 /** What an endpoint answers: a ReturnT before the wire version shapes it. */
 export interface Answer<T = unknown> {
   code: number;
@@ -32,7 +35,7 @@ export interface ExecutorServerOptions {
   wire: Wire;
   /** Required token (already resolved); undefined or empty: no check, as in xxl-job. */
   token?: string;
-  /** Largest request body read. @default 1048576 */
+  /** Largest request body read. @default 5 MiB, as the Java executor's HttpObjectAggregator (EmbedServer) */
   maxBodyBytes?: number;
   /** A fault worth a line in the daemon log (never thrown). */
   onError?: (message: string) => void;
@@ -54,7 +57,7 @@ export class ExecutorServer {
   private constructor(private readonly opts: ExecutorServerOptions) {
     this.wire = opts.wire;
     this.token = opts.token || undefined;
-    this.maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+    this.maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
     this.server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => this.onRequest(req, res));
     this.server.on('clientError', (_e, socket) => socket.destroy());
   }
@@ -89,6 +92,18 @@ export class ExecutorServer {
     // What the head alone decides (method, token, declared size) is answered before any body is
     // read, and the body is then dropped: a peer without the token never makes us buffer.
     const early = this.refuseByHead(req);
+    if (early && early.msg === this.tooLargeMsg) {
+      // A body over the bound (an admin's huge GLUE source) gets the protocol's answer at once,
+      // and the connection stays open while the rest is drained (not kept), so the sender reads
+      // that answer instead of a broken pipe; a flood is cut off.
+      let drained = 0;
+      req.on('data', (c: Buffer) => {
+        drained += c.length;
+        if (drained > this.maxBody * 16) req.destroy();
+      });
+      this.reply(res, early);
+      return;
+    }
     if (early) {
       req.resume();
       this.reply(res, early, true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callbackFor, callbackRetryDelay, handleCodeOf, MAX_HANDLE_MSG } from '../../../src/core/xxljob/callback.js';
-import { findHandlerTask, overlapForBlockStrategy, planTrigger, type HandlerTask } from '../../../src/core/xxljob/trigger.js';
+import { findHandlerTask, MAX_INLINE_PARAMS, planTrigger, type HandlerTask } from '../../../src/core/xxljob/trigger.js';
 import { MESSAGES, triggerParamSchema, wireFor } from '../../../src/core/xxljob/wire.js';
 import type { RunRecord } from '../../../src/shared/types.js';
 
@@ -29,19 +29,19 @@ describe('wire versions', () => {
 });
 
 describe('planTrigger', () => {
-  it('maps the block strategies to overlap; anything else queues like the Java executor', () => {
-    expect(overlapForBlockStrategy('SERIAL_EXECUTION')).toBe('queue');
-    expect(overlapForBlockStrategy('DISCARD_LATER')).toBe('skip');
-    expect(overlapForBlockStrategy('COVER_EARLY')).toBe('replace');
-    expect(overlapForBlockStrategy('')).toBe('queue');
+  it('every admin run is overlap: allow on the task: block strategies act per jobId in the executor (job-threads)', () => {
+    for (const b of ['SERIAL_EXECUTION', 'DISCARD_LATER', 'COVER_EARLY', '']) {
+      const plan = planTrigger(param({ executorBlockStrategy: b }), tasks, never);
+      expect(plan.ok && plan.options.overlap).toBe('allow');
+    }
   });
 
   it('passes params, shard and ids as env and argument; executorTimeout overrides only when > 0', () => {
     const plan = planTrigger(param({ executorParams: 'x y', broadcastIndex: 1, broadcastTotal: 3, executorTimeout: 5, executorBlockStrategy: 'COVER_EARLY' }), tasks, never);
     expect(plan).toEqual({
-      ok: true, task: 'report',
+      ok: true, task: 'report', handlerKey: 'report',
       options: {
-        overlap: 'replace', timeoutMs: 5000, args: ['x y'],
+        overlap: 'allow', timeoutMs: 5000, args: ['x y'],
         env: { JOBCTL_PARAMS: 'x y', JOBCTL_SHARD_INDEX: '1', JOBCTL_SHARD_TOTAL: '3', JOBCTL_XXLJOB_JOB_ID: '7', JOBCTL_XXLJOB_LOG_ID: '70' },
         tag: { jobId: 7, logId: 70, logDateTime: 1000 },
       },
@@ -58,6 +58,28 @@ describe('planTrigger', () => {
     expect(planTrigger(param({ glueType: 'GLUE_SHELL', glueSource: 'echo' }), tasks, never)).toMatchObject({ ok: false, msg: expect.stringContaining('glue: true') });
     expect(planTrigger(param({ executorHandler: '', glueType: 'GLUE_GROOVY', glueSource: 'x' }), tasks, never)).toMatchObject({ ok: false, msg: expect.stringContaining('not supported') });
     expect(planTrigger(param({ executorHandler: '', glueType: 'GLUE_PYTHON', glueSource: '' }), tasks, never)).toMatchObject({ ok: false, msg: expect.stringContaining('without source') });
+  });
+
+  // Upstream: xxl-job-core handler/impl/ScriptJobHandler.java (scriptParams: 0=param, 1=shard index, 2=shard total).
+  it('a GLUE script gets three arguments like ScriptJobHandler: param (\'\' when empty), shard index, shard total', () => {
+    const glue = (over: Record<string, unknown>) => planTrigger(param({ executorHandler: '', glueType: 'GLUE_SHELL', glueSource: 'echo', ...over }), tasks, never);
+    expect(glue({ executorParams: 'hello', broadcastIndex: 2, broadcastTotal: 5 })).toMatchObject({ ok: true, options: { args: ['hello', '2', '5'] } });
+    expect(glue({})).toMatchObject({ ok: true, options: { args: ['', '0', '0'] } });
+    // A new source version is a new handler for the job (ExecutorBizImpl ends the old job thread).
+    const a = glue({ glueUpdatetime: 1 });
+    const b = glue({ glueUpdatetime: 2 });
+    expect(a.ok && b.ok && a.handlerKey !== b.handlerKey).toBe(true);
+  });
+
+  it('params larger than an argument may be (128 KiB) go to a file, not to argv or the environment', () => {
+    const big = 'x'.repeat(MAX_INLINE_PARAMS + 1);
+    const plan = planTrigger(param({ executorParams: big }), tasks, never);
+    expect(plan.ok && plan.options.args).toEqual([]);
+    expect(plan.ok && plan.options.env.JOBCTL_PARAMS).toBe('');
+    expect(plan.ok && plan.options.largeParams).toBe(big);
+    const fits = planTrigger(param({ executorParams: 'y'.repeat(MAX_INLINE_PARAMS) }), tasks, never);
+    expect(fits.ok && fits.options.largeParams).toBeUndefined();
+    expect(fits.ok && fits.options.args[0]!.length).toBe(MAX_INLINE_PARAMS);
   });
 
   it('a GLUE job without a handler goes to the one task that allows GLUE', () => {
