@@ -9,6 +9,9 @@
  * - `status` while it runs: the socket round trip (hello + status) once a second, and the
  *   whole `jobctl status` command a few times.
  *
+ * With `--schedule '0 * * * * *' --seconds 65`, every task fires at the same second once:
+ * `lastStartOfFirstInstantMs` says how long the last of them took to start.
+ *
  *   npx tsx bench/cron-daemon.ts [--tasks 300] [--seconds 60] [--warmup 5] [--history 40]
  *        [--schedule '* * * * * *'] [--cli dist/bin/jobctl.js] [--cgroups off] [--json]
  *
@@ -20,6 +23,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { firingsBetween } from '../src/core/schedule.js';
 import { cpuMsOf, percentile, rssOf, sleep } from './measure.js';
 
 export interface CronDaemonOptions {
@@ -41,6 +45,8 @@ export interface CronDaemonResult {
   lateP50: number;
   lateP99: number;
   lateMax: number;
+  /** From the first firing's scheduled time to the last start among those of that instant. */
+  lastStartOfFirstInstantMs: number;
   cpuPct: number;
   rssMb: number;
   statusRpcP50: number;
@@ -167,12 +173,17 @@ export async function cronDaemon(o: CronDaemonOptions): Promise<CronDaemonResult
     const runs = [...readRuns(path.join(home, 'state', 'runs')).values()].filter((r) => r.scheduledAt >= from && r.scheduledAt < to);
     const started = runs.filter((r) => r.startedAt !== undefined);
     const late = started.map((r) => r.startedAt! - r.scheduledAt);
-    const perSecond = o.schedule === '* * * * * *' ? 1 : NaN;
-    const expected = Math.round(o.tasks * perSecond * ((to - from) / 1000));
+    // Firings of the schedule in [from, to), for each task.
+    const expected = o.tasks * firingsBetween({ schedule: o.schedule }, from - 1, to - 1, 1).total;
     return {
       tasks: o.tasks, seconds: o.seconds, expected, started: started.length,
       startedPct: Math.round((started.length / expected) * 1000) / 10,
       lateP50: percentile(late, 50), lateP99: percentile(late, 99), lateMax: late.length ? Math.max(...late) : NaN,
+      lastStartOfFirstInstantMs: (() => {
+        const first = Math.min(...runs.map((r) => r.scheduledAt));
+        const same = started.filter((r) => r.scheduledAt === first);
+        return same.length ? Math.max(...same.map((r) => r.startedAt! - first)) : NaN;
+      })(),
       cpuPct: Math.round((cpu / (to - from)) * 1000) / 10,
       rssMb: Math.round(rss / 1e5) / 10,
       statusRpcP50: Math.round(percentile(rpc, 50)), statusRpcMax: Math.round(Math.max(...rpc)),
