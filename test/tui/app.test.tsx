@@ -99,7 +99,7 @@ describe('TUI', () => {
   it('lists tasks grouped by file, with state, processes, last run, CPU and memory', async () => {
     const { frame } = await mount([daemonTask('mailer'), cronTask('nightly')]);
     const f = frame();
-    expect(f).toMatch(/▾ @reports\n.*nightly\s+scheduled\s+-\s+in \d+m\d+s\s+failed \ds/);
+    expect(f).toMatch(/▾ @reports\n.*nightly\s+scheduled\s+-\s+in \d+m\d+s\s+failed \ds ago/);
     expect(f).toMatch(/▾ @workers\n.*mailer\s+running\s+2\/2\s+1m\S*\s+-\s+0\s+1\.5%\s+5\.0MB/);
     expect(f).toMatch(/jobctl 2 tasks · 1 running · 1 failing · pid 42/);
   });
