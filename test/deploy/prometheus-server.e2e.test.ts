@@ -124,5 +124,5 @@ describe.skipIf(!hasPrometheus)(`a real Prometheus scrapes a real daemon${needs(
       const body = await r.json() as { status: string; error?: string };
       expect(body.status, `${where}: ${expr}: ${body.error ?? ''}`).toBe('success');
     }
-  });
+  }, 90_000);
 });

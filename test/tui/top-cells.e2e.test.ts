@@ -45,8 +45,10 @@ describe.runIf(hasTool('tmux'))(`jobctl top's task table in a real terminal${nee
       const session = `top${width}`;
       tmux.open(session, width, 30, `${process.execPath} ${CLI} top --refresh 300; sleep 10`, { JOBCTL_HOME: home });
       const ready = (s: string) => /worker\s+running \S*healthy/.test(s) && /tick\s+\S+.*ok \d+m?s ago/.test(s);
-      await waitFor(() => ready(tmux.screen(session)), 15_000, 'worker healthy and a tick run in the table');
-      const lines = tmux.screen(session).split('\n');
+      // The screen checked is the screen read: a tick run may be going in a later one.
+      let shown = '';
+      await waitFor(() => ready((shown = tmux.screen(session))), 30_000, 'worker healthy and a finished tick run in the table');
+      const lines = shown.split('\n');
       const h = lines.findIndex((l) => /TASK\s+STATE\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/.test(l));
       expect(h, lines.join('\n')).toBeGreaterThanOrEqual(0);
       // The table's border is the first and last character (│, or x where tmux draws it with ACS).
@@ -68,6 +70,6 @@ describe.runIf(hasTool('tmux'))(`jobctl top's task table in a real terminal${nee
       const tick = rows.find((r) => r.includes('tick'))!;
       expect(tick.slice(cols.find((c) => c.title === 'LAST')!.at, cols.find((c) => c.title === 'RST')!.at).trim()).toMatch(/^ok \d+m?s ago$/);
       tmux('send-keys', '-t', session, 'q');
-    });
+    }, 60_000);
   }
 });
