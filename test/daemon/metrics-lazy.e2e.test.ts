@@ -42,5 +42,5 @@ describe('metrics module loading', () => {
     const withMetrics = await packagesOf({ 'tasks/a.yaml': TASKS, 'jobctl.yaml': `metrics:\n  listen: "127.0.0.1:${port}"\n` },
       async () => (await fetch(url).then((r) => r.status).catch(() => 0)) === 200);
     expect(withMetrics).toContain('prom-client');
-  });
+  }, 90_000);
 });

@@ -38,8 +38,9 @@ afterEach(async () => {
 
 interface Sample { metric: Record<string, string>; value: [number, string] }
 
-async function query(base: string, expr: string): Promise<Sample[]> {
-  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`);
+/** An instant query, at `at` (Unix seconds) when given. */
+async function query(base: string, expr: string, at?: number): Promise<Sample[]> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}${at !== undefined ? `&time=${at}` : ''}`);
   const body = await res.json() as { status: string; error?: string; data: { resultType: string; result: Sample[] } };
   if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
   return body.data.resultType === 'vector' ? body.data.result : [];
@@ -87,27 +88,35 @@ describe.skipIf(!hasPrometheus)(`a real Prometheus scrapes a real daemon${needs(
     const base = `http://127.0.0.1:${webPort}`;
     // Listening comes before the TSDB is open: /-/ready says when it answers queries.
     await waitFor(async () => (await fetch(`${base}/-/ready`)).status === 200, 30_000, `Prometheus ready (log: ${log})`);
-    await waitFor(async () => (await query(base, 'up{job="jobctl"} == 1')).length === 1
-      && (await query(base, 'jobctl_instance_state{job="jobctl",task="worker",state="running"} == 1')).length === 2, 30_000, `Prometheus scraped the daemon (log: ${log})`);
+    // Every query below is asked at one instant when the last scrape had succeeded: on a busy box
+    // a later scrape may time out, and Prometheus then marks the series stale.
+    let at = 0;
+    await waitFor(async () => {
+      const up = await query(base, 'up{job="jobctl"} == 1');
+      if (up.length !== 1) return false;
+      at = up[0]!.value[0];
+      return (await query(base, 'jobctl_instance_state{job="jobctl",task="worker",state="running"} == 1', at)).length === 2;
+    }, 30_000, `Prometheus scraped the daemon (log: ${log})`);
 
     // No series of the daemon has a label renamed because it clashed with a target label.
-    const all = await query(base, '{job="jobctl"}');
+    const all = await query(base, '{job="jobctl"}', at);
     expect(all.length).toBeGreaterThan(50);
     expect(all.flatMap((s) => Object.keys(s.metric)).filter((k) => k.startsWith('exported_'))).toEqual([]);
     for (const s of all) expect(s.metric.instance).toBe(`127.0.0.1:${metricsPort}`);
 
-    const rss = await query(base, 'process_resident_memory_bytes{job="jobctl"}');
+    const rss = await query(base, 'process_resident_memory_bytes{job="jobctl"}', at);
     expect(rss).toHaveLength(1);
     expect(Number(rss[0]!.value[1])).toBeGreaterThan(10_000_000);
-    expect(await query(base, 'process_cpu_seconds_total{job="jobctl"}')).toHaveLength(1);
-    expect(await query(base, 'process_start_time_seconds{job="jobctl"}')).toHaveLength(1);
-    expect(await query(base, 'process_open_fds{job="jobctl"}')).toHaveLength(1);
+    for (const expr of ['process_cpu_seconds_total{job="jobctl"}', 'process_start_time_seconds{job="jobctl"}', 'process_open_fds{job="jobctl"}']) {
+      expect(await query(base, expr, at), expr).toHaveLength(1);
+    }
 
-    const running = await query(base, 'count(jobctl_instance_state{job="jobctl",task="worker",state="running"} == 1)');
+    const running = await query(base, 'count(jobctl_instance_state{job="jobctl",task="worker",state="running"} == 1)', at);
     expect(Number(running[0]!.value[1])).toBe(2);
-    const byNum = await query(base, 'sum by (process_num) (jobctl_instance_state{job="jobctl",task="worker",state="running"})');
+    const byNum = await query(base, 'sum by (process_num) (jobctl_instance_state{job="jobctl",task="worker",state="running"})', at);
     expect(byNum.map((s) => s.metric.process_num).sort()).toEqual(['0', '1']);
-    expect(await query(base, 'jobctl_cron_last_run_success{job="jobctl",task="tick"} == 1')).toHaveLength(1);
+    // The cron task's runs are there (a run going at the last scrape leaves the last finished one's figures).
+    expect(await query(base, 'jobctl_cron_runs_total{job="jobctl",task="tick",outcome="succeeded"} > 0', at), 'succeeded tick runs').toHaveLength(1);
 
     // The shipped rules load and evaluate in a real Prometheus, and nothing fires on a healthy daemon.
     await waitFor(async () => {
