@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist/bin/jobctl.js'))) throw new Error('build first: npm run build');
   if (!fs.existsSync(FLOOD)) throw new Error(`missing ${FLOOD}`);
   const tools = WORKLOADS.has('base') || WORKLOADS.has('scale') ? await ensureTools() : [];
-  console.log(`tools: ${tools.map((t) => t.name).join(', ')}; ${ROUNDS} rounds; ${LINES} flood lines`);
+  console.log(`tools: ${tools.map((t) => t.name).join(', ')}; ${ROUNDS} rounds; ${LINES} flood lines; Node ${process.version} (${process.execPath})`);
   const started: Tool[] = [];
   try {
     for (const t of tools) {
@@ -282,7 +282,8 @@ async function main(): Promise<void> {
     (results.jobctl ??= {}).cron = [c.schedulerLatenessMs.p99];
     Object.assign(results.jobctl, { cron_detail: c });
   }
-  const out = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}`, lines: LINES, rounds: ROUNDS, against: AGAINST ?? null, results };
+  // Which Node ran it (jobctl's daemon and CLI run on the same binary): figures differ between Node lines.
+  const out = { date: new Date().toISOString(), node: process.version, machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}`, lines: LINES, rounds: ROUNDS, against: AGAINST ?? null, results };
   console.log(`node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(out, null, 2));
   printTable(out.results);

@@ -18,6 +18,8 @@ DEPS=(
   "sshd          openssh-server the --host ssh:// and fleet tests (a private sshd on 127.0.0.1)"
   "ssh           openssh-client the --host ssh:// and fleet tests (the system ssh client)"
   "git           git            the one-task-repo-for-many-hosts test and fleet sync"
+  "prometheus    prometheus     a real Prometheus scraping a daemon (deploy/ rules and dashboard)"
+  "promtool      prometheus     promtool check rules/metrics and promtool test rules"
 )
 
 missing=()

@@ -21,11 +21,11 @@ export function cells(t: TaskStatus, now: number): Record<ColumnKey, string> {
  * TASK gives up space first, then LAST and the others, each down to its minimum. Space
  * left over goes to TASK, so a wide terminal never cuts LAST while TASK has room to spare.
  */
-export function columnWidths(tasks: TaskStatus[], width: number, now: number): ColumnWidths {
+export function columnWidths(tasks: TaskStatus[], width: number, now: number, cellsOf: (t: TaskStatus, now: number) => Record<ColumnKey, string> = cells): ColumnWidths {
   const want = { ...MIN };
   for (const k of COLUMN_KEYS) want[k] = Math.max(want[k], HEADERS[k].length);
   for (const t of tasks) {
-    const c = cells(t, now);
+    const c = cellsOf(t, now);
     for (const k of COLUMN_KEYS) want[k] = Math.max(want[k], c[k].length);
   }
   const available = Math.max(0, width - 2 - (COLUMN_KEYS.length - 1));

@@ -26,10 +26,14 @@ export function timeCell(t: TaskStatus, now: number): string {
   return started.length ? formatDuration(now - Math.min(...started)) : '-';
 }
 
+/**
+ * The LAST cell: the last run's outcome and how long ago it ended (or started, while it runs):
+ * `ok 4s ago`, `failed 2m ago`. "ago" says it is a time since, not the run's duration (issue 29).
+ */
 export function runCell(r: RunRecord | undefined, now: number): string {
   if (!r) return '-';
   const when = r.endedAt ?? r.startedAt;
-  return `${r.state === 'succeeded' ? 'ok' : r.state}${when !== undefined ? ` ${formatDuration(Math.max(0, now - when))}` : ''}`;
+  return `${r.state === 'succeeded' ? 'ok' : r.state}${when !== undefined ? ` ${formatDuration(Math.max(0, now - when))} ago` : ''}`;
 }
 
 export function cpuCell(t: TaskStatus): string {

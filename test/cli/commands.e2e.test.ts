@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobctl, ROOT } from '../helpers/cli.js';
@@ -278,6 +279,12 @@ describe('install', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`would write ${dir}/jobctl.service:\n# Installed by`);
     expect(r.stdout).toContain(`Environment=JOBCTL_HOME=${h}`);
+    // Issue 29: Documentation= named https://github.com/jobctl/jobctl, not this project. Now:
+    // package.json's homepage when set, else the README this installation ships.
+    expect(r.stdout).not.toContain('github.com/jobctl');
+    const doc = /^Documentation=(.*)$/m.exec(r.stdout)?.[1];
+    expect(doc).toBe(pathToFileURL(path.join(ROOT, 'README.md')).href);
+    expect(fs.readFileSync(fileURLToPath(doc!), 'utf8')).toMatch(/^# jobctl/);
     expect(r.stdout).toMatch(/then you would run:\n {2}systemctl daemon-reload && systemctl enable --now jobctl\n\(dry run: nothing written\)$/);
     expect(fs.existsSync(dir)).toBe(false);
     const store = path.join(h, 'crontab.txt');

@@ -89,7 +89,7 @@ describe('metrics end to end', () => {
     for (const t of Object.values(status)) expect(sample(m, 'jobctl_task_info', { task: t.name, group: 'a', kind: t.kind })).toBe(1);
     for (const t of [status.web!, status.flaky!]) {
       for (const i of t.instances!) {
-        const labels = { task: t.name, instance: String(i.index) };
+        const labels = { task: t.name, process_num: String(i.index) };
         expect(sample(m, 'jobctl_instance_state', { ...labels, state: i.state }), `${t.name}/${i.index} ${i.state}`).toBe(1);
         expect(sample(m, 'jobctl_instance_restarts_total', labels)).toBe(i.restarts);
         if (i.rss !== undefined) expect(sample(m, 'jobctl_instance_resident_memory_bytes', labels)).toBe(i.rss);
@@ -103,7 +103,7 @@ describe('metrics end to end', () => {
       }
     }
     expect(status.web!.instances!.every((i) => i.rss! > 0)).toBe(true);
-    expect(sample(m, 'jobctl_instance_restarts_total', { task: 'flaky', instance: '0' })).toBeGreaterThanOrEqual(2);
+    expect(sample(m, 'jobctl_instance_restarts_total', { task: 'flaky', process_num: '0' })).toBeGreaterThanOrEqual(2);
 
     for (const name of ['tick', 'fail']) {
       const last = status[name]!.lastRun!;
@@ -119,9 +119,10 @@ describe('metrics end to end', () => {
     expect(text).toMatch(/^jobctl_cron_run_duration_seconds_count\{task="fail"\} [1-9]\d*$/m);
 
     expect(sample(m, 'jobctl_config_errors')).toBe(0);
-    expect(sample(m, 'jobctl_daemon_resident_memory_bytes')).toBeGreaterThan(10_000_000);
-    expect(sample(m, 'jobctl_daemon_event_loop_lag_seconds')).toBeGreaterThanOrEqual(0);
-    expect(sample(m, 'jobctl_daemon_start_time_seconds')! * 1000).toBeLessThanOrEqual(Date.now());
+    expect(sample(m, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+    expect(sample(m, 'nodejs_eventloop_lag_mean_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sample(m, 'process_start_time_seconds')! * 1000).toBeLessThanOrEqual(Date.now());
+    expect(sample(m, 'process_start_time_seconds')! * 1000).toBeGreaterThan(Date.now() - 120_000);
 
     // A config error shows in the metrics; the last good config runs on.
     fs.writeFileSync(path.join(home, 'tasks', 'bad.yaml'), 'tasks:\n  x:\n    comand: y\n');

@@ -22,11 +22,15 @@ export function sample(families: Map<string, MetricFamily>, name: string, labels
   return Number(m.value ?? m.count);
 }
 
-/** Prometheus naming: prefix, counters end in _total, base units only. */
+/** The standard families of the daemon process (prom-client's default collector). */
+export const STANDARD_PREFIXES = ['process_', 'nodejs_'];
+
+/** Prometheus naming: prefix (ours, or a standard process family), counters end in _total, base units only. */
 export function namingProblems(families: Map<string, MetricFamily>): string[] {
   const out: string[] = [];
   for (const f of families.values()) {
-    if (!f.name.startsWith('jobctl_')) out.push(`${f.name}: no jobctl_ prefix`);
+    if (!f.name.startsWith('jobctl_') && !STANDARD_PREFIXES.some((p) => f.name.startsWith(p))) out.push(`${f.name}: no jobctl_ prefix`);
+    for (const label of ['job', 'instance']) if (f.metrics.some((m) => m.labels?.[label] !== undefined)) out.push(`${f.name}: a "${label}" label, which the scraper sets itself`);
     if (f.type === 'COUNTER' && !f.name.endsWith('_total')) out.push(`${f.name}: a counter without _total`);
     if (f.type !== 'COUNTER' && f.name.endsWith('_total')) out.push(`${f.name}: _total on a ${f.type}`);
     if (/_(ms|milliseconds|kb|mb|percent)(_|$)/.test(f.name)) out.push(`${f.name}: not a base unit`);

@@ -99,9 +99,33 @@ describe('TUI', () => {
   it('lists tasks grouped by file, with state, processes, last run, CPU and memory', async () => {
     const { frame } = await mount([daemonTask('mailer'), cronTask('nightly')]);
     const f = frame();
-    expect(f).toMatch(/▾ @reports\n.*nightly\s+scheduled\s+-\s+in \d+m\d+s\s+failed \ds/);
+    expect(f).toMatch(/▾ @reports\n.*nightly\s+scheduled\s+-\s+in \d+m\d+s\s+failed \ds ago/);
     expect(f).toMatch(/▾ @workers\n.*mailer\s+running\s+2\/2\s+1m\S*\s+-\s+0\s+1\.5%\s+5\.0MB/);
     expect(f).toMatch(/jobctl 2 tasks · 1 running · 1 failing · pid 42/);
+  });
+
+  it('a fleet view opens at the top, on the first row, though the hosts answer one by one (issue 29)', async () => {
+    const backend = new FakeBackend();
+    const app = render(<App backend={backend} flushMs={5} />);
+    mounted.push(app);
+    const frame = () => app.lastFrame() ?? '';
+    const on = (host: string, names: string[], group = 'workers') => names.map((n) => daemonTask(n, { host, group }));
+    const local = on('zeta', ['z-api', 'z-mailer', 'z-queue']);
+    // The local host answers first; alpha and beta come later and sort in above it.
+    backend.snapshot(local);
+    await eventually(() => expect(frame()).toMatch(/› .*z-api/));
+    backend.snapshot([...on('alpha', ['a-api', 'a-mailer'], 'app'), ...on('alpha', ['a-queue', 'a-report']), ...on('beta', ['b-api', 'b-mailer']), ...on('beta', ['b-queue'], 'jobs'), ...local, ...on('zeta', ['z-sync'], 'jobs')]);
+    await eventually(() => expect(frame()).toMatch(/› .*a-api/));
+    const lines = frame().split('\n');
+    // The first host's first group header is on screen, right above the cursor's row.
+    const at = lines.findIndex((l) => /› .*a-api/.test(l));
+    expect(lines[at - 1]).toMatch(/▾ alpha · @app/);
+    // Moving the cursor pins it to its task from then on.
+    app.stdin.write('j');
+    await eventually(() => expect(frame()).toMatch(/› .*a-mailer/));
+    backend.snapshot([...on('aaa', ['first']), ...on('alpha', ['a-api', 'a-mailer'], 'app')]);
+    await eventually(() => expect(frame()).toContain('first'));
+    expect(frame()).toMatch(/› .*a-mailer/);
   });
 
   it('shows the selected task in the detail pane with its live log', async () => {

@@ -24,11 +24,13 @@ function frame(width: number, list = tasks): string[] {
 }
 
 describe('TaskList column widths', () => {
-  it('at 200 columns: the full name, and LAST uncut ("timed-out 2h")', () => {
+  it('at 200 columns: the full name, and LAST uncut ("timed-out 2h ago")', () => {
     const lines = frame(200);
     const row = lines.find((l) => l.includes('nightly'))!;
     expect(row).toContain(LONG);
-    expect(row).toMatch(/timed-out 2h\s+12\s+-\s+-/);
+    expect(row).toMatch(/timed-out 2h ago\s+12\s+-\s+-/);
+    // LAST is the time since the run ended, and says so (issue 29: `ok 4s` read as a duration).
+    expect(lines.find((l) => l.includes('short'))).toMatch(/\bok 2h ago\s+12/);
     expect(lines[0]).toMatch(/^ {2}TASK\s+STATE\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(200);
   });
@@ -37,7 +39,7 @@ describe('TaskList column widths', () => {
     const lines = frame(80);
     const row = lines.find((l) => l.includes('nightly'))!;
     expect(row).toMatch(/nightly-invoice\S*…/);
-    expect(row).toMatch(/timed-out 2h/);
+    expect(row).toMatch(/timed-out 2h ago/);
     expect(row).toMatch(/in 1h2m/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     // header and rows line up: LAST starts in the same column everywhere
@@ -55,7 +57,7 @@ describe('TaskList column widths', () => {
     }
     // a short list on a wide screen gives the spare room to TASK, not to LAST
     const w = columnWidths([cron('a', 'succeeded')], 200, NOW);
-    expect(w.last).toBe(8);
+    expect(w.last).toBe('ok 2h ago'.length);
     expect(w.name).toBeGreaterThan(100);
   });
 });

@@ -80,7 +80,7 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     const s = screen('top');
     expect(s).toContain('last run duration (ms)');
     expect(s).toContain('connected to the daemon');
-    expect(s).toMatch(/TASK\s+STATE\s+PROCS\s+CPU\s+MEM\s+RESTARTS/);
+    expect(s).toMatch(/TASK\s+STATE\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/);
     expect(s).toMatch(/[⡀-⣿]/); // braille line-chart cells
     tmux('send-keys', '-t', 'top', 'q');
     await waitFor(() => !screen('top').includes('CPU %'), 5000, 'top quit and restored the screen');

@@ -29,7 +29,27 @@ describe('top dashboard model', () => {
     ]));
     expect(m.runBars()).toEqual({ titles: ['cron1'], data: [2500] });
     // a stable order (by name), so rows do not jump under the cursor as CPU changes
-    expect(m.tableRows()).toEqual([['cron1', 'running', '-', '0%', '0B', '0'], ['w', 'running', '1/0', '12.5%', '2.0MB', '3']]);
+    const t = m.table(80, 5500);
+    const trimmed = t.data.map((row) => row.map((c) => c.trimEnd()));
+    expect(trimmed).toEqual([['cron1', 'running', '-', '-', 'ok 2s ago', '0', '0%', '0B'], ['w', 'running', '1/0', '-', '-', '3', '12.5%', '2.0MB']]);
+    expect(t.headers.map((h) => h.trim())).toEqual(['TASK', 'STATE', 'PROCS', 'UP/NEXT', 'LAST', 'RST', 'CPU', 'MEM']);
+    expect(t.headerLine).toBe(` ${t.headers.join(' ')}`);
+  });
+
+  it('every cell is cut or padded to its column (issue 29: `running he2/2`), at any width', () => {
+    const m = new TopModel();
+    const inst = { index: 0, state: 'running' as const, since: 0, restarts: 0, health: { state: 'healthy' as const, since: 0, failures: 0 } };
+    m.update(status([task('a-rather-long-task-name-for-a-worker', 1, 1, { running: 2, instances: [inst, { ...inst, index: 1 }] })]));
+    for (const width of [40, 60, 78, 118, 200]) {
+      const t = m.table(width, 0);
+      for (const row of [t.headers, ...t.data]) {
+        expect(row.map((c) => c.length)).toEqual(t.widths);
+        // A contrib table column is its width plus one space: the row fits inside the border.
+        if (width >= 78) expect(t.widths.reduce((s, w) => s + w + 1, 0)).toBeLessThanOrEqual(width);
+      }
+      expect(t.data[0]![1]!.trimEnd()).toMatch(/^running( \S+)?( |…|$)/);
+    }
+    expect(m.table(118, 0).data[0]![1]!.trim()).toBe('running healthy');
   });
 
   it('turns the difference between two snapshots into task events for the event pane', () => {
@@ -69,6 +89,6 @@ describe('top dashboard model', () => {
       expect(s).toHaveLength(1);
       expect(s[0]!.y).toEqual(Array(WINDOW).fill(0));
     }
-    expect(m.tableRows()).toHaveLength(1000);
+    expect(m.table(120).data).toHaveLength(1000);
   });
 });

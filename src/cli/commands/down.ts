@@ -64,13 +64,20 @@ async function answers(ctx: CliContext): Promise<boolean> {
   }
 }
 
-/** Gone: its pid file is removed or replaced (its last act), or, in our namespace, its process is dead. */
+/**
+ * Gone: its pid file is removed or replaced and its socket is gone (its last acts) and, in our
+ * pid namespace, its process has exited too. Releasing the pid file is not the end of the
+ * process: Node still closes handles and tears down after it (a few ms on Node 20, often more on
+ * Node 26), and a `down` that returned then left a daemon running for a moment (issue 29).
+ */
 async function daemonGone(paths: ReturnType<typeof homePaths>, record: PidRecord | undefined, pid: number): Promise<boolean> {
   const now = readPidRecord(paths.pidFile);
   const released = !now || !record || formatPidRecord(now) !== formatPidRecord(record);
-  if (released && !fs.existsSync(paths.socket)) return true;
   const here = record ? sameNamespace(record) : true;
-  return here && !alive(record?.pid ?? pid) && !fs.existsSync(paths.socket);
+  const running = here && alive(record?.pid ?? pid, record?.startTime);
+  if (running) return false;
+  if (released && !fs.existsSync(paths.socket)) return true;
+  return here && !fs.existsSync(paths.socket);
 }
 
 function socketRefuses(socket: string): Promise<boolean> {
@@ -84,15 +91,23 @@ function socketRefuses(socket: string): Promise<boolean> {
   });
 }
 
-function alive(pid: number): boolean {
+/** The process is alive and, when `startTime` is known, is the one that wrote the record (not a reused pid). */
+function alive(pid: number, startTime?: number): boolean {
   // A zombie daemon (exited, parent not reaping) counts as gone.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  } catch {
-    /* no /proc: fall back to kill(0) */
+  if (fs.existsSync('/proc/self/stat')) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return false;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return false;
+    // Field 22 of stat is the start time; fields here start at field 3.
+    if (startTime && Number(fields[19]) !== startTime) return false;
+    return true;
   }
+  // No /proc: kill(0) says whether the pid lives.
   try {
     process.kill(pid, 0);
     return true;

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.js';
+import { documentationUri } from '../install/documentation.js';
 import { addCronLines, removeCronLines, systemdUnit, SYSTEMD_MARKER, type BootstrapTarget } from '../install/units.js';
 import { CliError, EXIT } from '../output.js';
 
 function target(ctx: CliContext, user: boolean): BootstrapTarget {
-  return { home: ctx.home(), node: process.execPath, script: fs.realpathSync(process.argv[1]!), user };
+  const documentation = documentationUri();
+  return { home: ctx.home(), node: process.execPath, script: fs.realpathSync(process.argv[1]!), user, ...(documentation ? { documentation } : {}) };
 }
 
 function unitPath(ctx: CliContext, user: boolean): string {

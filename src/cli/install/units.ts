@@ -6,6 +6,8 @@ export interface BootstrapTarget {
   node: string;
   script: string;
   user: boolean;
+  /** `Documentation=` of the unit (install/documentation.ts); none: the line is left out. */
+  documentation?: string;
 }
 
 /** Node flags for the daemon: an idle supervisor needs no 16 MB young generation (~10 MB less RSS). */
@@ -19,8 +21,7 @@ export function systemdUnit(t: BootstrapTarget): string {
   return `${SYSTEMD_MARKER}
 [Unit]
 Description=jobctl job supervisor (${t.home})
-Documentation=https://github.com/jobctl/jobctl
-After=network-online.target
+${t.documentation ? `Documentation=${t.documentation}\n` : ''}After=network-online.target
 Wants=network-online.target
 
 [Service]

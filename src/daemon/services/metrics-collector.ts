@@ -1,14 +1,17 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { HEALTH_STATES, INSTANCE_STATES, type RunRecord, type RunState } from '../../shared/types.js';
 import type { TaskStatus } from '../../shared/protocol.js';
+import { registerProcessMetrics } from './metrics-process.js';
 
 /**
  * What the daemon exposes at /metrics (DESIGN.md "Metrics"), built on prom-client.
- * Names follow Prometheus conventions: a `jobctl_` prefix, base units (seconds, bytes),
+ * Names follow Prometheus conventions: a `jobctl_` prefix (beside the standard `process_*` and
+ * `nodejs_*` of the daemon process), base units (seconds, bytes),
  * `_total` on counters, state sets as one series per state with value 0 or 1. Figures are
  * read from the same task status `jobctl status --json` shows, at scrape time; run counts
- * and duration histograms come from run events since the daemon started.
+ * and duration histograms come from run events since the daemon started. No label reuses a
+ * name the scraper sets itself (`job`, `instance`): an instance number is `process_num`, as in
+ * supervisord's exporters, so Prometheus never renames it to `exported_instance`.
  */
 
 export interface MetricsSource {
@@ -18,6 +21,7 @@ export interface MetricsSource {
   configErrors(): number;
   /** Every change of a cron run record; returns the unsubscribe function. */
   onRun(listener: (run: RunRecord) => void): () => void;
+  /** When the daemon started (Unix ms). `process_start_time_seconds` reports it. */
   startedAt: number;
   version: string;
   /** @default Date.now */
@@ -35,7 +39,6 @@ const sec = (ms: number) => ms / 1000;
 
 export class MetricsCollector {
   readonly registry = new Registry();
-  private readonly loop: IntervalHistogram;
   private readonly seen = new Set<string>();
   private readonly lastSuccess = new Map<string, number>();
   private readonly unsubscribe: () => void;
@@ -50,24 +53,11 @@ export class MetricsCollector {
   constructor(source: MetricsSource) {
     const now = source.now ?? Date.now;
     const r = [this.registry];
-    this.loop = monitorEventLoopDelay({ resolution: 10 });
-    this.loop.enable();
 
-    // ---- the daemon itself ----
+    // ---- the daemon itself: the standard process_* and nodejs_* figures, then ours ----
+    registerProcessMetrics(this.registry);
     new Gauge({ name: 'jobctl_build_info', help: 'jobctl version of this daemon (always 1)', labelNames: ['version'], registers: r,
       collect() { this.set({ version: source.version }, 1); } });
-    new Gauge({ name: 'jobctl_daemon_start_time_seconds', help: 'When the daemon started, Unix time', registers: r,
-      collect() { this.set(sec(source.startedAt)); } });
-    new Gauge({ name: 'jobctl_daemon_resident_memory_bytes', help: 'Resident memory of the daemon process', registers: r,
-      collect() { this.set(process.memoryUsage.rss()); } });
-    const loop = this.loop;
-    new Gauge({ name: 'jobctl_daemon_event_loop_lag_seconds', help: 'Mean event-loop delay of the daemon since the previous scrape', registers: r,
-      collect() { this.set(Number.isFinite(loop.mean) ? loop.mean / 1e9 : 0); } });
-    new Gauge({ name: 'jobctl_daemon_event_loop_lag_max_seconds', help: 'Longest event-loop delay of the daemon since the previous scrape', registers: r,
-      collect() {
-        this.set(loop.max / 1e9);
-        loop.reset();
-      } });
     new Gauge({ name: 'jobctl_config_errors', help: 'Problems in the task files and jobctl.yaml now (the last good config runs)', registers: r,
       collect() { this.set(source.configErrors()); } });
 
@@ -92,42 +82,42 @@ export class MetricsCollector {
 
     // ---- daemon tasks, per instance ----
     const instances = function* () {
-      for (const t of tasks()) for (const i of t.instances ?? []) yield { t, i, labels: { task: t.name, instance: String(i.index) } };
+      for (const t of tasks()) for (const i of t.instances ?? []) yield { t, i, labels: { task: t.name, process_num: String(i.index) } };
     };
-    new Gauge({ name: 'jobctl_instance_state', help: 'State of each instance: 1 for the current state, 0 for the others', labelNames: ['task', 'instance', 'state'], registers: r,
+    new Gauge({ name: 'jobctl_instance_state', help: 'State of each instance: 1 for the current state, 0 for the others', labelNames: ['task', 'process_num', 'state'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) for (const state of INSTANCE_STATES) this.set({ ...labels, state }, i.state === state ? 1 : 0);
       } });
-    new Counter({ name: 'jobctl_instance_restarts_total', help: 'Restarts of each instance since the daemon started', labelNames: ['task', 'instance'], registers: r,
+    new Counter({ name: 'jobctl_instance_restarts_total', help: 'Restarts of each instance since the daemon started', labelNames: ['task', 'process_num'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) this.inc(labels, i.restarts);
       } });
-    new Gauge({ name: 'jobctl_instance_uptime_seconds', help: 'Time since the instance\'s process started; 0 without a process', labelNames: ['task', 'instance'], registers: r,
+    new Gauge({ name: 'jobctl_instance_uptime_seconds', help: 'Time since the instance\'s process started; 0 without a process', labelNames: ['task', 'process_num'], registers: r,
       collect() {
         this.reset();
         const at = now();
         for (const { i, labels } of instances()) this.set(labels, i.pid !== undefined && i.startedAt !== undefined ? Math.max(0, sec(at - i.startedAt)) : 0);
       } });
-    new Counter({ name: 'jobctl_instance_cpu_seconds_total', help: 'CPU time of the live processes of the instance\'s process group', labelNames: ['task', 'instance'], registers: r,
+    new Counter({ name: 'jobctl_instance_cpu_seconds_total', help: 'CPU time of the live processes of the instance\'s process group', labelNames: ['task', 'process_num'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) if (i.cpuSeconds !== undefined) this.inc(labels, i.cpuSeconds);
       } });
-    new Gauge({ name: 'jobctl_instance_resident_memory_bytes', help: 'Resident memory of the instance\'s process group', labelNames: ['task', 'instance'], registers: r,
+    new Gauge({ name: 'jobctl_instance_resident_memory_bytes', help: 'Resident memory of the instance\'s process group', labelNames: ['task', 'process_num'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) if (i.rss !== undefined) this.set(labels, i.rss);
       } });
-    new Gauge({ name: 'jobctl_instance_health', help: 'Health check state of each instance: 1 for the current state, 0 for the others', labelNames: ['task', 'instance', 'state'], registers: r,
+    new Gauge({ name: 'jobctl_instance_health', help: 'Health check state of each instance: 1 for the current state, 0 for the others', labelNames: ['task', 'process_num', 'state'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) {
           if (i.health) for (const state of HEALTH_STATES) this.set({ ...labels, state }, i.health.state === state ? 1 : 0);
         }
       } });
-    new Gauge({ name: 'jobctl_instance_health_failures', help: 'Consecutive failed health probes of each instance', labelNames: ['task', 'instance'], registers: r,
+    new Gauge({ name: 'jobctl_instance_health_failures', help: 'Consecutive failed health probes of each instance', labelNames: ['task', 'process_num'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) if (i.health) this.set(labels, i.health.failures);
@@ -211,7 +201,6 @@ export class MetricsCollector {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
-    this.loop.disable();
     this.registry.clear();
   }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../shared/errors.js';
 import type { HostSettings, MetricsSettings } from '../../shared/types.js';
 import type { HostService } from '../host-service.js';
-import { MetricsCollector, type MetricsSource } from './metrics-collector.js';
+import type { MetricsCollector, MetricsSource } from './metrics-collector.js';
 
 export interface MetricsServiceOptions {
   source: MetricsSource;
@@ -40,7 +40,12 @@ export class MetricsService implements HostService {
     await this.stopServer();
     this.error = undefined;
     if (!want) return;
-    this.collector ??= new MetricsCollector(this.opts.source);
+    if (!this.collector) {
+      // prom-client is loaded only now: a daemon without `metrics:` never pays its memory.
+      const { MetricsCollector } = await import('./metrics-collector.js');
+      if (this.closed) return;
+      this.collector ??= new MetricsCollector(this.opts.source);
+    }
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5000;
     try {

@@ -84,8 +84,11 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const selected = Math.max(0, tasks.findIndex((t) => taskKey(t) === selectedName));
   const task = tasks[selected];
   const key = task ? taskKey(task) : undefined;
+  // The cursor stays on the first row until the user moves it: in a fleet, hosts answer one by
+  // one and their rows sort in above the first that came (issue 29: it opened on the local
+  // host's first task, the first host's rows scrolled out above). Once moved, it follows its task.
   useEffect(() => {
-    if (key && key !== selectedName) setSelectedName(key);
+    if (selectedName !== undefined && key && key !== selectedName) setSelectedName(key);
   }, [key, selectedName]);
   useEffect(() => {
     setLogSel(-1);

@@ -1,5 +1,7 @@
-import { formatBytes, formatDuration, taskHealthText } from '../../shared/format.js';
+import { taskHealthText } from '../../shared/format.js';
 import type { StatusResult, TaskStatus } from '../../shared/protocol.js';
+import { COLUMN_KEYS, HEADERS, cells, columnWidths, type ColumnKey } from '../columns.js';
+import { fit } from '../format.js';
 import { taskEvents } from './task-events.js';
 
 /** Samples kept per task: one a second for a minute. */
@@ -92,17 +94,33 @@ export class TopModel {
     return { titles: runs.map((r) => r.name.slice(0, 8)), data: runs.map((r) => r.ms) };
   }
 
-  tableRows(now = Date.now()): string[][] {
-    return this.tasks.map((t) => [
-      t.name,
-      // A checked task shows its health with its state: `running healthy`, `running 1/2 healthy`.
-      taskHealthText(t.instances) ? `${t.state} ${taskHealthText(t.instances)}` : t.state,
-      t.kind === 'daemon' ? `${t.running ?? 0}/${t.instances?.length ?? 0}` : t.nextRunAt !== undefined ? `in ${formatDuration(Math.max(0, t.nextRunAt - now))}` : '-',
-      t.cpu !== undefined ? `${t.cpu}%` : '-',
-      t.rss !== undefined ? formatBytes(t.rss) : '-',
-      String(t.restarts),
-    ]);
+  /**
+   * The task table, the TUI's columns (LAST included), every cell cut or padded to its column
+   * (with …) for a table `width` columns wide inside its border: blessed-contrib's table pads a
+   * cell but lets a longer one run into the next column (`running he2/2`, issue 29).
+   */
+  table(width: number, now = Date.now()): { headers: string[]; headerLine: string; data: string[][]; widths: number[] } {
+    // A contrib table column takes its width plus one space (columnSpacing 2, less one).
+    const w = columnWidths(this.tasks, width + 1, now, topCells);
+    const widths = COLUMN_KEYS.map((k) => w[k]);
+    return {
+      headers: COLUMN_KEYS.map((k) => fit(HEADERS[k], w[k])),
+      // The table's rows sit one column right of its header line: the line to draw over it.
+      headerLine: ` ${COLUMN_KEYS.map((k) => fit(HEADERS[k], w[k])).join(' ')}`,
+      data: this.tasks.map((t) => {
+        const c = topCells(t, now);
+        return COLUMN_KEYS.map((k) => fit(c[k], w[k]));
+      }),
+      widths,
+    };
   }
+}
+
+/** The TUI's cells, except that a checked task shows its health with its state: `running healthy`, `running 1/2 healthy`. */
+function topCells(t: TaskStatus, now: number): Record<ColumnKey, string> {
+  const c = cells(t, now);
+  const health = taskHealthText(t.instances);
+  return { ...c, state: health ? `${t.state} ${health}` : t.state };
 }
 
 function push(m: Map<string, number[]>, name: string, v: number): void {

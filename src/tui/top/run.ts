@@ -28,7 +28,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
   const events = grid.set(4, 6, 4, 6, contrib.log, { label: ' events ', fg: 'green', selectedFg: 'green' });
   const table = grid.set(8, 0, 4, 12, contrib.table, {
     label: ' tasks (↑↓ PgUp PgDn Home End select, Esc: busiest) ', keys: false, interactive: true, fg: 'white', selectedFg: 'black', selectedBg: 'cyan',
-    columnSpacing: 2, columnWidth: [20, 10, 9, 7, 8, 8],
+    columnSpacing: 2, columnWidth: [],
   });
   const model = new TopModel();
   let client: JobctlClient | undefined;
@@ -80,7 +80,11 @@ export async function runTop(opts: TopOptions): Promise<number> {
     cpu.setData(model.cpuSeries());
     mem.setData(model.memSeries());
     bars.setData(model.runBars());
-    table.setData({ headers: ['TASK', 'STATE', 'PROCS', 'CPU', 'MEM', 'RESTARTS'], data: model.tableRows() });
+    // Widths follow the terminal's (resizes too): inside the border, every cell fits its column.
+    const rows = model.table(Math.max(20, (screen.width as number) - 2));
+    (table as unknown as { options: { columnWidth: number[] } }).options.columnWidth = rows.widths;
+    table.setData({ headers: rows.headers, data: rows.data });
+    table.setContent(rows.headerLine);
     // select() scrolls the list so that the cursor's row is visible.
     table.rows.select(Math.max(0, model.tasks.findIndex((t) => t.name === cursor)));
     screen.render();

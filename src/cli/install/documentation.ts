@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+
+/** package.json and the README of this installation (the package root, above dist/ or src/). */
+const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
+const README = new URL('../../../README.md', import.meta.url);
+
+/**
+ * The unit file's `Documentation=`: package.json's `homepage` (or its repository's web address)
+ * when it names one; else the README this installation carries, as a `file:` URI (npm always
+ * packs README.md; systemd takes http(s):, file:, info: and man: URIs there); else none. Never a
+ * made-up address (issue 29: it said https://github.com/jobctl/jobctl, which is not this project).
+ */
+export function documentationUri(pkgFile: URL = PACKAGE_JSON, readme: URL = README): string | undefined {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { homepage?: unknown; repository?: unknown };
+    if (typeof pkg.homepage === 'string' && /^https?:\/\//.test(pkg.homepage)) return pkg.homepage;
+    const repo = typeof pkg.repository === 'string' ? pkg.repository : (pkg.repository as { url?: unknown } | undefined)?.url;
+    if (typeof repo === 'string') {
+      const web = repo.replace(/^git\+/, '').replace(/\.git$/, '');
+      if (/^https?:\/\//.test(web)) return web;
+    }
+  } catch {
+    /* no package.json here: fall through to the README */
+  }
+  return fs.existsSync(readme) ? readme.href : undefined;
+}
