@@ -22,6 +22,7 @@ import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
+import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
 import { dependencyEdges, stopWaves } from '../core/start-order.js';
@@ -67,9 +68,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   fs.chmodSync(paths.state, 0o700);
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
-  const lock = PidLock.acquire(paths.pidFile, paths.socket);
+  const lock = PidLock.acquire(paths.pidFile);
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
+  cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
