@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
@@ -62,5 +63,37 @@ describe('a hostile or damaged state/ (issue 24)', () => {
     expect(d.child.exitCode).toBeNull();
     expect(d.out()).toMatch(/skipped the record of w\/0 \(pid 0 is not a child's\)/);
     expect(d.out()).toMatch(/skipped the record of w\/1 \(pid 1 is not a child's\)/);
+  }, 60_000);
+
+  it('item 3: rm -rf state/runs state/logs while running: later runs and output are kept again, said once', async () => {
+    const home = makeHome({ 'tasks/app.yaml': [
+      'tasks:',
+      '  tick:',
+      '    schedule: "* * * * * *"',
+      '    command: echo tick-$JOBCTL_RUN_ID',
+      '  w:',
+      '    command: while true; do echo line-$$; sleep 0.2; done',
+    ].join('\n') + '\n' });
+    const paths = homePaths(home);
+    const d = await startDetached(home);
+    const client = await connectTo(d, paths.socket);
+    await waitFor(async () => (await client.call('history', { task: 'tick' })).runs.some((r) => r.state === 'succeeded'), 20_000, 'a first run');
+    fs.rmSync(paths.runs, { recursive: true, force: true });
+    fs.rmSync(path.join(paths.state, 'logs'), { recursive: true, force: true });
+    // Runs after the removal are in the history again, and their logs are readable.
+    const again = await waitFor(async () => {
+      const runs = (await client.call('history', { task: 'tick' })).runs.filter((r) => r.state === 'succeeded');
+      return runs.length >= 2 && fs.existsSync(path.join(paths.runs, 'tick.jsonl')) ? runs : undefined;
+    }, 20_000, 'runs recorded after the removal');
+    const last = again[0]!;
+    const runLog = await client.call('logs', { task: 'tick', run: last.id, lines: 5 });
+    expect(JSON.stringify(runLog)).toContain(`tick-${last.id}`);
+    // The daemon task's open log file was removed too: its output goes to a new file where `logs` reads it.
+    await waitFor(() => fs.existsSync(paths.instanceLog('w', 0)) && fs.readFileSync(paths.instanceLog('w', 0), 'utf8').includes('line-'), 20_000, 'the instance log written again');
+    client.close();
+    const said = d.out().split('\n').filter((l) => /was removed while the daemon ran: created again/.test(l));
+    expect(said.length).toBeGreaterThanOrEqual(1);
+    // Once per directory, not once per write.
+    expect(new Set(said.map((l) => /(\/\S+) was removed/.exec(l)![1])).size).toBe(said.length);
   }, 60_000);
 });
