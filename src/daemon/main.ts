@@ -22,6 +22,7 @@ import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
+import { checkStateOwner } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
@@ -65,6 +66,7 @@ export interface DaemonHandle {
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const paths = homePaths(opts.home);
+  checkStateOwner(paths.state);
   fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   fs.chmodSync(paths.state, 0o700);
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
