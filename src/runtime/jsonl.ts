@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { JobctlError } from '../shared/errors.js';
 import { isMissing, recreateDir } from './recreated-dirs.js';
 
 /** What a JSON-lines file held: the parsed lines, and how many could not be read. */
@@ -24,6 +25,7 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { items: [], bad: 0, completeBytes: 0, size: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new JobctlError('IO_ERROR', `${file} is a directory, not a record file: move it away (the daemon writes the file there)`, { cause: e });
     throw e;
   }
   const items: T[] = [];
