@@ -37,10 +37,11 @@ async function startDetached(home: string): Promise<Detached> {
 }
 
 async function connectTo(d: Detached, socket: string): Promise<JobctlClient> {
-  return waitFor(async () => {
+  const c = await waitFor(async () => {
     if (d.child.exitCode !== null || d.child.signalCode !== null) throw new Error(`daemon exited (${d.child.exitCode ?? d.child.signalCode}): ${d.out()}`);
     return JobctlClient.connect(socket, { connectTimeoutMs: 500 }).catch(() => undefined);
   }, 20_000, 'the daemon to answer');
+  return c!;
 }
 
 describe('a hostile or damaged state/ (issue 24)', () => {
@@ -59,7 +60,7 @@ describe('a hostile or damaged state/ (issue 24)', () => {
       return s.tasks.find((t) => t.name === 'w' && t.state === 'running');
     }, 20_000, 'w running');
     client.close();
-    expect(running.name).toBe('w');
+    expect(running?.name).toBe('w');
     expect(d.child.exitCode).toBeNull();
     expect(d.out()).toMatch(/skipped the record of w\/0 \(pid 0 is not a child's\)/);
     expect(d.out()).toMatch(/skipped the record of w\/1 \(pid 1 is not a child's\)/);
@@ -85,7 +86,7 @@ describe('a hostile or damaged state/ (issue 24)', () => {
       const runs = (await client.call('history', { task: 'tick' })).runs.filter((r) => r.state === 'succeeded');
       return runs.length >= 2 && fs.existsSync(path.join(paths.runs, 'tick.jsonl')) ? runs : undefined;
     }, 20_000, 'runs recorded after the removal');
-    const last = again[0]!;
+    const last = again![0]!;
     const runLog = await client.call('logs', { task: 'tick', run: last.id, lines: 5 });
     expect(JSON.stringify(runLog)).toContain(`tick-${last.id}`);
     // The daemon task's open log file was removed too: its output goes to a new file where `logs` reads it.

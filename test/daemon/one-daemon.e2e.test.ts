@@ -38,10 +38,10 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
       fs.writeFileSync(paths.pidFile, `${await deadPid()} 1\n`);
       const starters = Array.from({ length: 8 }, () => starter(home));
       // Every starter but one exits with a refusal; wait for those exits, not for a time.
-      const refused = await waitFor(async () => {
+      const refused = (await waitFor(async () => {
         const done = starters.filter((s) => s.child.exitCode !== null);
         return done.length >= starters.length - 1 ? done : undefined;
-      }, 30_000, '7 of 8 starters to exit');
+      }, 30_000, '7 of 8 starters to exit'))!;
       expect(refused.map((s) => s.out()).join('')).not.toMatch(/could not|cannot/);
       expect(refused).toHaveLength(starters.length - 1);
       for (const s of refused) {
@@ -49,7 +49,7 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
         expect(s.out()).toMatch(/a daemon is already running for this home/);
       }
       const survivor = starters.find((s) => s.child.exitCode === null)!;
-      const client = await waitFor(async () => JobctlClient.connect(paths.socket).catch(() => undefined), 20_000, 'the survivor to answer');
+      const client = (await waitFor(async () => JobctlClient.connect(paths.socket).catch(() => undefined), 20_000, 'the survivor to answer'))!;
       const hello = await client.call('hello', { client: 'test' });
       client.close();
       expect(hello.pid).toBe(survivor.child.pid);
