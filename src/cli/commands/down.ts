@@ -68,8 +68,9 @@ async function answers(ctx: CliContext): Promise<boolean> {
 async function daemonGone(paths: ReturnType<typeof homePaths>, record: PidRecord | undefined, pid: number): Promise<boolean> {
   const now = readPidRecord(paths.pidFile);
   const released = !now || !record || formatPidRecord(now) !== formatPidRecord(record);
-  if (released && !fs.existsSync(paths.socket)) return true;
   const here = record ? sameNamespace(record) : true;
+  // Released is its last act but one: in our namespace, "stopped" waits for the process too.
+  if (released && !fs.existsSync(paths.socket)) return !here || !alive(record?.pid ?? pid);
   return here && !alive(record?.pid ?? pid) && !fs.existsSync(paths.socket);
 }
 
