@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
-import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
+import { MAX_LINE_BYTES, type Method, type Params, type PushMessage, type RequestMessage, type Results } from '../shared/protocol.js';
+import { badReply } from './reply-shape.js';
 import { formatAddress, type DaemonAddress } from '../shared/address.js';
 import { openSsh, sshError, sshFailure, sshSaid, type SshOptions } from './ssh-stream.js';
 
@@ -11,6 +12,14 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Default per-call timeout. @default 60000 */
   callTimeoutMs?: number;
+  /**
+   * Ask the far side every this many ms while nothing else comes (a protocol ping); no answer
+   * within `pingTimeoutMs` ends the connection as dead. Off by default (the local socket
+   * cannot hang); `dial` over ssh turns it on.
+   */
+  pingIntervalMs?: number;
+  /** @default 15000 */
+  pingTimeoutMs?: number;
 }
 
 export interface DialOptions extends ClientOptions, SshOptions {
@@ -19,6 +28,7 @@ export interface DialOptions extends ClientOptions, SshOptions {
 }
 
 interface Pending {
+  method: string;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   timer: NodeJS.Timeout;
@@ -36,6 +46,13 @@ export class JobctlClient extends EventEmitter {
   private buffer = '';
   private closedFlag = false;
   private dropReason: string | undefined;
+  /** Set when the client ended the connection itself: a peer that broke the protocol, a dead link. */
+  private faultReason: string | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private lastData = Date.now();
+  private paused = false;
+  /** Who is at the other end, for messages: "the daemon", or the ssh target. */
+  private peerName = 'the daemon';
 
   private constructor(
     private readonly socket: Duplex,
@@ -48,6 +65,38 @@ export class JobctlClient extends EventEmitter {
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('close', () => this.onClose());
     socket.on('error', () => undefined);
+    if (opts.pingIntervalMs) this.startPings(opts.pingIntervalMs, opts.pingTimeoutMs ?? 15_000);
+  }
+
+  /** While nothing comes, a `hello` every interval; no answer in time means the link is dead. */
+  private startPings(intervalMs: number, timeoutMs: number): void {
+    let inFlight = false;
+    this.pingTimer = setInterval(() => {
+      if (inFlight || this.paused || this.closedFlag || Date.now() - this.lastData < intervalMs) return;
+      inFlight = true;
+      this.call('hello', { client: 'jobctl (ping)' }, timeoutMs).then(
+        () => (inFlight = false),
+        (e: unknown) => {
+          inFlight = false;
+          if (e instanceof JobctlError && e.code === 'TIMEOUT' && Date.now() - this.lastData >= timeoutMs) {
+            this.fault(`no answer for ${Math.round((Date.now() - this.lastData) / 1000)}s: the link is dead`);
+          }
+        },
+      );
+    }, Math.min(intervalMs, 1000));
+    this.pingTimer.unref();
+  }
+
+  /** End the connection for a reason of the client's own; pending calls get it. */
+  private fault(reason: string, taken?: Pending): void {
+    if (this.closedFlag) return;
+    this.faultReason = reason;
+    if (taken) {
+      clearTimeout(taken.timer);
+      taken.reject(new JobctlError('DAEMON_UNREACHABLE', this.closeReason));
+    }
+    this.socket.destroy();
+    this.onClose();
   }
 
   static connect(socketPath: string, opts: ClientOptions = {}): Promise<JobctlClient> {
@@ -90,11 +139,15 @@ export class JobctlClient extends EventEmitter {
     stream.child.once('error', (e: NodeJS.ErrnoException) => (spawnError = sshError(e, program)));
     stream.on('error', () => undefined);
     const exited = new Promise<void>((r) => stream.once('close', () => r()));
-    const client = new JobctlClient(stream, opts, () => `lost the connection to ${target}: ${sshSaid(stream, opts.remoteCommand)}`);
+    // A frozen far side or a silent partition: ssh's own keepalive (sshArgv) and a protocol ping
+    // each find a dead link within ~30 s.
+    const client = new JobctlClient(stream, { pingIntervalMs: 10_000, pingTimeoutMs: 15_000, ...opts }, () => `lost the connection to ${target}: ${sshSaid(stream, opts.remoteCommand)}`);
+    client.peerName = target;
     try {
       await client.call('hello', { client: 'jobctl (ssh)' }, opts.connectTimeoutMs ?? 15_000);
       return client;
     } catch (e) {
+      if (client.faultReason) throw e;
       client.close();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
       if (spawnError) throw spawnError;
@@ -107,6 +160,7 @@ export class JobctlClient extends EventEmitter {
 
   /** Why the connection is (or would be) lost: the daemon closed or dropped it, or what ssh said. */
   get closeReason(): string {
+    if (this.faultReason) return `ended the connection to ${this.peerName}: ${this.faultReason}`;
     return this.dropReason ? `the daemon dropped the connection: ${this.dropReason}` : this.lostReason();
   }
 
@@ -124,10 +178,13 @@ export class JobctlClient extends EventEmitter {
    * The daemon then skips log output for this client and says how much (`log-skipped`).
    */
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
+    this.paused = false;
+    this.lastData = Date.now();
     this.socket.resume();
   }
 
@@ -140,28 +197,34 @@ export class JobctlClient extends EventEmitter {
         this.pending.delete(id);
         reject(new JobctlError('TIMEOUT', `the daemon did not answer "${method}" within ${ms}ms`));
       }, ms);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
       const request: RequestMessage<M> = { id, method, params };
       this.socket.write(`${JSON.stringify(request)}\n`);
     });
   }
 
   private onData(chunk: string): void {
+    this.lastData = Date.now();
     // One split per chunk: a flood of large lines must not cost a copy of the buffer per line.
     if (chunk.indexOf('\n') === -1) {
       this.buffer += chunk;
+      if (this.buffer.length > MAX_LINE_BYTES) this.fault(`it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`);
       return;
     }
     const lines = (this.buffer + chunk).split('\n');
     this.buffer = lines.pop() ?? '';
+    if (this.buffer.length > MAX_LINE_BYTES) return this.fault(`it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`);
     for (const line of lines) {
+      if (this.closedFlag) return;
       if (!line) continue;
+      if (line.length > MAX_LINE_BYTES) return this.fault(`it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`);
       let msg: { id?: number; result?: unknown; error?: { code: ErrorCode; message: string; data?: unknown }; event?: string };
       try {
         msg = JSON.parse(line);
       } catch {
         continue;
       }
+      if (typeof msg !== 'object' || msg === null) return this.fault('it sent something that is not a JSON object (not a jobctl daemon?)');
       if (msg.event !== undefined) {
         const push = msg as PushMessage;
         if (push.event === 'dropped') this.dropReason = push.data.reason;
@@ -172,14 +235,22 @@ export class JobctlClient extends EventEmitter {
       if (!p) continue;
       this.pending.delete(msg.id!);
       clearTimeout(p.timer);
-      if (msg.error) p.reject(new JobctlError(msg.error.code, msg.error.message, msg.error.data === undefined ? {} : { data: msg.error.data }));
-      else p.resolve(msg.result);
+      if (msg.error) {
+        const err = msg.error as unknown as { code?: unknown; message?: unknown; data?: unknown };
+        if (typeof err !== 'object' || err === null || typeof err.code !== 'string' || typeof err.message !== 'string') return this.fault(`it sent a malformed error reply to "${p.method}" (not a jobctl daemon?)`, p);
+        p.reject(new JobctlError(err.code as ErrorCode, err.message, err.data === undefined ? {} : { data: err.data }));
+        continue;
+      }
+      const wrong = badReply(p.method, msg.result);
+      if (wrong) return this.fault(`it sent ${wrong} (not a jobctl daemon, or another version?)`, p);
+      p.resolve(msg.result);
     }
   }
 
   private onClose(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new JobctlError('DAEMON_UNREACHABLE', this.closeReason));

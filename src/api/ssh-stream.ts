@@ -29,6 +29,8 @@ export function sshArgv(addr: Extract<DaemonAddress, { kind: 'ssh' }>, remote: s
   return [
     program!, ...pre, '-T',
     '-o', `ConnectTimeout=${opts.connectTimeoutSeconds ?? 10}`,
+    // A partition is found by ssh within 10 s × 3 instead of hours of TCP keepalive.
+    '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3',
     ...(opts.batch ? ['-o', 'BatchMode=yes'] : []),
     ...(addr.port ? ['-p', String(addr.port)] : []),
     ...(addr.user ? ['-l', addr.user] : []),

@@ -7,6 +7,20 @@ import type { TaskRegistry } from './registry.js';
 import type { Subscriptions } from './subscriptions.js';
 import { requireSingleTarget } from './targets.js';
 
+/** A reply stays well under the protocol's 1 MiB line: the newest lines that fit. */
+const REPLY_BUDGET = 768 * 1024;
+
+function fitReply(lines: string[]): string[] {
+  let bytes = 0;
+  let i = lines.length;
+  while (i > 0) {
+    bytes += JSON.stringify(lines[i - 1]!).length + 1;
+    if (bytes > REPLY_BUDGET) break;
+    i--;
+  }
+  return i === 0 ? lines : lines.slice(i);
+}
+
 /**
  * `logs`: the newest lines of a task's log(s), and with `follow` a subscription that pushes
  * what they write next. Which files and sinks belong to a task is its runner's business.
@@ -21,8 +35,9 @@ export function readLogs(registry: TaskRegistry, subs: Subscriptions, p: Params<
   const since = p.since;
   const parts = selection.read(n, since !== undefined);
   const lines = parts.flatMap((x) => x.lines);
-  const kept = (since === undefined ? lines : lines.filter((l) => (lineTime(l) ?? Infinity) >= since)).slice(-n);
-  const result: LogsResult = { lines: kept, files: parts.flatMap((x) => x.files) };
+  const kept = fitReply((since === undefined ? lines : lines.filter((l) => (lineTime(l) ?? Infinity) >= since)).slice(-n));
+  const capped = kept.length < n && (kept.length < lines.length || parts.some((x) => x.capped));
+  const result: LogsResult = { lines: kept, files: parts.flatMap((x) => x.files), ...(capped ? { capped: true } : {}) };
   if (!p.follow) return result;
 
   const sub = subs.id();

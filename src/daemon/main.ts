@@ -23,6 +23,8 @@ import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
+import { checkStateOwner } from './state-dir.js';
+import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
 import { dependencyEdges, stopWaves } from '../core/start-order.js';
@@ -65,12 +67,14 @@ export interface DaemonHandle {
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const paths = homePaths(opts.home);
+  checkStateOwner(paths.state);
   fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   fs.chmodSync(paths.state, 0o700);
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
-  const lock = PidLock.acquire(paths.pidFile, paths.socket);
+  const lock = PidLock.acquire(paths.pidFile);
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
+  cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());

@@ -1,62 +1,87 @@
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { readStat } from '../runtime/proc.js';
 import { JobctlError } from '../shared/errors.js';
 import { formatPidRecord } from '../shared/pid-record.js';
-import { ownPidNamespace, readPidRecord, sameNamespace } from '../api/pid-file.js';
+import { ownPidNamespace, readPidRecord } from '../api/pid-file.js';
+
+/** flock(1) exit status when the lock is held by someone else (`-E`). */
+const BUSY = 75;
 
 /**
- * One daemon per home: the pid file is created with O_EXCL and holds `pid starttime pidns`
- * (shared/pid-record.ts).
- * A file left by a crashed daemon (its pid gone, or reused by another process) is
- * stale: it is removed, with the stale socket, and the lock is taken again.
+ * One daemon per home, decided by the kernel: the daemon keeps the pid file open for its whole
+ * life and holds an exclusive flock(2) on that open file. The kernel drops the lock when the
+ * holder dies (kill -9 included), so nothing is ever judged "stale" from the file's content.
+ *
+ * Node has no flock, so util-linux's `flock -n FD` (already required beside setpriv) takes
+ * it on the daemon's own descriptor, passed as the child's fd 3: a flock belongs to the open
+ * file description, which the daemon keeps after the short-lived child exits. The descriptor is
+ * close-on-exec, so no task inherits it.
+ *
+ * A starter that opened the file just before the holder unlinked it (at release) would lock a
+ * dead inode; it compares the locked inode with the path's and tries again. Only the holder
+ * ever removes the pid file or the socket, so a live daemon's socket is never unlinked.
  */
 export class PidLock {
   private released = false;
 
-  private constructor(readonly file: string) {}
+  private constructor(readonly file: string, private readonly fd: number) {}
 
-  static acquire(file: string, staleSocket?: string): PidLock {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = fs.openSync(file, 'wx', 0o600);
-        const ns = ownPidNamespace();
-        fs.writeSync(fd, formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) }));
+  static acquire(file: string): PidLock {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const fd = openLockFile(file);
+      const got = flockNonBlocking(fd, file);
+      if (!got) {
         fs.closeSync(fd);
-        return new PidLock(file);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new JobctlError('IO_ERROR', `cannot create ${file}: ${(e as Error).message}`, { cause: e });
-        }
+        const owner = readPidRecord(file);
+        const who = owner ? `pid ${owner.pid}` : 'it is starting';
+        throw new JobctlError('DAEMON_RUNNING', `a daemon is already running for this home (${who}); stop it with \`jobctl down\``, { data: { pid: owner?.pid ?? 0 } });
       }
-      const owner = readPidRecord(file);
-      if (owner && !sameNamespace(owner) && staleSocket && fs.existsSync(staleSocket)) {
-        throw new JobctlError('DAEMON_RUNNING', `a daemon in another pid namespace (pid ${owner.pid} there) holds this home; stop it with \`jobctl down\`, or remove ${file} and ${staleSocket} if none runs`, { data: { pid: owner.pid } });
+      if (sameInode(fd, file)) {
+        const ns = ownPidNamespace();
+        const record = formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) });
+        fs.ftruncateSync(fd, 0);
+        fs.writeSync(fd, record, 0);
+        return new PidLock(file, fd);
       }
-      if (owner && sameNamespace(owner) && isAlive(owner.pid, owner.startTime)) {
-        throw new JobctlError('DAEMON_RUNNING', `a daemon is already running for this home (pid ${owner.pid}); stop it with \`jobctl down\``, { data: { pid: owner.pid } });
-      }
-      fs.rmSync(file, { force: true });
-      if (staleSocket) fs.rmSync(staleSocket, { force: true });
+      fs.closeSync(fd); // locked a file that its holder had just removed: take the new one
     }
-    throw new JobctlError('IO_ERROR', `could not take the lock ${file}; remove it if no daemon runs`);
+    throw new JobctlError('IO_ERROR', `could not take the lock on ${file}: it keeps being replaced`);
   }
 
-  /** Safe to call twice. */
+  /** Remove the pid file while still holding the lock, then let the lock go. Safe to call twice. */
   release(): void {
     if (this.released) return;
     this.released = true;
-    const owner = readPidRecord(this.file);
-    if (owner?.pid === process.pid) fs.rmSync(this.file, { force: true });
+    try {
+      if (sameInode(this.fd, this.file)) fs.rmSync(this.file, { force: true });
+    } finally {
+      fs.closeSync(this.fd);
+    }
   }
 }
 
-function isAlive(pid: number, startTime: number): boolean {
-  const stat = readStat(pid);
-  // A zombie (killed, not yet reaped by its parent) is gone for our purposes.
-  if (stat) return stat.state !== 'Z' && stat.state !== 'X' && (startTime === 0 || stat.startTime === startTime);
+function openLockFile(file: string): number {
   try {
-    process.kill(pid, 0);
-    return true;
+    return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    throw new JobctlError('IO_ERROR', `cannot open the lock file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function flockNonBlocking(fd: number, file: string): boolean {
+  const r = spawnSync('flock', ['-n', '-x', '-E', String(BUSY), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  if (r.error) throw new JobctlError('IO_ERROR', `cannot lock ${file}: flock(1) from util-linux is needed (${r.error.message})`, { cause: r.error });
+  if (r.status === 0) return true;
+  if (r.status === BUSY) return false;
+  throw new JobctlError('IO_ERROR', `cannot lock ${file}: flock exited ${r.status ?? r.signal}: ${r.stderr.toString().trim()}`);
+}
+
+function sameInode(fd: number, file: string): boolean {
+  try {
+    const a = fs.fstatSync(fd);
+    const b = fs.statSync(file);
+    return a.ino === b.ino && a.dev === b.dev;
   } catch {
     return false;
   }

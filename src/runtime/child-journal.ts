@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../shared/errors.js';
+import { signallable } from './process/stop.js';
 import { readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
 
 /** A child process the daemon started, recorded so a later daemon can sweep it. */
@@ -55,7 +56,11 @@ export class ChildJournal {
         opts.onWarning?.(`child journal ${file}: skipped ${read.bad} unreadable line(s) (a write torn by a crash)`);
         truncateTorn(file, read);
       }
-      for (const e of read.items) j.replay(e);
+      for (const e of read.items) {
+        const wrong = e.op === 'add' ? implausible(e.child) : undefined;
+        if (wrong) opts.onWarning?.(`child journal ${file}: skipped the record of ${e.key} (${wrong}); nothing of it is signalled`);
+        else j.replay(e);
+      }
       j.lines = read.items.length;
     } catch (e) {
       opts.onWarning?.(`could not read the child journal ${file} (${errorMessage(e)}); no children to sweep`);
@@ -157,4 +162,17 @@ function isEntry(v: unknown): v is Entry {
   if (e.op === 'del') return true;
   const c = e.child as Record<string, unknown> | undefined;
   return e.op === 'add' && typeof c === 'object' && c !== null && typeof c.pid === 'number' && typeof c.pgid === 'number' && typeof c.task === 'string';
+}
+
+/**
+ * Why a recorded child cannot be one of ours (a hand-edited or forged line), or undefined.
+ * pid/pgid 0 and 1 and the daemon's own group must never be signalled; a record without its
+ * start time cannot be told from a process that reused the pid.
+ */
+function implausible(c: ChildRecord): string | undefined {
+  if (!Number.isSafeInteger(c.pid) || c.pid <= 1) return `pid ${c.pid} is not a child's`;
+  if (!Number.isSafeInteger(c.pgid) || c.pgid <= 1) return `process group ${c.pgid} is not a child's`;
+  if (!signallable(c.pgid) || !signallable(c.pid)) return `process group ${c.pgid} is the daemon's own`;
+  if (c.startTime === undefined || !Number.isSafeInteger(c.startTime) || c.startTime < 0) return 'no valid start time';
+  return undefined;
 }

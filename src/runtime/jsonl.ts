@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { JobctlError } from '../shared/errors.js';
+import { isMissing, recreateDir } from './recreated-dirs.js';
 
 /** What a JSON-lines file held: the parsed lines, and how many could not be read. */
 export interface JsonLines<T> {
@@ -23,6 +25,7 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { items: [], bad: 0, completeBytes: 0, size: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new JobctlError('IO_ERROR', `${file} is a directory, not a record file: move it away (the daemon writes the file there)`, { cause: e });
     throw e;
   }
   const items: T[] = [];
@@ -53,6 +56,31 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
   return { items, bad, completeBytes, size };
 }
 
+const { O_WRONLY, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+/** Opening never follows a symlink planted in state/ (the daemon may be root). */
+const APPEND_NOFOLLOW = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW;
+const WRITE_NOFOLLOW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
+
+function writeWhole(file: string, flags: number, text: string): void {
+  const fd = fs.openSync(file, flags, 0o600);
+  try {
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Run a write; when its directory was removed under us, create it again (said once) and retry. */
+function withDir(file: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    if (!isMissing(e)) throw e;
+    recreateDir(path.dirname(file));
+    write();
+  }
+}
+
 /**
  * Append records, one line each, in one write (O_APPEND: whole lines, in order).
  * `afterFailure`: the previous append to this file failed and may have left half a line
@@ -60,7 +88,7 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
  */
 export function appendJsonLines(file: string, items: readonly unknown[], afterFailure = false): number {
   const text = (afterFailure ? '\n' : '') + items.map((i) => JSON.stringify(i)).join('\n') + '\n';
-  fs.appendFileSync(file, text);
+  withDir(file, () => writeWhole(file, APPEND_NOFOLLOW, text));
   return Buffer.byteLength(text);
 }
 
@@ -72,7 +100,7 @@ export function rewriteJsonLines(file: string, items: readonly unknown[]): numbe
   const text = items.length ? items.map((i) => JSON.stringify(i)).join('\n') + '\n' : '';
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, text);
+    withDir(file, () => writeWhole(tmp, WRITE_NOFOLLOW, text));
     fs.renameSync(tmp, file);
   } catch (e) {
     // Half a temp file on a full disk would hold the very space that is missing.

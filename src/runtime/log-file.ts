@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isMissing, recreateDir } from './recreated-dirs.js';
 
 export interface LogFileOptions {
   path: string;
@@ -13,6 +14,11 @@ export interface LogFileOptions {
   /** Write directly when nothing is queued (fast on local disks). @default true */
   directWrites?: boolean;
 }
+
+/** Opening never follows a symlink planted in state/logs (the daemon may be root). */
+const APPEND_NOFOLLOW = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+/** How often a file being written is checked for having been removed (rm -rf state/logs). */
+const REMOVED_CHECK_MS = 1000;
 
 /** Bytes queued before write() asks the producer to wait for 'drain'. */
 const HIGH_WATER = 1024 * 1024;
@@ -37,6 +43,7 @@ export class LogFile extends EventEmitter {
   private syncOk: boolean;
   private closing: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
+  private checkedAt = 0;
   /** Bytes that could not be written (full disk…). */
   droppedBytes = 0;
   /** Bytes written since open. */
@@ -56,8 +63,15 @@ export class LogFile extends EventEmitter {
   }
 
   private open(): void {
+    this.checkedAt = Date.now();
     try {
-      this.fd = fs.openSync(this.path, 'a', 0o640);
+      try {
+        this.fd = fs.openSync(this.path, APPEND_NOFOLLOW, 0o640);
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+        recreateDir(path.dirname(this.path)); // its directory was removed: create it again
+        this.fd = fs.openSync(this.path, APPEND_NOFOLLOW, 0o640);
+      }
       this.size = fs.fstatSync(this.fd).size;
     } catch (e) {
       this.fd = null;
@@ -65,9 +79,28 @@ export class LogFile extends EventEmitter {
     }
   }
 
+  /**
+   * A file removed while open (its link count is 0) takes writes that nobody can read:
+   * checked at most once a second while writing, and opened again where it belongs.
+   */
+  private reopenIfRemoved(): void {
+    const now = Date.now();
+    if (this.fd === null || now - this.checkedAt < REMOVED_CHECK_MS || this.writing) return;
+    this.checkedAt = now;
+    try {
+      if (fs.fstatSync(this.fd).nlink > 0) return;
+      fs.closeSync(this.fd);
+    } catch {
+      /* closed under us: open again */
+    }
+    this.fd = null;
+    this.open();
+  }
+
   /** Queue bytes; false means "pause until 'drain'". */
   write(chunk: Buffer): boolean {
     if (this.closed || chunk.length === 0) return true;
+    this.reopenIfRemoved();
     if (!this.writing && this.queue.length === 0 && this.fd !== null && this.syncOk && this.size + chunk.length <= this.opts.maxSize) {
       // Fast path: nothing queued or in flight, so a direct write keeps the order. A write
       // to the page cache takes microseconds; if one is slow (a busy or network disk), or

@@ -2,48 +2,90 @@ import fs from 'node:fs';
 
 /** Reading the end of log files without loading them whole. */
 
-/** The last n lines of a file (without newlines), reading at most maxBytes from its end. */
-export function tailLines(file: string, n: number, maxBytes = 8 * 1024 * 1024): string[] {
-  if (n <= 0) return [];
+/** Bytes read per step, from the end backwards. */
+const CHUNK = 64 * 1024;
+/**
+ * What one read of a log may cost, in bytes read from disk over all its rotated files: a
+ * `logs -n 100000` over hundreds of MB of long lines reads this much and answers with the
+ * newest lines that fit, instead of holding the daemon's memory and loop. It also keeps the
+ * reply under the protocol's 1 MiB line.
+ */
+export const TAIL_BUDGET_BYTES = 512 * 1024;
+
+/** Bytes still allowed for one request; shared by the files it reads. */
+export interface TailBudget {
+  bytes: number;
+  /** Set when the budget ran out before n lines were found. */
+  exhausted?: boolean;
+}
+
+/**
+ * The last n lines of a file (without newlines), read backwards in 64 KiB steps and never
+ * more than the budget. A line cut by the budget is left out, not half-shown.
+ */
+export function tailLines(file: string, n: number, budget: TailBudget = { bytes: TAIL_BUDGET_BYTES }): string[] {
+  if (n <= 0 || budget.bytes <= 0) return [];
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch {
     return [];
   }
   try {
-    const size = fs.fstatSync(fd).size;
-    let want = Math.min(size, Math.max(4096, n * 256));
-    for (;;) {
+    const lines: string[] = [];
+    let pos = fs.fstatSync(fd).size;
+    let partial: Buffer[] = []; // the bytes after the last newline seen, newest last
+    let first = true;
+    while (pos > 0 && lines.length < n) {
+      if (budget.bytes <= 0) {
+        budget.exhausted = true;
+        return lines.reverse();
+      }
+      const want = Math.min(CHUNK, pos, budget.bytes);
       const buf = Buffer.allocUnsafe(want);
-      const read = fs.readSync(fd, buf, 0, want, size - want);
-      const text = buf.subarray(0, read).toString('utf8');
-      const lines = text.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      const complete = want >= size;
-      if (!complete) lines.shift(); // the first line may be cut
-      if (lines.length >= n || complete || want >= maxBytes) return lines.slice(-n);
-      want = Math.min(size, want * 4, maxBytes);
+      const got = fs.readSync(fd, buf, 0, want, pos - want);
+      pos -= want;
+      budget.bytes -= want;
+      let end = got;
+      for (let nl = buf.lastIndexOf(10, end - 1); nl !== -1 && lines.length < n; nl = end > 0 ? buf.lastIndexOf(10, end - 1) : -1) {
+        const tail = Buffer.concat([buf.subarray(nl + 1, end), ...partial]);
+        partial = [];
+        // The file's final newline ends the last line; it does not start an empty one.
+        if (!(first && tail.length === 0)) lines.push(tail.toString('utf8'));
+        first = false;
+        end = nl;
+      }
+      if (lines.length < n) partial = [buf.subarray(0, end), ...partial];
     }
+    if (pos === 0 && lines.length < n) {
+      const head = Buffer.concat(partial);
+      if (head.length) lines.push(head.toString('utf8'));
+    }
+    return lines.reverse();
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** The last n lines across a log and its rotated files (`.1` is the newest rotated one). */
-export function tailRotated(file: string, n: number): { lines: string[]; files: string[] } {
+/**
+ * The last n lines across a log and its rotated files (`.1` is the newest rotated one), for
+ * at most the budget's bytes over all of them.
+ */
+export function tailRotated(file: string, n: number, budget: TailBudget = { bytes: TAIL_BUDGET_BYTES }): { lines: string[]; files: string[]; capped?: boolean } {
   const out: string[] = [];
   const files: string[] = [];
-  for (let i = 0; out.length < n && i <= 50; i++) {
+  for (let i = 0; out.length < n && i <= 50 && budget.bytes > 0; i++) {
     const f = i === 0 ? file : `${file}.${i}`;
     if (!fs.existsSync(f)) {
       if (i === 0) continue;
       break;
     }
     files.unshift(f);
-    out.unshift(...tailLines(f, n - out.length));
+    const got = tailLines(f, n - out.length, budget);
+    for (let k = got.length - 1; k >= 0; k--) out.push(got[k]!); // newest first while collecting
   }
-  return { lines: out.slice(-n), files };
+  out.reverse();
+  return { lines: out.slice(-n), files, ...(budget.exhausted || (budget.bytes <= 0 && out.length < n) ? { capped: true } : {}) };
 }
 
 export { lineTime, mergeByTime, tagInstance } from '../shared/log-line.js';

@@ -1,6 +1,6 @@
 import { listProcesses, type ProcStat } from './proc.js';
 import type { ChildRecord } from './state-store.js';
-import { signalGroup, waitGroupGone } from './process/stop.js';
+import { signalGroup, signallable, waitGroupGone } from './process/stop.js';
 
 export interface SweptGroup {
   key: string;
@@ -16,7 +16,7 @@ export interface SweptGroup {
  * recorded leader did.
  */
 export function survivorsOf(rec: ChildRecord, all: ProcStat[]): ProcStat[] {
-  if (rec.startTime === undefined) return []; // cannot prove it is ours: leave it
+  if (rec.startTime === undefined || !signallable(rec.pgid)) return []; // cannot prove it is ours: leave it
   const leader = all.find((p) => p.pid === rec.pgid);
   if (leader && leader.startTime !== rec.startTime) return [];
   return all.filter((p) => p.pgrp === rec.pgid && p.startTime >= rec.startTime! && p.state !== 'Z');
@@ -35,6 +35,7 @@ export async function sweepOrphans(children: Record<string, ChildRecord>, graceM
   }
   const kill = (g: SweptGroup, sig: NodeJS.Signals) => {
     if (!signalGroup(g.pgid, sig)) for (const pid of g.pids) {
+      if (!signallable(pid)) continue;
       try {
         process.kill(pid, sig);
       } catch {

@@ -115,7 +115,7 @@ export interface LogOrigin {
 /** The logs a query selected. */
 export interface LogSelection {
   /** The newest `n` lines of each selected log (in-memory ring when it holds enough, else files). */
-  read(n: number, fromFilesOnly: boolean): Array<{ lines: string[]; files: string[] }>;
+  read(n: number, fromFilesOnly: boolean): Array<{ lines: string[]; files: string[]; capped?: boolean }>;
   /**
    * Follow: `onSink` for every live sink now and every one that appears; `onEnd` when the
    * followed thing can produce no more output (a given run ended). Returns the unfollow function.

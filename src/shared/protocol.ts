@@ -260,6 +260,8 @@ export interface LogsResult {
   files: string[];
   /** Set when following: the subscription that pushes `log` events. */
   subscription?: number;
+  /** Fewer lines than asked: one request reads at most 512 KiB of log (see the files for more). */
+  capped?: boolean;
 }
 
 export interface Results {

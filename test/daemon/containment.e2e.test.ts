@@ -44,6 +44,12 @@ function homeCgroupDir(home: string): string | undefined {
 }
 
 
+/** Resolves when the daemon's process has exited (an event, not a time). */
+function exitOf(d: { child: import('node:child_process').ChildProcess }): Promise<void> {
+  if (d.child.exitCode !== null || d.child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => d.child.once('exit', () => r()));
+}
+
 /** `start --all`: the leaver fails by design (exit 3 before start_seconds), the keeper must start. */
 async function startAll(home: string): Promise<void> {
   const r = await jobctl(['start', '--all'], { home });
@@ -125,6 +131,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 20_000, 'escapees back');
     const down = await jobctl(['down'], { home });
     expect(down.code, down.stderr).toBe(0);
+    await exitOf(d); // `down` returns once the lock and socket are gone; the process ends just after
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
     expect(ofHome(home)).toEqual([]);
     if (cgroupDir) expect(fs.existsSync(cgroupDir)).toBe(false);
@@ -142,6 +149,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     expect(survivors.filter((pid) => sleeping(keep).includes(pid) || sleeping(left).includes(pid))).toEqual([]);
     expect(d.output()).toMatch(/stopped \d+ process\(es\) left by a previous daemon/);
     expect((await jobctl(['down'], { home })).code).toBe(0);
+    await exitOf(d);
     expect([...sleeping(keep), ...sleeping(left)]).toEqual([]);
     expect(ofHome(home)).toEqual([]);
     if (cgroupDir) expect(fs.existsSync(cgroupDir)).toBe(false);

@@ -37,12 +37,14 @@ describe('runProbe', () => {
   });
 
   it('a compound probe that overruns its timeout ends within it and leaves no process behind', async () => {
-    const { marker, result } = probe('sleep 3; echo 5', 500);
+    // The property: the probe ends at its timeout, not when its shell's child would have. How
+    // close to 500 ms it ends on an idle machine is a performance figure (bench/), not a test.
+    const { marker, result } = probe('sleep 60; echo 5', 500);
     const t0 = Date.now();
     const r = await result;
     const took = Date.now() - t0;
     expect(r.error).toMatch(/timed out after 500ms/);
-    expect(took).toBeLessThan(1500);
+    expect(took).toBeLessThan(60_000);
     // SIGKILL went to the group; give the kernel a moment to reap.
     await waitFor(() => withMarker(marker).length === 0, 2000, 'probe processes gone');
   });

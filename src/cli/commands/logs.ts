@@ -116,9 +116,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         if (task !== undefined) {
           const r = await client.call('logs', params(task, q, follow));
           if (opts.json) {
-            printJson(ctx.io, { lines: r.lines, files: r.files });
+            printJson(ctx.io, { lines: r.lines, files: r.files, ...(r.capped ? { capped: true } : {}) });
             return EXIT.OK;
           }
+          if (r.capped) ctx.io.err(`jobctl: showing the last ${r.lines.length} lines: one request reads at most 512 KiB of log; read ${r.files.at(-1) ?? 'the log files'} for more`);
           if (r.lines.length) ctx.io.out(r.lines.join('\n'));
           else if (r.files.length === 0) {
             const none = await noRunsYet(client, task);

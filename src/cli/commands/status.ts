@@ -3,6 +3,7 @@ import { action, withDaemon, type CliContext } from '../context.js';
 import { EXIT, printJson } from '../output.js';
 import { describeHome } from '../../config/home.js';
 import { renderStatus } from '../render/status.js';
+import { formatAddress } from '../../shared/address.js';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -15,7 +16,13 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .action(action(ctx, async (target: string | undefined, opts: { json?: boolean; allHosts?: boolean }) => {
       const s = await withDaemon(ctx, (c) => c.call('status', { ...(target ? { target } : {}), ...(opts.allHosts ? { allHosts: true } : {}) }));
       if (opts.json) printJson(ctx.io, s);
-      else ctx.io.out(renderStatus(s, ctx.io.color, { single: Boolean(target && !target.startsWith('@')), homeText: describeHome(ctx.resolvedHome()) }));
+      else ctx.io.out(renderStatus(s, ctx.io.color, { single: Boolean(target && !target.startsWith('@')), homeText: homeText(ctx, s.daemon.home) }));
       return EXIT.OK;
     }));
+}
+
+/** The home the answering daemon runs in: over ssh it is the far host's, never this machine's. */
+function homeText(ctx: CliContext, daemonHome: string): string {
+  const far = ctx.remote();
+  return far ? `${daemonHome} on ${formatAddress(far)}` : describeHome(ctx.resolvedHome());
 }

@@ -1,10 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupAlive } from '../proc.js';
+import { groupAlive, readStat } from '../proc.js';
 
 /** Signalling and clearing a process group: stop and kill act on the whole group. */
 
-/** Send a signal to every process of the group; false when the group is gone. */
+let ownGroup: number | undefined;
+
+/**
+ * Whether a pid or pgid may be signalled at all: never 0 or 1 (kill(0) is the caller's own
+ * group, kill(-1) everyone, pgid 0 is where kernel threads are), never this process or its
+ * own process group, whatever a record on disk says.
+ */
+export function signallable(id: number): boolean {
+  if (!Number.isSafeInteger(id) || id <= 1 || id === process.pid) return false;
+  ownGroup ??= readStat(process.pid)?.pgrp ?? process.pid;
+  return id !== ownGroup;
+}
+
+/** Send a signal to every process of the group; false when the group is gone or may not be signalled. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | number): boolean {
+  if (!signallable(pgid)) return false;
   try {
     process.kill(-pgid, signal);
     return true;

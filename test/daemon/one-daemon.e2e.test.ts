@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobctlClient } from '../../src/api/client.js';
+import { homePaths } from '../../src/shared/paths.js';
+import { CLI } from '../helpers/cli.js';
+import { makeHome } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function starter(home: string): { child: ChildProcess; exited: Promise<number | null>; out: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  children.push(child);
+  return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), out: () => out };
+}
+
+/** A pid that is surely not running: a child that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const c = spawn('true');
+  await new Promise((r) => c.once('exit', r));
+  return c.pid!;
+}
+
+describe('exactly one daemon per home (issue 24 item 1)', () => {
+  it('8 starters racing on a stale pid file, 3 rounds: one runs, the others refuse, the socket is the survivor\'s', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
+    const paths = homePaths(home);
+    for (let round = 0; round < 3; round++) {
+      fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(paths.pidFile, `${await deadPid()} 1\n`);
+      const starters = Array.from({ length: 8 }, () => starter(home));
+      // Every starter but one exits with a refusal; wait for those exits, not for a time.
+      const refused = (await waitFor(async () => {
+        const done = starters.filter((s) => s.child.exitCode !== null);
+        return done.length >= starters.length - 1 ? done : undefined;
+      }, 30_000, '7 of 8 starters to exit'))!;
+      expect(refused.map((s) => s.out()).join('')).not.toMatch(/could not|cannot/);
+      expect(refused).toHaveLength(starters.length - 1);
+      for (const s of refused) {
+        expect(s.child.exitCode).not.toBe(0);
+        expect(s.out()).toMatch(/a daemon is already running for this home/);
+      }
+      const survivor = starters.find((s) => s.child.exitCode === null)!;
+      const client = (await waitFor(async () => JobctlClient.connect(paths.socket).catch(() => undefined), 20_000, 'the survivor to answer'))!;
+      const hello = await client.call('hello', { client: 'test' });
+      client.close();
+      expect(hello.pid).toBe(survivor.child.pid);
+      // Killed with -9: the kernel releases the lock, so the next round's starters are not blocked by it.
+      survivor.child.kill('SIGKILL');
+      await survivor.exited;
+    }
+  }, 180_000);
+
+  it('a starter refused while a daemon runs never removes the live daemon\'s socket', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
+    const paths = homePaths(home);
+    const first = starter(home);
+    await waitFor(() => fs.existsSync(paths.socket), 20_000, 'the socket');
+    const ino = fs.statSync(paths.socket).ino;
+    // The pid file emptied (as between an O_EXCL open and its write): the content decides nothing.
+    fs.truncateSync(paths.pidFile, 0);
+    const second = starter(home);
+    expect(await second.exited).not.toBe(0);
+    expect(second.out()).toMatch(/a daemon is already running for this home/);
+    expect(fs.statSync(paths.socket).ino).toBe(ino);
+    const client = await JobctlClient.connect(paths.socket);
+    expect((await client.call('hello', { client: 'test' })).pid).toBe(first.child.pid);
+    client.close();
+    first.child.kill('SIGTERM');
+    await first.exited;
+  }, 60_000);
+});
