@@ -14,9 +14,9 @@ export interface PacerOptions {
   sliceMs?: number;
   /** A loop turn that comes later than this halves the number of units under way. @default 25 */
   targetLagMs?: number;
-  /** Units under way at first. @default 32 */
+  /** Units under way at first. @default 64 */
   initial?: number;
-  /** Never fewer than this many under way: on a busy host the loop is late for others' work too. @default 16 */
+  /** Never fewer than this many under way: on a busy host the loop is late for others' work too. @default 32 */
   min?: number;
   /** Never more than this many under way. @default 256 */
   max?: number;
@@ -42,8 +42,8 @@ export class LoopPacer {
     this.sliceMs = opts.sliceMs ?? 8;
     this.targetLagMs = opts.targetLagMs ?? 25;
     this.max = opts.max ?? 256;
-    this.min = Math.min(this.max, opts.min ?? 16);
-    this.limit = Math.max(this.min, Math.min(this.max, opts.initial ?? 32));
+    this.min = Math.min(this.max, opts.min ?? 32);
+    this.limit = Math.max(this.min, Math.min(this.max, opts.initial ?? 64));
     this.now = opts.now ?? (() => performance.now());
   }
 

@@ -75,8 +75,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
-    const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
-    cleanup.unshift(() => history.close());
+    // Large histories are read from their tail at start; the rest of each is read once the tasks have started.
+    let started!: () => void;
+    const backgroundAfter = new Promise<void>((r) => (started = r));
+    const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w), backgroundAfter });
+    cleanup.unshift(() => {
+      started(); // (a start-up that failed never got there)
+      return history.close();
+    });
 
     const containment = Containment.for(opts.home);
     cleanup.unshift(() => containment.close());
@@ -164,6 +170,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     // Reloads run one at a time; requests that come during one share the next.
     const reloads = new ReloadQueue(async (): Promise<PlanResult> => {
       await startPass;
+    started();
       const loaded = config.load();
       const delta = diff(registry.specs(), loaded.effective.tasks);
       await applyDelta({ registry, scale, pacer }, delta);
@@ -249,6 +256,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       for (const f of failures) log.error(`could not start: ${errorMessage(f.error)}`, f.item);
     });
     await startPass;
+    started();
 
     return { pid: process.pid, socketPath: paths.socket, reload, close, closed };
   } catch (e) {

@@ -12,7 +12,8 @@ export interface ParsedLines<T> {
   bad: number;
 }
 
-const CHUNK = 64 * 1024;
+/** Bytes read per step backwards: a few dozen records. */
+const CHUNK = 8 * 1024;
 
 function parseInto<T>(text: string, accept: (v: unknown) => v is T, out: ParsedLines<T>): void {
   let start = 0;

@@ -22,6 +22,8 @@ export interface FileRunHistoryOptions {
    * the background, so neither holds the event loop in proportion to a history. @default 64 KiB
    */
   syncBytes?: number;
+  /** Background reads and trims wait for this (the daemon: until its socket answers and its tasks have started). @default none */
+  backgroundAfter?: Promise<void>;
 }
 
 /** What the daemon keeps in memory for one task: the last runs and counts, never the history. */
@@ -105,6 +107,7 @@ export class FileRunHistory implements RunHistory {
   constructor(private readonly opts: FileRunHistoryOptions) {
     fs.mkdirSync(opts.dir, { recursive: true });
     removeStaleTemps(opts.dir);
+    if (opts.backgroundAfter) this.background = opts.backgroundAfter.catch(() => undefined);
   }
 
   /** The file of one task's runs. */
@@ -351,9 +354,16 @@ export class FileRunHistory implements RunHistory {
     return fresh;
   }
 
+  /** Delete the logs of dropped runs in the background, a few at a time (thousands at once would flood the loop with callbacks). */
   private dropLogs(task: string, dropped: readonly RunRecord[]): void {
     const runLog = this.opts.runLog;
-    if (runLog) for (const r of dropped) fs.rm(runLog(task, r.id), { force: true }, () => undefined);
+    if (!runLog || dropped.length === 0) return;
+    const files = dropped.map((r) => runLog(task, r.id));
+    this.background = this.background.then(async () => {
+      for (let i = 0; i < files.length; i += 16) {
+        await Promise.all(files.slice(i, i + 16).map((f) => fs.promises.rm(f, { force: true }).catch(() => undefined)));
+      }
+    });
   }
 
   private trimFailed(task: string, s: TaskState, e: unknown): void {
@@ -397,7 +407,7 @@ function completeEnd(file: string, size: number): number {
   if (size === 0) return 0;
   const fd = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(Math.min(size, 64 * 1024));
+    const buf = Buffer.alloc(Math.min(size, 4096));
     for (let end = size; end > 0; end -= buf.length) {
       const len = Math.min(buf.length, end);
       fs.readSync(fd, buf, 0, len, end - len);
