@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { pidsWithArg, sleep, until } from './measure.js';
+import { cpuMsOf, pidsWithArg, sleep, until } from './measure.js';
 import { argNumber, DaemonProcess, round, StatusSampler } from './daemon-process.js';
 
 const marker = () => String(7_000_000 + Math.floor(Math.random() * 1_000_000));
@@ -50,6 +50,7 @@ async function save(): Promise<void> {
     const sampler = new StatusSampler(d);
     await sleep(300);
     const logAt = d.log().length;
+    const cpu0 = cpuMsOf(d.pid);
     const t0 = performance.now();
     if (del) fs.rmSync(file);
     else {
@@ -61,12 +62,13 @@ async function save(): Promise<void> {
       ? await until(() => pidsWithArg(a).length === 0, 900_000, 50)
       : await until(() => pidsWithArg(b).length === n && pidsWithArg(a).length === 0, 900_000, 50);
     const appliedMs = performance.now() - t0;
+    const cpuMs = cpuMsOf(d.pid) - cpu0;
     await sleep(300);
     const status = await sampler.stop();
     await sampler.done();
     const left = (await d.status()).result.tasks.length;
     console.log(JSON.stringify({
-      scenario: del ? 'delete' : 'save', tasks: n, upMs: round(upMs), appliedMs: Number.isNaN(applied) ? NaN : round(appliedMs),
+      scenario: del ? 'delete' : 'save', tasks: n, upMs: round(upMs), appliedMs: Number.isNaN(applied) ? NaN : round(appliedMs), daemonCpuMs: cpuMs,
       statusMs: status, tasksAfter: left, reloads: reloadsAfter(d, logAt),
     }));
   } finally {
