@@ -88,7 +88,7 @@ export function readLinesBetween<T>(file: string, from: number, to: number, acce
 }
 
 /** Lines parsed per loop turn by readLinesAsync. */
-const SLICE_LINES = 2000;
+const SLICE_LINES = 500;
 
 /** The first `size` bytes of a file as lines: read asynchronously, parsed in slices that yield to the loop. */
 export async function readLinesAsync<T>(file: string, size: number, accept: (v: unknown) => v is T): Promise<ParsedLines<T>> {

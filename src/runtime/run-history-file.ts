@@ -300,6 +300,9 @@ export class FileRunHistory implements RunHistory {
     const mine = read.items.filter((r) => r.task === task);
     const folded = emptyState(s.keep);
     for (const r of mine) apply(folded, r);
+    // Each step below is a turn of its own: the loop serves others in between.
+    await turn();
+    if (this.tasks.get(task) !== s || this.closed) return;
     const due = s.keep !== undefined && folded.finished > s.keep * this.trimFactor;
     if (!due) {
       // Only counted: the lines appended since are in memory already.
@@ -308,6 +311,7 @@ export class FileRunHistory implements RunHistory {
       return;
     }
     const { kept, dropped } = foldKept(mine, s.keep);
+    await turn();
     const text = kept.length ? kept.map((r) => JSON.stringify(r)).join('\n') + '\n' : '';
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.bg.${process.pid}.tmp`);
     try {
@@ -401,6 +405,8 @@ function apply(s: TaskState, r: RunRecord): void {
   s.finished++;
   s.retries.push(r.trigger === 'retry' ? 1 : 0);
 }
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /** Bytes up to the end of the file's last complete line. */
 function completeEnd(file: string, size: number): number {
