@@ -27,9 +27,11 @@ import { checkStateOwner } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
-import { dependencyEdges, stopWaves } from '../core/start-order.js';
 import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
+import { applyDelta } from './apply-delta.js';
+import { LoopPacer } from './loop-pacer.js';
+import { ReloadQueue } from './reload-queue.js';
 import { Autoscaler } from './autoscaler.js';
 import { planResult, planSummary } from './plan.js';
 import { runnerFactory } from './runner-factory.js';
@@ -78,8 +80,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
-    const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w) });
-    cleanup.unshift(() => history.close());
+    // Large histories are read from their tail at start; the rest of each is read once the tasks have started.
+    let started!: () => void;
+    const backgroundAfter = new Promise<void>((r) => (started = r));
+    const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w), backgroundAfter });
+    cleanup.unshift(() => {
+      started(); // (a start-up that failed never got there)
+      return history.close();
+    });
 
     const containment = Containment.open(opts.home);
     cleanup.unshift(() => containment.close());
@@ -154,44 +162,40 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     scale.prune((name) => initial.effective.tasks.some((t) => t.name === name && t.kind === 'daemon'));
     // Host services first: the first firings already need the fleet lock.
     await applyHost(initial.effective.host);
-    for (const spec of initial.effective.tasks) await registry.add(spec, { catchUp: true });
+    // Registered now, started once the socket answers (paced), so `up` hears back at once whatever the count.
+    for (const spec of initial.effective.tasks) registry.addQueued(spec, { catchUp: true, reason: 'queued: the daemon is starting its tasks' });
     autoscaler.sync(registry.specs());
     scheduler.start();
     lastReloadAt = Date.now();
     log.info(`jobctl daemon ${process.pid} up: ${initial.effective.tasks.length} task(s) from ${paths.tasks}${initial.effective.errors.length ? `, ${initial.effective.errors.length} config error(s)` : ''}`);
 
     let watcher: TaskWatcher | undefined;
-    // Reloads run one at a time, in order.
-    let chain: Promise<unknown> = Promise.resolve();
+    const pacer = new LoopPacer();
+    // The first start of every task: after the socket answers (below); reloads wait for it.
+    let startPass: Promise<void> = Promise.resolve();
+    // Reloads run one at a time; requests that come during one share the next.
+    const reloads = new ReloadQueue(async (): Promise<PlanResult> => {
+      await startPass;
+    started();
+      const loaded = config.load();
+      const delta = diff(registry.specs(), loaded.effective.tasks);
+      await applyDelta({ registry, scale, pacer }, delta);
+      config.commit(loaded);
+      watcher?.recheck(config.unreadableFiles);
+      notifier.setConfig(loaded.effective.notifiers);
+      await applyHost(loaded.effective.host);
+      autoscaler.sync(registry.specs());
+      lastReloadAt = Date.now();
+      const summary = planSummary(delta);
+      if (summary) log.info(summary);
+      if (loaded.effective.errors.length) log.error(configErrorHeadline(loaded.effective.errors, loaded.effective.keptFiles));
+      for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
+      configEvents.emit('config');
+      return planResult(delta, loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
+    });
     const reload = (): Promise<PlanResult> => {
-      const run = chain.then(async () => {
-        const loaded = config.load();
-        const delta = diff(registry.specs(), loaded.effective.tasks);
-        // Removed tasks go dependents first (depends_on, as it was before this change).
-        const removed = stopWaves(dependencyEdges(registry.specs()), delta.removed.map((t) => t.name)).flat();
-        for (const name of removed) {
-          await registry.remove(name);
-          scale.forget(name);
-        }
-        for (const c of delta.changed) {
-          await registry.update(c.after, c.keys);
-          await scale.specChanged(c.after, c.keys);
-        }
-        for (const t of delta.added) await registry.add(t);
-        config.commit(loaded);
-        watcher?.recheck(config.unreadableFiles);
-        notifier.setConfig(loaded.effective.notifiers);
-        await applyHost(loaded.effective.host);
-        autoscaler.sync(registry.specs());
-        lastReloadAt = Date.now();
-        const summary = planSummary(delta);
-        if (summary) log.info(summary);
-        if (loaded.effective.errors.length) log.error(configErrorHeadline(loaded.effective.errors, loaded.effective.keptFiles));
-        for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
-        configEvents.emit('config');
-        return planResult(delta, loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
-      });
-      chain = run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
+      const run = reloads.request();
+      run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
       return run;
     };
 
@@ -238,7 +242,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
-      // A failed reload is logged by the chain; the watcher has nothing more to do with it.
+      // A failed reload is logged by reload(); the watcher has nothing more to do with it.
       const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), { debounceMs: opts.watchDebounceMs ?? 100 });
       watcher = w;
       await w.ready;
@@ -248,10 +252,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       await hostWatcher.ready;
       cleanup.unshift(() => hostWatcher.close());
     }
-    // The socket opens last: when it answers, the daemon is fully up. It closes after the
-    // tasks have stopped, so `jobctl down` sees it go only when everything is down.
+    // The socket opens once every task is registered (status lists them all), before they
+    // start. It closes after the tasks have stopped, so `jobctl down` sees it go only when
+    // everything is down.
     await server.listen();
     cleanup.splice(cleanup.length - 1, 0, () => server.close());
+    // The socket answers from here on; the tasks start in slices that leave it the loop.
+    startPass = pacer.run(initial.effective.tasks.map((t) => t.name), (name) => registry.startQueued(name)).then((failures) => {
+      for (const f of failures) log.error(`could not start: ${errorMessage(f.error)}`, f.item);
+    });
+    await startPass;
+    started();
 
     return { pid: process.pid, socketPath: paths.socket, reload, close, closed };
   } catch (e) {

@@ -45,6 +45,10 @@ export class TaskRegistry extends EventEmitter {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Tasks asked to start whose dependencies have not reached their condition: the reason. */
   private readonly waiting = new Map<string, string>();
+  /** Tasks registered whose start is queued (addQueued): the reason status shows meanwhile. */
+  private readonly queued = new Map<string, string>();
+  /** Called on the next 'state' of a task's runner (see `replaced`). */
+  private readonly changeWaiters = new Map<string, Array<() => void>>();
   private gateTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -86,18 +90,72 @@ export class TaskRegistry extends EventEmitter {
    * user stopped, given a fresh runner). `catchUp`: missed cron firings follow `catchup`.
    */
   async add(spec: TaskSpec, opts: { catchUp?: boolean; start?: boolean } = {}): Promise<void> {
+    const runner = this.register(spec, opts.catchUp ?? false);
+    if (spec.enabled && opts.start !== false) await this.startWhenReady(runner);
+    this.touch(spec.name);
+  }
+
+  /**
+   * Register a task now and start it later with `startQueued` (the daemon's first start, paced
+   * after its socket answers); until then status shows it waiting, with `reason`.
+   */
+  addQueued(spec: TaskSpec, opts: { catchUp?: boolean; reason: string }): void {
+    this.register(spec, opts.catchUp ?? false);
+    if (spec.enabled) this.queued.set(spec.name, opts.reason);
+    this.touch(spec.name);
+  }
+
+  /** Start a task registered by `addQueued` (if it is still there, queued and enabled). */
+  async startQueued(name: string): Promise<void> {
+    const r = this.runners.get(name);
+    if (!this.queued.delete(name) || !r || !r.spec.enabled) return;
+    await this.startWhenReady(r);
+    this.touch(name);
+  }
+
+  private register(spec: TaskSpec, catchUp: boolean): TaskRunner {
     // A reload that was under way when shutdown began must not start anything after it.
     if (this.closed) throw new JobctlError('SHUTTING_DOWN', `the daemon is shutting down; task "${spec.name}" was not started`);
     if (this.runners.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
-    const runner = this.deps.factory.create(spec, { catchUp: opts.catchUp ?? false });
+    const runner = this.deps.factory.create(spec, { catchUp });
     this.runners.set(spec.name, runner);
-    runner.on('state', () => this.touch(spec.name));
+    runner.on('state', () => {
+      const waiters = this.changeWaiters.get(spec.name);
+      if (waiters) {
+        this.changeWaiters.delete(spec.name);
+        for (const w of waiters) w();
+      }
+      this.touch(spec.name);
+    });
     runner.on('warning', (w: string) => this.emit('warning', w));
     runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
     runner.on('run', (r: RunRecord) => this.emit('run', r));
     runner.on('rolling', (r: RollingInfo) => this.onRolling(spec.name, r));
-    if (spec.enabled && opts.start !== false) await this.startWhenReady(runner);
-    this.touch(spec.name);
+    return runner;
+  }
+
+  /**
+   * Resolves once no process of the task is stopping (an update that restarts its processes
+   * has replaced them), or after its stop_timeout + 5 s; at once for a task that is gone.
+   * Lets a reload of many tasks keep only so many replacements under way.
+   */
+  async replaced(name: string): Promise<void> {
+    const r = this.runners.get(name);
+    if (!r) return;
+    const deadline = Date.now() + r.spec.stopTimeoutMs + 5000;
+    const stopping = () => this.runners.get(name) === r && (r.status().instances?.some((i) => i.state === 'stopping') ?? false);
+    while (stopping() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        timer.unref();
+        const list = this.changeWaiters.get(name) ?? [];
+        list.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.changeWaiters.set(name, list);
+      });
+    }
   }
 
   // ---- start order (depends_on) ----
@@ -176,7 +234,8 @@ export class TaskRegistry extends EventEmitter {
   /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
   restartRolling(name: string, stepTimeoutMs: number): void {
     const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');
-    if (this.waiting.has(name)) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${this.waiting.get(name)}`);
+    const notYet = this.waiting.get(name) ?? this.queued.get(name);
+    if (notYet !== undefined) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${notYet}`);
     if (!r.startRolling) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
     r.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
     this.touch(name);
@@ -187,6 +246,7 @@ export class TaskRegistry extends EventEmitter {
     const r = this.runners.get(name);
     if (!r) return;
     this.waiting.delete(name);
+    this.queued.delete(name);
     // It shows (stopping) until its processes are gone.
     await r.dispose();
     if (this.runners.get(name) === r) this.runners.delete(name);
@@ -219,19 +279,21 @@ export class TaskRegistry extends EventEmitter {
   async start(name: string): Promise<void> {
     const r = this.require(name);
     if (!r.spec.enabled) await r.start(); // DISABLED, with the runner's message
+    this.queued.delete(name);
     await this.startWhenReady(r);
   }
 
   async stop(name: string): Promise<void> {
     const r = this.require(name);
     this.waiting.delete(name);
+    this.queued.delete(name);
     await r.stop();
     this.touch(name);
   }
 
   async restart(name: string): Promise<void> {
     const r = this.require(name);
-    if (this.waiting.has(name)) await this.startWhenReady(r);
+    if (this.queued.delete(name) || this.waiting.has(name)) await this.startWhenReady(r);
     else await r.restart();
     this.touch(name);
   }
@@ -241,7 +303,10 @@ export class TaskRegistry extends EventEmitter {
     const runner = this.require(name);
     const r = await runner.run(opts);
     // Run now is explicit and does not wait for dependencies: a service it started is no longer waiting.
-    if (runner.status().desired === 'running') this.waiting.delete(name);
+    if (runner.status().desired === 'running') {
+      this.waiting.delete(name);
+      this.queued.delete(name);
+    }
     this.touch(name);
     return r;
   }
@@ -257,7 +322,7 @@ export class TaskRegistry extends EventEmitter {
 
   status(name: string): TaskStatus {
     const s = this.require(name).status();
-    const waiting = this.waiting.get(name);
+    const waiting = this.waiting.get(name) ?? this.queued.get(name);
     return waiting ? { ...s, state: 'waiting', desired: 'running', waiting } : s;
   }
 
@@ -291,6 +356,7 @@ export class TaskRegistry extends EventEmitter {
     if (this.gateTimer) clearTimeout(this.gateTimer);
     this.gateTimer = undefined;
     this.waiting.clear();
+    this.queued.clear();
     const byName = new Map(this.runners);
     const waves = stopWaves(dependencyEdges(this.specs()), [...byName.keys()]);
     this.runners.clear();

@@ -7,6 +7,8 @@ const TASK_FILE = /\.ya?ml$/i;
 export interface TaskWatcherOptions {
   /** Quiet time after the last change before onChange runs. @default 100 */
   debounceMs?: number;
+  /** A burst that never goes quiet still runs onChange this long after its first change. @default 1000 */
+  maxWaitMs?: number;
   /** How often files that could not be read are checked again. @default 1000 */
   recheckMs?: number;
 }
@@ -23,7 +25,7 @@ function readable(file: string): boolean {
 
 /**
  * Watches the task directory (subfolders too) and calls onChange once per burst of
- * changes to *.yaml / *.yml files, `debounceMs` after the last one. Editors that save by
+ * changes to *.yaml / *.yml files, `debounceMs` after the last one (`maxWaitMs` after the first at most). Editors that save by
  * rename or write twice make one reload. Besides chokidar's events it reacts to raw
  * renames (a broken symlink added or removed makes no chokidar event), and it polls the
  * files the last load could not read (`recheck`), so a file that becomes readable or a
@@ -36,11 +38,15 @@ export class TaskWatcher {
   private closing: Promise<void> | undefined;
   readonly ready: Promise<void>;
   private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
   private readonly recheckMs: number;
+  /** When the first change of the burst that is waiting came (Date.now()). */
+  private burstStart: number | undefined;
 
   constructor(dir: string, private readonly onChange: () => void, opts: TaskWatcherOptions | number = {}) {
     const o = typeof opts === 'number' ? { debounceMs: opts } : opts;
     this.debounceMs = o.debounceMs ?? 100;
+    this.maxWaitMs = Math.max(this.debounceMs, o.maxWaitMs ?? 1000);
     this.recheckMs = o.recheckMs ?? 1000;
     this.watcher = watch(dir, {
       ignoreInitial: true,
@@ -64,13 +70,21 @@ export class TaskWatcher {
     this.watcher.on('error', () => undefined);
   }
 
+  /**
+   * One burst of changes (a save, a `git checkout` of many files) makes one onChange: it runs
+   * once the files have been quiet for debounceMs, or maxWaitMs after the burst's first change.
+   */
   private changed(): void {
     if (this.closing) return;
     if (this.timer) clearTimeout(this.timer);
+    const now = Date.now();
+    this.burstStart ??= now;
+    const wait = Math.max(0, Math.min(this.debounceMs, this.burstStart + this.maxWaitMs - now));
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.burstStart = undefined;
       this.onChange();
-    }, this.debounceMs);
+    }, wait);
   }
 
   /**

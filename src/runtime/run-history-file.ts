@@ -4,6 +4,7 @@ import { JobctlError, errorMessage } from '../shared/errors.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import type { RunRecord } from '../shared/types.js';
 import { appendJsonLines, readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
+import { readLinesAsync, readLinesBetween, readTailLines } from './run-file-read.js';
 import type { HistorySummary, RunHistory } from './run-history.js';
 
 export interface FileRunHistoryOptions {
@@ -15,6 +16,14 @@ export interface FileRunHistoryOptions {
   onWarning?: (message: string) => void;
   /** A file is rewritten when it holds more than this many × `keep` finished runs. @default 2 */
   trimFactor?: number;
+  /**
+   * A file up to this size is read whole and trimmed at once; a larger one is read from its
+   * tail when first needed (its counts follow from a read in the background) and trimmed in
+   * the background, so neither holds the event loop in proportion to a history. @default 64 KiB
+   */
+  syncBytes?: number;
+  /** Background reads and trims wait for this (the daemon: until its socket answers and its tasks have started). @default none */
+  backgroundAfter?: Promise<void>;
 }
 
 /** What the daemon keeps in memory for one task: the last runs and counts, never the history. */
@@ -24,19 +33,48 @@ interface TaskState {
   last: RunRecord | undefined;
   lastFinished: RunRecord | undefined;
   unfinished: Map<string, RunRecord>;
-  /** One byte per finished run in the file, in the order they ended: 1 for a retry attempt. */
-  retryFlags: Uint8Array;
+  /** Finished runs in the file (all of them once `counted`). */
   finished: number;
-  /** Retries among the newest `keep` finished runs. */
-  windowRetries: number;
+  /** Retry flags of the newest `keep` finished runs. */
+  retries: RetryWindow;
   /** Ids of the last few finished runs, so a record written again is not counted twice. */
   recentFinished: string[];
   /** The file's records were replayed from disk (lazily, on first use). */
   loaded: boolean;
+  /** The counts cover the whole file (a large file: once the background read is done). */
+  counted: boolean;
+  /** A background read (and trim) of the file is under way. */
+  busy: boolean;
   /** The last append failed: the file may end in half a line. Said once, until one works. */
   appendFailed: boolean;
   /** The last trim failed: said once, until one works. */
   trimFailed: boolean;
+}
+
+/** Whether each of the newest `cap` finished runs was a retry (a ring), and how many were; all when cap is undefined. */
+class RetryWindow {
+  private readonly ring: Uint8Array | undefined;
+  private pos = 0;
+  private held = 0;
+  sum = 0;
+
+  constructor(readonly cap: number | undefined) {
+    if (cap !== undefined) this.ring = new Uint8Array(Math.max(0, cap));
+  }
+
+  push(flag: 0 | 1): void {
+    const ring = this.ring;
+    if (!ring) {
+      this.sum += flag;
+      return;
+    }
+    if (ring.length === 0) return;
+    if (this.held === ring.length) this.sum -= ring[this.pos]!;
+    else this.held++;
+    ring[this.pos] = flag;
+    this.sum += flag;
+    this.pos = (this.pos + 1) % ring.length;
+  }
 }
 
 const RECENT = 16;
@@ -48,10 +86,17 @@ const RECENT = 16;
  * `keep` finished runs, so the cost of a run is a few hundred bytes of append plus an
  * amortised share of one small rewrite, whatever `history` is. In memory: the last run,
  * the last finished run, the runs under way and counts. `list` reads the file.
+ * A large file (over `syncBytes`) is never read or rewritten whole on the event loop: at
+ * first use only its tail is read (the last and last finished runs, the runs under way),
+ * and the rest is read in the background, one file at a time, in slices; a trim is written
+ * to a temp file in the background, and the lines appended meanwhile are copied after it
+ * just before the rename, so a crash leaves either file whole and no record is lost.
  */
 export class FileRunHistory implements RunHistory {
   private readonly tasks = new Map<string, TaskState>();
   private closed = false;
+  /** Background reads and trims, one file at a time. */
+  private background: Promise<void> = Promise.resolve();
   /** Bytes appended and rewritten, for tests and benchmarks. */
   bytesWritten = 0;
   /** Whole-file rewrites (trims) done. */
@@ -62,6 +107,7 @@ export class FileRunHistory implements RunHistory {
   constructor(private readonly opts: FileRunHistoryOptions) {
     fs.mkdirSync(opts.dir, { recursive: true });
     removeStaleTemps(opts.dir);
+    if (opts.backgroundAfter) this.background = opts.backgroundAfter.catch(() => undefined);
   }
 
   /** The file of one task's runs. */
@@ -95,7 +141,7 @@ export class FileRunHistory implements RunHistory {
   summary(task: string): HistorySummary {
     const s = this.state(task);
     const inWindow = s.keep === undefined ? s.finished : Math.min(s.finished, s.keep);
-    let retries = s.windowRetries;
+    let retries = s.retries.sum;
     for (const r of s.unfinished.values()) if (r.trigger === 'retry') retries++;
     return {
       ...(s.last ? { last: { ...s.last } } : {}),
@@ -108,43 +154,83 @@ export class FileRunHistory implements RunHistory {
 
   retain(task: string, keep: number): void {
     if (this.closed) return;
-    const s = this.state(task);
-    if (s.keep !== keep) {
-      s.keep = keep;
-      s.windowRetries = windowSum(s);
+    const known = this.tasks.get(task);
+    if (!known || known.keep !== keep) {
+      // Read (again) with a retry window of this size.
+      this.tasks.set(task, { ...emptyState(keep), appendFailed: known?.appendFailed ?? false, trimFailed: known?.trimFailed ?? false });
     }
-    this.trimIfDue(task, s);
+    this.trimIfDue(task, this.state(task));
   }
 
-  /** Appends are written as they happen (the kernel has them when `write` returns). */
-  async flush(): Promise<void> {}
+  /** Appends are written as they happen (the kernel has them when `write` returns); background reads and trims are done. */
+  async flush(): Promise<void> {
+    for (let seen: Promise<void> | undefined; seen !== this.background; ) {
+      seen = this.background;
+      await seen;
+    }
+  }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.flush();
   }
 
   private state(task: string): TaskState {
     let s = this.tasks.get(task);
     if (!s) {
-      s = emptyState();
+      s = emptyState(undefined);
       this.tasks.set(task, s);
     }
     if (!s.loaded) {
       s.loaded = true;
-      const file = this.fileOf(task);
       try {
-        const read = readJsonLines(file, isRunRecord);
-        if (read.bad) {
-          this.tornLines += read.bad;
-          this.warn(`run history of "${task}": skipped ${read.bad} unreadable line(s) in ${file} (a write torn by a crash); the other runs are kept`);
-          truncateTorn(file, read);
-        }
-        for (const r of read.items) if (r.task === task) apply(s, r);
+        this.load(task, s);
       } catch (e) {
+        s.counted = true;
         this.warn(`could not read the run history of "${task}" (${errorMessage(e)}); starting it empty`);
       }
     }
     return s;
+  }
+
+  /** Replay the file: whole when small; else its tail now and the rest in the background. */
+  private load(task: string, s: TaskState): void {
+    const file = this.fileOf(task);
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      s.counted = true;
+      return;
+    }
+    if (size <= this.syncBytes) {
+      const read = readJsonLines(file, isRunRecord);
+      this.torn(task, file, read.bad);
+      if (read.bad) truncateTorn(file, read);
+      for (const r of read.items) if (r.task === task) apply(s, r);
+      s.counted = true;
+      return;
+    }
+    const end = completeEnd(file, size);
+    if (end < size) {
+      this.torn(task, file, 1);
+      fs.truncateSync(file, end);
+    }
+    const tail = readTailLines(file, end, isRunRecord, (items) => items.some((r) => r.task === task && isFinished(r) && r.state !== 'skipped'));
+    this.torn(task, file, tail.bad);
+    for (const r of tail.items) if (r.task === task) apply(s, r);
+    this.inBackground(task, s);
+  }
+
+  private torn(task: string, file: string, bad: number): void {
+    if (!bad) return;
+    this.tornLines += bad;
+    this.warn(`run history of "${task}": skipped ${bad} unreadable line(s) in ${file} (a write torn by a crash); the other runs are kept`);
+  }
+
+  private get syncBytes(): number {
+    return this.opts.syncBytes ?? 64 * 1024;
   }
 
   /** The file's records, newest line of each id, split into what is kept and what is not. */
@@ -153,27 +239,140 @@ export class FileRunHistory implements RunHistory {
   }
 
   private trimIfDue(task: string, s: TaskState): void {
-    if (s.keep === undefined || s.finished <= s.keep * (this.opts.trimFactor ?? 2)) return;
+    if (s.keep === undefined || s.finished <= s.keep * this.trimFactor) return;
+    if (!s.counted || s.busy) {
+      // A background read or trim will see it; a trim that lags far behind (the loop never
+      // let it finish) is done here after all, so a file never grows without bound.
+      if (s.finished <= s.keep * (this.trimFactor + 1)) return;
+    } else if (this.fileSize(task) > this.syncBytes) {
+      this.inBackground(task, s);
+      return;
+    }
     try {
       const { kept, dropped } = this.readKept(task, s.keep);
       this.bytesWritten += rewriteJsonLines(this.fileOf(task), kept);
       this.rewrites++;
-      const keep = s.keep;
-      const fresh = emptyState();
-      fresh.loaded = true;
-      fresh.keep = keep;
-      for (const r of kept) apply(fresh, r);
-      // What is in memory is newer than the file when an append failed: keep it.
-      fresh.last = s.last;
-      fresh.lastFinished = s.lastFinished;
-      fresh.unfinished = s.unfinished;
-      this.tasks.set(task, fresh);
-      const runLog = this.opts.runLog;
-      if (runLog) for (const r of dropped) fs.rm(runLog(task, r.id), { force: true }, () => undefined);
+      // (The file is whole lines again: no append needs a line of its own.)
+      this.replace(task, s, kept, []).appendFailed = false;
+      this.dropLogs(task, dropped);
     } catch (e) {
-      if (!s.trimFailed) this.warn(`could not trim the run history of "${task}": ${errorMessage(e)}; will try again after each run (said once)`);
-      s.trimFailed = true;
+      this.trimFailed(task, s, e);
     }
+  }
+
+  private get trimFactor(): number {
+    return this.opts.trimFactor ?? 2;
+  }
+
+  private fileSize(task: string): number {
+    try {
+      return fs.statSync(this.fileOf(task)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Read the whole file in the background (one file at a time, in slices); then count it
+   * again and, when it holds more than trimFactor × keep finished runs, rewrite it: the kept
+   * records go to a temp file, the lines appended meanwhile follow them, and the temp file
+   * replaces the old one. Nothing is done when the task's state was replaced meanwhile.
+   */
+  private inBackground(task: string, s: TaskState): void {
+    if (s.busy || this.closed) return;
+    s.busy = true;
+    this.background = this.background.then(async () => {
+      try {
+        if (this.tasks.get(task) === s && !this.closed) await this.recount(task, s);
+      } catch (e) {
+        this.trimFailed(task, s, e);
+      } finally {
+        s.busy = false;
+      }
+    });
+  }
+
+  private async recount(task: string, s: TaskState): Promise<void> {
+    const file = this.fileOf(task);
+    const end = completeEnd(file, this.fileSize(task));
+    const read = await readLinesAsync(file, end, isRunRecord);
+    if (this.tasks.get(task) !== s || this.closed) return;
+    const mine = read.items.filter((r) => r.task === task);
+    const folded = emptyState(s.keep);
+    for (const r of mine) apply(folded, r);
+    // Each step below is a turn of its own: the loop serves others in between.
+    await turn();
+    if (this.tasks.get(task) !== s || this.closed) return;
+    const due = s.keep !== undefined && folded.finished > s.keep * this.trimFactor;
+    if (!due) {
+      // Only counted: the lines appended since are in memory already.
+      const since = readLinesBetween(file, end, this.fileSize(task), isRunRecord).items.filter((r) => r.task === task);
+      this.replace(task, s, mine, since, true);
+      return;
+    }
+    const { kept, dropped } = foldKept(mine, s.keep);
+    await turn();
+    const text = kept.length ? kept.map((r) => JSON.stringify(r)).join('\n') + '\n' : '';
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.bg.${process.pid}.tmp`);
+    try {
+      await fs.promises.writeFile(tmp, text);
+      if (this.tasks.get(task) !== s || this.closed) {
+        fs.rmSync(tmp, { force: true });
+        return;
+      }
+      // From here to the rename nothing else runs: the lines appended since the read follow the kept ones.
+      const now = this.fileSize(task);
+      const appended = readRawBetween(file, end, now);
+      if (appended.length) fs.appendFileSync(tmp, appended);
+      fs.renameSync(tmp, file);
+      this.bytesWritten += Buffer.byteLength(text) + appended.length;
+      this.rewrites++;
+      const since = readLinesBetween(file, Buffer.byteLength(text), Buffer.byteLength(text) + appended.length, isRunRecord).items.filter((r) => r.task === task);
+      this.replace(task, s, kept, since);
+      this.dropLogs(task, dropped);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * A new in-memory state from the file's records (`records`, then `since`, appended after
+   * them). What is in memory is newer than the file when an append failed: the last runs and
+   * the runs under way are kept from the old state; `merge` keeps the file's runs under way too
+   * (a tail read may not have reached an old one).
+   */
+  private replace(task: string, s: TaskState, records: readonly RunRecord[], since: readonly RunRecord[], merge = false): TaskState {
+    const fresh = emptyState(s.keep);
+    fresh.loaded = true;
+    fresh.counted = true;
+    for (const r of records) apply(fresh, r);
+    for (const r of since) apply(fresh, r);
+    const unfinished = new Map(s.unfinished);
+    if (merge) for (const [id, r] of fresh.unfinished) if (!unfinished.has(id) && !s.recentFinished.includes(id)) unfinished.set(id, r);
+    fresh.last = s.last ?? fresh.last;
+    fresh.lastFinished = s.lastFinished ?? fresh.lastFinished;
+    fresh.unfinished = unfinished;
+    fresh.appendFailed = s.appendFailed;
+    this.tasks.set(task, fresh);
+    return fresh;
+  }
+
+  /** Delete the logs of dropped runs in the background, a few at a time (thousands at once would flood the loop with callbacks). */
+  private dropLogs(task: string, dropped: readonly RunRecord[]): void {
+    const runLog = this.opts.runLog;
+    if (!runLog || dropped.length === 0) return;
+    const files = dropped.map((r) => runLog(task, r.id));
+    this.background = this.background.then(async () => {
+      for (let i = 0; i < files.length; i += 16) {
+        await Promise.all(files.slice(i, i + 16).map((f) => fs.promises.rm(f, { force: true }).catch(() => undefined)));
+      }
+    });
+  }
+
+  private trimFailed(task: string, s: TaskState, e: unknown): void {
+    if (!s.trimFailed) this.warn(`could not trim the run history of "${task}": ${errorMessage(e)}; will try again after each run (said once)`);
+    s.trimFailed = true;
   }
 
   /** Each fault is said once per task (the callers keep the flags), so one task's never hides another's. */
@@ -182,10 +381,10 @@ export class FileRunHistory implements RunHistory {
   }
 }
 
-function emptyState(): TaskState {
+function emptyState(keep: number | undefined): TaskState {
   return {
-    keep: undefined, last: undefined, lastFinished: undefined, unfinished: new Map(),
-    retryFlags: new Uint8Array(16), finished: 0, windowRetries: 0, recentFinished: [], loaded: false, appendFailed: false, trimFailed: false,
+    keep, last: undefined, lastFinished: undefined, unfinished: new Map(), finished: 0, retries: new RetryWindow(keep),
+    recentFinished: [], loaded: false, counted: false, busy: false, appendFailed: false, trimFailed: false,
   };
 }
 
@@ -203,22 +402,40 @@ function apply(s: TaskState, r: RunRecord): void {
   if (again) return;
   s.recentFinished.push(r.id);
   if (s.recentFinished.length > RECENT) s.recentFinished.shift();
-  if (s.finished === s.retryFlags.length) {
-    const grown = new Uint8Array(s.retryFlags.length * 2);
-    grown.set(s.retryFlags);
-    s.retryFlags = grown;
-  }
-  const flag = r.trigger === 'retry' ? 1 : 0;
-  s.retryFlags[s.finished++] = flag;
-  s.windowRetries += flag;
-  if (s.keep !== undefined && s.finished > s.keep) s.windowRetries -= s.retryFlags[s.finished - 1 - s.keep]!;
+  s.finished++;
+  s.retries.push(r.trigger === 'retry' ? 1 : 0);
 }
 
-function windowSum(s: TaskState): number {
-  let n = 0;
-  const from = s.keep === undefined ? 0 : Math.max(0, s.finished - s.keep);
-  for (let i = from; i < s.finished; i++) n += s.retryFlags[i]!;
-  return n;
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Bytes up to the end of the file's last complete line. */
+function completeEnd(file: string, size: number): number {
+  if (size === 0) return 0;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(size, 4096));
+    for (let end = size; end > 0; end -= buf.length) {
+      const len = Math.min(buf.length, end);
+      fs.readSync(fd, buf, 0, len, end - len);
+      const nl = buf.subarray(0, len).lastIndexOf(0x0a);
+      if (nl >= 0) return end - len + nl + 1;
+    }
+    return 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readRawBetween(file: string, from: number, to: number): Buffer {
+  if (to <= from) return Buffer.alloc(0);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(to - from);
+    const n = fs.readSync(fd, buf, 0, buf.length, from);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function isFinished(r: RunRecord): boolean {
@@ -237,12 +454,15 @@ export function isRunRecord(v: unknown): v is RunRecord {
  * Unreadable (torn) lines are skipped. Pure reading: also used with the daemon down.
  */
 export function readRunFile(file: string, task: string, keep?: number): { kept: RunRecord[]; dropped: RunRecord[] } {
-  const read = readJsonLines(file, isRunRecord);
+  return foldKept(readJsonLines(file, isRunRecord).items.filter((r) => r.task === task), keep);
+}
+
+/** Records of one task in file order, folded: the newest line of each id; kept and dropped as readRunFile says. */
+function foldKept(records: readonly RunRecord[], keep: number | undefined): { kept: RunRecord[]; dropped: RunRecord[] } {
   const latest = new Map<string, RunRecord>();
   const finishOrder: string[] = [];
   const seenFinished = new Set<string>();
-  for (const r of read.items) {
-    if (r.task !== task) continue;
+  for (const r of records) {
     latest.set(r.id, r);
     if (isFinished(r) && !seenFinished.has(r.id)) {
       seenFinished.add(r.id);

@@ -216,4 +216,93 @@ describe('FileRunHistory', () => {
     expect(report.minKept).toBeGreaterThanOrEqual(20);
     expect(h.rewrites).toBeGreaterThan(5);
   });
+
+  describe('a large file (over syncBytes): tail at first use, counts and trims in the background', () => {
+    it('a fresh reader has the last runs and the runs under way from the tail at once, and exact counts once the background read is done', async () => {
+      const d = dir();
+      const h = new FileRunHistory({ dir: d });
+      h.retain('t', 1000);
+      // An old run under way (a daemon died during it), far before the tail.
+      const old = run('t');
+      h.write(old);
+      const ids: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const r = run('t', i % 10 === 0 ? { trigger: 'retry', attempt: 2 } : {});
+        ids.push(r.id);
+        h.write(r);
+        h.write(end(r, i === 299 ? 'failed' : 'succeeded'));
+      }
+      const late = run('t');
+      h.write(late);
+      const full = h.summary('t');
+      expect(full).toMatchObject({ total: 302, retries: 30 });
+
+      const again = new FileRunHistory({ dir: d, syncBytes: 4096 });
+      again.retain('t', 1000);
+      const first = again.summary('t');
+      expect(first.last).toEqual(late);
+      expect(first.lastFinished).toMatchObject({ id: ids[299], state: 'failed' });
+      expect(first.unfinished.map((r) => r.id)).toContain(late.id);
+      await again.flush();
+      const counted = again.summary('t');
+      expect(counted).toMatchObject({ total: 302, retries: 30, last: late, lastFinished: { id: ids[299] } });
+      expect(counted.unfinished.map((r) => r.id).sort()).toEqual([old.id, late.id].sort());
+    });
+
+    it('a trim is written in the background; runs appended meanwhile end up in the new file, in order', async () => {
+      const d = dir();
+      const logs = path.join(d, 'logs');
+      const runLog = (task: string, id: string) => path.join(logs, task, `${id}.log`);
+      const h = new FileRunHistory({ dir: path.join(d, 'runs'), runLog, syncBytes: 0 });
+      h.retain('t', 5);
+      const ids: string[] = [];
+      const add = () => {
+        const r = run('t');
+        ids.push(r.id);
+        fs.mkdirSync(path.join(logs, 't'), { recursive: true });
+        fs.writeFileSync(runLog('t', r.id), 'x\n');
+        h.write(r);
+        h.write(end(r));
+      };
+      for (let i = 0; i < 11; i++) add();
+      // Due now, but written in the background: the file is still whole.
+      expect(h.rewrites).toBe(0);
+      expect(lines(h.fileOf('t'))).toHaveLength(22);
+      // Two runs appended while the trim writes its temp file (after it read the file).
+      const real = fs.promises.writeFile;
+      const spy = vi.spyOn(fs.promises, 'writeFile').mockImplementationOnce(async (...args: Parameters<typeof real>) => {
+        add();
+        add();
+        await real(...args);
+      });
+      await h.flush();
+      spy.mockRestore();
+      expect(h.rewrites).toBe(1);
+      const after = lines(h.fileOf('t')).map((l) => (JSON.parse(l) as RunRecord).id);
+      // The kept runs of the read, then every line appended since, in order.
+      expect(after).toEqual([...ids.slice(6, 11), ids[11], ids[11], ids[12], ids[12]]);
+      expect(h.list('t').map((r) => r.id)).toEqual(ids.slice(-5));
+      expect(h.summary('t')).toMatchObject({ total: 5, lastFinished: { id: ids[12] } });
+      expect(fs.readdirSync(path.dirname(h.fileOf('t'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      await new Promise<void>((resolve) => {
+        const check = () => (fs.readdirSync(path.join(logs, 't')).length === 7 ? resolve() : setTimeout(check, 10));
+        check();
+      });
+      expect(fs.readdirSync(path.join(logs, 't')).sort()).toEqual(ids.slice(6).map((id) => `${id}.log`));
+    });
+
+    it('a trim that could not run in the background while the file kept growing is done at once, so it never grows without bound', () => {
+      const h = new FileRunHistory({ dir: dir(), syncBytes: 0 });
+      h.retain('t', 5);
+      // Never leaving the loop: the background trim cannot run.
+      for (let i = 0; i < 40; i++) {
+        const r = run('t');
+        h.write(r);
+        h.write(end(r));
+      }
+      expect(h.rewrites).toBeGreaterThan(0);
+      expect(lines(h.fileOf('t')).length).toBeLessThanOrEqual(2 * 5 * 3);
+      expect(h.list('t')).toHaveLength(5);
+    });
+  });
 });
