@@ -59,6 +59,9 @@ export class XxlExecutor implements ExecutorEndpoints {
   private readonly files: RunFiles;
   private readonly store: OutstandingFile;
   private readonly offRunEnd: () => void;
+  /** apply() calls in progress: the outstanding file is written once when the outermost ends. */
+  private applying = 0;
+  private unsaved = false;
 
   constructor(private readonly opts: ExecutorOptions) {
     this.store = new OutstandingFile(opts.outstandingFile);
@@ -130,7 +133,17 @@ export class XxlExecutor implements ExecutorEndpoints {
     return this.outstanding.size;
   }
 
+  /** Carry out a job's effects; however many triggers they end, the outstanding file is written once. */
   private apply(effects: readonly JobEffect[]): void {
+    this.applying++;
+    try {
+      this.applyEach(effects);
+    } finally {
+      if (--this.applying === 0 && this.unsaved) this.save();
+    }
+  }
+
+  private applyEach(effects: readonly JobEffect[]): void {
     for (const e of effects) {
       const o = this.outstanding.get(e.logId);
       switch (e.type) {
@@ -218,7 +231,8 @@ export class XxlExecutor implements ExecutorEndpoints {
   }
 
   private save(): void {
-    this.store.save(this.outstanding.values());
+    this.unsaved = this.applying > 0;
+    if (!this.unsaved) this.store.save(this.outstanding.values());
   }
 
   /** Stop listening to runs and start nothing more; the outstanding ones stay on disk. Safe to call twice. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerTask, XxlRunOptions } from '../../../src/core/xxljob/trigger.js';
 import { wireFor, type CallbackItem } from '../../../src/core/xxljob/wire.js';
 import { XxlExecutor } from '../../../src/daemon/xxljob/executor.js';
@@ -146,5 +147,26 @@ describe('XxlExecutor answers /run before the run starts', () => {
     expect(reports[1]!.handleMsg).toContain('job not executed');
     // A log that is gone says that logs follow the task's history.
     expect((await second.log({ logId: 31, fromLineNum: 1 })).payload).toMatchObject({ isEnd: true, logContent: expect.stringContaining('history') });
+  });
+
+  // Upstream: thread/JobThread.java (toStop: every queued trigger is called back "[job not executed, in
+  // the job queue, killed.]"). A /kill of a job at the queue bound ends 1000 triggers at once: the
+  // outstanding file (whole, O(queue)) used to be rewritten once per dropped trigger, ~0.8 s of
+  // blocked event loop for one request.
+  it('a /kill of a job with 1000 queued triggers writes the outstanding file once, not once per dropped trigger', async () => {
+    const dir = temp.dir();
+    const outstandingFile = path.join(dir, 'outstanding.json');
+    const reports: CallbackItem[] = [];
+    const executor = new XxlExecutor({ port: new GatedPort(dir), report: (i) => reports.push(i), outstandingFile, glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => executor.close());
+    const param = { jobId: 4, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0, logId: 0, logDateTime: 1, glueType: 'BEAN', glueSource: '', broadcastIndex: 0, broadcastTotal: 1 };
+    for (let i = 0; i <= 1000; i++) expect(executor.run({ ...param, logId: 4000 + i }).code).toBe(200);
+    const rename = vi.spyOn(fs, 'renameSync');
+    cleanups.push(() => rename.mockRestore());
+    expect(executor.kill(4)).toEqual({ code: 200, msg: null });
+    expect(reports).toHaveLength(1000);
+    expect(rename.mock.calls.filter(([, to]) => to === outstandingFile)).toHaveLength(1);
+    // What is on disk is right: only the running one (stopped before it started) is left.
+    expect(JSON.parse(fs.readFileSync(outstandingFile, 'utf8')).map((o: { logId: number }) => o.logId)).toEqual([4000]);
   });
 });
