@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wireFor } from '../../src/core/xxljob/wire.js';
 import { AdminClient } from '../../src/runtime/xxljob/admin-client.js';
-import { CallbackStore } from '../../src/runtime/xxljob/callback-store.js';
+import { CallbackStore, MAX_PENDING_CALLBACKS } from '../../src/runtime/xxljob/callback-store.js';
 import { readLogPage } from '../../src/runtime/xxljob/log-page.js';
 import { tempDir } from '../helpers/temp.js';
 import { makePki } from '../helpers/tls.js';
@@ -34,6 +34,22 @@ describe('CallbackStore', () => {
     expect(fs.readdirSync(d).sort()).toEqual(['1.json', '2.json', '4.json.bad']);
     b.remove([1]);
     expect(new CallbackStore(d).pending().map((i) => i.logId)).toEqual([2]);
+  });
+
+  // Issue 24 (open from the last note): an admin answering 500 for days made the store grow
+  // without end, each item up to 4000 characters in memory and a file on disk. (The Java
+  // executor's retry files are unbounded too; jobctl bounds them and says so.)
+  it(`keeps at most ${MAX_PENDING_CALLBACKS} by default; past the bound the oldest go, with one warning per thousand`, () => {
+    const d = path.join(dir(), 'callbacks');
+    const warnings: string[] = [];
+    const s = new CallbackStore(d, (w) => warnings.push(w), 3);
+    for (let logId = 1; logId <= 5; logId++) s.add({ logId, logDateTim: 1, handleCode: 500, handleMsg: 'x'.repeat(4000) });
+    expect(s.pending().map((i) => i.logId)).toEqual([3, 4, 5]);
+    expect(fs.readdirSync(d).sort()).toEqual(['3.json', '4.json', '5.json']);
+    expect(warnings).toEqual([expect.stringContaining('logId 1')]);
+    // A store left larger (a lower bound now) is trimmed when it is opened, oldest log first.
+    expect(new CallbackStore(d, undefined, 2).pending().map((i) => i.logId)).toEqual([4, 5]);
+    expect(fs.readdirSync(d).sort()).toEqual(['4.json', '5.json']);
   });
 });
 
