@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { callbackFor } from '../../core/xxljob/callback.js';
-import { JobThreads, type JobEffect } from '../../core/xxljob/job-threads.js';
+import { JobThreads, NOT_EXECUTED, type JobEffect } from '../../core/xxljob/job-threads.js';
 import { planTrigger, type XxlRunOptions } from '../../core/xxljob/trigger.js';
 import { FAIL_CODE, MESSAGES, SUCCESS_CODE, type CallbackItem, type LogParam, type LogResult, type TriggerParam } from '../../core/xxljob/wire.js';
 import { tailLines } from '../../runtime/log-read.js';
@@ -171,6 +171,12 @@ export class XxlExecutor implements ExecutorEndpoints {
     if (!o || !p) return;
     if (p.stopReason !== undefined) {
       this.finish(o, { code: FAIL_CODE, msg: `${p.stopReason} [job not executed, stopped before it started]` });
+      return;
+    }
+    // What changed while it waited (the daemon stopping, the task stopped or removed) is said as such.
+    const refusal = this.opts.port.refuses(o.task);
+    if (refusal !== undefined) {
+      this.finish(o, { code: FAIL_CODE, msg: `task "${o.task}": ${refusal}${NOT_EXECUTED}` });
       return;
     }
     const result = await this.opts.port.trigger(o.task, p.options).catch((e: unknown) => `could not start: ${errorMessage(e)}`);
