@@ -230,4 +230,19 @@ describe('xxl-job executor: as the Java executor', { timeout: 120_000 }, () => {
     expect((await admin.trigger(exec, { jobId: 61, logId: 6102, handler: 'sizeHandler', params: `${at}x` })).code).toBe(200);
     expect(await admin.waitCallback(6102)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining(`arg=0 env=0 file=${MAX_INLINE_PARAMS + 1}`) });
   });
+
+  // Odd bytes from the admin: ScriptUtil.markScriptFile writes the source as it came. A NUL cannot
+  // be in an argument or a variable (the spawner cut params there and ran with "a" instead of
+  // "a\0b"): such params come whole in JOBCTL_PARAMS_FILE, as large ones do.
+  it('a GLUE source with NUL, CR and odd characters runs as sent; params with a NUL come whole in JOBCTL_PARAMS_FILE', async () => {
+    const { admin, exec, daemon } = await setup();
+    const source = 'printf "%s|" "$1"\n# \u0000 \r \ufffd \ud7ff\necho "odd ok"\n';
+    expect((await admin.trigger(exec, { jobId: 71, logId: 7101, glueType: 'GLUE_SHELL', glueSource: source, params: 'é\u0001' })).code).toBe(200);
+    expect(await admin.waitCallback(7101)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining('odd ok') });
+    expect((await admin.trigger(exec, { jobId: 72, logId: 7201, handler: 'sizeHandler', params: 'a\u0000b' })).code).toBe(200);
+    expect(await admin.waitCallback(7201)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining('arg=0 env=0 file=3') });
+    expect((await admin.trigger(exec, { jobId: 72, logId: 7202, handler: 'sizeHandler', params: 'fine' })).code).toBe(200);
+    expect((await admin.waitCallback(7202)).handleMsg).toContain('arg=4 env=4 file=\n');
+    expect(daemon.child.exitCode).toBeNull();
+  });
 });
