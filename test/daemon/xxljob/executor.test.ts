@@ -169,4 +169,60 @@ describe('XxlExecutor answers /run before the run starts', () => {
     // What is on disk is right: only the running one (stopped before it started) is left.
     expect(JSON.parse(fs.readFileSync(outstandingFile, 'utf8')).map((o: { logId: number }) => o.logId)).toEqual([4000]);
   });
+
+  // Upstream: thread/JobThread.java (pushTriggerQueue: an unbounded LinkedBlockingQueue), jobctl's
+  // documented bound SERIAL_QUEUE_MAX. A flood over real HTTP, all at once: exactly the bound is
+  // accepted (one running, 1000 waiting), the rest refused with the bound's message.
+  it('1010 concurrent triggers of one job over HTTP: 1001 accepted (one running, 1000 waiting), 9 refused with the bound', async () => {
+    const dir = temp.dir();
+    const port = new GatedPort(dir);
+    const reports: CallbackItem[] = [];
+    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => executor.close());
+    const server = await ExecutorServer.start({ host: '127.0.0.1', port: 0, wire: wireFor(2), endpoints: executor });
+    cleanups.push(() => server.close());
+    const admin = new TestAdmin();
+    const exec = `http://127.0.0.1:${server.port}/`;
+    const answers = await Promise.all(Array.from({ length: 1010 }, (_, i) => admin.trigger(exec, { jobId: 5, logId: 5000 + i, handler: 'work' })));
+    expect(answers.filter((a) => a.code === 200)).toHaveLength(1001);
+    const refused = answers.filter((a) => a.code !== 200);
+    expect(refused).toHaveLength(9);
+    for (const r of refused) expect(r.msg).toContain('1000 triggers of job 5 already wait');
+    expect(executor.waiting).toBe(1001);
+    expect((await admin.kill(exec, 5)).code).toBe(200);
+    expect(reports).toHaveLength(1000);
+    port.open();
+    await waitFor(() => reports.length === 1001, 10_000, 'the stopped one reported');
+    expect(executor.waiting).toBe(0);
+    // The running one was already on its way into the runner: it may start (and is stopped at once,
+    // or had ended: this port's process exits at once); nothing else starts, each is reported once.
+    expect(port.spawned.filter((id) => id !== 5000)).toEqual([]);
+    expect(new Set(reports.map((r) => r.logId)).size).toBe(1001);
+  });
+
+  // Upstream: biz/impl/ExecutorBizImpl.java (COVER_EARLY: a job thread running or with a queue is
+  // replaced, "block strategy effect：Cover Early"), thread/JobThread.java (toStop). Five covering
+  // triggers at once: each drops the one before, only the last runs, each is reported once.
+  it('COVER_EARLY racing itself: five at once over HTTP, only the last runs, every other is reported once', async () => {
+    const dir = temp.dir();
+    const port = new GatedPort(dir);
+    const reports: CallbackItem[] = [];
+    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => executor.close());
+    const server = await ExecutorServer.start({ host: '127.0.0.1', port: 0, wire: wireFor(2), endpoints: executor });
+    cleanups.push(() => server.close());
+    const admin = new TestAdmin();
+    const exec = `http://127.0.0.1:${server.port}/`;
+    expect((await admin.trigger(exec, { jobId: 6, logId: 600, handler: 'work' })).code).toBe(200);
+    const answers = await Promise.all([601, 602, 603, 604, 605].map((logId) => admin.trigger(exec, { jobId: 6, logId, handler: 'work', block: 'COVER_EARLY' })));
+    expect(answers.map((a) => a.code)).toEqual([200, 200, 200, 200, 200]);
+    port.open();
+    await waitFor(() => reports.length === 6, 10_000, 'six callbacks');
+    const byLog = new Map(reports.map((r) => [r.logId, r]));
+    expect(byLog.size).toBe(6);
+    // 600 was already on its way into the runner (it may start, and is stopped); of the covering ones only the last runs.
+    expect(port.spawned.filter((id) => id !== 600)).toEqual([605]);
+    expect(byLog.get(605)!.handleCode).toBe(200);
+    for (const [logId, r] of byLog) if (logId !== 605 && logId !== 600) expect(r).toMatchObject({ handleCode: 500, handleMsg: expect.stringContaining('block strategy effect：Cover Early') });
+  });
 });
