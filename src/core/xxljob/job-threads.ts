@@ -60,13 +60,6 @@ export class JobThreads {
     return t !== undefined && (t.running.length > 0 || t.queue.length > 0);
   }
 
-  /** Triggers waiting over all jobs. */
-  get queued(): number {
-    let n = 0;
-    for (const t of this.threads.values()) n += t.queue.length;
-    return n;
-  }
-
   /** The block strategy applied to a trigger that passed validation (ExecutorBizImpl.run). */
   trigger(t: JobTrigger): { answer: JobAnswer; effects: JobEffect[] } {
     const effects: JobEffect[] = [];

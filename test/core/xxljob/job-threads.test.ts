@@ -30,7 +30,6 @@ describe('JobThreads', () => {
     const answers = [1, 2, 3, 4, 5].map((n) => t.trigger(trig(7, n)));
     expect(answers.map((a) => a.answer.ok)).toEqual([true, true, true, true, true]);
     expect(answers.flatMap((a) => a.effects).map(show)).toEqual(['start 1']);
-    expect(t.queued).toBe(4);
     expect(t.ended(7, 1).map(show)).toEqual(['start 2']);
     expect(t.ended(7, 2).map(show)).toEqual(['start 3']);
     expect(t.busy(7)).toBe(true);
