@@ -83,7 +83,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     if (!plan.ok) return { code: FAIL_CODE, msg: plan.msg };
     const refusal = this.opts.port.refuses(plan.task);
     if (refusal !== undefined) return { code: FAIL_CODE, msg: `refused: task "${plan.task}": ${refusal}` };
-    const { answer, effects } = this.threads.trigger({ jobId: param.jobId, logId: param.logId, handlerKey: plan.handlerKey, strategy: param.executorBlockStrategy });
+    const { answer, effects } = this.threads.trigger({ jobId: param.jobId, logId: param.logId, handlerKey: plan.handlerKey, strategy: param.executorBlockStrategy, glue: plan.options.glue !== undefined });
     if (!answer.ok) {
       this.apply(effects);
       return { code: FAIL_CODE, msg: answer.msg };
