@@ -155,7 +155,7 @@ export class XxlJobService implements HostService {
       onError: (m) => this.fail(m, 'callback'),
       onDelivered: () => this.clear('callback'),
     });
-    this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
+    this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.jsonl'), glueDir: path.join(dir, 'glue') });
   }
 
   private fail(message: string, source: ErrorSource): void {

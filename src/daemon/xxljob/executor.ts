@@ -99,8 +99,10 @@ export class XxlExecutor implements ExecutorEndpoints {
     }
     delete options.largeParams;
     delete options.glue;
-    this.outstanding.set(param.logId, { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task });
+    const o: Outstanding = { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task };
+    this.outstanding.set(param.logId, o);
     this.pending.set(param.logId, { options });
+    this.store.put(o);
     this.save();
     this.apply(effects);
     return { code: SUCCESS_CODE, msg: null };
@@ -186,6 +188,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     }
     this.pending.delete(logId);
     o.runId = result.id;
+    this.store.put(o);
     this.save();
     const early = this.early.get(logId);
     this.early.delete(logId);
@@ -209,6 +212,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     this.outstanding.delete(o.logId);
     this.pending.delete(o.logId);
     this.files.dropParams(o.logId);
+    this.store.remove(o.logId);
     this.save();
     if ('id' in outcome) this.report(outcome, o);
     else this.opts.report({ logId: o.logId, logDateTim: o.logDateTime, handleCode: outcome.code, handleMsg: outcome.msg });
@@ -233,12 +237,12 @@ export class XxlExecutor implements ExecutorEndpoints {
       }
     }
     this.files.clearParams();
-    this.save();
+    this.store.clear();
   }
 
   private save(): void {
     this.unsaved = this.applying > 0;
-    if (!this.unsaved) this.store.save(this.outstanding.values());
+    if (!this.unsaved) this.store.flush(() => this.outstanding.values(), this.outstanding.size);
   }
 
   /** Stop listening to runs and start nothing more; the outstanding ones stay on disk. Safe to call twice. */
