@@ -68,6 +68,11 @@ export class TaskRegistry extends EventEmitter {
     return this.runners.get(name)?.spec;
   }
 
+  /** close() was called: no task takes a run any more. */
+  get closing(): boolean {
+    return this.closed;
+  }
+
   has(name: string): boolean {
     return this.runners.has(name);
   }

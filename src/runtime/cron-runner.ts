@@ -161,11 +161,6 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     return known;
   }
 
-  /** A run is going or waiting (whoever triggered it). */
-  get busy(): boolean {
-    return this.snap.running.length > 0 || this.snap.waiting !== undefined;
-  }
-
   /**
    * After downtime: the persisted last firing says which firings were missed; they follow
    * the `catchup` policy, the others are recorded as one skipped run. Returns how many run.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_INLINE_PARAMS } from '../../src/core/xxljob/trigger.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -40,6 +41,10 @@ const TASKS = `tasks:
   big:
     command: 'echo "arg=[$1] env=[\${#JOBCTL_PARAMS}] file=[$(wc -c < "$JOBCTL_PARAMS_FILE")] head=[$(head -c 5 "$JOBCTL_PARAMS_FILE")]"'
     xxljob: {handler: bigHandler}
+  size:
+    command: 'echo "arg=\${#1} env=\${#JOBCTL_PARAMS} file=\${JOBCTL_PARAMS_FILE:+$(wc -c < "$JOBCTL_PARAMS_FILE")}"'
+    env: {LC_ALL: C}
+    xxljob: {handler: sizeHandler}
   scripts:
     command: 'true'
     stop_timeout: 2s
@@ -182,5 +187,62 @@ describe('xxl-job executor: as the Java executor', { timeout: 120_000 }, () => {
     // The file goes once the run is reported.
     const paramsDir = path.join(homePaths(home).state, 'xxljob', 'params');
     await waitFor(() => !fs.existsSync(paramsDir) || fs.readdirSync(paramsDir).length === 0, 10_000, 'params file removed');
+  });
+
+  // Upstream: thread/JobThread.java (after toStop, each queued trigger is called back "[job not
+  // executed, in the job queue, killed.]"), executor/XxlJobExecutor.java (destroy: every job thread
+  // is removed, "web container destroy and kill the job."). A daemon stopped with a run going and
+  // triggers queued reports each of them to the admin exactly once, across the restart, and the
+  // queued ones never run.
+  it('daemon stopped with a run going and triggers queued: each is reported once, the queued ones as not executed, none runs after', async () => {
+    const { admin, exec, home, daemon } = await setup();
+    for (const logId of [901, 902, 903]) expect((await admin.trigger(exec, { jobId: 9, logId, handler: 'slowHandler' })).code).toBe(200);
+    await waitFor(async () => (await runningTags(daemon, 'slow')).includes('901'), 20_000, 'first of the queue running');
+    expect(await daemon.stop()).toBe(0);
+    const again = await startTestDaemon(home);
+    for (const logId of [901, 902, 903]) expect((await admin.waitCallback(logId)).handleCode).toBe(500);
+    await waitFor(async () => {
+      const c = await again.client();
+      try {
+        const x = (await c.call('status', {})).daemon.xxljob;
+        return x !== undefined && x.pendingCallbacks === 0 && x.activeRuns === 0;
+      } finally {
+        c.close();
+      }
+    }, 20_000, 'nothing left to report');
+    for (const logId of [901, 902, 903]) expect(admin.callbacks.filter((c) => c.logId === logId)).toHaveLength(1);
+    for (const logId of [902, 903]) {
+      const msg = admin.callbacks.find((c) => c.logId === logId)!.handleMsg;
+      expect(msg).toContain('job not executed');
+      expect(msg).not.toContain('is not a cron task');
+    }
+    expect((await history(again, 'slow')).some((r) => r.tag === '902' || r.tag === '903')).toBe(false);
+    expect(await again.stop()).toBe(0);
+  });
+
+  // Linux's MAX_ARG_STRLEN (128 KiB per argument or variable): params of exactly
+  // MAX_INLINE_PARAMS bytes still come as $1 and JOBCTL_PARAMS; one byte more, in a file.
+  it('params exactly at the inline bound come as the argument and the variable; one byte more, in JOBCTL_PARAMS_FILE', async () => {
+    const { admin, exec } = await setup();
+    const at = 'é'.repeat(MAX_INLINE_PARAMS / 2);
+    expect((await admin.trigger(exec, { jobId: 61, logId: 6101, handler: 'sizeHandler', params: at })).code).toBe(200);
+    expect(await admin.waitCallback(6101)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining(`arg=${MAX_INLINE_PARAMS} env=${MAX_INLINE_PARAMS} file=\n`) });
+    expect((await admin.trigger(exec, { jobId: 61, logId: 6102, handler: 'sizeHandler', params: `${at}x` })).code).toBe(200);
+    expect(await admin.waitCallback(6102)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining(`arg=0 env=0 file=${MAX_INLINE_PARAMS + 1}`) });
+  });
+
+  // Odd bytes from the admin: ScriptUtil.markScriptFile writes the source as it came. A NUL cannot
+  // be in an argument or a variable (the spawner cut params there and ran with "a" instead of
+  // "a\0b"): such params come whole in JOBCTL_PARAMS_FILE, as large ones do.
+  it('a GLUE source with NUL, CR and odd characters runs as sent; params with a NUL come whole in JOBCTL_PARAMS_FILE', async () => {
+    const { admin, exec, daemon } = await setup();
+    const source = 'printf "%s|" "$1"\n# \u0000 \r \ufffd \ud7ff\necho "odd ok"\n';
+    expect((await admin.trigger(exec, { jobId: 71, logId: 7101, glueType: 'GLUE_SHELL', glueSource: source, params: 'é\u0001' })).code).toBe(200);
+    expect(await admin.waitCallback(7101)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining('odd ok') });
+    expect((await admin.trigger(exec, { jobId: 72, logId: 7201, handler: 'sizeHandler', params: 'a\u0000b' })).code).toBe(200);
+    expect(await admin.waitCallback(7201)).toMatchObject({ handleCode: 200, handleMsg: expect.stringContaining('arg=0 env=0 file=3') });
+    expect((await admin.trigger(exec, { jobId: 72, logId: 7202, handler: 'sizeHandler', params: 'fine' })).code).toBe(200);
+    expect((await admin.waitCallback(7202)).handleMsg).toContain('arg=4 env=4 file=\n');
+    expect(daemon.child.exitCode).toBeNull();
   });
 });

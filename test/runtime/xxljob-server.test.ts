@@ -65,4 +65,15 @@ describe('ExecutorServer refuses before reading a body', () => {
     const r = await fetch(`http://127.0.0.1:${s.port}/run`, { method: 'POST', headers: { 'XXL-JOB-ACCESS-TOKEN': 'secret' }, body: JSON.stringify({ jobId: 1, logId: 2 }) });
     expect(await r.json()).toEqual({ code: 200, msg: null });
   });
+
+  // Upstream: server/EmbedServer.java (a configured token must equal the header). An empty or
+  // blank header, or the token twice, is no token; surrounding blanks are dropped by HTTP itself.
+  it('an empty, blank or doubled token header is refused; the token with blanks around it is the token', async () => {
+    const s = await server();
+    const beat = (token: string) => headOnly(s.port, `POST /beat HTTP/1.1\r\nHost: x\r\nXXL-JOB-ACCESS-TOKEN: ${token}\r\nContent-Length: 2\r\n\r\n{}`);
+    for (const bad of ['', '   ', '\t', 'secret\r\nXXL-JOB-ACCESS-TOKEN: secret', 'secre', 'secret2']) {
+      expect(await beat(bad)).toContain('"The access token is wrong."');
+    }
+    expect(await beat('  secret  ')).toContain('"code":200');
+  });
 });

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wireFor } from '../../src/core/xxljob/wire.js';
 import { AdminClient } from '../../src/runtime/xxljob/admin-client.js';
-import { CallbackStore } from '../../src/runtime/xxljob/callback-store.js';
+import { CallbackStore, MAX_PENDING_CALLBACKS } from '../../src/runtime/xxljob/callback-store.js';
 import { readLogPage } from '../../src/runtime/xxljob/log-page.js';
+import { OutstandingFile } from '../../src/runtime/xxljob/outstanding-file.js';
 import { tempDir } from '../helpers/temp.js';
 import { makePki } from '../helpers/tls.js';
 import { TestAdmin } from '../helpers/xxl-admin.js';
@@ -34,6 +35,56 @@ describe('CallbackStore', () => {
     expect(fs.readdirSync(d).sort()).toEqual(['1.json', '2.json', '4.json.bad']);
     b.remove([1]);
     expect(new CallbackStore(d).pending().map((i) => i.logId)).toEqual([2]);
+  });
+
+  // Issue 24 (open from the last note): an admin answering 500 for days made the store grow
+  // without end, each item up to 4000 characters in memory and a file on disk. (The Java
+  // executor's retry files are unbounded too; jobctl bounds them and says so.)
+  it(`keeps at most ${MAX_PENDING_CALLBACKS} by default; past the bound the oldest go, with one warning per thousand`, () => {
+    const d = path.join(dir(), 'callbacks');
+    const warnings: string[] = [];
+    const s = new CallbackStore(d, (w) => warnings.push(w), 3);
+    for (let logId = 1; logId <= 5; logId++) s.add({ logId, logDateTim: 1, handleCode: 500, handleMsg: 'x'.repeat(4000) });
+    expect(s.pending().map((i) => i.logId)).toEqual([3, 4, 5]);
+    expect(fs.readdirSync(d).sort()).toEqual(['3.json', '4.json', '5.json']);
+    expect(warnings).toEqual([expect.stringContaining('logId 1')]);
+    // A store left larger (a lower bound now) is trimmed when it is opened, oldest log first.
+    expect(new CallbackStore(d, undefined, 2).pending().map((i) => i.logId)).toEqual([4, 5]);
+    expect(fs.readdirSync(d).sort()).toEqual(['4.json', '5.json']);
+  });
+});
+
+describe('OutstandingFile', () => {
+  it('is a journal: puts and removes replay to what waits, a torn last line is skipped, it compacts to the live entries', () => {
+    const file = path.join(dir(), 'outstanding.jsonl');
+    const j = new OutstandingFile(file);
+    const o = (logId: number, runId?: string) => ({ logId, logDateTime: 1, jobId: 7, task: 't', ...(runId ? { runId } : {}) });
+    const live = new Map<number, ReturnType<typeof o>>();
+    const put = (x: ReturnType<typeof o>) => {
+      live.set(x.logId, x);
+      j.put(x);
+    };
+    put(o(1));
+    put(o(2));
+    j.flush(() => live.values(), live.size);
+    put(o(1, 'run-1'));
+    live.delete(2);
+    j.remove(2);
+    j.flush(() => live.values(), live.size);
+    fs.appendFileSync(file, '{"put":{"logId":3,');
+    expect(new OutstandingFile(file).load()).toEqual([o(1, 'run-1')]);
+    for (let i = 10; i < 1200; i++) {
+      put(o(i));
+      j.flush(() => live.values(), live.size);
+      live.delete(i);
+      j.remove(i);
+      j.flush(() => live.values(), live.size);
+    }
+    // 2400 changes, yet the file holds about the live entries plus the slack, not every change.
+    expect(fs.readFileSync(file, 'utf8').trim().split('\n').length).toBeLessThan(1100);
+    expect(new OutstandingFile(file).load()).toEqual([o(1, 'run-1')]);
+    j.clear();
+    expect(new OutstandingFile(file).load()).toEqual([]);
   });
 });
 

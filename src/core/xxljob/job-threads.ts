@@ -20,8 +20,10 @@ export const SERIAL_QUEUE_MAX = 1000;
 /** JobThread's suffixes on the callbacks of what a stop ended. */
 export const NOT_EXECUTED = ' [job not executed, in the job queue, killed.]';
 
-/** Why a job's thread was replaced when its handler or GLUE source changed (ExecutorBizImpl). */
+/** Why a job's thread was replaced when a BEAN trigger names another handler (ExecutorBizImpl). */
 export const HANDLER_CHANGED = 'change jobhandler or glue type, and terminate the old job thread.';
+/** Why a job's thread was replaced when a GLUE trigger brings another source version or type (ExecutorBizImpl). */
+export const SOURCE_CHANGED = 'change job source or glue type, and terminate the old job thread.';
 
 export interface JobTrigger {
   jobId: number;
@@ -30,6 +32,8 @@ export interface JobTrigger {
   handlerKey: string;
   /** executorBlockStrategy as the admin sent it. */
   strategy: string;
+  /** A GLUE trigger (its thread change is told as a source change, as Java tells it). */
+  glue?: boolean;
 }
 
 export type JobEffect =
@@ -60,13 +64,6 @@ export class JobThreads {
     return t !== undefined && (t.running.length > 0 || t.queue.length > 0);
   }
 
-  /** Triggers waiting over all jobs. */
-  get queued(): number {
-    let n = 0;
-    for (const t of this.threads.values()) n += t.queue.length;
-    return n;
-  }
-
   /** The block strategy applied to a trigger that passed validation (ExecutorBizImpl.run). */
   trigger(t: JobTrigger): { answer: JobAnswer; effects: JobEffect[] } {
     const effects: JobEffect[] = [];
@@ -74,7 +71,7 @@ export class JobThreads {
     // A new handler or GLUE version ends the old thread; the block strategy then has nothing to act on.
     const changed = thread !== undefined && thread.handlerKey !== t.handlerKey;
     if (thread && changed) {
-      this.end(thread, HANDLER_CHANGED, effects);
+      this.end(thread, t.glue ? SOURCE_CHANGED : HANDLER_CHANGED, effects);
       thread.handlerKey = t.handlerKey;
     }
     if (thread && !changed && (thread.running.length > 0 || thread.queue.length > 0)) {

@@ -42,7 +42,7 @@ export interface XxlRunOptions {
   glue?: GlueScript;
   /** Replaces the task's command for this run (set once the GLUE file is written). */
   command?: string[];
-  /** Params too large for an argument or a variable: the executor writes them to a file named in JOBCTL_PARAMS_FILE. */
+  /** Params too large for an argument or a variable, or with a NUL: the executor writes them to a file named in JOBCTL_PARAMS_FILE. */
   largeParams?: string;
 }
 
@@ -70,8 +70,9 @@ export type TriggerPlan =
 
 /**
  * Largest executorParams passed as an argument and as JOBCTL_PARAMS, in bytes: Linux caps one
- * argument or variable at 128 KiB (MAX_ARG_STRLEN), so larger params go in a file instead
- * (JOBCTL_PARAMS_FILE) and the argument is empty.
+ * argument or variable at 128 KiB (MAX_ARG_STRLEN), so larger params (and params with a NUL
+ * byte, which no argument can hold) go in a file instead (JOBCTL_PARAMS_FILE) and the argument
+ * is empty.
  */
 export const MAX_INLINE_PARAMS = 128 * 1024 - 1024;
 
@@ -108,7 +109,8 @@ export function planTrigger(param: TriggerParam, tasks: readonly HandlerTask[], 
   }
   if (!found.enabled) return { ok: false, msg: `task "${found.task}" is disabled on this executor (enabled: false)` };
   if (active(param.logId)) return { ok: false, msg: MESSAGES.repeatedLogId(param.logId) };
-  const inline = Buffer.byteLength(param.executorParams, 'utf8') <= MAX_INLINE_PARAMS;
+  // A NUL ends a C string: as an argument or variable the params would arrive cut there.
+  const inline = Buffer.byteLength(param.executorParams, 'utf8') <= MAX_INLINE_PARAMS && !param.executorParams.includes('\0');
   const params = inline ? param.executorParams : '';
   const env: Record<string, string> = {
     JOBCTL_PARAMS: params,

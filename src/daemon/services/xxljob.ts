@@ -75,13 +75,16 @@ export class XxlJobService implements HostService {
       await this.stopServing();
       return;
     }
-    const { url: token, missing } = expandEnv(s.accessToken ?? '', this.opts.env ?? process.env);
+    // Blanks around it are no part of a token (HTTP drops them from the header; a literal one is trimmed
+    // when the file is read): a variable holding "sesame\n" means "sesame".
+    const { url: expanded, missing } = expandEnv(s.accessToken ?? '', this.opts.env ?? process.env);
+    const token = expanded.trim();
     if (missing.length) {
       await this.stopServing();
       this.fail(`xxljob.access_token: environment variable ${missing.join(', ')} is not set; the executor is not serving until it is`, 'settings');
       return;
     }
-    if (s.accessToken !== undefined && token.trim() === '') {
+    if (s.accessToken !== undefined && token === '') {
       // An empty token would switch the token check off (xxl-job checks only a non-blank one): as unset, not as "no token".
       await this.stopServing();
       this.fail(`xxljob.access_token: "${s.accessToken}" is empty once expanded; the executor is not serving until it has a token (or access_token is removed)`, 'settings');
@@ -152,7 +155,7 @@ export class XxlJobService implements HostService {
       onError: (m) => this.fail(m, 'callback'),
       onDelivered: () => this.clear('callback'),
     });
-    this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
+    this.executor = new XxlExecutor({ port: this.opts.port, report: (item) => this.sender!.enqueue(item), outstandingFile: path.join(dir, 'outstanding.jsonl'), glueDir: path.join(dir, 'glue') });
   }
 
   private fail(message: string, source: ErrorSource): void {

@@ -36,8 +36,9 @@ export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runL
       runner(task)?.stopRun(runId, reason);
     },
     refuses: (task) => {
+      if (registry.closing) return 'the jobctl daemon is stopping';
       const r = runner(task);
-      if (!r) return `task "${task}" is not a cron task on this executor`;
+      if (!r) return registry.has(task) ? `task "${task}" is not a cron task on this executor` : `task "${task}" is no longer on this executor (removed from the config)`;
       return r.status().desired === 'stopped' ? `the task was stopped (\`jobctl start ${task}\` takes triggers again)` : undefined;
     },
     onRunEnd: (cb) => {

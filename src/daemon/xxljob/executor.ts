@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { callbackFor } from '../../core/xxljob/callback.js';
-import { JobThreads, type JobEffect } from '../../core/xxljob/job-threads.js';
+import { JobThreads, NOT_EXECUTED, type JobEffect } from '../../core/xxljob/job-threads.js';
 import { planTrigger, type XxlRunOptions } from '../../core/xxljob/trigger.js';
 import { FAIL_CODE, MESSAGES, SUCCESS_CODE, type CallbackItem, type LogParam, type LogResult, type TriggerParam } from '../../core/xxljob/wire.js';
 import { tailLines } from '../../runtime/log-read.js';
@@ -59,6 +59,9 @@ export class XxlExecutor implements ExecutorEndpoints {
   private readonly files: RunFiles;
   private readonly store: OutstandingFile;
   private readonly offRunEnd: () => void;
+  /** apply() calls in progress: the outstanding file is written once when the outermost ends. */
+  private applying = 0;
+  private unsaved = false;
 
   constructor(private readonly opts: ExecutorOptions) {
     this.store = new OutstandingFile(opts.outstandingFile);
@@ -80,7 +83,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     if (!plan.ok) return { code: FAIL_CODE, msg: plan.msg };
     const refusal = this.opts.port.refuses(plan.task);
     if (refusal !== undefined) return { code: FAIL_CODE, msg: `refused: task "${plan.task}": ${refusal}` };
-    const { answer, effects } = this.threads.trigger({ jobId: param.jobId, logId: param.logId, handlerKey: plan.handlerKey, strategy: param.executorBlockStrategy });
+    const { answer, effects } = this.threads.trigger({ jobId: param.jobId, logId: param.logId, handlerKey: plan.handlerKey, strategy: param.executorBlockStrategy, glue: plan.options.glue !== undefined });
     if (!answer.ok) {
       this.apply(effects);
       return { code: FAIL_CODE, msg: answer.msg };
@@ -96,8 +99,10 @@ export class XxlExecutor implements ExecutorEndpoints {
     }
     delete options.largeParams;
     delete options.glue;
-    this.outstanding.set(param.logId, { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task });
+    const o: Outstanding = { logId: param.logId, logDateTime: param.logDateTime, jobId: param.jobId, task: plan.task };
+    this.outstanding.set(param.logId, o);
     this.pending.set(param.logId, { options });
+    this.store.put(o);
     this.save();
     this.apply(effects);
     return { code: SUCCESS_CODE, msg: null };
@@ -130,7 +135,17 @@ export class XxlExecutor implements ExecutorEndpoints {
     return this.outstanding.size;
   }
 
+  /** Carry out a job's effects; however many triggers they end, the outstanding file is written once. */
   private apply(effects: readonly JobEffect[]): void {
+    this.applying++;
+    try {
+      this.applyEach(effects);
+    } finally {
+      if (--this.applying === 0 && this.unsaved) this.save();
+    }
+  }
+
+  private applyEach(effects: readonly JobEffect[]): void {
     for (const e of effects) {
       const o = this.outstanding.get(e.logId);
       switch (e.type) {
@@ -160,6 +175,12 @@ export class XxlExecutor implements ExecutorEndpoints {
       this.finish(o, { code: FAIL_CODE, msg: `${p.stopReason} [job not executed, stopped before it started]` });
       return;
     }
+    // What changed while it waited (the daemon stopping, the task stopped or removed) is said as such.
+    const refusal = this.opts.port.refuses(o.task);
+    if (refusal !== undefined) {
+      this.finish(o, { code: FAIL_CODE, msg: `task "${o.task}": ${refusal}${NOT_EXECUTED}` });
+      return;
+    }
     const result = await this.opts.port.trigger(o.task, p.options).catch((e: unknown) => `could not start: ${errorMessage(e)}`);
     if (typeof result === 'string') {
       this.finish(o, { code: FAIL_CODE, msg: `jobctl could not run task ${o.task}: ${result}` });
@@ -167,6 +188,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     }
     this.pending.delete(logId);
     o.runId = result.id;
+    this.store.put(o);
     this.save();
     const early = this.early.get(logId);
     this.early.delete(logId);
@@ -190,6 +212,7 @@ export class XxlExecutor implements ExecutorEndpoints {
     this.outstanding.delete(o.logId);
     this.pending.delete(o.logId);
     this.files.dropParams(o.logId);
+    this.store.remove(o.logId);
     this.save();
     if ('id' in outcome) this.report(outcome, o);
     else this.opts.report({ logId: o.logId, logDateTim: o.logDateTime, handleCode: outcome.code, handleMsg: outcome.msg });
@@ -214,11 +237,12 @@ export class XxlExecutor implements ExecutorEndpoints {
       }
     }
     this.files.clearParams();
-    this.save();
+    this.store.clear();
   }
 
   private save(): void {
-    this.store.save(this.outstanding.values());
+    this.unsaved = this.applying > 0;
+    if (!this.unsaved) this.store.flush(() => this.outstanding.values(), this.outstanding.size);
   }
 
   /** Stop listening to runs and start nothing more; the outstanding ones stay on disk. Safe to call twice. */

@@ -11,10 +11,20 @@ import type { GlueScript } from '../../core/xxljob/trigger.js';
 export class RunFiles {
   constructor(private readonly glueDir: string, private readonly paramsDir: string) {}
 
-  /** The GLUE source as a file; returns the argv that runs it (params follow as arguments). */
+  /**
+   * The GLUE source as a file; returns the argv that runs it (params follow as arguments).
+   * The job's files of other versions go, as ScriptJobHandler's constructor removes `<jobId>_*`:
+   * a new version ends the job's old thread, so nothing will start from them (a run still going
+   * keeps its open file).
+   */
   glue(jobId: number, glue: GlueScript): string[] {
-    const file = path.join(this.glueDir, `${Math.trunc(jobId)}_${Math.trunc(glue.version)}${glue.ext}`);
+    const name = `${Math.trunc(jobId)}_${Math.trunc(glue.version)}${glue.ext}`;
+    const file = path.join(this.glueDir, name);
     writeAtomic(this.glueDir, file, glue.source, 0o700);
+    const prefix = `${Math.trunc(jobId)}_`;
+    for (const other of fs.readdirSync(this.glueDir)) {
+      if (other !== name && other.startsWith(prefix)) fs.rmSync(path.join(this.glueDir, other), { force: true });
+    }
     return [glue.interpreter, file];
   }
 

@@ -15,7 +15,7 @@ export interface XxlRunPort {
   trigger(task: string, options: XxlRunOptions): Promise<RunRecord | string>;
   /** End a run: a running one gets stop_signal then SIGKILL; a queued one is dropped. Ends as `killed`/`skipped` with `reason`. */
   kill(task: string, runId: string, reason: string): void;
-  /** Why the task takes no run now (stopped, not a cron task), or undefined when it does. Asked before a trigger is answered. */
+  /** Why the task takes no run now (stopped, not a cron task, gone, daemon stopping), or undefined when it does. Asked before a trigger is answered and again when its turn comes. */
   refuses(task: string): string | undefined;
   /** Called with every finished run record (any trigger); returns the unsubscribe function. */
   onRunEnd(cb: (record: RunRecord) => void): () => void;

@@ -14,10 +14,6 @@ export class StartQueue {
     this.schedule();
   }
 
-  get length(): number {
-    return this.items.length;
-  }
-
   private schedule(): void {
     if (this.scheduled || this.items.length === 0 || this.closed) return;
     this.scheduled = true;

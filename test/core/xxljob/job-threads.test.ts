@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HANDLER_CHANGED, JobThreads, NOT_EXECUTED, SERIAL_QUEUE_MAX, type JobEffect } from '../../../src/core/xxljob/job-threads.js';
+import { HANDLER_CHANGED, JobThreads, NOT_EXECUTED, SERIAL_QUEUE_MAX, SOURCE_CHANGED, type JobEffect } from '../../../src/core/xxljob/job-threads.js';
 import { MESSAGES } from '../../../src/core/xxljob/wire.js';
 
 /**
@@ -30,7 +30,6 @@ describe('JobThreads', () => {
     const answers = [1, 2, 3, 4, 5].map((n) => t.trigger(trig(7, n)));
     expect(answers.map((a) => a.answer.ok)).toEqual([true, true, true, true, true]);
     expect(answers.flatMap((a) => a.effects).map(show)).toEqual(['start 1']);
-    expect(t.queued).toBe(4);
     expect(t.ended(7, 1).map(show)).toEqual(['start 2']);
     expect(t.ended(7, 2).map(show)).toEqual(['start 3']);
     expect(t.busy(7)).toBe(true);
@@ -73,6 +72,16 @@ describe('JobThreads', () => {
     expect(r.answer.ok).toBe(true);
     expect(r.effects.map(show)).toEqual([`stop 1 (${HANDLER_CHANGED})`]);
     expect(t.ended(5, 1).map(show)).toEqual(['start 2']);
+  });
+
+  // ExecutorBizImpl.run words the two cases apart: a BEAN trigger with another handler "change
+  // jobhandler or glue type", a script trigger with another glueUpdatetime "change job source or glue type".
+  it('a new GLUE source version ends the old thread with the words Java uses for a source change', () => {
+    const t = new JobThreads();
+    t.trigger({ ...trig(6, 1, 'SERIAL_EXECUTION', 'glue\u00001'), glue: true });
+    t.trigger({ ...trig(6, 2, 'SERIAL_EXECUTION', 'glue\u00001'), glue: true });
+    const r = t.trigger({ ...trig(6, 3, 'SERIAL_EXECUTION', 'glue\u00002'), glue: true });
+    expect(r.effects.map(show)).toEqual([`stop 1 (${SOURCE_CHANGED})`, `drop 2 (${SOURCE_CHANGED}${NOT_EXECUTED})`]);
   });
 
   it('/kill stops the running run and drops the queue; a job with nothing is "already killed"', () => {

@@ -82,6 +82,13 @@ describe('planTrigger', () => {
     expect(fits.ok && fits.options.args[0]!.length).toBe(MAX_INLINE_PARAMS);
   });
 
+  it('params with a NUL byte (no argument or variable can hold one: the spawner cut them there) go to a file whole', () => {
+    const plan = planTrigger(param({ executorParams: 'a\u0000b' }), tasks, never);
+    expect(plan.ok && plan.options.args).toEqual([]);
+    expect(plan.ok && plan.options.env.JOBCTL_PARAMS).toBe('');
+    expect(plan.ok && plan.options.largeParams).toBe('a\u0000b');
+  });
+
   it('a GLUE job without a handler goes to the one task that allows GLUE', () => {
     const plan = planTrigger(param({ executorHandler: '', glueType: 'GLUE_PYTHON', glueSource: 'print(1)', glueUpdatetime: 42 }), tasks, never);
     expect(plan).toMatchObject({ ok: true, task: 'scripts', options: { glue: { interpreter: 'python3', ext: '.py', source: 'print(1)', version: 42 } } });

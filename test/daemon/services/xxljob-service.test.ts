@@ -89,6 +89,22 @@ describe('XxlJobService settings', () => {
     expect(svc.info()?.lastError).toBeUndefined();
   });
 
+  // A token from a variable with a newline or blanks around it (a secret file's last line) is that
+  // token, as a literal one in jobctl.yaml is: before, every call to the admin failed (a newline
+  // cannot be in a header) and every request to the executor was "The access token is wrong.".
+  it('access_token from a variable with blanks or a newline around it is the token without them', async () => {
+    const admin = new TestAdmin({ token: 'sesame' });
+    admins.push(admin);
+    await admin.up();
+    const p = await freePort();
+    const { svc } = service({ TOKEN: ' sesame\n' });
+    await svc.apply(settings(admin.base, p, { accessToken: '${TOKEN}' }));
+    const exec = await admin.executor('svc-test');
+    expect((await admin.beat(exec)).code).toBe(200);
+    expect(admin.refused).toBe(0);
+    expect(svc.info()?.lastError).toBeUndefined();
+  });
+
   it('ca_file: a missing file or one without a certificate is an error; a good one registers with an https admin', async () => {
     const dir = temp.dir();
     const pki = makePki(dir);

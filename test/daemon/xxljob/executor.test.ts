@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerTask, XxlRunOptions } from '../../../src/core/xxljob/trigger.js';
 import { wireFor, type CallbackItem } from '../../../src/core/xxljob/wire.js';
 import { XxlExecutor } from '../../../src/daemon/xxljob/executor.js';
 import type { XxlRunPort } from '../../../src/daemon/xxljob/run-port.js';
 import { ExecutorServer } from '../../../src/runtime/xxljob/executor-server.js';
+import { OutstandingFile } from '../../../src/runtime/xxljob/outstanding-file.js';
 import type { RunRecord } from '../../../src/shared/types.js';
 import { tempDirs } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -89,7 +91,7 @@ describe('XxlExecutor answers /run before the run starts', () => {
     const dir = temp.dir();
     const port = new GatedPort(dir);
     const reports: CallbackItem[] = [];
-    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
+    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.jsonl'), glueDir: path.join(dir, 'glue') });
     cleanups.push(() => executor.close());
     const server = await ExecutorServer.start({ host: '127.0.0.1', port: 0, wire: wireFor(2), endpoints: executor });
     cleanups.push(() => server.close());
@@ -115,7 +117,7 @@ describe('XxlExecutor answers /run before the run starts', () => {
     const dir = temp.dir();
     const port = new GatedPort(dir);
     const reports: CallbackItem[] = [];
-    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.json'), glueDir: path.join(dir, 'glue') });
+    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.jsonl'), glueDir: path.join(dir, 'glue') });
     cleanups.push(() => executor.close());
     const param = { jobId: 9, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0, logId: 90, logDateTime: 1, glueType: 'BEAN', glueSource: '', broadcastIndex: 0, broadcastTotal: 1 };
     expect(executor.run(param)).toEqual({ code: 200, msg: null });
@@ -132,7 +134,7 @@ describe('XxlExecutor answers /run before the run starts', () => {
 
   it('triggers still waiting when the daemon went away are reported by the next one; /log of a waiting trigger is empty, not ended', async () => {
     const dir = temp.dir();
-    const outstandingFile = path.join(dir, 'outstanding.json');
+    const outstandingFile = path.join(dir, 'outstanding.jsonl');
     const first = new XxlExecutor({ port: new GatedPort(dir), report: () => undefined, outstandingFile, glueDir: path.join(dir, 'glue') });
     const param = { jobId: 3, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0, logId: 30, logDateTime: 5, glueType: 'BEAN', glueSource: '', broadcastIndex: 0, broadcastTotal: 1 };
     expect(first.run(param).code).toBe(200);
@@ -146,5 +148,92 @@ describe('XxlExecutor answers /run before the run starts', () => {
     expect(reports[1]!.handleMsg).toContain('job not executed');
     // A log that is gone says that logs follow the task's history.
     expect((await second.log({ logId: 31, fromLineNum: 1 })).payload).toMatchObject({ isEnd: true, logContent: expect.stringContaining('history') });
+  });
+
+  // Upstream: thread/JobThread.java (toStop: every queued trigger is called back "[job not executed, in
+  // the job queue, killed.]"). The outstanding file used to be rewritten whole on every change: at
+  // 20 jobs x 1000 waiting (the bound allows it) each /run, start and end cost ~30 ms of blocked
+  // loop, and a /kill of 1000 waiting ~0.8 s. It is a journal now: a change is a line.
+  it('with 1000 triggers waiting, a /run appends one line to the outstanding journal and a /kill one write, never a whole rewrite', async () => {
+    const dir = temp.dir();
+    const outstandingFile = path.join(dir, 'outstanding.jsonl');
+    const reports: CallbackItem[] = [];
+    const executor = new XxlExecutor({ port: new GatedPort(dir), report: (i) => reports.push(i), outstandingFile, glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => executor.close());
+    const param = { jobId: 4, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0, logId: 0, logDateTime: 1, glueType: 'BEAN', glueSource: '', broadcastIndex: 0, broadcastTotal: 1 };
+    for (let i = 0; i < 1000; i++) expect(executor.run({ ...param, logId: 4000 + i }).code).toBe(200);
+    const rename = vi.spyOn(fs, 'renameSync');
+    const append = vi.spyOn(fs, 'appendFileSync');
+    cleanups.push(() => {
+      rename.mockRestore();
+      append.mockRestore();
+    });
+    const writes = () => rename.mock.calls.filter(([, to]) => to === outstandingFile).length + append.mock.calls.filter(([to]) => to === outstandingFile).length;
+    const before = fs.statSync(outstandingFile).size;
+    expect(executor.run({ ...param, logId: 5000 }).code).toBe(200);
+    expect(append.mock.calls.filter(([to]) => to === outstandingFile)).toHaveLength(1);
+    expect(fs.statSync(outstandingFile).size - before).toBeLessThan(200);
+    expect(executor.kill(4)).toEqual({ code: 200, msg: null });
+    expect(reports).toHaveLength(1000);
+    // One write for the 1000 dropped (here the journal is compacted to the one entry left).
+    expect(writes()).toBe(2);
+    // What is on disk is right: only the running one (stopped before it started) is left.
+    expect(new OutstandingFile(outstandingFile).load().map((o) => o.logId)).toEqual([4000]);
+  });
+
+  // Upstream: thread/JobThread.java (pushTriggerQueue: an unbounded LinkedBlockingQueue), jobctl's
+  // documented bound SERIAL_QUEUE_MAX. A flood over real HTTP, all at once: exactly the bound is
+  // accepted (one running, 1000 waiting), the rest refused with the bound's message.
+  it('1010 concurrent triggers of one job over HTTP: 1001 accepted (one running, 1000 waiting), 9 refused with the bound', async () => {
+    const dir = temp.dir();
+    const port = new GatedPort(dir);
+    const reports: CallbackItem[] = [];
+    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.jsonl'), glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => executor.close());
+    const server = await ExecutorServer.start({ host: '127.0.0.1', port: 0, wire: wireFor(2), endpoints: executor });
+    cleanups.push(() => server.close());
+    const admin = new TestAdmin();
+    const exec = `http://127.0.0.1:${server.port}/`;
+    const answers = await Promise.all(Array.from({ length: 1010 }, (_, i) => admin.trigger(exec, { jobId: 5, logId: 5000 + i, handler: 'work' })));
+    expect(answers.filter((a) => a.code === 200)).toHaveLength(1001);
+    const refused = answers.filter((a) => a.code !== 200);
+    expect(refused).toHaveLength(9);
+    for (const r of refused) expect(r.msg).toContain('1000 triggers of job 5 already wait');
+    expect(executor.waiting).toBe(1001);
+    expect((await admin.kill(exec, 5)).code).toBe(200);
+    expect(reports).toHaveLength(1000);
+    port.open();
+    await waitFor(() => reports.length === 1001, 10_000, 'the stopped one reported');
+    expect(executor.waiting).toBe(0);
+    // The running one was already on its way into the runner: it may start (and is stopped at once,
+    // or had ended: this port's process exits at once); nothing else starts, each is reported once.
+    expect(port.spawned.filter((id) => id !== 5000)).toEqual([]);
+    expect(new Set(reports.map((r) => r.logId)).size).toBe(1001);
+  });
+
+  // Upstream: biz/impl/ExecutorBizImpl.java (COVER_EARLY: a job thread running or with a queue is
+  // replaced, "block strategy effect：Cover Early"), thread/JobThread.java (toStop). Five covering
+  // triggers at once: each drops the one before, only the last runs, each is reported once.
+  it('COVER_EARLY racing itself: five at once over HTTP, only the last runs, every other is reported once', async () => {
+    const dir = temp.dir();
+    const port = new GatedPort(dir);
+    const reports: CallbackItem[] = [];
+    const executor = new XxlExecutor({ port, report: (i) => reports.push(i), outstandingFile: path.join(dir, 'outstanding.jsonl'), glueDir: path.join(dir, 'glue') });
+    cleanups.push(() => executor.close());
+    const server = await ExecutorServer.start({ host: '127.0.0.1', port: 0, wire: wireFor(2), endpoints: executor });
+    cleanups.push(() => server.close());
+    const admin = new TestAdmin();
+    const exec = `http://127.0.0.1:${server.port}/`;
+    expect((await admin.trigger(exec, { jobId: 6, logId: 600, handler: 'work' })).code).toBe(200);
+    const answers = await Promise.all([601, 602, 603, 604, 605].map((logId) => admin.trigger(exec, { jobId: 6, logId, handler: 'work', block: 'COVER_EARLY' })));
+    expect(answers.map((a) => a.code)).toEqual([200, 200, 200, 200, 200]);
+    port.open();
+    await waitFor(() => reports.length === 6, 10_000, 'six callbacks');
+    const byLog = new Map(reports.map((r) => [r.logId, r]));
+    expect(byLog.size).toBe(6);
+    // 600 was already on its way into the runner (it may start, and is stopped); of the covering ones only the last runs.
+    expect(port.spawned.filter((id) => id !== 600)).toEqual([605]);
+    expect(byLog.get(605)!.handleCode).toBe(200);
+    for (const [logId, r] of byLog) if (logId !== 605 && logId !== 600) expect(r).toMatchObject({ handleCode: 500, handleMsg: expect.stringContaining('block strategy effect：Cover Early') });
   });
 });
