@@ -163,7 +163,8 @@ describe('XxlExecutor answers /run before the run starts', () => {
     const param = { jobId: 4, executorHandler: 'work', executorParams: '', executorBlockStrategy: 'SERIAL_EXECUTION', executorTimeout: 0, logId: 0, logDateTime: 1, glueType: 'BEAN', glueSource: '', broadcastIndex: 0, broadcastTotal: 1 };
     for (let i = 0; i < 1000; i++) expect(executor.run({ ...param, logId: 4000 + i }).code).toBe(200);
     const rename = vi.spyOn(fs, 'renameSync');
-    const append = vi.spyOn(fs, 'appendFileSync');
+    // An append opens the journal itself (without following links, runtime/jsonl.ts); a rewrite opens a temp file and renames it.
+    const append = vi.spyOn(fs, 'openSync');
     cleanups.push(() => {
       rename.mockRestore();
       append.mockRestore();
