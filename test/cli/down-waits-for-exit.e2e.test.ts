@@ -59,4 +59,19 @@ describe('jobctl down', () => {
     // Exited: a zombie until this test process reaps it, or already reaped.
     expect(['Z', 'gone'], 'the daemon process was still running when down returned').toContain(state);
   });
+
+  it('waits for a daemon whose teardown outlasts the 2 s given to a dead socket, and does not say it left a pid file it removed', async () => {
+    const home = dirs.dir();
+    const child = spawn(process.execPath, [FIXTURE, home, '3500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child.pid!);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => out.includes('ready'), 10_000, 'fixture daemon ready');
+
+    const down = await jobctl(['down', '--now'], { home });
+    const state = processState(child.pid!);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toBe(`jobctl daemon stopped (pid ${child.pid})`);
+    expect(['Z', 'gone'], 'the daemon process was still running when down returned').toContain(state);
+  }, 30_000);
 });
