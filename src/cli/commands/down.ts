@@ -77,6 +77,9 @@ async function daemonGone(paths: ReturnType<typeof homePaths>, record: PidRecord
   const released = !now || !record || formatPidRecord(now) !== formatPidRecord(record);
   const here = record ? sameNamespace(record) : true;
   if (runningHere(record, pid)) return false;
+  // Its own process (pid and start time) has exited in our namespace: gone, whatever holds the
+  // pid file and socket now (a `jobctl up` racing this `down` starts a new daemon at once).
+  if (record && here) return true;
   if (released && !fs.existsSync(paths.socket)) return true;
   return here && !fs.existsSync(paths.socket);
 }
