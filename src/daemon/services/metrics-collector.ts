@@ -22,7 +22,7 @@ export interface MetricsSource {
   configErrors(): number;
   /** Every change of a cron run record; returns the unsubscribe function. */
   onRun(listener: (run: RunRecord) => void): () => void;
-  /** When the daemon started (Unix ms). `process_start_time_seconds` reports it. */
+  /** When the daemon started (Unix ms). Not exported: prom-client's `process_start_time_seconds` is read from the process itself. */
   startedAt: number;
   version: string;
   /** @default Date.now */
