@@ -59,4 +59,38 @@ describe('jobctl down', () => {
     // Exited: a zombie until this test process reaps it, or already reaped.
     expect(['Z', 'gone'], 'the daemon process was still running when down returned').toContain(state);
   });
+
+  it('waits for a daemon whose teardown outlasts the 2 s given to a dead socket, and does not say it left a pid file it removed', async () => {
+    const home = dirs.dir();
+    const child = spawn(process.execPath, [FIXTURE, home, '3500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child.pid!);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => out.includes('ready'), 10_000, 'fixture daemon ready');
+
+    const down = await jobctl(['down', '--now'], { home });
+    const state = processState(child.pid!);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toBe(`jobctl daemon stopped (pid ${child.pid})`);
+    expect(['Z', 'gone'], 'the daemon process was still running when down returned').toContain(state);
+  }, 30_000);
+
+  it('down --now racing up: a new daemon that takes the socket once the old one exited does not keep down waiting', async () => {
+    const home = dirs.dir();
+    const child = spawn(process.execPath, [FIXTURE, home, '100', 'successor'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child.pid!);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /successor (\d+)/.exec(out);
+      if (m && !children.includes(Number(m[1]))) children.push(Number(m[1]));
+    });
+    await waitFor(() => out.includes('ready'), 10_000, 'fixture daemon ready');
+
+    const down = await jobctl(['down', '--now', '--timeout', '8'], { home });
+    expect(out).toMatch(/successor \d+/);
+    expect(down.stderr).toBe('');
+    expect(down.stdout).toBe(`jobctl daemon stopped (pid ${child.pid})`);
+    expect(down.code).toBe(0);
+  }, 30_000);
 });

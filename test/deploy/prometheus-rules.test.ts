@@ -70,11 +70,13 @@ const SCENARIOS = [
       series('jobctl_cron_last_success_timestamp_seconds', { task: 'backup' }, '60+0x30'),
       series('jobctl_cron_last_run_timestamp_seconds', { task: 'backup' }, '0+60x30'),
       series('jobctl_cron_next_run_timestamp_seconds', { task: 'backup' }, '60+60x30'),
+      series('jobctl_cron_interval_seconds', { task: 'backup' }, '60x30'),
     ],
     healthy: [
       series('jobctl_cron_last_success_timestamp_seconds', { task: 'report' }, '0+60x30'),
       series('jobctl_cron_last_run_timestamp_seconds', { task: 'report' }, '0+60x30'),
       series('jobctl_cron_next_run_timestamp_seconds', { task: 'report' }, '60+60x30'),
+      series('jobctl_cron_interval_seconds', { task: 'report' }, '60x30'),
     ],
     eval: '20m',
     fires: [{ labels: { ...L, task: 'backup', severity: 'warning' }, annotations: {
@@ -168,6 +170,31 @@ describe.skipIf(!hasPromtool)(`shipped Prometheus rules and Grafana dashboard${n
     tests.push({ interval: '1m', input_series: SCENARIOS.flatMap((s) => s.healthy), alert_rule_test: shippedAlerts().map((alertname) => ({ eval_time: '30m', alertname, exp_alerts: [] })) });
     const file = path.join(dir, 'jobctl-rules.test.yml');
     fs.writeFileSync(file, YAML.stringify({ rule_files: [RULES_FILE], evaluation_interval: '1m', tests }));
+    const r = promtool(['test', 'rules', file]);
+    expect(r.out).toContain('SUCCESS');
+    expect(r.code).toBe(0);
+  });
+
+  it('JobctlCronNotSucceeding fires for a run that hangs while its later firings are skipped', () => {
+    // backup runs each minute; its run of 2m hangs (no timeout), so every later firing is skipped
+    // (overlap: skip): no run starts, last_run stays at 120 s while next_run moves on each minute.
+    // An interval read as next_run - last_run grows as fast as the time since the success: never fires.
+    const input = [
+      series('jobctl_cron_last_success_timestamp_seconds', { task: 'backup' }, '60+0x40'),
+      series('jobctl_cron_last_run_timestamp_seconds', { task: 'backup' }, '120+0x40'),
+      series('jobctl_cron_next_run_timestamp_seconds', { task: 'backup' }, '60+60x40'),
+      series('jobctl_cron_running_runs', { task: 'backup' }, '0 0 1+0x38'),
+      series('jobctl_cron_interval_seconds', { task: 'backup' }, '60x40'),
+    ];
+    const file = path.join(dirs.dir(), 'hung-run.test.yml');
+    fs.writeFileSync(file, YAML.stringify({ rule_files: [RULES_FILE], evaluation_interval: '1m', tests: [{
+      interval: '1m', input_series: input,
+      alert_rule_test: [{ eval_time: '30m', alertname: 'JobctlCronNotSucceeding', exp_alerts: [{
+        exp_labels: { ...L, task: 'backup', severity: 'warning' },
+        exp_annotations: {
+          summary: 'cron task backup on web1:9464 has not succeeded for 29m 0s',
+          description: 'Its runs fail, time out or are skipped. See `jobctl history backup`.' } }] }],
+    }] }));
     const r = promtool(['test', 'rules', file]);
     expect(r.out).toContain('SUCCESS');
     expect(r.code).toBe(0);

@@ -41,8 +41,10 @@ export function registerDown(program: Command, ctx: CliContext): void {
           ctx.io.out(`jobctl daemon stopped (pid ${pid})`);
           return EXIT.OK;
         }
-        // A daemon that died without removing its pid file: its socket refuses connections.
-        if (await socketRefuses(paths.socket)) {
+        // A daemon that died without removing its pid file: its socket refuses connections. Not
+        // one whose process we still see running (removing its files is not its exit: it may take
+        // longer than 2 s to tear down, and its pid file is gone, not left behind).
+        if (!runningHere(record, pid) && await socketRefuses(paths.socket)) {
           refusedSince ??= Date.now();
           if (Date.now() - refusedSince > 2000) {
             ctx.io.out(`jobctl daemon stopped (pid ${pid}; it left ${paths.pidFile} behind)`);
@@ -74,10 +76,17 @@ async function daemonGone(paths: ReturnType<typeof homePaths>, record: PidRecord
   const now = readPidRecord(paths.pidFile);
   const released = !now || !record || formatPidRecord(now) !== formatPidRecord(record);
   const here = record ? sameNamespace(record) : true;
-  const running = here && alive(record?.pid ?? pid, record?.startTime);
-  if (running) return false;
+  if (runningHere(record, pid)) return false;
+  // Its own process (pid and start time) has exited in our namespace: gone, whatever holds the
+  // pid file and socket now (a `jobctl up` racing this `down` starts a new daemon at once).
+  if (record && here) return true;
   if (released && !fs.existsSync(paths.socket)) return true;
   return here && !fs.existsSync(paths.socket);
+}
+
+/** In our pid namespace, the daemon's process (pid and start time of its record) still runs. */
+function runningHere(record: PidRecord | undefined, pid: number): boolean {
+  return (record ? sameNamespace(record) : true) && alive(record?.pid ?? pid, record?.startTime);
 }
 
 function socketRefuses(socket: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { HEALTH_STATES, INSTANCE_STATES, type RunRecord, type RunState } from '../../shared/types.js';
 import type { TaskStatus } from '../../shared/protocol.js';
 import { registerProcessMetrics } from './metrics-process.js';
+import { firingsBetween, nextRunAt, type ScheduleRef } from '../../core/schedule.js';
 
 /**
  * What the daemon exposes at /metrics (DESIGN.md "Metrics"), built on prom-client.
@@ -21,7 +22,7 @@ export interface MetricsSource {
   configErrors(): number;
   /** Every change of a cron run record; returns the unsubscribe function. */
   onRun(listener: (run: RunRecord) => void): () => void;
-  /** When the daemon started (Unix ms). `process_start_time_seconds` reports it. */
+  /** When the daemon started (Unix ms). Not exported: prom-client's `process_start_time_seconds` is read from the process itself. */
   startedAt: number;
   version: string;
   /** @default Date.now */
@@ -41,6 +42,8 @@ export class MetricsCollector {
   readonly registry = new Registry();
   private readonly seen = new Set<string>();
   private readonly lastSuccess = new Map<string, number>();
+  /** The schedule's interval per task, by task, schedule, zone and next firing (computed once per firing). */
+  private readonly gaps = new Map<string, number | null>();
   private readonly unsubscribe: () => void;
   private readonly runs: Counter<'task' | 'outcome'>;
   private readonly duration: Histogram<'task'>;
@@ -161,6 +164,22 @@ export class MetricsCollector {
         this.reset();
         for (const t of crons()) if (t.nextRunAt !== undefined) this.set({ task: t.name }, sec(t.nextRunAt));
       } });
+    const gaps = this.gaps;
+    new Gauge({ name: 'jobctl_cron_interval_seconds', help: 'The schedule\'s interval at the next firing: from the firing before it to it (the alert rules\' expected interval)', labelNames: ['task'], registers: r,
+      collect() {
+        this.reset();
+        for (const t of crons()) {
+          if (t.nextRunAt === undefined || t.schedule === undefined) continue;
+          const key = `${t.name}\0${t.schedule}\0${t.timezone ?? ''}\0${t.nextRunAt}`;
+          let gap = gaps.get(key);
+          if (gap === undefined) {
+            gap = scheduleGap({ schedule: t.schedule, ...(t.timezone ? { timezone: t.timezone } : {}) }, t.nextRunAt);
+            for (const k of gaps.keys()) if (k.startsWith(`${t.name}\0`)) gaps.delete(k);
+            gaps.set(key, gap);
+          }
+          if (gap !== null) this.set({ task: t.name }, sec(gap));
+        }
+      } });
     new Gauge({ name: 'jobctl_cron_running_runs', help: 'Runs of each cron task going now', labelNames: ['task'], registers: r,
       collect() {
         this.reset();
@@ -202,5 +221,30 @@ export class MetricsCollector {
     this.closed = true;
     this.unsubscribe();
     this.registry.clear();
+  }
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The interval of `spec` around `at` (a next firing, jitter maybe included): from the firing
+ * before the first firing at or after `at`, to it. It depends on the schedule only, never on
+ * when runs started: a hung run whose later firings are skipped must not stretch it. Null when
+ * the schedule fires once or not at all around `at`.
+ */
+export function scheduleGap(spec: ScheduleRef, at: number): number | null {
+  try {
+    const f = nextRunAt(spec, at - 1);
+    if (f === undefined) return null;
+    const after = nextRunAt(spec, f);
+    let span = Math.max(1000, after !== undefined ? after - f : DAY);
+    while (span <= 800 * DAY) {
+      const prev = firingsBetween(spec, f - span, f - 1, 0, 1000).last;
+      if (prev !== undefined) return f - prev;
+      span *= 2;
+    }
+    return null;
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import fs from 'node:fs';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
  * The standard figures of the daemon process, under the names every exporter and ready-made
@@ -12,12 +13,30 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
  * child process), a cost that grows with the number of processes supervised, and their
  * `_total` gauges fail `promtool check metrics` ("non-counter metrics should not have _total
  * suffix").
+ *
+ * `process_open_fds` is ours, under the same name and help: prom-client lists /proc/self/fd at
+ * each scrape (an array of every fd, several per supervised process: ~5 ms at 2,000 fds, on the
+ * event loop), where Linux 6.2 and later give the count as the size of that directory, one stat.
+ * Older kernels report size 0, and the listing remains.
  */
 const LEFT_OUT: ReadonlySet<string> = new Set([
   'nodejs_active_handles', 'nodejs_active_handles_total',
   'nodejs_active_requests', 'nodejs_active_requests_total',
   'nodejs_active_resources', 'nodejs_active_resources_total',
+  'process_open_fds',
 ]);
+
+/** Open file descriptors of this process: one stat on Linux >= 6.2, a listing before. */
+export function openFds(): number | undefined {
+  try {
+    const size = fs.statSync('/proc/self/fd').size;
+    if (size > 0) return size;
+    // The listing opens one fd of its own, closed when it returns.
+    return fs.readdirSync('/proc/self/fd').length - 1;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Register the standard process and Node.js metrics into `registry`. */
 export function registerProcessMetrics(registry: Registry): void {
@@ -26,5 +45,12 @@ export function registerProcessMetrics(registry: Registry): void {
   for (const { name } of all.getMetricsAsArray()) {
     const metric = all.getSingleMetric(name);
     if (metric && !LEFT_OUT.has(name)) registry.registerMetric(metric);
+  }
+  if (process.platform === 'linux') {
+    new Gauge({ name: 'process_open_fds', help: 'Number of open file descriptors.', registers: [registry],
+      collect() {
+        const n = openFds();
+        if (n !== undefined) this.set(n);
+      } });
   }
 }

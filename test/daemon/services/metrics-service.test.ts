@@ -190,3 +190,23 @@ describe('metrics service', () => {
     await s.close();
   });
 });
+
+describe('jobctl_cron_interval_seconds (the alert rules\' expected interval)', () => {
+  it('is the schedule\'s interval at the next firing, read from the schedule alone', async () => {
+    const { scheduleGap } = await import('../../../src/daemon/services/metrics-collector.js');
+    const monday9 = Date.UTC(2026, 10, 30, 9); // Monday 30 Nov 2026, 09:00 UTC
+    expect(scheduleGap({ schedule: '0 9 * * 1-5', timezone: 'UTC' }, monday9)).toBe(3 * 86_400_000);
+    expect(scheduleGap({ schedule: '0 9 * * 1-5', timezone: 'UTC' }, monday9 + 86_400_000)).toBe(86_400_000);
+    expect(scheduleGap({ schedule: '*/10 * * * * *' }, monday9 + 3_000)).toBe(10_000);
+    // A next firing with jitter in it: the firing at or after it.
+    expect(scheduleGap({ schedule: '0 * * * *', timezone: 'UTC' }, monday9 - 1_800_000)).toBe(3_600_000);
+    expect(scheduleGap({ schedule: 'not a schedule' }, monday9)).toBeNull();
+  });
+
+  it('is exported per cron task with a next firing', async () => {
+    const s = service();
+    await s.apply(settings({ host: '127.0.0.1', port: 0 }));
+    const { text } = await scrape(s.info()!.url!);
+    expect(sample(parseMetrics(text), 'jobctl_cron_interval_seconds', { task: 'report' })).toBe(3600);
+  });
+});
