@@ -11,8 +11,7 @@ import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } fro
  */
 
 export const PROTOCOL = 1;
-/** A request line longer than this is refused. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+export { MAX_LINE_BYTES } from './limits.js';
 
 const name = z.string().min(1).max(200);
 /** A task name, `@group`, or `*` for every task. */
