@@ -124,6 +124,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home }, containment,
         gate: (spec, scheduledAt) => fleetLock.claim(spec, scheduledAt),
       }),
+      history,
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
