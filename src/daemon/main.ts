@@ -71,7 +71,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   fs.chmodSync(paths.state, 0o700);
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
-  const lock = PidLock.acquire(paths.pidFile);
+  const lock = PidLock.acquire(paths.pidFile, opts.home);
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
   cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));

@@ -25,9 +25,43 @@ const BUSY = 75;
 export class PidLock {
   private released = false;
 
-  private constructor(readonly file: string, private readonly fd: number) {}
+  private constructor(readonly file: string, private readonly fd: number, private readonly homeFd?: number) {}
 
-  static acquire(file: string): PidLock {
+  /**
+   * `home`: also hold the same kind of lock on the home directory itself. The pid file lives
+   * in state/, which a user may remove whole (`rm -rf state/` to free space) while the daemon
+   * runs: its lock then sits on an unlinked inode and a new pid file would be free to lock;
+   * the home directory stays, so a second daemon on it is still refused.
+   */
+  static acquire(file: string, home?: string): PidLock {
+    let homeFd: number | undefined;
+    if (home !== undefined) {
+      try {
+        homeFd = fs.openSync(home, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      } catch (e) {
+        throw new JobctlError('IO_ERROR', `cannot open the home ${home}: ${(e as Error).message}`, { cause: e });
+      }
+      let got = false;
+      try {
+        got = flockNonBlocking(homeFd, home);
+      } finally {
+        if (!got) fs.closeSync(homeFd);
+      }
+      if (!got) {
+        const owner = readPidRecord(file);
+        const who = owner ? `pid ${owner.pid}` : 'its state/ was removed or it is starting';
+        throw new JobctlError('DAEMON_RUNNING', `a daemon is already running for this home (${who}); stop it with \`jobctl down\``, { data: { pid: owner?.pid ?? 0 } });
+      }
+    }
+    try {
+      return PidLock.acquireFile(file, homeFd);
+    } catch (e) {
+      if (homeFd !== undefined) fs.closeSync(homeFd);
+      throw e;
+    }
+  }
+
+  private static acquireFile(file: string, homeFd: number | undefined): PidLock {
     for (let attempt = 0; attempt < 5; attempt++) {
       const fd = openLockFile(file);
       const got = flockNonBlocking(fd, file);
@@ -42,7 +76,7 @@ export class PidLock {
         const record = formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) });
         fs.ftruncateSync(fd, 0);
         fs.writeSync(fd, record, 0);
-        return new PidLock(file, fd);
+        return new PidLock(file, fd, homeFd);
       }
       fs.closeSync(fd); // locked a file that its holder had just removed: take the new one
     }
@@ -57,6 +91,7 @@ export class PidLock {
       if (sameInode(this.fd, this.file)) fs.rmSync(this.file, { force: true });
     } finally {
       fs.closeSync(this.fd);
+      if (this.homeFd !== undefined) fs.closeSync(this.homeFd);
     }
   }
 }

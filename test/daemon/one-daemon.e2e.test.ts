@@ -77,4 +77,19 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     first.child.kill('SIGTERM');
     await first.exited;
   }, 60_000);
+
+  it('rm -rf state/ under a running daemon does not let a second daemon start on the home (review of issue 24)', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
+    const paths = homePaths(home);
+    const first = starter(home);
+    await waitFor(() => fs.existsSync(paths.socket), 20_000, 'the socket');
+    fs.rmSync(paths.state, { recursive: true, force: true });
+    const second = starter(home);
+    const code = await Promise.race([second.exited, waitFor(() => fs.existsSync(paths.socket) && second.child.exitCode === null ? 'listening' : undefined, 20_000, 'the second to exit or listen')]);
+    expect(code, second.out()).not.toBe('listening');
+    expect(second.out()).toMatch(/a daemon is already running for this home/);
+    expect(first.child.exitCode).toBeNull();
+    first.child.kill('SIGTERM');
+    await first.exited;
+  }, 60_000);
 });
