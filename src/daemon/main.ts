@@ -25,6 +25,7 @@ import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
 import { checkStateOwner } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
+import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
 import { dependencyEdges, stopWaves } from '../core/start-order.js';
@@ -84,6 +85,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const containment = Containment.open(opts.home);
     cleanup.unshift(() => containment.close());
     log.info(`containment: ${containment.info().description}`);
+    if (containment.mode === 'cgroup') {
+      const pruned = pruneDeletedHomes({ home: opts.home });
+      for (const d of pruned.removed) log.info(`removed ${d}: the cgroup subtree of a home that no longer exists`);
+    }
     log.info(`spawner: ${spawnerInfo().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
