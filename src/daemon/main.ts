@@ -23,7 +23,7 @@ import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
-import { checkStateOwner } from './state-dir.js';
+import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
@@ -67,14 +67,18 @@ export interface DaemonHandle {
  * socket, watcher. Signals are the caller's (see entry.ts), so tests can run several.
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
-  const paths = homePaths(opts.home);
-  checkStateOwner(paths.state);
-  fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
-  fs.chmodSync(paths.state, 0o700);
+  const plain = homePaths(opts.home);
+  checkStateOwner(plain.state);
+  fs.mkdirSync(plain.state, { recursive: true, mode: 0o700 });
+  fs.chmodSync(plain.state, 0o700);
+  // A home another user may rename things in: state/ is reached through a held descriptor.
+  const pinned = process.platform === 'linux' && stateMayBeSwapped(opts.home) ? pinStateDir(plain.state) : undefined;
+  const paths = pinned ? homePaths(opts.home, pinned.dir) : plain;
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
   const lock = PidLock.acquire(paths.pidFile, opts.home);
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
+  if (pinned) cleanup.push(() => fs.closeSync(pinned.fd));
   cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
@@ -259,7 +263,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     await server.listen();
     cleanup.splice(cleanup.length - 1, 0, () => server.close());
 
-    return { pid: process.pid, socketPath: paths.socket, reload, close, closed };
+    return { pid: process.pid, socketPath: plain.socket, reload, close, closed };
   } catch (e) {
     for (const fn of cleanup) {
       try {
