@@ -77,8 +77,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
   const lock = PidLock.acquire(paths.pidFile, opts.home);
   const startedAt = Date.now();
-  const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
-  if (pinned) cleanup.push(() => fs.closeSync(pinned.fd));
+  // Last of all (the socket closes just before it): the lock, then the pinned state/.
+  const cleanup: Array<() => Promise<void> | void> = [() => {
+    try {
+      lock.release();
+    } finally {
+      if (pinned) fs.closeSync(pinned.fd);
+    }
+  }];
   cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
@@ -262,6 +268,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     // tasks have stopped, so `jobctl down` sees it go only when everything is down.
     await server.listen();
     cleanup.splice(cleanup.length - 1, 0, () => server.close());
+    // state/ removed whole while running: the socket and the pid file come back, so the CLI
+    // finds this daemon (which still holds the home's lock) instead of none.
+    const restore = setInterval(() => {
+      if (lock.restoreIfGone()) log.warn(`${paths.pidFile} was removed while the daemon ran: written again`);
+      server.rebindIfGone().then(
+        (again) => again && log.warn(`${paths.socket} was removed while the daemon ran: listening again`),
+        (e: unknown) => log.error(`could not listen again on ${paths.socket}: ${(e as Error).message}`),
+      );
+    }, 1000);
+    restore.unref();
+    cleanup.unshift(() => clearInterval(restore));
 
     return { pid: process.pid, socketPath: plain.socket, reload, close, closed };
   } catch (e) {

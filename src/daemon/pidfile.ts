@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readStat } from '../runtime/proc.js';
 import { JobctlError } from '../shared/errors.js';
@@ -25,7 +26,7 @@ const BUSY = 75;
 export class PidLock {
   private released = false;
 
-  private constructor(readonly file: string, private readonly fd: number, private readonly homeFd?: number) {}
+  private constructor(readonly file: string, private fd: number, private readonly homeFd?: number) {}
 
   /**
    * `home`: also hold the same kind of lock on the home directory itself. The pid file lives
@@ -81,6 +82,33 @@ export class PidLock {
       fs.closeSync(fd); // locked a file that its holder had just removed: take the new one
     }
     throw new JobctlError('IO_ERROR', `could not take the lock on ${file}: it keeps being replaced`);
+  }
+
+  /**
+   * The pid file was removed under the daemon (`rm -rf state/`): write and lock a new one, so
+   * `down` and `status` find the daemon again. The home lock keeps any other starter out
+   * meanwhile. False when nothing was missing.
+   */
+  restoreIfGone(): boolean {
+    if (this.released || this.homeFd === undefined || fs.existsSync(this.file)) return false;
+    let fd: number;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      fd = fs.openSync(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    } catch {
+      return false;
+    }
+    try {
+      if (!flockNonBlocking(fd, this.file)) throw new Error('locked by another');
+      const ns = ownPidNamespace();
+      fs.writeSync(fd, formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) }), 0);
+    } catch {
+      fs.closeSync(fd);
+      return false;
+    }
+    fs.closeSync(this.fd);
+    this.fd = fd;
+    return true;
   }
 
   /** Remove the pid file while still holding the lock, then let the lock go. Safe to call twice. */

@@ -89,6 +89,14 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     expect(code, second.out()).not.toBe('listening');
     expect(second.out()).toMatch(/a daemon is already running for this home/);
     expect(first.child.exitCode).toBeNull();
+    // The first one listens again and rewrites its pid file: clients find it, `down` stops it.
+    const client = (await waitFor(async () => JobctlClient.connect(paths.socket).catch(() => undefined), 20_000, 'the first daemon to answer again'))!;
+    expect((await client.call('hello', { client: 'test' })).pid).toBe(first.child.pid);
+    client.close();
+    await waitFor(() => fs.existsSync(paths.pidFile) && fs.readFileSync(paths.pidFile, 'utf8').startsWith(`${first.child.pid} `), 20_000, 'the pid file written again');
+    const third = starter(home);
+    expect(await third.exited).not.toBe(0);
+    expect(third.out()).toMatch(new RegExp(`a daemon is already running for this home \\(pid ${first.child.pid}\\)`));
     first.child.kill('SIGTERM');
     await first.exited;
   }, 60_000);
