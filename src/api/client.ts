@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
 import { MAX_LINE_BYTES } from '../shared/limits.js';
 import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
-import { badReply } from './reply-shape.js';
+import { badPush, badReply } from './reply-shape.js';
 import { formatAddress, type DaemonAddress } from '../shared/address.js';
 import { openSsh, sshError, sshFailure, sshSaid, type SshOptions } from './ssh-stream.js';
 
@@ -227,6 +227,8 @@ export class JobctlClient extends EventEmitter {
       }
       if (typeof msg !== 'object' || msg === null) return this.fault('it sent something that is not a JSON object (not a jobctl daemon?)');
       if (msg.event !== undefined) {
+        const wrongPush = badPush(msg);
+        if (wrongPush) return this.fault(`it sent ${wrongPush} (not a jobctl daemon, or another version?)`);
         const push = msg as PushMessage;
         if (push.event === 'dropped') this.dropReason = push.data.reason;
         this.emit('push', push);

@@ -26,3 +26,26 @@ export function badReply(method: string, result: unknown): string | undefined {
   const field = check(result as Record<string, unknown>);
   return field ? `a reply to "${method}" with a malformed "${field}"` : undefined;
 }
+
+const isStr = (v: unknown) => typeof v === 'string';
+const PUSH_CHECKS: Record<string, Check> = {
+  state: (d) => (!isStr(d.name) ? 'name' : undefined),
+  removed: (d) => (!isStr(d.name) ? 'name' : undefined),
+  log: (d) => (!isNum(d.subscription) ? 'subscription' : !isStr(d.task) ? 'task' : !isStr(d.text) ? 'text' : undefined),
+  'log-end': (d) => (!isNum(d.subscription) ? 'subscription' : !isStr(d.reason) ? 'reason' : undefined),
+  'log-skipped': (d) => (!isNum(d.subscription) ? 'subscription' : !isNum(d.bytes) ? 'bytes' : undefined),
+  dropped: (d) => (!isStr(d.reason) ? 'reason' : undefined),
+  event: (d) => (!isStr(d.message) ? 'message' : !isNum(d.at) ? 'at' : undefined),
+};
+
+/**
+ * Why a push cannot be what it says it is, or undefined when it can: the event is a string
+ * and its data an object with the fields the client and commands read first.
+ */
+export function badPush(msg: { event?: unknown; data?: unknown }): string | undefined {
+  if (typeof msg.event !== 'string') return 'a push without an event name';
+  if (typeof msg.data !== 'object' || msg.data === null || Array.isArray(msg.data)) return `a "${msg.event}" push without data`;
+  const check = PUSH_CHECKS[msg.event];
+  const field = check?.(msg.data as Record<string, unknown>);
+  return field ? `a "${msg.event}" push with a malformed "${field}"` : undefined;
+}

@@ -43,7 +43,9 @@ export interface ApiServerOptions extends WriterOptions {
  * get coded errors; a vanished client only releases its subscriptions.
  */
 export class ApiServer {
-  private readonly server: net.Server;
+  private server: net.Server;
+  /** The inode of the socket file this server bound, to notice it removed (rm -rf state/). */
+  private boundIno: number | undefined;
   private readonly sockets = new Set<net.Socket>();
   private nextConn = 1;
   private closing: Promise<void> | undefined;
@@ -84,6 +86,28 @@ export class ApiServer {
     }
     await listening;
     fs.chmodSync(this.opts.socketPath, 0o600);
+    this.boundIno = fs.statSync(this.opts.socketPath).ino;
+  }
+
+  /**
+   * The socket file was removed under a running daemon (`rm -rf state/`): bind it again, so
+   * clients reach this daemon, which still holds the home's lock, instead of finding none.
+   * Connections already open go on. False when nothing was missing.
+   */
+  async rebindIfGone(): Promise<boolean> {
+    if (this.closing || this.boundIno === undefined) return false;
+    try {
+      if (fs.lstatSync(this.opts.socketPath).ino === this.boundIno) return false;
+      return false; // another file is there now: not ours to replace
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+    const old = this.server;
+    this.server = net.createServer((socket) => this.accept(socket));
+    this.server.on('error', (e) => this.opts.onError?.(`socket server: ${e.message}`));
+    old.close();
+    await this.listen();
+    return true;
   }
 
   private accept(socket: net.Socket): void {

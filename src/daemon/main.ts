@@ -23,8 +23,9 @@ import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
-import { checkStateOwner } from './state-dir.js';
+import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
+import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from './services/metrics-service.js';
 import { VERSION } from '../shared/version.js';
@@ -68,14 +69,24 @@ export interface DaemonHandle {
  * socket, watcher. Signals are the caller's (see entry.ts), so tests can run several.
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
-  const paths = homePaths(opts.home);
-  checkStateOwner(paths.state);
-  fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
-  fs.chmodSync(paths.state, 0o700);
+  const plain = homePaths(opts.home);
+  checkStateOwner(plain.state);
+  fs.mkdirSync(plain.state, { recursive: true, mode: 0o700 });
+  fs.chmodSync(plain.state, 0o700);
+  // A home another user may rename things in: state/ is reached through a held descriptor.
+  const pinned = process.platform === 'linux' && stateMayBeSwapped(opts.home) ? pinStateDir(plain.state) : undefined;
+  const paths = pinned ? homePaths(opts.home, pinned.dir) : plain;
   const log = new DaemonLog(opts.logStream ?? new DaemonOutput(process.stderr, paths.daemonLog));
-  const lock = PidLock.acquire(paths.pidFile);
+  const lock = PidLock.acquire(paths.pidFile, opts.home);
   const startedAt = Date.now();
-  const cleanup: Array<() => Promise<void> | void> = [() => lock.release()];
+  // Last of all (the socket closes just before it): the lock, then the pinned state/.
+  const cleanup: Array<() => Promise<void> | void> = [() => {
+    try {
+      lock.release();
+    } finally {
+      if (pinned) fs.closeSync(pinned.fd);
+    }
+  }];
   cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
@@ -92,6 +103,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const containment = Containment.open(opts.home);
     cleanup.unshift(() => containment.close());
     log.info(`containment: ${containment.info().description}`);
+    if (containment.mode === 'cgroup') {
+      const pruned = pruneDeletedHomes({ home: opts.home });
+      for (const d of pruned.removed) log.info(`removed ${d}: the cgroup subtree of a home that no longer exists`);
+    }
     log.info(`spawner: ${spawnerInfo().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
@@ -132,6 +147,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         paths, scheduler, history, lastFired: lastFiredMarks(store), scale, store, sampler, baseEnv: { JOBCTL_HOME: opts.home }, containment,
         gate: (spec, scheduledAt) => fleetLock.claim(spec, scheduledAt),
       }),
+      history,
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
@@ -257,6 +273,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     // everything is down.
     await server.listen();
     cleanup.splice(cleanup.length - 1, 0, () => server.close());
+    // state/ removed whole while running: the socket and the pid file come back, so the CLI
+    // finds this daemon (which still holds the home's lock) instead of none.
+    const restore = setInterval(() => {
+      if (lock.restoreIfGone()) log.warn(`${paths.pidFile} was removed while the daemon ran: written again`);
+      server.rebindIfGone().then(
+        (again) => again && log.warn(`${paths.socket} was removed while the daemon ran: listening again`),
+        (e: unknown) => log.error(`could not listen again on ${paths.socket}: ${(e as Error).message}`),
+      );
+    }, 1000);
+    restore.unref();
+    cleanup.unshift(() => clearInterval(restore));
     // The socket answers from here on; the tasks start in slices that leave it the loop.
     startPass = pacer.run(initial.effective.tasks.map((t) => t.name), (name) => registry.startQueued(name)).then((failures) => {
       for (const f of failures) log.error(`could not start: ${errorMessage(f.error)}`, f.item);
@@ -264,7 +291,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     await startPass;
     started();
 
-    return { pid: process.pid, socketPath: paths.socket, reload, close, closed };
+    return { pid: process.pid, socketPath: plain.socket, reload, close, closed };
   } catch (e) {
     for (const fn of cleanup) {
       try {

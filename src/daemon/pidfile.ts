@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readStat } from '../runtime/proc.js';
 import { JobctlError } from '../shared/errors.js';
@@ -25,9 +26,43 @@ const BUSY = 75;
 export class PidLock {
   private released = false;
 
-  private constructor(readonly file: string, private readonly fd: number) {}
+  private constructor(readonly file: string, private fd: number, private readonly homeFd?: number) {}
 
-  static acquire(file: string): PidLock {
+  /**
+   * `home`: also hold the same kind of lock on the home directory itself. The pid file lives
+   * in state/, which a user may remove whole (`rm -rf state/` to free space) while the daemon
+   * runs: its lock then sits on an unlinked inode and a new pid file would be free to lock;
+   * the home directory stays, so a second daemon on it is still refused.
+   */
+  static acquire(file: string, home?: string): PidLock {
+    let homeFd: number | undefined;
+    if (home !== undefined) {
+      try {
+        homeFd = fs.openSync(home, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      } catch (e) {
+        throw new JobctlError('IO_ERROR', `cannot open the home ${home}: ${(e as Error).message}`, { cause: e });
+      }
+      let got = false;
+      try {
+        got = flockNonBlocking(homeFd, home);
+      } finally {
+        if (!got) fs.closeSync(homeFd);
+      }
+      if (!got) {
+        const owner = readPidRecord(file);
+        const who = owner ? `pid ${owner.pid}` : 'its state/ was removed or it is starting';
+        throw new JobctlError('DAEMON_RUNNING', `a daemon is already running for this home (${who}); stop it with \`jobctl down\``, { data: { pid: owner?.pid ?? 0 } });
+      }
+    }
+    try {
+      return PidLock.acquireFile(file, homeFd);
+    } catch (e) {
+      if (homeFd !== undefined) fs.closeSync(homeFd);
+      throw e;
+    }
+  }
+
+  private static acquireFile(file: string, homeFd: number | undefined): PidLock {
     for (let attempt = 0; attempt < 5; attempt++) {
       const fd = openLockFile(file);
       const got = flockNonBlocking(fd, file);
@@ -42,11 +77,38 @@ export class PidLock {
         const record = formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) });
         fs.ftruncateSync(fd, 0);
         fs.writeSync(fd, record, 0);
-        return new PidLock(file, fd);
+        return new PidLock(file, fd, homeFd);
       }
       fs.closeSync(fd); // locked a file that its holder had just removed: take the new one
     }
     throw new JobctlError('IO_ERROR', `could not take the lock on ${file}: it keeps being replaced`);
+  }
+
+  /**
+   * The pid file was removed under the daemon (`rm -rf state/`): write and lock a new one, so
+   * `down` and `status` find the daemon again. The home lock keeps any other starter out
+   * meanwhile. False when nothing was missing.
+   */
+  restoreIfGone(): boolean {
+    if (this.released || this.homeFd === undefined || fs.existsSync(this.file)) return false;
+    let fd: number;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      fd = fs.openSync(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    } catch {
+      return false;
+    }
+    try {
+      if (!flockNonBlocking(fd, this.file)) throw new Error('locked by another');
+      const ns = ownPidNamespace();
+      fs.writeSync(fd, formatPidRecord({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, ...(ns ? { pidns: ns } : {}) }), 0);
+    } catch {
+      fs.closeSync(fd);
+      return false;
+    }
+    fs.closeSync(this.fd);
+    this.fd = fd;
+    return true;
   }
 
   /** Remove the pid file while still holding the lock, then let the lock go. Safe to call twice. */
@@ -57,6 +119,7 @@ export class PidLock {
       if (sameInode(this.fd, this.file)) fs.rmSync(this.file, { force: true });
     } finally {
       fs.closeSync(this.fd);
+      if (this.homeFd !== undefined) fs.closeSync(this.homeFd);
     }
   }
 }

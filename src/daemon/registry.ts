@@ -3,6 +3,7 @@ import { JobctlError, isJobctlError } from '../shared/errors.js';
 import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
 import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
+import type { RunHistory } from '../runtime/run-history.js';
 import { didYouMean } from '../config/suggest.js';
 import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
 import { dependencyFacts } from './dependency-facts.js';
@@ -23,6 +24,8 @@ export interface RunnerFactory {
 
 export interface RegistryDeps {
   factory: RunnerFactory;
+  /** Run history: a removed task's records are forgotten. @default none kept */
+  history?: Pick<RunHistory, 'forget'>;
   /** Coalescing window of 'state' events. @default 50 */
   stateDelayMs?: number;
 }
@@ -254,7 +257,11 @@ export class TaskRegistry extends EventEmitter {
     this.queued.delete(name);
     // It shows (stopping) until its processes are gone.
     await r.dispose();
-    if (this.runners.get(name) === r) this.runners.delete(name);
+    if (this.runners.get(name) === r) {
+      this.runners.delete(name);
+      // Removed from the task files: a task re-added under this name is another one.
+      this.deps.history?.forget(name);
+    }
     this.dirty.delete(name);
     this.emit('removed', name);
   }

@@ -48,7 +48,7 @@ export class DaemonOutput implements LineOutput {
   private toFile(text: string): void {
     if (!this.fallbackPath || this.fileFailed) return;
     try {
-      this.fd ??= fs.openSync(this.fallbackPath, 'a', 0o600);
+      this.fd ??= fs.openSync(this.fallbackPath, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
     } catch {
       return; // no state/ yet: this line is dropped, the next one tries again
     }

@@ -4,6 +4,9 @@ import { errorMessage } from '../shared/errors.js';
 import { signallable } from './process/stop.js';
 import { readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
 
+/** Never follows a symlink planted at the journal's path (the daemon may be root). */
+const APPEND_NOFOLLOW = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+
 /** A child process the daemon started, recorded so a later daemon can sweep it. */
 export interface ChildRecord {
   pid: number;
@@ -116,7 +119,14 @@ export class ChildJournal {
     }
     try {
       const line = `${JSON.stringify(e)}\n`;
-      this.fd ??= fs.openSync(this.file, 'a');
+      // The file removed under us (rm -rf state/): appends to the unlinked inode would be
+      // lost to the next daemon; write the live set whole, where it belongs, instead.
+      if (this.fd !== undefined && fs.fstatSync(this.fd).nlink === 0) {
+        this.closeFd();
+        this.compact();
+        return;
+      }
+      this.fd ??= fs.openSync(this.file, APPEND_NOFOLLOW, 0o600);
       fs.writeSync(this.fd, line);
       this.bytesWritten += Buffer.byteLength(line);
       this.appends++;

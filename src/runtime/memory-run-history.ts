@@ -33,6 +33,10 @@ export class MemoryRunHistory implements RunHistory {
     if (drop.size) this.runs.set(task, records.filter((r) => !drop.has(r.id)));
   }
 
+  forget(task: string): void {
+    this.runs.delete(task);
+  }
+
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}

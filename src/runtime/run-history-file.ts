@@ -162,6 +162,27 @@ export class FileRunHistory implements RunHistory {
     this.trimIfDue(task, this.state(task));
   }
 
+  /**
+   * A removed task's records and run logs go (its run-log directory is the parent of
+   * `runLog(task, id)`); the in-memory summary too. A task re-added later starts empty.
+   */
+  forget(task: string): void {
+    this.tasks.delete(task);
+    const file = this.fileOf(task);
+    try {
+      fs.rmSync(file, { force: true });
+    } catch (e) {
+      this.warn(`could not remove the run history of the removed task "${task}": ${errorMessage(e)}`);
+    }
+    const runLog = this.opts.runLog;
+    if (runLog) {
+      const dir = path.dirname(runLog(task, 'x'));
+      fs.rm(dir, { recursive: true, force: true }, (e) => {
+        if (e) this.warn(`could not remove the run logs of the removed task "${task}": ${errorMessage(e)}`);
+      });
+    }
+  }
+
   /** Appends are written as they happen (the kernel has them when `write` returns); background reads and trims are done. */
   async flush(): Promise<void> {
     for (let seen: Promise<void> | undefined; seen !== this.background; ) {

@@ -21,6 +21,11 @@ export interface RunHistory {
    * Implementations may do it lazily (e.g. when the file holds more than 2 × keep).
    */
   retain(task: string, keep: number): void;
+  /**
+   * The task was removed from the task files: drop its records and run logs, so a task later
+   * added under the same name starts with no history (it is another task).
+   */
+  forget(task: string): void;
   /** Written to disk. */
   flush(): Promise<void>;
   /** Flush and stop writing. Safe to call twice. */

@@ -9,7 +9,7 @@ import { rollingRestart } from './rolling-restart.js';
 import type { InstanceState, RunRecord, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
 import type { Clock } from './clock.js';
 import { InstanceDriver, type InstanceNotice, type InstanceStatus } from './instance-driver.js';
-import { mergeByTime, tailRotated, tagInstance } from './log-read.js';
+import { TAIL_BUDGET_BYTES, mergeByTime, tailRotated, tagInstance, type TailBudget } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
@@ -393,14 +393,26 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     return {
       read: (n, fromFilesOnly) => {
         // Recent lines come from the in-memory ring when it holds enough; else from the files.
-        const parts = indexes.map((i) => {
+        // One read budget for the whole request: each instance still to read gets an equal
+        // share of what is left, so what a small log leaves goes to the others.
+        const budget: TailBudget = { bytes: TAIL_BUDGET_BYTES };
+        let capped = false;
+        const parts = indexes.map((i, k) => {
           const file = this.opts.paths.instanceLog(this.name, i);
           const ring = this.sink(i)?.tail.lines(n) ?? [];
-          const part = ring.length >= n && !fromFilesOnly ? { lines: ring, files: [file] } : tailRotated(file, n);
+          let part: { lines: string[]; files: string[]; capped?: boolean };
+          if (ring.length >= n && !fromFilesOnly) part = { lines: ring, files: [file] };
+          else {
+            const share: TailBudget = { bytes: Math.floor(budget.bytes / (indexes.length - k)) };
+            const before = share.bytes;
+            part = tailRotated(file, n, share);
+            budget.bytes -= before - share.bytes;
+            if (part.capped) capped = true;
+          }
           // Merged output of several instances always says which one wrote a line.
           return indexes.length > 1 ? { ...part, lines: part.lines.map((l) => tagInstance(l, i)) } : part;
         });
-        return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files) }];
+        return [{ lines: mergeByTime(parts.map((x) => x.lines)), files: parts.flatMap((x) => x.files), ...(capped ? { capped: true } : {}) }];
       },
       follow: (onSink, onEnd) => {
         for (const i of indexes) {

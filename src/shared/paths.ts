@@ -1,8 +1,11 @@
 import path from 'node:path';
 
-/** Every path under a home, in one place. Task names must be validated before use here. */
-export function homePaths(home: string) {
-  const state = path.join(home, 'state');
+/**
+ * Every path under a home, in one place. Task names must be validated before use here.
+ * `stateDir`: where state/ is reached (the daemon may pin it as `/proc/self/fd/N`).
+ */
+export function homePaths(home: string, stateDir?: string) {
+  const state = stateDir ?? path.join(home, 'state');
   const logs = path.join(state, 'logs');
   return {
     home,

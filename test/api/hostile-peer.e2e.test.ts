@@ -64,6 +64,21 @@ describe('the client does not trust the far side (issue 24 item 8)', () => {
   }, 60_000);
 });
 
+describe('the client does not trust pushes either (review of issue 24)', () => {
+  it('a push of the wrong shape ({"event":"dropped"} without data): exit 3 with one line, no stack trace', async () => {
+    const home = await fakePeer((socket, req) => {
+      socket.write(`${JSON.stringify({ event: 'dropped' })}\n`);
+      socket.write(`${JSON.stringify({ event: 'log', data: null })}\n`);
+      if (req.method !== 'hello') socket.write(`${JSON.stringify({ id: req.id, result: { lines: [], files: [] } })}\n`);
+      else socket.write(`${JSON.stringify({ id: req.id, result: { protocol: 1, version: '0', pid: 1, home: '/x' } })}\n`);
+    });
+    const r = await jobctl(['logs', 'w'], { home, timeoutMs: 30_000 });
+    expect(r.stderr).not.toMatch(/TypeError|\n\s+at /);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+});
+
 describe.runIf(hasSshd)('a silent ssh link (issue 24 item 7)', () => {
   let sshd: TestSshd;
   let home: string;

@@ -4,17 +4,36 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { CLI } from '../helpers/cli.js';
-import { makeHome } from '../helpers/daemon.js';
+import { makeHome, processesOfHome } from '../helpers/daemon.js';
+import { Containment } from '../../src/runtime/process/contain.js';
 import { waitFor } from '../helpers/wait.js';
 
 const children: ChildProcess[] = [];
 
-afterEach(() => {
+const homes = new Set<string>();
+
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  // A daemon killed with -9 leaves its tasks behind (the last round's): end them by pid, and
+  // their cgroups.
+  for (const home of homes) {
+    for (const pid of processesOfHome(home)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    const box = Containment.open(home);
+    await box.sweep(200);
+    box.close();
+  }
+  homes.clear();
 });
 
 function starter(home: string): { child: ChildProcess; exited: Promise<number | null>; out: () => string } {
   let out = '';
+  homes.add(home);
   const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -74,6 +93,41 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     const client = await JobctlClient.connect(paths.socket);
     expect((await client.call('hello', { client: 'test' })).pid).toBe(first.child.pid);
     client.close();
+    first.child.kill('SIGTERM');
+    await first.exited;
+  }, 60_000);
+
+  it('rm -rf state/ under a running daemon does not let a second daemon start on the home (review of issue 24)', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
+    const paths = homePaths(home);
+    const first = starter(home);
+    await waitFor(() => fs.existsSync(paths.socket), 20_000, 'the socket');
+    fs.rmSync(paths.state, { recursive: true, force: true });
+    const second = starter(home);
+    // Either the second starter exits, or it answers on the socket as a second daemon (the defect).
+    const helloPid = async () => {
+      const c = await JobctlClient.connect(paths.socket).catch(() => undefined);
+      if (!c) return undefined;
+      try {
+        return (await c.call('hello', { client: 'test' })).pid;
+      } catch {
+        return undefined;
+      } finally {
+        c.close();
+      }
+    };
+    const code = await Promise.race([second.exited, waitFor(async () => ((await helloPid()) === second.child.pid ? 'second daemon answers' : undefined), 30_000, 'the second to exit or answer')]);
+    expect(code, second.out()).not.toBe('second daemon answers');
+    expect(second.out()).toMatch(/a daemon is already running for this home/);
+    expect(first.child.exitCode).toBeNull();
+    // The first one listens again and rewrites its pid file: clients find it, `down` stops it.
+    const client = (await waitFor(async () => JobctlClient.connect(paths.socket).catch(() => undefined), 20_000, 'the first daemon to answer again'))!;
+    expect((await client.call('hello', { client: 'test' })).pid).toBe(first.child.pid);
+    client.close();
+    await waitFor(() => fs.existsSync(paths.pidFile) && fs.readFileSync(paths.pidFile, 'utf8').startsWith(`${first.child.pid} `), 20_000, 'the pid file written again');
+    const third = starter(home);
+    expect(await third.exited).not.toBe(0);
+    expect(third.out()).toMatch(new RegExp(`a daemon is already running for this home \\(pid ${first.child.pid}\\)`));
     first.child.kill('SIGTERM');
     await first.exited;
   }, 60_000);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/api/server.js';
@@ -5,6 +8,7 @@ import { ConfigState } from '../../src/daemon/config-state.js';
 import { makeHandlers, type HandlerDeps } from '../../src/daemon/handlers.js';
 import { DaemonLog } from '../../src/daemon/logger.js';
 import { TaskRegistry } from '../../src/daemon/registry.js';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { JobctlError } from '../../src/shared/errors.js';
 import { homePaths } from '../../src/shared/paths.js';
 import type { PushMessage } from '../../src/shared/protocol.js';
@@ -165,6 +169,36 @@ describe('TaskRegistry with fake runners', () => {
     await registry.close(true);
     expect(made.map((r) => r.disposed)).toEqual([1, 1, 1, 1]);
     expect(made[1]!.calls).toContain('signal SIGKILL');
+  });
+
+  it('a task removed from the files and added again does not get its old history back (issue 24)', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-forget-'));
+    try {
+      const runLog = (task: string, id: string) => path.join(d, 'logs', task, 'runs', `${id}.log`);
+      const history = new FileRunHistory({ dir: path.join(d, 'runs'), runLog });
+      const registry = new TaskRegistry({ factory: { create: (spec) => new FakeRunner(spec) }, history });
+      await registry.add(cronSpec({ name: 'report', group: 'cron' }));
+      await registry.add(cronSpec({ name: 'keep', group: 'cron' }));
+      const rec = (task: string, id: string) => ({ id, task, scheduledAt: 1, startedAt: 2, endedAt: 3, exitCode: 0, attempt: 1, trigger: 'schedule' as const, state: 'succeeded' as const });
+      for (const t of ['report', 'keep']) {
+        history.write(rec(t, `${t}-1`));
+        fs.mkdirSync(path.dirname(runLog(t, `${t}-1`)), { recursive: true });
+        fs.writeFileSync(runLog(t, `${t}-1`), 'old output\n');
+      }
+      await registry.remove('report');
+      await registry.add(cronSpec({ name: 'report', group: 'cron' }));
+      expect(history.list('report')).toEqual([]);
+      expect(history.summary('report').total).toBe(0);
+      // A restarted daemon does not find it either, and the old run log is gone.
+      expect(new FileRunHistory({ dir: path.join(d, 'runs') }).list('report')).toEqual([]);
+      await vi.waitFor(() => expect(fs.existsSync(runLog('report', 'report-1'))).toBe(false));
+      // Another task's history is untouched.
+      expect(history.list('keep').map((r) => r.id)).toEqual(['keep-1']);
+      expect(fs.existsSync(runLog('keep', 'keep-1'))).toBe(true);
+      await registry.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('once closing, add is SHUTTING_DOWN: a reload racing shutdown starts nothing (review of issue 12)', async () => {

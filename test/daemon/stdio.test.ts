@@ -40,6 +40,22 @@ describe('DaemonOutput', () => {
     expect(text).toMatch(/warn  line 99\n$/);
   });
 
+  it('never follows a symlink planted at state/daemon.log (review of issue 24)', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = path.join(t.dir, 'daemon.log');
+    const victim = path.join(t.dir, 'victim');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.symlinkSync(victim, file);
+    const pipe = brokenPipe();
+    const out = new DaemonOutput(pipe, file);
+    cleanups.push(() => out.close());
+    out.write('first\n');
+    await new Promise((r) => setImmediate(r));
+    out.write('second\n');
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+  });
+
   it('drops quietly when there is no fallback', async () => {
     const out = new DaemonOutput(brokenPipe());
     out.write('a\n');

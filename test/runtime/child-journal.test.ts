@@ -13,6 +13,29 @@ function journalPath(): string {
 }
 
 describe('ChildJournal', () => {
+  it('a journal path replaced by a symlink is never followed (review of issue 24)', () => {
+    const file = journalPath();
+    const target = `${file}.victim`;
+    fs.writeFileSync(target, 'precious\n');
+    fs.symlinkSync(target, file);
+    const j = ChildJournal.open(file, { onWarning: () => undefined });
+    j.add('w/0', { pid: 10, pgid: 10, startTime: 1, task: 'w' });
+    j.add('w/1', { pid: 11, pgid: 11, startTime: 2, task: 'w' });
+    j.close();
+    expect(fs.readFileSync(target, 'utf8')).toBe('precious\n');
+  });
+
+  it('a journal removed while open (rm -rf state/) is written again, whole, at the next record (review of issue 24)', () => {
+    const file = journalPath();
+    const j = ChildJournal.open(file, { onWarning: () => undefined });
+    j.add('w/0', { pid: 10, pgid: 10, startTime: 1, task: 'w' });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    j.add('w/1', { pid: 11, pgid: 11, startTime: 2, task: 'w' });
+    // A daemon killed now: the next one must find both children to sweep.
+    expect(Object.keys(ChildJournal.open(file).children()).sort()).toEqual(['w/0', 'w/1']);
+    j.close();
+  });
+
   it('children recorded while the journal could not be written are on disk once it can be again', () => {
     const file = journalPath();
     fs.mkdirSync(file); // the write fails (EISDIR), as on a full or read-only disk

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TAIL_BUDGET_BYTES } from '../../src/runtime/log-read.js';
 import { ServiceRunner } from '../../src/runtime/service-runner.js';
 import type { TaskNotice } from '../../src/runtime/task-runner.js';
 import type { InstanceStatus } from '../../src/runtime/instance-driver.js';
@@ -53,6 +54,26 @@ const logOf = (paths: ReturnType<typeof homePaths>, task: string, i: number) => 
     return '';
   }
 };
+
+describe('logs of a task with many instances', () => {
+  it('one read budget per request across all instances, not one per instance (issue 24 leftover)', () => {
+    const { task, paths } = makeTask({ name: 'wide', instances: 8 });
+    const line = (i: number, k: number) => `${String(i)}:${String(k).padStart(6, '0')} ${'z'.repeat(16 * 1024)}`;
+    for (let i = 0; i < 8; i++) {
+      const file = paths.instanceLog('wide', i);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, Array.from({ length: 96 }, (_, k) => line(i, k)).join('\n') + '\n'); // ~1.5 MB each
+    }
+    const parts = task.logs({}).read(100_000, true);
+    const bytes = parts.reduce((a, p) => a + p.lines.reduce((b, l) => b + l.length + 1, 0), 0);
+    // Each line carries a short instance tag ("#7 ") beyond what was read from disk.
+    expect(bytes).toBeLessThanOrEqual(TAIL_BUDGET_BYTES + 8 * 64);
+    expect(parts.some((p) => p.capped)).toBe(true);
+    // Every instance has its newest lines in the answer, not only the first one read.
+    const all = parts.flatMap((p) => p.lines);
+    for (let i = 0; i < 8; i++) expect(all.some((l) => l.startsWith(`#${i} ${i}:000095 `))).toBe(true);
+  });
+});
 
 describe('daemon task supervision (real processes)', () => {
   it('restarts a crashing process with growing delays, then goes fatal and notifies', async () => {

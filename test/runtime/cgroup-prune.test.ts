@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
+import { pruneDeletedHomes } from '../../src/runtime/cgroup-prune.js';
+import { tempDirs } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const temps = tempDirs();
+const made: string[] = [];
+const pids: number[] = [];
+afterAll(() => {
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  for (const d of made.reverse()) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      /* removed by the test, or still draining */
+    }
+  }
+  temps.cleanup();
+});
+
+/** The v2 group of this process, when it may create groups in it (root with a v2 tree). */
+function writableParent(): string | undefined {
+  const v2 = parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')).find((m) => m.fstype === 'cgroup2');
+  const own = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8')).get('');
+  if (!v2 || own === undefined) return undefined;
+  const dir = path.join(v2.point, own);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+const parent = writableParent();
+
+function mk(dir: string): string {
+  fs.mkdirSync(dir);
+  made.push(dir);
+  return dir;
+}
+
+describe.skipIf(!parent)('cgroup subtrees of deleted homes (issue 24 leftover)', () => {
+  it('removes the empty subtrees of homes that are gone, keeps live, busy and unattributable ones', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes.jsonl');
+    const live = temps.dir();
+    const gone = temps.dir();
+    const goneBusy = temps.dir();
+    const other = temps.dir();
+    // Each daemon records its home at start.
+    for (const h of [gone, goneBusy, other]) pruneDeletedHomes({ home: h, registry, parent: '/nonexistent' });
+    const goneDir = mk(path.join(parent!, homeCgroupName(gone)));
+    mk(path.join(goneDir, 'w.i0'));
+    mk(path.join(goneDir, 'c.r42'));
+    const busyDir = mk(path.join(parent!, homeCgroupName(goneBusy)));
+    const busyLeaf = mk(path.join(busyDir, 'w.i0'));
+    const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
+    pids.push(sleeper.pid!);
+    fs.writeFileSync(path.join(busyLeaf, 'cgroup.procs'), String(sleeper.pid));
+    const otherDir = mk(path.join(parent!, homeCgroupName(other)));
+    // A subtree nobody recorded (another user's, an older daemon's): never touched.
+    const stranger = mk(path.join(parent!, `jobctl-${'0'.repeat(12)}`));
+    const liveDir = mk(path.join(parent!, homeCgroupName(live)));
+    fs.rmSync(gone, { recursive: true });
+    fs.rmSync(goneBusy, { recursive: true });
+    // A forged line naming a live subtree under a deleted path does not match its hash.
+    fs.appendFileSync(registry, JSON.stringify({ name: homeCgroupName(other), home: '/no/such/home' }) + '\n');
+
+    const r = pruneDeletedHomes({ home: live, registry, parent: parent! });
+    expect(r.removed).toEqual([goneDir]);
+    expect(fs.existsSync(goneDir)).toBe(false);
+    expect(r.kept).toEqual([busyDir]);
+    for (const d of [busyLeaf, otherDir, stranger, liveDir]) expect(fs.existsSync(d)).toBe(true);
+    // Once its last process is gone, the next start removes it.
+    sleeper.kill('SIGKILL');
+    await waitFor(() => /^populated 0$/m.test(fs.readFileSync(path.join(busyDir, 'cgroup.events'), 'utf8')), 10_000, 'the busy subtree to empty');
+    expect(pruneDeletedHomes({ home: live, registry, parent: parent! }).removed).toEqual([busyDir]);
+    const lines = fs.readFileSync(registry, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { home: string });
+    expect(lines.map((l) => l.home).sort()).toEqual([other, live].sort());
+  });
+});
