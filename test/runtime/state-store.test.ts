@@ -113,7 +113,7 @@ describe('StateStore', () => {
   it('the journal stays small: compacted when mostly cancelled entries', async () => {
     const file = dbPath();
     const store = await StateStore.open(file);
-    store.recordChild('keep', 'k', { pid: 1, pgid: 1 });
+    store.recordChild('keep', 'k', { pid: 4242, pgid: 4242, startTime: 1 }); // (a record must look like a child's: pid > 1, a start time)
     for (let i = 0; i < 1000; i++) {
       store.recordChild(`c/run/${i}`, 'c', { pid: 100 + i, pgid: 100 + i, startTime: i });
       store.forgetChild(`c/run/${i}`);
@@ -128,12 +128,12 @@ describe('StateStore', () => {
   it('a torn last journal line is skipped with a warning; the next append starts a line of its own', async () => {
     const file = dbPath();
     const store = await StateStore.open(file);
-    store.recordChild('a', 'a', { pid: 1, pgid: 1 });
+    store.recordChild('a', 'a', { pid: 4201, pgid: 4201, startTime: 1 });
     fs.appendFileSync(store.journal.file, '{"op":"add","key":"b","child":{"pid":2,');
     const warnings: string[] = [];
     const again = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
     expect(warnings).toEqual([expect.stringMatching(/skipped 1 unreadable line/)]);
-    again.recordChild('c', 'c', { pid: 3, pgid: 3 });
+    again.recordChild('c', 'c', { pid: 4203, pgid: 4203, startTime: 3 });
     expect(Object.keys((await StateStore.open(file)).children())).toEqual(['a', 'c']);
     await store.close();
     await again.close();
