@@ -81,7 +81,7 @@ describe('queue workers scaled on a real Redis list', () => {
     expect(handled).toHaveLength(1000);
     expect(new Set(handled).size).toBe(1000);
     expect(new Set([...logs.matchAll(/worker (\d) handled/g)].map((m) => m[1])).size).toBe(4);
-  });
+  }, 90_000); // its own waits add up to 60 s (1,000 jobs, each a redis-cli process, on a 2-core machine)
 
   it('a probe that fails keeps the count and says why in status', async () => {
     const home = makeHome({
