@@ -33,7 +33,7 @@ function home(): string {
 function withArg(marker: string): number[] {
   return listProcesses().filter((p) => {
     try {
-      return p.state !== 'Z' && fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(`sleep\0${marker}\0`);
+      return p.state !== 'Z' && fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').startsWith(`sleep\0${marker}\0`);
     } catch {
       return false;
     }
