@@ -174,6 +174,11 @@ export function spawnProcess(req: SpawnRequest): SpawnedProcess {
 function spawnNative(native: NativeSpawner, req: SpawnRequest): SpawnedProcess {
   const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env, 'native');
   const fullEnv = { ...process.env, ...env };
+  // C strings end at a NUL: refuse one, as child_process does, rather than run a cut argument.
+  const badArg = [file, ...args, req.cwd].find((a) => a.includes('\0'));
+  const badVar = Object.entries(env).find(([k, v]) => `${k}${v}`.includes('\0'))?.[0];
+  if (badArg !== undefined) throw fail(`the argument ${JSON.stringify(badArg.slice(0, 40))} holds a NUL byte, which no process can receive`);
+  if (badVar !== undefined) throw fail(`the variable ${JSON.stringify(badVar.slice(0, 40))} holds a NUL byte, which no process can receive`);
   try {
     const c = native.spawn(file, file, args, fullEnv, req.cwd, req.joinCgroups ?? [], (fullEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), process.platform === 'linux');
     return { pid: c.pid, pgid: c.pid, ...(c.startTime >= 0 ? { startTime: c.startTime } : {}), stdout: c.stdout, stderr: c.stderr, exit: c.exit };

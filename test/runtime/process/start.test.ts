@@ -115,6 +115,11 @@ describe.each(SPAWNERS)('spawnProcess ($name)', ({ env, skip }) => {
     }
   });
 
+  it.skipIf(skip)('an argument or a variable with a NUL byte is refused, never cut short', () => {
+    expect(() => withSpawner(env, () => spawnProcess({ command: ['echo', 'a\0b'], cwd: '/', env: {} }))).toThrow();
+    expect(() => withSpawner(env, () => spawnProcess({ command: ['true'], cwd: '/', env: { X: 'a\0b' } }))).toThrow();
+  });
+
   it.skipIf(skip)('many starts at once each get their own exit', async () => {
     const ps = withSpawner(env, () => Array.from({ length: 50 }, (_, i) => spawnProcess({ command: `exit ${i}`, cwd: '/', env: {} })));
     ps.forEach((p) => groups.push(p.pgid));
