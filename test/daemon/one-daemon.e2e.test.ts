@@ -102,7 +102,16 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     const paths = homePaths(home);
     const first = starter(home);
     await waitFor(() => fs.existsSync(paths.socket), 20_000, 'the socket');
-    fs.rmSync(paths.state, { recursive: true, force: true });
+    // The daemon may write into state/ while rm walks it (ENOTEMPTY): do as a user would, run rm again.
+    await waitFor(() => {
+      try {
+        fs.rmSync(paths.state, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY') return undefined;
+        throw error;
+      }
+    }, 20_000, 'rm -rf state/ to succeed');
     const second = starter(home);
     // Either the second starter exits, or it answers on the socket as a second daemon (the defect).
     const helloPid = async () => {
