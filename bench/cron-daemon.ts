@@ -121,8 +121,9 @@ function readRuns(dir: string): Map<string, Rec> {
       if (!line) continue;
       try {
         const r = JSON.parse(line) as Rec;
-        const prev = byId.get(r.id);
-        byId.set(r.id, { ...prev, ...r });
+        // A run id is unique within its task only (1,000 runs of one second share 65,536 suffixes).
+        const key = `${n}/${r.id}`;
+        byId.set(key, { ...byId.get(key), ...r });
       } catch {
         /* torn */
       }
