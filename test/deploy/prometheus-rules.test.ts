@@ -84,6 +84,25 @@ const SCENARIOS = [
       description: 'Its runs fail, time out or are skipped. See `jobctl history backup`.' } }],
   },
   {
+    // backup fires each minute and has never succeeded (no last-success series at all: its first
+    // run hangs, or fails before any success was kept); digest has. The daemon started at 0.
+    alert: 'JobctlCronNeverSucceeded',
+    input: [
+      series('process_start_time_seconds', {}, '0x40'),
+      series('jobctl_cron_interval_seconds', { task: 'backup' }, '60x40'),
+      series('jobctl_cron_next_run_timestamp_seconds', { task: 'backup' }, '60+60x40'),
+    ],
+    healthy: [
+      series('process_start_time_seconds', { instance: 'web3:9464' }, '0x40'),
+      series('jobctl_cron_interval_seconds', { instance: 'web3:9464', task: 'digest' }, '60x40'),
+      series('jobctl_cron_last_success_timestamp_seconds', { instance: 'web3:9464', task: 'digest' }, '0+60x40'),
+    ],
+    eval: '12m',
+    fires: [{ labels: { ...L, task: 'backup', severity: 'warning' }, annotations: {
+      summary: 'cron task backup on web1:9464 has not succeeded once since the daemon started 12m 0s ago',
+      description: 'Its runs fail, hang or are skipped. See `jobctl history backup` and `jobctl status backup`.' } }],
+  },
+  {
     alert: 'JobctlInstanceFatal',
     input: [
       series('jobctl_instance_state', { task: 'worker', process_num: '1', state: 'fatal' }, '0 0 1 1'),
@@ -136,7 +155,21 @@ const SCENARIOS = [
       summary: 'the jobctl daemon on web1:9464 does not answer scrapes',
       description: 'No task of that host is supervised or scheduled while it is down. `systemctl status jobctl` or `jobctl status` there.' } }],
   },
+  {
+    // Prometheus lost every jobctl target: no `up{job="jobctl"}` series at all.
+    alert: 'JobctlDaemonAbsent',
+    noTarget: true,
+    input: [series('jobctl_config_errors', {}, '0x20')],
+    healthy: [],
+    eval: '12m',
+    fires: [{ labels: { job: 'jobctl', severity: 'critical' }, annotations: {
+      summary: 'Prometheus has no jobctl target to scrape (job="jobctl")',
+      description: 'Check the scrape config or service discovery for job jobctl (README: Prometheus).' } }],
+  },
 ];
+
+/** A target that answers, in every scenario but the one without targets (JobctlDaemonAbsent would fire). */
+const ANSWERING = series('up', { instance: 'web9:9464' }, '1x40');
 
 /** The alert names of the shipped rules file. */
 function shippedAlerts(): string[] {
@@ -156,7 +189,7 @@ describe.skipIf(!hasPromtool)(`shipped Prometheus rules and Grafana dashboard${n
     const dir = dirs.dir();
     const tests = SCENARIOS.map((s) => ({
       interval: '1m',
-      input_series: [...s.input, ...s.healthy],
+      input_series: [...s.input, ...s.healthy, ...('noTarget' in s ? [] : [ANSWERING])],
       alert_rule_test: [
         // Every alert is silent at the start, and only this one fires at `eval` (promtool compares the whole set).
         ...shippedAlerts().map((alertname) => ({ eval_time: '0m', alertname, exp_alerts: [] })),
