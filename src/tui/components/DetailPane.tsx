@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
 import { formatBytes, formatDuration, instanceHealthText, lastProbeText } from '../../shared/format.js';
-import type { TaskStatus } from '../../shared/protocol.js';
+import type { DaemonInfo, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { STATE_COLOR, fit } from '../format.js';
+import type { LogReader } from '../hooks/use-log-reader.js';
 import { LogView } from './LogView.js';
 
 function summary(t: TaskStatus): string {
@@ -17,9 +18,21 @@ function summary(t: TaskStatus): string {
   return `daemon · ${t.instances?.length ?? 0} instance(s)${scale}${t.description ? ` · ${t.description}` : ''}`;
 }
 
-/** The selected task: what it is, its instances or recent runs, and its live log. */
-export function DetailPane({ task, runs, logLines, logTitle, scroll, height, width, now }: {
-  task: TaskStatus; runs: RunRecord[]; logLines: string[]; logTitle: string; scroll: number; height: number; width: number; now: number;
+/** A fleet task's host: `host web1 (ssh://deploy@web1/srv/jobs) · home /srv/jobs · daemon pid 4242`. */
+export function hostText(host: string, d: { address?: string; daemon?: DaemonInfo } | undefined): string {
+  const address = d?.address !== undefined && d.address !== host ? ` (${d.address})` : '';
+  return `host ${host}${address}${d?.daemon ? ` · home ${d.daemon.home} · daemon pid ${d.daemon.pid}` : ' · not connected'}`;
+}
+
+/** A roll under way: `rolling restart: instance 1, 1/2 done`. */
+function rollingText(r: NonNullable<TaskStatus['rolling']>): string {
+  return `rolling restart: ${r.instance !== undefined ? `instance ${r.instance}, ` : ''}${r.done}/${r.total} done`;
+}
+
+/** The selected task: what it is (and, in a fleet, on which host), its instances or recent runs, and its live log. */
+export function DetailPane({ task, runs, logLines, logTitle, reader, height, width, now, hostDetail }: {
+  task: TaskStatus; runs: RunRecord[]; logLines: string[]; logTitle: string; reader: Pick<LogReader, 'scroll' | 'wrap' | 'hOffset'>;
+  height: number; width: number; now: number; hostDetail?: { address?: string; daemon?: DaemonInfo };
 }) {
   const items = task.kind === 'daemon'
     ? (task.instances ?? []).slice(0, 3).map((i) => (
@@ -36,7 +49,8 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
         {`${r.trigger}${r.trigger === 'xxljob' && r.tag !== undefined ? ` log ${r.tag}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
       </Text>
     ));
-  const head = 2 + items.length + (task.waiting ? 1 : 0) + (task.rolling?.state === 'running' ? 1 : 0);
+  const rolling = task.rolling?.state === 'running';
+  const head = 2 + items.length + (task.waiting ? 1 : 0) + (rolling ? 1 : 0) + (task.host !== undefined ? 1 : 0);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
@@ -44,11 +58,12 @@ export function DetailPane({ task, runs, logLines, logTitle, scroll, height, wid
         <Text color="gray">{`  @${task.group} · `}</Text>
         <Text color={STATE_COLOR[task.state] ?? 'white'}>{task.state}</Text>
       </Text>
+      {task.host !== undefined ? <Text color="magenta" wrap="truncate">{`  ${hostText(task.host, hostDetail)}`}</Text> : null}
       <Text color="gray" wrap="truncate">{`  ${summary(task)}`}</Text>
       {task.waiting ? <Text color="yellow" wrap="truncate">{`  ${task.waiting}`}</Text> : null}
-      {task.rolling?.state === 'running' ? <Text color="cyan" wrap="truncate">{`  rolling restart: ${task.rolling.instance !== undefined ? `instance ${task.rolling.instance}, ` : ''}${task.rolling.done}/${task.rolling.total} done`}</Text> : null}
+      {rolling ? <Text color="cyan" wrap="truncate">{`  ${rollingText(task.rolling!)}`}</Text> : null}
       {items.length ? items : null}
-      <LogView lines={logLines} height={Math.max(2, height - head)} width={width} scroll={scroll} title={logTitle} />
+      <LogView lines={logLines} height={Math.max(2, height - head)} width={width} scroll={reader.scroll} wrap={reader.wrap} hOffset={reader.hOffset} title={logTitle} />
     </Box>
   );
 }
