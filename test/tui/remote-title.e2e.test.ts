@@ -15,6 +15,13 @@ import { waitFor } from '../helpers/wait.js';
  */
 
 const tmux = privateTmux('remote-title');
+/** Wait for a screen; on a timeout, say what it showed. */
+const waitScreen = (session: string, ok: (s: string) => boolean, what: string) =>
+  waitFor(() => ok(tmux.screen(session)), 30_000, what).catch((e: Error) => {
+    throw new Error(`${e.message}; the screen:\n${tmux.screen(session)}`);
+  });
+/** Run jobctl with these arguments from inside the local home (the variables reach it through sh). */
+const inLocalHome = (args: string) => `sh -c 'cd ${local.home} && exec ${process.execPath} ${args}'`;
 let sshd: TestSshd;
 let far: TestDaemon;
 let local: TestDaemon;
@@ -37,14 +44,14 @@ describe.runIf(hasSshd && hasTool('tmux'))('titles name the far host, home and p
     const host = sshd.url(); // ssh://user@127.0.0.1:port
     const want = `${host} · home ${far.home} · pid ${far.pid}`;
     const env = { ...sshd.env, JOBCTL_HOME: local.home };
-    tmux.open('rtui', 160, 30, `cd ${local.home} && ${process.execPath} ${CLI} --host ${sshd.url(far.home)} tui`, env);
-    await waitFor(() => /far-worker\s+running/.test(tmux.screen('rtui')), 30_000, 'the far task on screen');
+    tmux.open('rtui', 160, 30, inLocalHome(`${CLI} --host ${sshd.url(far.home)} tui`), env);
+    await waitScreen('rtui', (s) => /far-worker\s+running/.test(s), 'the far task on screen');
     expect(tmux.screen('rtui').split('\n')[0]).toContain(want);
     expect(tmux.screen('rtui')).not.toContain(`pid ${local.pid}`);
     tmux('send-keys', '-t', 'rtui', 'q');
 
-    tmux.open('rtop', 160, 30, `cd ${local.home} && ${process.execPath} ${CLI} --host ${sshd.url(far.home)} top --refresh 300; sleep 10`, env);
-    await waitFor(() => tmux.screen('rtop').includes(want), 30_000, 'the far place in top');
+    tmux.open('rtop', 160, 30, inLocalHome(`${CLI} --host ${sshd.url(far.home)} top --refresh 300`), env);
+    await waitScreen('rtop', (s) => s.includes(`${host}, home ${far.home}, pid ${far.pid}`), 'the far place in top');
     expect(tmux.screen('rtop')).not.toContain(`pid ${local.pid}`);
     tmux('send-keys', '-t', 'rtop', 'q');
   }, 90_000);
@@ -52,8 +59,8 @@ describe.runIf(hasSshd && hasTool('tmux'))('titles name the far host, home and p
   it('jobctl tui --fleet: no one pid in the title; the detail pane names the host, its home and pid', async () => {
     const file = path.join(local.home, 'fleet.yaml');
     fs.writeFileSync(file, `hosts:\n  h1: "${sshd.url(far.home)}"\n  h2: "local:${local.home}"\n`);
-    tmux.open('ftui', 160, 30, `cd ${local.home} && ${process.execPath} ${CLI} tui --fleet ${file}`, { ...sshd.env, JOBCTL_HOME: local.home });
-    await waitFor(() => /● h1 .*● h2/.test(tmux.screen('ftui')) && /h1\s+far-worker\s+running/.test(tmux.screen('ftui')), 30_000, 'both hosts');
+    tmux.open('ftui', 160, 30, inLocalHome(`${CLI} tui --fleet ${file}`), { ...sshd.env, JOBCTL_HOME: local.home });
+    await waitScreen('ftui', (s) => /● h1 .*● h2/.test(s) && /h1\s+far-worker\s+running/.test(s), 'both hosts');
     const s = tmux.screen('ftui');
     expect(s.split('\n')[0]).toMatch(/· fleet · 2\/2 hosts\s*$/);
     expect(s.split('\n')[0]).not.toMatch(/pid/);

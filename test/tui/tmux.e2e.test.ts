@@ -81,9 +81,14 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     const lines = shown.split('\n');
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(60);
     // one header, whole, and no leftovers of the wide layout (`jobct 3 tasks · 1 runnin`)
-    expect(lines.filter((l) => /jobct/.test(l)), shown).toHaveLength(1);
+    expect(lines.filter((l) => /tasks · \d/.test(l)), shown).toHaveLength(1);
+    expect(lines[0]).toMatch(/^jobctl 2 tasks · \d running · home /);
     expect(lines.filter((l) => /TASK\s+STATE/.test(l)), shown).toHaveLength(1);
-    expect(shown).not.toMatch(/runnin\b|jobct\b/);
+    // every part of the detail pane is there, none drawn over another (`cron · * * * * * *ed`)
+    const name = lines.findIndex((l) => /^tick {2}@app · \S+$/.test(l));
+    expect(name, shown).toBeGreaterThan(0);
+    expect(lines[name + 1]).toMatch(/^ {2}cron · \* \* \* \* \* \*$/);
+    expect(lines.slice(name).some((l) => /^log · latest runs/.test(l)), shown).toBe(true);
     tmux('resize-window', '-t', 'small', '-x', '40', '-y', '10');
     await waitFor(() => screen('small').includes('jobctl tui needs 50×12'), 10_000, 'the minimum size said');
     tmux('resize-window', '-t', 'small', '-x', '80', '-y', '24');
@@ -115,7 +120,7 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     // Issue 30: the title names the home and the daemon's pid; the legend is in the chart's
     // border (no box over the newest end); the axes are not black (SGR 30); a log pane.
     const pid = (JSON.parse((await jobctl(['status', '--json'], { home })).stdout) as { daemon: { pid: number } }).daemon.pid;
-    expect(s).toContain(`home ${home} · pid ${pid}`);
+    expect(s).toContain(`home ${home}, pid ${pid}`);
     const lines = s.split('\n');
     expect(lines[0]).toMatch(/CPU % .*worker/);
     for (const l of lines.slice(1, 7)) expect(l, 'a legend box in the chart').not.toMatch(/[┌└]─+┐?|│worker/);

@@ -34,8 +34,12 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
   task: TaskStatus; runs: RunRecord[]; logLines: string[]; logTitle: string; reader: Pick<LogReader, 'scroll' | 'wrap' | 'hOffset'>;
   height: number; width: number; now: number; hostDetail?: { address?: string; daemon?: DaemonInfo };
 }) {
+  const rolling = task.rolling?.state === 'running';
+  const fixed = 2 + (task.waiting ? 1 : 0) + (rolling ? 1 : 0) + (task.host !== undefined ? 1 : 0);
+  // At most 3 instances or runs, fewer when the pane is short: the log keeps a title and a line.
+  const room = Math.max(0, Math.min(3, height - fixed - 2));
   const items = task.kind === 'daemon'
-    ? (task.instances ?? []).slice(0, 3).map((i) => (
+    ? (task.instances ?? []).slice(0, room).map((i) => (
       <Text key={i.index} wrap="truncate">
         {`  #${i.index} `}<Text color={STATE_COLOR[i.state] ?? 'white'}>{fit(i.state, 9)}</Text>
         {`${i.pid ? ` pid ${i.pid}` : ''}${i.state === 'running' && i.startedAt ? ` up ${formatDuration(now - i.startedAt)}` : ''} restarts ${i.restarts}${i.rss !== undefined ? ` mem ${formatBytes(i.rss)}` : ''}${i.cpu !== undefined ? ` cpu ${i.cpu}%` : ''}`}
@@ -43,16 +47,15 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
         {`${i.health?.lastProbe && !i.health.lastProbe.ok ? ` — ${lastProbeText(i.health, now)}` : ''}${i.message ? ` — ${i.message}` : ''}`}
       </Text>
     ))
-    : runs.slice(-3).reverse().map((r) => (
+    : (room ? runs.slice(-room) : []).reverse().map((r) => (
       <Text key={r.id} wrap="truncate">
         {`  ${r.id} `}<Text color={STATE_COLOR[r.state] ?? 'white'}>{fit(r.state, 10)}</Text>
         {`${r.trigger}${r.trigger === 'xxljob' && r.tag !== undefined ? ` log ${r.tag}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
       </Text>
     ));
-  const rolling = task.rolling?.state === 'running';
-  const head = 2 + items.length + (task.waiting ? 1 : 0) + (rolling ? 1 : 0) + (task.host !== undefined ? 1 : 0);
+  const head = fixed + items.length;
   return (
-    <Box flexDirection="column" width={width} height={height}>
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate">
         <Text bold color="cyan">{task.name}</Text>
         <Text color="gray">{`  @${task.group} · `}</Text>

@@ -51,7 +51,7 @@ export function LogView({ lines, height, width, scroll, title, wrap = true, hOff
   const rows = logRows(lines, { body, width, scroll, wrap, hOffset });
   const found = search && search.text && !search.editing && !search.notFound ? lines.length - 1 - scroll : -1;
   return (
-    <Box flexDirection="column" width={width} height={height}>
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text color="cyan" wrap="truncate">{title}{titleNote(scroll, wrap, hOffset, search)}</Text>
       {rows.map((r, i) => (
         <Row key={i} text={r.text} pattern={search?.editing ? '' : search?.text ?? ''} current={r.line === found} />

@@ -48,7 +48,7 @@ export function TaskList({ tasks, selected, height, width, now }: { tasks: TaskS
   // The selected row's bar goes across the whole width.
   const spare = ' '.repeat(Math.max(0, width - used));
   return (
-    <Box flexDirection="column" width={width} height={height}>
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold wrap="truncate">{`  ${hostCell('HOST')}${keys.map((k) => fit(HEADERS[k], w[k])).join(' ')}`}</Text>
       {tasks.length === 0 ? <Text color="gray">  no tasks (add one with `jobctl add`, or files in tasks/)</Text> : null}
       {visible.map((r) => {

@@ -2,6 +2,11 @@ import type { JobctlClient } from '../../api/client.js';
 import { tagInstance } from '../../shared/log-line.js';
 import type { PushMessage } from '../../shared/protocol.js';
 
+/** A line's leading timestamp as the time of day (`07:07:54 #0 [out] …`): the pane is narrow. */
+export function shortTime(line: string): string {
+  return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.\d+)?Z /, '$1 ');
+}
+
 /** What the pane writes to: a blessed-contrib log (a list that keeps its last lines). */
 export interface LogSink {
   setLabel(text: string): void;
@@ -46,7 +51,7 @@ export class TopLogPane {
         return;
       }
       this.sub = r.subscription;
-      this.sink.reset(r.lines);
+      this.sink.reset(r.lines.map(shortTime));
     }, (e: Error) => generation === this.generation && this.sink.reset([`cannot read the log of ${task}: ${e.message}`]));
   }
 
@@ -65,6 +70,6 @@ export class TopLogPane {
     if (m.event !== 'log' || m.data.subscription !== this.sub) return;
     const parts = ((this.partial.get(m.data.instance) ?? '') + m.data.text).split('\n');
     this.partial.set(m.data.instance, parts.pop() ?? '');
-    for (const l of parts) this.sink.log(m.data.instance === undefined ? l : tagInstance(l, m.data.instance));
+    for (const l of parts) this.sink.log(shortTime(m.data.instance === undefined ? l : tagInstance(l, m.data.instance)));
   };
 }

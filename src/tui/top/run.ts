@@ -50,7 +50,8 @@ export async function runTop(opts: TopOptions): Promise<number> {
     log: (line) => logBox.log(line),
   });
   /** Where the dashboard looks, once the daemon answered: `ssh://web1 · home /srv/jobs · pid 4242`. */
-  const place = (home: string, pid: number) => `${opts.where ? `${opts.where} · ` : ''}home ${home} · pid ${pid}`;
+  // Commas, not `·`: blessed draws that as `~` on some terminals (tmux's screen).
+  const place = (home: string, pid: number) => `${opts.where ? `${opts.where}, ` : ''}home ${home}, pid ${pid}`;
   const model = new TopModel();
   let client: JobctlClient | undefined;
   let stopped = false;
@@ -138,7 +139,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
       const status = await client.call('status', {}, 5000);
       const title = place(status.daemon.home, status.daemon.pid);
       screen.title = `jobctl top · ${title}`;
-      table.setLabel(` ${title} · tasks (↑↓ select, Esc: busiest) `);
+      table.setLabel(` ${title}: tasks (↑↓ select, Esc: busiest) `);
       for (const e of model.update(status)) log(e);
       draw();
     } catch (e) {
