@@ -36,7 +36,7 @@ export function registerTui(program: Command, ctx: CliContext): void {
     .command('top')
     .description('metrics dashboard: CPU and memory charts, run durations, tasks, events (like pm2 monit)')
     .option('--refresh <ms>', 'refresh interval', '1000')
-    .addHelpText('after', '\nKeys: ↑↓ select a task for the charts, Esc back to the busiest tasks, q quit')
+    .addHelpText('after', '\nKeys: ↑↓ PgUp PgDn Home End select a task (the charts and the log pane follow it), Esc back to the busiest tasks, q quit')
     .action(action(ctx, async (opts: { refresh: string }) => {
       if (!process.stdout.isTTY) throw new CliError('jobctl top needs a terminal; use `jobctl status --json` in scripts', EXIT.USAGE);
       prepareTerminalEnv(process.env, true);
