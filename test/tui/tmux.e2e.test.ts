@@ -106,6 +106,18 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     await waitFor(() => !sessions().includes('logq'), 5000, 'tui quit from the log');
   });
 
+  it('jobctl tui: a rolling restart\'s message goes when the roll has ended (issue 30)', async () => {
+    tmux('new-session', '-d', '-s', 'roll', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
+    await waitFor(() => /worker\s+running\s+2\/2/.test(screen('roll')), 10_000, 'worker on screen');
+    tmux('send-keys', '-t', 'roll', 'j');
+    await waitFor(() => /› worker/.test(screen('roll')), 5000, 'worker selected');
+    tmux('send-keys', '-t', 'roll', 'R');
+    await waitFor(() => /worker: rolling restart/.test(screen('roll')), 10_000, 'the roll said');
+    await waitFor(() => !/rolling restart/.test(screen('roll')), 30_000, 'the message and the pane\'s progress gone after the roll');
+    tmux('send-keys', '-t', 'roll', 'q');
+    await waitFor(() => !sessions().includes('roll'), 5000, 'tui quit');
+  });
+
   it('jobctl top draws its charts, table and events', async () => {
     tmux('new-session', '-d', '-s', 'top', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} top --refresh 300; sleep 10`);
     await waitFor(() => {

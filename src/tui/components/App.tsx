@@ -175,7 +175,10 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     else if (input === 'R') act(`rolling restart of ${name}`, name, async () => {
       const roll = (await backend.control('rolling', name))[0]?.rolling;
       const progress = (t: TaskStatus) => (t.rolling?.state === 'running' ? `${name}: rolling restart ${t.rolling.done}/${t.rolling.total} (progress in the detail pane)` : undefined);
-      return roll ? { text: progress({ ...task, rolling: roll }) ?? `${name}: rolling restart started`, over: rollEnded(roll.startedAt), live: progress } : { text: `${name}: rolling restart started` };
+      if (!roll) return { text: `${name}: rolling restart started` };
+      // Already over (a fast roll): its outcome is the last word, not a progress that goes away.
+      if (roll.state !== 'running') return { text: `${name}: rolling restart ${roll.state} (${roll.done}/${roll.total})${roll.message ? `: ${roll.message}` : ''}` };
+      return { text: progress({ ...task, rolling: roll })!, over: rollEnded(roll.startedAt), live: progress };
     });
     else if (input === 't') act(`triggering ${name}`, name, async () => {
       const r = await backend.run(name);
