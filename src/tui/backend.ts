@@ -38,6 +38,10 @@ export interface LogTarget {
  */
 export interface TuiBackend extends EventEmitter {
   readonly connection: ConnectionState;
+  /** Where the daemon is, as the user named it (`ssh://deploy@web1:2222`); undefined: this host. */
+  readonly where?: string | undefined;
+  /** A fleet host's address and daemon (home, pid), for the detail pane. */
+  hostDetail?(host: string): { address?: string; daemon?: DaemonInfo } | undefined;
   /** A fleet's hosts and their connections; undefined for a single daemon. */
   hosts?(): HostConnection[];
   start(): void;
@@ -63,7 +67,7 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
   private retry: NodeJS.Timeout | undefined;
   private lastErrorText: string | undefined;
 
-  constructor(private readonly dial: Dialer, private readonly retryMs = 1000) {
+  constructor(private readonly dial: Dialer, private readonly retryMs = 1000, readonly where?: string) {
     super();
   }
 

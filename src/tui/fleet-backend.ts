@@ -6,6 +6,8 @@ import { ClientBackend, splitTaskKey, taskKey, type ConnectionState, type Dialer
 export interface FleetBackendHost {
   name: string;
   dial: Dialer;
+  /** How the inventory reaches it (`ssh://deploy@web1/srv/jobs`), for the detail pane. */
+  address?: string;
 }
 
 /**
@@ -17,6 +19,7 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
   private readonly members = new Map<string, ClientBackend>();
   private readonly tasks = new Map<string, Map<string, TaskStatus>>();
   private readonly daemons = new Map<string, DaemonInfo>();
+  private readonly addresses = new Map<string, string>();
   private readonly subs = new Map<number, { host: string; remote: number }>();
   private readonly subsByRemote = new Map<string, number>();
   private nextSub = 1;
@@ -26,6 +29,7 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
     super();
     for (const h of hosts) {
       const b = new ClientBackend(h.dial, retryMs);
+      if (h.address !== undefined) this.addresses.set(h.name, h.address);
       this.members.set(h.name, b);
       this.tasks.set(h.name, new Map());
       b.on('snapshot', (s: StatusResult) => {
@@ -75,6 +79,14 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
     return [...this.members].map(([host, b]) => ({ host, connection: b.connection, ...(b.lastError ? { error: b.lastError } : {}) }));
   }
 
+  /** A host's address and its daemon's home and pid (the far ones). */
+  hostDetail(host: string): { address?: string; daemon?: DaemonInfo } | undefined {
+    if (!this.members.has(host)) return undefined;
+    const address = this.addresses.get(host);
+    const daemon = this.daemons.get(host);
+    return { ...(address !== undefined ? { address } : {}), ...(daemon ? { daemon } : {}) };
+  }
+
   private updateState(): void {
     const states = [...this.members.values()].map((b) => b.connection);
     const s: ConnectionState = states.includes('connected') ? 'connected' : states.includes('connecting') ? 'connecting' : 'disconnected';
@@ -89,6 +101,8 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
     const [, first] = all[0]!;
     return {
       ...first,
+      // No one pid or home: each host has its own (hostDetail); the header says how many answer.
+      pid: 0,
       home: `${all.length}/${this.members.size} hosts`,
       configErrors: all.flatMap(([host, d]) => d.configErrors.map((e) => ({ ...e, file: `${host}:${e.file}` }))),
       warnings: all.flatMap(([host, d]) => d.warnings.map((w) => `${host}: ${w}`)),

@@ -1,9 +1,11 @@
+import type { Key } from 'ink';
+
 /**
  * Every key of the TUI, in one place: the help lists `key` and `action`, the footer
- * `short` and `word` (short enough for 80 columns).
+ * `short` and `word` (short enough for 80 columns). `log` keys work in the log view (`l`).
  */
-export const KEYS: ReadonlyArray<{ key: string; action: string; short: string; word: string }> = [
-  { key: '↑ ↓ / j k', action: 'move', short: '↑↓', word: 'move' },
+export const KEYS: ReadonlyArray<{ key: string; action: string; short: string; word: string; log?: true }> = [
+  { key: '↑ ↓ / j k', action: 'move (in the log: scroll a line)', short: '↑↓', word: 'move' },
   { key: 'enter', action: 'open/close the detail pane', short: '⏎', word: 'open' },
   { key: 's', action: 'start', short: 's', word: 'start' },
   { key: 'x', action: 'stop (asks first)', short: 'x', word: 'stop' },
@@ -11,13 +13,38 @@ export const KEYS: ReadonlyArray<{ key: string; action: string; short: string; w
   { key: 'R', action: 'rolling restart: one instance at a time', short: 'R', word: 'roll' },
   { key: 't', action: 'trigger a run now', short: 't', word: 'run' },
   { key: 'K', action: 'kill: SIGKILL the processes (asks first)', short: 'K', word: 'kill' },
-  { key: 'l', action: 'logs full screen', short: 'l', word: 'logs' },
-  { key: '[ ]', action: 'previous / next instance or run in the log', short: '[]', word: 'inst' },
-  { key: 'PgUp PgDn', action: 'scroll the log back / forward', short: 'PgUp', word: 'scroll' },
-  { key: '/', action: 'filter tasks by name, group or host', short: '/', word: 'filter' },
+  { key: 'l', action: 'logs full screen (Esc or l closes)', short: 'l', word: 'logs' },
+  { key: '[ ]', action: 'earlier / later run (cron, from the newest), previous / next instance', short: '[]', word: 'run/inst' },
+  { key: 'PgUp PgDn', action: 'scroll the log back / forward (PgDn to the end follows again)', short: 'PgUp', word: 'scroll' },
+  { key: 'w', action: 'wrap long log lines, or cut them and scroll sideways with ← →', short: 'w', word: 'wrap' },
+  { key: '/', action: 'filter tasks by name, group or host; in the log view: search', short: '/', word: 'filter' },
+  { key: 'n N', action: 'log view: the previous (older) / next (newer) match', short: 'nN', word: 'match', log: true },
   { key: 'h', action: 'fleet view: show one host, the next, then all', short: 'h', word: 'host' },
   { key: '?', action: 'help', short: '?', word: 'help' },
-  { key: 'q / Ctrl-C', action: 'quit (Esc closes a pane)', short: 'q', word: 'quit' },
+  { key: 'q / Ctrl-C', action: 'quit, from anywhere (Esc closes a pane, the help or the log)', short: 'q', word: 'quit' },
 ];
 
 export const FOOTER: ReadonlyArray<[string, string]> = KEYS.map((k) => [k.short, k.word]);
+
+const NO_KEY = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
+  home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
+  backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
+} as Key;
+
+/**
+ * Keys typed fast (or sent by tmux) arrive as one chunk: hand them over one at a time,
+ * except while typing text (a filter, a search), where a paste is text.
+ */
+export function eachKey(input: string, key: Key, typing: boolean, fn: (input: string, key: Key) => void): void {
+  if (input.length > 1 && !typing && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
+    for (const ch of input) fn(ch, NO_KEY);
+  } else fn(input, key);
+}
+
+/** The text of a one-line input (filter, search) after a key: undefined when the key is not text. */
+export function edited(text: string, input: string, key: Key): string | undefined {
+  if (key.backspace || key.delete) return text.slice(0, -1);
+  if (input && !key.ctrl && !key.meta && !key.escape && !key.return && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow) return text + input;
+  return undefined;
+}

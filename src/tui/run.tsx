@@ -12,6 +12,8 @@ export interface TuiOptions {
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   backend?: TuiBackend;
+  /** Where the daemon is, for the title (`ssh://deploy@web1:2222`); undefined: this host. */
+  where?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface TuiOptions {
  */
 export async function runTui(opts: TuiOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
-  const backend = opts.backend ?? new ClientBackend(opts.dial);
+  const backend = opts.backend ?? new ClientBackend(opts.dial, 1000, opts.where);
   let restored = false;
   const restore = () => {
     if (restored) return;

@@ -1,99 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { DaemonInfo, LogsResult, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
-import type { RunRecord } from '../../src/shared/types.js';
-import type { ConnectionState, LogTarget, TuiBackend } from '../../src/tui/backend.js';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/tui/components/App.js';
-import { waitFor } from '../helpers/wait.js';
-
-/** A daemon in memory: records what the TUI asked for, and lets the test push states and logs. */
-class FakeBackend extends EventEmitter implements TuiBackend {
-  connection: ConnectionState = 'connected';
-  calls: string[] = [];
-  follows: LogTarget[] = [];
-  private sub = 0;
-  start(): void {}
-  async control(verb: 'start' | 'stop' | 'restart' | 'rolling', task: string): Promise<TaskStatus[]> {
-    this.calls.push(`${verb} ${task}`);
-    return [{ ...daemonTask(task), state: verb === 'stop' ? 'stopped' : 'running' }];
-  }
-  async run(task: string): Promise<RunRecord | undefined> {
-    this.calls.push(`run ${task}`);
-    return { id: 'r1', task, scheduledAt: 0, attempt: 1, trigger: 'manual', state: 'running' };
-  }
-  async kill(task: string, signal: string): Promise<number> {
-    this.calls.push(`kill ${task} ${signal}`);
-    return 1;
-  }
-  async history(): Promise<RunRecord[]> {
-    return [];
-  }
-  async follow(target: LogTarget): Promise<LogsResult> {
-    this.follows.push(target);
-    return { lines: [`first line of ${target.task}`], files: [], subscription: ++this.sub };
-  }
-  unfollow(): void {}
-  close(): void {}
-  get lastSubscription(): number {
-    return this.sub;
-  }
-  snapshot(tasks: TaskStatus[], daemon: Partial<DaemonInfo> = {}): void {
-    const d: DaemonInfo = { pid: 42, version: '0', home: '/srv/jobs', tasksDir: '/srv/jobs/tasks', startedAt: 0, configErrors: [], warnings: [], ...daemon };
-    this.emit('snapshot', { daemon: d, tasks } satisfies StatusResult);
-  }
-}
-
-function daemonTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
-  return {
-    name, group: 'workers', kind: 'daemon', enabled: true, file: '/srv/jobs/tasks/workers.yaml', state: 'running', desired: 'running',
-    restarts: 0, running: 2, cpu: 1.5, rss: 5 * 1024 * 1024,
-    instances: [
-      { index: 0, state: 'running', since: 0, pid: 100, startedAt: Date.now() - 60_000, restarts: 0 },
-      { index: 1, state: 'running', since: 0, pid: 101, startedAt: Date.now() - 60_000, restarts: 0 },
-    ],
-    ...over,
-  };
-}
-
-function cronTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
-  return {
-    name, group: 'reports', kind: 'cron', enabled: true, file: '/srv/jobs/tasks/reports.yaml', state: 'scheduled', desired: 'running',
-    restarts: 0, schedule: '0 3 * * *', nextRunAt: Date.now() + 3_600_000,
-    lastRun: { id: 'x', task: name, scheduledAt: 0, startedAt: Date.now() - 5000, endedAt: Date.now() - 4000, attempt: 1, trigger: 'schedule', state: 'failed', exitCode: 2 },
-    ...over,
-  };
-}
-
-const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
-/** Retry an assertion until it holds (renders and effects are asynchronous). */
-async function eventually(assertion: () => void, timeoutMs = 3000): Promise<void> {
-  let last: unknown;
-  await waitFor(() => {
-    try {
-      assertion();
-      return true;
-    } catch (e) {
-      last = e;
-      return false;
-    }
-  }, timeoutMs, 'assertion').catch(() => {
-    throw last;
-  });
-}
-const mounted: Array<{ unmount: () => void }> = [];
-afterEach(() => mounted.splice(0).forEach((m) => m.unmount()));
-
-async function mount(tasks: TaskStatus[], daemon: Partial<DaemonInfo> = {}) {
-  const backend = new FakeBackend();
-  const app = render(<App backend={backend} flushMs={5} />);
-  mounted.push(app);
-  backend.snapshot(tasks, daemon);
-  const frame = () => app.lastFrame() ?? '';
-  await eventually(() => expect(frame()).toContain(tasks[0]?.name ?? 'no tasks'));
-  await eventually(() => expect(backend.follows.length).toBeGreaterThan(0));
-  return { backend, app, frame };
-}
+import { FakeBackend, cronTask, daemonTask, eventually, mount, mounted, tick } from './fake-backend.js';
 
 describe('TUI', () => {
   it('lists tasks grouped by file, with state, processes, last run, CPU and memory', async () => {
@@ -101,7 +9,7 @@ describe('TUI', () => {
     const f = frame();
     expect(f).toMatch(/▾ @reports\n.*nightly\s+scheduled\s+-\s+in \d+m\d+s\s+failed \ds ago/);
     expect(f).toMatch(/▾ @workers\n.*mailer\s+running\s+2\/2\s+1m\S*\s+-\s+0\s+1\.5%\s+5\.0MB/);
-    expect(f).toMatch(/jobctl 2 tasks · 1 running · 1 failing · pid 42/);
+    expect(f).toMatch(/jobctl 2 tasks · 1 running · 1 failing · home \/srv\/jobs · pid 42/);
   });
 
   it('a fleet view opens at the top, on the first row, though the hosts answer one by one (issue 29)', async () => {
@@ -160,7 +68,7 @@ describe('TUI', () => {
     expect(backend.calls).toEqual(['stop b-worker']);
     await press('s', () => expect(backend.calls.at(-1)).toBe('start b-worker'));
     await press('r', () => expect(backend.calls.at(-1)).toBe('restart b-worker'));
-    await press('R', () => expect(frame()).toContain('b-worker: rolling restart started'));
+    await press('R', () => expect(frame()).toContain('b-worker: rolling restart 0/2'));
     await press('K', () => expect(frame()).toContain('SIGKILL b-worker? [y/N]'));
     await press('y', () => expect(backend.calls.at(-1)).toBe('kill b-worker SIGKILL'));
     await press('k', () => expect(frame()).toMatch(/› a-worker/));

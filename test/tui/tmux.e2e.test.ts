@@ -71,6 +71,53 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     }
   });
 
+  it('jobctl tui redraws cleanly when the terminal shrinks to 60x16, keeps LAST\'s "ago", and says the minimum below it (issue 30)', async () => {
+    tmux('new-session', '-d', '-s', 'small', '-x', '120', '-y', '35', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
+    await waitFor(() => /worker\s+running\s+2\/2/.test(screen('small')), 10_000, 'worker running at 120x35');
+    tmux('resize-window', '-t', 'small', '-x', '60', '-y', '16');
+    // The screen checked is the screen read: a tick run may be going in a later one.
+    let shown = '';
+    await waitFor(() => /^jobctl 2 tasks · \d running/.test((shown = screen('small'))) && /tick\s+\S+.*ok \d+m?s ago/.test(shown), 10_000, 'redrawn at 60x16');
+    const lines = shown.split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(60);
+    // one header, whole, and no leftovers of the wide layout (`jobct 3 tasks · 1 runnin`)
+    expect(lines.filter((l) => /tasks · \d/.test(l)), shown).toHaveLength(1);
+    expect(lines[0]).toMatch(/^jobctl 2 tasks · \d running · home /);
+    expect(lines.filter((l) => /TASK\s+STATE/.test(l)), shown).toHaveLength(1);
+    // every part of the detail pane is there, none drawn over another (`cron · * * * * * *ed`)
+    const name = lines.findIndex((l) => /^tick {2}@app · \S+$/.test(l));
+    expect(name, shown).toBeGreaterThan(0);
+    expect(lines[name + 1]).toMatch(/^ {2}cron · \* \* \* \* \* \*$/);
+    expect(lines.slice(name).some((l) => /^log · latest runs/.test(l)), shown).toBe(true);
+    tmux('resize-window', '-t', 'small', '-x', '40', '-y', '10');
+    await waitFor(() => screen('small').includes('jobctl tui needs 50×12'), 10_000, 'the minimum size said');
+    tmux('resize-window', '-t', 'small', '-x', '80', '-y', '24');
+    await waitFor(() => /worker\s+running\s+2\/2/.test(screen('small')) && !screen('small').includes('needs 50'), 10_000, 'back at 80x24');
+    tmux('send-keys', '-t', 'small', 'q');
+    await waitFor(() => !sessions().includes('small'), 5000, 'tui quit');
+  });
+
+  it('jobctl tui: q quits from the full-screen log (issue 30)', async () => {
+    tmux('new-session', '-d', '-s', 'logq', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
+    await waitFor(() => /worker\s+running\s+2\/2/.test(screen('logq')), 10_000, 'worker on screen');
+    tmux('send-keys', '-t', 'logq', 'j', 'l');
+    await waitFor(() => /^worker · log · all instances/m.test(screen('logq')), 5000, 'full-screen log');
+    tmux('send-keys', '-t', 'logq', 'q');
+    await waitFor(() => !sessions().includes('logq'), 5000, 'tui quit from the log');
+  });
+
+  it('jobctl tui: a rolling restart\'s message goes when the roll has ended (issue 30)', async () => {
+    tmux('new-session', '-d', '-s', 'roll', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
+    await waitFor(() => /worker\s+running\s+2\/2/.test(screen('roll')), 10_000, 'worker on screen');
+    tmux('send-keys', '-t', 'roll', 'j');
+    await waitFor(() => /› worker/.test(screen('roll')), 5000, 'worker selected');
+    tmux('send-keys', '-t', 'roll', 'R');
+    await waitFor(() => /worker: rolling restart/.test(screen('roll')), 10_000, 'the roll said');
+    await waitFor(() => !/rolling restart/.test(screen('roll')), 30_000, 'the message and the pane\'s progress gone after the roll');
+    tmux('send-keys', '-t', 'roll', 'q');
+    await waitFor(() => !sessions().includes('roll'), 5000, 'tui quit');
+  });
+
   it('jobctl top draws its charts, table and events', async () => {
     tmux('new-session', '-d', '-s', 'top', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} top --refresh 300; sleep 10`);
     await waitFor(() => {
@@ -78,10 +125,20 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
       return s.includes('CPU %') && s.includes('Memory MB') && /worker\s+running\s+2\/2/.test(s);
     }, 10_000, 'dashboard');
     const s = screen('top');
-    expect(s).toContain('last run duration (ms)');
     expect(s).toContain('connected to the daemon');
     expect(s).toMatch(/TASK\s+STATE\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/);
+    expect(s).toContain('last run (ms)');
     expect(s).toMatch(/[⡀-⣿]/); // braille line-chart cells
+    // Issue 30: the title names the home and the daemon's pid; the legend is in the chart's
+    // border (no box over the newest end); the axes are not black (SGR 30); a log pane.
+    const pid = (JSON.parse((await jobctl(['status', '--json'], { home })).stdout) as { daemon: { pid: number } }).daemon.pid;
+    expect(s).toContain(`home ${home}, pid ${pid}`);
+    const lines = s.split('\n');
+    expect(lines[0]).toMatch(/CPU % .*worker/);
+    for (const l of lines.slice(1, 7)) expect(l, 'a legend box in the chart').not.toMatch(/[┌└]─+┐?|│worker/);
+    const colored = tmux('capture-pane', '-e', '-p', '-t', 'top').split('\n').slice(0, 8).join('\n');
+    expect(colored).not.toMatch(/\x1b\[(?:[0-9;]*;)?30(?:;[0-9;]*)?m/);
+    await waitFor(() => /log: worker/.test(screen('top')) && /\[out\] working [01]|working [01]/.test(screen('top')), 10_000, 'the log pane follows the worker');
     tmux('send-keys', '-t', 'top', 'q');
     await waitFor(() => !screen('top').includes('CPU %'), 5000, 'top quit and restored the screen');
   });

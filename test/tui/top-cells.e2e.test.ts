@@ -44,12 +44,12 @@ describe.runIf(hasTool('tmux'))(`jobctl top's task table in a real terminal${nee
       await startTestDaemon(home);
       const session = `top${width}`;
       tmux.open(session, width, 30, `${process.execPath} ${CLI} top --refresh 300; sleep 10`, { JOBCTL_HOME: home });
-      const ready = (s: string) => /worker\s+running \S*healthy/.test(s) && /tick\s+\S+.*ok \d+m?s ago/.test(s);
+      const ready = (s: string) => /worker\s+running\s+\S*healthy/.test(s) && /tick\s+\S+.*ok \d+m?s ago/.test(s);
       // The screen checked is the screen read: a tick run may be going in a later one.
       let shown = '';
       await waitFor(() => ready((shown = tmux.screen(session))), 30_000, 'worker healthy and a finished tick run in the table');
       const lines = shown.split('\n');
-      const h = lines.findIndex((l) => /TASK\s+STATE\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/.test(l));
+      const h = lines.findIndex((l) => /TASK\s+STATE\s+HEALTH\s+PROCS\s+UP\/NEXT\s+LAST\s+RST\s+CPU\s+MEM/.test(l));
       expect(h, lines.join('\n')).toBeGreaterThanOrEqual(0);
       // The table's border is the first and last character (│, or x where tmux draws it with ACS).
       const cols = columns(` ${lines[h]!.slice(1)}`);
@@ -61,8 +61,9 @@ describe.runIf(hasTool('tmux'))(`jobctl top's task table in a real terminal${nee
         for (const c of cols.slice(1)) expect(row[c.at - 1], `"${row}": the cell before ${c.title} runs into it`).toBe(' ');
       }
       const worker = rows.find((r) => r.includes('worker'))!;
-      const state = worker.slice(cols[1]!.at, cols[2]!.at).trim();
-      expect(state).toMatch(/^running \S*healthy/);
+      // health in its own column, as in the TUI and `status` (issue 30)
+      expect(worker.slice(cols[1]!.at, cols[2]!.at).trim()).toBe('running');
+      expect(worker.slice(cols[2]!.at, cols[3]!.at).trim()).toMatch(/^\S*healthy$/);
       // The long name is cut with an ellipsis at 80 columns, not run into STATE; at 120 it fits.
       const name = rows.find((r) => r.includes('a-task'))!.slice(0, cols[1]!.at).trim();
       if (width === 80) expect(name).toMatch(/^. a-task\S*…$/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceInfo, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
 import type { RunRecord } from '../../src/shared/types.js';
-import { TopModel, WINDOW } from '../../src/tui/top/model.js';
+import { TopModel, WINDOW, legendLabel } from '../../src/tui/top/model.js';
 
 const task = (name: string, cpu: number, rss: number, over: Partial<TaskStatus> = {}): TaskStatus => ({
   name, group: 'g', kind: 'daemon', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 0, cpu, rss, running: 1, instances: [], ...over,
@@ -47,9 +47,12 @@ describe('top dashboard model', () => {
         // A contrib table column is its width plus one space: the row fits inside the border.
         if (width >= 78) expect(t.widths.reduce((s, w) => s + w + 1, 0)).toBeLessThanOrEqual(width);
       }
-      expect(t.data[0]![1]!.trimEnd()).toMatch(/^running( \S+)?( |…|$)/);
+      expect(t.data[0]![1]!.trimEnd()).toMatch(/^running$|^runn\S*…$/);
     }
-    expect(m.table(118, 0).data[0]![1]!.trim()).toBe('running healthy');
+    // health has its own column, as in the TUI and `status` (issue 30)
+    const wide = m.table(118, 0);
+    expect(wide.headers.map((h) => h.trim()).slice(0, 3)).toEqual(['TASK', 'STATE', 'HEALTH']);
+    expect(wide.data[0]!.slice(1, 3).map((c) => c.trim())).toEqual(['running', 'healthy']);
   });
 
   it('turns the difference between two snapshots into task events for the event pane', () => {
@@ -90,5 +93,15 @@ describe('top dashboard model', () => {
       expect(s[0]!.y).toEqual(Array(WINDOW).fill(0));
     }
     expect(m.table(120).data).toHaveLength(1000);
+  });
+
+  it('the legend is in the chart\'s label (no box over the newest end), and the log pane follows the selected or busiest task (issue 30)', () => {
+    const m = new TopModel();
+    m.update(status([task('a', 1, 0), task('b', 5, 0)]));
+    expect(legendLabel('CPU %', m.cpuSeries())).toBe(' CPU % {green-fg}b{/green-fg} {cyan-fg}a{/cyan-fg} ');
+    expect(m.logTask()).toBe('b');
+    m.selected = 'a';
+    expect(m.logTask()).toBe('a');
+    expect(legendLabel('CPU %', new TopModel().cpuSeries())).toBe(' CPU % ');
   });
 });

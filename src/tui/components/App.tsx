@@ -1,21 +1,26 @@
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TaskStatus } from '../../shared/protocol.js';
-import { taskKey, type HostConnection, type LogTarget, type TuiBackend } from '../backend.js';
+import { taskKey, type TuiBackend } from '../backend.js';
 import { useDaemon } from '../hooks/use-daemon.js';
 import { useHistory } from '../hooks/use-history.js';
+import { useHosts } from '../hooks/use-hosts.js';
 import { useLogFollow } from '../hooks/use-log-follow.js';
+import { useLogReader } from '../hooks/use-log-reader.js';
+import { nextLogSelection, useLogTarget } from '../hooks/use-log-target.js';
 import { useStateRef } from '../hooks/use-state-ref.js';
+import { moved, rollEnded, useTaskMessage, type TaskMessage } from '../hooks/use-task-message.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { eachKey, edited } from '../keys.js';
 import { Banner } from './Banner.js';
 import { Confirm } from './Confirm.js';
 import { DetailPane } from './DetailPane.js';
 import { FilterBar } from './FilterBar.js';
 import { Footer, footerLines } from './Footer.js';
-import { Header } from './Header.js';
-import { Help } from './Help.js';
+import { Header, placeText } from './Header.js';
+import { Help, helpKey } from './Help.js';
 import { HostBar } from './HostBar.js';
-import { LogView } from './LogView.js';
+import { LogScreen, logScreenKey, type LogScreenKeys } from './LogScreen.js';
 import { TaskList } from './TaskList.js';
 
 export interface AppProps {
@@ -26,33 +31,16 @@ export interface AppProps {
   maxLogLines?: number;
 }
 
-type Pending = { verb: 'stop' | 'kill'; task: string } | undefined;
+/** The smallest terminal the layout is made for; below it the TUI says so. */
+export const MIN_SIZE = { columns: 50, rows: 12 };
 
-const NO_KEY = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
-  home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
-  backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
-} as Key;
+type Pending = { verb: 'stop' | 'kill'; task: string } | undefined;
 
 function matches(t: TaskStatus, filter: string, host: string | undefined): boolean {
   if (host !== undefined && t.host !== host) return false;
   if (!filter) return true;
   const f = filter.toLowerCase();
   return t.name.includes(f) || t.group.toLowerCase().includes(f) || `@${t.group}`.includes(f) || (t.host ?? '').toLowerCase().includes(f);
-}
-
-/** A fleet backend's hosts, re-read when they change. */
-function useHosts(backend: TuiBackend): HostConnection[] | undefined {
-  const [hosts, setHosts] = useState<HostConnection[] | undefined>(() => backend.hosts?.());
-  useEffect(() => {
-    if (!backend.hosts) return;
-    const on = (h: HostConnection[]) => setHosts(h);
-    backend.on('hosts', on);
-    return () => {
-      backend.off('hosts', on);
-    };
-  }, [backend]);
-  return hosts;
 }
 
 export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
@@ -70,9 +58,8 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const [fullLogs, setFullLogs, fullLogsRef] = useStateRef(false);
   const [help, setHelp, helpRef] = useStateRef(false);
   const [pending, setPending, pendingRef] = useStateRef<Pending>(undefined);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const [scroll, setScroll] = useState(0);
-  const [logSel, setLogSel] = useState(-1);
+  const [message, setMessage] = useTaskMessage(view.tasks);
+  const reader = useLogReader();
   const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
@@ -90,26 +77,20 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   useEffect(() => {
     if (selectedName !== undefined && key && key !== selectedName) setSelectedName(key);
   }, [key, selectedName]);
-  useEffect(() => {
-    setLogSel(-1);
-    setScroll(0);
-  }, [key]);
 
   const runs = useHistory(backend, key, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
-  const logTarget: LogTarget | undefined = useMemo(() => {
-    if (!task || !key) return undefined;
-    if (task.kind === 'daemon') return logSel >= 0 ? { task: key, instance: logSel } : { task: key };
-    const run = logSel >= 0 ? runs[runs.length - 1 - logSel]?.id : undefined;
-    return run ? { task: key, run } : { task: key };
-  }, [key, task?.kind, logSel, runs]);
-  const log = useLogFollow(backend, logTarget, connected, maxLogLines, flushMs);
+  const logSel = useLogTarget(task, key, runs);
+  useEffect(() => {
+    logSel.setSel(-1);
+    reader.follow();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  const log = useLogFollow(backend, logSel.target, connected, maxLogLines, flushMs);
   // What the key handler acts on, assigned at every render: Ink re-subscribes the handler
   // only after painting, so a key can reach an older closure; it reads these instead.
-  const live = useRef({ tasks, task, connected, runs, logLength: 0, hosts });
-  live.current = { tasks, task, connected, runs, logLength: log.lines.length, hosts };
-  const logTitle = !task ? '' : task.kind === 'daemon'
-    ? `log · ${logSel >= 0 ? `instance ${logSel}` : 'all instances'} · ${log.status}`
-    : `log · ${logTarget?.run ? `run ${logTarget.run}` : 'latest runs'} · ${log.status}`;
+  const live = useRef({ tasks, task, connected, runs, lines: log.lines, hosts, avail: rows });
+  live.current = { ...live.current, tasks, task, connected, runs, lines: log.lines, hosts };
+  const logTitle = task ? `log · ${logSel.label} · ${log.status}` : '';
 
   const move = (delta: number) => setSelectedName((prev) => {
     const list = live.current.tasks;
@@ -124,94 +105,109 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     setHostFilter((cur) => (cur === undefined ? names[0] : names[names.indexOf(cur) + 1]));
   };
   const say = (text: string, error = false) => setMessage({ text, error });
-  const act = (label: string, fn: () => Promise<string>) => {
-    say(`${label}…`);
-    fn().then((text) => say(text), (e: Error) => say(e.message, true));
+  const act = (label: string, name: string, fn: () => Promise<Omit<TaskMessage, 'error' | 'task'>>) => {
+    setMessage({ text: `${label}…`, error: false });
+    fn().then((m) => setMessage({ ...m, error: false, task: name }), (e: Error) => say(e.message, true));
   };
+  const control = (verb: 'start' | 'stop' | 'restart', name: string, before: string | undefined) => act(`${verb === 'stop' ? 'stopping' : `${verb}ing`} ${name}`, name, async () => {
+    const state = (await backend.control(verb, name))[0]?.state ?? (verb === 'stop' ? 'stopped' : `${verb}ed`);
+    return { text: `${name}: ${state}`, over: moved(before, state) };
+  });
   const cycle = (dir: 1 | -1) => {
     const { task, runs } = live.current;
     if (!task) return;
     const count = task.kind === 'daemon' ? task.instances?.length ?? 0 : runs.length;
-    setLogSel((s) => {
-      const next = s + dir;
-      return next < -1 ? count - 1 : next >= count ? -1 : next;
-    });
-    setScroll(0);
+    logSel.setSel((s) => nextLogSelection(task.kind, s, count, dir));
+    reader.follow();
+  };
+  const closeLogs = () => {
+    setFullLogs(false);
+    // Back in the list, the detail pane follows the log again.
+    reader.follow();
+    reader.closeSearch(false, []);
   };
 
-  const onKey = (input: string, key: Key): void => {
-    const { task, connected, logLength } = live.current;
-    if (helpRef.current) {
-      if (key.escape || input === '?' || input === 'q') setHelp(false);
-      return;
-    }
+  const onKey = (input: string, k: Key): void => {
+    const { task, connected, lines } = live.current;
     if (pendingRef.current) {
       const { verb, task: name } = pendingRef.current;
       setPending(undefined);
       if (input === 'y' || input === 'Y') {
-        if (verb === 'stop') act(`stopping ${name}`, async () => `${name}: ${(await backend.control('stop', name))[0]?.state ?? 'stopped'}`);
-        else act(`killing ${name}`, async () => `sent SIGKILL to ${await backend.kill(name, 'SIGKILL')} group(s) of ${name}`);
+        if (verb === 'stop') control('stop', name, task?.state);
+        else act(`killing ${name}`, name, async () => ({ text: `sent SIGKILL to ${await backend.kill(name, 'SIGKILL')} group(s) of ${name}` }));
       } else say('cancelled');
       return;
     }
     if (filteringRef.current) {
-      if (key.escape) {
+      if (k.escape) {
         setFilter('');
         setFiltering(false);
-      } else if (key.return) setFiltering(false);
-      else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+      } else if (k.return) setFiltering(false);
+      else setFilter((f) => edited(f, input, k) ?? f);
       return;
     }
     const page = Math.max(1, rows - 8);
-    if (key.pageUp) return setScroll((s) => Math.min(s + page, Math.max(0, logLength - 1)));
-    if (key.pageDown) return setScroll((s) => Math.max(0, s - page));
+    if (k.pageUp) return reader.scrollBy(page, lines.length);
+    if (k.pageDown) return reader.scrollBy(-page, lines.length);
     if (input === '[') return cycle(-1);
     if (input === ']') return cycle(1);
-    if (fullLogsRef.current) {
-      if (key.escape || input === 'l' || input === 'q') setFullLogs(false);
-      else if (key.upArrow || input === 'k') setScroll((s) => Math.min(s + 1, Math.max(0, logLength - 1)));
-      else if (key.downArrow || input === 'j') setScroll((s) => Math.max(0, s - 1));
-      return;
-    }
+    if (input === 'w') return reader.toggleWrap();
+    if (k.leftArrow) return reader.sideways(-Math.floor(columns / 2));
+    if (k.rightArrow) return reader.sideways(Math.floor(columns / 2));
     if (input === 'q') return exit();
     if (input === '?') return setHelp(true);
     if (input === '/') return setFiltering(true);
-    if (key.escape) {
+    if (k.escape) {
       if (expanded) setExpanded(false);
       else if (filter) setFilter('');
       return;
     }
-    if (key.upArrow || input === 'k') return move(-1);
-    if (key.downArrow || input === 'j') return move(1);
-    if (key.return) return setExpanded((e) => !e);
+    if (k.upArrow || input === 'k') return move(-1);
+    if (k.downArrow || input === 'j') return move(1);
+    if (k.return) return setExpanded((e) => !e);
     if (input === 'l') return setFullLogs(true);
     if (input === 'h') return cycleHost();
     if (!task) return;
     if (!connected) return say('not connected to the daemon', true);
     const name = taskKey(task);
-    if (input === 's') act(`starting ${name}`, async () => `${name}: ${(await backend.control('start', name))[0]?.state ?? 'started'}`);
-    else if (input === 'r') act(`restarting ${name}`, async () => `${name}: ${(await backend.control('restart', name))[0]?.state ?? 'restarted'}`);
-    else if (input === 'R') act(`rolling restart of ${name}`, async () => {
-      const t = (await backend.control('rolling', name))[0];
-      return `${name}: rolling restart ${t?.rolling ? `${t.rolling.done}/${t.rolling.total}` : 'started'} (progress in the detail pane)`;
+    if (input === 's') control('start', name, task.state);
+    else if (input === 'r') control('restart', name, task.state);
+    else if (input === 'R') act(`rolling restart of ${name}`, name, async () => {
+      const roll = (await backend.control('rolling', name))[0]?.rolling;
+      const progress = (t: TaskStatus) => (t.rolling?.state === 'running' ? `${name}: rolling restart ${t.rolling.done}/${t.rolling.total} (progress in the detail pane)` : undefined);
+      if (!roll) return { text: `${name}: rolling restart started` };
+      // Already over (a fast roll): its outcome is the last word, not a progress that goes away.
+      if (roll.state !== 'running') return { text: `${name}: rolling restart ${roll.state} (${roll.done}/${roll.total})${roll.message ? `: ${roll.message}` : ''}` };
+      return { text: progress({ ...task, rolling: roll })!, over: rollEnded(roll.startedAt), live: progress };
     });
-    else if (input === 't') act(`triggering ${name}`, async () => {
+    else if (input === 't') act(`triggering ${name}`, name, async () => {
       const r = await backend.run(name);
-      return r ? `${name}: run ${r.id} ${r.state}${r.message && r.state !== 'running' ? ` (${r.message})` : ''}` : `${name}: started`;
+      return { text: r ? `${name}: run ${r.id} ${r.state}${r.message && r.state !== 'running' ? ` (${r.message})` : ''}` : `${name}: started` };
     });
     else if (input === 'x') setPending({ verb: 'stop', task: name });
     else if (input === 'K') setPending({ verb: 'kill', task: name });
   };
-  // Keys typed fast (or sent by tmux) arrive as one chunk: take them one at a time,
-  // except while typing a filter, where a paste is text.
-  useInput((input, key) => {
-    if (input.length > 1 && !filteringRef.current && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
-      for (const ch of input) onKey(ch, NO_KEY);
-    } else onKey(input, key);
-  });
+  const logKeys: LogScreenKeys = {
+    reader, lines: () => live.current.lines, height: () => live.current.avail, width: () => columns, cycle, close: closeLogs, quit: exit,
+  };
+  // One subscription routes every key by the mode it finds (refs, not the last render): a
+  // key typed right after `l` or `?` reaches the log view or the help, and a chunk of keys
+  // can switch modes midway. The keys of each view are its own (logScreenKey, helpKey).
+  useInput((input, k) => eachKey(input, k, filteringRef.current || reader.typing.current, (i, key) => {
+    if (helpRef.current) helpKey(i, key, { close: () => setHelp(false), quit: exit });
+    else if (fullLogsRef.current && live.current.task) logScreenKey(i, key, logKeys);
+    else onKey(i, key);
+  }));
 
-  const width = Math.max(40, columns);
+  if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) {
+    return (
+      <Box width={columns} height={rows} flexDirection="column">
+        <Text wrap="truncate" color="yellow">{`jobctl tui needs ${MIN_SIZE.columns}×${MIN_SIZE.rows}`}</Text>
+        <Text wrap="truncate" color="yellow">{`this is ${columns}×${rows}: make it bigger (q quits)`}</Text>
+      </Box>
+    );
+  }
+  const width = columns;
   const bannerH = !connected ? 1 : view.daemon?.configErrors.length ? 2 : 0;
   const filterH = filtering || filter || hostFilter !== undefined ? 1 : 0;
   const hostsH = hosts ? 1 : 0;
@@ -219,22 +215,25 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const avail = Math.max(4, rows - 1 - bannerH - hostsH - filterH - footerH - (pending ? 1 : 0));
   const listH = expanded ? Math.min(6, avail - 4) : Math.max(4, Math.ceil(avail * 0.45));
   const detailH = avail - listH;
+  live.current.avail = avail;
+  const place = placeText(view.daemon, view.connection, backend.where, hosts !== undefined);
+  const hostDetail = task?.host !== undefined ? backend.hostDetail?.(task.host) : undefined;
 
   return (
     <Box flexDirection="column" width={width} height={rows}>
-      <Header tasks={view.tasks} connection={view.connection} width={width} {...(view.daemon ? { daemon: view.daemon } : {})} />
+      <Header tasks={view.tasks} width={width} place={place} {...(view.daemon ? { daemon: view.daemon } : {})} />
       <Banner connection={view.connection} width={width} {...(view.daemon ? { daemon: view.daemon } : {})} />
       {hosts ? <HostBar hosts={hosts} selected={hostFilter} width={width} /> : null}
       <FilterBar text={filter} editing={filtering} {...(hostFilter !== undefined ? { host: hostFilter } : {})} />
       {help ? (
         <Help width={width} height={avail} />
       ) : fullLogs && task ? (
-        <LogView lines={log.lines} height={avail} width={width} scroll={scroll} title={`${task.name} · ${logTitle}`} />
+        <LogScreen lines={log.lines} height={avail} width={width} title={`${task.name} · ${logTitle}`} reader={reader} />
       ) : (
         <>
           <TaskList tasks={tasks} selected={selected} height={listH} width={width} now={now} />
           {task ? (
-            <DetailPane task={task} runs={runs} logLines={log.lines} logTitle={logTitle} scroll={scroll} height={detailH} width={width} now={now} />
+            <DetailPane task={task} runs={runs} logLines={log.lines} logTitle={logTitle} reader={reader} height={detailH} width={width} now={now} {...(hostDetail ? { hostDetail } : {})} />
           ) : (
             <Box height={detailH}><Text color="gray">{filter || hostFilter ? `no task matches "${filter}"${hostFilter ? ` on ${hostFilter}` : ''}` : ' '}</Text></Box>
           )}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { TaskStatus } from '../../shared/protocol.js';
 import { taskKey } from '../backend.js';
-import { cells, columnWidths, HEADERS } from '../columns.js';
+import { cells, columnLayout, HEADERS, type ColumnKey } from '../columns.js';
 import { STATE_COLOR, fit } from '../format.js';
 
 interface Row {
@@ -26,21 +26,30 @@ export function listRows(tasks: TaskStatus[]): Row[] {
   return rows;
 }
 
+/** The color of a task's cell, where it has one. */
+function cellColor(t: TaskStatus, k: ColumnKey, text: string): string | undefined {
+  if (k === 'state') return STATE_COLOR[t.state] ?? 'white';
+  if (k === 'health') return text === 'healthy' ? 'green' : text === '-' ? undefined : text === 'starting' ? 'cyan' : 'yellow';
+  if (k === 'last') return t.lastRun && t.lastRun.state !== 'succeeded' ? STATE_COLOR[t.lastRun.state] ?? 'white' : undefined;
+  return undefined;
+}
+
 /** The task list: only the rows that fit are rendered, around the selection; columns share the width. */
 export function TaskList({ tasks, selected, height, width, now }: { tasks: TaskStatus[]; selected: number; height: number; width: number; now: number }) {
   const hostW = tasks.some((t) => t.host !== undefined) ? Math.min(16, Math.max(4, ...tasks.map((t) => (t.host ?? '').length))) : 0;
-  const w = columnWidths(tasks, width - (hostW ? hostW + 1 : 0), now);
+  const { keys, widths: w } = columnLayout(tasks, width - (hostW ? hostW + 1 : 0), now);
   const hostCell = (h: string | undefined) => (hostW ? `${fit(h ?? '', hostW)} ` : '');
   const rows = listRows(tasks);
   const body = Math.max(1, height - 1);
   const selRow = Math.max(0, rows.findIndex((r) => r.index === selected));
   const start = Math.min(Math.max(0, selRow - Math.floor(body / 2)), Math.max(0, rows.length - body));
   const visible = rows.slice(start, start + body);
+  const used = 2 + (hostW ? hostW + 1 : 0) + keys.reduce((s, k) => s + w[k], 0) + keys.length - 1;
+  // The selected row's bar goes across the whole width.
+  const spare = ' '.repeat(Math.max(0, width - used));
   return (
-    <Box flexDirection="column" width={width} height={height}>
-      <Text bold wrap="truncate">
-        {`  ${hostCell('HOST')}${fit(HEADERS.name, w.name)} ${fit(HEADERS.state, w.state)} ${fit(HEADERS.procs, w.procs)} ${fit(HEADERS.time, w.time)} ${fit(HEADERS.last, w.last)} ${fit(HEADERS.rst, w.rst)} ${fit(HEADERS.cpu, w.cpu)} ${fit(HEADERS.mem, w.mem)}`}
-      </Text>
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Text bold wrap="truncate">{`  ${hostCell('HOST')}${keys.map((k) => fit(HEADERS[k], w[k])).join(' ')}`}</Text>
       {tasks.length === 0 ? <Text color="gray">  no tasks (add one with `jobctl add`, or files in tasks/)</Text> : null}
       {visible.map((r) => {
         if (r.kind === 'group') return <Text key={`g:${r.group}`} color="magenta" wrap="truncate">{`▾ ${r.group}`}</Text>;
@@ -50,11 +59,13 @@ export function TaskList({ tasks, selected, height, width, now }: { tasks: TaskS
         return (
           <Text key={taskKey(t)} inverse={sel} wrap="truncate">
             {sel ? '› ' : '  '}
-            {hostCell(t.host)}{fit(c.name, w.name)}{' '}
-            <Text color={STATE_COLOR[t.state] ?? 'white'}>{fit(c.state, w.state)}</Text>{' '}
-            {fit(c.procs, w.procs)} {fit(c.time, w.time)}{' '}
-            <Text color={t.lastRun && t.lastRun.state !== 'succeeded' ? STATE_COLOR[t.lastRun.state] ?? 'white' : undefined}>{fit(c.last, w.last)}</Text>{' '}
-            {fit(c.rst, w.rst)} {fit(c.cpu, w.cpu)} {fit(c.mem, w.mem)}
+            {hostCell(t.host)}
+            {keys.map((k, i) => {
+              const color = cellColor(t, k, c[k]);
+              const text = `${i ? ' ' : ''}${fit(c[k], w[k])}`;
+              return color ? <Text key={k} color={color}>{text}</Text> : text;
+            })}
+            {sel ? spare : ''}
           </Text>
         );
       })}

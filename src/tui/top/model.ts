@@ -1,6 +1,5 @@
-import { taskHealthText } from '../../shared/format.js';
 import type { StatusResult, TaskStatus } from '../../shared/protocol.js';
-import { COLUMN_KEYS, HEADERS, cells, columnWidths, type ColumnKey } from '../columns.js';
+import { HEADERS, cells, columnLayout } from '../columns.js';
 import { fit } from '../format.js';
 import { taskEvents } from './task-events.js';
 
@@ -65,6 +64,11 @@ export class TopModel {
     return this.tasks.filter((t) => t.kind === 'daemon').sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.name.localeCompare(b.name)).slice(0, 4).map((t) => t.name);
   }
 
+  /** The task whose log the log pane follows: the selected one, else the busiest, else the first. */
+  logTask(): string | undefined {
+    return this.selected ?? this.chartTasks()[0] ?? this.tasks[0]?.name;
+  }
+
   private series(m: Map<string, number[]>): Series[] {
     const x = Array.from({ length: WINDOW }, (_, i) => (i % 15 === 0 ? `-${WINDOW - i}s` : ' '));
     const series = this.chartTasks().map((name, i) => {
@@ -95,32 +99,24 @@ export class TopModel {
   }
 
   /**
-   * The task table, the TUI's columns (LAST included), every cell cut or padded to its column
+   * The task table, the TUI's columns (LAST and HEALTH included), every cell cut or padded to its column
    * (with …) for a table `width` columns wide inside its border: blessed-contrib's table pads a
    * cell but lets a longer one run into the next column (`running he2/2`, issue 29).
    */
   table(width: number, now = Date.now()): { headers: string[]; headerLine: string; data: string[][]; widths: number[] } {
     // A contrib table column takes its width plus one space (columnSpacing 2, less one).
-    const w = columnWidths(this.tasks, width + 1, now, topCells);
-    const widths = COLUMN_KEYS.map((k) => w[k]);
+    const { keys, widths: w } = columnLayout(this.tasks, width + 1, now);
     return {
-      headers: COLUMN_KEYS.map((k) => fit(HEADERS[k], w[k])),
+      headers: keys.map((k) => fit(HEADERS[k], w[k])),
       // The table's rows sit one column right of its header line: the line to draw over it.
-      headerLine: ` ${COLUMN_KEYS.map((k) => fit(HEADERS[k], w[k])).join(' ')}`,
+      headerLine: ` ${keys.map((k) => fit(HEADERS[k], w[k])).join(' ')}`,
       data: this.tasks.map((t) => {
-        const c = topCells(t, now);
-        return COLUMN_KEYS.map((k) => fit(c[k], w[k]));
+        const c = cells(t, now);
+        return keys.map((k) => fit(c[k], w[k]));
       }),
-      widths,
+      widths: keys.map((k) => w[k]),
     };
   }
-}
-
-/** The TUI's cells, except that a checked task shows its health with its state: `running healthy`, `running 1/2 healthy`. */
-function topCells(t: TaskStatus, now: number): Record<ColumnKey, string> {
-  const c = cells(t, now);
-  const health = taskHealthText(t.instances);
-  return { ...c, state: health ? `${t.state} ${health}` : t.state };
 }
 
 function push(m: Map<string, number[]>, name: string, v: number): void {
@@ -128,4 +124,13 @@ function push(m: Map<string, number[]>, name: string, v: number): void {
   arr.push(v);
   if (arr.length > WINDOW) arr.shift();
   m.set(name, arr);
+}
+
+/**
+ * A chart's label with its legend, each task in its line's color (blessed tags): the legend
+ * goes in the border, so no box covers the newest end of the chart (issue 30).
+ */
+export function legendLabel(title: string, series: readonly Series[]): string {
+  const named = series.filter((s) => s.title);
+  return ` ${title}${named.length ? ` ${named.map((s) => `{${s.style.line}-fg}${s.title}{/${s.style.line}-fg}`).join(' ')}` : ''} `;
 }

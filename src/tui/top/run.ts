@@ -3,33 +3,55 @@ import contrib from 'blessed-contrib';
 import type { JobctlClient } from '../../api/client.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { PushMessage } from '../../shared/protocol.js';
-import { TopModel } from './model.js';
+import { TopLogPane } from './log-pane.js';
+import { TopModel, legendLabel } from './model.js';
 
 export interface TopOptions {
   /** How to reach the daemon: its local socket or an ssh pipe. */
   dial: () => Promise<JobctlClient>;
   /** @default 1000 */
   refreshMs?: number;
+  /** Where the daemon is, for the title (`ssh://deploy@web1:2222`); undefined: this host. */
+  where?: string;
 }
+
+/** Options of a line chart: the legend is in the label (tags), the axes in the terminal's own color. */
+const LINE = { showLegend: false, tags: true, minY: 0, style: { text: 'normal', baseline: 'normal' } };
 
 /**
  * `jobctl top`: a metrics dashboard like `pm2 monit`. CPU and memory line charts for the
  * selected task (or the busiest ones), a bar chart of recent run durations, the task
- * table (scrolls: arrows, PgUp/PgDn, Home/End) and an event log: the daemon's own events
- * plus task events (exits, restarts, fatal, run results) seen between refreshes. q, Esc or Ctrl-C quits; the
+ * table (scrolls: arrows, PgUp/PgDn, Home/End), the log of the selected (or busiest) task and
+ * an event log: the daemon's own events plus task events (exits, restarts, fatal, run results)
+ * seen between refreshes. The title names the host, the far home and the daemon's pid. q or Ctrl-C quits; the
  * terminal is restored on quit and on a crash.
  */
 export async function runTop(opts: TopOptions): Promise<number> {
   const screen = blessed.screen({ smartCSR: true, title: 'jobctl top', fullUnicode: true, forceUnicode: true } as blessed.Widgets.IScreenOptions);
   const grid = new contrib.grid({ rows: 12, cols: 12, screen });
-  const cpu = grid.set(0, 0, 4, 6, contrib.line, { label: ' CPU % ', showLegend: true, legend: { width: 14 }, minY: 0, wholeNumbersOnly: false });
-  const mem = grid.set(0, 6, 4, 6, contrib.line, { label: ' Memory MB ', showLegend: true, legend: { width: 14 }, minY: 0 });
-  const bars = grid.set(4, 0, 4, 6, contrib.bar, { label: ' last run duration (ms) ', barWidth: 6, barSpacing: 2, xOffset: 0, maxHeight: 10 });
+  // pm2 monit's panes: charts on top, the selected task's log beside the events, the tasks below.
+  const cpu = grid.set(0, 0, 4, 4, contrib.line, { ...LINE, label: ' CPU % ', wholeNumbersOnly: false });
+  const mem = grid.set(0, 4, 4, 4, contrib.line, { ...LINE, label: ' Memory MB ' });
+  const bars = grid.set(0, 8, 4, 4, contrib.bar, { label: ' last run (ms) ', barWidth: 6, barSpacing: 2, xOffset: 0, maxHeight: 10 });
+  const logBox = grid.set(4, 0, 4, 6, contrib.log, { label: ' log ', bufferLength: 200 });
   const events = grid.set(4, 6, 4, 6, contrib.log, { label: ' events ', fg: 'green', selectedFg: 'green' });
+  const tableHelp = '↑↓ PgUp PgDn Home End select, Esc: busiest';
   const table = grid.set(8, 0, 4, 12, contrib.table, {
-    label: ' tasks (↑↓ PgUp PgDn Home End select, Esc: busiest) ', keys: false, interactive: true, fg: 'white', selectedFg: 'black', selectedBg: 'cyan',
+    label: ` tasks (${tableHelp}) `, keys: false, interactive: true, fg: 'white', selectedFg: 'black', selectedBg: 'cyan',
     columnSpacing: 2, columnWidth: [],
   });
+  const logPane = new TopLogPane({
+    setLabel: (text) => logBox.setLabel(text),
+    reset: (lines) => {
+      logBox.logLines = lines.slice(-200);
+      logBox.setItems(logBox.logLines);
+      logBox.scrollTo(logBox.logLines.length);
+    },
+    log: (line) => logBox.log(line),
+  });
+  /** Where the dashboard looks, once the daemon answered: `ssh://web1 · home /srv/jobs · pid 4242`. */
+  // Commas, not `·`: blessed draws that as `~` on some terminals (tmux's screen).
+  const place = (home: string, pid: number) => `${opts.where ? `${opts.where}, ` : ''}home ${home}, pid ${pid}`;
   const model = new TopModel();
   let client: JobctlClient | undefined;
   let stopped = false;
@@ -40,6 +62,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
     if (stopped) return;
     stopped = true;
     clearInterval(timer);
+    logPane.stop();
     client?.close();
     screen.destroy();
     resolveDone(0);
@@ -77,8 +100,13 @@ export async function runTop(opts: TopOptions): Promise<number> {
 
   const log = (text: string) => events.log(`${new Date().toISOString().slice(11, 19)} ${text}`);
   function draw(): void {
-    cpu.setData(model.cpuSeries());
-    mem.setData(model.memSeries());
+    if (client && !client.closed) logPane.show(client, model.logTask());
+    const cpuSeries = model.cpuSeries();
+    const memSeries = model.memSeries();
+    cpu.setLabel(legendLabel('CPU %', cpuSeries));
+    mem.setLabel(legendLabel('Memory MB', memSeries));
+    cpu.setData(cpuSeries);
+    mem.setData(memSeries);
     bars.setData(model.runBars());
     // Widths follow the terminal's (resizes too): inside the border, every cell fits its column.
     const rows = model.table(Math.max(20, (screen.width as number) - 2));
@@ -108,9 +136,14 @@ export async function runTop(opts: TopOptions): Promise<number> {
         await client.call('subscribe', { events: ['event'] });
         model.reset();
       }
-      for (const e of model.update(await client.call('status', {}, 5000))) log(e);
+      const status = await client.call('status', {}, 5000);
+      const title = place(status.daemon.home, status.daemon.pid);
+      screen.title = `jobctl top · ${title}`;
+      table.setLabel(` ${title}: tasks (↑↓ select, Esc: busiest) `);
+      for (const e of model.update(status)) log(e);
       draw();
     } catch (e) {
+      logPane.stop();
       client?.close();
       client = undefined;
       log(`daemon not reachable: ${errorMessage(e)}`);

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { nextLogSelection } from '../../src/tui/hooks/use-log-target.js';
+import { findLine, logRows, matchRanges } from '../../src/tui/log-layout.js';
+import { shortTime } from '../../src/tui/top/log-pane.js';
+
+describe('log layout (issue 30)', () => {
+  const lines = ['one', 'a'.repeat(25), 'tab\there', 'last'];
+
+  it('wraps long lines into rows of the width, bottom-aligned; cut lines start at the offset', () => {
+    expect(logRows(lines, { body: 5, width: 10, scroll: 0, wrap: true, hOffset: 0 }).map((r) => r.text)).toEqual(['aaaaaaaaaa', 'aaaaaaaaaa', 'aaaaa', 'tab  here', 'last']);
+    expect(logRows(lines, { body: 2, width: 10, scroll: 1, wrap: true, hOffset: 0 }).map((r) => [r.line, r.text])).toEqual([[1, 'aaaaa'], [2, 'tab  here']]);
+    expect(logRows(lines, { body: 4, width: 4, scroll: 0, wrap: false, hOffset: 3 }).map((r) => r.text)).toEqual(['', 'aaaa', '  he', 't']);
+  });
+
+  it('finds the newest match at or above a line, then older (n) or newer (N) ones, in any case', () => {
+    const log = ['x ERROR', 'ok', 'error y', 'ok'];
+    expect(findLine(log, 'error', 3, -1, true)).toBe(2);
+    expect(findLine(log, 'error', 2, -1)).toBe(0);
+    expect(findLine(log, 'error', 0, -1)).toBeUndefined();
+    expect(findLine(log, 'error', 0, 1)).toBe(2);
+    expect(matchRanges('Error, error', 'ERROR')).toEqual([[0, 5], [7, 12]]);
+  });
+
+  it('[ and ]: cron runs from the newest back, not round; daemon instances round', () => {
+    expect(nextLogSelection('cron', -1, 3, -1)).toBe(0); // [ from the latest: the newest run
+    expect(nextLogSelection('cron', 2, 3, -1)).toBe(2); // the oldest stays the oldest
+    expect(nextLogSelection('cron', 0, 3, 1)).toBe(-1); // ] past the newest: the latest runs
+    expect(nextLogSelection('cron', -1, 3, 1)).toBe(-1);
+    expect(nextLogSelection('daemon', -1, 2, -1)).toBe(1);
+    expect(nextLogSelection('daemon', 1, 2, 1)).toBe(-1);
+  });
+
+  it('top\'s log pane shows the time of day of a timestamped line', () => {
+    expect(shortTime('2026-12-04T07:07:54.013Z #0 [out] working')).toBe('07:07:54 #0 [out] working');
+    expect(shortTime('no time here')).toBe('no time here');
+  });
+});
