@@ -378,12 +378,14 @@ class CgroupBox extends BaseBox {
   /**
    * Memory is the RSS of the box's processes summed, as `ps` and PM2 show it (not the
    * cgroup's charge, memory.current, which counts page cache and kernel memory too): one
-   * read of cgroup.procs (and the v1 leaves) and one /proc/<pid>/stat per process. CPU is
+   * read of cgroup.procs (and of the v1 memory leaf's) and one /proc/<pid>/stat per process. CPU is
    * the cgroup's own count (cpu.stat), which keeps the time of processes that ended.
    */
   override usage(): BoxUsage {
     const out: BoxUsage = {};
-    const pids = this.members();
+    // The v2 group, and on a hybrid host the v1 memory leaf (where a process that left the v2
+    // group still is): two reads at most, not every v1 leaf.
+    const pids = this.v1.memory ? [...new Set([...this.procs(), ...groupProcs(this.v1.memory)])] : this.procs();
     if (pids.length) out.memory = rssOf(pids);
     const cpu = /^usage_usec (\d+)$/m.exec(readControl(path.join(this.cgroup, 'cpu.stat')) ?? '');
     if (cpu) out.cpuUsec = Number(cpu[1]);
