@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseAddress, type DaemonAddress } from '../shared/address.js';
 import { JobctlClient, type DialOptions } from '../api/client.js';
+import { shellQuote } from '../api/ssh-stream.js';
 import { describeHome, resolveHome, resolveHomeWithSource, type ResolvedHome } from '../config/home.js';
 import { JobctlError } from '../shared/errors.js';
 import { homePaths } from '../shared/paths.js';
@@ -65,6 +66,23 @@ export function makeContext(program: Command, io: Io, env: NodeJS.ProcessEnv, cw
  * with `--host` they say how to run them there instead.
  */
 export const LOCAL_ONLY = new Set(['add', 'rm', 'validate', 'up', 'daemon', 'install', 'uninstall', 'completion', 'dial-stdio']);
+
+/**
+ * The command line to run a LOCAL_ONLY command on the far host, as pasted into a shell: the
+ * port, user and home of the address kept (`ssh -p 2222 root@h 'jobctl --home /srv/jobs up'`).
+ * `argv`: this command line; its --host and --home are dropped (the address says them).
+ */
+export function runThereCommand(remote: DaemonAddress, argv: readonly string[]): string {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--host' || a === '--home') i++;
+    else if (!a.startsWith('--host=') && !a.startsWith('--home=')) rest.push(a);
+  }
+  if (remote.kind !== 'ssh') return `jobctl ${rest.map(shellQuote).join(' ')}`;
+  const far = ['jobctl', ...(remote.home ? ['--home', remote.home] : []), ...rest].map(shellQuote).join(' ');
+  return ['ssh', ...(remote.port ? ['-p', String(remote.port)] : []), `${remote.user ? `${remote.user}@` : ''}${remote.host}`, shellQuote(far)].join(' ');
+}
 
 /** Connect, run fn, close. */
 export async function withDaemon<T>(ctx: CliContext, fn: (c: JobctlClient) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { expandKillShorthand } from './commands/run.js';
-import { LOCAL_ONLY, makeContext } from './context.js';
+import { LOCAL_ONLY, makeContext, runThereCommand } from './context.js';
 import { CliError, EXIT, processIo, reportError, type Io } from './output.js';
 import { VERSION } from '../shared/version.js';
 
@@ -30,7 +30,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   program.hook('preAction', (_root, cmd) => {
     const remote = ctx.remote();
     if (remote && LOCAL_ONLY.has(cmd.name())) {
-      throw new CliError(`\`jobctl ${cmd.name()}\` works on this host's files, not over --host; run it there: ssh ${remote.kind === 'ssh' ? `${remote.user ? `${remote.user}@` : ''}${remote.host}` : 'HOST'} jobctl ${cmd.name()} …`, EXIT.USAGE);
+      throw new CliError(`\`jobctl ${cmd.name()}\` works on this host's files, not over --host; run it there: ${runThereCommand(remote, argv)}`, EXIT.USAGE);
     }
   });
 

@@ -27,7 +27,20 @@ export function closest(input: string, candidates: readonly string[]): string | 
     }
   }
   const reach = Math.max(2, Math.floor(needle.length / 3));
-  return bestScore <= reach ? best : undefined;
+  return bestScore <= reach ? best : byPart(needle, candidates);
+}
+
+/**
+ * A name the input is the first part of, or a whole part of (`hi` -> `hi-worker`, `worker` ->
+ * `hi-worker`): the shortest such, when no candidate is within a typo's reach.
+ */
+function byPart(needle: string, candidates: readonly string[]): string | undefined {
+  if (needle.length < 2) return undefined;
+  const hits = candidates.filter((c) => {
+    const lower = c.toLowerCase();
+    return lower.startsWith(needle) || lower.split(/[-_.]/).includes(needle);
+  });
+  return hits.sort((a, b) => a.length - b.length || a.localeCompare(b))[0];
 }
 
 /** ` (did you mean "x"?)` or the empty string. */

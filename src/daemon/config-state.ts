@@ -47,12 +47,15 @@ export class ConfigState {
     return this.current;
   }
 
-  /** Read the directory and compute what would run, without committing to it. */
-  load(): LoadedConfig {
+  /**
+   * Read the directory and compute what would run, without committing to it. `from`: read
+   * another directory in tasks/'s place (`plan --rev`/`--dir`); its paths stay its own.
+   */
+  load(from: string = this.tasksDir): LoadedConfig {
     const host = this.home !== undefined ? loadHostSettings(this.home) : undefined;
     const hostNotifiers = (host && !host.errors.length ? host.settings : this.current.host).notifiers.map((n) => n.name);
-    const set = loadTaskDir(this.tasksDir, this.displayDir, { notifiers: hostNotifiers });
-    const effective = this.compute(set);
+    const set = loadTaskDir(from, this.displayDir, { notifiers: hostNotifiers });
+    const effective = this.compute(set, from);
     if (host) {
       // An invalid jobctl.yaml keeps the settings in force, as an invalid task file keeps its tasks.
       effective.host = host.errors.length ? this.current.host : host.settings;
@@ -90,7 +93,7 @@ export class ConfigState {
       .map((e) => ({ file: e.file, path: path.join(this.tasksDir, path.relative(this.displayDir, e.file)) }));
   }
 
-  private compute(set: ConfigSet): EffectiveConfig {
+  private compute(set: ConfigSet, from: string = this.tasksDir): EffectiveConfig {
     // The directory itself is gone or unreadable: that is an error too, and everything stays.
     if (set.files.length === 0 && set.errors.length > 0) {
       return { tasks: this.current.tasks, elsewhere: this.current.elsewhere, notifiers: this.current.notifiers, host: this.current.host, errors: set.errors, keptFiles: this.current.tasks.length ? [this.displayDir] : [] };
@@ -103,7 +106,8 @@ export class ConfigState {
     // Files with errors, and files that exist but cannot be read (mode 000, broken symlink): their last good version stays.
     const failing = [...set.files.filter((f) => f.errors > 0).map((f) => ({ file: f.file, path: f.path })), ...this.unreadableIn(set)];
     for (const f of failing) {
-      const good = this.lastGood.get(f.path);
+      // (Read from elsewhere: the last good version of the same file of tasks/.)
+      const good = this.lastGood.get(from === this.tasksDir ? f.path : path.join(this.tasksDir, path.relative(from, f.path)));
       if (!good) continue;
       keptFiles.push(f.file);
       for (const t of good.tasks) if (!tasks.has(t.name)) tasks.set(t.name, t);

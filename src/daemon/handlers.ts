@@ -12,6 +12,7 @@ import type { ConfigState } from './config-state.js';
 import { readLogs } from './log-service.js';
 import type { DaemonLog } from './logger.js';
 import { elsewhereOf, planResult } from './plan.js';
+import { directorySource, relocate, revisionSource } from './plan-source.js';
 import type { TaskRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
 import { taskDetails } from './task-details.js';
@@ -169,7 +170,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       return { runs: runner.history(limit ?? 20) };
     },
 
-    plan: () => planOf(d),
+    plan: (p) => (p.dir !== undefined || p.rev !== undefined ? planFrom(d, p) : planOf(d)),
 
     reload: () => d.reload(),
 
@@ -224,4 +225,21 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
   const loaded = d.config.load();
   return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
+}
+
+/**
+ * `plan --rev`/`--dir`: what applying that revision's or directory's tasks would change, by
+ * the same load and diff a reload applies (an invalid file there keeps its tasks, as here).
+ */
+export async function planFrom(d: Pick<HandlerDeps, 'registry' | 'config' | 'paths'>, p: { dir?: string; rev?: string }): Promise<PlanResult> {
+  if (p.dir !== undefined && p.rev !== undefined) throw new JobctlError('BAD_REQUEST', 'plan takes --rev or --dir, not both');
+  const source = p.rev !== undefined ? await revisionSource(d.paths.tasks, p.rev, d.paths.state) : directorySource(p.dir!);
+  try {
+    const { effective } = d.config.load(source.dir);
+    const tasks = relocate(effective.tasks, source.dir, d.paths.tasks);
+    const elsewhere = relocate(effective.elsewhere, source.dir, d.paths.tasks);
+    return { ...planResult(diff(d.registry.specs(), tasks), effective.errors, effective.keptFiles, elsewhere), source: source.label };
+  } finally {
+    source.close();
+  }
 }

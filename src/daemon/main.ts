@@ -34,7 +34,7 @@ import { applyDelta } from './apply-delta.js';
 import { LoopPacer } from './loop-pacer.js';
 import { ReloadQueue } from './reload-queue.js';
 import { Autoscaler } from './autoscaler.js';
-import { planResult, planSummary } from './plan.js';
+import { planResult, planSummary, validAgainLines } from './plan.js';
 import { runnerFactory } from './runner-factory.js';
 import { ScaleController } from './scale-controller.js';
 import { Scheduler } from '../runtime/scheduler.js';
@@ -194,6 +194,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       await startPass;
     started();
       const loaded = config.load();
+      const brokenBefore = config.effective.errors;
       const delta = diff(registry.specs(), loaded.effective.tasks);
       await applyDelta({ registry, scale, pacer }, delta);
       config.commit(loaded);
@@ -204,6 +205,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       lastReloadAt = Date.now();
       const summary = planSummary(delta);
       if (summary) log.info(summary);
+      for (const line of validAgainLines(brokenBefore, loaded.effective.errors, delta, { tasks: paths.tasks, display: 'tasks' })) log.info(line);
       if (loaded.effective.errors.length) log.error(configErrorHeadline(loaded.effective.errors, loaded.effective.keptFiles));
       for (const e of loaded.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
       configEvents.emit('config');

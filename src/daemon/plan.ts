@@ -1,5 +1,7 @@
-import type { ConfigDiff } from '../config/diff.js';
-import type { ElsewhereTask, PlanResult } from '../shared/protocol.js';
+import path from 'node:path';
+import type { ChangedTask, ConfigDiff } from '../config/diff.js';
+import { PROCESS_KEYS, RUNNER_KEYS } from '../runtime/service-runner.js';
+import type { ElsewhereTask, PlanEffect, PlanResult } from '../shared/protocol.js';
 import type { ConfigIssue, TaskSpec } from '../shared/types.js';
 
 /** A config diff as `plan` and `reload` answer it: built here only. `elsewhere`: tasks not for this host. */
@@ -7,7 +9,7 @@ export function planResult(delta: ConfigDiff, errors: ConfigIssue[], keptFiles: 
   return {
     added: delta.added.map((t) => t.name),
     removed: delta.removed.map((t) => t.name),
-    changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys })),
+    changed: delta.changed.map((c) => ({ name: c.after.name, keys: c.keys, effect: changeEffect(c) })),
     unchanged: delta.unchanged.length,
     errors,
     keptFiles,
@@ -26,4 +28,42 @@ export function planSummary(delta: ConfigDiff): string | undefined {
   if (n === 0) return undefined;
   const names = [...delta.added.map((t) => `+${t.name}`), ...delta.removed.map((t) => `-${t.name}`), ...delta.changed.map((c) => `~${c.after.name}`)];
   return `reload: ${delta.added.length} added, ${delta.removed.length} removed, ${delta.changed.length} changed (${names.join(' ')})`;
+}
+
+/**
+ * What applying a changed task does to its processes, as the runners decide it
+ * (ServiceRunner.update, CronRunner.update): a new kind replaces the runner; `enabled`
+ * flipping stops or starts it; a daemon task's process keys restart its instances
+ * (one at a time with `update: rolling`); anything else applies in place.
+ */
+export function changeEffect(c: ChangedTask): PlanEffect {
+  const { before, after } = c;
+  if (c.keys.some((k) => RUNNER_KEYS.has(k))) return 'replace';
+  if (before.enabled && !after.enabled) return 'stop';
+  if (!before.enabled && after.enabled) return 'start';
+  if (after.kind === 'daemon' && c.keys.some((k) => PROCESS_KEYS.has(k))) {
+    return after.update === 'rolling' && after.instances > 1 ? 'rolling restart' : 'restart';
+  }
+  return 'in place';
+}
+
+/**
+ * For the daemon log after a reload: each file that had errors and has none now, and what
+ * was applied from it (`tasks/a.yaml is valid again; applied: +x ~y`), so the log's last
+ * word on a fixed file is not its old error.
+ */
+export function validAgainLines(before: readonly ConfigIssue[], after: readonly ConfigIssue[], delta: ConfigDiff, dirs: { tasks: string; display: string }): string[] {
+  const stillBroken = new Set(after.map((e) => e.file));
+  const fixed = [...new Set(before.map((e) => e.file))].filter((f) => !stillBroken.has(f)).sort();
+  return fixed.map((file) => {
+    // Issues name a file as shown (tasks/a.yaml); a task's source is its absolute path.
+    const abs = path.join(dirs.tasks, path.relative(dirs.display, file));
+    const fromFile = (t: TaskSpec) => t.source.file === abs;
+    const names = [
+      ...delta.added.filter(fromFile).map((t) => `+${t.name}`),
+      ...delta.removed.filter(fromFile).map((t) => `-${t.name}`),
+      ...delta.changed.filter((c) => fromFile(c.after) || fromFile(c.before)).map((c) => `~${c.after.name} (${c.keys.join(', ')})`),
+    ];
+    return `${file} is valid again; applied: ${names.length ? names.join(' ') : 'no task changed (its tasks were kept as they were)'}`;
+  });
 }

@@ -135,6 +135,8 @@ export class TaskRegistry extends EventEmitter {
       }
       this.touch(spec.name);
     });
+    // New CPU/MEM figures: pushed to watchers, without re-checking what waits on dependencies.
+    runner.on('metrics', () => this.pushState(spec.name));
     runner.on('warning', (w: string) => this.emit('warning', w));
     runner.on('notify', (n: TaskNotice) => this.emit('notify', n));
     runner.on('run', (r: RunRecord) => this.emit('run', r));

@@ -31,7 +31,7 @@ export function taskDetails(registry: TaskRegistry, paths: HomePaths, status: Ta
     logFiles: [...new Set(logFiles)],
     lastLines,
     ...(spec.kind === 'daemon'
-      ? { restart: { policy: spec.restart, maxRestarts: spec.maxRestarts, windowMs: spec.restartWindowMs } }
+      ? { restart: { policy: spec.restart, maxRestarts: spec.maxRestarts, windowMs: spec.restartWindowMs, startRetries: spec.startRetries } }
       : { retries: spec.retries }),
   };
 }

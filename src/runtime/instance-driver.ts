@@ -182,10 +182,12 @@ export class InstanceDriver extends EventEmitter {
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
-  /** New metrics from the sampler; may recycle the instance. */
-  onMetrics(m: InstanceMetrics): void {
+  /** New metrics from the sampler; may recycle the instance. True when the shown figures (CPU, MEM) changed. */
+  onMetrics(m: InstanceMetrics): boolean {
+    const changed = m.cpu !== this.metrics.cpu || m.rss !== this.metrics.rss;
     this.metrics = m;
     this.checkRecycle();
+    return changed;
   }
 
   private checkRecycle(): void {

@@ -23,9 +23,11 @@ interface Entry {
 }
 
 /**
- * CPU and memory per instance. An instance in a cgroup reads its cgroup (memory.current or
- * the v1 memory.usage_in_bytes, cpu.stat usage_usec): exact, two small reads, and counting
- * processes that left the process group; the others are summed per process group from /proc.
+ * CPU and memory per instance. Memory is RSS summed over the instance's processes, the figure
+ * `ps` and PM2 show, everywhere (status, TUI, top, /metrics, max_memory). An instance in a
+ * cgroup reads its own members (cgroup.procs, then /proc/<pid>/stat each) and its CPU from
+ * cpu.stat usage_usec, counting processes that left the process group; the others are summed
+ * per process group from /proc.
  * Sampling follows who is looking: while a viewer is
  * attached (`watch`, e.g. a TUI) or for `lookMs` after someone asked (`demand`, e.g.
  * `jobctl status`), every registered group is sampled each interval from one read of /proc
@@ -62,13 +64,19 @@ export class MetricsSampler {
    * timer, so a reply never waits for a scan of /proc.
    */
   demand(now = Date.now()): void {
-    const looking = this.watchers > 0 || now < this.lookingUntil;
     this.lookingUntil = now + this.lookMs;
-    if (!looking && now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
+    // Figures older than an interval (nobody looked, or a viewer attached a moment ago and no
+    // tick has run yet): sample now, so this answer has them. Otherwise the timer's are fresh.
+    if (now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
   }
 
-  /** A viewer attached: every group is sampled until the returned function is called. */
-  watch(): () => void {
+  /**
+   * A viewer attached: every group is sampled until the returned function is called. The
+   * first viewer after an idle spell samples at once: its first status (asked right after
+   * it subscribes) then has figures, instead of `-` until a task changes state.
+   */
+  watch(now = Date.now()): () => void {
+    if (this.watchers === 0 && now >= this.lookingUntil && now - this.lastFullAt >= this.intervalMs) this.sampleNow(now);
     this.watchers++;
     let done = false;
     return () => {
@@ -115,8 +123,9 @@ export class MetricsSampler {
     for (const e of live) {
       const pgid = e.pgid()!;
       const usage = cgroupBoxOf(pgid)?.usage();
-      const g = usage?.memory !== undefined && usage.cpuUsec !== undefined
-        ? { rss: usage.memory, cpuUsec: usage.cpuUsec }
+      // An empty box reads no memory: 0, not a fall back to /proc.
+      const g = usage?.cpuUsec !== undefined
+        ? { rss: usage.memory ?? 0, cpuUsec: usage.cpuUsec }
         : (byGroup ??= sumByGroup(procs())).get(pgid);
       if (!g) continue;
       let cpu: number | undefined;

@@ -125,7 +125,10 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       logFile: this.opts.paths.instanceLog(n.task, n.instance),
     } satisfies TaskNotice));
     driver.on('warning', (w: string) => this.emit('warning', w));
-    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => driver.onMetrics(m), { always: () => this.spec_.maxMemory !== undefined }) ?? (() => undefined);
+    // New figures reach watchers (the TUI, `top`) as a 'metrics' event: status pushes, no state change.
+    const unregister = this.opts.sampler?.register(() => driver.pgid, (m) => {
+      if (driver.onMetrics(m)) this.emit('metrics');
+    }, { always: () => this.spec_.maxMemory !== undefined }) ?? (() => undefined);
     // (for log followers: an instance added by a new count)
     this.emit('slot', index, sink);
     return { driver, sink, unregister };

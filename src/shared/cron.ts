@@ -20,12 +20,16 @@ const compiled = new Map<string, Cron>();
 
 /** The schedule's error, worded for users, or undefined when it is valid. */
 export function scheduleError(expr: string, timezone?: string): string | undefined {
+  const hint = 'use 5 fields (min hour day month weekday), 6 with seconds first, or @hourly/@daily/@weekly/@monthly/@yearly';
+  const fields = expr.trim().split(/\s+/).filter(Boolean).length;
+  // A wrong count gets our words alone, not croner's "five, six, or seven parts" before them.
+  if (!expr.trim().startsWith('@') && fields !== 5 && fields !== 6) return `it has ${fields} field${fields === 1 ? '' : 's'}; ${hint}`;
   try {
     compileSchedule(expr, timezone);
     return undefined;
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).replace(/^CronPattern:\s*/, '');
-    return `${msg}; use 5 fields (min hour day month weekday), 6 with seconds first, or @hourly/@daily/@weekly/@monthly/@yearly`;
+    return `${msg}; ${hint}`;
   }
 }
 

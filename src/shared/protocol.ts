@@ -41,7 +41,8 @@ export const METHOD_PARAMS = {
     follow: z.boolean().optional(),
   }),
   history: z.strictObject({ task: name, limit: z.number().int().min(1).max(10_000).optional() }),
-  plan: z.strictObject({}),
+  /** `dir`: plan another task directory (absolute, on the daemon's host); `rev`: a git revision of tasks/'s repository. */
+  plan: z.strictObject({ dir: z.string().min(1).max(4096).optional(), rev: z.string().min(1).max(256).optional() }),
   reload: z.strictObject({}),
   subscribe: z.strictObject({ events: z.array(z.enum(['state', 'event'])).min(1) }),
   unsubscribe: z.strictObject({ subscription: z.number().int() }),
@@ -155,8 +156,8 @@ export interface TaskDetails {
   logFiles: string[];
   /** The last lines of the log of the last exit or run. */
   lastLines: string[];
-  /** Daemon tasks: the restart policy and the fatal limit. */
-  restart?: { policy: string; maxRestarts: number; windowMs: number };
+  /** Daemon tasks: the restart policy and the fatal limits (restart window; failed starts in a row). */
+  restart?: { policy: string; maxRestarts: number; windowMs: number; startRetries?: number };
   /** Cron tasks: retries configured per failed run. */
   retries?: number;
 }
@@ -220,6 +221,8 @@ export interface ContainmentInfo {
   mode: 'cgroup' | 'pgroup';
   /** One line: "cgroup v2 (<dir>; limits: …)" or "process groups (no cgroup delegation: see README; …)". */
   description: string;
+  /** The same in plain words, without paths: "cgroups: hybrid v1/v2; memory, cpu and pids limits enforced". */
+  summary?: string;
 }
 
 /** A task of the shared repo whose `hosts:` do not select this host. */
@@ -241,11 +244,17 @@ export interface ControlResult {
   tasks: TaskStatus[];
 }
 
+/** What applying a changed task does: restart its processes (rolling: one at a time), replace its runner, apply in place, stop or start it. */
+export type PlanEffect = 'restart' | 'rolling restart' | 'replace' | 'in place' | 'stop' | 'start';
+
 export interface PlanResult {
   added: string[];
   removed: string[];
-  changed: Array<{ name: string; keys: string[] }>;
+  /** `effect`: what applying does to its processes (restart, or applied in place; start/stop when `enabled` flips). */
+  changed: Array<{ name: string; keys: string[]; effect?: PlanEffect }>;
   unchanged: number;
+  /** What was planned when not tasks/ as it is: `rev origin/main (3f2a1bc)` or `dir /path`. */
+  source?: string;
   errors: ConfigIssue[];
   /** Files with errors whose last good version stays in force. */
   keptFiles?: string[];

@@ -85,8 +85,9 @@ describe.runIf(hasSshd)('a silent ssh link (issue 24 item 7)', () => {
   beforeAll(async () => {
     sshd = await startSshd();
     home = makeHome({ 'tasks/app.yaml': 'tasks:\n  worker:\n    command: while true; do echo working; sleep 0.3; done\n' });
-    await startTestDaemon(home);
+    farPid = (await startTestDaemon(home)).pid;
   }, 60_000);
+  let farPid: number;
   afterAll(async () => {
     expect(await cleanupDaemons()).toEqual([]);
     await sshd?.stop();
@@ -106,6 +107,15 @@ describe.runIf(hasSshd)('a silent ssh link (issue 24 item 7)', () => {
     const r = await jobctl(['--host', sshd.url(home), 'status'], { env: sshd.env, cwd: '/' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`home ${home} on ssh://`);
+  }, 60_000);
+
+  it('status over ssh, run inside another home: the far host, the far home and the far daemon\'s pid (issue 30)', async () => {
+    const here = makeHome({ 'tasks/local.yaml': 'tasks: {}\n' });
+    const r = await jobctl(['--host', sshd.url(home), 'status'], { env: sshd.env, cwd: here });
+    expect(r.code).toBe(0);
+    const far = sshd.url().replace(/\/$/, '');
+    expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^home ${home} on ${far.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · daemon pid ${farPid}, up `));
+    expect(r.stdout).not.toContain(here);
   }, 60_000);
 
   it('logs -f with the far session frozen ends within ~30 s: exit 3, one line', async () => {

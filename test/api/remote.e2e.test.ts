@@ -101,7 +101,8 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
 
     const noDaemon = await jobctl(['--host', sshd.url('/nonexistent-home'), 'status'], { env: sshd.env, cwd: '/' });
     expect(noDaemon.code).toBe(3);
-    expect(noDaemon.stderr.trim()).toBe(`jobctl: ${sshd.url('/nonexistent-home')}: daemon not running: start it with \`jobctl up\` (or \`jobctl daemon\` in the foreground)`);
+    // Issue 30: no home there at all is not "start it with jobctl up".
+    expect(noDaemon.stderr.trim()).toMatch(new RegExp(`^jobctl: ${sshd.url('/nonexistent-home').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no jobctl home at /nonexistent-home on \\S+ \\(/nonexistent-home does not exist\\): make one there with \`jobctl init /nonexistent-home\``));
 
     const bad = await jobctl(['--host', 'http://web1', 'status'], { cwd: '/' });
     expect(bad.code).toBe(2);
@@ -109,7 +110,8 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
 
     const local = await remote(['add', 'x', '--schedule', '* * * * *', '--', 'true']);
     expect(local.code).toBe(2);
-    expect(local.stderr).toMatch(/`jobctl add` works on this host's files, not over --host; run it there: ssh root@127\.0\.0\.1 jobctl add/);
+    // Issue 30: the port and the home kept, quoted to work as pasted.
+    expect(local.stderr).toContain(`\`jobctl add\` works on this host's files, not over --host; run it there: ssh -p ${sshd.port} root@127.0.0.1 'jobctl --home ${home} add x --schedule`);
   }, 90_000);
 
   it('the TUI runs against the far daemon (tmux), acts on it, and reconnects after a drop', async () => {

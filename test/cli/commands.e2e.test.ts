@@ -4,6 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobctl, ROOT } from '../helpers/cli.js';
+import { shellQuote } from '../../src/api/ssh-stream.js';
+import { systemdUnitName } from '../../src/cli/install/units.js';
 import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -41,7 +43,11 @@ describe('jobctl commands against a real daemon', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(`home ${home} (from $JOBCTL_HOME) · daemon pid ${d.pid}, up ${lines[0]!.match(/up (\S+) ·/)?.[1]} · 5 tasks`);
-    expect(lines[1]).toMatch(/^containment: (cgroup v2 \(.+\)|process groups \(no cgroup delegation: see README; .+\))$/);
+    // Issue 30: containment in plain words; the paths only with --verbose (and in --json).
+    expect(lines[1]).toMatch(/^(cgroups: (v2|hybrid v1\/v2); (memory|cpu|pids).* enforced.*|no cgroups: process groups contain the tasks; .+)$/);
+    expect(lines[1]).not.toContain('/sys/fs/cgroup');
+    const verbose = await jobctl(['status', '--verbose'], { home });
+    expect(verbose.stdout.split('\n')[1]).toMatch(/^containment: (cgroup v2 \(\/.+\)|process groups \(no cgroup delegation: see README; .+\))$/);
     expect(lines[2]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
     expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);
@@ -245,31 +251,32 @@ describe('install', () => {
   it('writes a systemd unit that systemd-analyze accepts, and removes exactly it', async () => {
     const h = makeHome({ 'tasks/a.yaml': 'tasks: {}\n' });
     const dir = path.join(h, 'units');
+    const name = systemdUnitName(h);
     const r = await jobctl(['install', 'systemd'], { home: h, env: { JOBCTL_SYSTEMD_DIR: dir } });
     expect(r.code).toBe(0);
-    const unit = fs.readFileSync(path.join(dir, 'jobctl.service'), 'utf8');
+    const unit = fs.readFileSync(path.join(dir, name), 'utf8');
     expect(unit).toContain(`Environment=JOBCTL_HOME=${h}`);
     expect(unit).toMatch(/ExecStart=\S+node --max-semi-space-size=1 \S+jobctl\.js daemon/);
     expect(unit).toContain('KillMode=mixed');
     expect(unit).toContain('Delegate=yes');
     expect(unit).toContain('Restart=on-failure');
-    const analyze = await execa('systemd-analyze', ['verify', path.join(dir, 'jobctl.service')], { reject: false });
+    const analyze = await execa('systemd-analyze', ['verify', path.join(dir, name)], { reject: false });
     // Where systemd is installed, the unit must verify cleanly.
     if ((analyze as { code?: string }).code !== 'ENOENT') expect({ code: analyze.exitCode, stderr: analyze.stderr }).toEqual({ code: 0, stderr: '' });
     // uninstall: disable --now (stop) first, then remove, then daemon-reload
     const calls = path.join(h, 'systemctl.calls');
     const fakeSystemctl = path.join(h, 'fake-systemctl');
-    fs.writeFileSync(fakeSystemctl, `#!/bin/sh\necho "$* unit-present=$(test -f '${dir}/jobctl.service' && echo yes || echo no)" >> "${calls}"\n`, { mode: 0o755 });
+    fs.writeFileSync(fakeSystemctl, `#!/bin/sh\necho "$* unit-present=$(test -f '${dir}/${name}' && echo yes || echo no)" >> "${calls}"\n`, { mode: 0o755 });
     const env = { JOBCTL_SYSTEMD_DIR: dir, JOBCTL_SYSTEMCTL: fakeSystemctl };
     const dry = await jobctl(['uninstall', 'systemd', '--dry-run'], { home: h, env });
-    expect(dry.stdout).toBe(`would run: ${fakeSystemctl} disable --now jobctl\nwould remove ${dir}/jobctl.service\nwould run: ${fakeSystemctl} daemon-reload\n(dry run: nothing changed)`);
-    expect(fs.existsSync(path.join(dir, 'jobctl.service'))).toBe(true);
+    expect(dry.stdout).toBe(`would run: ${fakeSystemctl} disable --now ${shellQuote(name)}\nwould remove ${dir}/${name}\nwould run: ${fakeSystemctl} daemon-reload\n(dry run: nothing changed)`);
+    expect(fs.existsSync(path.join(dir, name))).toBe(true);
     expect(fs.existsSync(calls)).toBe(false);
     const u = await jobctl(['uninstall', 'systemd'], { home: h, env });
     expect(u.code).toBe(0);
-    expect(fs.existsSync(path.join(dir, 'jobctl.service'))).toBe(false);
-    expect(fs.readFileSync(calls, 'utf8')).toBe('disable --now jobctl unit-present=yes\ndaemon-reload unit-present=no\n');
-    expect(u.stdout).toBe(`ran: systemctl disable --now jobctl\nremoved ${dir}/jobctl.service\nran: systemctl daemon-reload`);
+    expect(fs.existsSync(path.join(dir, name))).toBe(false);
+    expect(fs.readFileSync(calls, 'utf8')).toBe(`disable --now ${name} unit-present=yes\ndaemon-reload unit-present=no\n`);
+    expect(u.stdout).toBe(`ran: systemctl disable --now ${shellQuote(name)}\nremoved ${dir}/${name}\nran: systemctl daemon-reload`);
   });
 
   it('install --dry-run prints the unit and the crontab it would write, and writes nothing', async () => {
@@ -277,7 +284,7 @@ describe('install', () => {
     const dir = path.join(h, 'units');
     const r = await jobctl(['install', 'systemd', '--dry-run'], { home: h, env: { JOBCTL_SYSTEMD_DIR: dir } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`would write ${dir}/jobctl.service:\n# Installed by`);
+    expect(r.stdout).toContain(`would write ${dir}/${systemdUnitName(h)}:\n# Installed by`);
     expect(r.stdout).toContain(`Environment=JOBCTL_HOME=${h}`);
     // Issue 29: Documentation= named https://github.com/jobctl/jobctl, not this project. Now:
     // package.json's homepage when set, else the README this installation ships.
@@ -285,7 +292,7 @@ describe('install', () => {
     const doc = /^Documentation=(.*)$/m.exec(r.stdout)?.[1];
     expect(doc).toBe(pathToFileURL(path.join(ROOT, 'README.md')).href);
     expect(fs.readFileSync(fileURLToPath(doc!), 'utf8')).toMatch(/^# jobctl/);
-    expect(r.stdout).toMatch(/then you would run:\n {2}systemctl daemon-reload && systemctl enable --now jobctl\n\(dry run: nothing written\)$/);
+    expect(r.stdout).toContain(`then you would run:\n  systemctl daemon-reload && systemctl enable --now ${shellQuote(systemdUnitName(h))}\n(dry run: nothing written)`);
     expect(fs.existsSync(dir)).toBe(false);
     const store = path.join(h, 'crontab.txt');
     fs.writeFileSync(store, '0 1 * * * /usr/bin/backup\n');

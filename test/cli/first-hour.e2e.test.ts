@@ -41,7 +41,7 @@ describe('the first hour of a new user', () => {
     expect(v.stdout).toBe('✓ tasks/example.yaml: 1 task');
     // again: nothing is overwritten
     const again = await jobctl(['init', dir], { cwd: t.dir, env });
-    expect(again.stdout).toBe(`proj/tasks already has 1 task file(s); left as they are\nnext: jobctl --home proj up && jobctl --home proj status   (\`jobctl help keys\` lists every task key)`);
+    expect(again.stdout).toBe(`proj/tasks already has 1 task file(s); left as they are\nnext: cd ${dir} && jobctl up && jobctl status   (\`jobctl help keys\` lists every task key)`);
     // a .gitignore of the user's gets one line added, once
     const other = path.join(t.dir, 'other');
     fs.mkdirSync(other);

@@ -97,9 +97,12 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     if (!mode.cgroups) expect(fs.existsSync(homeCgroupDir(home) ?? '/nonexistent')).toBe(false);
       // line 0 is the home line, line 1 the containment in force
     if (mode.cgroups) {
-      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^containment: cgroup v2 \(/);
+      // In plain words; the paths with --verbose (issue 30).
+      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^cgroups: (v2|hybrid v1\/v2); /);
+      expect((await jobctl(['status', '--verbose'], { home })).stdout.split('\n')[1]).toMatch(/^containment: cgroup v2 \(/);
     } else {
-      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
+      expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toBe('no cgroups: process groups contain the tasks; limits are not enforced (`status --verbose` says why)');
+      expect((await jobctl(['status', '-v'], { home })).stdout.split('\n')[1]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
     }
 
     // 10 restarts of each: the leaver by itself, the keeper by hand. At most the current

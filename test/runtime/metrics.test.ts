@@ -37,19 +37,22 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     s.demand(t);
     expect(s.fullScans).toBe(1);
     expect(got[0]!.rss).toBeGreaterThan(100 * 1024);
-    s.demand(t + 300); // within the window: the timer samples, not the request
+    s.demand(t + 50); // figures younger than an interval: the timer samples, not the request
     expect(s.fullScans).toBe(1);
+    s.demand(t + 300); // the look window moves on (to t + 1,300)
+    expect(s.fullScans).toBe(2); // (figures older than an interval: the request samples)
     s.tick(t + 500);
-    expect(s.fullScans).toBe(2);
-    s.tick(t + 1400); // look window over (1,000 ms after the last demand)
-    expect(s.fullScans).toBe(2);
-    const unwatch = s.watch();
-    s.tick(t + 1600);
     expect(s.fullScans).toBe(3);
+    s.tick(t + 1400); // look window over (1,000 ms after the last demand)
+    expect(s.fullScans).toBe(3);
+    const unwatch = s.watch(t + 1400);
+    expect(s.fullScans).toBe(4); // the first viewer after an idle spell: at once
+    s.tick(t + 1600);
+    expect(s.fullScans).toBe(5);
     unwatch();
     unwatch();
     s.tick(t + 1700);
-    expect(s.fullScans).toBe(3);
+    expect(s.fullScans).toBe(5);
   });
 
   it('groups that need it (max_memory) are sampled by walking their own tree, grandchildren included', async () => {

@@ -46,5 +46,9 @@ export function registerFleet(program: Command, ctx: CliContext): void {
   fleetOptions(fleet.command('sync'))
     .description("git pull --ff-only in each host's tasks/ (over ssh); prints the commit before and after")
     .option('--json', 'print one result per host')
-    .action(action(ctx, async (opts: FleetOptions & { json?: boolean }) => (await import('../fleet/sync.js')).fleetSync(ctx, opts)));
+    .option('--plan', "pull nothing: fetch, then show per host what the pull would start, stop, restart or leave (the daemon's plan of @{upstream})")
+    .action(action(ctx, async (opts: FleetOptions & { json?: boolean; plan?: boolean }) => {
+      const m = await import('../fleet/sync.js');
+      return opts.plan ? m.fleetSyncPlan(ctx, opts) : m.fleetSync(ctx, opts);
+    }));
 }

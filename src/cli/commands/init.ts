@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { displayPath } from '../../shared/paths.js';
+import { shellQuote } from '../../api/ssh-stream.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT } from '../output.js';
 import { schemaRefFor } from '../schema-ref.js';
@@ -18,9 +19,16 @@ export function registerInit(program: Command, ctx: CliContext): void {
       const r = initHome(target, schemaRefFor);
       for (const c of r.created) ctx.io.out(`created ${c.endsWith('/') ? `${displayPath(c.slice(0, -1))}/` : displayPath(c)}`);
       if (r.existingTaskFiles) ctx.io.out(`${displayPath(path.join(r.home, 'tasks'))} already has ${r.existingTaskFiles} task file(s); left as they are`);
-      const here = path.resolve(r.home) === process.cwd();
-      const home = here ? '' : ` --home ${displayPath(r.home)}`;
-      ctx.io.out(`next: jobctl${home} up && jobctl${home} status   (\`jobctl help keys\` lists every task key)`);
+      ctx.io.out(`next: ${nextCommand(r.home, process.cwd())}   (\`jobctl help keys\` lists every task key)`);
       return EXIT.OK;
     }));
+}
+
+/**
+ * What to run next, as pasted from anywhere (here, or after the README's `cd` into the home):
+ * the home's absolute path, never one relative to the directory init ran in.
+ */
+export function nextCommand(home: string, cwd: string): string {
+  const abs = path.resolve(cwd, home);
+  return abs === path.resolve(cwd) ? 'jobctl up && jobctl status' : `cd ${shellQuote(abs)} && jobctl up && jobctl status`;
 }

@@ -6,6 +6,8 @@ import { errorMessage } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT, painter, printJson, table } from '../output.js';
 import { openFleet, type FleetOptions } from './members.js';
+import { renderPlan } from '../render/plan.js';
+import type { PlanResult } from '../../shared/protocol.js';
 
 export interface SyncResult {
   host: string;
@@ -39,8 +41,14 @@ function run(argv: string[], timeoutMs: number): Promise<string> {
  * applies the change. The tasks directory is the address's home + /tasks, or, without a
  * home in the address, what the daemon there says.
  */
-export async function fleetSync(ctx: CliContext, opts: FleetOptions & { json?: boolean }): Promise<number> {
-  const f = openFleet(ctx, opts);
+/** The script `sync --plan` runs on each host: fetch only, then the commits of HEAD and of what a pull would merge. */
+export function fetchScript(tasksDir: string): string {
+  const dir = shellQuote(tasksDir);
+  return `git -C ${dir} fetch -q && git -C ${dir} rev-parse --short HEAD && git -C ${dir} rev-parse --short '@{upstream}'`;
+}
+
+/** Run a script in a host's tasks/: over ssh, or here for `local`. */
+function hostScript(ctx: CliContext, f: ReturnType<typeof openFleet>) {
   const gitTimeout = Math.max(30_000, f.timeoutMs);
   const tasksDirOf = async (h: FleetHost): Promise<string> => {
     if (h.address.home) return `${h.address.home.replace(/\/+$/, '')}/tasks`;
@@ -49,15 +57,64 @@ export async function fleetSync(ctx: CliContext, opts: FleetOptions & { json?: b
     if (!a!.ok) throw new Error(`cannot learn its tasks directory (no home in the address and the daemon did not answer: ${a!.error})`);
     return a!.value.daemon.tasksDir;
   };
+  const runIn = async (h: FleetHost, script: string): Promise<string[]> => {
+    const argv = h.address.kind === 'ssh'
+      ? sshArgv(h.address, script, { ...(ctx.env.JOBCTL_SSH_COMMAND ? { sshCommand: ctx.env.JOBCTL_SSH_COMMAND } : {}), batch: true, connectTimeoutSeconds: Math.max(1, Math.ceil(f.timeoutMs / 1000)) })
+      : ['/bin/sh', '-c', script];
+    return (await run(argv, gitTimeout)).trim().split('\n').map((l) => l.trim());
+  };
+  return { tasksDirOf, runIn };
+}
+
+export interface SyncPlanResult extends SyncResult {
+  plan?: PlanResult;
+}
+
+/**
+ * `jobctl fleet sync --plan`: on each host, `git fetch` (nothing merged), then the daemon's
+ * plan of `@{upstream}` (`plan --rev`): what the pull would start, stop, restart or leave.
+ */
+export async function fleetSyncPlan(ctx: CliContext, opts: FleetOptions & { json?: boolean }): Promise<number> {
+  const f = openFleet(ctx, opts);
+  const inHost = hostScript(ctx, f);
+  const results = await Promise.all(f.fleet.hosts.map(async (h): Promise<SyncPlanResult> => {
+    let tasksDir: string | undefined;
+    try {
+      tasksDir = await inHost.tasksDirOf(h);
+      const [before, after] = await inHost.runIn(h, fetchScript(tasksDir));
+      const [a] = await askFleet([f.member(h)], (c) => c.call('plan', { rev: after ?? '@{upstream}' }), Math.max(f.timeoutMs, 30_000));
+      if (!a!.ok) throw new Error(a!.error);
+      return { host: h.name, ok: true, tasksDir, ...(before ? { before } : {}), ...(after ? { after } : {}), plan: a!.value };
+    } catch (e) {
+      return { host: h.name, ok: false, ...(tasksDir ? { tasksDir } : {}), error: errorMessage(e) };
+    }
+  }));
+  if (opts.json) printJson(ctx.io, results);
+  else {
+    const paint = painter(ctx.io.color);
+    const out: string[] = [];
+    for (const r of results) {
+      if (!r.ok || !r.plan) {
+        out.push(`${paint('bold', r.host)}: ${paint('red', 'failed')}: ${r.error}`);
+        continue;
+      }
+      out.push(`${paint('bold', r.host)}: ${r.before === r.after ? `${r.after} (up to date)` : `${r.before} -> ${r.after}`}, the pull would:`);
+      const { source: _planned, ...plan } = r.plan;
+      out.push(...renderPlan(plan, ctx.io.color, { nothing: 'change nothing' }).map((l) => `  ${l}`));
+    }
+    ctx.io.out(out.join('\n'));
+  }
+  return results.every((r) => r.ok && !r.plan?.errors.length) ? EXIT.OK : EXIT.FAILURE;
+}
+
+export async function fleetSync(ctx: CliContext, opts: FleetOptions & { json?: boolean }): Promise<number> {
+  const f = openFleet(ctx, opts);
+  const inHost = hostScript(ctx, f);
   const results = await Promise.all(f.fleet.hosts.map(async (h): Promise<SyncResult> => {
     let tasksDir: string | undefined;
     try {
-      tasksDir = await tasksDirOf(h);
-      const script = pullScript(tasksDir);
-      const argv = h.address.kind === 'ssh'
-        ? sshArgv(h.address, script, { ...(ctx.env.JOBCTL_SSH_COMMAND ? { sshCommand: ctx.env.JOBCTL_SSH_COMMAND } : {}), batch: true, connectTimeoutSeconds: Math.max(1, Math.ceil(f.timeoutMs / 1000)) })
-        : ['/bin/sh', '-c', script];
-      const [before, after] = (await run(argv, gitTimeout)).trim().split('\n').map((l) => l.trim());
+      tasksDir = await inHost.tasksDirOf(h);
+      const [before, after] = await inHost.runIn(h, pullScript(tasksDir));
       return { host: h.name, ok: true, tasksDir, ...(before ? { before } : {}), ...(after ? { after } : {}) };
     } catch (e) {
       return { host: h.name, ok: false, ...(tasksDir ? { tasksDir } : {}), error: errorMessage(e) };

@@ -17,13 +17,41 @@ export const SYSTEMD_MARKER = '# Installed by `jobctl install systemd`; remove w
 
 const quote = (s: string) => (/^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
 
+/**
+ * A path escaped for a unit name as `systemd-escape --path` does (systemd.unit(5), "String
+ * Escaping for Inclusion in Unit Names"; src/basic/unit-name.c do_escape): duplicate and outer
+ * slashes dropped, "/" -> "-", a leading "." and every byte but ASCII letters, digits, ":", "_"
+ * and "." -> `\xNN` (lowercase hex, "-" included); the root is "-".
+ */
+export function systemdEscapePath(p: string): string {
+  const trimmed = p.split('/').filter((s) => s !== '' && s !== '.').join('/');
+  if (trimmed === '') return '-';
+  const hex = (b: number) => `\\x${b.toString(16).padStart(2, '0')}`;
+  let out = '';
+  const bytes = Buffer.from(trimmed, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const c = String.fromCharCode(b);
+    if (c === '/') out += '-';
+    else if (i === 0 && c === '.') out += hex(b);
+    else if (/^[A-Za-z0-9:_.]$/.test(c)) out += c;
+    else out += hex(b);
+  }
+  return out;
+}
+
+/** The unit of one home: `jobctl-<escaped home>.service`, so each home has its own (/srv/jobs -> jobctl-srv-jobs.service). */
+export function systemdUnitName(home: string): string {
+  return `jobctl-${systemdEscapePath(home)}.service`;
+}
+
 export function systemdUnit(t: BootstrapTarget): string {
+  // The user manager has no network-online.target: order on it only in a system unit.
+  const network = t.user ? '' : 'After=network-online.target\nWants=network-online.target\n';
   return `${SYSTEMD_MARKER}
 [Unit]
 Description=jobctl job supervisor (${t.home})
-${t.documentation ? `Documentation=${t.documentation}\n` : ''}After=network-online.target
-Wants=network-online.target
-
+${t.documentation ? `Documentation=${t.documentation}\n` : ''}${network}
 [Service]
 Type=simple
 Environment=JOBCTL_HOME=${quote(t.home)}

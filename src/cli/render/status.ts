@@ -1,5 +1,5 @@
 import { formatBytes, formatDuration, formatInZone, instanceHealthText, lastProbeText, taskHealthText } from '../../shared/format.js';
-import type { InstanceInfo, StatusResult, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
+import type { InstanceInfo, StatusResult, TaskDetails, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
@@ -89,6 +89,16 @@ function exitText(e: { code: number | null; signal: string | null }): string {
   return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code ?? '?'}`;
 }
 
+/** The fatal rule beside the restart count: the one that fired when an instance gave up, else the restart window. */
+export function fatalRuleText(r: NonNullable<TaskDetails['restart']>, instances: InstanceInfo[]): string {
+  const gaveUp = instances.filter((i) => i.state === 'fatal').map((i) => i.message ?? '');
+  const window = `more than ${r.maxRestarts} within ${formatDuration(r.windowMs)} -> fatal`;
+  const starts = `more than ${r.startRetries ?? '?'} failed starts in a row (start_retries) -> fatal`;
+  if (gaveUp.some((m) => m.includes('(start_retries '))) return `gave up: ${starts}`;
+  if (gaveUp.some((m) => m.includes('(max_restarts '))) return `gave up: ${window}`;
+  return window;
+}
+
 /** Details under the table when one task is shown (what `pm2 describe` shows). */
 export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): string[] {
   const paint = painter(color);
@@ -107,7 +117,7 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
   }
   if (t.kind === 'daemon') {
     const r = d?.restart;
-    lines.push(`  restarts: ${t.restarts}${r ? ` (restart: ${r.policy}; more than ${r.maxRestarts} within ${formatDuration(r.windowMs)} -> fatal)` : ''}`);
+    lines.push(`  restarts: ${t.restarts}${r ? ` (restart: ${r.policy}; ${fatalRuleText(r, t.instances ?? [])})` : ''}`);
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
     const last = (t.instances ?? []).filter((i) => i.lastExit).sort((a, b) => b.lastExit!.at - a.lastExit!.at)[0];
     if (last) lines.push(`  last exit: #${last.index} ${exitText(last.lastExit!)} ${ago(last.lastExit!.at, now)}`);
@@ -152,6 +162,8 @@ export function statusHeader(s: StatusResult, homeText: string, color: boolean, 
 export interface RenderStatusOptions {
   /** One task asked for by name: its details follow the table. */
   single: boolean;
+  /** Containment with its paths (`status --verbose`), not in plain words alone. */
+  verbose?: boolean;
   /** The home line (path and how it was chosen); no header without it. */
   homeText?: string;
   now?: number;
@@ -162,7 +174,8 @@ export function renderStatus(s: StatusResult, color: boolean, opts: RenderStatus
   const paint = painter(color);
   const out: string[] = [];
   if (opts.homeText !== undefined) out.push(statusHeader(s, opts.homeText, color, now));
-  if (!opts.single && s.daemon.containment) out.push(paint('dim', `containment: ${s.daemon.containment.description}`));
+  const c = s.daemon.containment;
+  if (!opts.single && c) out.push(paint('dim', opts.verbose || !c.summary ? `containment: ${c.description}` : c.summary));
   if (s.daemon.configErrors.length) {
     out.push(paint('red', `${configErrorHeadline(s.daemon.configErrors, s.daemon.keptFiles)}:`));
     for (const e of s.daemon.configErrors) out.push(`  ${formatIssue(e)}`);

@@ -108,7 +108,7 @@ export class MetricsCollector {
         this.reset();
         for (const { i, labels } of instances()) if (i.cpuSeconds !== undefined) this.inc(labels, i.cpuSeconds);
       } });
-    new Gauge({ name: 'jobctl_instance_resident_memory_bytes', help: 'Resident memory of the instance\'s process group', labelNames: ['task', 'process_num'], registers: r,
+    new Gauge({ name: 'jobctl_instance_resident_memory_bytes', help: 'Resident memory (RSS) of the instance\'s processes summed, as ps shows it', labelNames: ['task', 'process_num'], registers: r,
       collect() {
         this.reset();
         for (const { i, labels } of instances()) if (i.rss !== undefined) this.set(labels, i.rss);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainmentInfo } from '../../shared/protocol.js';
 import type { TaskLimits } from '../../shared/types.js';
 import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
-import { groupTree } from '../proc.js';
+import { groupTree, readStat } from '../proc.js';
 import { EnvScanner, processesWithEnv } from './env-scan.js';
 import { signalGroup } from './stop.js';
 
@@ -19,6 +19,29 @@ import { signalGroup } from './stop.js';
  * and hands it to its runners.
  */
 
+/** The resident memory of these processes summed (zombies and vanished ones count 0). */
+function rssOf(pids: readonly number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    const st = readStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') sum += st.rss;
+  }
+  return sum;
+}
+
+/** Containment in plain words, no paths: "cgroups: hybrid v1/v2; memory, cpu and pids limits enforced". */
+export function containmentSummary(host: Pick<CgroupHost, 'v2Controllers' | 'v1Bases'>): string {
+  const all: ControllerName[] = ['memory', 'cpu', 'pids'];
+  const v2 = all.filter((c) => host.v2Controllers.includes(c));
+  const v1 = all.filter((c) => !v2.includes(c) && host.v1Bases[c] !== undefined);
+  const enforced = [...v2, ...v1].sort((a, b) => all.indexOf(a) - all.indexOf(b));
+  const missing = all.filter((c) => !enforced.includes(c));
+  const list = (cs: ControllerName[]) => (cs.length > 1 ? `${cs.slice(0, -1).join(', ')} and ${cs[cs.length - 1]}` : cs[0] ?? '');
+  const version = v1.length ? 'hybrid v1/v2' : 'v2';
+  const limits = enforced.length ? `${list(enforced)} limit${enforced.length > 1 ? 's' : ''} enforced` : 'no limits can be enforced';
+  return `cgroups: ${version}; ${limits}${enforced.length && missing.length ? ` (not ${list(missing)})` : ''}`;
+}
+
 /** Who a process belongs to: the JOBCTL_* variables every process of a box carries. */
 export interface BoxIdentity {
   /** Undefined for a containment without a home (process groups alone). */
@@ -29,7 +52,7 @@ export interface BoxIdentity {
 }
 
 export interface BoxUsage {
-  /** Bytes charged to the box (memory.current / memory.usage_in_bytes). */
+  /** RSS of the box's live processes summed, bytes (what `ps` shows, added up). */
   memory?: number;
   /** CPU time of everything that ever ran in the box, microseconds. */
   cpuUsec?: number;
@@ -352,12 +375,18 @@ class CgroupBox extends BaseBox {
     boxesByGroup.set(pgid, this);
   }
 
+  /**
+   * Memory is the RSS of the box's processes summed, as `ps` and PM2 show it (not the
+   * cgroup's charge, memory.current, which counts page cache and kernel memory too): one
+   * read of cgroup.procs (and of the v1 memory leaf's) and one /proc/<pid>/stat per process. CPU is
+   * the cgroup's own count (cpu.stat), which keeps the time of processes that ended.
+   */
   override usage(): BoxUsage {
     const out: BoxUsage = {};
-    const mem = this.host.v2Controllers.includes('memory')
-      ? readControl(path.join(this.cgroup, 'memory.current'))
-      : this.v1.memory && readControl(path.join(this.v1.memory, 'memory.usage_in_bytes'));
-    if (mem) out.memory = Number(mem.trim());
+    // The v2 group, and on a hybrid host the v1 memory leaf (where a process that left the v2
+    // group still is): two reads at most, not every v1 leaf.
+    const pids = this.v1.memory ? [...new Set([...this.procs(), ...groupProcs(this.v1.memory)])] : this.procs();
+    if (pids.length) out.memory = rssOf(pids);
     const cpu = /^usage_usec (\d+)$/m.exec(readControl(path.join(this.cgroup, 'cpu.stat')) ?? '');
     if (cpu) out.cpuUsec = Number(cpu[1]);
     return out;
@@ -422,13 +451,18 @@ export class Containment {
 
   info(): ContainmentInfo {
     if (!this.host) {
-      return { mode: 'pgroup', description: `process groups (no cgroup delegation: see README; ${this.reason ?? 'unavailable'})` };
+      return {
+        mode: 'pgroup',
+        description: `process groups (no cgroup delegation: see README; ${this.reason ?? 'unavailable'})`,
+        summary: 'no cgroups: process groups contain the tasks; limits are not enforced (`status --verbose` says why)',
+      };
     }
     const where = (c: ControllerName) => (this.host!.v2Controllers.includes(c) ? `${c}` : this.host!.v1Bases[c] ? `${c} (v1)` : undefined);
     const limits = (['memory', 'cpu', 'pids'] as const).map(where).filter(Boolean);
     return {
       mode: 'cgroup',
       description: `cgroup v2 (${this.host.v2Base}; limits: ${limits.length ? limits.join(', ') : 'none available'})`,
+      summary: containmentSummary(this.host),
     };
   }
 
