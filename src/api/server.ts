@@ -25,8 +25,14 @@ export interface Connection {
   readonly closed: boolean;
 }
 
+/** Methods the server answers itself: who a connection is, and the audit trail it keeps. */
+export type ServerMethod = 'identify' | 'audit';
+export type DaemonMethod = Exclude<Method, ServerMethod>;
+/** What a handler answers; the server adds the connection's identity to `hello`. */
+export type HandlerResult<M extends DaemonMethod> = M extends 'hello' ? Omit<Results['hello'], 'identity'> : Results[M];
+
 export type Handlers = {
-  [M in Method]: (params: z.output<(typeof METHOD_PARAMS)[M]>, conn: Connection) => Promise<Results[M]> | Results[M];
+  [M in DaemonMethod]: (params: z.output<(typeof METHOD_PARAMS)[M]>, conn: Connection) => Promise<HandlerResult<M>> | HandlerResult<M>;
 };
 
 export interface ApiServerOptions extends WriterOptions {
