@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { AuditTrail } from '../runtime/audit-trail.js';
 import { mergeByTime, tagInstance, tailRotated } from '../runtime/log-read.js';
 import { readRunFile } from '../runtime/run-history-file.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import { JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { LogsResult } from '../shared/protocol.js';
+import type { AuditEntry, LogsResult } from '../shared/protocol.js';
 import type { RunRecord } from '../shared/types.js';
 
 /**
@@ -85,4 +86,9 @@ export function offlineLogs(paths: HomePaths, task: string, q: { lines: number; 
     return indexes.length > 1 ? { ...part, lines: part.lines.map((l) => tagInstance(l, i)) } : part;
   });
   return { lines: mergeByTime(parts.map((p) => p.lines)).slice(-q.lines), files: parts.flatMap((p) => p.files) };
+}
+
+/** The last `limit` entries of state/audit.jsonl, oldest first (`jobctl audit` while no daemon runs). */
+export function offlineAudit(paths: HomePaths, limit: number): AuditEntry[] {
+  return new AuditTrail(paths.audit).tail(limit);
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
-import { didYouMean } from '../config/suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import type { AuditTrail } from '../runtime/audit-trail.js';
 import { JobctlError, errorMessage, isJobctlError } from '../shared/errors.js';
 import { ConnectionAccess, type AccessSource, type Admitted } from './access-gate.js';

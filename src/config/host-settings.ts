@@ -9,7 +9,7 @@ import { metricsSchema, normalizeMetrics } from './host/metrics.js';
 import { normalizeXxlJob, xxljobSchema } from './host/xxljob.js';
 import { normalizeNotifier, } from './normalize.js';
 import { notifierSchema } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import { parseYamlFile, type YamlPath } from './yaml-file.js';
 import { zodProblems } from './zod-issues.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ConfigIssue, ConfigSet, FileSummary, NotifierSpec, TaskSpec } from '../shared/types.js';
 import { normalizeNotifier, normalizeTask, applyDefaults } from './normalize.js';
 import { FILE_KEYS, defaultsSchema, notifierSchema, taskSchema, type RawDefaults } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import { findCycle } from '../shared/dependency-graph.js';
 import { TASK_VALIDATORS } from './validators.js';

@@ -3,7 +3,7 @@ import { isValidTimeZone, scheduleError, timeZones } from '../shared/cron.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import type { TaskSpec } from '../shared/types.js';
 import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import { parseDuration } from './units.js';
 import type { KeyProblem } from './zod-issues.js';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 
 /** One zod issue turned into our wording; `path` is relative to the object validated. */
 export interface KeyProblem {

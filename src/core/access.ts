@@ -1,4 +1,4 @@
-import { didYouMean } from '../config/suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import { JobctlError } from '../shared/errors.js';
 import { globToRegExp } from '../shared/glob.js';
 import type { Identity, Method, Role } from '../shared/protocol.js';

@@ -4,7 +4,7 @@ import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
 import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
 import type { RunHistory } from '../runtime/run-history.js';
-import { didYouMean } from '../config/suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
 import { dependencyFacts } from './dependency-facts.js';
 

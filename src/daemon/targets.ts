@@ -1,4 +1,4 @@
-import { didYouMean } from '../config/suggest.js';
+import { didYouMean } from '../shared/suggest.js';
 import { JobctlError } from '../shared/errors.js';
 import type { TaskSpec } from '../shared/types.js';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { noHomeError } from '../../src/cli/commands/dial-stdio.js';
 import { nextCommand } from '../../src/cli/commands/init.js';
 import { runThereCommand } from '../../src/cli/context.js';
-import { didYouMean } from '../../src/config/suggest.js';
+import { didYouMean } from '../../src/shared/suggest.js';
 import { parseAddress } from '../../src/shared/address.js';
 import { jobctl } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';

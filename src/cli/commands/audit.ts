@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeHome } from '../../config/home.js';
-import { AuditTrail } from '../../runtime/audit-trail.js';
+import { offlineAudit } from '../../api/offline.js';
 import { JobctlError } from '../../shared/errors.js';
 import { formatInZone } from '../../shared/format.js';
 import { homePaths } from '../../shared/paths.js';
@@ -34,7 +34,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         if (!(e instanceof JobctlError && e.code === 'DAEMON_UNREACHABLE' && e.message.startsWith('daemon not running'))) throw e;
         const paths = homePaths(ctx.home());
         ctx.io.err(`jobctl: daemon not running (home ${describeHome(ctx.resolvedHome())}); reading ${paths.audit} directly`);
-        entries = new AuditTrail(paths.audit).tail(limit);
+        entries = offlineAudit(paths, limit);
       }
       if (opts.json) {
         printJson(ctx.io, { entries });

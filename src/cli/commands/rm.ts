@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { didYouMean } from '../../config/suggest.js';
+import { didYouMean } from '../../shared/suggest.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../output.js';
 

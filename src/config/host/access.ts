@@ -1,9 +1,8 @@
 import { z } from 'zod';
+import { OPERATOR_NAME_HINT, OPERATOR_NAME_RE } from '../../shared/names.js';
 import type { AccessRule } from '../../shared/types.js';
 
-/** An operator's name: what `jobctl dial-stdio --as NAME` and `access:` say. */
-export const OPERATOR_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const OPERATOR_NAME_HINT = 'an operator name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. alice)';
+export { OPERATOR_NAME_HINT, OPERATOR_NAME_RE };
 
 const SCOPE_HINT = 'a scope entry is a task name, a glob (report-*) or a group (@billing)';
 const scopeEntry = z
