@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
+import { hasSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { tempDir, writeFiles } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+import { hasChromium, launchBrowser, screenshot, type TestBrowser } from './browser.js';
+import { textOf, waitText } from './dom.js';
+import { request, startWeb, type WebProcess } from './web-process.js';
+
+/**
+ * `jobctl web --fleet`: one host on this machine's socket, a second reached over a real sshd
+ * (the page's server runs `ssh … jobctl dial-stdio`; no port is opened on that host), and a
+ * third whose daemon is not running: a row that says so, while the others show.
+ */
+let sshd: TestSshd;
+let web: WebProcess;
+let browser: TestBrowser;
+let page: Page;
+const work = tempDir('jobctl-web-fleet-');
+
+beforeAll(async () => {
+  if (!hasChromium || !hasSshd) return;
+  sshd = await startSshd();
+  const here = makeHome({ 'tasks/a.yaml': 'tasks:\n  here-worker:\n    command: sleep 1000\n    start_seconds: 200ms\n' });
+  const there = makeHome({ 'tasks/b.yaml': 'tasks:\n  there-worker:\n    command: sleep 1000\n    instances: 2\n    start_seconds: 200ms\n  there-cron:\n    schedule: "0 0 1 1 *"\n    command: echo remote run\n' });
+  const down = makeHome({ 'tasks/c.yaml': 'tasks:\n  never:\n    command: sleep 1000\n' });
+  await startTestDaemon(here);
+  await startTestDaemon(there);
+  writeFiles(work.dir, {
+    'fleet.yaml': `timeout: 5s\nhosts:\n  h1: {address: "local:${here}", labels: [eu]}\n  h2: {address: "${sshd.url(there)}", labels: [us]}\n  h3: {address: "local:${down}", labels: [us]}\n`,
+  });
+  web = await startWeb(['--fleet', `${work.dir}/fleet.yaml`], { ...sshd.env, JOBCTL_HOME: here });
+  browser = await launchBrowser();
+  page = await browser.page();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  await sshd?.stop();
+  work.cleanup();
+  expect(await cleanupDaemons()).toEqual([]);
+}, 60_000);
+
+describe.skipIf(!hasChromium || !hasSshd)('jobctl web --fleet', () => {
+  it('shows every host: one over the socket, one over a real sshd, and a row for the host that is down', async () => {
+    await page.goto(web.url);
+    await page.waitForSelector('tr[data-key="h1:here-worker"]');
+    await page.waitForSelector('tr[data-key="h2:there-worker"]', { timeout: 20_000 });
+    await page.waitForSelector('tr[data-key="h2:there-cron"]');
+    expect(await textOf(page, 'tr[data-key="h2:there-worker"] .col-host')).toBe('h2');
+    await waitText(page, 'tr[data-host-down="h3"]', "(t) => t.includes('unreachable')", 20_000);
+    expect(await textOf(page, 'tr[data-host-down="h3"]')).toMatch(/h3 unreachable: daemon not running/);
+    await waitFor(async () => (await textOf(page, 'tr[data-key="h2:there-worker"] .col-procs')) === '2/2', 15_000, 'both remote instances running');
+    await screenshot(page, 'web-fleet.png');
+  });
+
+  it('filters by host', async () => {
+    await page.select('select[aria-label="host"]', 'h2');
+    await page.waitForFunction('!document.querySelector(\'tr[data-key^="h1:"]\')');
+    expect((await page.$$('tr[data-key^="h2:"]')).length).toBe(2);
+    await page.select('select[aria-label="host"]', '');
+  });
+
+  it('opens a remote task page and reads its YAML and instances over ssh', async () => {
+    await page.click('tr[data-key="h2:there-worker"] .col-name a');
+    await page.waitForSelector('table.instances tr[data-instance="1"]');
+    await waitText(page, 'pre[data-yaml]', "(t) => t.includes('instances: 2')");
+    const cookie = `jobctl_web_${new URL(web.origin).port}=${web.token}`;
+    const r = await request(`${web.origin}/api/state`, { headers: { cookie } });
+    const state = JSON.parse(r.body) as { hosts: Array<{ name: string; connection: string; role: string }> };
+    expect(state.hosts.map((h) => [h.name, h.connection])).toEqual([['h1', 'connected'], ['h2', 'connected'], ['h3', 'disconnected']]);
+  });
+});
