@@ -14,7 +14,7 @@ await build({
   bundle: true,
   format: 'esm',
   target: ['es2022'],
-  minify: true,
+  minify: !process.env.JOBCTL_WEB_NO_MINIFY,
   sourcemap: true,
   legalComments: 'eof',
   jsx: 'automatic',

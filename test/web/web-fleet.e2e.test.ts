@@ -46,25 +46,25 @@ afterAll(async () => {
 describe.skipIf(!hasChromium || !hasSshd)('jobctl web --fleet', () => {
   it('shows every host: one over the socket, one over a real sshd, and a row for the host that is down', async () => {
     await page.goto(web.url);
-    await page.waitForSelector('tr[data-key="h1:here-worker"]');
-    await page.waitForSelector('tr[data-key="h2:there-worker"]', { timeout: 20_000 });
-    await page.waitForSelector('tr[data-key="h2:there-cron"]');
-    expect(await textOf(page, 'tr[data-key="h2:there-worker"] .col-host')).toBe('h2');
-    await waitText(page, 'tr[data-host-down="h3"]', "(t) => t.includes('unreachable')", 20_000);
-    expect(await textOf(page, 'tr[data-host-down="h3"]')).toMatch(/h3 unreachable: daemon not running/);
-    await waitFor(async () => (await textOf(page, 'tr[data-key="h2:there-worker"] .col-procs')) === '2/2', 15_000, 'both remote instances running');
+    await page.waitForSelector('.trow[data-key="h1:here-worker"]');
+    await page.waitForSelector('.trow[data-key="h2:there-worker"]', { timeout: 20_000 });
+    await page.waitForSelector('.trow[data-key="h2:there-cron"]');
+    expect(await textOf(page, '.trow[data-key="h2:there-worker"] .col-host')).toBe('h2');
+    await waitText(page, '[data-host-down="h3"]', "(t) => t.includes('unreachable')", 20_000);
+    expect(await textOf(page, '[data-host-down="h3"]')).toMatch(/h3 unreachable: daemon not running/);
+    await waitFor(async () => (await textOf(page, '.trow[data-key="h2:there-worker"] .col-procs')) === '2/2', 15_000, 'both remote instances running');
     await screenshot(page, 'web-fleet.png');
   });
 
   it('filters by host', async () => {
     await page.select('select[aria-label="host"]', 'h2');
-    await page.waitForFunction('!document.querySelector(\'tr[data-key^="h1:"]\')');
-    expect((await page.$$('tr[data-key^="h2:"]')).length).toBe(2);
+    await page.waitForFunction('!document.querySelector(\'.trow[data-key^="h1:"]\')');
+    expect((await page.$$('.trow[data-key^="h2:"]')).length).toBe(2);
     await page.select('select[aria-label="host"]', '');
   });
 
   it('opens a remote task page and reads its YAML and instances over ssh', async () => {
-    await page.click('tr[data-key="h2:there-worker"] .col-name a');
+    await page.click('.trow[data-key="h2:there-worker"] .col-name a');
     await page.waitForSelector('table.instances tr[data-instance="1"]');
     await waitText(page, 'pre[data-yaml]', "(t) => t.includes('instances: 2')");
     const cookie = `jobctl_web_${new URL(web.origin).port}=${web.token}`;

@@ -43,7 +43,7 @@ let web: WebProcess;
 let browser: TestBrowser;
 let page: Page;
 
-const row = (name: string) => `tr[data-key$=":${name}"]`;
+const row = (name: string) => `.trow[data-key$=":${name}"]`;
 const badgeColor = (p: Page, name: string) => styleOf(p, `${row(name)} .col-state .badge`, 'backgroundColor');
 const stateText = (p: Page, name: string) => textOf(p, `${row(name)} .col-state .badge`);
 

@@ -45,7 +45,7 @@ function Page() {
     const i = selected ? shown.findIndex((t) => t.key === selected) : -1;
     const next = shown[Math.max(0, Math.min(shown.length - 1, i === -1 ? 0 : i + by))]!;
     setSelected(next.key);
-    document.querySelector(`tr[data-key="${CSS.escape(next.key)}"]`)?.scrollIntoView({ block: 'nearest' });
+    document.querySelector(`[data-key="${CSS.escape(next.key)}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [shown, selected]);
 
   useEffect(() => {
