@@ -150,6 +150,8 @@ export class JobctlClient extends EventEmitter {
     } catch (e) {
       if (client.faultReason) throw e;
       client.close();
+      // The daemon answered and refused (an operator not in its access:, docs/access.md).
+      if (e instanceof JobctlError && e.code === 'FORBIDDEN') throw new JobctlError('FORBIDDEN', `${target}: ${e.message}`);
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
       if (spawnError) throw spawnError;
       if (e instanceof JobctlError && e.code === 'TIMEOUT') {

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import { didYouMean } from '../config/suggest.js';
+import type { AuditTrail } from '../runtime/audit-trail.js';
 import { JobctlError, errorMessage, isJobctlError } from '../shared/errors.js';
+import { ConnectionAccess, type AccessSource, type Admitted } from './access-gate.js';
 import { ConnectionWriter, type WriterOptions } from './connection-writer.js';
 import {
-  MAX_LINE_BYTES, METHOD_PARAMS, METHODS, type ErrorBody, type Method, type PushMessage, type ReplyMessage, type Results,
+  MAX_LINE_BYTES, METHOD_PARAMS, METHODS, type ErrorBody, type Identity, type Method, type PushMessage, type ReplyMessage, type Results,
 } from '../shared/protocol.js';
 
 /** sun_path holds 108 bytes on Linux (104 elsewhere), the terminating NUL included. */
@@ -23,10 +26,30 @@ export interface Connection {
   /** Run when the connection closes. */
   onClose(fn: () => void): void;
   readonly closed: boolean;
+  /** Who is calling (as of this call): the operator named by the SSH forced command, or the socket's owner. */
+  readonly identity: Identity;
 }
 
+/** A group / `--all` target cut to the caller's scope by the server (docs/access.md). */
+export interface Narrowing {
+  /** Act on these tasks only (the target's tasks within the caller's scope). */
+  only?: string[];
+}
+
+/** Methods whose target a scoped caller's rights narrow. */
+type NarrowedMethod = 'status' | 'start' | 'stop' | 'restart';
+
+/** Methods the server answers itself: who a connection is, and the audit trail it keeps. */
+export type ServerMethod = 'identify' | 'audit';
+export type DaemonMethod = Exclude<Method, ServerMethod>;
+/** What a handler answers; the server adds the connection's identity to `hello`. */
+export type HandlerResult<M extends DaemonMethod> = M extends 'hello' ? Omit<Results['hello'], 'identity'> : Results[M];
+
 export type Handlers = {
-  [M in Method]: (params: z.output<(typeof METHOD_PARAMS)[M]>, conn: Connection) => Promise<Results[M]> | Results[M];
+  [M in DaemonMethod]: (
+    params: z.output<(typeof METHOD_PARAMS)[M]> & (M extends NarrowedMethod ? Narrowing : unknown),
+    conn: Connection,
+  ) => Promise<HandlerResult<M>> | HandlerResult<M>;
 };
 
 export interface ApiServerOptions extends WriterOptions {
@@ -35,6 +58,19 @@ export interface ApiServerOptions extends WriterOptions {
   onError?: (message: string) => void;
   /** A client dropped for not reading (see WriterOptions): for the daemon log. */
   onDrop?: (message: string) => void;
+  /** Who may do what (`access:` of jobctl.yaml, live). Absent: no operators; every connection is the owner. */
+  access?: AccessSource;
+  /** Where control calls are recorded (`state/audit.jsonl`). */
+  audit?: AuditTrail;
+}
+
+/** The OS user the daemon runs as: who a connection to the owner-only socket is. */
+export function osUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
 }
 
 /**
@@ -49,8 +85,10 @@ export class ApiServer {
   private readonly sockets = new Set<net.Socket>();
   private nextConn = 1;
   private closing: Promise<void> | undefined;
+  private readonly access: AccessSource;
 
   constructor(private readonly opts: ApiServerOptions) {
+    this.access = opts.access ?? { owner: osUserName(), rules: () => undefined, tasks: () => [], groupOf: () => undefined };
     this.server = net.createServer((socket) => this.accept(socket));
     this.server.on('error', (e) => opts.onError?.(`socket server: ${e.message}`));
   }
@@ -120,14 +158,20 @@ export class ApiServer {
       this.opts.onDrop?.(`client ${id} dropped: ${reason}`);
       finish();
     });
+    const rights = new ConnectionAccess(this.access);
     const conn: Connection = {
       id,
       push: (msg) => {
-        if (!closed) writer.send(msg);
+        if (closed) return;
+        const shown = rights.push(msg);
+        if (shown) writer.send(shown);
       },
       onClose: (fn) => closers.push(fn),
       get closed() {
         return closed;
+      },
+      get identity() {
+        return rights.current;
       },
     };
     const finish = () => {
@@ -167,7 +211,7 @@ export class ApiServer {
           send({ id: null, error: tooLarge() });
           continue;
         }
-        if (line.length) void this.handleLine(line.toString('utf8'), send, conn);
+        if (line.length) void this.handleLine(line.toString('utf8'), send, conn, rights);
       }
       if (start < chunk.length && !discarding) {
         const rest = chunk.subarray(start);
@@ -183,7 +227,7 @@ export class ApiServer {
     });
   }
 
-  private async handleLine(line: string, send: (msg: ReplyMessage) => void, conn: Connection): Promise<void> {
+  private async handleLine(line: string, send: (msg: ReplyMessage) => void, conn: Connection, rights: ConnectionAccess): Promise<void> {
     let msg: unknown;
     try {
       msg = JSON.parse(line);
@@ -213,14 +257,38 @@ export class ApiServer {
       send({ id: replyId, error: { code: 'BAD_REQUEST', message: `bad params for ${method}: ${detail}` } });
       return;
     }
+    const m = method as Method;
+    const args = parsed.data as Record<string, unknown>;
+    let call: Admitted | undefined;
     try {
-      const handler = this.opts.handlers[method as Method] as (p: unknown, c: Connection) => unknown;
-      const result = await handler(parsed.data, conn);
+      const result = await this.dispatch(m, args, conn, rights, (c) => (call = c));
       send({ id: replyId, result });
+      this.audit(rights, m, args, call, undefined);
     } catch (e) {
-      send({ id: replyId, error: toErrorBody(e) });
+      const error = toErrorBody(e);
+      send({ id: replyId, error });
+      this.audit(rights, m, args, call, error);
       if (!isJobctlError(e)) this.opts.onError?.(`${method} failed: ${e instanceof Error ? e.stack : String(e)}`);
     }
+  }
+
+  /**
+   * One call: the rights check (the only one: docs/access.md), then the handler with the
+   * params narrowed to the caller's scope, then the result cut to what the caller may see.
+   */
+  private async dispatch(method: Method, params: Record<string, unknown>, conn: Connection, rights: ConnectionAccess, admitted: (c: Admitted) => void): Promise<unknown> {
+    if (method === 'identify') return { identity: rights.identify(params.operator as string, params.from as string | undefined) };
+    const call = rights.admit(method, params);
+    admitted(call);
+    if (method === 'audit') return { entries: this.opts.audit?.tail((params.limit as number | undefined) ?? 50) ?? [] };
+    const handler = this.opts.handlers[method] as (p: unknown, c: Connection) => unknown;
+    return rights.shape(method, await handler(call.params, conn), call);
+  }
+
+  private audit(rights: ConnectionAccess, method: Method, params: Record<string, unknown>, call: Admitted | undefined, error: ErrorBody | undefined): void {
+    if (!this.opts.audit) return;
+    const entry = rights.auditEntry(method, params, call, error);
+    if (entry) this.opts.audit.record(entry);
   }
 
   /** Stop accepting, end every connection, remove the socket. Safe to call twice. */

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
-import type { ConfigIssue, HostSettings, NotifierSpec } from '../shared/types.js';
+import type { AccessRule, ConfigIssue, HostSettings, NotifierSpec } from '../shared/types.js';
+import { OPERATOR_NAME_HINT, OPERATOR_NAME_RE, accessRuleProblem, accessRuleSchema, accessSchema, normalizeAccessRule } from './host/access.js';
 import { lockSchema, normalizeLock } from './host/lock.js';
 import { metricsSchema, normalizeMetrics } from './host/metrics.js';
 import { normalizeXxlJob, xxljobSchema } from './host/xxljob.js';
@@ -34,7 +35,7 @@ export const HOST_SECTIONS = {
   xxljob: xxljobSchema,
   lock: lockSchema,
 } as const;
-export const HOST_KEYS = [...Object.keys(HOST_SECTIONS), 'notifiers'] as const;
+export const HOST_KEYS = [...Object.keys(HOST_SECTIONS), 'notifiers', 'access'] as const;
 
 /** The whole file, for the JSON Schema that editors use. */
 export const hostFileSchema = z.strictObject({
@@ -43,6 +44,7 @@ export const hostFileSchema = z.strictObject({
   xxljob: xxljobSchema.optional(),
   lock: lockSchema.optional(),
   notifiers: z.record(z.string(), notifierSchema).optional(),
+  access: accessSchema.optional(),
 });
 
 export interface HostSettingsResult {
@@ -139,6 +141,33 @@ export function parseHostSettings(text: string, file: string, display: string): 
       }
     }
     settings.notifiers = notifiers;
+  }
+
+  if (raw.access !== undefined && raw.access !== null) {
+    const access: Record<string, AccessRule> = {};
+    if (typeof raw.access !== 'object' || Array.isArray(raw.access)) report(['access'], 'access: expected a map of operator -> {role, tasks}, e.g. {alice: {role: operator, tasks: ["@billing"]}}');
+    else {
+      for (const [name, value] of Object.entries(raw.access as Record<string, unknown>)) {
+        if (!OPERATOR_NAME_RE.test(name)) {
+          report(['access', name], `access: invalid operator name "${name}": ${OPERATOR_NAME_HINT}`, true);
+          continue;
+        }
+        const parsed = accessRuleSchema.safeParse(value, { reportInput: true });
+        if (!parsed.success) {
+          for (const p of zodProblems(parsed.error, () => ['role', 'tasks'])) {
+            report(['access', name, ...p.path], `access: operator "${name}": ${p.message}`, p.atKey);
+          }
+          continue;
+        }
+        const problem = accessRuleProblem(parsed.data);
+        if (problem) {
+          report(['access', name, 'tasks'], `access: operator "${name}": ${problem}`, true);
+          continue;
+        }
+        access[name] = normalizeAccessRule(parsed.data);
+      }
+    }
+    settings.access = access;
   }
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   return { settings, errors };

@@ -64,8 +64,8 @@ export function daemonInfo(d: HandlerDeps): DaemonInfo {
  * that a group did what it asked when part of it did not. A disabled task is passed over
  * by a group (it is loaded, shown and never started): that is not a failure.
  */
-async function each(d: HandlerDeps, target: string, fn: (name: string) => Promise<void>): Promise<string[]> {
-  const names = resolveTargets(target, d.registry.specs());
+async function each(d: HandlerDeps, target: string, only: string[] | undefined, fn: (name: string) => Promise<void>): Promise<string[]> {
+  const names = namesOf(d, target, only);
   if (!isGroupTarget(target)) {
     await fn(names[0]!);
     return names;
@@ -83,6 +83,11 @@ async function each(d: HandlerDeps, target: string, fn: (name: string) => Promis
 }
 
 type GroupFailure = { task: string; error: unknown };
+
+/** A target's tasks; `only`: the server cut it to the caller's scope already (docs/access.md). */
+function namesOf(d: HandlerDeps, target: string, only: string[] | undefined): string[] {
+  return only ?? resolveTargets(target, d.registry.specs());
+}
 
 /**
  * After a group command: its failures are logged and thrown together (the code of the first,
@@ -106,9 +111,9 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
-    status: ({ target, allHosts }) => {
+    status: ({ target, allHosts, only }) => {
       d.sampler?.demand();
-      const names = target ? resolveTargets(target, d.registry.specs()) : d.registry.names();
+      const names = only ?? (target ? resolveTargets(target, d.registry.specs()) : d.registry.names());
       const tasks = statuses(names);
       // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
       const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
@@ -119,26 +124,26 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
     },
 
-    start: async ({ target, wait }) => {
+    start: async ({ target, wait, only }) => {
       // Starting what runs already is not an error (as systemctl start): the reply shows the state.
-      const names = await each(d, target, (n) => d.registry.start(n));
+      const names = await each(d, target, only, (n) => d.registry.start(n));
       if (wait) await settled(names);
       return { tasks: statuses(names) };
     },
 
-    stop: async ({ target }) => {
+    stop: async ({ target, only }) => {
       // A group or --all stops in reverse dependency order (dependents first).
       if (isGroupTarget(target)) {
-        const names = resolveTargets(target, d.registry.specs());
+        const names = namesOf(d, target, only);
         answerGroup(d, target, names, await d.registry.stopMany(names));
         return { tasks: statuses(names) };
       }
-      const names = await each(d, target, (n) => d.registry.stop(n));
+      const names = await each(d, target, only, (n) => d.registry.stop(n));
       return { tasks: statuses(names) };
     },
 
-    restart: async ({ target, wait, rolling, stepTimeout }) => {
-      const names = await each(d, target, async (n) => {
+    restart: async ({ target, wait, rolling, stepTimeout, only }) => {
+      const names = await each(d, target, only, async (n) => {
         // In a group, tasks that cannot roll (cron) restart as usual; the others roll.
         if (!rolling || (isGroupTarget(target) && !d.registry.rollable(n))) return d.registry.restart(n);
         d.registry.restartRolling(n, stepTimeout ?? DEFAULTS.rollingStepTimeoutMs);
@@ -147,9 +152,10 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       return { tasks: statuses(names) };
     },
 
-    run: async ({ task }) => {
+    run: async ({ task }, conn) => {
       const name = requireSingleTarget(task, 'run');
-      const run = await d.registry.run(name);
+      // The run record says who asked: the operator of the connection (or the socket's owner).
+      const run = await d.registry.run(name, { triggeredBy: conn.identity.operator });
       return { ...(run ? { run } : {}), task: d.registry.status(name) };
     },
 

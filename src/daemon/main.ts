@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { ApiServer } from '../api/server.js';
+import { ApiServer, osUserName } from '../api/server.js';
+import { AuditTrail } from '../runtime/audit-trail.js';
 import { diff } from '../config/diff.js';
 import { MetricsSampler } from '../runtime/metrics.js';
 import { sweepOrphans } from '../runtime/orphans.js';
@@ -240,6 +241,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       socketPath: paths.socket,
       onError: (m) => log.error(m),
       onDrop: (m) => log.warn(m),
+      // Rights per operator: `access:` of jobctl.yaml as it is at each call (docs/access.md).
+      access: {
+        owner: osUserName(),
+        rules: () => config.effective.host.access,
+        tasks: () => registry.specs(),
+        groupOf: (name) => registry.get(name)?.group,
+      },
+      audit: new AuditTrail(paths.audit, { onWarning: (w) => log.warn(w) }),
       handlers: makeHandlers({
         home: opts.home, paths, startedAt, registry, config, log, reload, sampler, containment: containment.info(),
         shutdown: (now) => void close(now),

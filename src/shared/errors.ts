@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'ILLEGAL_TRANSITION',
   'SPAWN_FAILED',
   'PERMISSION_DENIED',
+  /** The connection's operator lacks the right (docs/access.md): "alice may not stop billing-sync (operator of @reports)". */
+  'FORBIDDEN',
   'DAEMON_UNREACHABLE',
   'DAEMON_RUNNING',
   'SHUTTING_DOWN',

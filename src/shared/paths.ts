@@ -19,6 +19,8 @@ export function homePaths(home: string, stateDir?: string) {
     /** Run history: one JSON-lines file per cron task. */
     runs: path.join(state, 'runs'),
     daemonLog: path.join(state, 'daemon.log'),
+    /** Control calls: who, from where, what, how it ended (docs/access.md). */
+    audit: path.join(state, 'audit.jsonl'),
     logs,
     instanceLog: (task: string, instance: number) => path.join(logs, task, `${instance}.log`),
     runLog: (task: string, runId: string) => path.join(logs, task, 'runs', `${runId}.log`),

@@ -19,6 +19,13 @@ const target = z.string().min(1).max(200);
 
 export const METHOD_PARAMS = {
   hello: z.strictObject({ client: z.string().max(200).optional() }),
+  /**
+   * Names the operator of this connection (docs/access.md). Sent by `jobctl dial-stdio --as NAME`
+   * before it forwards the client's bytes; once per connection, and only ever lowers the rights
+   * (a connection to the owner-only socket is its owner, admin). `from`: where the operator
+   * connects from (SSH_CONNECTION), for the audit trail.
+   */
+  identify: z.strictObject({ operator: name, from: z.string().max(200).optional() }),
   status: z.strictObject({ target: target.optional(), allHosts: z.boolean().optional() }),
   start: z.strictObject({ target, wait: z.boolean().optional() }),
   stop: z.strictObject({ target }),
@@ -48,6 +55,8 @@ export const METHOD_PARAMS = {
   scale: z.strictObject({ task: name, count: z.union([z.number().int().min(0).max(MAX_INSTANCES), z.literal('auto')]) }),
   'notify-test': z.strictObject({ notifier: name }),
   shutdown: z.strictObject({ now: z.boolean().optional() }),
+  /** The newest entries of the audit trail (`state/audit.jsonl`), oldest first; admin only. */
+  audit: z.strictObject({ limit: z.number().int().min(1).max(100_000).optional() }),
 } as const;
 
 export type Method = keyof typeof METHOD_PARAMS;
@@ -56,12 +65,45 @@ export const METHODS = Object.keys(METHOD_PARAMS) as Method[];
 
 // ---- results ----
 
+/** What a connection may do (docs/access.md): `access:` in jobctl.yaml, by operator. */
+export type Role = 'viewer' | 'operator' | 'admin';
+
+/** Who a connection is: the operator named by the SSH forced command, or the socket's owner. */
+export interface Identity {
+  /** The operator's name (`access:` key), or the OS user owning the daemon for a local connection. */
+  operator: string;
+  role: Role;
+  /** The scope: task names, globs and `@group`s this operator may see and act on; absent = every task. */
+  tasks?: string[];
+}
+
 export interface HelloResult {
   protocol: number;
   version: string;
   pid: number;
   home: string;
   startedAt: number;
+  /** Who this connection is and what it may do. */
+  identity: Identity;
+}
+
+/** One line of `state/audit.jsonl`: a control call, who made it, from where, and how it ended. */
+export interface AuditEntry {
+  at: number;
+  operator: string;
+  role: Role;
+  /** Where the operator connected from (SSH_CONNECTION: "client-ip port server-ip port"); absent = local socket. */
+  from?: string;
+  method: Method;
+  /** The target as asked (task, `@group`, `*`) or the notifier; absent for daemon-wide calls. */
+  target?: string;
+  /** The tasks acted on (within the caller's scope). */
+  tasks?: string[];
+  /** Tasks of a group / `--all` target left alone: outside the caller's scope. */
+  outOfScope?: number;
+  result: 'ok' | 'error';
+  code?: ErrorCode;
+  message?: string;
 }
 
 /** The health check of one instance (tasks with `health:`). */
@@ -239,6 +281,8 @@ export interface StatusResult {
 
 export interface ControlResult {
   tasks: TaskStatus[];
+  /** A group / `--all` target: how many of its tasks were left alone, outside the caller's rights (never their names). */
+  outOfScope?: number;
 }
 
 export interface PlanResult {
@@ -265,6 +309,7 @@ export interface LogsResult {
 
 export interface Results {
   hello: HelloResult;
+  identify: { identity: Identity };
   status: StatusResult;
   start: ControlResult;
   stop: ControlResult;
@@ -280,6 +325,7 @@ export interface Results {
   scale: { task: TaskStatus };
   'notify-test': { ok: true; status: number };
   shutdown: { ok: true };
+  audit: { entries: AuditEntry[] };
 }
 
 // ---- wire shapes ----

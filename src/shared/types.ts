@@ -294,9 +294,18 @@ export interface LockSettings {
 }
 
 /** A validated `<home>/jobctl.yaml`; every section optional, the file too. */
+/** One operator's rights (`access:` in jobctl.yaml, docs/access.md). */
+export interface AccessRule {
+  role: 'viewer' | 'operator' | 'admin';
+  /** Task names, globs (`report-*`) and `@group`s the operator may see and act on; absent = every task. */
+  tasks?: string[];
+}
+
 export interface HostSettings {
   /** This host's names for `hosts:` selectors (the hostname always counts too). */
   labels: string[];
+  /** Operators who reach the daemon over SSH (`jobctl dial-stdio --as NAME`), by name. */
+  access?: Record<string, AccessRule>;
   metrics?: MetricsSettings;
   xxljob?: XxlJobSettings;
   lock?: LockSettings;

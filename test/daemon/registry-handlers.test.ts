@@ -230,10 +230,21 @@ function handlers(registry: TaskRegistry, extra: Partial<HandlerDeps> = {}) {
 const conn = (): Connection & { pushed: PushMessage[] } => {
   const pushed: PushMessage[] = [];
   const closers: Array<() => void> = [];
-  return { id: 1, closed: false, pushed, push: (m) => pushed.push(m), onClose: (f) => closers.push(f) };
+  return { id: 1, closed: false, pushed, push: (m) => pushed.push(m), onClose: (f) => closers.push(f), identity: { operator: 'tester', role: 'admin' } };
 };
 
 describe('handlers with fake runners', () => {
+  it('a target the server cut to the caller\'s scope (only) acts on those tasks alone', async () => {
+    const { registry, made, ready } = setup(specs());
+    await ready;
+    const { h } = handlers(registry);
+    const c = conn();
+    expect((await h.stop({ target: '@app', only: ['web'] }, c)).tasks.map((t) => t.name)).toEqual(['web']);
+    expect((await h.start({ target: '*', only: ['web', 'worker'] }, c)).tasks.map((t) => t.name)).toEqual(['web', 'worker']);
+    expect((await h.status({ only: ['worker'] }, c)).tasks.map((t) => t.name)).toEqual(['worker']);
+    expect(made.map((r) => [r.name, r.calls])).toEqual([['web', ['start', 'stop', 'start']], ['worker', ['start', 'start']], ['report', ['start']], ['off', []]]);
+  });
+
   it('start/stop/restart take a name, @group and * (--all)', async () => {
     const { registry, made, ready } = setup(specs());
     await ready;

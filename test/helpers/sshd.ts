@@ -14,6 +14,12 @@ export interface TestSshd {
   env: Record<string, string>;
   /** Everything sshd wrote (-e: to stderr). */
   output(): string;
+  /**
+   * One more client key in authorized_keys, with these key options before it (e.g.
+   * `command="…",restrict`): the client env that logs in with it, and the ssh argv of a
+   * session (for a raw pipe to the forced command).
+   */
+  addKey(name: string, options: string): { env: Record<string, string>; ssh: string[] };
   /** Kill sshd by its pid and remove its files. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -67,6 +73,17 @@ export async function startSshd(): Promise<TestSshd> {
     url: (home) => `ssh://${user}@127.0.0.1:${port}${home ?? ''}`,
     env: { JOBCTL_SSH_COMMAND: `ssh -F ${dir}/ssh_config`, JOBCTL_REMOTE_COMMAND: `${process.execPath} ${CLI}` },
     output: () => out,
+    addKey: (name, options) => {
+      const key = path.join(dir, `${name}_key`);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+      fs.appendFileSync(path.join(dir, 'authorized_keys'), `${options} ${fs.readFileSync(`${key}.pub`, 'utf8').trim()}\n`);
+      const config = path.join(dir, `${name}_ssh_config`);
+      fs.writeFileSync(config, fs.readFileSync(path.join(dir, 'ssh_config'), 'utf8').replace(`${dir}/client_key`, key));
+      return {
+        env: { JOBCTL_SSH_COMMAND: `ssh -F ${config}`, JOBCTL_REMOTE_COMMAND: `${process.execPath} ${CLI}` },
+        ssh: ['ssh', '-F', config, '-T', '-p', String(port), `${user}@127.0.0.1`],
+      };
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;

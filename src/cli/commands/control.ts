@@ -76,13 +76,15 @@ export function registerControl(program: Command, ctx: CliContext): void {
           if (stepTimeout === undefined && opts.stepTimeout !== undefined) throw new CliError(`--step-timeout: invalid duration "${opts.stepTimeout}": use 30s, 2m or a number of seconds`, EXIT.USAGE);
           const r = await withDaemon(ctx, (c) => c.call('restart', { target, rolling: true, ...(stepTimeout !== undefined ? { stepTimeout } : {}) }));
           const tasks = await followRolling(ctx, r.tasks, Boolean(opts.json));
-          if (opts.json) printJson(ctx.io, { tasks });
+          if (opts.json) printJson(ctx.io, { tasks, ...(r.outOfScope ? { outOfScope: r.outOfScope } : {}) });
           else for (const t of tasks) ctx.io.out(describeState(t, ctx.io.color));
+          if (!opts.json && r.outOfScope) ctx.io.out(`(${r.outOfScope} task(s) of ${target === '*' ? '--all' : target} left alone: outside your rights)`);
           return tasks.some((t) => t.rolling?.state === 'failed') ? EXIT.FAILURE : EXIT.OK;
         }
         const r = await withDaemon(ctx, (c) => (verb === 'stop' ? c.call('stop', { target }) : c.call(verb, { target, wait: true })));
         if (opts.json) printJson(ctx.io, r);
         else for (const t of r.tasks) ctx.io.out(describeState(t, ctx.io.color));
+        if (!opts.json && r.outOfScope) ctx.io.out(`(${r.outOfScope} task(s) of ${target === '*' ? '--all' : target} left alone: outside your rights)`);
         const failed = verb !== 'stop' && r.tasks.some((t) => t.enabled && !startedWell(t));
         return failed ? EXIT.FAILURE : EXIT.OK;
       }));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerAdd } from './add.js';
+import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
 import { registerControl } from './control.js';
 import { registerDaemon } from './daemon.js';
@@ -31,6 +32,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerKill,
   registerLogs,
   registerHistory,
+  registerAudit,
   registerScale,
   registerNext,
   registerTui,

@@ -10,7 +10,7 @@ import { resolveFleetTarget } from './targets.js';
 
 export type FleetVerb = 'start' | 'stop' | 'restart' | 'run';
 
-type Outcome = { tasks: TaskStatus[]; run?: RunRecord } | { absent: true };
+type Outcome = { tasks: TaskStatus[]; run?: RunRecord; outOfScope?: number } | { absent: true; forbidden?: string };
 
 /**
  * `jobctl fleet start|stop|restart|run TARGET` on every host the target names, in parallel.
@@ -30,12 +30,18 @@ export async function fleetControl(ctx: CliContext, verb: FleetVerb, text: strin
       return verb === 'stop' ? await c.call('stop', { target: t.target }) : await c.call(verb, { target: t.target, wait: true });
     } catch (e) {
       if (t.wherever && e instanceof JobctlError && e.code === 'NOT_FOUND') return { absent: true };
+      // A bare name on a host where it is outside the operator's rights (docs/access.md): not theirs there.
+      if (t.wherever && e instanceof JobctlError && e.code === 'FORBIDDEN') return { absent: true, forbidden: e.message };
       throw e;
     }
   }, Math.max(f.timeoutMs, verb === 'run' ? f.timeoutMs : 30_000));
   const paint = painter(ctx.io.color);
   const present = answers.filter((a) => !(a.ok && 'absent' in a.value));
-  if (present.length === 0) throw new CliError(`no host in the fleet has "${t.target}"; \`jobctl fleet status\` lists the tasks`, EXIT.FAILURE);
+  if (present.length === 0) {
+    const refused = answers.find((a) => a.ok && 'absent' in a.value && a.value.forbidden);
+    if (refused?.ok && 'forbidden' in refused.value) throw new CliError(`${refused.host}: ${refused.value.forbidden}`, EXIT.FAILURE);
+    throw new CliError(`no host in the fleet has "${t.target}"; \`jobctl fleet status\` lists the tasks`, EXIT.FAILURE);
+  }
   if (opts.json) {
     printJson(ctx.io, present.map((a) => (a.ok ? { host: a.host, ok: true, ...a.value } : { host: a.host, ok: false, error: a.error })));
   } else {
@@ -44,6 +50,7 @@ export async function fleetControl(ctx: CliContext, verb: FleetVerb, text: strin
       else if (!('absent' in a.value)) {
         if (a.value.run) ctx.io.out(`${a.host}: ${a.value.run.task}: run ${a.value.run.id} ${a.value.run.state}`);
         else for (const task of a.value.tasks) ctx.io.out(`${a.host}: ${describeState(task, ctx.io.color)}`);
+        if (a.value.outOfScope) ctx.io.out(`${a.host}: (${a.value.outOfScope} task(s) left alone: outside your rights)`);
       }
     }
   }

@@ -1,0 +1,163 @@
+import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
+import { scopedPlan, scopedPush, scopedStatus } from '../core/access-view.js';
+import { JobctlError } from '../shared/errors.js';
+import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { AccessRule } from '../shared/types.js';
+
+/** What the server knows to judge rights: `access:` now, the tasks loaded now, the socket's owner. */
+export interface AccessSource {
+  /** The identity of a connection that names no operator (the owner-only socket): this OS user. */
+  owner: string;
+  rules(): Readonly<Record<string, AccessRule>> | undefined;
+  tasks(): readonly TaskRef[];
+  groupOf(name: string): string | undefined;
+}
+
+/** A call let through: the params its handler gets (narrowed to the scope) and what was left out. */
+export interface Admitted {
+  identity: Identity;
+  params: Record<string, unknown>;
+  /** The tasks a target came to within the scope (scoped connections). */
+  targets?: string[];
+  outOfScope?: number;
+}
+
+const isGroup = (t: string) => t === '*' || t.startsWith('@');
+/** Methods whose `target` may be a group, narrowed for a scoped caller. */
+const TARGETED = new Set<Method>(['status', 'start', 'stop', 'restart']);
+/** Methods of one task (`task`). */
+const ONE_TASK = new Set<Method>(['run', 'kill', 'logs', 'history', 'scale']);
+
+/** What a call names, for refusals and the audit trail. */
+export function targetOf(params: Record<string, unknown>): string | undefined {
+  const t = params.target ?? params.task ?? params.notifier;
+  return typeof t === 'string' ? t : undefined;
+}
+
+/**
+ * The rights of one connection, checked at every call in the server's dispatch: who it is
+ * (named once by `identify`, looked up in `access:` as it is at each call, so an edit applies
+ * to open connections too), what it may call, and what of the results and pushes it may see.
+ */
+export class ConnectionAccess {
+  private claim: { operator: string; from?: string } | undefined;
+  private last: Identity | undefined;
+  /** Task names this connection was shown (a `removed` push for them may follow). */
+  private readonly seen = new Set<string>();
+  /** Subscriptions opened on this connection: an identified one may end only these. */
+  private readonly subscriptions = new Set<number>();
+  private helloRefused = false;
+
+  constructor(private readonly src: AccessSource) {}
+
+  /** Where the operator connects from (SSH_CONNECTION, given by the bridge). */
+  get from(): string | undefined {
+    return this.claim?.from;
+  }
+
+  /** The identity as of the last call (for handlers and the audit trail). */
+  get current(): Identity {
+    return this.last ?? { operator: this.claim?.operator ?? this.src.owner, role: this.claim ? 'viewer' : 'admin' };
+  }
+
+  /** Who this connection is now; FORBIDDEN for an operator that is not in `access:` (any more). */
+  identity(): Identity {
+    this.last = resolveIdentity(this.claim?.operator, this.src.owner, this.src.rules());
+    return this.last;
+  }
+
+  /**
+   * Names the operator: once per connection, so a client behind `dial-stdio --as NAME` cannot
+   * name another, and a named connection never goes back to the owner's rights.
+   */
+  identify(operator: string, from: string | undefined): Identity {
+    if (this.claim) {
+      throw new JobctlError('FORBIDDEN', `this connection is operator ${this.claim.operator} already: the operator is named once per connection (by the SSH key's forced command \`jobctl dial-stdio --as NAME\`)`);
+    }
+    this.claim = { operator, ...(from ? { from } : {}) };
+    return this.identity();
+  }
+
+  /** The rights check of one call: FORBIDDEN, or the params narrowed to the scope. */
+  admit(method: Method, params: Record<string, unknown>): Admitted {
+    const identity = this.identity();
+    const target = targetOf(params);
+    checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
+    if (method === 'unsubscribe' && this.claim && !this.subscriptions.has(params.subscription as number)) {
+      throw new JobctlError('NOT_FOUND', `no subscription ${String(params.subscription)} on this connection`);
+    }
+    if (!identity.tasks) return { identity, params };
+    if (TARGETED.has(method)) {
+      const n = narrowTarget(identity, method, target ?? '*', this.src.tasks());
+      return { identity, params: { ...params, only: n.names }, targets: n.names, outOfScope: n.outOfScope };
+    }
+    if (ONE_TASK.has(method) && target !== undefined && !isGroup(target)) {
+      const n = narrowTarget(identity, method, target, this.src.tasks());
+      return { identity, params, targets: n.names, outOfScope: 0 };
+    }
+    return { identity, params };
+  }
+
+  /** A result as this connection may see it. */
+  shape(method: Method, result: unknown, call: Admitted): unknown {
+    const scope = scopeOf(call.identity);
+    switch (method) {
+      case 'hello':
+        return { ...(result as object), identity: call.identity };
+      case 'status': {
+        const r = scopedStatus(scope, result as StatusResult);
+        for (const t of r.tasks) this.seen.add(t.name);
+        return r;
+      }
+      case 'plan':
+      case 'reload':
+        return scopedPlan(scope, result as PlanResult, this.src.tasks());
+      case 'start':
+      case 'stop':
+      case 'restart':
+        return call.outOfScope ? { ...(result as ControlResult), outOfScope: call.outOfScope } : result;
+      case 'subscribe':
+      case 'logs': {
+        const id = (result as { subscription?: number }).subscription;
+        if (id !== undefined) this.subscriptions.add(id);
+        return result;
+      }
+      default:
+        return result;
+    }
+  }
+
+  /** A push as this connection may see it, or undefined (left out). */
+  push(msg: PushMessage): PushMessage | undefined {
+    let identity: Identity;
+    try {
+      identity = this.identity();
+    } catch {
+      // No rights any more: only what ends a stream still goes.
+      return msg.event === 'log-end' || msg.event === 'dropped' ? msg : undefined;
+    }
+    const shown = scopedPush(scopeOf(identity), msg, (n) => this.src.groupOf(n), this.seen);
+    if (shown?.event === 'state') this.seen.add(shown.data.name);
+    return shown;
+  }
+
+  /** The audit line of a call, or undefined for a call that is not audited (reads that were let through). */
+  auditEntry(method: Method, params: Record<string, unknown>, call: Admitted | undefined, error: ErrorBody | undefined): AuditEntry | undefined {
+    if (!isControl(method) && error?.code !== 'FORBIDDEN') return undefined;
+    // A client pings with hello: a refused operator's open connection is recorded once.
+    if (method === 'hello' && error) {
+      if (this.helloRefused) return undefined;
+      this.helloRefused = true;
+    }
+    const id = call?.identity ?? this.current;
+    const target = method === 'identify' ? (params.operator as string) : targetOf(params);
+    return {
+      at: Date.now(), operator: id.operator, role: id.role, ...(this.from ? { from: this.from } : {}), method,
+      ...(target !== undefined ? { target } : {}),
+      ...(call?.targets ? { tasks: call.targets } : {}),
+      ...(call?.outOfScope ? { outOfScope: call.outOfScope } : {}),
+      result: error ? 'error' : 'ok',
+      ...(error ? { code: error.code, message: error.message } : {}),
+    };
+  }
+}

@@ -1,0 +1,89 @@
+import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { ConfigIssue } from '../shared/types.js';
+import type { Scope, TaskRef } from './access.js';
+
+/**
+ * What a scoped connection is shown (docs/access.md): results and pushes cut to the tasks
+ * of its scope, so it never learns the name of a task outside it. Daemon-wide lines that may
+ * name any task (warnings, kept files, events without a task) are left out. Pure.
+ */
+
+/** The group of a task file's problem: `tasks/billing.yaml` -> billing; undefined for other files. */
+function groupOfFile(file: string): string | undefined {
+  const m = /(?:^|\/)tasks\/(?:.*\/)?([^/]+)\.ya?ml$/.exec(file);
+  return m?.[1];
+}
+
+export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
+  if (scope.all) return true;
+  const group = groupOfFile(issue.file);
+  if (group === undefined) return false;
+  return issue.task !== undefined ? scope.covers({ name: issue.task, group }) : scope.coversGroup(group);
+}
+
+export function scopedDaemonInfo(scope: Scope, info: DaemonInfo): DaemonInfo {
+  if (scope.all) return info;
+  const { keptFiles: _kept, ...rest } = info;
+  return { ...rest, configErrors: info.configErrors.filter((e) => issueVisible(scope, e)), warnings: [] };
+}
+
+function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { elsewhere?: ElsewhereTask[] } {
+  if (!list) return {};
+  return { elsewhere: list.filter((t) => scope.covers(t)) };
+}
+
+export function scopedStatus(scope: Scope, r: StatusResult): StatusResult {
+  if (scope.all) return r;
+  const { elsewhere, ...rest } = r;
+  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon), tasks: r.tasks.filter((t) => scope.covers(t)), ...scopedElsewhere(scope, elsewhere) };
+}
+
+/** A plan: names whose group is unknown (added tasks) are judged by name. */
+export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[]): PlanResult {
+  if (scope.all) return r;
+  const groups = new Map(tasks.map((t) => [t.name, t.group]));
+  const sees = (name: string) => {
+    const group = groups.get(name);
+    return group === undefined ? scope.coversName(name) : scope.covers({ name, group });
+  };
+  const removed = r.removed.filter(sees);
+  const changed = r.changed.filter((c) => sees(c.name));
+  const mine = tasks.filter((t) => scope.covers(t)).length;
+  const { keptFiles: _kept, elsewhere, ...rest } = r;
+  return {
+    ...rest,
+    added: r.added.filter(sees),
+    removed,
+    changed,
+    unchanged: Math.max(0, mine - removed.length - changed.length),
+    errors: r.errors.filter((e) => issueVisible(scope, e)),
+    ...scopedElsewhere(scope, elsewhere),
+  };
+}
+
+/**
+ * A push as this connection may see it, or undefined to leave it out. `groupOf` finds a
+ * loaded task's group; `seen` holds the names this connection was shown (a removed task's
+ * group is gone with it).
+ */
+export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: string) => string | undefined, seen: ReadonlySet<string>): PushMessage | undefined {
+  if (scope.all) return msg;
+  const sees = (name: string) => {
+    const group = groupOf(name);
+    return group === undefined ? scope.coversName(name) : scope.covers({ name, group });
+  };
+  switch (msg.event) {
+    case 'state':
+      return scope.covers(msg.data) ? msg : undefined;
+    case 'removed':
+      return seen.has(msg.data.name) || scope.coversName(msg.data.name) ? msg : undefined;
+    case 'daemon':
+      return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data) };
+    case 'event':
+      return msg.data.task !== undefined && sees(msg.data.task) ? msg : undefined;
+    case 'log':
+      return sees(msg.data.task) ? msg : undefined;
+    default:
+      return msg;
+  }
+}
