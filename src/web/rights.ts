@@ -1,24 +1,16 @@
-import type { HelloResult } from '../shared/protocol.js';
+import type { HelloResult, Identity } from '../shared/protocol.js';
 
-/**
- * Who a connection is, as the daemon's `hello` says (issue 25: `HelloResult.identity`, the same
- * shape). Read defensively: a daemon from before rights sends none.
- */
-export interface Identity {
-  operator: string;
-  role: 'viewer' | 'operator' | 'admin';
-  /** The task names, globs and `@group`s the operator may see and act on; absent: every task. */
-  tasks?: string[];
-}
+export type { Identity };
 
-/** A daemon that says nothing of rights (before issue 25, or the local socket) grants admin. */
+/** What a daemon that says nothing of rights grants: admin, as its owner-only socket does. */
 export const ADMIN: Identity = { operator: 'owner', role: 'admin' };
 
 const RANK: Record<Identity['role'], number> = { viewer: 0, operator: 1, admin: 2 };
 
 /** The identity a `hello` answer names; a missing one (a daemon from before rights) is admin. */
 export function identityOf(hello: HelloResult): Identity {
-  const id = (hello as HelloResult & { identity?: Identity }).identity;
+  // A daemon from before rights (issue 25) sends none.
+  const id = hello.identity as Identity | undefined;
   return id && typeof id.role === 'string' && id.role in RANK ? id : ADMIN;
 }
 

@@ -72,7 +72,7 @@ afterAll(async () => {
   expect(await cleanupDaemons()).toEqual([]);
 }, 60_000);
 
-describe.skipIf(!hasChromium)('jobctl web, one host', () => {
+describe.skipIf(!hasChromium)('jobctl web, one host', { timeout: 60_000 }, () => {
   it('exchanges the token for a SameSite=Strict HttpOnly cookie and lists the tasks with their colours', async () => {
     await page.goto(web.url);
     await page.waitForSelector(row('nightly'));

@@ -56,10 +56,12 @@ export function registerWeb(program: Command, ctx: CliContext): void {
 function singleHost(ctx: CliContext) {
   const remote = ctx.remote();
   return {
-    name: remote?.kind === 'ssh' ? remote.host : hostname(),
+    // A task is keyed `host:task`: an IPv6 address is named without its colons.
+    name: remote?.kind === 'ssh' ? remote.host.replace(/[[\]]/g, '').replace(/:/g, '-') : hostname(),
     address: remote ? formatAddress(remote) : `local:${ctx.home()}`,
     labels: [] as string[],
-    dial: () => ctx.dial(remote ?? { kind: 'local' }, { connectTimeoutMs: 5000 }),
+    // ssh, and the far side's node starting `jobctl dial-stdio`, may take seconds on a busy host.
+    dial: () => ctx.dial(remote ?? { kind: 'local' }, { connectTimeoutMs: remote ? 15_000 : 5000 }),
   };
 }
 
