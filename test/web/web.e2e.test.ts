@@ -90,7 +90,24 @@ describe.skipIf(!hasChromium)('jobctl web, one host', { timeout: 60_000 }, () =>
     expect(await badgeColor(page, 'idle')).toBe('rgb(123, 132, 148)');
     expect(await badgeColor(page, 'nightly')).toBe('rgb(79, 157, 255)');
     expect(await textOf(page, `${row('worker')} .col-procs`)).toBe('2/2');
+    // 1280x800: everything fits, no sideways scrolling.
+    expect(await inPage(page, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
     await screenshot(page, 'web-overview.png');
+  });
+
+  it('fits a phone: the essential columns, no sideways scrolling', async () => {
+    const phone = await browser.page();
+    await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await phone.goto(`${web.origin}/`);
+    await phone.waitForSelector(`${row('worker')} .col-state .badge`);
+    expect(await inPage(phone, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await styleOf(phone, `${row('worker')} .col-actions`, 'display')).toBe('none');
+    await screenshot(phone, 'web-phone.png');
+    await phone.click(`${row('nightly')} .col-name a`);
+    await phone.waitForSelector('.task-head button[data-verb="run"]');
+    expect(await inPage(phone, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(phone, 'web-phone-task.png');
+    await phone.close();
   });
 
   it('runs a cron task from the page and opens that run\'s log from the timeline', async () => {
@@ -146,6 +163,7 @@ describe.skipIf(!hasChromium)('jobctl web, one host', { timeout: 60_000 }, () =>
     expect(await badgeColor(page, 'worker')).toBe('rgb(123, 132, 148)');
     expect(await inPage(page, 'window.marker')).toBe(2);
     await waitText(page, '.events', "(t) => t.includes('worker') && t.includes('stopped by request')");
+    await screenshot(page, 'web-overview-after-stop.png');
   });
 
   it('refuses a forged POST: no token, another Origin, a form post', async () => {

@@ -95,13 +95,22 @@ export function verbsFor(t: WebTask): Verb[] {
   return t.kind === 'cron' ? ['run', 'start', 'stop', 'kill'] : ['start', 'stop', 'restart', 'rolling', 'kill'];
 }
 
+/**
+ * A row of the overview: the verbs that fit the task's state (start or stop, restart; run for a
+ * cron task); the others are on the task page and on the keys (R rolling restart, K kill).
+ */
+export function rowVerbsFor(t: WebTask): Verb[] {
+  const toggle: Verb = t.desired === 'running' && t.enabled ? 'stop' : 'start';
+  return t.kind === 'cron' ? ['run', toggle] : [toggle, 'restart'];
+}
+
 /** The action buttons of a task; none where the connection may not control (a viewer, --read-only). */
 export function ActionButtons({ task, host, compact }: { task: WebTask; host: HostView | undefined; compact?: boolean }) {
   const { ask } = useActions();
   if (!host?.canControl) return null;
   return (
     <span className={`actions${compact ? ' compact' : ''}`}>
-      {verbsFor(task).map((v) => (
+      {(compact ? rowVerbsFor(task) : verbsFor(task)).map((v) => (
         <button
           key={v}
           type="button"

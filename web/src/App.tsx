@@ -100,7 +100,7 @@ function Page() {
         {view.readOnly || (roles.length === 1 && roles[0] === 'viewer') ? <span className="badge c-gray" data-readonly>read-only</span> : null}
         <span className="spacer" />
         <button type="button" onClick={() => setEvents((v) => !v)} aria-pressed={events}>Events <kbd>e</kbd></button>
-        <button type="button" onClick={() => setHelp(true)}>Keys <kbd>?</kbd></button>
+        <button type="button" className="keys-button" onClick={() => setHelp(true)}>Keys <kbd>?</kbd></button>
       </header>
       <main>
         {!view.ready ? <p className="empty">Connecting…</p> : route.page === 'overview' ? (

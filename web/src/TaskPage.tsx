@@ -88,7 +88,7 @@ export function TaskPage({ taskKey, task, host, now, live, setLive, paused }: {
           </div>
           <div className="runs-chart">
             <h3>Duration</h3>
-            <DurationChart runs={data?.runs ?? []} />
+            {data?.runs.some((r) => r.endedAt !== undefined && r.startedAt !== undefined) ? <DurationChart runs={data.runs} /> : <p className="empty">No finished run yet.</p>}
           </div>
         </div>
       ) : null}
