@@ -100,6 +100,7 @@ export function verbsFor(t: WebTask): Verb[] {
  * cron task); the others are on the task page and on the keys (R rolling restart, K kill).
  */
 export function rowVerbsFor(t: WebTask): Verb[] {
+  if (!t.enabled) return [];
   const toggle: Verb = t.desired === 'running' && t.enabled ? 'stop' : 'start';
   return t.kind === 'cron' ? ['run', toggle] : [toggle, 'restart'];
 }

@@ -14,8 +14,12 @@ export function EventsPane({ events, fleet }: { events: EventView[]; fleet: bool
           <li key={e.id} className={`ev-${e.level}`}>
             <time>{clock(e.at).slice(11)}</time>
             {fleet ? <span className="ev-host">{e.host}</span> : null}
-            {e.task ? <a href={taskHref(`${e.host}:${e.task}`)} className="ev-task">{e.task}</a> : null}
-            <span className="ev-msg">{e.message}</span>
+            {/* A message that starts with its task's name links that name. */}
+            {e.task && e.message.startsWith(e.task) ? (
+              <span className="ev-msg"><a href={taskHref(`${e.host}:${e.task}`)}>{e.task}</a>{e.message.slice(e.task.length)}</span>
+            ) : (
+              <span className="ev-msg">{e.task ? <><a href={taskHref(`${e.host}:${e.task}`)}>{e.task}</a>: </> : null}{e.message}</span>
+            )}
           </li>
         ))}
       </ol>
