@@ -9,6 +9,7 @@ import type { HostLinks } from './host-links.js';
 import { BASE_HEADERS, sendError, sendThrown } from './http-util.js';
 import type { WebHub } from './hub.js';
 import type { WebListen } from './listen.js';
+import { JobctlError } from '../shared/errors.js';
 
 export interface WebServerOptions {
   listen: WebListen;
@@ -109,9 +110,9 @@ export async function startWebServer(o: WebServerOptions): Promise<RunningWebSer
   server.requestTimeout = 0;
   server.headersTimeout = 20_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, o.listen)));
     server.listen(o.listen.port, o.listen.host.replace(/^\[|\]$/g, ''), () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -123,4 +124,13 @@ export async function startWebServer(o: WebServerOptions): Promise<RunningWebSer
       server.closeAllConnections();
     }),
   };
+}
+
+/** Why the server could not listen, in a line that says what to do. */
+function listenError(e: NodeJS.ErrnoException, l: WebListen): JobctlError {
+  const where = `--listen ${l.host}:${l.port}`;
+  if (e.code === 'EADDRINUSE') return new JobctlError('IO_ERROR', `${where}: the address is in use (another jobctl web?); choose another port, e.g. --listen ${l.host}:${l.port + 1}`);
+  if (e.code === 'EACCES') return new JobctlError('PERMISSION_DENIED', `${where}: not allowed to listen there (ports below 1024 need root); choose a port above 1024`);
+  if (e.code === 'EADDRNOTAVAIL') return new JobctlError('BAD_REQUEST', `${where}: this machine has no such address`);
+  return new JobctlError('IO_ERROR', `${where}: ${e.message}`);
 }

@@ -33,7 +33,7 @@ export async function startWeb(args: string[], env: Record<string, string>): Pro
   };
   const found = await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`jobctl web exited ${child.exitCode}: ${out}`);
-    return /(http:\/\/\S+\?token=\S+)/.exec(out)?.[1] ?? '';
+    return /(https?:\/\/\S+\?token=\S+)/.exec(out)?.[1] ?? '';
   }, 20_000, 'jobctl web to print its address').catch(async (e: unknown) => {
     await stop();
     throw e;
