@@ -166,6 +166,31 @@ describe.skipIf(!hasChromium)('jobctl web, one host', { timeout: 60_000 }, () =>
     await screenshot(page, 'web-overview-after-stop.png');
   });
 
+  it('keys: / filters, j selects, enter opens, esc goes back, ? shows the keys, x asks before stopping', async () => {
+    await page.goto(`${web.origin}/`);
+    await page.waitForSelector(row('talker'));
+    await page.keyboard.press('/');
+    await page.keyboard.type('talk');
+    await page.waitForFunction(`document.querySelectorAll('.trow[data-key]').length === 1`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('j');
+    await page.waitForSelector(`${row('talker')}.selected`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.task-head');
+    expect(await textOf(page, '.task-head h2')).toBe('talker');
+    await page.keyboard.press('x');
+    await page.waitForSelector('button[data-confirm="stop"]');
+    await page.keyboard.press('n');
+    await page.waitForFunction(`!document.querySelector('button[data-confirm]')`);
+    expect((await taskStatus(daemon, 'talker')).state).toBe('running');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector(row('talker'));
+    await page.keyboard.press('?');
+    await page.waitForSelector('.modal.help');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(`!document.querySelector('.modal.help')`);
+  });
+
   it('refuses a forged POST: no token, another Origin, a form post', async () => {
     const talker = (await attrOf(page, row('talker'), 'data-key'))!;
     const post = (headers: Record<string, string>, body = JSON.stringify({ key: talker, verb: 'stop' })) => request(`${web.origin}/api/action`, { method: 'POST', headers, body });

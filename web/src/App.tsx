@@ -52,7 +52,11 @@ function Page() {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (typing(e)) {
-        if (e.key === 'Escape') (e.target as HTMLElement).blur();
+        // Esc leaves the field and keeps what it holds (a search field would clear itself).
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          (e.target as HTMLElement).blur();
+        }
         return;
       }
       if (actions.busy) return;
