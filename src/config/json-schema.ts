@@ -24,6 +24,6 @@ export function hostFileJsonSchemaText(): string {
     ...schema,
     $id: 'https://github.com/jobctl/jobctl/schema/jobctl.schema.json',
     title: 'jobctl host settings',
-    description: '<home>/jobctl.yaml: labels, metrics, xxljob, lock and notifiers of this host\'s daemon.',
+    description: '<home>/jobctl.yaml: labels, metrics, xxljob, lock, notifiers and access (rights per operator) of this host\'s daemon.',
   }, null, 2)}\n`;
 }

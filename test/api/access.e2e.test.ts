@@ -168,7 +168,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     }
     const after = await localStatus();
     expect(after.tasks.filter((t) => t.kind === 'daemon').map((t) => `${t.name} ${t.state}`).sort()).toEqual(['billing-sync running', 'ops-backup running', 'report-web running']);
-  }, 180_000);
+  }, 400_000);
 
   it('a scoped operator sees only its tasks, in every view', async () => {
     const json = (await as('alice', ['status', '--json'])).stdout;
@@ -194,7 +194,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     expect((await as('alice', ['history', 'ops-backup'])).stderr.trim()).toBe(`jobctl: alice may not read the history of ops-backup ${ALICE}`);
     const typo = await as('alice', ['status', 'report-dialy']);
     expect(typo.stderr).toMatch(/no task named "report-dialy" \(did you mean "report-daily"\?\)/);
-  }, 180_000);
+  }, 400_000);
 
   it('a scoped operator acts on its tasks only; groups and --all leave the rest alone and say so', async () => {
     const group = await as('alice', ['stop', '@reports']);
@@ -248,7 +248,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     }
     expect(await stateOf('report-web')).toBe('running');
     expect(await stateOf('ops-backup')).toBe('running');
-  }, 240_000);
+  }, 500_000);
 
   it('a scoped subscription gets pushes of its own tasks only', async () => {
     const alice = rawSsh('alice');
@@ -264,7 +264,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
 
   it('fleet commands work unchanged for a scoped operator: its tasks only', async () => {
     const file = path.join(home, 'fleet.yaml');
-    fs.writeFileSync(file, `hosts:\n  web1: {address: "${url}"}\n`);
+    fs.writeFileSync(file, `timeout: 45s\nhosts:\n  web1: {address: "${url}"}\n`);
     const fleet = (args: string[]) => jobctl(['fleet', ...args, '--fleet', file], { env: keys.alice!.env, timeoutMs: 60_000, cwd: '/' });
     const s = await fleet(['status']);
     expect(s.code).toBe(0);

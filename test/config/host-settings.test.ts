@@ -54,14 +54,14 @@ describe('jobctl.yaml (host settings)', () => {
       'lock: {redis: "127.0.0.1:6379"}',
       'tasks: {}',
     ].join('\n'))).toEqual([
-      'jobctl.yaml:1:1: unknown key "lables" (did you mean "labels"?); jobctl.yaml has labels, metrics, xxljob, lock, notifiers',
+      'jobctl.yaml:1:1: unknown key "lables" (did you mean "labels"?); jobctl.yaml has labels, metrics, xxljob, lock, notifiers, access',
       'jobctl.yaml:3:11: metrics: listen: must be "host:port" with a port 1..65535, e.g. 127.0.0.1:9464 or [::1]:9464, got "127.0.0.1:99999"',
       'jobctl.yaml:4:1: xxljob: appname: is required',
       'jobctl.yaml:5:10: xxljob: admin: must be an http(s) URL, e.g. http://admin.internal:8080/xxl-job-admin, got "ftp://x"',
       'jobctl.yaml:6:3: xxljob: unknown key "appnme" (did you mean "appname"?)',
       'jobctl.yaml:7:12: xxljob: version: must be 2 (2.x: content, /run) or 3 (3.x: data), got number 4',
       'jobctl.yaml:8:15: lock: redis: must be a redis:// or rediss:// URL (or ${ENV_VAR}), e.g. redis://127.0.0.1:6379/0, got "127.0.0.1:6379"',
-      'jobctl.yaml:9:1: unknown key "tasks"; tasks go in tasks/*.yaml; jobctl.yaml has labels, metrics, xxljob, lock, notifiers',
+      'jobctl.yaml:9:1: unknown key "tasks"; tasks go in tasks/*.yaml; jobctl.yaml has labels, metrics, xxljob, lock, notifiers, access',
     ]);
   });
 

@@ -15,7 +15,7 @@ describe('JSON Schema', () => {
     const committed = fs.readFileSync(path.join(root, 'schema/jobctl.schema.json'), 'utf8');
     expect(committed).toBe(hostFileJsonSchemaText());
     const parsed = JSON.parse(committed) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(parsed.properties)).toEqual(['labels', 'metrics', 'xxljob', 'lock', 'notifiers']);
+    expect(Object.keys(parsed.properties)).toEqual(['labels', 'metrics', 'xxljob', 'lock', 'notifiers', 'access']);
     expect(parsed.additionalProperties).toBe(false);
   });
 

@@ -13,7 +13,7 @@ import { parseCount } from '../parse.js';
 function what(e: AuditEntry): string {
   const target = e.target !== undefined ? ` ${e.target}` : '';
   const tasks = e.tasks && e.target !== undefined && (e.tasks.length !== 1 || e.tasks[0] !== e.target) ? ` (${e.tasks.join(', ') || 'none'})` : '';
-  const left = e.outOfScope ? ` [${e.outOfScope} outside the rights left alone]` : '';
+  const left = e.outOfScope ? ` [${e.outOfScope} left alone: outside the rights]` : '';
   return `${e.method}${target}${tasks}${left}`;
 }
 
