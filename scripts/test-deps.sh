@@ -20,6 +20,7 @@ DEPS=(
   "git           git            the one-task-repo-for-many-hosts test and fleet sync"
   "prometheus    prometheus     a real Prometheus scraping a daemon (deploy/ rules and dashboard)"
   "promtool      prometheus     promtool check rules/metrics and promtool test rules"
+  "chromium      chromium       the jobctl web tests (headless, driven by puppeteer-core)"
 )
 
 missing=()

@@ -14,8 +14,9 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ['shared', 'config', 'core', 'runtime'],
   daemon: ['shared', 'config', 'core', 'runtime', 'daemon', 'api'],
   api: ['shared', 'config', 'core', 'runtime', 'daemon', 'api'],
-  cli: ['shared', 'config', 'core', 'api', 'cli', 'tui'],
+  cli: ['shared', 'config', 'core', 'api', 'cli', 'tui', 'web'],
   tui: ['shared', 'api', 'tui'],
+  web: ['shared', 'config', 'api', 'tui', 'web'],
   bin: ['cli', 'daemon', 'bin'],
 };
 const FORBIDDEN_IN_CORE = ['node:child_process', 'node:fs', 'node:net', 'node:timers', 'child_process', 'fs', 'net', 'execa', 'chokidar', 'lowdb'];
@@ -41,7 +42,7 @@ describe('architecture', () => {
         if (spec.startsWith('.')) {
           const target = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep)[0]!;
           expect(ALLOWED[layer] ?? [], `${rel} imports ${spec}`).toContain(target);
-          if (layer === 'cli' || layer === 'tui') {
+          if (layer === 'cli' || layer === 'tui' || layer === 'web') {
             expect(spec, `${rel} imports ${spec}`).not.toMatch(/api\/server/);
           }
         } else if (layer === 'core' || layer === 'shared') {

@@ -22,6 +22,7 @@ import { registerStatus } from './status.js';
 import { registerTui } from './tui.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
+import { registerWeb } from './web.js';
 
 /** Every command, in the order `jobctl --help` lists them. */
 export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
@@ -35,6 +36,7 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerScale,
   registerNext,
   registerTui,
+  registerWeb,
   registerFleet,
   registerInit,
   registerAdd,
