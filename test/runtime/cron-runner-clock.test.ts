@@ -36,6 +36,22 @@ function setup(over: Partial<CronTaskSpec>, extra: Partial<CronRunnerOptions> = 
   return { runner, scheduler, history, lastFired, clock, paths };
 }
 
+/** A run that traps SIGTERM (ending 0.3 s later); it says "trapped" once the trap is set. */
+const TRAPPING = "trap 'sleep 0.3; exit 0' TERM; echo trapped; sleep 10 & wait";
+
+/** Until the newest run's trap is set (its log says so): a stop from now on finds it trapping. */
+async function trapSet(runner: CronRunner, paths: ReturnType<typeof homePaths>): Promise<void> {
+  await waitFor(() => {
+    const run = runner.history().find((r) => r.state === 'running');
+    if (!run) return false;
+    try {
+      return fs.readFileSync(paths.runLog(runner.spec.name, run.id), 'utf8').includes('trapped');
+    } catch {
+      return false;
+    }
+  }, 10_000, 'the run trapping SIGTERM');
+}
+
 const refuseAll: FiringGate = async () => ({ ok: false, reason: 'held elsewhere' });
 const byState = (runs: RunRecord[], state: string) => runs.filter((r) => r.state === state);
 
@@ -202,10 +218,10 @@ describe('CronRunner: triggered runs with options (real clock)', () => {
 
 describe('CronRunner: commands racing each other', () => {
   it('start while a stop waits for a run wins: the stop is SUPERSEDED and the task stays scheduled', async () => {
-    const { runner } = setup({ command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    const { runner, paths } = setup({ command: TRAPPING }, {}, null);
     await runner.start();
     await runner.run();
-    await new Promise((r) => setTimeout(r, 100));
+    await trapSet(runner, paths);
     const stop = runner.stop().then(() => 'ok', (e: { code: string }) => e.code);
     await runner.start();
     expect(await stop).toBe('SUPERSEDED');
@@ -222,10 +238,10 @@ describe('CronRunner: commands racing each other', () => {
 
 describe('CronRunner: commands racing dispose (review of issue 12)', () => {
   it('a start, restart or run while it is being disposed is refused: it leaves no registration and runs nothing', async () => {
-    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', overlap: 'allow', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    const { runner, scheduler, paths } = setup({ schedule: '0 0 1 1 *', overlap: 'allow', command: TRAPPING }, {}, null);
     await runner.start();
     await runner.run();
-    await new Promise((r) => setTimeout(r, 100));
+    await trapSet(runner, paths);
     const disposed = runner.dispose();
     // (the registry still holds a runner while it is removed: commands can reach it)
     await expect(runner.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -250,10 +266,10 @@ describe('CronRunner: commands racing dispose (review of issue 12)', () => {
   });
 
   it('a stop given while another stop waits: both succeed', async () => {
-    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    const { runner, scheduler, paths } = setup({ schedule: '0 0 1 1 *', command: TRAPPING }, {}, null);
     await runner.start();
     await runner.run();
-    await new Promise((r) => setTimeout(r, 100));
+    await trapSet(runner, paths);
     const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
     const first = code(runner.stop());
     const second = code(runner.stop());
@@ -282,7 +298,9 @@ describe('CronRunner: faults in listeners (defect 10)', () => {
       expect(runner.history()[0]).toMatchObject({ state: 'failed', exitCode: 3 });
       await runner.run({ overlap: 'allow' });
       await runner.stop();
-      await new Promise((r) => setTimeout(r, 50));
+      // Rejections are reported after the microtask queue drains: one macrotask turn is enough
+      // (an ordering of the loop, not a time).
+      await new Promise((r) => setImmediate(r));
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
