@@ -152,7 +152,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     d.child.kill('SIGKILL');
     await killed;
     // pdeathsig ends the daemon's direct children (the keeper's `sleep 100000`); the escapees live on.
-    await waitFor(() => !listProcesses().some((p) => p.state !== 'Z' && cmdlineOf(p.pid) === 'sleep\0100000\0' && ofHome(home).includes(p.pid)), 20_000, 'the direct children gone with the daemon');
+    await waitFor(() => !ofHome(home).some((pid) => cmdlineOf(pid) === 'sleep\x00100000\x00'), 20_000, 'the direct children gone with the daemon');
     const survivors = [...sleeping(keep), ...sleeping(left)];
     expect(survivors.length).toBeGreaterThanOrEqual(1);
     d = await startTestDaemon(home, env);

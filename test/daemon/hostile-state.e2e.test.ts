@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, jobctl } from '../helpers/cli.js';
 import { makeHome } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -91,6 +91,20 @@ describe('a hostile or damaged state/ (issue 24)', () => {
         /* gone */
       }
     }
+  }, 60_000);
+
+  it('history of a task whose file is a directory answers a clear error, not "internal error: EISDIR" (issue 24 leftover)', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  t:\n    schedule: "0 0 1 1 *"\n    command: "true"\n' });
+    const paths = homePaths(home);
+    fs.mkdirSync(path.join(paths.runs, 't.jsonl'), { recursive: true });
+    const d = await startDetached(home);
+    (await connectTo(d, paths.socket)).close();
+    const r = await jobctl(['history', 't'], { home });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/t\.jsonl is a directory, not a record file: move it away/);
+    expect(r.stderr).not.toMatch(/internal error|EISDIR/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(d.child.exitCode).toBeNull();
   }, 60_000);
 
   it('item 3: rm -rf state/runs state/logs while running: later runs and output are kept again, said once', async () => {

@@ -68,20 +68,20 @@ describe('cron runs (real processes)', () => {
   });
 
   it('a timeout kills a sleeping run and its grandchild', async () => {
-    const { task, paths, notices } = await setup({ command: fixture('ignore-term.sh'), timeoutMs: 1500, stopTimeoutMs: 300 });
+    const { task, paths, notices } = await setup({ command: fixture('ignore-term.sh'), timeoutMs: 2000, stopTimeoutMs: 300 });
     const rec = await task.run();
     await waitFor(() => running(task)[0], 2000, 'running');
     await settled(task, 1, 20_000);
     const r = task.history()[0]!;
-    expect(r).toMatchObject({ id: rec.id, state: 'timed-out', trigger: 'manual', attempt: 1, message: 'timed out after 1500ms' });
-    // (1.5 s: the fixture says "ready" well before it on a loaded machine. The bound on the end
+    expect(r).toMatchObject({ id: rec.id, state: 'timed-out', trigger: 'manual', attempt: 1, message: 'timed out after 2s' });
+    // (2 s: the fixture says "ready" well before it on a loaded machine. The bound on the end
     // is a generous guard: it ended at its timeout, not after the fixture's own sleep.)
-    expect(r.endedAt! - r.startedAt!).toBeLessThan(1500 + 300 + 10_000);
+    expect(r.endedAt! - r.startedAt!).toBeLessThan(2000 + 300 + 10_000);
     const log = fs.readFileSync(paths.runLog(task.name, r.id), 'utf8');
     expect(log).toMatch(/\[out\] ready (\d+)/);
     const shellPid = Number(/ready (\d+)/.exec(log)![1]);
     expect(livePids(shellPid)).toEqual([]);
-    expect(log).toContain('[jobctl] timeout (1500ms) reached: SIGTERM to the process group');
+    expect(log).toContain('[jobctl] timeout (2s) reached: SIGTERM to the process group');
     expect(log).toContain('[jobctl] stop_timeout (300ms) passed: SIGKILL to the process group');
     expect(notices.map((n) => n.event)).toEqual(['timeout']);
   });

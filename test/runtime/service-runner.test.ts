@@ -110,7 +110,8 @@ describe('daemon task supervision (real processes)', () => {
     await task.stop();
     const took = Date.now() - t0;
     expect(livePids(pgid)).toEqual([]);
-    expect(took).toBeLessThan(1000 + 1000);
+    // It ended at stop_timeout, not never (a generous guard: under load the kill and the reaping are slow).
+    expect(took).toBeLessThan(1000 + 10_000);
     expect(took).toBeGreaterThanOrEqual(900); // it really had to wait for SIGKILL
     expect(task.instances()[0]!.state).toBe('stopped');
     expect(logOf(paths, 'test-task', 0)).toMatch(/\[jobctl\] stop_timeout \(1000ms\) passed: SIGKILL to the process group/);
