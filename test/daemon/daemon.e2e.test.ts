@@ -28,7 +28,7 @@ async function status(c: JobctlClient): Promise<Record<string, TaskStatus>> {
 }
 
 /** Send raw bytes, collect reply lines until `count` arrive. */
-function raw(socket: string, payload: string | Buffer, count: number, timeoutMs = 5000): Promise<string[]> {
+function raw(socket: string, payload: string | Buffer, count: number, timeoutMs = 20_000): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const s = net.createConnection(socket);
     let buf = '';
