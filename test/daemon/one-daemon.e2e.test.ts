@@ -146,7 +146,7 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
         c.close();
       }
     };
-    const code = await Promise.race([second.exited, waitFor(async () => ((await helloPid()) === second.child.pid ? 'second daemon answers' : undefined), 30_000, 'the second to exit or answer')]);
+    const code = await Promise.race([second.exited, waitFor(async () => ((await helloPid()) === second.child.pid ? 'second daemon answers' : undefined), 90_000, 'the second to exit or answer')]);
     expect(code, second.out()).not.toBe('second daemon answers');
     expect(second.out()).toMatch(/a daemon is already running for this home/);
     expect(first.child.exitCode).toBeNull();
@@ -160,5 +160,5 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     expect(third.out()).toMatch(new RegExp(`a daemon is already running for this home \\(pid ${first.child.pid}\\)`));
     first.child.kill('SIGTERM');
     await first.exited;
-  }, 60_000);
+  }, 240_000);
 });
