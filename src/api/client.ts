@@ -45,6 +45,8 @@ export class JobctlClient extends EventEmitter {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private buffer = '';
+  /** UTF-8 bytes of `buffer`: the cap is in bytes, as the server's; a character may be up to 4. */
+  private bufferBytes = 0;
   private closedFlag = false;
   private dropReason: string | undefined;
   /** Set when the client ended the connection itself: a peer that broke the protocol, a dead link. */
@@ -208,19 +210,22 @@ export class JobctlClient extends EventEmitter {
 
   private onData(chunk: string): void {
     this.lastData = Date.now();
+    const tooLong = `it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`;
     // One split per chunk: a flood of large lines must not cost a copy of the buffer per line.
     if (chunk.indexOf('\n') === -1) {
       this.buffer += chunk;
-      if (this.buffer.length > MAX_LINE_BYTES) this.fault(`it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`);
+      this.bufferBytes += Buffer.byteLength(chunk);
+      if (this.bufferBytes > MAX_LINE_BYTES) this.fault(tooLong);
       return;
     }
     const lines = (this.buffer + chunk).split('\n');
     this.buffer = lines.pop() ?? '';
-    if (this.buffer.length > MAX_LINE_BYTES) return this.fault(`it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`);
+    this.bufferBytes = Buffer.byteLength(this.buffer);
+    if (this.bufferBytes > MAX_LINE_BYTES) return this.fault(tooLong);
     for (const line of lines) {
       if (this.closedFlag) return;
       if (!line) continue;
-      if (line.length > MAX_LINE_BYTES) return this.fault(`it sent a line over ${MAX_LINE_BYTES} bytes (not a jobctl daemon?)`);
+      if (overCap(line)) return this.fault(tooLong);
       let msg: { id?: number; result?: unknown; error?: { code: ErrorCode; message: string; data?: unknown }; event?: string };
       try {
         msg = JSON.parse(line);
@@ -280,4 +285,10 @@ export function unreachable(socketPath: string, e: NodeJS.ErrnoException): Jobct
     return new JobctlError('DAEMON_UNREACHABLE', `permission denied on ${socketPath}: run jobctl as the daemon's user`, { cause: e });
   }
   return new JobctlError('DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${e.message}`, { cause: e });
+}
+
+/** Over the cap in UTF-8 bytes; counted only when the length cannot settle it (one UTF-16 unit is 1 to 3 bytes). */
+function overCap(line: string): boolean {
+  if (line.length > MAX_LINE_BYTES) return true;
+  return line.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(line) > MAX_LINE_BYTES;
 }

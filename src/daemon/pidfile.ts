@@ -9,6 +9,9 @@ import { ownPidNamespace, readPidRecord } from '../api/pid-file.js';
 /** flock(1) exit status when the lock is held by someone else (`-E`). */
 const BUSY = 75;
 
+/** What flock(1) says on a filesystem without locks (EOPNOTSUPP, ENOLCK, ENOSYS: NFS without lockd, some FUSE and network filesystems). */
+const NO_LOCKS_RE = /not supported|No locks available|Function not implemented/i;
+
 /**
  * One daemon per home, decided by the kernel: the daemon keeps the pid file open for its whole
  * life and holds an exclusive flock(2) on that open file. The kernel drops the lock when the
@@ -137,7 +140,11 @@ function flockNonBlocking(fd: number, file: string): boolean {
   if (r.error) throw new JobctlError('IO_ERROR', `cannot lock ${file}: flock(1) from util-linux is needed (${r.error.message})`, { cause: r.error });
   if (r.status === 0) return true;
   if (r.status === BUSY) return false;
-  throw new JobctlError('IO_ERROR', `cannot lock ${file}: flock exited ${r.status ?? r.signal}: ${r.stderr.toString().trim()}`);
+  const said = r.stderr.toString().trim();
+  if (NO_LOCKS_RE.test(said)) {
+    throw new JobctlError('IO_ERROR', `cannot lock ${file}: its filesystem does not support file locks (${said.replace(/^flock: \d+: /, '')}); put the jobctl home on a local filesystem (--home or JOBCTL_HOME), or enable locking on this one (NFS: lockd)`);
+  }
+  throw new JobctlError('IO_ERROR', `cannot lock ${file}: flock exited ${r.status ?? r.signal}: ${said}`);
 }
 
 function sameInode(fd: number, file: string): boolean {

@@ -183,6 +183,8 @@ function implausible(c: ChildRecord): string | undefined {
   if (!Number.isSafeInteger(c.pid) || c.pid <= 1) return `pid ${c.pid} is not a child's`;
   if (!Number.isSafeInteger(c.pgid) || c.pgid <= 1) return `process group ${c.pgid} is not a child's`;
   if (!signallable(c.pgid) || !signallable(c.pid)) return `process group ${c.pgid} is the daemon's own`;
-  if (c.startTime === undefined || !Number.isSafeInteger(c.startTime) || c.startTime < 0) return 'no valid start time';
+  // A start time of 0 would make every member of a leaderless group "started after the
+  // leader" (orphans.ts): any process group whose leader is gone would be swept.
+  if (c.startTime === undefined || !Number.isSafeInteger(c.startTime) || c.startTime <= 0) return `no valid start time (${c.startTime ?? 'none'})`;
   return undefined;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobctlError } from '../shared/errors.js';
+import { replaceFile } from './new-file.js';
 import { isMissing, recreateDir } from './recreated-dirs.js';
 
 /** What a JSON-lines file held: the parsed lines, and how many could not be read. */
@@ -56,10 +57,9 @@ export function readJsonLines<T>(file: string, accept: (v: unknown) => v is T): 
   return { items, bad, completeBytes, size };
 }
 
-const { O_WRONLY, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
 /** Opening never follows a symlink planted in state/ (the daemon may be root). */
 const APPEND_NOFOLLOW = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW;
-const WRITE_NOFOLLOW = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
 
 function writeWhole(file: string, flags: number, text: string): void {
   const fd = fs.openSync(file, flags, 0o600);
@@ -99,14 +99,7 @@ export function appendJsonLines(file: string, items: readonly unknown[], afterFa
 export function rewriteJsonLines(file: string, items: readonly unknown[]): number {
   const text = items.length ? items.map((i) => JSON.stringify(i)).join('\n') + '\n' : '';
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    withDir(file, () => writeWhole(tmp, WRITE_NOFOLLOW, text));
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    // Half a temp file on a full disk would hold the very space that is missing.
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  withDir(file, () => replaceFile(file, tmp, text));
   return Buffer.byteLength(text);
 }
 

@@ -16,7 +16,8 @@ export interface SweptGroup {
  * recorded leader did.
  */
 export function survivorsOf(rec: ChildRecord, all: ProcStat[]): ProcStat[] {
-  if (rec.startTime === undefined || !signallable(rec.pgid)) return []; // cannot prove it is ours: leave it
+  // Cannot prove it is ours: leave it (a start time of 0 would claim every leaderless group).
+  if (rec.startTime === undefined || rec.startTime <= 0 || !signallable(rec.pgid)) return [];
   const leader = all.find((p) => p.pid === rec.pgid);
   if (leader && leader.startTime !== rec.startTime) return [];
   return all.filter((p) => p.pgrp === rec.pgid && p.startTime >= rec.startTime! && p.state !== 'Z');

@@ -4,6 +4,7 @@ import { JobctlError, errorMessage } from '../shared/errors.js';
 import { TASK_NAME_RE } from '../shared/names.js';
 import type { RunRecord } from '../shared/types.js';
 import { appendJsonLines, readJsonLines, removeStaleTemps, rewriteJsonLines, truncateTorn } from './jsonl.js';
+import { writeNewFileAsync } from './new-file.js';
 import { readLinesAsync, readLinesBetween, readTailLines } from './run-file-read.js';
 import type { HistorySummary, RunHistory } from './run-history.js';
 
@@ -306,7 +307,8 @@ export class FileRunHistory implements RunHistory {
       try {
         if (this.tasks.get(task) === s && !this.closed) await this.recount(task, s);
       } catch (e) {
-        this.trimFailed(task, s, e);
+        // A task forgotten (removed) meanwhile took its file with it: nothing failed.
+        if (this.tasks.get(task) === s) this.trimFailed(task, s, e);
       } finally {
         s.busy = false;
       }
@@ -336,7 +338,7 @@ export class FileRunHistory implements RunHistory {
     const text = kept.length ? kept.map((r) => JSON.stringify(r)).join('\n') + '\n' : '';
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.bg.${process.pid}.tmp`);
     try {
-      await fs.promises.writeFile(tmp, text);
+      await writeNewFileAsync(tmp, text);
       if (this.tasks.get(task) !== s || this.closed) {
         fs.rmSync(tmp, { force: true });
         return;

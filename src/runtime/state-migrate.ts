@@ -39,7 +39,9 @@ export function migrateV1(file: string, old: DbV1, runsDir: string, journal: Chi
   const backup = `${file}.bak-v1`;
   if (!fs.existsSync(backup)) {
     // Copied under another name first: a kill mid-copy never leaves half a backup that looks whole.
-    fs.copyFileSync(file, `${backup}.tmp`);
+    // EXCL: a symlink planted at the temp name is never written through.
+    fs.rmSync(`${backup}.tmp`, { force: true });
+    fs.copyFileSync(file, `${backup}.tmp`, fs.constants.COPYFILE_EXCL);
     fs.renameSync(`${backup}.tmp`, backup);
   }
   fs.mkdirSync(runsDir, { recursive: true });

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { Low, type Adapter } from 'lowdb';
 import { errorMessage } from '../shared/errors.js';
 import { MAX_INSTANCES } from '../shared/limits.js';
 import { ChildJournal, type ChildRecord } from './child-journal.js';
+import { replaceFile } from './new-file.js';
 import { isDbV1, migrateV1 } from './state-migrate.js';
 
 export type { ChildRecord } from './child-journal.js';
@@ -63,7 +63,7 @@ export class StateStore {
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true });
     const journal = ChildJournal.open(opts.childrenFile ?? path.join(dir, 'children.jsonl'), opts.onWarning ? { onWarning: opts.onWarning } : {});
-    const db = new Low<DbData>(new JSONFile<DbData>(file), emptyDb());
+    const db = new Low<DbData>(new NoFollowJsonFile<DbData>(file), emptyDb());
     const store = new StateStore(db, file, journal, opts);
     let raw: unknown;
     try {
@@ -242,6 +242,28 @@ export class StateStore {
     await this.flush();
     this.closed = true;
     this.journal.close();
+  }
+}
+
+/**
+ * lowdb's JSONFile, written as the rest of state/ is: its temp file is created anew, never
+ * through a symlink or a hard link planted at its name (see new-file.ts). The store reads
+ * db.json itself at open; writes are one at a time (StateStore.flush).
+ */
+class NoFollowJsonFile<T> implements Adapter<T> {
+  constructor(private readonly file: string) {}
+
+  async read(): Promise<T | null> {
+    try {
+      return JSON.parse(await fs.promises.readFile(this.file, 'utf8')) as T;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async write(data: T): Promise<void> {
+    replaceFile(this.file, path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp`), JSON.stringify(data, null, 2));
   }
 }
 

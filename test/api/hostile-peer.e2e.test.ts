@@ -54,6 +54,18 @@ describe('the client does not trust the far side (issue 24 item 8)', () => {
     expect(r.stderr).not.toMatch(/RangeError|\n\s+at /);
   }, 60_000);
 
+  it('the cap counts bytes, not characters: a 1.2 MB reply of 400,000 three-byte characters is refused (issue 24 leftover)', async () => {
+    const pad = '€'.repeat(400_000); // 400,000 characters, 1,200,000 bytes in UTF-8
+    const home = await fakePeer((socket, req) => {
+      const result = req.method === 'hello' ? { protocol: 1, version: '0', pid: 1, home: '/x', pad } : { pad };
+      socket.write(`${JSON.stringify({ id: req.id, result })}\n`);
+    });
+    const r = await jobctl(['status'], { home, timeoutMs: 30_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/sent a line over 1048576 bytes/);
+  }, 60_000);
+
   it('a reply of the wrong shape: exit 3 with one line, no stack trace', async () => {
     const home = await fakePeer((socket, req) => socket.write(`${JSON.stringify({ id: req.id, result: { tasks: 'nope', daemon: null } })}\n`));
     const r = await jobctl(['status'], { home, timeoutMs: 30_000 });

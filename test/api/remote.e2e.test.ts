@@ -81,7 +81,7 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
       expect(out.split('\n').some((l) => /\[out\] working/.test(l) && Date.parse(l.slice(0, 24)) >= before)).toBe(true);
       await waitFor(() => bridges().length > 0, 5000, 'the far side bridge');
       for (const pid of bridges()) process.kill(pid, 'SIGKILL');
-      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('hang'), 15_000))])).toBe(3);
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('hang'), 30_000))])).toBe(3);
       const lines = err.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^jobctl: lost the connection to ssh://.*127\\.0\\.0\\.1:${sshd.port}`));

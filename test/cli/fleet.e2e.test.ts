@@ -123,7 +123,7 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     const t0 = Date.now();
     const r = await fleet(fleetAll, ['status']);
     const took = Date.now() - t0;
-    expect(took).toBeLessThan(8000 + 7000); // the per-host timeout, plus a loaded machine's process start-up
+    expect(took).toBeLessThan(8000 + 30_000); // the per-host timeout, not a hang (a generous guard: under load each ssh and node start takes seconds)
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^HOST\s+TASK\s+GROUP\s+KIND\s+STATE/m);
     expect(r.stdout).toMatch(/^h1\s+everywhere\s+app\s+daemon\s+running/m);
@@ -176,7 +176,7 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     expect(partial.code).toBe(3);
     expect(partial.stdout).toMatch(/^h4: failed: .*daemon not running/m);
     expect(partial.stdout).toMatch(/^h1: everywhere: running/m);
-  }, 120_000);
+  }, 300_000);
 
   it('fleet logs prefixes each line with its host; -f follows every host', async () => {
     const r = await fleet(fleetUp, ['logs', 'everywhere', '-n', '2']);

@@ -18,6 +18,14 @@ afterEach(async () => {
   expect(await cleanupDaemons()).toEqual([]);
 });
 
+function cmdlineOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** `sleep <n>` processes, live (the marker is an argument only these have). */
 function sleeping(n: string): number[] {
   return listProcesses().filter((p) => {
@@ -143,9 +151,11 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     // next daemon's start-up sweep.
     d = await startTestDaemon(home, env);
     await waitFor(() => sleeping(keep).length === 1 && sleeping(left).length >= 1, 20_000, 'escapees up');
+    const killed = exitOf(d);
     d.child.kill('SIGKILL');
-    await new Promise((r) => d.child.once('exit', r));
-    await new Promise((r) => setTimeout(r, 300));
+    await killed;
+    // pdeathsig ends the daemon's direct children (the keeper's `sleep 100000`); the escapees live on.
+    await waitFor(() => !ofHome(home).some((pid) => cmdlineOf(pid) === 'sleep\x00100000\x00'), 20_000, 'the direct children gone with the daemon');
     const survivors = [...sleeping(keep), ...sleeping(left)];
     expect(survivors.length).toBeGreaterThanOrEqual(1);
     d = await startTestDaemon(home, env);

@@ -28,7 +28,7 @@ async function status(c: JobctlClient): Promise<Record<string, TaskStatus>> {
 }
 
 /** Send raw bytes, collect reply lines until `count` arrive. */
-function raw(socket: string, payload: string | Buffer, count: number, timeoutMs = 5000): Promise<string[]> {
+function raw(socket: string, payload: string | Buffer, count: number, timeoutMs = 20_000): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const s = net.createConnection(socket);
     let buf = '';
@@ -71,7 +71,8 @@ describe('daemon end to end', () => {
     const took = Date.now() - t0;
     const after = await status(c);
     expect(after.alpha!.instances![0]!.pid).toBe(before.alpha!.instances![0]!.pid);
-    expect(took).toBeLessThan(1000);
+    // Applied on save, not at some later poll (a generous guard; the reload latency is a bench figure).
+    expect(took).toBeLessThan(10_000);
     expect(d.output()).toMatch(/reload: 0 added, 0 removed, 1 changed \(~beta\)/);
     c.close();
   });
@@ -100,6 +101,7 @@ describe('daemon end to end', () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const d = await startTestDaemon(home, { JOBCTL_NO_WATCH: '1' });
     fs.writeFileSync(path.join(home, 'tasks/more.yaml'), 'tasks:\n  gamma:\n    command: sleep 1000\n');
+    // A lower bound, kept on purpose: nothing applies the save by itself (load only weakens it).
     await new Promise((r) => setTimeout(r, 500));
     expect((await jobctl(['status', 'gamma'], { home })).code).toBe(1); // not applied on save
     expect((await jobctl(['plan'], { home })).stdout).toBe('+ gamma  (start)\n2 unchanged');
@@ -268,7 +270,7 @@ describe('daemon end to end', () => {
     const t0 = Date.now();
     const down = await jobctl(['down', '--now'], { home });
     expect(down.code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(20_000); // not the 30 s stop_timeout
     expect(processesOfHome(home)).toEqual([]);
   });
 

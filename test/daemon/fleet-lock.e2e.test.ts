@@ -13,7 +13,6 @@ import { waitFor } from '../helpers/wait.js';
  * redis-server. Every scheduled second runs on exactly one of them, through a kill -9 of
  * one daemon; with Redis gone, firings are skipped and recorded, never run unclaimed.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let redis: ChildProcess | undefined;
 let hook: http.Server | undefined;
 
@@ -59,17 +58,27 @@ describe('on_one_host with a real redis-server and three daemons', () => {
     }));
     const [a, b, c] = await Promise.all(homes.map((h) => startTestDaemon(h)));
     const t0 = Date.now();
-    await sleep(10_000);
+    // Each phase lasts until what it is for has happened (however long the machine takes), not
+    // for a fixed time: all three took part in 8 seconds or more…
+    const ranSeconds = (hs: RunRecord[][], after: number) =>
+      new Set(hs.flat().filter((r) => r.trigger === 'schedule' && r.state !== 'skipped' && r.scheduledAt >= after).map((r) => second(r.scheduledAt))).size;
+    await waitFor(async () => {
+      const hs = await Promise.all([a!, b!, c!].map(history));
+      return hs.every((h) => ranSeconds([h], t0) > 0) && ranSeconds(hs, t0 + 2000) >= 8;
+    }, 90_000, 'the fleet running, all three taking part');
     const killedAt = Date.now();
     b!.child.kill('SIGKILL');
     await new Promise((r) => b!.child.once('exit', r));
-    await sleep(10_000);
+    // …the other two carried on for 6 seconds or more after the kill…
+    await waitFor(async () => ranSeconds(await Promise.all([a!, c!].map(history)), killedAt + 2000) >= 6, 90_000, 'a and c running after the kill');
 
     // Redis goes away: no firing runs without a claim; each is a recorded skip, and alerts go out.
     const redisGoneAt = Date.now();
     redis.kill('SIGKILL');
     await new Promise((r) => redis!.once('exit', r));
-    await sleep(4000);
+    // …and three firings after it were recorded as skipped.
+    const lockSkips = (hs: RunRecord[][]) => hs.flat().filter((r) => r.state === 'skipped' && r.scheduledAt >= redisGoneAt + 1000 && /^lock error/.test(r.message ?? '')).length;
+    await waitFor(async () => lockSkips(await Promise.all([a!, c!].map(history))) >= 3, 90_000, 'firings skipped without Redis');
     const end = Date.now();
 
     const [ha, hc] = await Promise.all([history(a!), history(c!)]);
@@ -107,5 +116,5 @@ describe('on_one_host with a real redis-server and three daemons', () => {
     expect(skipped.length).toBeGreaterThanOrEqual(2);
     for (const r of skipped) expect(r.message).toMatch(/^lock error: redis redis:\/\/127\.0\.0\.1:\d+: /);
     await waitFor(() => alerts.some((x) => x.includes('lock error')), 10_000, 'an alert about the lock');
-  }, 120_000);
+  }, 300_000);
 });

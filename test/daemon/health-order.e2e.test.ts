@@ -52,12 +52,13 @@ function logLines(output: string, re: RegExp): string[] {
 
 describe('depends_on', () => {
   it('a chain c (completed) -> b (healthy) -> a starts in order, shows why it waits, and stops in reverse', async () => {
-    // c: a one-shot that succeeds after 1 s. b: healthy once its ready file exists (1 s after start).
+    // c: a one-shot that succeeds once the test lets it (the file \`go\`: the waiting is seen
+    // first, however slow the machine). b: healthy once its ready file exists (1 s after start).
     // a: needs b healthy. Started all at once; the daemon must hold a and b back.
     const home = makeHome({
       'tasks/chain.yaml': `tasks:
   c:
-    command: sleep 1; echo migrated
+    command: while [ ! -f "$JOBCTL_HOME/go" ]; do sleep 0.05; done; echo migrated
     restart: never
   b:
     command: sleep 1; touch ready-$JOBCTL_INSTANCE; exec sleep 1000
@@ -81,6 +82,7 @@ describe('depends_on', () => {
       // Seen from the CLI too, while it waits.
       const cli = await jobctl(['status', 'a'], { home });
       expect(cli.stdout).toMatch(/waiting for b: (waiting for its own dependencies|stopped|starting) \(needs healthy\)/);
+      fs.writeFileSync(path.join(home, 'go'), '');
 
       const ready = await until(async () => {
         const s = await statusOf(c);

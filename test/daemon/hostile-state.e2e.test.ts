@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, jobctl } from '../helpers/cli.js';
 import { makeHome } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -64,6 +64,47 @@ describe('a hostile or damaged state/ (issue 24)', () => {
     expect(d.child.exitCode).toBeNull();
     expect(d.out()).toMatch(/skipped the record of w\/0 \(pid 0 is not a child's\)/);
     expect(d.out()).toMatch(/skipped the record of w\/1 \(pid 1 is not a child's\)/);
+  }, 60_000);
+
+  it('a forged record of a leaderless process group with start time 0 is skipped with a warning; the group lives (issue 24 leftover)', async () => {
+    // A group whose leader is gone: a shell that started a sleep and exited. Not the daemon's.
+    const sh = spawn('sh', ['-c', 'sleep 300 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pgid = sh.pid!;
+    const sleeper = await new Promise<number>((r) => sh.stdout!.once('data', (b: Buffer) => r(Number(b.toString().trim()))));
+    try {
+      await waitFor(() => !fs.existsSync(`/proc/${pgid}`) || fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').includes(') Z'), 10_000, 'the leader gone');
+      const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
+      const paths = homePaths(home);
+      fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(paths.children, `${JSON.stringify({ op: 'add', key: 'w/0', child: { pid: pgid, pgid, startTime: 0, task: 'w' } })}\n`);
+      const d = await startDetached(home);
+      const client = await connectTo(d, paths.socket);
+      await waitFor(async () => (await client.call('status', {})).tasks.some((t) => t.name === 'w' && t.state === 'running'), 20_000, 'w running');
+      client.close();
+      expect(d.out()).toMatch(/skipped the record of w\/0 \(no valid start time \(0\)\)/);
+      // The start-up sweep is over (w runs): the stranger's process was not signalled.
+      expect(fs.existsSync(`/proc/${sleeper}`)).toBe(true);
+    } finally {
+      try {
+        process.kill(sleeper, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }, 60_000);
+
+  it('history of a task whose file is a directory answers a clear error, not "internal error: EISDIR" (issue 24 leftover)', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  t:\n    schedule: "0 0 1 1 *"\n    command: "true"\n' });
+    const paths = homePaths(home);
+    fs.mkdirSync(path.join(paths.runs, 't.jsonl'), { recursive: true });
+    const d = await startDetached(home);
+    (await connectTo(d, paths.socket)).close();
+    const r = await jobctl(['history', 't'], { home });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/t\.jsonl is a directory, not a record file: move it away/);
+    expect(r.stderr).not.toMatch(/internal error|EISDIR/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(d.child.exitCode).toBeNull();
   }, 60_000);
 
   it('item 3: rm -rf state/runs state/logs while running: later runs and output are kept again, said once', async () => {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
@@ -31,10 +33,10 @@ afterEach(async () => {
   homes.clear();
 });
 
-function starter(home: string): { child: ChildProcess; exited: Promise<number | null>; out: () => string } {
+function starter(home: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<number | null>; out: () => string } {
   let out = '';
   homes.add(home);
-  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'daemon'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   children.push(child);
@@ -77,6 +79,25 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
       await survivor.exited;
     }
   }, 180_000);
+
+  it('a home on a filesystem without file locks: the daemon refuses with one line saying what to do (issue 24 leftover)', async () => {
+    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
+    // No filesystem without flock(2) can be mounted here (NFS without lockd, some network
+    // filesystems): flock(1) is made to answer as util-linux does on one (ENOLCK).
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-nolock-'));
+    try {
+      fs.writeFileSync(path.join(bin, 'flock'), '#!/bin/sh\necho "flock: 3: No locks available" >&2\nexit 1\n', { mode: 0o755 });
+      const s = starter(home, { PATH: `${bin}:${process.env.PATH ?? ''}` });
+      expect(await s.exited).not.toBe(0);
+      const said = s.out().trim().split('\n').filter((l) => /lock/i.test(l));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/does not support file locks \(No locks available\); put the jobctl home on a local filesystem/);
+      expect(s.out()).not.toMatch(/\n\s+at /);
+      expect(fs.existsSync(homePaths(home).socket)).toBe(false);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('a starter refused while a daemon runs never removes the live daemon\'s socket', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
@@ -125,7 +146,7 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
         c.close();
       }
     };
-    const code = await Promise.race([second.exited, waitFor(async () => ((await helloPid()) === second.child.pid ? 'second daemon answers' : undefined), 30_000, 'the second to exit or answer')]);
+    const code = await Promise.race([second.exited, waitFor(async () => ((await helloPid()) === second.child.pid ? 'second daemon answers' : undefined), 90_000, 'the second to exit or answer')]);
     expect(code, second.out()).not.toBe('second daemon answers');
     expect(second.out()).toMatch(/a daemon is already running for this home/);
     expect(first.child.exitCode).toBeNull();
@@ -139,5 +160,5 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     expect(third.out()).toMatch(new RegExp(`a daemon is already running for this home \\(pid ${first.child.pid}\\)`));
     first.child.kill('SIGTERM');
     await first.exited;
-  }, 60_000);
+  }, 240_000);
 });

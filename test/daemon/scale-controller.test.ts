@@ -11,6 +11,7 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeRunner } from '../helpers/fake-runner.js';
 import { cronSpec, serviceSpec } from '../helpers/specs.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const temps: Array<() => void> = [];
 const registries: TaskRegistry[] = [];
@@ -67,7 +68,7 @@ describe('ScaleController: one owner of the instance count', () => {
     const spec = serviceSpec({ name: 'q', instances: 1, scale: SCALE, command: 'sleep 1000' });
     const { scale, registry, count, pids } = await setup([spec]);
     await scale.setAutoTarget('q', { target: 3 });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => pids('q').length === 3 && pids('q').every((p) => p !== undefined), 10_000, 'three instances with a pid');
     const before = pids('q');
     expect(before).toHaveLength(3);
     const edited: ServiceTaskSpec = { ...spec, description: 'edited', notify: { on: ['fatal'], to: ['x'] }, maxRestarts: 3 };

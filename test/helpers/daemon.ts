@@ -90,9 +90,17 @@ export async function cleanupDaemons(): Promise<string[]> {
   const leftovers: string[] = [];
   for (const d of started.splice(0)) {
     if (d.child.exitCode === null && d.child.signalCode === null) {
+      const exited = new Promise((r) => d.child.once('exit', r));
       d.child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => d.child.once('exit', r)), new Promise((r) => setTimeout(r, 15_000))]);
-      if (d.child.exitCode === null) d.child.kill('SIGKILL');
+      // A daemon that does not stop in time is killed; either way its exit is awaited (a
+      // process still dying would be counted below as left over).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 20_000)))]);
+      clearTimeout(timer);
+      if (d.child.exitCode === null && d.child.signalCode === null) {
+        d.child.kill('SIGKILL');
+        await exited;
+      }
     }
     for (const pid of processesOfHome(d.home)) {
       let cmd = '';

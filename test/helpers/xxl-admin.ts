@@ -152,7 +152,7 @@ export class TestAdmin {
       method: opts.method ?? 'POST',
       headers: { 'content-type': 'application/json;charset=UTF-8', ...(token ? { 'XXL-JOB-ACCESS-TOKEN': token } : {}) },
       ...((opts.method ?? 'POST') === 'GET' ? {} : { body: opts.raw ?? JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(60_000),
     });
     if (res.status !== 200) throw new Error(`executor answered HTTP ${res.status}`);
     const raw = (await res.json()) as Record<string, unknown>;

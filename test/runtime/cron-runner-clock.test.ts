@@ -30,10 +30,29 @@ function setup(over: Partial<CronTaskSpec>, extra: Partial<CronRunnerOptions> = 
   const scheduler = new Scheduler({ ...(clock ? { clock } : {}), lateMs: 5000 });
   const history = new MemoryRunHistory();
   const lastFired = memoryMarks<number>();
-  const runner = new CronRunner({ spec: cronSpec(over), paths, history, lastFired, scheduler, ...(clock ? { clock } : {}), ...extra });
+  // On the real clock a test's own runs must not meet a firing of an every-second schedule (a
+  // loaded machine makes a test last seconds): yearly, unless the test says otherwise.
+  const spec = cronSpec(clock ? over : { schedule: '0 0 1 1 *', ...over });
+  const runner = new CronRunner({ spec, paths, history, lastFired, scheduler, ...(clock ? { clock } : {}), ...extra });
   runners.push(runner);
   scheduler.start();
   return { runner, scheduler, history, lastFired, clock, paths };
+}
+
+/** A run that traps SIGTERM (ending 0.3 s later); it says "trapped" once the trap is set. */
+const TRAPPING = "trap 'sleep 0.3; exit 0' TERM; echo trapped; sleep 10 & wait";
+
+/** Until the newest run's trap is set (its log says so): a stop from now on finds it trapping. */
+async function trapSet(runner: CronRunner, paths: ReturnType<typeof homePaths>): Promise<void> {
+  await waitFor(() => {
+    const run = runner.history().find((r) => r.state === 'running');
+    if (!run) return false;
+    try {
+      return fs.readFileSync(paths.runLog(runner.spec.name, run.id), 'utf8').includes('trapped');
+    } catch {
+      return false;
+    }
+  }, 10_000, 'the run trapping SIGTERM');
 }
 
 const refuseAll: FiringGate = async () => ({ ok: false, reason: 'held elsewhere' });
@@ -178,15 +197,16 @@ describe('CronRunner: triggered runs with options (real clock)', () => {
   it('env, timeout, overlap override, trigger name and tag reach the run and its record', async () => {
     const { runner, paths } = setup({ command: 'echo "x=$X"; sleep 5', overlap: 'skip' }, {}, null);
     await runner.start();
-    const a = await runner.run({ env: { X: 'one' }, timeoutMs: 300, triggeredBy: 'xxl-job', tag: 'log-42' });
-    const b = await runner.run({ overlap: 'allow', env: { X: 'two' }, timeoutMs: 300 });
+    // (2 s: each run says its x well before its timeout, however loaded the machine.)
+    const a = await runner.run({ env: { X: 'one' }, timeoutMs: 2000, triggeredBy: 'xxl-job', tag: 'log-42' });
+    const b = await runner.run({ overlap: 'allow', env: { X: 'two' }, timeoutMs: 2000 });
     const c = await runner.run();
     expect(a).toMatchObject({ trigger: 'manual', triggeredBy: 'xxl-job', tag: 'log-42', state: 'running' });
     expect(b.state).toBe('running');
     expect(c).toMatchObject({ state: 'skipped', message: 'previous run still going (overlap: skip)' });
     await waitFor(() => runner.history().filter((r) => r.state === 'timed-out').length === 2, 5000, 'both timed out');
     const done = runner.history().find((r) => r.id === a.id)!;
-    expect(done).toMatchObject({ state: 'timed-out', tag: 'log-42', triggeredBy: 'xxl-job', message: 'timed out after 300ms' });
+    expect(done).toMatchObject({ state: 'timed-out', tag: 'log-42', triggeredBy: 'xxl-job', message: 'timed out after 2s' });
     expect(fs.readFileSync(paths.runLog('test-cron', a.id), 'utf8')).toContain('[out] x=one');
     expect(fs.readFileSync(paths.runLog('test-cron', b.id), 'utf8')).toContain('[out] x=two');
   });
@@ -202,10 +222,10 @@ describe('CronRunner: triggered runs with options (real clock)', () => {
 
 describe('CronRunner: commands racing each other', () => {
   it('start while a stop waits for a run wins: the stop is SUPERSEDED and the task stays scheduled', async () => {
-    const { runner } = setup({ command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    const { runner, paths } = setup({ command: TRAPPING }, {}, null);
     await runner.start();
     await runner.run();
-    await new Promise((r) => setTimeout(r, 100));
+    await trapSet(runner, paths);
     const stop = runner.stop().then(() => 'ok', (e: { code: string }) => e.code);
     await runner.start();
     expect(await stop).toBe('SUPERSEDED');
@@ -222,10 +242,10 @@ describe('CronRunner: commands racing each other', () => {
 
 describe('CronRunner: commands racing dispose (review of issue 12)', () => {
   it('a start, restart or run while it is being disposed is refused: it leaves no registration and runs nothing', async () => {
-    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', overlap: 'allow', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    const { runner, scheduler, paths } = setup({ schedule: '0 0 1 1 *', overlap: 'allow', command: TRAPPING }, {}, null);
     await runner.start();
     await runner.run();
-    await new Promise((r) => setTimeout(r, 100));
+    await trapSet(runner, paths);
     const disposed = runner.dispose();
     // (the registry still holds a runner while it is removed: commands can reach it)
     await expect(runner.start()).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -250,10 +270,10 @@ describe('CronRunner: commands racing dispose (review of issue 12)', () => {
   });
 
   it('a stop given while another stop waits: both succeed', async () => {
-    const { runner, scheduler } = setup({ schedule: '0 0 1 1 *', command: "trap 'sleep 0.3; exit 0' TERM; sleep 10 & wait" }, {}, null);
+    const { runner, scheduler, paths } = setup({ schedule: '0 0 1 1 *', command: TRAPPING }, {}, null);
     await runner.start();
     await runner.run();
-    await new Promise((r) => setTimeout(r, 100));
+    await trapSet(runner, paths);
     const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
     const first = code(runner.stop());
     const second = code(runner.stop());
@@ -282,7 +302,9 @@ describe('CronRunner: faults in listeners (defect 10)', () => {
       expect(runner.history()[0]).toMatchObject({ state: 'failed', exitCode: 3 });
       await runner.run({ overlap: 'allow' });
       await runner.stop();
-      await new Promise((r) => setTimeout(r, 50));
+      // Rejections are reported after the microtask queue drains: one macrotask turn is enough
+      // (an ordering of the loop, not a time).
+      await new Promise((r) => setImmediate(r));
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);

@@ -68,7 +68,7 @@ describe('http probe', () => {
     const t0 = Date.now();
     const r = await runHealthProbe({ kind: 'http', url: `${base}/hang` }, ctx(300));
     expect(r).toMatchObject({ ok: false, output: `GET ${base}/hang: no answer within 300ms` });
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(Date.now() - t0).toBeLessThan(20_000); // at its timeout, not never (a generous guard under load)
   });
 
   it('fails with the reason when nothing listens', async () => {
@@ -112,7 +112,7 @@ describe('command probe', () => {
       kind: 'command',
       command: `sh -c 'trap "" TERM; echo $$ > ${pidFile}; exec sleep 1000' & echo started; wait`,
     }, ctx(500));
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(Date.now() - t0).toBeLessThan(20_000); // at its timeout, not never (a generous guard under load)
     expect(r.ok).toBe(false);
     expect(r.output).toBe('health command timed out after 500ms (killed with its process group)\nstarted');
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));

@@ -61,7 +61,8 @@ describe('InstanceDriver after an exit', () => {
     await waitFor(() => driver.state === 'exited', 10_000, 'the exit to reach the machine');
     expect(driver.status().lastExit?.code).toBe(3);
     expect(warnings).toEqual(['test-task/0: forgetting the child record: disk full']);
-    await new Promise((r) => setTimeout(r, 50));
+    // An unhandled rejection is reported once the microtasks have run: one turn of the loop.
+    await new Promise((r) => setImmediate(r));
     expect(rejections).toEqual([]);
   });
 });

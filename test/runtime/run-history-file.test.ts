@@ -6,6 +6,7 @@ import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const temps = tempDirs();
 afterAll(temps.cleanup);
@@ -17,6 +18,8 @@ function run(task: string, over: Partial<RunRecord> = {}): RunRecord {
   return { id: `r${String(seq).padStart(6, '0')}`, task, scheduledAt: seq * 1000, startedAt: seq * 1000 + 1, attempt: 1, trigger: 'schedule', state: 'running', ...over };
 }
 const end = (r: RunRecord, state: RunRecord['state'] = 'succeeded'): RunRecord => ({ ...r, state, endedAt: (r.startedAt ?? 0) + 5, exitCode: state === 'succeeded' ? 0 : 1 });
+const openReal = fs.promises.open.bind(fs.promises);
+const rmReal = fs.promises.rm.bind(fs.promises);
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
 describe('FileRunHistory', () => {
@@ -74,10 +77,11 @@ describe('FileRunHistory', () => {
     // retries among the kept: i = 8 (and 5, out of the window? 6..10 kept -> i = 8 only)
     expect(h.summary('t')).toMatchObject({ total: 5, retries: 1, lastFinished: { id: ids[10] } });
     expect(fs.statSync(h.fileOf('other')).mtimeMs).toBe(otherBefore);
-    return new Promise<void>((resolve) => setTimeout(() => {
-      expect(fs.readdirSync(path.join(logs, 't')).sort()).toEqual(ids.slice(-5).map((id) => `${id}.log`));
-      resolve();
-    }, 100));
+    // The dropped runs' logs are deleted in the background: until that is done.
+    const want = ids.slice(-5).map((id) => `${id}.log`);
+    return waitFor(() => fs.readdirSync(path.join(logs, 't')).length === want.length, 10_000, 'dropped run logs deleted').then(() => {
+      expect(fs.readdirSync(path.join(logs, 't')).sort()).toEqual(want);
+    });
   });
 
   it('the bytes written per run do not grow with `keep`', () => {
@@ -270,8 +274,9 @@ describe('FileRunHistory', () => {
       expect(h.rewrites).toBe(0);
       expect(lines(h.fileOf('t'))).toHaveLength(22);
       // Two runs appended while the trim writes its temp file (after it read the file).
-      const real = fs.promises.writeFile;
-      const spy = vi.spyOn(fs.promises, 'writeFile').mockImplementationOnce(async (...args: Parameters<typeof real>) => {
+      // (Its first step is removing whatever lies at the temp file's name.)
+      const real = fs.promises.rm;
+      const spy = vi.spyOn(fs.promises, 'rm').mockImplementationOnce(async (...args: Parameters<typeof real>) => {
         add();
         add();
         await real(...args);
@@ -285,12 +290,43 @@ describe('FileRunHistory', () => {
       expect(h.list('t').map((r) => r.id)).toEqual(ids.slice(-5));
       expect(h.summary('t')).toMatchObject({ total: 5, lastFinished: { id: ids[12] } });
       expect(fs.readdirSync(path.dirname(h.fileOf('t'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-      await new Promise<void>((resolve) => {
-        const check = () => (fs.readdirSync(path.join(logs, 't')).length === 7 ? resolve() : setTimeout(check, 10));
-        check();
-      });
+      await waitFor(() => fs.readdirSync(path.join(logs, 't')).length === 7, 10_000, 'the dropped runs\' logs removed');
       expect(fs.readdirSync(path.join(logs, 't')).sort()).toEqual(ids.slice(6).map((id) => `${id}.log`));
     });
+
+    for (const when of ['while it reads the file', 'while it writes its temp file'] as const) {
+      it(`a task forgotten (removed from the task files) ${when} does not get its file back, nor a warning (issue 24 leftover)`, async () => {
+        const d = dir();
+        const logs = path.join(d, 'logs');
+        const runLog = (task: string, id: string) => path.join(logs, task, `${id}.log`);
+        const warnings: string[] = [];
+        const h = new FileRunHistory({ dir: path.join(d, 'runs'), runLog, syncBytes: 0, onWarning: (w) => warnings.push(w) });
+        h.retain('t', 5);
+        for (let i = 0; i < 11; i++) {
+          const r = run('t');
+          h.write(r);
+          h.write(end(r));
+        }
+        expect(h.rewrites).toBe(0); // due, and queued for the background
+        // The read opens the file; the temp file's write starts by removing what lies at its name.
+        const spy = when === 'while it reads the file'
+          ? vi.spyOn(fs.promises, 'open').mockImplementationOnce(async (...args: Parameters<typeof fs.promises.open>) => {
+            h.forget('t');
+            return openReal(...args);
+          })
+          : vi.spyOn(fs.promises, 'rm').mockImplementationOnce(async (...args: Parameters<typeof fs.promises.rm>) => {
+            h.forget('t');
+            return rmReal(...args);
+          });
+        await h.flush();
+        spy.mockRestore();
+        expect(fs.existsSync(h.fileOf('t'))).toBe(false);
+        expect(fs.readdirSync(path.join(d, 'runs'))).toEqual([]);
+        expect(h.rewrites).toBe(0);
+        expect(warnings).toEqual([]);
+        expect(new FileRunHistory({ dir: path.join(d, 'runs') }).list('t')).toEqual([]);
+      });
+    }
 
     it('a trim that could not run in the background while the file kept growing is done at once, so it never grows without bound', () => {
       const h = new FileRunHistory({ dir: dir(), syncBytes: 0 });

@@ -5,6 +5,7 @@ import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { StateStore } from '../../src/runtime/state-store.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const temps: Array<() => void> = [];
 afterAll(() => temps.forEach((c) => c()));
@@ -56,15 +57,38 @@ describe('StateStore', () => {
     const tmp = path.join(path.dirname(file), '.db.json.tmp'); // lowdb's temp file: a directory, so the write fails
     fs.mkdirSync(tmp, { recursive: true });
     store.setLastScheduled('x', 1);
+    await waitFor(() => warnings.length > 0, 10_000, 'the first failed write');
+    // A lower bound, not an ordering: retries every 5 ms meanwhile (fewer under load) say nothing more.
     await new Promise((r) => setTimeout(r, 300));
     expect(warnings).toEqual([expect.stringMatching(/could not write .*db\.json/)]);
     fs.rmdirSync(tmp);
     await store.flush();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => warnings.length >= 2, 10_000, 'the write that works again');
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
     expect(warnings).toHaveLength(2);
     expect(warnings[1]).toMatch(/db\.json.* written again/);
     await store.close();
+  });
+
+  it('a symlink or hard link planted at the temp file is never written through (issue 24 leftover)', async () => {
+    const file = dbPath();
+    const store = await StateStore.open(file, { writeDelayMs: 5 });
+    const dir = path.dirname(file);
+    const victim = path.join(dir, 'victim');
+    const linked = path.join(dir, 'linked');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.writeFileSync(linked, 'precious too\n');
+    fs.symlinkSync(victim, path.join(dir, '.db.json.tmp'));
+    store.setLastScheduled('x', 1);
+    await store.flush();
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.lstatSync(file).isFile()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 1 });
+    fs.linkSync(linked, path.join(dir, '.db.json.tmp'));
+    store.setLastScheduled('x', 2);
+    await store.close();
+    expect(fs.readFileSync(linked, 'utf8')).toBe('precious too\n');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 2 });
   });
 
   it('a scale override or fire time out of range in db.json (v1 or v2) is dropped with a warning, never applied', async () => {

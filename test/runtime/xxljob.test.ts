@@ -54,6 +54,20 @@ describe('CallbackStore', () => {
   });
 });
 
+describe('CallbackStore temp files (issue 24 leftover)', () => {
+  it('a symlink planted at a callback temp file is never written through', () => {
+    const d = path.join(dir(), 'callbacks');
+    const s = new CallbackStore(d);
+    const victim = path.join(path.dirname(d), 'victim');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.symlinkSync(victim, path.join(d, '9.json.tmp'));
+    s.add({ logId: 9, logDateTim: 1, handleCode: 200, handleMsg: 'ok' });
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.lstatSync(path.join(d, '9.json')).isFile()).toBe(true);
+    expect(new CallbackStore(d).pending().map((i) => i.logId)).toEqual([9]);
+  });
+});
+
 describe('OutstandingFile', () => {
   it('is a journal: puts and removes replay to what waits, a torn last line is skipped, it compacts to the live entries', () => {
     const file = path.join(dir(), 'outstanding.jsonl');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '../../runtime/new-file.js';
 import type { GlueScript } from '../../core/xxljob/trigger.js';
 
 /**
@@ -52,6 +53,5 @@ export class RunFiles {
 
 function writeAtomic(dir: string, file: string, text: string, mode: number): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(`${file}.tmp`, text, { mode });
-  fs.renameSync(`${file}.tmp`, file);
+  replaceFile(file, `${file}.tmp`, text, mode);
 }

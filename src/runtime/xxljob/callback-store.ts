@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '../new-file.js';
 import type { CallbackItem } from '../../core/xxljob/wire.js';
 
 /**
@@ -46,8 +47,7 @@ export class CallbackStore {
   /** Keep a callback on disk (replacing one for the same logId). */
   add(item: CallbackItem): void {
     const p = this.file(item.logId);
-    fs.writeFileSync(`${p}.tmp`, JSON.stringify(item));
-    fs.renameSync(`${p}.tmp`, p);
+    replaceFile(p, `${p}.tmp`, JSON.stringify(item));
     this.items.set(item.logId, item);
     this.trim();
   }

@@ -27,3 +27,22 @@ describe('RunFiles: GLUE sources', () => {
     expect(fs.readdirSync(path.join(dir, 'glue')).sort()).toEqual(['11_100.sh', '1_300.sh']);
   });
 });
+
+describe('RunFiles: temp files (issue 24 leftover)', () => {
+  it('a symlink planted at a temp file name is never written through', () => {
+    const dir = temp.dir();
+    const files = new RunFiles(path.join(dir, 'glue'), path.join(dir, 'params'));
+    const victim = path.join(dir, 'victim');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.mkdirSync(path.join(dir, 'params'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'glue'), { recursive: true });
+    fs.symlinkSync(victim, path.join(dir, 'params', '7.params.tmp'));
+    fs.symlinkSync(victim, path.join(dir, 'glue', '1_100.sh.tmp'));
+    const p = files.params(7, 'big params');
+    const [, g] = files.glue(1, { interpreter: 'bash', ext: '.sh', source: 'echo hi', version: 100 });
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.readFileSync(p, 'utf8')).toBe('big params');
+    expect(fs.readFileSync(g!, 'utf8')).toBe('echo hi');
+    expect(fs.lstatSync(g!).mode & 0o777).toBe(0o700);
+  });
+});

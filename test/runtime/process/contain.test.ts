@@ -199,7 +199,14 @@ describe('attacks (issue 13 check)', () => {
     const left = withArg(marker);
     left.forEach((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
     expect(left).toEqual([]);
-    await new Promise((r) => setTimeout(r, 200));
+    // The sleeps SIGKILLed above leave their cgroup once the kernel has reaped them.
+    await waitFor(() => {
+      try {
+        return groupProcs(box.cgroup!).length === 0;
+      } catch {
+        return true; // already removed
+      }
+    }, 10_000, 'the cgroup empty');
     box.release();
   });
 });
