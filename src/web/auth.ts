@@ -58,7 +58,9 @@ export class WebAuth {
   hostOk(req: IncomingMessage): boolean {
     const host = req.headers.host;
     if (typeof host !== 'string') return false;
-    const h = host.toLowerCase();
+    // A browser leaves the scheme's own port (443, 80) out of the Host.
+    const bare = host.toLowerCase();
+    const h = bare.endsWith(']') || !bare.includes(':') ? (this.opts.port === (this.opts.tls ? 443 : 80) ? `${bare}:${this.opts.port}` : bare) : bare;
     return this.anyHost || this.hosts.has(h) || this.wildcards.some((w) => {
       const name = h.slice(0, h.lastIndexOf(':'));
       return h.endsWith(`:${this.opts.port}`) && name.endsWith(w) && !name.slice(0, -w.length).includes('.') && name.length > w.length;

@@ -70,3 +70,14 @@ describe('jobctl web over TLS on an address of the network', () => {
     }
   });
 });
+
+describe('jobctl web on the scheme\'s own port', () => {
+  it('answers to a Host without a port on 443 (https) or 80 (http): a browser leaves the default port out', () => {
+    const a = new WebAuth({ host: '10.1.2.3', port: 443, tls: true, names: ['jobs.example.org'] });
+    for (const host of ['jobs.example.org', 'jobs.example.org:443', '10.1.2.3']) expect(a.hostOk(req({ host }))).toBe(true);
+    expect(a.hostOk(req({ host: 'evil.example' }))).toBe(false);
+    expect(a.originOk(req({ host: 'jobs.example.org', origin: 'https://jobs.example.org' }))).toBe(true);
+    expect(new WebAuth({ host: '127.0.0.1', port: 80, tls: false }).hostOk(req({ host: 'localhost' }))).toBe(true);
+    expect(new WebAuth({ host: '127.0.0.1', port: 8080, tls: false }).hostOk(req({ host: 'localhost' }))).toBe(false);
+  });
+});
