@@ -6,6 +6,8 @@ export interface AuthOptions {
   host: string;
   port: number;
   tls: boolean;
+  /** With TLS: the names the certificate is for (`*.example.org` covers one label). */
+  names?: readonly string[];
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
 }
@@ -25,6 +27,7 @@ export class WebAuth {
   readonly cookieName: string;
   private readonly hosts: Set<string>;
   private readonly anyHost: boolean;
+  private readonly wildcards: string[];
 
   constructor(private readonly opts: AuthOptions) {
     this.token = opts.token ?? randomBytes(24).toString('base64url');
@@ -33,13 +36,17 @@ export class WebAuth {
     const h = bracketed(opts.host);
     this.anyHost = WILDCARD.includes(h);
     const names = LOOPBACK_NAMES.includes(h) ? LOOPBACK_NAMES : [h];
-    this.hosts = new Set(names.map((n) => `${n}:${opts.port}`));
+    const certNames = (opts.names ?? []).map((n) => bracketed(n.toLowerCase()));
+    this.hosts = new Set([...names, ...certNames.filter((n) => !n.startsWith('*.'))].map((n) => `${n}:${opts.port}`));
+    this.wildcards = certNames.filter((n) => n.startsWith('*.')).map((n) => n.slice(1));
   }
 
   /** The scheme and authority pages use: `http://127.0.0.1:8080`. */
   get origin(): string {
     const h = bracketed(this.opts.host);
-    return `${this.opts.tls ? 'https' : 'http'}://${WILDCARD.includes(h) ? 'localhost' : h}:${this.opts.port}`;
+    // Every address: the certificate's first name (a browser checks it), else this machine.
+    const named = this.opts.names?.find((n) => !n.startsWith('*.'));
+    return `${this.opts.tls ? 'https' : 'http'}://${WILDCARD.includes(h) ? (named ? bracketed(named) : 'localhost') : h}:${this.opts.port}`;
   }
 
   /** The address to print: it carries the token once. */
@@ -50,7 +57,14 @@ export class WebAuth {
   /** The Host header names this server (any name when it listens on every address). */
   hostOk(req: IncomingMessage): boolean {
     const host = req.headers.host;
-    return typeof host === 'string' && (this.anyHost || this.hosts.has(host.toLowerCase()));
+    if (typeof host !== 'string') return false;
+    // A browser leaves the scheme's own port (443, 80) out of the Host.
+    const bare = host.toLowerCase();
+    const h = bare.endsWith(']') || !bare.includes(':') ? (this.opts.port === (this.opts.tls ? 443 : 80) ? `${bare}:${this.opts.port}` : bare) : bare;
+    return this.anyHost || this.hosts.has(h) || this.wildcards.some((w) => {
+      const name = h.slice(0, h.lastIndexOf(':'));
+      return h.endsWith(`:${this.opts.port}`) && name.endsWith(w) && !name.slice(0, -w.length).includes('.') && name.length > w.length;
+    });
   }
 
   /** The cookie, or a bearer token, carries the token. */

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { isIP } from 'node:net';
 import { parseListen } from '../config/host/listen.js';
@@ -9,7 +10,7 @@ export interface WebListen {
   host: string;
   port: number;
   /** Certificate and key (PEM), read at start; set for any address that is not loopback. */
-  tls?: { cert: Buffer; key: Buffer };
+  tls?: { cert: Buffer; key: Buffer; names: string[] };
 }
 
 /** 127.0.0.0/8, ::1 and `localhost`: only this machine can connect. */
@@ -36,7 +37,22 @@ export function resolveListen(listen: string | undefined, tlsCert: string | unde
     }
     return parsed;
   }
-  return { ...parsed, tls: { cert: readPem(tlsCert, '--tls-cert'), key: readPem(tlsKey, '--tls-key') } };
+  const cert = readPem(tlsCert, '--tls-cert');
+  return { ...parsed, tls: { cert, key: readPem(tlsKey, '--tls-key'), names: certNames(cert, tlsCert) } };
+}
+
+/**
+ * The names a certificate is for (its subjectAltName DNS and IP entries): a browser sends one
+ * of them as the Host, having checked the certificate against it.
+ */
+function certNames(pem: Buffer, file: string): string[] {
+  let san: string | undefined;
+  try {
+    san = new X509Certificate(pem).subjectAltName;
+  } catch (e) {
+    throw new JobctlError('BAD_REQUEST', `--tls-cert ${file}: not a PEM certificate (${(e as Error).message})`);
+  }
+  return (san ?? '').split(/,\s*/).map((s) => /^(?:DNS|IP Address):(.+)$/.exec(s.trim())?.[1]).filter((n): n is string => n !== undefined).map((n) => n.toLowerCase());
 }
 
 function readPem(file: string, flag: string): Buffer {

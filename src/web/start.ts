@@ -45,7 +45,7 @@ export async function startWeb(o: WebOptions): Promise<RunningWeb> {
   const links = new HostLinks();
   const backend = new FleetBackend(o.hosts.map((h) => ({ name: h.name, dial: links.wrap(h.name, h.dial) })), o.retryMs ?? 2000);
   const hub = new WebHub({ backend, links, hosts: o.hosts, mode: o.mode, title: o.title, readOnly: o.readOnly ?? false });
-  const auth = new WebAuth({ host: o.listen.host, port: o.listen.port, tls: o.listen.tls !== undefined, ...(o.token ? { token: o.token } : {}) });
+  const auth = new WebAuth({ host: o.listen.host, port: o.listen.port, tls: o.listen.tls !== undefined, ...(o.listen.tls ? { names: o.listen.tls.names } : {}), ...(o.token ? { token: o.token } : {}) });
   let server;
   try {
     server = await startWebServer({ listen: o.listen, auth, hub, backend, links, assets });

@@ -57,6 +57,29 @@ describe('jobctl web (server)', () => {
     }
   });
 
+  it('--open gives the browser a file only this user can read, never the token on a command line (ps shows argv)', async () => {
+    const bin = path.join(work.dir, 'bin');
+    const seen = path.join(work.dir, 'xdg-open.seen');
+    fs.mkdirSync(bin, { recursive: true });
+    // A stand-in for xdg-open: records its argv, and the file it was given (mode and text).
+    fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nf="\${1#file://}"\n{ echo "ARGV $*"; stat -c 'MODE %a' "$f"; cat "$f"; } > ${seen}.tmp\nmv ${seen}.tmp ${seen}\n`, { mode: 0o755 });
+    const home = makeHome({ 'tasks/a.yaml': 'tasks: {}\n' });
+    const w = await startWeb(['--open'], { JOBCTL_HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` });
+    let given = '';
+    try {
+      const text = String(await waitFor(() => (fs.existsSync(seen) ? fs.readFileSync(seen, 'utf8') : ''), 15_000, 'xdg-open to be run'));
+      const argv = /^ARGV (.*)$/m.exec(text)![1]!;
+      expect(argv).not.toContain(w.token);
+      expect(argv).toMatch(/^file:\/\/\//);
+      given = new URL(argv).pathname;
+      expect(text).toContain('MODE 600');
+      expect(text).toContain(`url=${w.url}`);
+    } finally {
+      await w.stop();
+    }
+    expect(fs.existsSync(given)).toBe(false);
+  });
+
   it('says what to do when the port is taken or the address is not loopback', async () => {
     const taken = net.createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));

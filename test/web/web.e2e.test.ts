@@ -183,6 +183,16 @@ describe.skipIf(!hasChromium)('jobctl web, one host', { timeout: 60_000 }, () =>
     await page.keyboard.press('n');
     await page.waitForFunction(`!document.querySelector('button[data-confirm]')`);
     expect((await taskStatus(daemon, 'talker')).state).toBe('running');
+    // As the TUI's [y/N]: Enter and space (the keys that open and pause) say no, not yes.
+    for (const key of ['Enter', 'Space'] as const) {
+      await page.keyboard.press('x');
+      await page.waitForSelector('button[data-confirm="stop"]');
+      await page.keyboard.press(key);
+      await waitText(page, '.toasts', "(t) => t.includes('cancelled')");
+      await page.waitForFunction(`!document.querySelector('button[data-confirm]')`);
+      expect((await taskStatus(daemon, 'talker')).state).toBe('running');
+      await page.waitForFunction(`!document.querySelector('.toasts .toast')`, { timeout: 10_000 });
+    }
     await page.keyboard.press('Escape');
     await page.waitForSelector(row('talker'));
     await page.keyboard.press('?');

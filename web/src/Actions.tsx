@@ -2,6 +2,9 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import type { HostView, Verb, WebTask } from '../../src/web/wire.js';
 import { postAction } from './api.js';
 
+/** Keys that are half of another (Shift for Y): they neither confirm nor cancel. */
+const MODIFIERS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'CapsLock', 'AltGraph']);
+
 /** What asks first, as in the TUI: stop and kill. */
 const CONFIRM: Partial<Record<Verb, (t: WebTask) => string>> = {
   stop: (t) => `stop ${t.name}${t.host ? ` on ${t.host}` : ''}?`,
@@ -52,15 +55,16 @@ export function ActionsProvider({ children }: { children: ReactNode }) {
 
   const confirm = useCallback((yes: boolean) => {
     if (pending && yes) perform(pending.verb, pending.task);
+    else if (pending) toast(true, 'cancelled');
     setPending(undefined);
-  }, [pending, perform]);
+  }, [pending, perform, toast]);
 
   useEffect(() => {
     if (!pending) return;
+    // As the TUI's [y/N]: y says yes, any other key (Enter, space, the key that opens a task) says no.
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'y' || e.key === 'Enter') confirm(true);
-      else if (e.key === 'n' || e.key === 'Escape') confirm(false);
-      else return;
+      if (MODIFIERS.has(e.key)) return;
+      confirm(e.key === 'y' || e.key === 'Y');
       e.preventDefault();
       e.stopPropagation();
     };
@@ -77,8 +81,8 @@ export function ActionsProvider({ children }: { children: ReactNode }) {
           <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-q" onClick={(e) => e.stopPropagation()}>
             <p id="confirm-q">{CONFIRM[pending.verb]!(pending.task)}</p>
             <div className="modal-buttons">
-              <button type="button" onClick={() => confirm(false)}>Cancel <kbd>n</kbd></button>
-              <button type="button" className="danger" data-confirm={pending.verb} autoFocus onClick={() => confirm(true)}>{VERB_LABEL[pending.verb]} <kbd>y</kbd></button>
+              <button type="button" autoFocus onClick={() => confirm(false)}>Cancel <kbd>n</kbd></button>
+              <button type="button" className="danger" data-confirm={pending.verb} onClick={() => confirm(true)}>{VERB_LABEL[pending.verb]} <kbd>y</kbd></button>
             </div>
           </div>
         </div>

@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LogStreamMessage } from '../../src/web/wire.js';
 import { fetchLog, logStreamUrl } from './api.js';
-
-const KEEP_LINES = 5000;
+import { appendKept, splitChunk } from './log-lines.js';
 
 /** A finished log: a run's, an instance's. */
 export function StaticLog({ taskKey, run, instance }: { taskKey: string; run?: string; instance?: number }) {
@@ -30,6 +29,7 @@ export function LiveLog({ taskKey, paused, instance }: { taskKey: string; paused
   const [lines, setLines] = useState<string[]>([]);
   const [status, setStatus] = useState('connecting…');
   const waiting = useRef<string[]>([]);
+  const heldCount = useRef(0);
   const [held, setHeld] = useState(0);
   const carry = useRef('');
   const pausedRef = useRef(paused);
@@ -38,14 +38,13 @@ export function LiveLog({ taskKey, paused, instance }: { taskKey: string; paused
   const push = (more: string[]) => {
     if (more.length === 0) return;
     if (pausedRef.current) {
-      waiting.current.push(...more);
-      setHeld(waiting.current.length);
+      // Held lines are bounded as shown ones are (the newest); the count says how many came.
+      waiting.current = appendKept(waiting.current, more);
+      heldCount.current += more.length;
+      setHeld(heldCount.current);
       return;
     }
-    setLines((ls) => {
-      const next = ls.concat(more);
-      return next.length > KEEP_LINES ? next.slice(-KEEP_LINES) : next;
-    });
+    setLines((ls) => appendKept(ls, more));
   };
 
   useEffect(() => {
@@ -53,6 +52,7 @@ export function LiveLog({ taskKey, paused, instance }: { taskKey: string; paused
     if (!paused && waiting.current.length) {
       const more = waiting.current;
       waiting.current = [];
+      heldCount.current = 0;
       setHeld(0);
       push(more);
     }
@@ -68,8 +68,8 @@ export function LiveLog({ taskKey, paused, instance }: { taskKey: string; paused
       setLines(d.lines);
     });
     on('lines', (d: { text: string; instance?: number }) => {
-      const parts = (carry.current + d.text).split('\n');
-      carry.current = parts.pop() ?? '';
+      const { lines: parts, carry: rest } = splitChunk(carry.current, d.text);
+      carry.current = rest;
       push(d.instance !== undefined ? parts.map((l) => `[#${d.instance}] ${l}`) : parts);
     });
     on('end', (d: { reason: string }) => {

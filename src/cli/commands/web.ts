@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { formatAddress } from '../../shared/address.js';
@@ -32,7 +31,7 @@ export function registerWeb(program: Command, ctx: CliContext): void {
     .option('--open', 'open the page in the default browser (xdg-open)')
     .addHelpText('after', '\nThe address printed at start carries a one-time token; the page keeps a cookie instead.\nKeys on the page: / filter, j k move, enter open, s x r R t K actions, l live log, space pause, ? help.')
     .action(action(ctx, async (opts: WebOpts) => {
-      const [{ startWeb }, { resolveListen }] = await Promise.all([import('../../web/start.js'), import('../../web/listen.js')]);
+      const [{ startWeb }, { resolveListen }, { openPage }] = await Promise.all([import('../../web/start.js'), import('../../web/listen.js'), import('../../web/open-page.js')]);
       const listen = resolveListen(opts.listen, opts.tlsCert, opts.tlsKey);
       const hosts = opts.fleet ? await fleetHosts(ctx, opts) : [singleHost(ctx)];
       const web = await startWeb({
@@ -43,11 +42,12 @@ export function registerWeb(program: Command, ctx: CliContext): void {
         readOnly: Boolean(opts.readOnly),
       });
       ctx.io.out(`jobctl web: ${opts.fleet ? `${hosts.length} host(s) of the fleet` : hosts[0]!.address}${opts.readOnly ? ' (read-only)' : ''}; open\n  ${web.url}\n(Ctrl-C to stop)`);
-      if (opts.open) openBrowser(ctx, web.url);
+      const opened = opts.open ? openPage(web.url, () => ctx.io.err('jobctl web: could not open a browser (no xdg-open); open the address above yourself')) : undefined;
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      opened?.remove();
       await web.close();
       return 0;
     }));
@@ -69,10 +69,4 @@ async function fleetHosts(ctx: CliContext, opts: WebOpts) {
   const { openFleet } = await import('../fleet/members.js');
   const f = openFleet(ctx, { ...(typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) });
   return f.fleet.hosts.map((h) => ({ ...f.member(h), address: formatAddress(h.address) }));
-}
-
-function openBrowser(ctx: CliContext, url: string): void {
-  const child = spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [url], { detached: true, stdio: 'ignore' });
-  child.once('error', () => ctx.io.err('jobctl web: could not open a browser (no xdg-open); open the address above yourself'));
-  child.unref();
 }
