@@ -147,4 +147,56 @@ describe('TUI: reading logs (issue 30)', () => {
     app.stdin.write('\u001b');
     await eventually(() => expect(frame()).not.toMatch(/Enter finds/));
   });
+
+  it('a task\'s escape sequences do not reach the terminal, nor show as [31m leftovers; the search sees the text shown', async () => {
+    const evil = '2026-12-04T06:00:00.000Z [out] \x1b[31mERROR\x1b[0m: disk \x1b]0;PWNED\x07full \u009b2J\x1b[5;5Hend';
+    const { app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', ['before', evil, 'after']));
+    await eventually(() => expect(frame()).toContain('[out] ERROR: disk full end'));
+    expect(frame()).not.toMatch(/\x1b|\u009b|\[31m|\]0;|PWNED/);
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    app.stdin.write('/');
+    await eventually(() => expect(frame()).toMatch(/Enter finds the newest match/));
+    app.stdin.write('error: disk full');
+    await eventually(() => expect(frame()).toMatch(/^\/error: disk full/m));
+    app.stdin.write('\r');
+    await eventually(() => expect(frame()).toContain('/error: disk full: n older, N newer'));
+  });
+
+  it('wide characters wrap by the columns they take: nothing is cut with …', async () => {
+    const wide = `[out] ${'漢字'.repeat(60)}END`; // 6 + 240 + 3 columns
+    const { frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', [wide]));
+    await eventually(() => expect(frame()).toContain('END'));
+    expect(frame()).not.toContain('…');
+    expect(frame().split('\n').filter((l) => l.includes('漢')).join('').replace(/\s/g, '')).toBe(wide.replace(/\s/g, ''));
+  });
+
+  it('keys that come in one chunk (fast typing, ssh, tmux send-keys) each count, Enter and Backspace too', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => (i === 20 ? 'line 20 ERROR disk full' : `line ${i} ok`));
+    const { app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', lines));
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    app.stdin.write('/errox\u007fr\r');
+    await eventually(() => expect(frame()).toContain('/error: n older, N newer'));
+    expect(frame().split('\n').filter((l) => /^line \d+/.test(l)).at(-1)).toBe('line 20 ERROR disk full');
+  });
+
+  it('a log scrolled back holds still while the task writes: the lines read stay on screen', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+    const { backend, app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', lines));
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    app.stdin.write('\u001b[5~'); // PgUp
+    await eventually(() => expect(frame()).toMatch(/scrolled back \d+ lines/));
+    const shown = () => frame().split('\n').filter((l) => /^line \d+$/.test(l));
+    const before = shown();
+    const back = Number(/scrolled back (\d+) lines/.exec(frame())![1]);
+    backend.emit('log', { subscription: backend.lastSubscription, text: 'new 1\nnew 2\nnew 3\n' });
+    // three lines more below the view: it is three lines further back, on the same lines
+    await eventually(() => expect(frame()).toContain(`scrolled back ${back + 3} lines`));
+    expect(shown()).toEqual(before);
+    // PgDn to the end follows again, and shows what came meanwhile
+    app.stdin.write('G');
+    await eventually(() => expect(frame()).toContain('new 3'));
+  });
 });

@@ -86,6 +86,14 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   const log = useLogFollow(backend, logSel.target, connected, maxLogLines, flushMs);
+  // Scrolled back (reading, or on a search's match), the view holds still while lines come.
+  const seenTotal = useRef(0);
+  useEffect(() => {
+    const added = log.total - seenTotal.current;
+    seenTotal.current = log.total;
+    reader.hold(added, log.lines.length);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [log.total]);
   // What the key handler acts on, assigned at every render: Ink re-subscribes the handler
   // only after painting, so a key can reach an older closure; it reads these instead.
   const live = useRef({ tasks, task, connected, runs, lines: log.lines, hosts, avail: rows });
@@ -193,7 +201,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   // One subscription routes every key by the mode it finds (refs, not the last render): a
   // key typed right after `l` or `?` reaches the log view or the help, and a chunk of keys
   // can switch modes midway. The keys of each view are its own (logScreenKey, helpKey).
-  useInput((input, k) => eachKey(input, k, filteringRef.current || reader.typing.current, (i, key) => {
+  useInput((input, k) => eachKey(input, k, () => filteringRef.current || reader.typing.current, (i, key) => {
     if (helpRef.current) helpKey(i, key, { close: () => setHelp(false), quit: exit });
     else if (fullLogsRef.current && live.current.task) logScreenKey(i, key, logKeys);
     else onKey(i, key);
