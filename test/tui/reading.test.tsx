@@ -199,4 +199,33 @@ describe('TUI: reading logs (issue 30)', () => {
     app.stdin.write('G');
     await eventually(() => expect(frame()).toContain('new 3'));
   });
+
+  it('a task removed while its log is open: the log closes and says so, it does not turn into another task\'s log', async () => {
+    const { backend, app, frame } = await mount([daemonTask('alpha'), daemonTask('gone')], {}, (b) => {
+      b.logLines.set('alpha', ['alpha says hi']);
+      b.logLines.set('gone', ['gone says bye']);
+    });
+    app.stdin.write('j');
+    await eventually(() => expect(frame()).toMatch(/› gone/));
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^gone · log/m));
+    backend.snapshot([daemonTask('alpha')]);
+    await eventually(() => expect(frame()).toContain('gone is gone'));
+    expect(frame()).not.toMatch(/^alpha · log/m);
+    expect(frame()).toMatch(/TASK\s+STATE/);
+  });
+
+  it('in a fleet, the host of the open log drops: the log closes and names the host', async () => {
+    let web1: 'connected' | 'disconnected' = 'connected';
+    const { backend, app, frame } = await mount([daemonTask('api', { host: 'web1' }), daemonTask('api', { host: 'web2' })], {}, (b) => {
+      b.hosts = () => [{ host: 'web1', connection: web1 }, { host: 'web2', connection: 'connected' }];
+    });
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^api · log/m));
+    web1 = 'disconnected';
+    backend.emit('hosts', backend.hosts!());
+    backend.snapshot([daemonTask('api', { host: 'web2' })]);
+    await eventually(() => expect(frame()).toContain('web1:api is gone: host web1 is not connected'));
+    expect(frame()).not.toMatch(/^api · log/m);
+  });
 });

@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TaskStatus } from '../../shared/protocol.js';
-import { taskKey, type TuiBackend } from '../backend.js';
+import { splitTaskKey, taskKey, type TuiBackend } from '../backend.js';
 import { useDaemon } from '../hooks/use-daemon.js';
 import { useHistory } from '../hooks/use-history.js';
 import { useHosts } from '../hooks/use-hosts.js';
@@ -74,8 +74,18 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   // The cursor stays on the first row until the user moves it: in a fleet, hosts answer one by
   // one and their rows sort in above the first that came (issue 29: it opened on the local
   // host's first task, the first host's rows scrolled out above). Once moved, it follows its task.
+  // A task whose log is open and that goes (removed from the files, or its host lost): the log
+  // closes and says so, rather than turning into the log of the task now under the cursor.
   useEffect(() => {
-    if (selectedName !== undefined && key && key !== selectedName) setSelectedName(key);
+    if (selectedName === undefined || key === selectedName) return;
+    if (fullLogsRef.current && !view.tasks.some((t) => taskKey(t) === selectedName)) {
+      setFullLogs(false);
+      const { host } = splitTaskKey(selectedName);
+      const down = host !== undefined && hosts?.find((h) => h.host === host)?.connection !== 'connected';
+      say(`${selectedName} is gone: ${down ? `host ${host} is not connected` : 'it is no longer in the task files'}`, true);
+    }
+    if (key) setSelectedName(key);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, selectedName]);
 
   const runs = useHistory(backend, key, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
@@ -173,7 +183,11 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     if (k.upArrow || input === 'k') return move(-1);
     if (k.downArrow || input === 'j') return move(1);
     if (k.return) return setExpanded((e) => !e);
-    if (input === 'l') return setFullLogs(true);
+    if (input === 'l') {
+      // The log is of this task: pinned, so that its going is seen (not another task's log).
+      if (task) setSelectedName(taskKey(task));
+      return setFullLogs(true);
+    }
     if (input === 'h') return cycleHost();
     if (!task) return;
     if (!connected) return say('not connected to the daemon', true);
@@ -235,7 +249,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
       <FilterBar text={filter} editing={filtering} {...(hostFilter !== undefined ? { host: hostFilter } : {})} />
       {help ? (
         <Help width={width} height={avail} />
-      ) : fullLogs && task ? (
+      ) : fullLogs && task && (selectedName === undefined || key === selectedName) ? (
         <LogScreen lines={log.lines} height={avail} width={width} title={`${task.name} · ${logTitle}`} reader={reader} />
       ) : (
         <>
