@@ -227,5 +227,10 @@ describe('TUI: reading logs (issue 30)', () => {
     backend.snapshot([daemonTask('api', { host: 'web2' })]);
     await eventually(() => expect(frame()).toContain('web1:api is gone: host web1 is not connected'));
     expect(frame()).not.toMatch(/^api · log/m);
+    // the host is back: the message is no longer true, and goes
+    web1 = 'connected';
+    backend.emit('hosts', backend.hosts!());
+    backend.snapshot([daemonTask('api', { host: 'web1' }), daemonTask('api', { host: 'web2' })]);
+    await eventually(() => expect(frame()).not.toContain('is gone'));
   });
 });

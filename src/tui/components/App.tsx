@@ -82,7 +82,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
       setFullLogs(false);
       const { host } = splitTaskKey(selectedName);
       const down = host !== undefined && hosts?.find((h) => h.host === host)?.connection !== 'connected';
-      say(`${selectedName} is gone: ${down ? `host ${host} is not connected` : 'it is no longer in the task files'}`, true);
+      setMessage({ text: `${selectedName} is gone: ${down ? `host ${host} is not connected` : 'it is no longer in the task files'}`, error: true, task: selectedName, gone: true });
     }
     if (key) setSelectedName(key);
     // eslint-disable-next-line react-hooks/exhaustive-deps
