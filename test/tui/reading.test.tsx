@@ -55,6 +55,24 @@ describe('TUI: reading logs (issue 30)', () => {
     expect(frame()).toMatch(/log · latest runs/);
   });
 
+  it('the run read with [ stays that run when a newer one comes (it turned into the next run at each firing)', async () => {
+    const { backend, app, frame } = await mount([cronTask('report', { lastRun: run('r3', 3000) })], {}, (b) => {
+      b.runs = [run('r1', 1000), run('r2', 2000), run('r3', 3000)];
+    });
+    await eventually(() => expect(frame()).toContain('r3'));
+    app.stdin.write('[[');
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r2' }));
+    backend.runs = [...backend.runs, run('r4', 4000)];
+    backend.emit('task', cronTask('report', { lastRun: run('r4', 4000) }));
+    await eventually(() => expect(frame()).toMatch(/log · run r2 \(2 before the newest\)/));
+    expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r2' });
+    // [ from there: the run before it; ] twice: the newest, r4
+    app.stdin.write('[');
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r1' }));
+    app.stdin.write(']]]');
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r4' }));
+  });
+
   it('q quits from the full-screen log and from the help; Esc only closes them', async () => {
     const a = await mount([daemonTask('w')]);
     a.app.stdin.write('l');

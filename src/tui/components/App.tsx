@@ -7,7 +7,7 @@ import { useHistory } from '../hooks/use-history.js';
 import { useHosts } from '../hooks/use-hosts.js';
 import { useLogFollow } from '../hooks/use-log-follow.js';
 import { useLogReader } from '../hooks/use-log-reader.js';
-import { nextLogSelection, useLogTarget } from '../hooks/use-log-target.js';
+import { useLogTarget } from '../hooks/use-log-target.js';
 import { useStateRef } from '../hooks/use-state-ref.js';
 import { moved, rollEnded, useTaskMessage, type TaskMessage } from '../hooks/use-task-message.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
@@ -91,7 +91,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const runs = useHistory(backend, key, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
   const logSel = useLogTarget(task, key, runs);
   useEffect(() => {
-    logSel.setSel(-1);
+    logSel.reset();
     reader.follow();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
@@ -134,8 +134,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const cycle = (dir: 1 | -1) => {
     const { task, runs } = live.current;
     if (!task) return;
-    const count = task.kind === 'daemon' ? task.instances?.length ?? 0 : runs.length;
-    logSel.setSel((s) => nextLogSelection(task.kind, s, count, dir));
+    logSel.step(task.kind, dir, task.instances?.length ?? 0, runs);
     reader.follow();
   };
   const closeLogs = () => {
