@@ -1,4 +1,4 @@
-import stringWidth from 'string-width';
+import { eastAsianWidth } from 'get-east-asian-width';
 
 /**
  * How log lines become screen rows: pure, so the TUI's log view (detail pane and full
@@ -41,30 +41,45 @@ export function cleanLine(line: string): string {
 }
 
 const PLAIN = /^[\x20-\x7e]*$/;
-const segmenter = new Intl.Segmenter();
+/** Marks and joiners that take no column of their own (they go with the character before). */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f]$/u;
 
-/** A line's characters (graphemes) and the columns each takes on a terminal (a CJK one two). */
-function cells(line: string): Array<[string, number]> {
-  if (PLAIN.test(line)) return [...line].map((c) => [c, 1]);
-  return [...segmenter.segment(line)].map(({ segment }) => [segment, stringWidth(segment)]);
+/** The columns a character takes on a terminal: 2 for a wide (CJK, fullwidth) one, 0 for a mark. */
+function charWidth(c: string): number {
+  const cp = c.codePointAt(0)!;
+  if (cp < 0x300) return 1;
+  return eastAsianWidth(cp) === 2 ? 2 : ZERO_WIDTH.test(c) ? 0 : 1;
+}
+
+/** Each character's columns, by its index in `line` (code points: fast on a long line). */
+function* widths(line: string): Generator<[index: number, end: number, width: number]> {
+  for (let i = 0; i < line.length;) {
+    const cp = line.codePointAt(i)!;
+    const end = i + (cp > 0xffff ? 2 : 1);
+    yield [i, end, cp < 0x300 ? 1 : charWidth(line.slice(i, end))];
+    i = end;
+  }
 }
 
 /** A line's pieces of at most `width` columns (at least one, possibly empty). */
 export function wrapLine(line: string, width: number): string[] {
-  if (width <= 0 || (PLAIN.test(line) ? line.length : stringWidth(line)) <= width) return [line];
+  if (width <= 0) return [line];
   const out: string[] = [];
-  let piece = '';
+  if (PLAIN.test(line)) {
+    for (let i = 0; i < line.length; i += width) out.push(line.slice(i, i + width));
+    return out.length ? out : [line];
+  }
+  let start = 0;
   let used = 0;
-  for (const [c, w] of cells(line)) {
-    if (used + w > width && piece) {
-      out.push(piece);
-      piece = '';
+  for (const [i, , w] of widths(line)) {
+    if (used + w > width && i > start) {
+      out.push(line.slice(start, i));
+      start = i;
       used = 0;
     }
-    piece += c;
     used += w;
   }
-  out.push(piece);
+  out.push(line.slice(start));
   return out;
 }
 
@@ -72,13 +87,21 @@ export function wrapLine(line: string, width: number): string[] {
 export function sliceColumns(line: string, from: number, width: number): string {
   if (PLAIN.test(line)) return line.slice(from, from + width);
   let col = 0;
-  let out = '';
-  for (const [c, w] of cells(line)) {
-    if (col >= from && col + w <= from + width) out += c;
+  let start = -1;
+  let stop = line.length;
+  for (const [i, end, w] of widths(line)) {
+    if (start === -1 && col >= from) start = i;
+    if (col + w > from + width) {
+      stop = i;
+      break;
+    }
     col += w;
-    if (col >= from + width) break;
+    if (col >= from + width) {
+      stop = end;
+      break;
+    }
   }
-  return out;
+  return start === -1 ? '' : line.slice(start, stop);
 }
 
 /**
