@@ -32,14 +32,35 @@ const NO_KEY = {
   backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
 } as Key;
 
+/** The keys a chunk may hold besides text, as Ink reads each alone. */
+const CONTROL: Readonly<Record<string, Partial<Key>>> = { '\r': { return: true }, '\t': { tab: true }, '\b': { backspace: true }, '\u007f': { delete: true } };
+
 /**
- * Keys typed fast (or sent by tmux) arrive as one chunk: hand them over one at a time,
- * except while typing text (a filter, a search), where a paste is text.
+ * Keys typed fast (over ssh, or sent by tmux) arrive as one chunk (`/error⏎`): hand them over
+ * one at a time, Enter, Tab and Backspace included, reading `typing()` before each, so a key
+ * that opens a prompt makes the next ones text and Enter ends it. While typing, a run of text
+ * (a paste) goes as one. A chunk with other controls goes whole, as Ink read it.
  */
-export function eachKey(input: string, key: Key, typing: boolean, fn: (input: string, key: Key) => void): void {
-  if (input.length > 1 && !typing && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
-    for (const ch of input) fn(ch, NO_KEY);
-  } else fn(input, key);
+export function eachKey(input: string, key: Key, typing: () => boolean, fn: (input: string, key: Key) => void): void {
+  const chars = [...input];
+  if (chars.length < 2 || key.ctrl || key.meta || !chars.every((c) => c in CONTROL || c >= ' ')) return fn(input, key);
+  let text = '';
+  const flush = () => {
+    if (text) fn(text, NO_KEY);
+    text = '';
+  };
+  for (const c of chars) {
+    const control = CONTROL[c];
+    if (control) {
+      flush();
+      fn('', { ...NO_KEY, ...control });
+    } else if (typing()) text += c;
+    else {
+      flush();
+      fn(c, c >= 'A' && c <= 'Z' ? { ...NO_KEY, shift: true } : NO_KEY);
+    }
+  }
+  flush();
 }
 
 /** The text of a one-line input (filter, search) after a key: undefined when the key is not text. */

@@ -1,3 +1,5 @@
+import { eastAsianWidth } from 'get-east-asian-width';
+
 /**
  * How log lines become screen rows: pure, so the TUI's log view (detail pane and full
  * screen) is tested without a terminal.
@@ -21,18 +23,85 @@ export interface LogLayout {
   hOffset: number;
 }
 
-/** Tabs as two spaces, control characters (colors, cursor moves) dropped: one line stays one line. */
+/**
+ * Escape sequences whole: CSI (`ESC [ … m`, cursor moves, modes), OSC (`ESC ] 0;title BEL`,
+ * hyperlinks) and the string controls (DCS, SOS, PM, APC) up to their terminator, their 8-bit
+ * C1 forms, and two-byte escapes (`ESC c`, `ESC 7`). Dropping only the ESC byte left
+ * `[31mred[0m` and `]0;title` on screen.
+ */
+const ESCAPES = /(?:\x1b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\x1b[\]PX^_]|[\u0090\u0098\u009d-\u009f])[^\x07\x1b\u009c]*(?:\x07|\x1b\\|\u009c)?|\x1b[ -/]*[0-~]?/g;
+
+/**
+ * The text of a task's log line as the TUI shows it: tabs as two spaces, escape sequences and
+ * every other C0/C1 control dropped, so a task's output cannot move the cursor, retitle or
+ * clear the terminal, and one line stays one line.
+ */
 export function cleanLine(line: string): string {
-  return line.replace(/\t/g, '  ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  return line.replace(/\t/g, '  ').replace(ESCAPES, '').replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '');
 }
 
-/** A line's pieces of `width` characters (at least one, possibly empty). */
+const PLAIN = /^[\x20-\x7e]*$/;
+/** Marks and joiners that take no column of their own (they go with the character before). */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f]$/u;
+
+/** The columns a character takes on a terminal: 2 for a wide (CJK, fullwidth) one, 0 for a mark. */
+function charWidth(c: string): number {
+  const cp = c.codePointAt(0)!;
+  if (cp < 0x300) return 1;
+  return eastAsianWidth(cp) === 2 ? 2 : ZERO_WIDTH.test(c) ? 0 : 1;
+}
+
+/** Each character's columns, by its index in `line` (code points: fast on a long line). */
+function* widths(line: string): Generator<[index: number, end: number, width: number]> {
+  for (let i = 0; i < line.length;) {
+    const cp = line.codePointAt(i)!;
+    const end = i + (cp > 0xffff ? 2 : 1);
+    yield [i, end, cp < 0x300 ? 1 : charWidth(line.slice(i, end))];
+    i = end;
+  }
+}
+
+/** A line's pieces of at most `width` columns (at least one, possibly empty). */
 export function wrapLine(line: string, width: number): string[] {
-  const chars = [...line];
-  if (chars.length <= width || width <= 0) return [line];
+  if (width <= 0) return [line];
   const out: string[] = [];
-  for (let i = 0; i < chars.length; i += width) out.push(chars.slice(i, i + width).join(''));
+  if (PLAIN.test(line)) {
+    for (let i = 0; i < line.length; i += width) out.push(line.slice(i, i + width));
+    return out.length ? out : [line];
+  }
+  let start = 0;
+  let used = 0;
+  for (const [i, , w] of widths(line)) {
+    if (used + w > width && i > start) {
+      out.push(line.slice(start, i));
+      start = i;
+      used = 0;
+    }
+    used += w;
+  }
+  out.push(line.slice(start));
   return out;
+}
+
+/** The part of a line from column `from`, at most `width` columns (a wide character cut in two is left out). */
+export function sliceColumns(line: string, from: number, width: number): string {
+  if (PLAIN.test(line)) return line.slice(from, from + width);
+  let col = 0;
+  let start = -1;
+  let stop = line.length;
+  for (const [i, end, w] of widths(line)) {
+    if (start === -1 && col >= from) start = i;
+    if (col + w > from + width) {
+      stop = i;
+      break;
+    }
+    col += w;
+    if (col >= from + width) {
+      stop = end;
+      break;
+    }
+  }
+  return start === -1 ? '' : line.slice(start, stop);
 }
 
 /**
@@ -44,7 +113,7 @@ export function logRows(lines: readonly string[], l: LogLayout): LogRow[] {
   const rows: LogRow[] = [];
   for (let i = end - 1; i >= 0 && rows.length < l.body; i--) {
     const text = cleanLine(lines[i]!);
-    const pieces = l.wrap ? wrapLine(text, l.width) : [[...text].slice(l.hOffset, l.hOffset + l.width).join('')];
+    const pieces = l.wrap ? wrapLine(text, l.width) : [sliceColumns(text, l.hOffset, l.width)];
     for (let p = pieces.length - 1; p >= 0 && rows.length < l.body; p--) rows.push({ text: pieces[p]!, line: i });
   }
   return rows.reverse();
@@ -68,7 +137,7 @@ export function findLine(lines: readonly string[], pattern: string, from: number
   if (!pattern) return undefined;
   const needle = pattern.toLowerCase();
   for (let i = inclusive ? from : from + dir; i >= 0 && i < lines.length; i += dir) {
-    if (lines[i]!.toLowerCase().includes(needle)) return i;
+    if (cleanLine(lines[i]!).toLowerCase().includes(needle)) return i;
   }
   return undefined;
 }

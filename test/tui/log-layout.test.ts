@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextLogSelection } from '../../src/tui/hooks/use-log-target.js';
-import { findLine, logRows, matchRanges } from '../../src/tui/log-layout.js';
+import { cleanLine, findLine, logRows, matchRanges, wrapLine } from '../../src/tui/log-layout.js';
 import { shortTime } from '../../src/tui/top/log-pane.js';
 
 describe('log layout (issue 30)', () => {
@@ -33,5 +33,27 @@ describe('log layout (issue 30)', () => {
   it('top\'s log pane shows the time of day of a timestamped line', () => {
     expect(shortTime('2026-12-04T07:07:54.013Z #0 [out] working')).toBe('07:07:54 #0 [out] working');
     expect(shortTime('no time here')).toBe('no time here');
+  });
+});
+
+describe('log lines from a task are text, whatever bytes it writes', () => {
+  it('drops whole escape sequences (colors, titles, cursor moves) and C1 controls, not only ESC', () => {
+    expect(cleanLine('\x1b[31mred\x1b[0m plain')).toBe('red plain');
+    expect(cleanLine('a \x1b]0;PWNED\x07b \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ c')).toBe('a b link c');
+    expect(cleanLine('\x1b[2J\x1b[Hcleared \x1b[5;5Hmoved \x1b[?1049h alt')).toBe('cleared moved  alt');
+    // C1 controls, as UTF-8 (U+009B is CSI to a terminal that honours 8-bit controls)
+    expect(cleanLine('x \u009b31m y \u009d0;T\u0007 z\u0085')).toBe('x  y  z');
+    expect(cleanLine('bin \u0001\u0002\u007f done\ttab')).toBe('bin  done  tab');
+  });
+
+  it('wraps and cuts by terminal columns: a wide character takes two', () => {
+    const wide = '漢字'.repeat(10); // 20 characters, 40 columns
+    expect(wrapLine(wide, 10)).toEqual(['漢字漢字漢', '字漢字漢字', '漢字漢字漢', '字漢字漢字']);
+    expect(wrapLine(`ab${'字'.repeat(5)}`, 5)).toEqual(['ab字', '字字', '字字']);
+    expect(logRows([wide], { body: 2, width: 8, scroll: 0, wrap: false, hOffset: 4 }).map((r) => r.text)).toEqual(['漢字漢字']);
+  });
+
+  it('searches the text as shown: colors do not hide a match', () => {
+    expect(findLine(['x', '\x1b[31mERROR\x1b[0m: disk', 'y'], 'error: disk', 2, -1, true)).toBe(1);
   });
 });

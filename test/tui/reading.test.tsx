@@ -55,6 +55,24 @@ describe('TUI: reading logs (issue 30)', () => {
     expect(frame()).toMatch(/log · latest runs/);
   });
 
+  it('the run read with [ stays that run when a newer one comes (it turned into the next run at each firing)', async () => {
+    const { backend, app, frame } = await mount([cronTask('report', { lastRun: run('r3', 3000) })], {}, (b) => {
+      b.runs = [run('r1', 1000), run('r2', 2000), run('r3', 3000)];
+    });
+    await eventually(() => expect(frame()).toContain('r3'));
+    app.stdin.write('[[');
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r2' }));
+    backend.runs = [...backend.runs, run('r4', 4000)];
+    backend.emit('task', cronTask('report', { lastRun: run('r4', 4000) }));
+    await eventually(() => expect(frame()).toMatch(/log · run r2 \(2 before the newest\)/));
+    expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r2' });
+    // [ from there: the run before it; ] twice: the newest, r4
+    app.stdin.write('[');
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r1' }));
+    app.stdin.write(']]]');
+    await eventually(() => expect(backend.follows.at(-1)).toEqual({ task: 'report', run: 'r4' }));
+  });
+
   it('q quits from the full-screen log and from the help; Esc only closes them', async () => {
     const a = await mount([daemonTask('w')]);
     a.app.stdin.write('l');
@@ -146,5 +164,91 @@ describe('TUI: reading logs (issue 30)', () => {
     await eventually(() => expect(frame()).toMatch(/^\/q/m));
     app.stdin.write('\u001b');
     await eventually(() => expect(frame()).not.toMatch(/Enter finds/));
+  });
+
+  it('a task\'s escape sequences do not reach the terminal, nor show as [31m leftovers; the search sees the text shown', async () => {
+    const evil = '2026-12-04T06:00:00.000Z [out] \x1b[31mERROR\x1b[0m: disk \x1b]0;PWNED\x07full \u009b2J\x1b[5;5Hend';
+    const { app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', ['before', evil, 'after']));
+    await eventually(() => expect(frame()).toContain('[out] ERROR: disk full end'));
+    expect(frame()).not.toMatch(/\x1b|\u009b|\[31m|\]0;|PWNED/);
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    app.stdin.write('/');
+    await eventually(() => expect(frame()).toMatch(/Enter finds the newest match/));
+    app.stdin.write('error: disk full');
+    await eventually(() => expect(frame()).toMatch(/^\/error: disk full/m));
+    app.stdin.write('\r');
+    await eventually(() => expect(frame()).toContain('/error: disk full: n older, N newer'));
+  });
+
+  it('wide characters wrap by the columns they take: nothing is cut with …', async () => {
+    const wide = `[out] ${'漢字'.repeat(60)}END`; // 6 + 240 + 3 columns
+    const { frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', [wide]));
+    await eventually(() => expect(frame()).toContain('END'));
+    expect(frame()).not.toContain('…');
+    expect(frame().split('\n').filter((l) => l.includes('漢')).join('').replace(/\s/g, '')).toBe(wide.replace(/\s/g, ''));
+  });
+
+  it('keys that come in one chunk (fast typing, ssh, tmux send-keys) each count, Enter and Backspace too', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => (i === 20 ? 'line 20 ERROR disk full' : `line ${i} ok`));
+    const { app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', lines));
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    app.stdin.write('/errox\u007fr\r');
+    await eventually(() => expect(frame()).toContain('/error: n older, N newer'));
+    expect(frame().split('\n').filter((l) => /^line \d+/.test(l)).at(-1)).toBe('line 20 ERROR disk full');
+  });
+
+  it('a log scrolled back holds still while the task writes: the lines read stay on screen', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+    const { backend, app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', lines));
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    app.stdin.write('\u001b[5~'); // PgUp
+    await eventually(() => expect(frame()).toMatch(/scrolled back \d+ lines/));
+    const shown = () => frame().split('\n').filter((l) => /^line \d+$/.test(l));
+    const before = shown();
+    const back = Number(/scrolled back (\d+) lines/.exec(frame())![1]);
+    backend.emit('log', { subscription: backend.lastSubscription, text: 'new 1\nnew 2\nnew 3\n' });
+    // three lines more below the view: it is three lines further back, on the same lines
+    await eventually(() => expect(frame()).toContain(`scrolled back ${back + 3} lines`));
+    expect(shown()).toEqual(before);
+    // PgDn to the end follows again, and shows what came meanwhile
+    app.stdin.write('G');
+    await eventually(() => expect(frame()).toContain('new 3'));
+  });
+
+  it('a task removed while its log is open: the log closes and says so, it does not turn into another task\'s log', async () => {
+    const { backend, app, frame } = await mount([daemonTask('alpha'), daemonTask('gone')], {}, (b) => {
+      b.logLines.set('alpha', ['alpha says hi']);
+      b.logLines.set('gone', ['gone says bye']);
+    });
+    app.stdin.write('j');
+    await eventually(() => expect(frame()).toMatch(/› gone/));
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^gone · log/m));
+    backend.snapshot([daemonTask('alpha')]);
+    await eventually(() => expect(frame()).toContain('gone is gone'));
+    expect(frame()).not.toMatch(/^alpha · log/m);
+    expect(frame()).toMatch(/TASK\s+STATE/);
+  });
+
+  it('in a fleet, the host of the open log drops: the log closes and names the host', async () => {
+    let web1: 'connected' | 'disconnected' = 'connected';
+    const { backend, app, frame } = await mount([daemonTask('api', { host: 'web1' }), daemonTask('api', { host: 'web2' })], {}, (b) => {
+      b.hosts = () => [{ host: 'web1', connection: web1 }, { host: 'web2', connection: 'connected' }];
+    });
+    app.stdin.write('l');
+    await eventually(() => expect(frame()).toMatch(/^api · log/m));
+    web1 = 'disconnected';
+    backend.emit('hosts', backend.hosts!());
+    backend.snapshot([daemonTask('api', { host: 'web2' })]);
+    await eventually(() => expect(frame()).toContain('web1:api is gone: host web1 is not connected'));
+    expect(frame()).not.toMatch(/^api · log/m);
+    // the host is back: the message is no longer true, and goes
+    web1 = 'connected';
+    backend.emit('hosts', backend.hosts!());
+    backend.snapshot([daemonTask('api', { host: 'web1' }), daemonTask('api', { host: 'web2' })]);
+    await eventually(() => expect(frame()).not.toContain('is gone'));
   });
 });

@@ -1,13 +1,13 @@
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TaskStatus } from '../../shared/protocol.js';
-import { taskKey, type TuiBackend } from '../backend.js';
+import { splitTaskKey, taskKey, type TuiBackend } from '../backend.js';
 import { useDaemon } from '../hooks/use-daemon.js';
 import { useHistory } from '../hooks/use-history.js';
 import { useHosts } from '../hooks/use-hosts.js';
 import { useLogFollow } from '../hooks/use-log-follow.js';
 import { useLogReader } from '../hooks/use-log-reader.js';
-import { nextLogSelection, useLogTarget } from '../hooks/use-log-target.js';
+import { useLogTarget } from '../hooks/use-log-target.js';
 import { useStateRef } from '../hooks/use-state-ref.js';
 import { moved, rollEnded, useTaskMessage, type TaskMessage } from '../hooks/use-task-message.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
@@ -74,18 +74,36 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   // The cursor stays on the first row until the user moves it: in a fleet, hosts answer one by
   // one and their rows sort in above the first that came (issue 29: it opened on the local
   // host's first task, the first host's rows scrolled out above). Once moved, it follows its task.
+  // A task whose log is open and that goes (removed from the files, or its host lost): the log
+  // closes and says so, rather than turning into the log of the task now under the cursor.
   useEffect(() => {
-    if (selectedName !== undefined && key && key !== selectedName) setSelectedName(key);
+    if (selectedName === undefined || key === selectedName) return;
+    if (fullLogsRef.current && !view.tasks.some((t) => taskKey(t) === selectedName)) {
+      setFullLogs(false);
+      const { host } = splitTaskKey(selectedName);
+      const down = host !== undefined && hosts?.find((h) => h.host === host)?.connection !== 'connected';
+      setMessage({ text: `${selectedName} is gone: ${down ? `host ${host} is not connected` : 'it is no longer in the task files'}`, error: true, task: selectedName, gone: true });
+    }
+    if (key) setSelectedName(key);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, selectedName]);
 
   const runs = useHistory(backend, key, task?.kind === 'cron', task?.lastRun?.id ?? '', connected);
   const logSel = useLogTarget(task, key, runs);
   useEffect(() => {
-    logSel.setSel(-1);
+    logSel.reset();
     reader.follow();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   const log = useLogFollow(backend, logSel.target, connected, maxLogLines, flushMs);
+  // Scrolled back (reading, or on a search's match), the view holds still while lines come.
+  const seenTotal = useRef(0);
+  useEffect(() => {
+    const added = log.total - seenTotal.current;
+    seenTotal.current = log.total;
+    reader.hold(added, log.lines.length);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [log.total]);
   // What the key handler acts on, assigned at every render: Ink re-subscribes the handler
   // only after painting, so a key can reach an older closure; it reads these instead.
   const live = useRef({ tasks, task, connected, runs, lines: log.lines, hosts, avail: rows });
@@ -116,8 +134,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   const cycle = (dir: 1 | -1) => {
     const { task, runs } = live.current;
     if (!task) return;
-    const count = task.kind === 'daemon' ? task.instances?.length ?? 0 : runs.length;
-    logSel.setSel((s) => nextLogSelection(task.kind, s, count, dir));
+    logSel.step(task.kind, dir, task.instances?.length ?? 0, runs);
     reader.follow();
   };
   const closeLogs = () => {
@@ -165,7 +182,11 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     if (k.upArrow || input === 'k') return move(-1);
     if (k.downArrow || input === 'j') return move(1);
     if (k.return) return setExpanded((e) => !e);
-    if (input === 'l') return setFullLogs(true);
+    if (input === 'l') {
+      // The log is of this task: pinned, so that its going is seen (not another task's log).
+      if (task) setSelectedName(taskKey(task));
+      return setFullLogs(true);
+    }
     if (input === 'h') return cycleHost();
     if (!task) return;
     if (!connected) return say('not connected to the daemon', true);
@@ -193,7 +214,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
   // One subscription routes every key by the mode it finds (refs, not the last render): a
   // key typed right after `l` or `?` reaches the log view or the help, and a chunk of keys
   // can switch modes midway. The keys of each view are its own (logScreenKey, helpKey).
-  useInput((input, k) => eachKey(input, k, filteringRef.current || reader.typing.current, (i, key) => {
+  useInput((input, k) => eachKey(input, k, () => filteringRef.current || reader.typing.current, (i, key) => {
     if (helpRef.current) helpKey(i, key, { close: () => setHelp(false), quit: exit });
     else if (fullLogsRef.current && live.current.task) logScreenKey(i, key, logKeys);
     else onKey(i, key);
@@ -227,7 +248,7 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
       <FilterBar text={filter} editing={filtering} {...(hostFilter !== undefined ? { host: hostFilter } : {})} />
       {help ? (
         <Help width={width} height={avail} />
-      ) : fullLogs && task ? (
+      ) : fullLogs && task && (selectedName === undefined || key === selectedName) ? (
         <LogScreen lines={log.lines} height={avail} width={width} title={`${task.name} · ${logTitle}`} reader={reader} />
       ) : (
         <>

@@ -6,6 +6,8 @@ export interface LogFollow {
   lines: string[];
   status: 'idle' | 'loading' | 'following' | 'ended' | 'error';
   error?: string;
+  /** Lines received for this log since it was opened (kept or not): a view scrolled back holds its place by it. */
+  total: number;
 }
 
 /**
@@ -14,30 +16,33 @@ export interface LogFollow {
  * second cannot flood the terminal.
  */
 export function useLogFollow(backend: TuiBackend, target: LogTarget | undefined, connected: boolean, maxLines = 1000, flushMs = 100): LogFollow {
-  const [state, setState] = useState<LogFollow>({ lines: [], status: 'idle' });
+  const [state, setState] = useState<LogFollow>({ lines: [], status: 'idle', total: 0 });
   const key = target ? `${target.task}|${target.instance ?? ''}|${target.run ?? ''}` : '';
   const buf = useRef<string[]>([]);
+  const total = useRef(0);
   /** The unfinished last line of each instance's stream. */
   const partial = useRef(new Map<number | undefined, string>());
   const timer = useRef<NodeJS.Timeout | undefined>(undefined);
 
   useEffect(() => {
     if (!target || !connected) {
-      setState({ lines: [], status: 'idle' });
+      setState({ lines: [], status: 'idle', total: 0 });
       return;
     }
     let sub: number | undefined;
     let cancelled = false;
     buf.current = [];
+    total.current = 0;
     partial.current = new Map();
-    setState({ lines: [], status: 'loading' });
+    setState({ lines: [], status: 'loading', total: 0 });
     const flush = (status: LogFollow['status'] = 'following') => {
       timer.current = undefined;
-      if (!cancelled) setState({ lines: buf.current.slice(), status });
+      if (!cancelled) setState({ lines: buf.current.slice(), status, total: total.current });
     };
     const push = (text: string, instance?: number) => {
       const parts = ((partial.current.get(instance) ?? '') + text).split('\n');
       partial.current.set(instance, parts.pop() ?? '');
+      total.current += parts.length;
       // Several instances followed at once: each line says which one wrote it.
       buf.current.push(...(instance === undefined ? parts : parts.map((l) => tagInstance(l, instance))));
       if (buf.current.length > maxLines) buf.current.splice(0, buf.current.length - maxLines);
@@ -58,8 +63,9 @@ export function useLogFollow(backend: TuiBackend, target: LogTarget | undefined,
       }
       sub = r.subscription;
       buf.current = [...r.lines, ...buf.current].slice(-maxLines);
+      total.current += r.lines.length;
       flush();
-    }, (e: Error) => !cancelled && setState({ lines: [], status: 'error', error: e.message }));
+    }, (e: Error) => !cancelled && setState({ lines: [], status: 'error', error: e.message, total: 0 }));
     return () => {
       cancelled = true;
       if (timer.current) clearTimeout(timer.current);

@@ -19,6 +19,8 @@ export interface LogReader {
   /** The search prompt is open: keys are text (read before the next render). */
   readonly typing: { readonly current: boolean };
   scrollBy(delta: number, length: number): void;
+  /** `added` lines came at the end: a view scrolled back keeps showing the same lines (one that follows moves on). */
+  hold(added: number, length: number): void;
   /** Back to the end, following. */
   follow(): void;
   toggleWrap(): void;
@@ -69,6 +71,9 @@ export function useLogReader(): LogReader {
   return {
     scroll, wrap, hOffset, search, typing,
     scrollBy: (delta, length) => setScrollTo(Math.min(Math.max(0, length - 1), Math.max(0, scrollRef.current + delta))),
+    hold: (added, length) => {
+      if (scrollRef.current > 0 && added > 0) setScrollTo(Math.min(Math.max(0, length - 1), scrollRef.current + added));
+    },
     follow: () => setScrollTo(0),
     toggleWrap: () => {
       wrapRef.current = !wrapRef.current;

@@ -17,18 +17,42 @@ export function nextLogSelection(kind: TaskStatus['kind'], sel: number, count: n
   return dir === -1 ? Math.min(count - 1, sel + 1) : Math.max(-1, sel - 1);
 }
 
-/** The selected task's log: which one (`[` `]`), and the words for the log's title. */
+/**
+ * The selected task's log: which one (`[` `]`), and the words for the log's title. A daemon
+ * task's instance is kept by its index; a cron task's run by its id, so the run being read
+ * stays that run when newer ones come (an index from the newest moved at every firing).
+ */
 export function useLogTarget(task: TaskStatus | undefined, key: string | undefined, runs: RunRecord[]) {
-  const [sel, setSel] = useState(-1);
+  const [instance, setInstance] = useState(-1);
+  const [runId, setRunId] = useState<string | undefined>();
   const target: LogTarget | undefined = useMemo(() => {
     if (!task || !key) return undefined;
-    if (task.kind === 'daemon') return sel >= 0 ? { task: key, instance: sel } : { task: key };
-    // runs are oldest first: the newest is the last
-    const run = sel >= 0 ? runs[runs.length - 1 - sel]?.id : undefined;
-    return run ? { task: key, run } : { task: key };
-  }, [key, task?.kind, sel, runs]);
+    if (task.kind === 'daemon') return instance >= 0 ? { task: key, instance } : { task: key };
+    return runId ? { task: key, run: runId } : { task: key };
+  }, [key, task?.kind, instance, runId]);
+  // runs are oldest first: how many runs came after the one read (0: the newest)
+  const back = (list: RunRecord[], id: string | undefined) => {
+    const at = id === undefined ? -1 : list.findIndex((r) => r.id === id);
+    return at === -1 ? -1 : list.length - 1 - at;
+  };
+  const b = back(runs, runId);
   const label = !task ? '' : task.kind === 'daemon'
-    ? (sel >= 0 ? `instance ${sel}` : 'all instances')
-    : target?.run ? `run ${target.run} (${sel === 0 ? 'newest' : `${sel} before the newest`})` : 'latest runs';
-  return { target, label, sel, setSel };
+    ? (instance >= 0 ? `instance ${instance}` : 'all instances')
+    : runId ? `run ${runId}${b === 0 ? ' (newest)' : b > 0 ? ` (${b} before the newest)` : ''}` : 'latest runs';
+  return {
+    target, label,
+    /** `[` (-1) / `]` (+1) on this task, with its instances' count and its runs as they are now. */
+    step(kind: TaskStatus['kind'], dir: 1 | -1, instances: number, list: RunRecord[]): void {
+      if (kind === 'daemon') return setInstance((s) => nextLogSelection(kind, s, instances, dir));
+      setRunId((id) => {
+        const next = nextLogSelection(kind, back(list, id), list.length, dir);
+        return next >= 0 ? list[list.length - 1 - next]?.id : undefined;
+      });
+    },
+    /** Back to every instance / the latest runs (another task). */
+    reset(): void {
+      setInstance(-1);
+      setRunId(undefined);
+    },
+  };
 }

@@ -9,6 +9,8 @@ export interface TaskMessage {
   task?: string;
   /** The message is over (stale) once this holds for the task, or the task is gone. */
   over?: (t: TaskStatus) => boolean;
+  /** The message says the task is gone (removed, its host lost): it is over once the task is back. */
+  gone?: true;
   /** The text from the task's present state (a roll's progress); undefined keeps `text`. */
   live?: (t: TaskStatus) => string | undefined;
 }
@@ -21,9 +23,9 @@ export interface TaskMessage {
 export function useTaskMessage(tasks: readonly TaskStatus[]): [TaskMessage | undefined, (m: TaskMessage | undefined) => void] {
   const [message, setMessage] = useState<TaskMessage | undefined>();
   useEffect(() => {
-    if (!message?.task || !message.over) return;
+    if (!message?.task || !(message.over || message.gone)) return;
     const t = tasks.find((x) => taskKey(x) === message.task);
-    if (!t || message.over(t)) setMessage(undefined);
+    if (message.gone ? t !== undefined : !t || message.over?.(t)) setMessage(undefined);
   }, [tasks, message]);
   const t = message?.live ? tasks.find((x) => taskKey(x) === message.task) : undefined;
   const text = t && message?.live?.(t);
