@@ -76,7 +76,14 @@ export async function revisionSource(tasksDir: string, rev: string, scratchParen
 /** Another directory, read where it is. */
 export function directorySource(dir: string): PlanSource {
   if (!path.isAbsolute(dir)) throw new JobctlError('BAD_REQUEST', `plan --dir needs an absolute path on the daemon's host, got "${dir}"`);
-  if (!fs.existsSync(dir)) throw new JobctlError('NOT_FOUND', `no directory ${dir} on this host`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new JobctlError('NOT_FOUND', `no directory ${dir} on this host`);
+  }
+  // A file read as a task directory has no task files: the plan would stop every task.
+  if (!st.isDirectory()) throw new JobctlError('BAD_REQUEST', `${dir} is not a directory: plan --dir takes a task directory (as tasks/)`);
   return { dir, label: `dir ${dir}`, close: () => undefined };
 }
 

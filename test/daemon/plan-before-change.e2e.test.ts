@@ -103,6 +103,15 @@ describe('plan --rev / --dir / fleet sync --plan', () => {
     expect(r.stdout).toBe([`plan of dir ${next} against what runs:`, '~ web  (applied in place, processes kept: instances)', '2 unchanged'].join('\n'));
   }, 30_000);
 
+  it('plan --dir of a file is an error, not a plan that stops every task', async () => {
+    const file = path.join(root.dir, 'not-a-dir.yaml');
+    fs.writeFileSync(file, V1);
+    const r = await jobctl(['plan', '--dir', file], { home });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toMatch(/stop and remove/);
+    expect(r.stderr).toMatch(/not-a-dir\.yaml is not a directory/);
+  }, 30_000);
+
   it('fleet sync --plan: each host fetches and shows what its pull would do; nothing is pulled', async () => {
     fs.writeFileSync(path.join(home, 'fleet.yaml'), 'hosts:\n  here: local\n');
     const head = git(home, 'rev-parse', '--short', 'HEAD').trim();
