@@ -136,4 +136,13 @@ describe('plan --rev / --dir / fleet sync --plan', () => {
     await waitFor(() => d.output().includes('tasks/extra.yaml is valid again; applied: +fixed'), 20_000, `"valid again" in the log:\n${d.output()}`);
     fs.rmSync(file);
   }, 60_000);
+
+  it('a broken file deleted is logged as removed, not as valid again', async () => {
+    const file = path.join(home, 'tasks/doomed.yaml');
+    fs.writeFileSync(file, 'tasks:\n  doomed:\n    command: sleep 1000\n    instances: many\n');
+    await waitFor(() => /tasks\/doomed\.yaml:\d+:\d+ task "doomed"/.test(d.output()), 20_000, 'the error in the log');
+    fs.rmSync(file);
+    await waitFor(() => d.output().includes('tasks/doomed.yaml was removed, and its errors with it'), 20_000, `"was removed" in the log:\n${d.output()}`);
+    expect(d.output()).not.toContain('tasks/doomed.yaml is valid again');
+  }, 60_000);
 });
