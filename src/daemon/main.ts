@@ -36,6 +36,7 @@ import { LoopPacer } from './loop-pacer.js';
 import { ReloadQueue } from './reload-queue.js';
 import { Autoscaler } from './autoscaler.js';
 import { planResult, planSummary, validAgainLines } from './plan.js';
+import { removeStalePlanCopies } from './plan-source.js';
 import { runnerFactory } from './runner-factory.js';
 import { ScaleController } from './scale-controller.js';
 import { Scheduler } from '../runtime/scheduler.js';
@@ -113,6 +114,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
     for (const b of await containment.sweep()) log.warn(`stopped ${b.pids.length} process(es) left by a previous daemon (${b.name === 'environment' ? 'found by their JOBCTL_* environment' : `cgroup ${b.name}`})`, b.task);
     store.clearChildren();
+    for (const n of removeStalePlanCopies(paths.state)) log.info(`removed state/${n}: a revision written out by a plan a previous daemon did not finish`);
 
     const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
     sampler.start();

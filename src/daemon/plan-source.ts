@@ -73,10 +73,32 @@ export async function revisionSource(tasksDir: string, rev: string, scratchParen
   }
 }
 
+/**
+ * The copies of revisions a daemon killed during a `plan --rev` left in state/ (plan-*),
+ * removed at start, while this daemon holds the home's lock and so no plan is under way.
+ */
+export function removeStalePlanCopies(stateDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(stateDir).filter((n) => /^plan-[A-Za-z0-9]{6}$/.test(n));
+  } catch {
+    return [];
+  }
+  for (const n of names) fs.rmSync(path.join(stateDir, n), { recursive: true, force: true });
+  return names;
+}
+
 /** Another directory, read where it is. */
 export function directorySource(dir: string): PlanSource {
   if (!path.isAbsolute(dir)) throw new JobctlError('BAD_REQUEST', `plan --dir needs an absolute path on the daemon's host, got "${dir}"`);
-  if (!fs.existsSync(dir)) throw new JobctlError('NOT_FOUND', `no directory ${dir} on this host`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new JobctlError('NOT_FOUND', `no directory ${dir} on this host`);
+  }
+  // A file read as a task directory has no task files: the plan would stop every task.
+  if (!st.isDirectory()) throw new JobctlError('BAD_REQUEST', `${dir} is not a directory: plan --dir takes a task directory (as tasks/)`);
   return { dir, label: `dir ${dir}`, close: () => undefined };
 }
 

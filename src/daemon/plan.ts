@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ChangedTask, ConfigDiff } from '../config/diff.js';
 import { PROCESS_KEYS, RUNNER_KEYS } from '../runtime/service-runner.js';
@@ -49,10 +50,10 @@ export function changeEffect(c: ChangedTask): PlanEffect {
 
 /**
  * For the daemon log after a reload: each file that had errors and has none now, and what
- * was applied from it (`tasks/a.yaml is valid again; applied: +x ~y`), so the log's last
- * word on a fixed file is not its old error.
+ * was applied from it (`tasks/a.yaml is valid again; applied: +x ~y`, or `… was removed, and
+ * its errors with it` for a file deleted), so the log's last word on it is not its old error.
  */
-export function validAgainLines(before: readonly ConfigIssue[], after: readonly ConfigIssue[], delta: ConfigDiff, dirs: { tasks: string; display: string }): string[] {
+export function validAgainLines(before: readonly ConfigIssue[], after: readonly ConfigIssue[], delta: ConfigDiff, dirs: { tasks: string; display: string }, exists: (file: string) => boolean = fs.existsSync): string[] {
   const stillBroken = new Set(after.map((e) => e.file));
   const fixed = [...new Set(before.map((e) => e.file))].filter((f) => !stillBroken.has(f)).sort();
   return fixed.map((file) => {
@@ -64,6 +65,8 @@ export function validAgainLines(before: readonly ConfigIssue[], after: readonly 
       ...delta.removed.filter(fromFile).map((t) => `-${t.name}`),
       ...delta.changed.filter((c) => fromFile(c.after) || fromFile(c.before)).map((c) => `~${c.after.name} (${c.keys.join(', ')})`),
     ];
+    // A broken file deleted has no errors either, but it is not "valid again".
+    if (!exists(abs)) return `${file} was removed, and its errors with it; applied: ${names.length ? names.join(' ') : 'no task changed'}`;
     return `${file} is valid again; applied: ${names.length ? names.join(' ') : 'no task changed (its tasks were kept as they were)'}`;
   });
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readNumbers } from './small-file.js';
 
 /**
  * Where this host's control groups are and what this process may do with them: the
@@ -163,9 +164,7 @@ export function removeDir(dir: string): boolean {
 
 /** The pids in a group (cgroup.procs); [] when the group is gone. */
 export function groupProcs(dir: string): number[] {
-  const text = readText(path.join(dir, 'cgroup.procs'));
-  if (!text) return [];
-  return text.split('\n').filter(Boolean).map(Number);
+  return readNumbers(path.join(dir, 'cgroup.procs'));
 }
 
 export { readText as readControl };

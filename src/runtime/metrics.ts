@@ -1,5 +1,5 @@
 import { cgroupBoxOf } from './process/contain.js';
-import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, type ProcStat } from './proc.js';
+import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, residentBytes, type ProcStat } from './proc.js';
 
 export interface GroupSample {
   /** Percent of one core since the previous sample. */
@@ -27,7 +27,8 @@ interface Entry {
  * `ps` and PM2 show, everywhere (status, TUI, top, /metrics, max_memory). An instance in a
  * cgroup reads its own members (cgroup.procs, then /proc/<pid>/stat each) and its CPU from
  * cpu.stat usage_usec, counting processes that left the process group; the others are summed
- * per process group from /proc.
+ * per process group from /proc. RSS is each process's /proc/<pid>/statm (what `ps -o rss`
+ * shows; /proc/<pid>/stat's is the kernel's approximate counter).
  * Sampling follows who is looking: while a viewer is
  * attached (`watch`, e.g. a TUI) or for `lookMs` after someone asked (`demand`, e.g.
  * `jobctl status`), every registered group is sampled each interval from one read of /proc
@@ -126,7 +127,7 @@ export class MetricsSampler {
       // An empty box reads no memory: 0, not a fall back to /proc.
       const g = usage?.cpuUsec !== undefined
         ? { rss: usage.memory ?? 0, cpuUsec: usage.cpuUsec }
-        : (byGroup ??= sumByGroup(procs())).get(pgid);
+        : (byGroup ??= sumByGroup(procs(), new Set(live.map((x) => x.pgid()!)))).get(pgid);
       if (!g) continue;
       let cpu: number | undefined;
       if (e.last && e.last.pgid === pgid && now > e.last.at) {
@@ -144,17 +145,18 @@ export class MetricsSampler {
   }
 }
 
-/** RSS and CPU (µs) summed per process group. */
-function sumByGroup(all: ProcStat[]): Map<number, { rss: number; cpuUsec: number }> {
+/** RSS (statm, as `ps`) and CPU (µs) summed per process group, for the groups asked for only. */
+function sumByGroup(all: ProcStat[], wanted: ReadonlySet<number>): Map<number, { rss: number; cpuUsec: number }> {
   const byGroup = new Map<number, { rss: number; cpuUsec: number }>();
   for (const p of all) {
-    if (p.state === 'Z') continue;
+    if (p.state === 'Z' || p.state === 'X' || !wanted.has(p.pgrp)) continue;
     const usec = (p.cpuTicks / CLOCK_TICKS) * 1e6;
+    const rss = residentBytes(p.pid);
     const g = byGroup.get(p.pgrp);
     if (g) {
-      g.rss += p.rss;
+      g.rss += rss;
       g.cpuUsec += usec;
-    } else byGroup.set(p.pgrp, { rss: p.rss, cpuUsec: usec });
+    } else byGroup.set(p.pgrp, { rss, cpuUsec: usec });
   }
   return byGroup;
 }

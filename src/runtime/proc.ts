@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { readSmall } from './small-file.js';
 
 /**
  * Reading Linux's /proc: process start times (so a reused pid is never mistaken for ours),
@@ -16,7 +17,11 @@ export interface ProcStat {
   startTime: number;
   /** User + system CPU time in clock ticks. */
   cpuTicks: number;
-  /** Resident set size in bytes. */
+  /**
+   * Resident set size in bytes as /proc/<pid>/stat has it: the kernel's approximate counter
+   * (off by up to a few hundred KB per process on recent kernels). MEM figures use
+   * `residentBytes` (statm, exact, what `ps` shows) instead.
+   */
   rss: number;
 }
 
@@ -61,11 +66,24 @@ export function parseStat(text: string): ProcStat | undefined {
 }
 
 export function readStat(pid: number): ProcStat | undefined {
-  try {
-    return parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const text = readSmall(`/proc/${pid}/stat`);
+  return text ? parseStat(text) : undefined;
+}
+
+/**
+ * Resident memory of a process in bytes, as `ps -o rss`, top and /proc/<pid>/status VmRSS
+ * show it: /proc/<pid>/statm's second field (exact; /proc/<pid>/stat's rss is the kernel's
+ * approximate counter, up to a few hundred KB off per process on recent kernels). 0 for a
+ * zombie or a process gone.
+ */
+export function residentBytes(pid: number): number {
+  const text = readSmall(`/proc/${pid}/statm`);
+  if (!text) return 0;
+  const from = text.indexOf(' ') + 1;
+  const to = text.indexOf(' ', from);
+  const pages = Number(text.slice(from, to < 0 ? undefined : to));
+  pageSize ??= detectPageSize();
+  return Number.isFinite(pages) ? pages * pageSize : 0;
 }
 
 /** Every live process on the host (one read of /proc). */

@@ -103,6 +103,15 @@ describe('plan --rev / --dir / fleet sync --plan', () => {
     expect(r.stdout).toBe([`plan of dir ${next} against what runs:`, '~ web  (applied in place, processes kept: instances)', '2 unchanged'].join('\n'));
   }, 30_000);
 
+  it('plan --dir of a file is an error, not a plan that stops every task', async () => {
+    const file = path.join(root.dir, 'not-a-dir.yaml');
+    fs.writeFileSync(file, V1);
+    const r = await jobctl(['plan', '--dir', file], { home });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toMatch(/stop and remove/);
+    expect(r.stderr).toMatch(/not-a-dir\.yaml is not a directory/);
+  }, 30_000);
+
   it('fleet sync --plan: each host fetches and shows what its pull would do; nothing is pulled', async () => {
     fs.writeFileSync(path.join(home, 'fleet.yaml'), 'hosts:\n  here: local\n');
     const head = git(home, 'rev-parse', '--short', 'HEAD').trim();
@@ -126,5 +135,14 @@ describe('plan --rev / --dir / fleet sync --plan', () => {
     fs.writeFileSync(file, 'tasks:\n  fixed:\n    command: sleep 1000\n');
     await waitFor(() => d.output().includes('tasks/extra.yaml is valid again; applied: +fixed'), 20_000, `"valid again" in the log:\n${d.output()}`);
     fs.rmSync(file);
+  }, 60_000);
+
+  it('a broken file deleted is logged as removed, not as valid again', async () => {
+    const file = path.join(home, 'tasks/doomed.yaml');
+    fs.writeFileSync(file, 'tasks:\n  doomed:\n    command: sleep 1000\n    instances: many\n');
+    await waitFor(() => /tasks\/doomed\.yaml:\d+:\d+ task "doomed"/.test(d.output()), 20_000, 'the error in the log');
+    fs.rmSync(file);
+    await waitFor(() => d.output().includes('tasks/doomed.yaml was removed, and its errors with it'), 20_000, `"was removed" in the log:\n${d.output()}`);
+    expect(d.output()).not.toContain('tasks/doomed.yaml is valid again');
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MetricsSampler, type GroupSample } from '../../src/runtime/metrics.js';
 import { Containment } from '../../src/runtime/process/contain.js';
@@ -14,8 +15,11 @@ import { killGroup, waitFor } from '../helpers/wait.js';
 const temps: Array<() => void> = [];
 const groups: number[] = [];
 const homes: string[] = [];
+/** Processes started out of their group (setsid): ended by pid. */
+const escapees: number[] = [];
 afterAll(async () => {
   groups.forEach(killGroup);
+  for (const pid of escapees) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   for (const h of homes) {
     const c = Containment.open(h);
     await c.sweep(200);
@@ -62,6 +66,63 @@ describe('MEM agrees with ps', () => {
     await box.clear('SIGTERM', 2000);
     box.release();
   }, 30_000);
+
+  /** Two sleeps, one of them out of the process group (setsid); resolves once both have exec'd. */
+  async function twoSleeps(joinCgroups?: string[]): Promise<{ pgid: number; pids: () => number[] }> {
+    const p = spawnProcess({ command: 'setsid sleep 1001 & sleep 1002 & wait', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, ...(joinCgroups ? { joinCgroups } : {}) });
+    groups.push(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    // The shell's children, once both are sleep (exec'd; setsid runs in place, not forked).
+    const children = () => readFileSync(`/proc/${p.pgid}/task/${p.pgid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    const isSleep = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'); } catch { return false; } };
+    let mine: number[] = [];
+    await waitFor(() => (mine = children()).length === 2 && mine.every(isSleep), 10_000, 'both sleeps running');
+    escapees.push(...mine);
+    return { pgid: p.pgid, pids: () => [p.pgid, ...mine] };
+  }
+
+  it.runIf(CGROUPS)('a cgroup box\'s MEM is exactly what ps shows for its processes (statm, not the approximate stat rss)', async () => {
+    const t = tempDir('jobctl-mem-');
+    temps.push(t.cleanup);
+    homes.push(t.dir);
+    const c = Containment.open(t.dir);
+    const box = c.open({ task: 'exact', instance: 0 });
+    const { pgid } = await twoSleeps(box.joinFiles);
+    box.attach(pgid);
+    const pids = () => groupProcs(box.cgroup!);
+    await waitFor(() => pids().length === 3, 10_000, 'shell and two sleeps in the cgroup');
+    // Sleeping processes: their RSS holds still, so the figures are equal, not close.
+    let ours = 0;
+    let theirs = -1;
+    await waitFor(() => {
+      ours = box.usage()!.memory!;
+      theirs = psRss(pids());
+      return ours === theirs;
+    }, 3000, 'box memory equal to ps').catch(() => undefined);
+    expect(ours).toBe(theirs);
+    await box.clear('SIGTERM', 2000);
+    box.release();
+  }, 30_000);
+
+  it('without cgroups, MEM of a process group is exactly what ps shows for its members', async () => {
+    const s = new MetricsSampler(2000, 60_000);
+    const { pgid, pids } = await twoSleeps();
+    const got: GroupSample[] = [];
+    s.register(() => pgid, (m) => got.push(m));
+    // The setsid sleep left the group: the group is the shell and one sleep.
+    const members = () => pids().filter((pid) => execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim() === String(pgid));
+    let ours = 0;
+    let theirs = -1;
+    await waitFor(() => {
+      s.sampleNow();
+      ours = got.at(-1)!.rss;
+      theirs = psRss(members());
+      return ours === theirs;
+    }, 3000, 'group memory equal to ps').catch(() => undefined);
+    expect(members()).toHaveLength(2);
+    expect(ours).toBe(theirs);
+  });
 
   it('the first viewer after an idle spell samples at once, so the status it asks next has figures', async () => {
     const s = new MetricsSampler(2000, 60_000);

@@ -1,4 +1,5 @@
 /** What `jobctl install` writes: a systemd unit and crontab lines. Pure. */
+import crypto from 'node:crypto';
 
 export interface BootstrapTarget {
   home: string;
@@ -40,9 +41,25 @@ export function systemdEscapePath(p: string): string {
   return out;
 }
 
-/** The unit of one home: `jobctl-<escaped home>.service`, so each home has its own (/srv/jobs -> jobctl-srv-jobs.service). */
+/** systemd refuses a unit name of this many characters or more (UNIT_NAME_MAX, src/basic/unit-name.h). */
+const UNIT_NAME_MAX = 256;
+
+/**
+ * The unit of one home: `jobctl-<escaped home>.service`, so each home has its own
+ * (/srv/jobs -> jobctl-srv-jobs.service). An escaped home too long for a unit name (a deep
+ * path, or one in a script other than Latin: 4 characters a byte) is cut, at an escape's
+ * boundary, and ends in `_` and 16 hex digits of the home's hash, the shape systemd gives its
+ * own long names (unit_name_hash_long), so two long homes still get two units.
+ */
 export function systemdUnitName(home: string): string {
-  return `jobctl-${systemdEscapePath(home)}.service`;
+  const full = `jobctl-${systemdEscapePath(home)}.service`;
+  if (full.length < UNIT_NAME_MAX) return full;
+  const hash = crypto.createHash('sha256').update(home).digest('hex').slice(0, 16);
+  let head = full.slice(0, UNIT_NAME_MAX - 1 - '.service'.length - hash.length - 1);
+  // Not in the middle of a \xNN.
+  const cut = head.lastIndexOf('\\');
+  if (cut >= head.length - 3) head = head.slice(0, cut);
+  return `${head}_${hash}.service`;
 }
 
 export function systemdUnit(t: BootstrapTarget): string {

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainmentInfo } from '../../shared/protocol.js';
 import type { TaskLimits } from '../../shared/types.js';
 import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
-import { groupTree, readStat } from '../proc.js';
+import { groupTree, residentBytes } from '../proc.js';
+import { readSmall } from '../small-file.js';
 import { EnvScanner, processesWithEnv } from './env-scan.js';
 import { signalGroup } from './stop.js';
 
@@ -19,14 +20,17 @@ import { signalGroup } from './stop.js';
  * and hands it to its runners.
  */
 
-/** The resident memory of these processes summed (zombies and vanished ones count 0). */
+/** The resident memory of these processes summed, as `ps` shows it (zombies and vanished ones count 0). */
 function rssOf(pids: readonly number[]): number {
   let sum = 0;
-  for (const pid of pids) {
-    const st = readStat(pid);
-    if (st && st.state !== 'Z' && st.state !== 'X') sum += st.rss;
-  }
+  for (const pid of pids) sum += residentBytes(pid);
   return sum;
+}
+
+/** a, plus the members of b that a lacks (b is most often a itself: then no set is made). */
+function union(a: number[], b: number[]): number[] {
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return a;
+  return [...new Set([...a, ...b])];
 }
 
 /** Containment in plain words, no paths: "cgroups: hybrid v1/v2; memory, cpu and pids limits enforced". */
@@ -378,16 +382,16 @@ class CgroupBox extends BaseBox {
   /**
    * Memory is the RSS of the box's processes summed, as `ps` and PM2 show it (not the
    * cgroup's charge, memory.current, which counts page cache and kernel memory too): one
-   * read of cgroup.procs (and of the v1 memory leaf's) and one /proc/<pid>/stat per process. CPU is
-   * the cgroup's own count (cpu.stat), which keeps the time of processes that ended.
+   * read of cgroup.procs (and of the v1 memory leaf's, where a process that left the v2 group
+   * still is) and one /proc/<pid>/statm per process. CPU is the cgroup's own count (cpu.stat),
+   * which keeps the time of processes that ended. Every read goes through one shared buffer.
    */
   override usage(): BoxUsage {
     const out: BoxUsage = {};
-    // The v2 group, and on a hybrid host the v1 memory leaf (where a process that left the v2
-    // group still is): two reads at most, not every v1 leaf.
-    const pids = this.v1.memory ? [...new Set([...this.procs(), ...groupProcs(this.v1.memory)])] : this.procs();
+    const v2 = this.procs();
+    const pids = this.v1.memory ? union(v2, groupProcs(this.v1.memory)) : v2;
     if (pids.length) out.memory = rssOf(pids);
-    const cpu = /^usage_usec (\d+)$/m.exec(readControl(path.join(this.cgroup, 'cpu.stat')) ?? '');
+    const cpu = /^usage_usec (\d+)$/m.exec(readSmall(path.join(this.cgroup, 'cpu.stat')) ?? '');
     if (cpu) out.cpuUsec = Number(cpu[1]);
     return out;
   }

@@ -18,6 +18,23 @@ afterAll(async () => {
  * letters, digits, ":", "_" and "." -> C-style "\xNN" (lowercase hex); "/" alone is "-".
  */
 describe('systemd unit names', () => {
+  it('a home too long for a unit name (UNIT_NAME_MAX 256) gets a valid, distinct name ending in a hash', () => {
+    const deep = `/srv/${'深'.repeat(30)}/jobs`;
+    const other = `/srv/${'深'.repeat(30)}/jobs2`;
+    const valid = /^[A-Za-z0-9:_.\\-]+\.service$/;
+    for (const home of [deep, other, `/${'a'.repeat(300)}`]) {
+      const name = systemdUnitName(home);
+      expect(name.length).toBeLessThan(256);
+      expect(name).toMatch(valid);
+      expect(name).toMatch(/^jobctl-srv-|^jobctl-a/);
+      // Not cut inside an escape.
+      expect(name).not.toMatch(/\\x?[0-9a-f]?_[0-9a-f]{16}\.service$/);
+    }
+    expect(systemdUnitName(deep)).not.toBe(systemdUnitName(other));
+    // Short homes keep the plain escaped name.
+    expect(systemdUnitName('/srv/jobs')).toBe('jobctl-srv-jobs.service');
+  });
+
   const cases: Array<[string, string]> = [
     ['/srv/jobs', 'srv-jobs'],
     ['/srv/my-jobs/', 'srv-my\\x2djobs'],
