@@ -199,6 +199,14 @@ describe('TUI: reading logs (issue 30)', () => {
     expect(frame().split('\n').filter((l) => /^line \d+/.test(l)).at(-1)).toBe('line 20 ERROR disk full');
   });
 
+  it('`jl` in one chunk opens the log of the task moved to, not of the one before the move (tmux send-keys j l)', async () => {
+    const { app, frame } = await mount([daemonTask('a'), daemonTask('w')], {}, (b) => b.logLines.set('w', ['w says hi']));
+    await eventually(() => expect(frame()).toMatch(/› a/));
+    app.stdin.write('jl');
+    await eventually(() => expect(frame()).toMatch(/^w · log/m));
+    expect(frame()).not.toMatch(/^a · log/m);
+  });
+
   it('a log scrolled back holds still while the task writes: the lines read stay on screen', async () => {
     const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
     const { backend, app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', lines));

@@ -30,8 +30,9 @@ export function openFleet(ctx: CliContext, opts: FleetOptions): LoadedFleet {
     member: (h) => ({
       name: h.name,
       labels: h.labels,
-      // The fleet's own deadline (askFleet) comes first; the dial's is a backstop.
-      dial: () => ctx.dial(h.address, { connectTimeoutMs: timeoutMs + 1000, batch: true, connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
+      // The fleet's own deadline (askFleet) comes first; the dial's and ssh's (ConnectTimeout, which also
+      // bounds a server that never sends its banner) are backstops, so a silent host is TIMEOUT whatever the load.
+      dial: () => ctx.dial(h.address, { connectTimeoutMs: timeoutMs + 1000, batch: true, connectTimeoutSeconds: Math.ceil(timeoutMs / 1000) + 2 }),
     }),
   };
 }

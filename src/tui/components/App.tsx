@@ -184,7 +184,9 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     if (k.return) return setExpanded((e) => !e);
     if (input === 'l') {
       // The log is of this task: pinned, so that its going is seen (not another task's log).
-      if (task) setSelectedName(taskKey(task));
+      // A move earlier in the same chunk of keys (`jl`) already chose it: keep that choice
+      // (this render's `task` is the one before the move).
+      setSelectedName((prev) => prev ?? (live.current.task ? taskKey(live.current.task) : undefined));
       return setFullLogs(true);
     }
     if (input === 'h') return cycleHost();
