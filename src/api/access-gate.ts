@@ -1,4 +1,4 @@
-import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
+import { checkParams, checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
 import { scopedPlan, scopedPush, scopedStatus } from '../core/access-view.js';
 import { JobctlError } from '../shared/errors.js';
 import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
@@ -83,6 +83,7 @@ export class ConnectionAccess {
     const identity = this.identity();
     const target = targetOf(params);
     checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
+    checkParams(identity, method, params);
     if (method === 'unsubscribe' && this.claim && !this.subscriptions.has(params.subscription as number)) {
       throw new JobctlError('NOT_FOUND', `no subscription ${String(params.subscription)} on this connection`);
     }

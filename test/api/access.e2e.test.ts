@@ -148,6 +148,10 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     expect((await as('bob', ['logs', 'report-web', '-n', '3'])).stdout).toMatch(/web/);
     expect((await as('bob', ['history', 'report-daily'])).code).toBe(0);
     expect((await as('bob', ['plan'])).code).toBe(0);
+    // plan --dir would read any directory of the host as the daemon's user.
+    const dir = await as('bob', ['plan', '--dir', '/etc']);
+    expect({ code: dir.code, stdout: dir.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(dir.stderr).toMatch(/^jobctl: bob may not plan another directory \(viewer\)/);
     const refused: Array<[string[], string]> = [
       [['stop', 'billing-sync'], 'bob may not stop billing-sync (viewer)'],
       [['stop', '@ops'], 'bob may not stop @ops (viewer)'],
