@@ -1,4 +1,4 @@
-import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { ConfigIssue } from '../shared/types.js';
 import type { Scope, TaskRef } from './access.js';
 
@@ -22,7 +22,7 @@ export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
 }
 
 /** Finds a loaded task's group by name (undefined: no such task). */
-type GroupOf = (name: string) => string | undefined;
+export type GroupOf = (name: string) => string | undefined;
 
 /** What stands for a name the scope does not cover. */
 export const HIDDEN_NAME = '(a task outside your scope)';
@@ -60,10 +60,17 @@ function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { els
   return { elsewhere: list.filter((t) => scope.covers(t)) };
 }
 
-export function scopedStatus(scope: Scope, r: StatusResult): StatusResult {
+/** A task of the scope: why it waits may name a dependency outside the scope. */
+export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskStatus {
+  return t.waiting === undefined ? t : { ...t, waiting: withoutHiddenNames(scope, t.waiting, groupOf) };
+}
+
+/** `groupOf`: every loaded task's group (a status cut to the scope lists only the scope's). */
+export function scopedStatus(scope: Scope, r: StatusResult, groupOf: GroupOf): StatusResult {
   if (scope.all) return r;
   const { elsewhere, ...rest } = r;
-  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon, groupsOf(r.tasks)), tasks: r.tasks.filter((t) => scope.covers(t)), ...scopedElsewhere(scope, elsewhere) };
+  const tasks = r.tasks.filter((t) => scope.covers(t)).map((t) => scopedTask(scope, t, groupOf));
+  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon, groupOf), tasks, ...scopedElsewhere(scope, elsewhere) };
 }
 
 /** A plan: names whose group is unknown (added tasks) are judged by name. */
@@ -102,7 +109,7 @@ export function scopedPush(scope: Scope, msg: PushMessage, groupOf: GroupOf, see
   };
   switch (msg.event) {
     case 'state':
-      return scope.covers(msg.data) ? msg : undefined;
+      return scope.covers(msg.data) ? { event: 'state', data: scopedTask(scope, msg.data, groupOf) } : undefined;
     case 'removed':
       return seen.has(msg.data.name) || scope.coversName(msg.data.name) ? msg : undefined;
     case 'daemon':
