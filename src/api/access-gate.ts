@@ -1,7 +1,7 @@
-import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
-import { scopedPlan, scopedPush, scopedStatus } from '../core/access-view.js';
+import { checkParams, checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
+import { scopedPlan, scopedPush, scopedStatus, scopedTask } from '../core/access-view.js';
 import { JobctlError } from '../shared/errors.js';
-import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { AccessRule } from '../shared/types.js';
 
 /** What the server knows to judge rights: `access:` now, the tasks loaded now, the socket's owner. */
@@ -83,6 +83,7 @@ export class ConnectionAccess {
     const identity = this.identity();
     const target = targetOf(params);
     checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
+    checkParams(identity, method, params);
     if (method === 'unsubscribe' && this.claim && !this.subscriptions.has(params.subscription as number)) {
       throw new JobctlError('NOT_FOUND', `no subscription ${String(params.subscription)} on this connection`);
     }
@@ -101,11 +102,12 @@ export class ConnectionAccess {
   /** A result as this connection may see it. */
   shape(method: Method, result: unknown, call: Admitted): unknown {
     const scope = scopeOf(call.identity);
+    const groupOf = (n: string) => this.src.groupOf(n);
     switch (method) {
       case 'hello':
         return { ...(result as object), identity: call.identity };
       case 'status': {
-        const r = scopedStatus(scope, result as StatusResult);
+        const r = scopedStatus(scope, result as StatusResult, groupOf);
         for (const t of r.tasks) this.seen.add(t.name);
         return r;
       }
@@ -114,8 +116,16 @@ export class ConnectionAccess {
         return scopedPlan(scope, result as PlanResult, this.src.tasks());
       case 'start':
       case 'stop':
-      case 'restart':
-        return call.outOfScope ? { ...(result as ControlResult), outOfScope: call.outOfScope } : result;
+      case 'restart': {
+        const r = result as ControlResult;
+        const tasks = scope.all ? r.tasks : r.tasks.map((t) => scopedTask(scope, t, groupOf));
+        return { ...r, tasks, ...(call.outOfScope ? { outOfScope: call.outOfScope } : {}) };
+      }
+      case 'run':
+      case 'scale': {
+        const r = result as { task: TaskStatus };
+        return scope.all ? r : { ...r, task: scopedTask(scope, r.task, groupOf) };
+      }
       case 'subscribe':
       case 'logs': {
         const id = (result as { subscription?: number }).subscription;

@@ -1,4 +1,4 @@
-import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { ConfigIssue } from '../shared/types.js';
 import type { Scope, TaskRef } from './access.js';
 
@@ -21,10 +21,38 @@ export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
   return issue.task !== undefined ? scope.covers({ name: issue.task, group }) : scope.coversGroup(group);
 }
 
-export function scopedDaemonInfo(scope: Scope, info: DaemonInfo): DaemonInfo {
+/** Finds a loaded task's group by name (undefined: no such task). */
+export type GroupOf = (name: string) => string | undefined;
+
+/** What stands for a name the scope does not cover. */
+export const HIDDEN_NAME = '(a task outside your scope)';
+
+/**
+ * A line about a task of the scope with the names of loaded tasks outside it replaced: a
+ * "did you mean", a `depends_on` or a cycle in a file of the scope may name them.
+ */
+export function withoutHiddenNames(scope: Scope, text: string, groupOf: GroupOf): string {
+  if (scope.all) return text;
+  return text.replace(/[a-z0-9][a-z0-9._-]*/g, (word) => {
+    const name = word.replace(/\.+$/, '');
+    const group = groupOf(name);
+    return group === undefined || scope.covers({ name, group }) ? word : HIDDEN_NAME + word.slice(name.length);
+  });
+}
+
+function scopedIssues(scope: Scope, issues: readonly ConfigIssue[], groupOf: GroupOf): ConfigIssue[] {
+  return issues.filter((e) => issueVisible(scope, e)).map((e) => ({ ...e, message: withoutHiddenNames(scope, e.message, groupOf) }));
+}
+
+function groupsOf(tasks: readonly TaskRef[]): GroupOf {
+  const groups = new Map(tasks.map((t) => [t.name, t.group]));
+  return (name) => groups.get(name);
+}
+
+export function scopedDaemonInfo(scope: Scope, info: DaemonInfo, groupOf: GroupOf): DaemonInfo {
   if (scope.all) return info;
   const { keptFiles: _kept, ...rest } = info;
-  return { ...rest, configErrors: info.configErrors.filter((e) => issueVisible(scope, e)), warnings: [] };
+  return { ...rest, configErrors: scopedIssues(scope, info.configErrors, groupOf), warnings: [] };
 }
 
 function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { elsewhere?: ElsewhereTask[] } {
@@ -32,18 +60,25 @@ function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { els
   return { elsewhere: list.filter((t) => scope.covers(t)) };
 }
 
-export function scopedStatus(scope: Scope, r: StatusResult): StatusResult {
+/** A task of the scope: why it waits may name a dependency outside the scope. */
+export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskStatus {
+  return t.waiting === undefined ? t : { ...t, waiting: withoutHiddenNames(scope, t.waiting, groupOf) };
+}
+
+/** `groupOf`: every loaded task's group (a status cut to the scope lists only the scope's). */
+export function scopedStatus(scope: Scope, r: StatusResult, groupOf: GroupOf): StatusResult {
   if (scope.all) return r;
   const { elsewhere, ...rest } = r;
-  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon), tasks: r.tasks.filter((t) => scope.covers(t)), ...scopedElsewhere(scope, elsewhere) };
+  const tasks = r.tasks.filter((t) => scope.covers(t)).map((t) => scopedTask(scope, t, groupOf));
+  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon, groupOf), tasks, ...scopedElsewhere(scope, elsewhere) };
 }
 
 /** A plan: names whose group is unknown (added tasks) are judged by name. */
 export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[]): PlanResult {
   if (scope.all) return r;
-  const groups = new Map(tasks.map((t) => [t.name, t.group]));
+  const groupOf = groupsOf(tasks);
   const sees = (name: string) => {
-    const group = groups.get(name);
+    const group = groupOf(name);
     return group === undefined ? scope.coversName(name) : scope.covers({ name, group });
   };
   const removed = r.removed.filter(sees);
@@ -56,7 +91,7 @@ export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[
     removed,
     changed,
     unchanged: Math.max(0, mine - removed.length - changed.length),
-    errors: r.errors.filter((e) => issueVisible(scope, e)),
+    errors: scopedIssues(scope, r.errors, groupOf),
     ...scopedElsewhere(scope, elsewhere),
   };
 }
@@ -66,7 +101,7 @@ export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[
  * loaded task's group; `seen` holds the names this connection was shown (a removed task's
  * group is gone with it).
  */
-export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: string) => string | undefined, seen: ReadonlySet<string>): PushMessage | undefined {
+export function scopedPush(scope: Scope, msg: PushMessage, groupOf: GroupOf, seen: ReadonlySet<string>): PushMessage | undefined {
   if (scope.all) return msg;
   const sees = (name: string) => {
     const group = groupOf(name);
@@ -74,13 +109,13 @@ export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: strin
   };
   switch (msg.event) {
     case 'state':
-      return scope.covers(msg.data) ? msg : undefined;
+      return scope.covers(msg.data) ? { event: 'state', data: scopedTask(scope, msg.data, groupOf) } : undefined;
     case 'removed':
       return seen.has(msg.data.name) || scope.coversName(msg.data.name) ? msg : undefined;
     case 'daemon':
-      return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data) };
+      return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data, groupOf) };
     case 'event':
-      return msg.data.task !== undefined && sees(msg.data.task) ? msg : undefined;
+      return msg.data.task !== undefined && sees(msg.data.task) ? { event: 'event', data: { ...msg.data, message: withoutHiddenNames(scope, msg.data.message, groupOf) } } : undefined;
     case 'log':
       return sees(msg.data.task) ? msg : undefined;
     default:

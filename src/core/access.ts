@@ -106,6 +106,17 @@ export function checkRole(id: Identity, method: Method, what?: string): void {
   if (!mayCall(id.role, method)) throw forbidden(id, method, what);
 }
 
+/**
+ * Params that need more than their method's role. `plan --dir` reads any directory on the
+ * daemon's host as the daemon's user (an existence test, and the keys of its YAML files in
+ * the plan's errors): a forced command must not reach past the home, so it is admin's.
+ */
+export function checkParams(id: Identity, method: Method, params: Readonly<Record<string, unknown>>): void {
+  if (method === 'plan' && params.dir !== undefined && RANK[id.role] < RANK.admin) {
+    throw new JobctlError('FORBIDDEN', `${id.operator} may not plan another directory (${describeIdentity(id)}); \`plan --dir\` is for admins, \`plan\` and \`plan --rev\` are yours`);
+  }
+}
+
 /** A target narrowed to a scope: the tasks to act on, and how many of the target's were left out. */
 export interface Narrowed {
   names: string[];
