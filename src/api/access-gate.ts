@@ -1,5 +1,5 @@
 import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
-import { scopedPlan, scopedPush, scopedStatus } from '../core/access-view.js';
+import { scopedError, scopedPlan, scopedPush, scopedStatus } from '../core/access-view.js';
 import { JobctlError } from '../shared/errors.js';
 import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
 import type { AccessRule } from '../shared/types.js';
@@ -60,6 +60,15 @@ export class ConnectionAccess {
     return this.last ?? { operator: this.claim?.operator ?? this.src.owner, role: this.claim ? 'viewer' : 'admin' };
   }
 
+  /** Who made a call that was refused before it was admitted: an operator not in `access:` is `unknown`, not a role it never had. */
+  private auditIdentity(): { operator: string; role: AuditEntry['role'] } {
+    try {
+      return this.identity();
+    } catch {
+      return { operator: this.claim?.operator ?? this.src.owner, role: 'unknown' };
+    }
+  }
+
   /** Who this connection is now; FORBIDDEN for an operator that is not in `access:` (any more). */
   identity(): Identity {
     this.last = resolveIdentity(this.claim?.operator, this.src.owner, this.src.rules());
@@ -82,7 +91,7 @@ export class ConnectionAccess {
   admit(method: Method, params: Record<string, unknown>): Admitted {
     const identity = this.identity();
     const target = targetOf(params);
-    checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
+    checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target, params);
     if (method === 'unsubscribe' && this.claim && !this.subscriptions.has(params.subscription as number)) {
       throw new JobctlError('NOT_FOUND', `no subscription ${String(params.subscription)} on this connection`);
     }
@@ -105,7 +114,7 @@ export class ConnectionAccess {
       case 'hello':
         return { ...(result as object), identity: call.identity };
       case 'status': {
-        const r = scopedStatus(scope, result as StatusResult);
+        const r = scopedStatus(scope, result as StatusResult, this.src.tasks());
         for (const t of r.tasks) this.seen.add(t.name);
         return r;
       }
@@ -127,6 +136,11 @@ export class ConnectionAccess {
     }
   }
 
+  /** A refusal or failure as this connection may read it: names outside its scope taken out. */
+  shapeError(error: ErrorBody): ErrorBody {
+    return this.last?.tasks ? scopedError(scopeOf(this.last), error, this.src.tasks()) : error;
+  }
+
   /** A push as this connection may see it, or undefined (left out). */
   push(msg: PushMessage): PushMessage | undefined {
     let identity: Identity;
@@ -136,7 +150,7 @@ export class ConnectionAccess {
       // No rights any more: only what ends a stream still goes.
       return msg.event === 'log-end' || msg.event === 'dropped' ? msg : undefined;
     }
-    const shown = scopedPush(scopeOf(identity), msg, (n) => this.src.groupOf(n), this.seen);
+    const shown = scopedPush(scopeOf(identity), msg, (n) => this.src.groupOf(n), this.seen, () => this.src.tasks());
     if (shown?.event === 'state') this.seen.add(shown.data.name);
     return shown;
   }
@@ -149,7 +163,7 @@ export class ConnectionAccess {
       if (this.helloRefused) return undefined;
       this.helloRefused = true;
     }
-    const id = call?.identity ?? this.current;
+    const id = call?.identity ?? this.auditIdentity();
     const target = method === 'identify' ? (params.operator as string) : targetOf(params);
     return {
       at: Date.now(), operator: id.operator, role: id.role, ...(this.from ? { from: this.from } : {}), method,
