@@ -1,4 +1,4 @@
-import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { DaemonInfo, ElsewhereTask, ErrorBody, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { ConfigIssue } from '../shared/types.js';
 import type { Scope, TaskRef } from './access.js';
 
@@ -12,6 +12,36 @@ import type { Scope, TaskRef } from './access.js';
 function groupOfFile(file: string): string | undefined {
   const m = /(?:^|\/)tasks\/(?:.*\/)?([^/]+)\.ya?ml$/.exec(file);
   return m?.[1];
+}
+
+/** What stands in for the name of a task outside the scope in a line that names it. */
+export const HIDDEN_TASK = 'a task outside your rights';
+
+/**
+ * A line as a scoped connection may read it: every name of a loaded task outside the scope
+ * replaced (a wait reason, an event or an error may name a dependency in another group).
+ */
+export function redactNames(scope: Scope, text: string, tasks: readonly TaskRef[]): string {
+  if (scope.all) return text;
+  const hidden = new Set(tasks.filter((t) => !scope.covers(t)).map((t) => t.name));
+  const out = text.replace(/[a-z0-9][a-z0-9._-]*/g, (w) => {
+    const bare = w.replace(/\.+$/, '');
+    return hidden.has(bare) ? HIDDEN_TASK + w.slice(bare.length) : w;
+  });
+  // "waiting for NAME: not loaded": a dependency that is no loaded task is judged by its name.
+  return out.replace(/^waiting for ([^:\s]+):/, (all, dep: string) => (dep === HIDDEN_TASK || scope.coversName(dep) ? all : `waiting for ${HIDDEN_TASK}:`));
+}
+
+function redactStatus(scope: Scope, t: TaskStatus, tasks: readonly TaskRef[]): TaskStatus {
+  return t.waiting === undefined ? t : { ...t, waiting: redactNames(scope, t.waiting, tasks) };
+}
+
+/** An error as a scoped connection may read it: its message redacted, a group's statuses cut to the scope. */
+export function scopedError(scope: Scope, error: ErrorBody, tasks: readonly TaskRef[]): ErrorBody {
+  if (scope.all) return error;
+  const data = error.data as { tasks?: unknown } | undefined;
+  const statuses = data && Array.isArray(data.tasks) ? { data: { ...data, tasks: (data.tasks as TaskStatus[]).filter((t) => scope.covers(t)).map((t) => redactStatus(scope, t, tasks)) } } : {};
+  return { ...error, message: redactNames(scope, error.message, tasks), ...statuses };
 }
 
 export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
@@ -32,10 +62,12 @@ function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { els
   return { elsewhere: list.filter((t) => scope.covers(t)) };
 }
 
-export function scopedStatus(scope: Scope, r: StatusResult): StatusResult {
+/** `tasks`: the loaded tasks, to take the names outside the scope out of the lines shown. */
+export function scopedStatus(scope: Scope, r: StatusResult, tasks: readonly TaskRef[] = r.tasks): StatusResult {
   if (scope.all) return r;
   const { elsewhere, ...rest } = r;
-  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon), tasks: r.tasks.filter((t) => scope.covers(t)), ...scopedElsewhere(scope, elsewhere) };
+  const shown = r.tasks.filter((t) => scope.covers(t)).map((t) => redactStatus(scope, t, tasks));
+  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon), tasks: shown, ...scopedElsewhere(scope, elsewhere) };
 }
 
 /** A plan: names whose group is unknown (added tasks) are judged by name. */
@@ -66,7 +98,9 @@ export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[
  * loaded task's group; `seen` holds the names this connection was shown (a removed task's
  * group is gone with it).
  */
-export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: string) => string | undefined, seen: ReadonlySet<string>): PushMessage | undefined {
+export function scopedPush(
+  scope: Scope, msg: PushMessage, groupOf: (name: string) => string | undefined, seen: ReadonlySet<string>, tasks: () => readonly TaskRef[] = () => [],
+): PushMessage | undefined {
   if (scope.all) return msg;
   const sees = (name: string) => {
     const group = groupOf(name);
@@ -74,13 +108,13 @@ export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: strin
   };
   switch (msg.event) {
     case 'state':
-      return scope.covers(msg.data) ? msg : undefined;
+      return scope.covers(msg.data) ? { event: 'state', data: redactStatus(scope, msg.data, tasks()) } : undefined;
     case 'removed':
       return seen.has(msg.data.name) || scope.coversName(msg.data.name) ? msg : undefined;
     case 'daemon':
       return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data) };
     case 'event':
-      return msg.data.task !== undefined && sees(msg.data.task) ? msg : undefined;
+      return msg.data.task !== undefined && sees(msg.data.task) ? { event: 'event', data: { ...msg.data, message: redactNames(scope, msg.data.message, tasks()) } } : undefined;
     case 'log':
       return sees(msg.data.task) ? msg : undefined;
     default:
