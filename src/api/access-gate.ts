@@ -22,6 +22,13 @@ export interface Admitted {
   outOfScope?: number;
 }
 
+/**
+ * Refusals one connection may add to the audit trail. The trail is bounded (its older half
+ * goes past 4 MiB), so a key that is refused at every call (an operator taken out of
+ * `access:`) must not be able to push everyone's control calls out of it by calling in a loop.
+ */
+export const REFUSALS_RECORDED = 20;
+
 const isGroup = (t: string) => t === '*' || t.startsWith('@');
 /** Methods whose `target` may be a group, narrowed for a scoped caller. */
 const TARGETED = new Set<Method>(['status', 'start', 'stop', 'restart']);
@@ -47,6 +54,8 @@ export class ConnectionAccess {
   /** Subscriptions opened on this connection: an identified one may end only these. */
   private readonly subscriptions = new Set<number>();
   private helloRefused = false;
+  /** Refusals recorded for this connection (at most REFUSALS_RECORDED). */
+  private refusals = 0;
 
   constructor(private readonly src: AccessSource) {}
 
@@ -163,6 +172,11 @@ export class ConnectionAccess {
       if (this.helloRefused) return undefined;
       this.helloRefused = true;
     }
+    let last = '';
+    if (error?.code === 'FORBIDDEN') {
+      if (++this.refusals > REFUSALS_RECORDED) return undefined;
+      if (this.refusals === REFUSALS_RECORDED) last = ` (refusal ${REFUSALS_RECORDED} of this connection: later ones are not recorded)`;
+    }
     const id = call?.identity ?? this.auditIdentity();
     const target = method === 'identify' ? (params.operator as string) : targetOf(params);
     return {
@@ -171,7 +185,7 @@ export class ConnectionAccess {
       ...(call?.targets ? { tasks: call.targets } : {}),
       ...(call?.outOfScope ? { outOfScope: call.outOfScope } : {}),
       result: error ? 'error' : 'ok',
-      ...(error ? { code: error.code, message: error.message } : {}),
+      ...(error ? { code: error.code, message: error.message + last } : {}),
     };
   }
 }
