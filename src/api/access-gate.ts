@@ -146,8 +146,8 @@ export class ConnectionAccess {
   }
 
   /** A refusal or failure as this connection may read it: names outside its scope taken out. */
-  shapeError(error: ErrorBody): ErrorBody {
-    return this.last?.tasks ? scopedError(scopeOf(this.last), error, this.src.tasks()) : error;
+  shapeError(error: ErrorBody, params: Record<string, unknown>): ErrorBody {
+    return this.last?.tasks ? scopedError(scopeOf(this.last), error, this.src.tasks(), targetOf(params)) : error;
   }
 
   /** A push as this connection may see it, or undefined (left out). */

@@ -21,9 +21,10 @@ export const HIDDEN_TASK = 'a task outside your rights';
  * A line as a scoped connection may read it: every name of a loaded task outside the scope
  * replaced (a wait reason, an event or an error may name a dependency in another group).
  */
-export function redactNames(scope: Scope, text: string, tasks: readonly TaskRef[]): string {
+export function redactNames(scope: Scope, text: string, tasks: readonly TaskRef[], asked?: string): string {
   if (scope.all) return text;
-  const hidden = new Set(tasks.filter((t) => !scope.covers(t)).map((t) => t.name));
+  // The name the caller gave itself is no news to it ("alice may not stop billing-sync").
+  const hidden = new Set(tasks.filter((t) => !scope.covers(t) && t.name !== asked).map((t) => t.name));
   const out = text.replace(/[a-z0-9][a-z0-9._-]*/g, (w) => {
     const bare = w.replace(/\.+$/, '');
     return hidden.has(bare) ? HIDDEN_TASK + w.slice(bare.length) : w;
@@ -36,12 +37,15 @@ function redactStatus(scope: Scope, t: TaskStatus, tasks: readonly TaskRef[]): T
   return t.waiting === undefined ? t : { ...t, waiting: redactNames(scope, t.waiting, tasks) };
 }
 
-/** An error as a scoped connection may read it: its message redacted, a group's statuses cut to the scope. */
-export function scopedError(scope: Scope, error: ErrorBody, tasks: readonly TaskRef[]): ErrorBody {
+/**
+ * An error as a scoped connection may read it: its message redacted (but for `asked`, the
+ * target the call named), a group's statuses cut to the scope.
+ */
+export function scopedError(scope: Scope, error: ErrorBody, tasks: readonly TaskRef[], asked?: string): ErrorBody {
   if (scope.all) return error;
   const data = error.data as { tasks?: unknown } | undefined;
   const statuses = data && Array.isArray(data.tasks) ? { data: { ...data, tasks: (data.tasks as TaskStatus[]).filter((t) => scope.covers(t)).map((t) => redactStatus(scope, t, tasks)) } } : {};
-  return { ...error, message: redactNames(scope, error.message, tasks), ...statuses };
+  return { ...error, message: redactNames(scope, error.message, tasks, asked), ...statuses };
 }
 
 export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {

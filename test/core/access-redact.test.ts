@@ -36,6 +36,8 @@ describe('rights: names outside a scope are taken out of the lines a scoped conn
     expect(err.message).toBe(`billing-sync: ${HIDDEN_TASK} refused`);
     expect(JSON.stringify(err)).not.toContain('ops-db');
     expect((err.data as { tasks: TaskStatus[] }).tasks.map((t) => t.name)).toEqual(['billing-sync']);
+    // The name the caller gave is no news to it: a refusal says what it refused.
+    expect(scopedError(alice, { code: 'FORBIDDEN', message: 'alice may not stop ops-db (operator of @billing)' }, TASKS, 'ops-db').message).toBe('alice may not stop ops-db (operator of @billing)');
   });
 });
 
