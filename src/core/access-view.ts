@@ -1,4 +1,4 @@
-import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
+import type { DaemonInfo, ElsewhereTask, ErrorBody, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { ConfigIssue } from '../shared/types.js';
 import type { Scope, TaskRef } from './access.js';
 
@@ -14,6 +14,52 @@ function groupOfFile(file: string): string | undefined {
   return m?.[1];
 }
 
+/** What stands in for the name of a task outside the scope in a line that names it. */
+export const HIDDEN_TASK = 'a task outside your rights';
+
+/** Finds a loaded task's group by name (undefined: no such task). */
+export type GroupOf = (name: string) => string | undefined;
+
+/** A GroupOf over a list of tasks. */
+export function groupsOf(tasks: readonly TaskRef[]): GroupOf {
+  const groups = new Map(tasks.map((t) => [t.name, t.group]));
+  return (name) => groups.get(name);
+}
+
+/**
+ * A line as a scoped connection may read it: every name of a loaded task outside the scope
+ * replaced (a wait reason, an event, an error, a "did you mean" or a cycle in a file of the
+ * scope may name a dependency in another group). `asked`: the name the caller gave itself,
+ * which is no news to it ("alice may not stop billing-sync").
+ */
+export function redactNames(scope: Scope, text: string, groupOf: GroupOf, asked?: string): string {
+  if (scope.all) return text;
+  const out = text.replace(/[a-z0-9][a-z0-9._-]*/g, (word) => {
+    const name = word.replace(/\.+$/, '');
+    if (name === asked) return word;
+    const group = groupOf(name);
+    return group === undefined || scope.covers({ name, group }) ? word : HIDDEN_TASK + word.slice(name.length);
+  });
+  // "waiting for NAME: not loaded": a dependency that is no loaded task is judged by its name.
+  return out.replace(/^waiting for ([^:\s]+):/, (all, dep: string) => (dep === HIDDEN_TASK || scope.coversName(dep) ? all : `waiting for ${HIDDEN_TASK}:`));
+}
+
+/** A task of the scope: why it waits may name a dependency outside the scope. */
+export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskStatus {
+  return t.waiting === undefined ? t : { ...t, waiting: redactNames(scope, t.waiting, groupOf) };
+}
+
+/**
+ * An error as a scoped connection may read it: its message redacted (but for `asked`, the
+ * target the call named), a group's statuses cut to the scope.
+ */
+export function scopedError(scope: Scope, error: ErrorBody, groupOf: GroupOf, asked?: string): ErrorBody {
+  if (scope.all) return error;
+  const data = error.data as { tasks?: unknown } | undefined;
+  const statuses = data && Array.isArray(data.tasks) ? { data: { ...data, tasks: (data.tasks as TaskStatus[]).filter((t) => scope.covers(t)).map((t) => scopedTask(scope, t, groupOf)) } } : {};
+  return { ...error, message: redactNames(scope, error.message, groupOf, asked), ...statuses };
+}
+
 export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
   if (scope.all) return true;
   const group = groupOfFile(issue.file);
@@ -21,32 +67,8 @@ export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
   return issue.task !== undefined ? scope.covers({ name: issue.task, group }) : scope.coversGroup(group);
 }
 
-/** Finds a loaded task's group by name (undefined: no such task). */
-export type GroupOf = (name: string) => string | undefined;
-
-/** What stands for a name the scope does not cover. */
-export const HIDDEN_NAME = '(a task outside your scope)';
-
-/**
- * A line about a task of the scope with the names of loaded tasks outside it replaced: a
- * "did you mean", a `depends_on` or a cycle in a file of the scope may name them.
- */
-export function withoutHiddenNames(scope: Scope, text: string, groupOf: GroupOf): string {
-  if (scope.all) return text;
-  return text.replace(/[a-z0-9][a-z0-9._-]*/g, (word) => {
-    const name = word.replace(/\.+$/, '');
-    const group = groupOf(name);
-    return group === undefined || scope.covers({ name, group }) ? word : HIDDEN_NAME + word.slice(name.length);
-  });
-}
-
 function scopedIssues(scope: Scope, issues: readonly ConfigIssue[], groupOf: GroupOf): ConfigIssue[] {
-  return issues.filter((e) => issueVisible(scope, e)).map((e) => ({ ...e, message: withoutHiddenNames(scope, e.message, groupOf) }));
-}
-
-function groupsOf(tasks: readonly TaskRef[]): GroupOf {
-  const groups = new Map(tasks.map((t) => [t.name, t.group]));
-  return (name) => groups.get(name);
+  return issues.filter((e) => issueVisible(scope, e)).map((e) => ({ ...e, message: redactNames(scope, e.message, groupOf) }));
 }
 
 export function scopedDaemonInfo(scope: Scope, info: DaemonInfo, groupOf: GroupOf): DaemonInfo {
@@ -58,11 +80,6 @@ export function scopedDaemonInfo(scope: Scope, info: DaemonInfo, groupOf: GroupO
 function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { elsewhere?: ElsewhereTask[] } {
   if (!list) return {};
   return { elsewhere: list.filter((t) => scope.covers(t)) };
-}
-
-/** A task of the scope: why it waits may name a dependency outside the scope. */
-export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskStatus {
-  return t.waiting === undefined ? t : { ...t, waiting: withoutHiddenNames(scope, t.waiting, groupOf) };
 }
 
 /** `groupOf`: every loaded task's group (a status cut to the scope lists only the scope's). */
@@ -115,7 +132,7 @@ export function scopedPush(scope: Scope, msg: PushMessage, groupOf: GroupOf, see
     case 'daemon':
       return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data, groupOf) };
     case 'event':
-      return msg.data.task !== undefined && sees(msg.data.task) ? { event: 'event', data: { ...msg.data, message: withoutHiddenNames(scope, msg.data.message, groupOf) } } : undefined;
+      return msg.data.task !== undefined && sees(msg.data.task) ? { event: 'event', data: { ...msg.data, message: redactNames(scope, msg.data.message, groupOf) } } : undefined;
     case 'log':
       return sees(msg.data.task) ? msg : undefined;
     default:

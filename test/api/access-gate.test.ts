@@ -17,7 +17,7 @@ const waiting: TaskStatus = {
   name: 'report-daily', group: 'reports', kind: 'cron', enabled: true, file: '/h/tasks/reports.yaml', state: 'waiting', desired: 'running', restarts: 0,
   waiting: 'waiting for ops-backup: stopped (needs started)',
 };
-const HIDDEN = 'waiting for (a task outside your scope): stopped (needs started)';
+const HIDDEN = 'waiting for a task outside your rights: stopped (needs started)';
 
 describe('the rights of one connection: what a scoped caller is answered', () => {
   it('a task of the scope waiting on one outside it does not name it, in status and in control results', () => {

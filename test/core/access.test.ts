@@ -136,17 +136,17 @@ describe('rights: what a scoped connection is shown', () => {
     const r: StatusResult = { daemon: { ...daemon, configErrors: issues }, tasks: TASKS.map((t) => task(t.name, t.group)) };
     const shown = scopedStatus(scope, r, groupOf).daemon.configErrors.map((e) => e.message);
     expect(shown).toEqual([
-      'depends_on: unknown task "ops-bakup" (did you mean "(a task outside your scope)"?); name a task defined in the task directory',
-      'depends_on: a cycle: billing-sync -> (a task outside your scope) -> billing-sync; remove one of these dependencies',
+      'depends_on: unknown task "ops-bakup" (did you mean "a task outside your rights"?); name a task defined in the task directory',
+      'depends_on: a cycle: billing-sync -> a task outside your rights -> billing-sync; remove one of these dependencies',
     ]);
     const plan = scopedPlan(scope, { added: [], removed: [], changed: [], unchanged: 0, errors: issues }, TASKS);
     expect(plan.errors.map((e) => e.message)).toEqual(shown);
     const ev = scopedPush(scope, { event: 'event', data: { at: 1, level: 'info', task: 'report-daily', message: 'report-daily waits for ops-backup.' } }, groupOf, new Set());
-    expect(ev?.event === 'event' && ev.data.message).toBe('report-daily waits for (a task outside your scope).');
+    expect(ev?.event === 'event' && ev.data.message).toBe('report-daily waits for a task outside your rights.');
     expect(scopedStatus(new Scope(undefined), r, groupOf).daemon.configErrors).toBe(issues);
     const waits = { ...task('report-daily', 'reports'), state: 'stopped' as const, waiting: 'waiting for ops-backup: stopped (needs started)' };
-    expect(scopedStatus(scope, { ...r, tasks: [waits] }, groupOf).tasks[0]?.waiting).toBe('waiting for (a task outside your scope): stopped (needs started)');
+    expect(scopedStatus(scope, { ...r, tasks: [waits] }, groupOf).tasks[0]?.waiting).toBe('waiting for a task outside your rights: stopped (needs started)');
     const st = scopedPush(scope, { event: 'state', data: waits }, groupOf, new Set());
-    expect(st?.event === 'state' && st.data.waiting).toBe('waiting for (a task outside your scope): stopped (needs started)');
+    expect(st?.event === 'state' && st.data.waiting).toBe('waiting for a task outside your rights: stopped (needs started)');
   });
 });
