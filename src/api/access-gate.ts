@@ -1,7 +1,7 @@
-import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
-import { scopedPlan, scopedPush, scopedStatus } from '../core/access-view.js';
+import { checkParams, checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
+import { scopedError, scopedPlan, scopedPush, scopedStatus, scopedTask } from '../core/access-view.js';
 import { JobctlError } from '../shared/errors.js';
-import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { AccessRule } from '../shared/types.js';
 
 /** What the server knows to judge rights: `access:` now, the tasks loaded now, the socket's owner. */
@@ -21,6 +21,13 @@ export interface Admitted {
   targets?: string[];
   outOfScope?: number;
 }
+
+/**
+ * Refusals one connection may add to the audit trail. The trail is bounded (its older half
+ * goes past 4 MiB), so a key that is refused at every call (an operator taken out of
+ * `access:`) must not be able to push everyone's control calls out of it by calling in a loop.
+ */
+export const REFUSALS_RECORDED = 20;
 
 const isGroup = (t: string) => t === '*' || t.startsWith('@');
 /** Methods whose `target` may be a group, narrowed for a scoped caller. */
@@ -47,6 +54,8 @@ export class ConnectionAccess {
   /** Subscriptions opened on this connection: an identified one may end only these. */
   private readonly subscriptions = new Set<number>();
   private helloRefused = false;
+  /** Refusals recorded for this connection (at most REFUSALS_RECORDED). */
+  private refusals = 0;
 
   constructor(private readonly src: AccessSource) {}
 
@@ -58,6 +67,15 @@ export class ConnectionAccess {
   /** The identity as of the last call (for handlers and the audit trail). */
   get current(): Identity {
     return this.last ?? { operator: this.claim?.operator ?? this.src.owner, role: this.claim ? 'viewer' : 'admin' };
+  }
+
+  /** Who made a call that was refused before it was admitted: an operator not in `access:` is `unknown`, not a role it never had. */
+  private auditIdentity(): { operator: string; role: AuditEntry['role'] } {
+    try {
+      return this.identity();
+    } catch {
+      return { operator: this.claim?.operator ?? this.src.owner, role: 'unknown' };
+    }
   }
 
   /** Who this connection is now; FORBIDDEN for an operator that is not in `access:` (any more). */
@@ -83,6 +101,7 @@ export class ConnectionAccess {
     const identity = this.identity();
     const target = targetOf(params);
     checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
+    checkParams(identity, method, params);
     if (method === 'unsubscribe' && this.claim && !this.subscriptions.has(params.subscription as number)) {
       throw new JobctlError('NOT_FOUND', `no subscription ${String(params.subscription)} on this connection`);
     }
@@ -101,11 +120,12 @@ export class ConnectionAccess {
   /** A result as this connection may see it. */
   shape(method: Method, result: unknown, call: Admitted): unknown {
     const scope = scopeOf(call.identity);
+    const groupOf = (n: string) => this.src.groupOf(n);
     switch (method) {
       case 'hello':
         return { ...(result as object), identity: call.identity };
       case 'status': {
-        const r = scopedStatus(scope, result as StatusResult);
+        const r = scopedStatus(scope, result as StatusResult, groupOf);
         for (const t of r.tasks) this.seen.add(t.name);
         return r;
       }
@@ -114,8 +134,16 @@ export class ConnectionAccess {
         return scopedPlan(scope, result as PlanResult, this.src.tasks());
       case 'start':
       case 'stop':
-      case 'restart':
-        return call.outOfScope ? { ...(result as ControlResult), outOfScope: call.outOfScope } : result;
+      case 'restart': {
+        const r = result as ControlResult;
+        const tasks = scope.all ? r.tasks : r.tasks.map((t) => scopedTask(scope, t, groupOf));
+        return { ...r, tasks, ...(call.outOfScope ? { outOfScope: call.outOfScope } : {}) };
+      }
+      case 'run':
+      case 'scale': {
+        const r = result as { task: TaskStatus };
+        return scope.all ? r : { ...r, task: scopedTask(scope, r.task, groupOf) };
+      }
       case 'subscribe':
       case 'logs': {
         const id = (result as { subscription?: number }).subscription;
@@ -125,6 +153,11 @@ export class ConnectionAccess {
       default:
         return result;
     }
+  }
+
+  /** A refusal or failure as this connection may read it: names outside its scope taken out. */
+  shapeError(error: ErrorBody, params: Record<string, unknown>): ErrorBody {
+    return this.last?.tasks ? scopedError(scopeOf(this.last), error, (n) => this.src.groupOf(n), targetOf(params)) : error;
   }
 
   /** A push as this connection may see it, or undefined (left out). */
@@ -149,7 +182,12 @@ export class ConnectionAccess {
       if (this.helloRefused) return undefined;
       this.helloRefused = true;
     }
-    const id = call?.identity ?? this.current;
+    let last = '';
+    if (error?.code === 'FORBIDDEN') {
+      if (++this.refusals > REFUSALS_RECORDED) return undefined;
+      if (this.refusals === REFUSALS_RECORDED) last = ` (refusal ${REFUSALS_RECORDED} of this connection: later ones are not recorded)`;
+    }
+    const id = call?.identity ?? this.auditIdentity();
     const target = method === 'identify' ? (params.operator as string) : targetOf(params);
     return {
       at: Date.now(), operator: id.operator, role: id.role, ...(this.from ? { from: this.from } : {}), method,
@@ -157,7 +195,7 @@ export class ConnectionAccess {
       ...(call?.targets ? { tasks: call.targets } : {}),
       ...(call?.outOfScope ? { outOfScope: call.outOfScope } : {}),
       result: error ? 'error' : 'ok',
-      ...(error ? { code: error.code, message: error.message } : {}),
+      ...(error ? { code: error.code, message: error.message + last } : {}),
     };
   }
 }

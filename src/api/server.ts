@@ -265,8 +265,9 @@ export class ApiServer {
       send({ id: replyId, result });
       this.audit(rights, m, args, call, undefined);
     } catch (e) {
+      // The caller reads the error within its rights; the audit trail (admin) keeps it whole.
       const error = toErrorBody(e);
-      send({ id: replyId, error });
+      send({ id: replyId, error: rights.shapeError(error, args) });
       this.audit(rights, m, args, call, error);
       if (!isJobctlError(e)) this.opts.onError?.(`${method} failed: ${e instanceof Error ? e.stack : String(e)}`);
     }

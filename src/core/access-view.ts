@@ -1,4 +1,4 @@
-import type { DaemonInfo, ElsewhereTask, PlanResult, PushMessage, StatusResult } from '../shared/protocol.js';
+import type { DaemonInfo, ElsewhereTask, ErrorBody, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { ConfigIssue } from '../shared/types.js';
 import type { Scope, TaskRef } from './access.js';
 
@@ -14,6 +14,52 @@ function groupOfFile(file: string): string | undefined {
   return m?.[1];
 }
 
+/** What stands in for the name of a task outside the scope in a line that names it. */
+export const HIDDEN_TASK = 'a task outside your rights';
+
+/** Finds a loaded task's group by name (undefined: no such task). */
+export type GroupOf = (name: string) => string | undefined;
+
+/** A GroupOf over a list of tasks. */
+export function groupsOf(tasks: readonly TaskRef[]): GroupOf {
+  const groups = new Map(tasks.map((t) => [t.name, t.group]));
+  return (name) => groups.get(name);
+}
+
+/**
+ * A line as a scoped connection may read it: every name of a loaded task outside the scope
+ * replaced (a wait reason, an event, an error, a "did you mean" or a cycle in a file of the
+ * scope may name a dependency in another group). `asked`: the name the caller gave itself,
+ * which is no news to it ("alice may not stop billing-sync").
+ */
+export function redactNames(scope: Scope, text: string, groupOf: GroupOf, asked?: string): string {
+  if (scope.all) return text;
+  const out = text.replace(/[a-z0-9][a-z0-9._-]*/g, (word) => {
+    const name = word.replace(/\.+$/, '');
+    if (name === asked) return word;
+    const group = groupOf(name);
+    return group === undefined || scope.covers({ name, group }) ? word : HIDDEN_TASK + word.slice(name.length);
+  });
+  // "waiting for NAME: not loaded": a dependency that is no loaded task is judged by its name.
+  return out.replace(/^waiting for ([^:\s]+):/, (all, dep: string) => (dep === HIDDEN_TASK || scope.coversName(dep) ? all : `waiting for ${HIDDEN_TASK}:`));
+}
+
+/** A task of the scope: why it waits may name a dependency outside the scope. */
+export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskStatus {
+  return t.waiting === undefined ? t : { ...t, waiting: redactNames(scope, t.waiting, groupOf) };
+}
+
+/**
+ * An error as a scoped connection may read it: its message redacted (but for `asked`, the
+ * target the call named), a group's statuses cut to the scope.
+ */
+export function scopedError(scope: Scope, error: ErrorBody, groupOf: GroupOf, asked?: string): ErrorBody {
+  if (scope.all) return error;
+  const data = error.data as { tasks?: unknown } | undefined;
+  const statuses = data && Array.isArray(data.tasks) ? { data: { ...data, tasks: (data.tasks as TaskStatus[]).filter((t) => scope.covers(t)).map((t) => scopedTask(scope, t, groupOf)) } } : {};
+  return { ...error, message: redactNames(scope, error.message, groupOf, asked), ...statuses };
+}
+
 export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
   if (scope.all) return true;
   const group = groupOfFile(issue.file);
@@ -21,10 +67,14 @@ export function issueVisible(scope: Scope, issue: ConfigIssue): boolean {
   return issue.task !== undefined ? scope.covers({ name: issue.task, group }) : scope.coversGroup(group);
 }
 
-export function scopedDaemonInfo(scope: Scope, info: DaemonInfo): DaemonInfo {
+function scopedIssues(scope: Scope, issues: readonly ConfigIssue[], groupOf: GroupOf): ConfigIssue[] {
+  return issues.filter((e) => issueVisible(scope, e)).map((e) => ({ ...e, message: redactNames(scope, e.message, groupOf) }));
+}
+
+export function scopedDaemonInfo(scope: Scope, info: DaemonInfo, groupOf: GroupOf): DaemonInfo {
   if (scope.all) return info;
   const { keptFiles: _kept, ...rest } = info;
-  return { ...rest, configErrors: info.configErrors.filter((e) => issueVisible(scope, e)), warnings: [] };
+  return { ...rest, configErrors: scopedIssues(scope, info.configErrors, groupOf), warnings: [] };
 }
 
 function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { elsewhere?: ElsewhereTask[] } {
@@ -32,18 +82,20 @@ function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { els
   return { elsewhere: list.filter((t) => scope.covers(t)) };
 }
 
-export function scopedStatus(scope: Scope, r: StatusResult): StatusResult {
+/** `groupOf`: every loaded task's group (a status cut to the scope lists only the scope's). */
+export function scopedStatus(scope: Scope, r: StatusResult, groupOf: GroupOf): StatusResult {
   if (scope.all) return r;
   const { elsewhere, ...rest } = r;
-  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon), tasks: r.tasks.filter((t) => scope.covers(t)), ...scopedElsewhere(scope, elsewhere) };
+  const tasks = r.tasks.filter((t) => scope.covers(t)).map((t) => scopedTask(scope, t, groupOf));
+  return { ...rest, daemon: scopedDaemonInfo(scope, r.daemon, groupOf), tasks, ...scopedElsewhere(scope, elsewhere) };
 }
 
 /** A plan: names whose group is unknown (added tasks) are judged by name. */
 export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[]): PlanResult {
   if (scope.all) return r;
-  const groups = new Map(tasks.map((t) => [t.name, t.group]));
+  const groupOf = groupsOf(tasks);
   const sees = (name: string) => {
-    const group = groups.get(name);
+    const group = groupOf(name);
     return group === undefined ? scope.coversName(name) : scope.covers({ name, group });
   };
   const removed = r.removed.filter(sees);
@@ -56,7 +108,7 @@ export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[
     removed,
     changed,
     unchanged: Math.max(0, mine - removed.length - changed.length),
-    errors: r.errors.filter((e) => issueVisible(scope, e)),
+    errors: scopedIssues(scope, r.errors, groupOf),
     ...scopedElsewhere(scope, elsewhere),
   };
 }
@@ -66,7 +118,7 @@ export function scopedPlan(scope: Scope, r: PlanResult, tasks: readonly TaskRef[
  * loaded task's group; `seen` holds the names this connection was shown (a removed task's
  * group is gone with it).
  */
-export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: string) => string | undefined, seen: ReadonlySet<string>): PushMessage | undefined {
+export function scopedPush(scope: Scope, msg: PushMessage, groupOf: GroupOf, seen: ReadonlySet<string>): PushMessage | undefined {
   if (scope.all) return msg;
   const sees = (name: string) => {
     const group = groupOf(name);
@@ -74,13 +126,13 @@ export function scopedPush(scope: Scope, msg: PushMessage, groupOf: (name: strin
   };
   switch (msg.event) {
     case 'state':
-      return scope.covers(msg.data) ? msg : undefined;
+      return scope.covers(msg.data) ? { event: 'state', data: scopedTask(scope, msg.data, groupOf) } : undefined;
     case 'removed':
       return seen.has(msg.data.name) || scope.coversName(msg.data.name) ? msg : undefined;
     case 'daemon':
-      return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data) };
+      return { event: 'daemon', data: scopedDaemonInfo(scope, msg.data, groupOf) };
     case 'event':
-      return msg.data.task !== undefined && sees(msg.data.task) ? msg : undefined;
+      return msg.data.task !== undefined && sees(msg.data.task) ? { event: 'event', data: { ...msg.data, message: redactNames(scope, msg.data.message, groupOf) } } : undefined;
     case 'log':
       return sees(msg.data.task) ? msg : undefined;
     default:

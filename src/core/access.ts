@@ -33,8 +33,17 @@ export function isControl(method: Method): boolean {
   return RANK[METHOD_ROLE[method]] >= RANK.operator;
 }
 
-export function mayCall(role: Role, method: Method): boolean {
-  return RANK[role] >= RANK[METHOD_ROLE[method]];
+/**
+ * The least role one call needs: its method's, or more when a param reaches past the home.
+ * `plan --dir` reads any directory of the host as the daemon's user: admin only.
+ */
+export function roleNeeded(method: Method, params: Readonly<Record<string, unknown>> = {}): Role {
+  if (method === 'plan' && params.dir !== undefined) return 'admin';
+  return METHOD_ROLE[method];
+}
+
+export function mayCall(role: Role, method: Method, params?: Readonly<Record<string, unknown>>): boolean {
+  return RANK[role] >= RANK[roleNeeded(method, params)];
 }
 
 /** A task as rights see it. */
@@ -101,9 +110,20 @@ export function resolveIdentity(claim: string | undefined, owner: string, access
   return { operator: claim, role: rule.role, ...(rule.tasks ? { tasks: [...rule.tasks] } : {}) };
 }
 
-/** Refuses a method the identity's role does not allow. */
+/** Refuses a call the identity's role does not allow. */
 export function checkRole(id: Identity, method: Method, what?: string): void {
   if (!mayCall(id.role, method)) throw forbidden(id, method, what);
+}
+
+/**
+ * Params that need more than their method's role. `plan --dir` reads any directory on the
+ * daemon's host as the daemon's user (an existence test, and the keys of its YAML files in
+ * the plan's errors): a forced command must not reach past the home, so it is admin's.
+ */
+export function checkParams(id: Identity, method: Method, params: Readonly<Record<string, unknown>>): void {
+  if (method === 'plan' && RANK[id.role] < RANK[roleNeeded(method, params)]) {
+    throw new JobctlError('FORBIDDEN', `${id.operator} may not plan another directory (${describeIdentity(id)}); \`plan --dir\` is for admins, \`plan\` and \`plan --rev\` are yours`);
+  }
 }
 
 /** A target narrowed to a scope: the tasks to act on, and how many of the target's were left out. */

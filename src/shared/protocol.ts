@@ -92,7 +92,8 @@ export interface HelloResult {
 export interface AuditEntry {
   at: number;
   operator: string;
-  role: Role;
+  /** The caller's role at the call; `unknown`: an operator named by its key but not in `access:` (refused). */
+  role: Role | 'unknown';
   /** Where the operator connected from (SSH_CONNECTION: "client-ip port server-ip port"); absent = local socket. */
   from?: string;
   method: Method;

@@ -41,6 +41,20 @@ const local = (args: string[]) => jobctl(args, { home });
 const localStatus = async (): Promise<StatusResult> => JSON.parse((await local(['status', '--json'])).stdout) as StatusResult;
 const stateOf = async (name: string) => (await localStatus()).tasks.find((t) => t.name === name)?.state;
 
+/**
+ * Independent CLI calls, three at a time, results in order: each is an ssh session and two
+ * node processes, so all at once would pass the client's connect timeout on a loaded machine.
+ */
+async function few<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return out;
+}
+
 type Reply = { id: number; result?: Record<string, unknown>; error?: { code: string; message: string } };
 type Push = { event: string; data: Record<string, unknown> };
 
@@ -148,6 +162,10 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     expect((await as('bob', ['logs', 'report-web', '-n', '3'])).stdout).toMatch(/web/);
     expect((await as('bob', ['history', 'report-daily'])).code).toBe(0);
     expect((await as('bob', ['plan'])).code).toBe(0);
+    // plan --dir would read any directory of the host as the daemon's user.
+    const dir = await as('bob', ['plan', '--dir', '/etc']);
+    expect({ code: dir.code, stdout: dir.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(dir.stderr).toMatch(/^jobctl: bob may not plan another directory \(viewer\)/);
     const refused: Array<[string[], string]> = [
       [['stop', 'billing-sync'], 'bob may not stop billing-sync (viewer)'],
       [['stop', '@ops'], 'bob may not stop @ops (viewer)'],
@@ -162,10 +180,12 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
       [['audit'], 'bob may not read the audit trail (viewer)'],
       [['down'], 'bob may not shut the daemon down (viewer)'],
     ];
-    for (const [args, message] of refused) {
-      const r = await as('bob', args);
-      expect({ args, code: r.code, stderr: r.stderr.trim() }).toEqual({ args, code: 1, stderr: `jobctl: ${message}` });
-    }
+    // Independent calls, a few at once (see few()).
+    const got = await few(refused, async ([args]) => {
+      const r = await as('bob', args, 120_000);
+      return { args, code: r.code, stderr: r.stderr.trim() };
+    });
+    expect(got).toEqual(refused.map(([args, message]) => ({ args, code: 1, stderr: `jobctl: ${message}` })));
     const after = await localStatus();
     expect(after.tasks.filter((t) => t.kind === 'daemon').map((t) => `${t.name} ${t.state}`).sort()).toEqual(['billing-sync running', 'ops-backup running', 'report-web running']);
   }, 400_000);
@@ -186,9 +206,9 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     expect(plan.stdout).not.toMatch(HIDDEN);
     expect((await as('alice', ['history', 'report-daily'])).code).toBe(0);
     // Outside the scope: refused alike whether the task exists or not; a misspelt name of the scope is NOT_FOUND.
-    for (const t of ['report-web', 'ops-backup', 'no-such-task']) {
-      expect((await as('alice', ['status', t])).stderr.trim()).toBe(`jobctl: alice may not see ${t} ${ALICE}`);
-    }
+    const names = ['report-web', 'ops-backup', 'no-such-task'];
+    const seen = await few(names, async (t) => (await as('alice', ['status', t], 120_000)).stderr.trim());
+    expect(seen).toEqual(names.map((t) => `jobctl: alice may not see ${t} ${ALICE}`));
     expect((await as('alice', ['status', '@ops'])).stderr.trim()).toBe(`jobctl: alice may not see @ops ${ALICE}`);
     expect((await as('alice', ['logs', 'report-web'])).stderr.trim()).toBe(`jobctl: alice may not read the logs of report-web ${ALICE}`);
     expect((await as('alice', ['history', 'ops-backup'])).stderr.trim()).toBe(`jobctl: alice may not read the history of ops-backup ${ALICE}`);
@@ -242,10 +262,11 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
       [['audit'], `alice may not read the audit trail ${ALICE}`],
       [['down'], `alice may not shut the daemon down ${ALICE}`],
     ];
-    for (const [args, message] of refused) {
-      const x = await as('alice', args);
-      expect({ args, code: x.code, stderr: x.stderr.trim() }).toEqual({ args, code: 1, stderr: `jobctl: ${message}` });
-    }
+    const got = await few(refused, async ([args]) => {
+      const x = await as('alice', args, 120_000);
+      return { args, code: x.code, stderr: x.stderr.trim() };
+    });
+    expect(got).toEqual(refused.map(([args, message]) => ({ args, code: 1, stderr: `jobctl: ${message}` })));
     expect(await stateOf('report-web')).toBe('running');
     expect(await stateOf('ops-backup')).toBe('running');
   }, 500_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METHOD_ROLE, Scope, describeIdentity, isControl, mayCall, narrowTarget, resolveIdentity } from '../../src/core/access.js';
+import { METHOD_ROLE, Scope, checkParams, describeIdentity, isControl, mayCall, narrowTarget, resolveIdentity } from '../../src/core/access.js';
 import { scopedPlan, scopedPush, scopedStatus } from '../../src/core/access-view.js';
 import { isJobctlError } from '../../src/shared/errors.js';
 import { METHODS, type DaemonInfo, type Identity, type StatusResult, type TaskStatus } from '../../src/shared/protocol.js';
@@ -44,6 +44,14 @@ describe('rights: roles', () => {
     expect(describeIdentity(alice)).toBe('operator of @billing, report-d*');
     expect(describeIdentity(bob)).toBe('viewer');
   });
+
+  it('plan --dir reads any directory on the host: admin only; plan and plan --rev stay a viewer\'s', () => {
+    expect(thrown(() => checkParams(bob, 'plan', { dir: '/etc' }))).toEqual({ code: 'FORBIDDEN', message: expect.stringMatching(/^bob may not plan another directory \(viewer\)/) });
+    expect(thrown(() => checkParams(alice, 'plan', { dir: '/srv/other/tasks' })).code).toBe('FORBIDDEN');
+    expect(() => checkParams(bob, 'plan', {})).not.toThrow();
+    expect(() => checkParams(bob, 'plan', { rev: 'HEAD~1' })).not.toThrow();
+    expect(() => checkParams({ operator: 'carol', role: 'admin' }, 'plan', { dir: '/srv/other/tasks' })).not.toThrow();
+  });
 });
 
 describe('rights: scopes and targets', () => {
@@ -87,16 +95,17 @@ describe('rights: what a scoped connection is shown', () => {
     ],
   };
   const scope = new Scope(alice.tasks);
+  const groupOf = (n: string) => TASKS.find((t) => t.name === n)?.group;
 
   it('status and the daemon info keep only the scope', () => {
     const r: StatusResult = { daemon, tasks: TASKS.map((t) => task(t.name, t.group)), elsewhere: [{ name: 'report-eu', group: 'reports', kind: 'cron', hosts: ['eu'] }, { name: 'x', group: 'ops', kind: 'cron', hosts: [] }] };
-    const shown = scopedStatus(scope, r);
+    const shown = scopedStatus(scope, r, groupOf);
     expect(shown.tasks.map((t) => t.name)).toEqual(['billing-sync', 'billing-report', 'report-daily']);
     expect(shown.daemon.configErrors.map((e) => e.message)).toEqual(['a', 'c']);
     expect(shown.daemon.warnings).toEqual([]);
     expect(shown.daemon.keptFiles).toBeUndefined();
     expect(shown.elsewhere).toEqual([]);
-    expect(scopedStatus(new Scope(undefined), r)).toBe(r);
+    expect(scopedStatus(new Scope(undefined), r, groupOf)).toBe(r);
   });
 
   it('the plan keeps only the scope', () => {
@@ -105,7 +114,6 @@ describe('rights: what a scoped connection is shown', () => {
   });
 
   it('pushes of tasks outside the scope are left out', () => {
-    const groupOf = (n: string) => TASKS.find((t) => t.name === n)?.group;
     const seen = new Set(['billing-sync']);
     const push = (msg: Parameters<typeof scopedPush>[1]) => scopedPush(scope, msg, groupOf, seen);
     expect(push({ event: 'state', data: task('report-web', 'reports') })).toBeUndefined();
@@ -118,5 +126,27 @@ describe('rights: what a scoped connection is shown', () => {
     expect(push({ event: 'log-end', data: { subscription: 1, reason: 'x' } })).toBeDefined();
     const d = push({ event: 'daemon', data: daemon });
     expect(d?.event === 'daemon' && d.data.warnings).toEqual([]);
+  });
+
+  it('a problem or event of a task in scope does not name a task outside it (did you mean, depends_on, a cycle)', () => {
+    const issues = [
+      { file: 'tasks/billing.yaml', line: 4, col: 18, task: 'billing-sync', message: 'depends_on: unknown task "ops-bakup" (did you mean "ops-backup"?); name a task defined in the task directory' },
+      { file: 'tasks/billing.yaml', line: 5, col: 3, task: 'billing-sync', message: 'depends_on: a cycle: billing-sync -> report-web -> billing-sync; remove one of these dependencies' },
+    ];
+    const r: StatusResult = { daemon: { ...daemon, configErrors: issues }, tasks: TASKS.map((t) => task(t.name, t.group)) };
+    const shown = scopedStatus(scope, r, groupOf).daemon.configErrors.map((e) => e.message);
+    expect(shown).toEqual([
+      'depends_on: unknown task "ops-bakup" (did you mean "a task outside your rights"?); name a task defined in the task directory',
+      'depends_on: a cycle: billing-sync -> a task outside your rights -> billing-sync; remove one of these dependencies',
+    ]);
+    const plan = scopedPlan(scope, { added: [], removed: [], changed: [], unchanged: 0, errors: issues }, TASKS);
+    expect(plan.errors.map((e) => e.message)).toEqual(shown);
+    const ev = scopedPush(scope, { event: 'event', data: { at: 1, level: 'info', task: 'report-daily', message: 'report-daily waits for ops-backup.' } }, groupOf, new Set());
+    expect(ev?.event === 'event' && ev.data.message).toBe('report-daily waits for a task outside your rights.');
+    expect(scopedStatus(new Scope(undefined), r, groupOf).daemon.configErrors).toBe(issues);
+    const waits = { ...task('report-daily', 'reports'), state: 'stopped' as const, waiting: 'waiting for ops-backup: stopped (needs started)' };
+    expect(scopedStatus(scope, { ...r, tasks: [waits] }, groupOf).tasks[0]?.waiting).toBe('waiting for a task outside your rights: stopped (needs started)');
+    const st = scopedPush(scope, { event: 'state', data: waits }, groupOf, new Set());
+    expect(st?.event === 'state' && st.data.waiting).toBe('waiting for a task outside your rights: stopped (needs started)');
   });
 });

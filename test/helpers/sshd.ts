@@ -38,9 +38,9 @@ export const hasSshd = fs.existsSync('/usr/sbin/sshd') && (() => {
  * A real OpenSSH server for one test file: 127.0.0.1 and a free port, a generated host key
  * and client key in a temp dir, `-D -e` with its own config; the client side gets a private
  * ssh config (identity, known_hosts with that host key), so the user's own ssh setup is
- * never read or changed.
+ * never read or changed. `config`: more sshd_config lines (e.g. `SetEnv PATH=…`).
  */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(opts: { config?: string[] } = {}): Promise<TestSshd> {
   const t = tempDir('jobctl-sshd-');
   const dir = t.dir;
   const port = await freePort();
@@ -54,6 +54,7 @@ export async function startSshd(): Promise<TestSshd> {
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_key`, `AuthorizedKeysFile ${dir}/authorized_keys`,
     `PidFile ${dir}/sshd.pid`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
     'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'LogLevel ERROR', 'MaxStartups 100:30:200', 'MaxSessions 100',
+    ...(opts.config ?? []),
   ].join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'ssh_config'), [
     'Host *', `  IdentityFile ${dir}/client_key`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${dir}/known_hosts`,

@@ -30,6 +30,10 @@ export function registerDialStdio(program: Command, ctx: CliContext): void {
       const from = ctx.env.SSH_CONNECTION || ctx.env.SSH_CLIENT || undefined;
       const as = opts.as === undefined ? undefined : { operator: opts.as, ...(from ? { from } : {}) };
       const home = ctx.home();
+      const asked = homeAsked(ctx.env.SSH_ORIGINAL_COMMAND);
+      if (asked !== undefined && path.resolve(asked) !== path.resolve(home)) {
+        throw new CliError(`this SSH key's forced command serves the home ${home}; the address asked for ${asked}: use ssh://…${home} (a key's forced command fixes its home; docs/access.md)`, EXIT.USAGE);
+      }
       try {
         await bridgeStdio(homePaths(home).socket, process.stdin, process.stdout, as);
       } catch (e) {
@@ -37,6 +41,23 @@ export function registerDialStdio(program: Command, ctx: CliContext): void {
       }
       return EXIT.OK;
     }));
+}
+
+/**
+ * The home a client asked for when sshd ran this as a key's forced command: sshd(8) runs the
+ * `command="…"` of authorized_keys instead of the client's command ("The command supplied by
+ * the user (if any) is ignored") and puts the client's in SSH_ORIGINAL_COMMAND. The client's
+ * command is what `--host ssh://host/HOME` sends: `jobctl dial-stdio --home HOME` (quoted as
+ * api/ssh-stream.ts quotes it). Undefined: no forced command, or the client named no home.
+ */
+export function homeAsked(original: string | undefined): string | undefined {
+  if (!original) return undefined;
+  const words: string[] = [];
+  for (const m of original.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!);
+  if (!words.includes('dial-stdio')) return undefined;
+  const flag = words.indexOf('--home');
+  if (flag !== -1) return words[flag + 1];
+  return words.find((w) => w.startsWith('--home='))?.slice('--home='.length);
 }
 
 /** No daemon because there is no home at all: say so (the caller sees it through ssh), not "start it with `jobctl up`". */
