@@ -17,7 +17,8 @@ describe('jobctl logs -f against a flooding task', () => {
   it('a reader that keeps up is never cut off; the daemon stays fine', async () => {
     const home = makeHome({ 'tasks/app.yaml': FLOOD });
     const d = await startTestDaemon(home);
-    await waitFor(async () => (await jobctl(['status', 'flood', '--json'], { home })).stdout.includes('"running"'), 10_000, 'flood running');
+    // The state itself (the JSON also says "desired":"running" while the task is still starting).
+    await waitFor(async () => JSON.parse((await jobctl(['status', 'flood', '--json'], { home })).stdout).tasks[0]?.state === 'running', 10_000, 'flood running');
     const cli = spawn(process.execPath, [CLI, 'logs', 'flood', '-f', '-n', '0'], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let bytes = 0;
     let stderr = '';
