@@ -170,6 +170,9 @@ describe.skipIf(!hasChromium)('jobctl web, one host', { timeout: 60_000 }, () =>
     await page.goto(`${web.origin}/`);
     await page.waitForSelector(row('talker'));
     await page.keyboard.press('/');
+    // The page moves the focus to the filter on its next turn: type once it is there (else the
+    // letters are shortcuts).
+    await page.waitForFunction(`document.activeElement?.tagName === 'INPUT'`);
     await page.keyboard.type('talk');
     await page.waitForFunction(`document.querySelectorAll('.trow[data-key]').length === 1`);
     await page.keyboard.press('Escape');
