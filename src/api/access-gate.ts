@@ -1,4 +1,4 @@
-import { checkParams, checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
+import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
 import { scopedError, scopedPlan, scopedPush, scopedStatus, scopedTask } from '../core/access-view.js';
 import { JobctlError } from '../shared/errors.js';
 import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
@@ -100,8 +100,7 @@ export class ConnectionAccess {
   admit(method: Method, params: Record<string, unknown>): Admitted {
     const identity = this.identity();
     const target = targetOf(params);
-    checkRole(identity, method, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
-    checkParams(identity, method, params);
+    checkRole(identity, method, params, method === 'notify-test' ? undefined : target === '*' ? 'every task' : target);
     if (method === 'unsubscribe' && this.claim && !this.subscriptions.has(params.subscription as number)) {
       throw new JobctlError('NOT_FOUND', `no subscription ${String(params.subscription)} on this connection`);
     }

@@ -34,12 +34,22 @@ export function isControl(method: Method): boolean {
 }
 
 /**
- * The least role one call needs: its method's, or more when a param reaches past the home.
- * `plan --dir` reads any directory of the host as the daemon's user: admin only.
+ * Params that need more than their method's role, each with what its refusal says. `plan --dir`
+ * reads any directory of the host as the daemon's user (an existence test, and the keys of its
+ * YAML files in the plan's errors): a forced command must not reach past the home.
  */
+const PARAM_RULES: readonly { method: Method; param: string; role: Role; refusal: string }[] = [
+  { method: 'plan', param: 'dir', role: 'admin', refusal: 'plan another directory ({who}); `plan --dir` is for admins, `plan` and `plan --rev` are yours' },
+];
+
+function paramRule(method: Method, params: Readonly<Record<string, unknown>>): (typeof PARAM_RULES)[number] | undefined {
+  return PARAM_RULES.find((r) => r.method === method && params[r.param] !== undefined);
+}
+
+/** The least role one call needs: its method's, or more when a param reaches past the home. */
 export function roleNeeded(method: Method, params: Readonly<Record<string, unknown>> = {}): Role {
-  if (method === 'plan' && params.dir !== undefined) return 'admin';
-  return METHOD_ROLE[method];
+  const rule = paramRule(method, params);
+  return rule && RANK[rule.role] > RANK[METHOD_ROLE[method]] ? rule.role : METHOD_ROLE[method];
 }
 
 export function mayCall(role: Role, method: Method, params?: Readonly<Record<string, unknown>>): boolean {
@@ -110,20 +120,15 @@ export function resolveIdentity(claim: string | undefined, owner: string, access
   return { operator: claim, role: rule.role, ...(rule.tasks ? { tasks: [...rule.tasks] } : {}) };
 }
 
-/** Refuses a call the identity's role does not allow. */
-export function checkRole(id: Identity, method: Method, what?: string): void {
-  if (!mayCall(id.role, method)) throw forbidden(id, method, what);
-}
-
 /**
- * Params that need more than their method's role. `plan --dir` reads any directory on the
- * daemon's host as the daemon's user (an existence test, and the keys of its YAML files in
- * the plan's errors): a forced command must not reach past the home, so it is admin's.
+ * The one rights check of a call's method and params: FORBIDDEN when the role is short, saying
+ * which param asked for more when the method alone would have been allowed.
  */
-export function checkParams(id: Identity, method: Method, params: Readonly<Record<string, unknown>>): void {
-  if (method === 'plan' && RANK[id.role] < RANK[roleNeeded(method, params)]) {
-    throw new JobctlError('FORBIDDEN', `${id.operator} may not plan another directory (${describeIdentity(id)}); \`plan --dir\` is for admins, \`plan\` and \`plan --rev\` are yours`);
-  }
+export function checkRole(id: Identity, method: Method, params: Readonly<Record<string, unknown>> = {}, what?: string): void {
+  if (mayCall(id.role, method, params)) return;
+  const rule = mayCall(id.role, method) ? paramRule(method, params) : undefined;
+  if (rule) throw new JobctlError('FORBIDDEN', `${id.operator} may not ${rule.refusal.replace('{who}', describeIdentity(id))}`);
+  throw forbidden(id, method, what);
 }
 
 /** A target narrowed to a scope: the tasks to act on, and how many of the target's were left out. */

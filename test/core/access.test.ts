@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METHOD_ROLE, Scope, checkParams, describeIdentity, isControl, mayCall, narrowTarget, resolveIdentity } from '../../src/core/access.js';
+import { METHOD_ROLE, Scope, checkRole, describeIdentity, isControl, mayCall, narrowTarget, resolveIdentity } from '../../src/core/access.js';
 import { scopedPlan, scopedPush, scopedStatus } from '../../src/core/access-view.js';
 import { isJobctlError } from '../../src/shared/errors.js';
 import { METHODS, type DaemonInfo, type Identity, type StatusResult, type TaskStatus } from '../../src/shared/protocol.js';
@@ -46,11 +46,11 @@ describe('rights: roles', () => {
   });
 
   it('plan --dir reads any directory on the host: admin only; plan and plan --rev stay a viewer\'s', () => {
-    expect(thrown(() => checkParams(bob, 'plan', { dir: '/etc' }))).toEqual({ code: 'FORBIDDEN', message: expect.stringMatching(/^bob may not plan another directory \(viewer\)/) });
-    expect(thrown(() => checkParams(alice, 'plan', { dir: '/srv/other/tasks' })).code).toBe('FORBIDDEN');
-    expect(() => checkParams(bob, 'plan', {})).not.toThrow();
-    expect(() => checkParams(bob, 'plan', { rev: 'HEAD~1' })).not.toThrow();
-    expect(() => checkParams({ operator: 'carol', role: 'admin' }, 'plan', { dir: '/srv/other/tasks' })).not.toThrow();
+    expect(thrown(() => checkRole(bob, 'plan', { dir: '/etc' }))).toEqual({ code: 'FORBIDDEN', message: expect.stringMatching(/^bob may not plan another directory \(viewer\)/) });
+    expect(thrown(() => checkRole(alice, 'plan', { dir: '/srv/other/tasks' })).code).toBe('FORBIDDEN');
+    expect(() => checkRole(bob, 'plan', {})).not.toThrow();
+    expect(() => checkRole(bob, 'plan', { rev: 'HEAD~1' })).not.toThrow();
+    expect(() => checkRole({ operator: 'carol', role: 'admin' }, 'plan', { dir: '/srv/other/tasks' })).not.toThrow();
   });
 });
 

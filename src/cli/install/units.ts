@@ -16,7 +16,27 @@ export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 export const SYSTEMD_MARKER = '# Installed by `jobctl install systemd`; remove with `jobctl uninstall systemd`.';
 
+/** A word for sh (the crontab's command): double quotes, with what sh expands inside them escaped. */
 const quote = (s: string) => (/^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
+
+/**
+ * Values in a unit file, as systemd reads them (src/core/load-fragment.c at systemd main):
+ * every value passes through the specifier expansion (`unit_full_printf`, `unit_path_printf`,
+ * `unit_env_printf`), where a literal `%` is `%%`. `Environment=` and `ExecStart=` are then
+ * split into words (`extract_first_word` with EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE): double
+ * quotes with C escapes, where `\$` or a backtick escape is invalid and drops the whole line;
+ * `ExecStart=` expands `$NAME` in its arguments at start, a literal `$` being `$$` (not in the
+ * executable's path, which is taken as written and may not hold quotes or backslashes). `WorkingDirectory=`
+ * (`config_parse_working_directory`) is not unquoted: the path as it is, a quote would make it
+ * relative and fail the unit. `Documentation=` is a list of URLs split the same way: a `'`
+ * (which a file URL keeps) is written `%27`.
+ */
+const unitText = (s: string) => s.replace(/%/g, '%%');
+const unitWord = (s: string) => {
+  const t = unitText(s);
+  return /^[A-Za-z0-9_./:=@+-]+$/.test(t) ? t : `"${t.replace(/["\\]/g, '\\$&').replace(/\n/g, '\\n')}"`;
+};
+const execArg = (s: string) => unitWord(s.replace(/\$/g, '$$$$'));
 
 /**
  * A path escaped for a unit name as `systemd-escape --path` does (systemd.unit(5), "String
@@ -67,13 +87,13 @@ export function systemdUnit(t: BootstrapTarget): string {
   const network = t.user ? '' : 'After=network-online.target\nWants=network-online.target\n';
   return `${SYSTEMD_MARKER}
 [Unit]
-Description=jobctl job supervisor (${t.home})
-${t.documentation ? `Documentation=${t.documentation}\n` : ''}${network}
+Description=jobctl job supervisor (${unitText(t.home)})
+${t.documentation ? `Documentation=${unitText(t.documentation.replace(/'/g, '%27'))}\n` : ''}${network}
 [Service]
 Type=simple
-Environment=JOBCTL_HOME=${quote(t.home)}
-WorkingDirectory=${quote(t.home)}
-ExecStart=${quote(t.node)} ${DAEMON_NODE_FLAGS.join(' ')} ${quote(t.script)} daemon
+Environment=${unitWord(`JOBCTL_HOME=${t.home}`)}
+WorkingDirectory=${unitText(t.home)}
+ExecStart=${unitWord(t.node)} ${DAEMON_NODE_FLAGS.join(' ')} ${execArg(t.script)} daemon
 ExecReload=/bin/kill -HUP $MAINPID
 # The daemon stops its own tasks (stop_signal, stop_timeout) on SIGTERM: signal only it,
 # and SIGKILL whatever is left of the cgroup only after TimeoutStopSec.
@@ -90,13 +110,19 @@ WantedBy=${t.user ? 'default.target' : 'multi-user.target'}
 `;
 }
 
+/**
+ * cron turns a `%` of a command into a newline, and what follows into its stdin, unless it
+ * is written `\\%` (crontab(5); cronie src/do_command.c drops the backslash before a `%`).
+ */
+const cronText = (s: string) => s.replace(/%/g, '\\%');
+
 export function cronMarker(home: string): string {
-  return `# jobctl:${home}`;
+  return `# jobctl:${cronText(home)}`;
 }
 
 /** `@reboot` start, plus a "start if not running" every 5 minutes (`jobctl up` is idempotent). */
 export function cronLines(t: BootstrapTarget): string[] {
-  const cmd = `JOBCTL_HOME=${quote(t.home)} ${quote(t.node)} ${quote(t.script)} up >/dev/null 2>&1`;
+  const cmd = cronText(`JOBCTL_HOME=${quote(t.home)} ${quote(t.node)} ${quote(t.script)} up >/dev/null 2>&1`);
   const marker = cronMarker(t.home);
   return [`@reboot ${cmd} ${marker}`, `*/5 * * * * ${cmd} ${marker}`];
 }
