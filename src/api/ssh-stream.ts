@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { JobctlError } from '../shared/errors.js';
-import type { DaemonAddress } from '../shared/address.js';
+import { sshHost, type DaemonAddress } from '../shared/address.js';
 
 export interface SshOptions {
   /**
@@ -34,7 +34,7 @@ export function sshArgv(addr: Extract<DaemonAddress, { kind: 'ssh' }>, remote: s
     ...(opts.batch ? ['-o', 'BatchMode=yes'] : []),
     ...(addr.port ? ['-p', String(addr.port)] : []),
     ...(addr.user ? ['-l', addr.user] : []),
-    addr.host, '--', remote,
+    sshHost(addr), '--', remote,
   ];
 }
 

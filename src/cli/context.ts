@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseAddress, type DaemonAddress } from '../shared/address.js';
+import { parseAddress, sshHost, type DaemonAddress } from '../shared/address.js';
 import { JobctlClient, type DialOptions } from '../api/client.js';
 import { shellQuote } from '../api/ssh-stream.js';
 import { describeHome, resolveHome, resolveHomeWithSource, type ResolvedHome } from '../config/home.js';
@@ -81,7 +81,7 @@ export function runThereCommand(remote: DaemonAddress, argv: readonly string[]):
   }
   if (remote.kind !== 'ssh') return `jobctl ${rest.map(shellQuote).join(' ')}`;
   const far = ['jobctl', ...(remote.home ? ['--home', remote.home] : []), ...rest].map(shellQuote).join(' ');
-  return ['ssh', ...(remote.port ? ['-p', String(remote.port)] : []), `${remote.user ? `${remote.user}@` : ''}${remote.host}`, shellQuote(far)].join(' ');
+  return ['ssh', ...(remote.port ? ['-p', String(remote.port)] : []), `${remote.user ? `${remote.user}@` : ''}${sshHost(remote)}`, shellQuote(far)].join(' ');
 }
 
 /** Connect, run fn, close. */

@@ -20,6 +20,8 @@ export interface PlanSource {
 }
 
 const GIT_TIMEOUT_MS = 30_000;
+/** The most a `plan --rev` writes out under state/: task files are small; a revision with a dump committed beside them must not fill the disk. */
+export const PLAN_REV_MAX_BYTES = 64 * 1024 * 1024;
 
 function git(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -54,6 +56,16 @@ export async function revisionSource(tasksDir: string, rev: string, scratchParen
     commit = (await git(tasksDir, ['rev-parse', '--verify', '--short', `${rev}^{commit}`])).trim();
   } catch {
     throw new JobctlError('NOT_FOUND', `no revision "${rev}" in the repository of ${tasksDir} (run \`git fetch\` there first?)`);
+  }
+  // What it would write, before writing any of it (`git ls-tree -l`: `<mode> <type> <object> <size>\t<path>`).
+  const listing = await git(tasksDir, ['ls-tree', '-r', '-l', '-z', commit]);
+  let bytes = 0;
+  for (const entry of listing.split('\0')) {
+    const size = Number(/^\S+ blob \S+ +(\d+)\t/.exec(entry)?.[1] ?? 0);
+    bytes += size;
+  }
+  if (bytes > PLAN_REV_MAX_BYTES) {
+    throw new JobctlError('BAD_REQUEST', `tasks/ at ${rev} (${commit}) holds ${Math.ceil(bytes / 1024 / 1024)} MiB, more than \`plan --rev\` writes out (${PLAN_REV_MAX_BYTES / 1024 / 1024} MiB): keep large files out of the task repository, or check the revision out elsewhere and use \`plan --dir\``);
   }
   const scratch = fs.mkdtempSync(path.join(scratchParent, 'plan-'));
   const close = () => fs.rmSync(scratch, { recursive: true, force: true });

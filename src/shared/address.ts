@@ -43,6 +43,14 @@ export function parseAddress(text: string): DaemonAddress {
   };
 }
 
+/**
+ * The host as ssh takes it on its command line: an IPv6 literal without the brackets the URL
+ * form needs (`ssh://[::1]:2222` -> `::1`; ssh would try to resolve `[::1]` as a name).
+ */
+export function sshHost(a: Extract<DaemonAddress, { kind: 'ssh' }>): string {
+  return a.host.startsWith('[') ? a.host.slice(1, -1) : a.host;
+}
+
 /** The address as the user writes it. */
 export function formatAddress(a: DaemonAddress): string {
   if (a.kind === 'local') return a.home ? `local:${a.home}` : 'local';

@@ -1,5 +1,7 @@
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { formatAddress, parseAddress } from '../../src/shared/address.js';
+import { sshArgv } from '../../src/api/ssh-stream.js';
+import { formatAddress, parseAddress, type DaemonAddress } from '../../src/shared/address.js';
 
 describe('host addresses', () => {
   it('reads every part of ssh://[user@]host[:port][/home]', () => {
@@ -24,5 +26,20 @@ describe('host addresses', () => {
     expect(() => parseAddress('ssh://-Fevil:22')).toThrow(/not a host name/);
     expect(() => parseAddress('ssh://-u@web1')).toThrow(/not a user name/);
     expect(() => parseAddress('ssh://a;b@web1')).toThrow(/not a user name/);
+  });
+
+  it('an IPv6 literal: brackets in the URL, none on ssh\'s command line (ssh -G shows what it would reach, without connecting)', async () => {
+    const a = parseAddress('ssh://deploy@[::1]:2222/srv/jobs') as Extract<DaemonAddress, { kind: 'ssh' }>;
+    expect(a).toEqual({ kind: 'ssh', host: '[::1]', user: 'deploy', port: 2222, home: '/srv/jobs' });
+    expect(formatAddress(a)).toBe('ssh://deploy@[::1]:2222/srv/jobs');
+    const argv = sshArgv(a, 'jobctl dial-stdio');
+    expect(argv.slice(-3)).toEqual(['::1', '--', 'jobctl dial-stdio']);
+    // OpenSSH's own reading of that argv (ssh.c: -G prints the resolved config and exits).
+    const [, ...args] = argv.slice(0, -2);
+    const g = await execa('ssh', ['-G', ...args], { reject: false });
+    if ((g as { code?: string }).code === 'ENOENT') return;
+    expect(g.stdout).toMatch(/^hostname ::1$/m);
+    expect(g.stdout).toMatch(/^port 2222$/m);
+    expect(g.stdout).toMatch(/^user deploy$/m);
   });
 });
