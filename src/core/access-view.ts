@@ -44,9 +44,22 @@ export function redactNames(scope: Scope, text: string, groupOf: GroupOf, asked?
   return out.replace(/^waiting for ([^:\s]+):/, (all, dep: string) => (dep === HIDDEN_TASK || scope.coversName(dep) ? all : `waiting for ${HIDDEN_TASK}:`));
 }
 
-/** A task of the scope: why it waits may name a dependency outside the scope. */
+/**
+ * A task of the scope: the lines the daemon wrote about it may name a task outside the scope
+ * (why it waits, how a rolling restart or a run ended). Its own log lines (`details`) are the
+ * task's output, which the caller may read anyway with `logs`: kept as they are.
+ */
 export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskStatus {
-  return t.waiting === undefined ? t : { ...t, waiting: redactNames(scope, t.waiting, groupOf) };
+  if (scope.all) return t;
+  const line = (s: string) => redactNames(scope, s, groupOf, t.name);
+  const run = <R extends { message?: string }>(r: R): R => (r.message === undefined ? r : { ...r, message: line(r.message) });
+  return {
+    ...t,
+    ...(t.waiting !== undefined ? { waiting: line(t.waiting) } : {}),
+    ...(t.rolling ? { rolling: run(t.rolling) } : {}),
+    ...(t.lastRun ? { lastRun: run(t.lastRun) } : {}),
+    ...(t.activeRuns ? { activeRuns: t.activeRuns.map(run) } : {}),
+  };
 }
 
 /**
@@ -73,8 +86,10 @@ function scopedIssues(scope: Scope, issues: readonly ConfigIssue[], groupOf: Gro
 
 export function scopedDaemonInfo(scope: Scope, info: DaemonInfo, groupOf: GroupOf): DaemonInfo {
   if (scope.all) return info;
-  const { keptFiles: _kept, ...rest } = info;
-  return { ...rest, configErrors: scopedIssues(scope, info.configErrors, groupOf), warnings: [] };
+  const { keptFiles: _kept, xxljob, ...rest } = info;
+  // The executor's newest problem may name the task a job triggered ("no task for handler …").
+  const x = xxljob?.lastError !== undefined ? { xxljob: { ...xxljob, lastError: redactNames(scope, xxljob.lastError, groupOf) } } : xxljob ? { xxljob } : {};
+  return { ...rest, ...x, configErrors: scopedIssues(scope, info.configErrors, groupOf), warnings: [] };
 }
 
 function scopedElsewhere(scope: Scope, list: ElsewhereTask[] | undefined): { elsewhere?: ElsewhereTask[] } {
