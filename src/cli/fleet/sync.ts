@@ -35,12 +35,6 @@ function run(argv: string[], timeoutMs: number): Promise<string> {
   });
 }
 
-/**
- * `jobctl fleet sync`: `git pull --ff-only` in each host's tasks/ (over ssh, or here for
- * `local`), in parallel; reports the commit before and after. Each daemon's watcher then
- * applies the change. The tasks directory is the address's home + /tasks, or, without a
- * home in the address, what the daemon there says.
- */
 /** The script `sync --plan` runs on each host: fetch only, then the commits of HEAD and of what a pull would merge. */
 export function fetchScript(tasksDir: string): string {
   const dir = shellQuote(tasksDir);
@@ -71,24 +65,34 @@ export interface SyncPlanResult extends SyncResult {
 }
 
 /**
+ * Each host of the fleet in parallel: its tasks/, `script` run there (its lines: the commit
+ * before and after), then `more` with them; whatever fails is that host's failed result.
+ */
+async function eachHost<R extends SyncResult>(ctx: CliContext, f: ReturnType<typeof openFleet>, script: (tasksDir: string) => string, more: (h: FleetHost, after: string | undefined) => Promise<Partial<R>> = async () => ({})): Promise<R[]> {
+  const inHost = hostScript(ctx, f);
+  return Promise.all(f.fleet.hosts.map(async (h) => {
+    let tasksDir: string | undefined;
+    try {
+      tasksDir = await inHost.tasksDirOf(h);
+      const [before, after] = await inHost.runIn(h, script(tasksDir));
+      return { host: h.name, ok: true, tasksDir, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(await more(h, after)) } as R;
+    } catch (e) {
+      return { host: h.name, ok: false, ...(tasksDir ? { tasksDir } : {}), error: errorMessage(e) } as R;
+    }
+  }));
+}
+
+/**
  * `jobctl fleet sync --plan`: on each host, `git fetch` (nothing merged), then the daemon's
  * plan of `@{upstream}` (`plan --rev`): what the pull would start, stop, restart or leave.
  */
 export async function fleetSyncPlan(ctx: CliContext, opts: FleetOptions & { json?: boolean }): Promise<number> {
   const f = openFleet(ctx, opts);
-  const inHost = hostScript(ctx, f);
-  const results = await Promise.all(f.fleet.hosts.map(async (h): Promise<SyncPlanResult> => {
-    let tasksDir: string | undefined;
-    try {
-      tasksDir = await inHost.tasksDirOf(h);
-      const [before, after] = await inHost.runIn(h, fetchScript(tasksDir));
-      const [a] = await askFleet([f.member(h)], (c) => c.call('plan', { rev: after ?? '@{upstream}' }), Math.max(f.timeoutMs, 30_000));
-      if (!a!.ok) throw new Error(a!.error);
-      return { host: h.name, ok: true, tasksDir, ...(before ? { before } : {}), ...(after ? { after } : {}), plan: a!.value };
-    } catch (e) {
-      return { host: h.name, ok: false, ...(tasksDir ? { tasksDir } : {}), error: errorMessage(e) };
-    }
-  }));
+  const results = await eachHost<SyncPlanResult>(ctx, f, fetchScript, async (h, after) => {
+    const [a] = await askFleet([f.member(h)], (c) => c.call('plan', { rev: after ?? '@{upstream}' }), Math.max(f.timeoutMs, 30_000));
+    if (!a!.ok) throw new Error(a!.error);
+    return { plan: a!.value };
+  });
   if (opts.json) printJson(ctx.io, results);
   else {
     const paint = painter(ctx.io.color);
@@ -107,19 +111,14 @@ export async function fleetSyncPlan(ctx: CliContext, opts: FleetOptions & { json
   return results.every((r) => r.ok && !r.plan?.errors.length) ? EXIT.OK : EXIT.FAILURE;
 }
 
+/**
+ * `jobctl fleet sync`: `git pull --ff-only` in each host's tasks/ (over ssh, or here for
+ * `local`), in parallel; reports the commit before and after. Each daemon's watcher then
+ * applies the change. The tasks directory is the address's home + /tasks, or, without a
+ * home in the address, what the daemon there says.
+ */
 export async function fleetSync(ctx: CliContext, opts: FleetOptions & { json?: boolean }): Promise<number> {
-  const f = openFleet(ctx, opts);
-  const inHost = hostScript(ctx, f);
-  const results = await Promise.all(f.fleet.hosts.map(async (h): Promise<SyncResult> => {
-    let tasksDir: string | undefined;
-    try {
-      tasksDir = await inHost.tasksDirOf(h);
-      const [before, after] = await inHost.runIn(h, pullScript(tasksDir));
-      return { host: h.name, ok: true, tasksDir, ...(before ? { before } : {}), ...(after ? { after } : {}) };
-    } catch (e) {
-      return { host: h.name, ok: false, ...(tasksDir ? { tasksDir } : {}), error: errorMessage(e) };
-    }
-  }));
+  const results = await eachHost<SyncResult>(ctx, openFleet(ctx, opts), pullScript);
   if (opts.json) printJson(ctx.io, results);
   else {
     const paint = painter(ctx.io.color);
