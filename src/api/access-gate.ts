@@ -1,7 +1,7 @@
 import { checkRole, isControl, narrowTarget, resolveIdentity, scopeOf, type TaskRef } from '../core/access.js';
 import { scopedError, scopedPlan, scopedPush, scopedStatus, scopedTask } from '../core/access-view.js';
 import { JobctlError } from '../shared/errors.js';
-import type { AuditEntry, ControlResult, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
+import type { AuditEntry, ControlResult, DaemonEvent, ErrorBody, Identity, Method, PlanResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { AccessRule } from '../shared/types.js';
 
 /** What the server knows to judge rights: `access:` now, the tasks loaded now, the socket's owner. */
@@ -145,9 +145,15 @@ export class ConnectionAccess {
       }
       case 'subscribe':
       case 'logs': {
-        const id = (result as { subscription?: number }).subscription;
-        if (id !== undefined) this.subscriptions.add(id);
-        return result;
+        const r = result as { subscription?: number; recent?: DaemonEvent[] };
+        if (r.subscription !== undefined) this.subscriptions.add(r.subscription);
+        if (!r.recent || scope.all) return result;
+        // The backlog as its pushes would have been shown.
+        const recent = r.recent.flatMap((e) => {
+          const shown = scopedPush(scope, { event: 'event', data: e }, groupOf, this.seen);
+          return shown?.event === 'event' ? [shown.data] : [];
+        });
+        return { ...r, recent };
       }
       default:
         return result;

@@ -180,7 +180,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     reload: () => d.reload(),
 
-    subscribe: ({ events }, conn) => {
+    subscribe: ({ events, recent }, conn) => {
       const id = subs.id();
       const offs: Array<() => void> = [];
       if (events.includes('state')) {
@@ -204,7 +204,9 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       }
       subs.add(id, () => offs.forEach((f) => f()));
       conn.onClose(() => subs.end(id));
-      return { subscription: id };
+      // In the reply, so that they come before every push of the subscription, none twice.
+      const backlog = recent && events.includes('event') ? { recent: d.log.events().slice(-recent) } : {};
+      return { subscription: id, ...backlog };
     },
 
     unsubscribe: ({ subscription }) => {

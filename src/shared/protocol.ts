@@ -10,7 +10,11 @@ import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } fro
  * Params are validated on the server with the schemas below; results are typed by `Results`.
  */
 
-export const PROTOCOL = 1;
+/**
+ * The protocol's revision, in `hello`. 2: `subscribe` takes `recent` (the daemon's last events
+ * in its reply). A client asks for what a revision added only of a daemon that has it.
+ */
+export const PROTOCOL = 2;
 export { MAX_LINE_BYTES } from './limits.js';
 
 const name = z.string().min(1).max(200);
@@ -51,7 +55,8 @@ export const METHOD_PARAMS = {
   /** `dir`: plan another task directory (absolute, on the daemon's host); `rev`: a git revision of tasks/'s repository. */
   plan: z.strictObject({ dir: z.string().min(1).max(4096).optional(), rev: z.string().min(1).max(256).optional() }),
   reload: z.strictObject({}),
-  subscribe: z.strictObject({ events: z.array(z.enum(['state', 'event'])).min(1) }),
+  /** `recent` (protocol 2): with 'event', the reply also carries the daemon's last N events (it keeps 200). */
+  subscribe: z.strictObject({ events: z.array(z.enum(['state', 'event'])).min(1), recent: z.number().int().min(0).max(200).optional() }),
   unsubscribe: z.strictObject({ subscription: z.number().int() }),
   scale: z.strictObject({ task: name, count: z.union([z.number().int().min(0).max(MAX_INSTANCES), z.literal('auto')]) }),
   'notify-test': z.strictObject({ notifier: name }),
@@ -330,7 +335,8 @@ export interface Results {
   history: { runs: RunRecord[] };
   plan: PlanResult;
   reload: PlanResult;
-  subscribe: { subscription: number };
+  /** `recent`: the events asked for with `recent`, oldest first; pushes follow from the next one on. */
+  subscribe: { subscription: number; recent?: DaemonEvent[] };
   unsubscribe: { ok: true };
   scale: { task: TaskStatus };
   'notify-test': { ok: true; status: number };

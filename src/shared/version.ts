@@ -1,3 +1,2 @@
-/** The jobctl version and the socket protocol version. */
+/** The jobctl version (the socket protocol's revision is `PROTOCOL` in shared/protocol.ts). */
 export const VERSION = '0.1.0';
-export const PROTOCOL_VERSION = 1;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { JobctlClient } from '../api/client.js';
+import { subscribeEvents } from '../api/subscribe-events.js';
 import type { DaemonEvent, PushMessage } from '../shared/protocol.js';
 import type { Dialer } from '../tui/backend.js';
 import { ADMIN, identityOf, type Identity } from './rights.js';
@@ -16,9 +17,19 @@ export interface HostEvent extends DaemonEvent {
  * the backend's own connection carries all of it: one connection per host, as the TUI has.
  * Events: 'event' (HostEvent), 'identity' (host).
  */
+/** Events a host's daemon kept, shown when its link opens. */
+const RECENT_EVENTS = 100;
+
 export class HostLinks extends EventEmitter {
   private readonly clients = new Map<string, JobctlClient>();
   private readonly identities = new Map<string, Identity>();
+  /** The time of the last event emitted per host. */
+  private readonly lastAt = new Map<string, number>();
+
+  private emitEvent(e: HostEvent): void {
+    this.lastAt.set(e.host, Math.max(this.lastAt.get(e.host) ?? 0, e.at));
+    this.emit('event', e);
+  }
 
   /** The dialer to give the backend for `host`. */
   wrap(host: string, dial: Dialer): Dialer {
@@ -26,15 +37,19 @@ export class HostLinks extends EventEmitter {
       const c = await dial();
       try {
         const hello = await c.call('hello', { client: 'jobctl web' }, 15_000);
-        await c.call('subscribe', { events: ['event'] }, 15_000);
+        const { recent } = await subscribeEvents(c, RECENT_EVENTS, hello.protocol);
         this.identities.set(host, identityOf(hello));
+        // What happened before the page opened: the events pane does not start empty.
+        // After a reconnect, only those not shown already.
+        const after = this.lastAt.get(host) ?? 0;
+        for (const e of recent) if (e.at > after) this.emitEvent({ ...e, host });
       } catch (e) {
         c.close();
         throw e;
       }
       this.clients.set(host, c);
       c.on('push', (m: PushMessage) => {
-        if (m.event === 'event') this.emit('event', { ...m.data, host } satisfies HostEvent);
+        if (m.event === 'event') this.emitEvent({ ...m.data, host });
       });
       c.once('close', () => {
         if (this.clients.get(host) === c) this.clients.delete(host);

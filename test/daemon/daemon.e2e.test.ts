@@ -8,6 +8,7 @@ import type { TaskStatus } from '../../src/shared/protocol.js';
 import { jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, processesOfHome, startTestDaemon } from '../helpers/daemon.js';
 import { livePids, waitFor } from '../helpers/wait.js';
+import { PROTOCOL } from '../../src/shared/protocol.js';
 
 afterEach(async () => {
   expect(await cleanupDaemons()).toEqual([]);
@@ -171,7 +172,7 @@ describe('daemon end to end', () => {
     // an oversized line
     const huge = await raw(d.socket, `{"id":1,"method":"hello","params":{"client":"${'x'.repeat(1_100_000)}"}}\n{"id":2,"method":"hello"}\n`, 2);
     expect(JSON.parse(huge[0]!).error.message).toMatch(/larger than 1048576 bytes/);
-    expect(JSON.parse(huge[1]!).result.protocol).toBe(1);
+    expect(JSON.parse(huge[1]!).result.protocol).toBe(PROTOCOL);
     const c = await d.client();
     expect((await c.call('hello', {})).pid).toBe(d.pid);
     c.close();

@@ -2,7 +2,8 @@ import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import type { JobctlClient } from '../../api/client.js';
 import { errorMessage } from '../../shared/errors.js';
-import type { PushMessage } from '../../shared/protocol.js';
+import type { DaemonEvent, PushMessage } from '../../shared/protocol.js';
+import { subscribeEvents } from '../../api/subscribe-events.js';
 import { TopLogPane } from './log-pane.js';
 import { TopModel, legendLabel } from './model.js';
 
@@ -98,7 +99,12 @@ export async function runTop(opts: TopOptions): Promise<number> {
     process.exit(1);
   });
 
-  const log = (text: string) => events.log(`${new Date().toISOString().slice(11, 19)} ${text}`);
+  const log = (text: string, at = Date.now()) => events.log(`${new Date(at).toISOString().slice(11, 19)} ${text}`);
+  let lastEventAt = 0;
+  const logEvent = (e: DaemonEvent) => {
+    lastEventAt = Math.max(lastEventAt, e.at);
+    log(`${e.level === 'info' ? '' : `${e.level}: `}${e.task ? `[${e.task}] ` : ''}${e.message}`, e.at);
+  };
   function draw(): void {
     if (client && !client.closed) logPane.show(client, model.logTask());
     const cpuSeries = model.cpuSeries();
@@ -129,11 +135,13 @@ export async function runTop(opts: TopOptions): Promise<number> {
         client = await opts.dial();
         log('connected to the daemon');
         client.on('push', (m: PushMessage) => {
-          if (m.event === 'event') log(`${m.data.level === 'info' ? '' : `${m.data.level}: `}${m.data.task ? `[${m.data.task}] ` : ''}${m.data.message}`);
+          if (m.event === 'event') logEvent(m.data);
         });
         const c = client;
         client.on('close', () => log(`${c.closeReason}; reconnecting`));
-        await client.call('subscribe', { events: ['event'] });
+        const { recent } = await subscribeEvents(client, 50);
+        // After a reconnect, only those not shown already.
+        for (const e of recent) if (e.at > lastEventAt) logEvent(e);
         model.reset();
       }
       const status = await client.call('status', {}, 5000);
