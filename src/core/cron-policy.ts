@@ -1,24 +1,7 @@
-import type { CatchupPolicy, OverlapPolicy, RunState } from '../shared/types.js';
+import type { CatchupPolicy, RunState } from '../shared/types.js';
 import { firingsBetween, type ScheduleRef } from './schedule.js';
 
 /** Decisions of the cron scheduler, pure: time and randomness come in as arguments. */
-
-export type OverlapAction = 'start' | 'skip' | 'queue' | 'replace';
-
-/** What to do with a new firing, given the runs still going and whether one is already waiting. */
-export function overlapAction(policy: OverlapPolicy, active: number, queued: boolean): OverlapAction {
-  if (active === 0) return 'start';
-  switch (policy) {
-    case 'allow':
-      return 'start';
-    case 'skip':
-      return 'skip';
-    case 'queue':
-      return queued ? 'skip' : 'queue';
-    case 'replace':
-      return 'replace';
-  }
-}
 
 /** Delay before retry number `retry` (1 = first retry): retry_delay doubling each time. */
 export function retryDelay(retryDelayMs: number, retry: number): number {
