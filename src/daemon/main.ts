@@ -182,11 +182,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     notifier.setConfig(initial.effective.notifiers);
     if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
     for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
-    scale.prune((name) => initial.effective.tasks.some((t) => t.name === name && t.kind === 'daemon'));
     // Host services first: the first firings already need the fleet lock.
     await applyHost(initial.effective.host);
     // Registered now, started once the socket answers (paced), so `up` hears back at once whatever the count.
     for (const spec of initial.effective.tasks) registry.addQueued(spec, { catchUp: true, reason: 'queued: the daemon is starting its tasks' });
+    // Manual counts are kept for tasks that have instances (a count for a task gone, or now a cron task, is dropped).
+    scale.prune((name) => registry.capable(name, 'instances') !== undefined);
     autoscaler.sync(registry.specs());
     scheduler.start();
     lastReloadAt = Date.now();

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Containment } from './process/contain.js';
-import { catchupPlan, makeRunId, missedPlan, type MissedFirings } from '../core/cron-policy.js';
+import { catchupPlan, isFailedRunState, makeRunId, missedPlan, runNotices, type MissedFirings } from '../core/cron-policy.js';
 import {
   abandonedRunState, cronTransition, initialCronSnapshot, isFinalRunState, type CronEffect, type CronEvent, type CronSnapshot,
   type RunEndEvent, type RunRef,
@@ -93,7 +93,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     // The history knows how much to keep before anyone lists it.
     opts.history.retain(this.name, this.spec_.history);
     const summary = opts.history.summary(this.name);
-    if (summary.lastFinished) this.lastFailed = failedState(summary.lastFinished.state);
+    if (summary.lastFinished) this.lastFailed = isFailedRunState(summary.lastFinished.state);
     // Records left unfinished by a daemon that died are closed now.
     for (const r of summary.unfinished) {
       opts.history.write({ ...r, state: abandonedRunState(r.state), message: 'the daemon stopped before this run ended', endedAt: r.endedAt ?? this.clock.now() });
@@ -399,10 +399,10 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       ...(r.signal !== undefined ? { signal: r.signal } : {}),
       logFile: this.opts.paths.runLog(r.task, r.id),
     });
-    if (r.state === 'failed') this.emit('notify', notice('failure', r.message ?? 'failed'));
-    if (r.state === 'timed-out') this.emit('notify', notice('timeout', r.message ?? 'timed out'));
-    if (r.state === 'succeeded' && this.lastFailed) this.emit('notify', notice('recovered', 'succeeded again'));
-    if (r.state === 'succeeded' || failedState(r.state)) this.lastFailed = failedState(r.state);
+    const outcome = runNotices(this.lastFailed, r.state);
+    this.lastFailed = outcome.lastFailed;
+    // (A run's own message, e.g. "exit code 1", says more than the word.)
+    for (const n of outcome.notices) this.emit('notify', notice(n.event, n.event === 'recovered' ? n.message : (r.message ?? n.message)));
   }
 
   private recordOf(id: string): RunRecord {
@@ -560,8 +560,4 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     })();
     return this.disposing;
   }
-}
-
-function failedState(s: RunState): boolean {
-  return s === 'failed' || s === 'timed-out';
 }

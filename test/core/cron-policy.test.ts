@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catchupPlan, makeRunId, retryDelay, runOutcome, shouldRetry } from '../../src/core/cron-policy.js';
+import { catchupPlan, makeRunId, retryDelay, runNotices, runOutcome, shouldRetry } from '../../src/core/cron-policy.js';
 import { cronTransition, initialCronSnapshot, type RunRef } from '../../src/core/cron-run-machine.js';
 import type { OverlapPolicy } from '../../src/shared/types.js';
 
@@ -28,6 +28,23 @@ describe('overlap policies', () => {
     ['replace', 1, false, 'replace'], ['allow', 3, false, 'start'],
   ] as const)('%s with %d running (queued: %s) -> %s', (policy, active, queued, action) => {
     expect(actionOf(policy, active, queued)).toBe(action);
+  });
+});
+
+describe('run notices', () => {
+  it('failure and timeout each time; recovered once, on the first success after a failure', () => {
+    const seq = (['succeeded', 'failed', 'killed', 'skipped', 'timed-out', 'succeeded', 'succeeded'] as const);
+    let last: boolean | undefined;
+    const out: string[] = [];
+    for (const state of seq) {
+      const r = runNotices(last, state);
+      last = r.lastFailed;
+      out.push(r.notices.map((n) => n.event).join(',') || '-');
+    }
+    expect(out).toEqual(['-', 'failure', '-', '-', 'timeout', 'recovered', '-']);
+  });
+  it('the first run ever that succeeds recovers nothing', () => {
+    expect(runNotices(undefined, 'succeeded')).toEqual({ notices: [], lastFailed: false });
   });
 });
 
