@@ -110,13 +110,10 @@ export class TaskRegistry extends EventEmitter {
     return this.runners.get(name)?.can[cap];
   }
 
-  /**
-   * Register a task; start (or schedule) it when enabled, unless `start` is false (a task the
-   * user stopped, given a fresh runner). `catchUp`: missed cron firings follow `catchup`.
-   */
-  async add(spec: TaskSpec, opts: { catchUp?: boolean; start?: boolean } = {}): Promise<void> {
+  /** Register a task; start (or schedule) it when enabled, after its dependencies. `catchUp`: missed cron firings follow `catchup`. */
+  async add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): Promise<void> {
     this.register(spec, opts.catchUp ?? false);
-    if (opts.start !== false) await this.dispatch(spec.name, { type: 'add' });
+    await this.dispatch(spec.name, { type: 'add' });
     this.touch(spec.name);
   }
 
