@@ -89,7 +89,13 @@ function command(life: TaskLife, cmd: TaskCommand, runs: boolean): LifeTransitio
   const life2 = { ...life, lastCommand: cmd };
   switch (cmd) {
     case 'start':
-      return life.enabled ? wantRunning(life2) : { next: life, effects: [{ type: 'refuse-disabled' }] };
+      if (!life.enabled) return { next: life, effects: [{ type: 'refuse-disabled' }] };
+      // Already started (wanted running, nothing held): the runner's start is a no-op or a
+      // revival, as `restart` is, and the dependencies are not asked again: a dependency that
+      // went down since must not turn a running task into a `waiting` one (systemd: a start
+      // of an active unit does nothing; depends_on orders starts, it does not stop dependents).
+      if (life.desired === 'running' && !life.hold) return { next: life2, effects: [{ type: 'start' }] };
+      return wantRunning(life2);
     case 'stop':
       return { next: { ...withoutHold(life2), desired: 'stopped' }, effects: [{ type: 'stop' }] };
     case 'restart':

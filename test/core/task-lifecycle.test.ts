@@ -49,6 +49,17 @@ describe('task lifecycle: starting after dependencies', () => {
     expect(holdReason(ready.life)).toBeUndefined();
   });
 
+  it('a start of a task already started goes to its runner: a dependency down since does not make it waiting', () => {
+    const started = drive([{ type: 'add' }, deps()]).life;
+    const again = drive([cmd('start')], started);
+    expect(again.out).toEqual(['start']);
+    expect(holdReason(again.life)).toBeUndefined();
+    expect(taskState(again.life, 'running')).toBe('running');
+    // Stopped, then started: that start waits for the dependencies again.
+    expect(drive([cmd('stop'), cmd('start'), deps('waiting for db: stopped')], started).out)
+      .toEqual(['stop', 'check-dependencies', 'log waiting for db: stopped', 'changed']);
+  });
+
   it('a dependency answer for a task no longer wanted running does nothing', () => {
     const { life } = drive([{ type: 'add' }, deps('waiting for db: stopped'), cmd('stop')]);
     expect(drive([deps()], life).out).toEqual([]);

@@ -210,6 +210,37 @@ tasks:
     }
   });
 
+  it('a start of a task already running while its dependency is down keeps it running, not waiting (systemd: start of an active unit is a no-op)', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': `tasks:
+  db: {command: exec sleep 1000, start_seconds: 100ms}
+  api: {command: exec sleep 1000, start_seconds: 100ms, depends_on: {db: started}}
+  tick: {command: "true", schedule: "0 0 1 1 *", depends_on: {db: started}}
+`,
+    });
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      const up = await until(async () => {
+        const s = await statusOf(c);
+        return s.api!.running === 1 && s.tick!.state === 'scheduled' ? s : undefined;
+      }, 10_000, 'api running, tick scheduled');
+      expect((await jobctl(['stop', 'db'], { home })).code).toBe(0);
+      for (const t of ['api', 'tick']) expect((await jobctl(['start', t], { home })).code).toBe(0);
+      const s = await statusOf(c);
+      expect(s.api).toMatchObject({ state: 'running', running: 1 });
+      expect(s.api!.waiting).toBeUndefined();
+      expect(s.api!.instances![0]!.pid).toBe(up.api!.instances![0]!.pid);
+      expect(s.tick).toMatchObject({ state: 'scheduled' });
+      expect(s.tick!.waiting).toBeUndefined();
+      // A rolling restart of the running task is not refused as "has not started".
+      expect((await jobctl(['restart', '--rolling', 'api'], { home })).code).toBe(0);
+    } finally {
+      c.close();
+    }
+    await d.stop();
+  });
+
   it('stop of a group goes in reverse dependency order', async () => {
     const home = makeHome({
       'tasks/app.yaml': `tasks:
