@@ -66,6 +66,11 @@ function effectOf(before: TaskSpec, after: TaskSpec, keys: readonly string[], re
   if (recreate) return 'replace';
   if (before.enabled && !after.enabled) return 'stop';
   if (!before.enabled && after.enabled) return 'start';
-  if (after.kind === 'daemon' && anyKey(keys, 'restart')) return after.update === 'rolling' && after.instances > 1 ? 'rolling restart' : 'restart';
+  if (after.kind !== 'daemon') return 'in place';
+  // The runner rolls by the instances it has when the edit comes (a manual or autoscaled count,
+  // before `rescale` moves it), not by the file's `instances`: a roll of one is a restart.
+  if (anyKey(keys, 'restart')) return after.update === 'rolling' ? 'rolling restart' : 'restart';
+  // Processes are started or stopped to the new count (the scale controller's: a manual count ends).
+  if (anyKey(keys, 'rescale')) return 'rescale';
   return 'in place';
 }

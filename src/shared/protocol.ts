@@ -295,7 +295,7 @@ export interface ControlResult {
 }
 
 /** What applying a changed task does: restart its processes (rolling: one at a time), replace its runner, apply in place, stop or start it. */
-export type PlanEffect = 'restart' | 'rolling restart' | 'replace' | 'in place' | 'stop' | 'start';
+export type PlanEffect = 'restart' | 'rolling restart' | 'replace' | 'rescale' | 'in place' | 'stop' | 'start';
 
 export interface PlanResult {
   added: string[];

@@ -100,7 +100,7 @@ describe('plan --rev / --dir / fleet sync --plan', () => {
     fs.mkdirSync(next, { mode: 0o755 });
     fs.writeFileSync(path.join(next, 'app.yaml'), V1.replace('sleep 1000\n  tick', 'sleep 1000\n    instances: 2\n  tick'), { mode: 0o644 });
     const r = await jobctl(['plan', '--dir', next], { home });
-    expect(r.stdout).toBe([`plan of dir ${next} against what runs:`, '~ web  (applied in place, processes kept: instances)', '2 unchanged'].join('\n'));
+    expect(r.stdout).toBe([`plan of dir ${next} against what runs:`, '~ web  (rescale, processes started or stopped to the new count: instances)', '2 unchanged'].join('\n'));
   }, 30_000);
 
   it('plan --dir of a file is an error, not a plan that stops every task', async () => {

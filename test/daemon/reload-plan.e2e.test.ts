@@ -23,6 +23,11 @@ const V1 = `tasks:
   flip:
     schedule: "0 0 1 1 *"
     command: sleep 1000
+  roll:
+    command: sleep 1000
+    instances: 2
+    update: rolling
+    start_seconds: 100ms
 `;
 
 const V2 = `tasks:
@@ -36,6 +41,11 @@ const V2 = `tasks:
     instances: 2
   flip:
     command: sleep 1000
+  roll:
+    command: sleep 1001
+    instances: 1
+    update: rolling
+    start_seconds: 100ms
 `;
 
 describe('reload applies the plan `jobctl plan` printed', () => {
@@ -47,13 +57,14 @@ describe('reload applies the plan `jobctl plan` printed', () => {
     clients.push(c);
     const status = async (name: string): Promise<TaskStatus> => (await c.call('status', { target: name })).tasks[0]!;
     const pids = async (name: string) => (await status(name)).instances?.filter((i) => i.state === 'running').map((i) => i.pid) ?? [];
+    await waitFor(async () => (await pids('roll')).length === 2, 20_000, 'roll running');
     for (const n of ['web', 'calm', 'pool']) await waitFor(async () => (await pids(n)).length === 1, 20_000, `${n} running`);
     const before = { web: (await pids('web'))[0], calm: (await pids('calm'))[0], pool: (await pids('pool'))[0] };
 
     fs.writeFileSync(path.join(home, 'tasks/a.yaml'), V2);
     const plan = await c.call('plan', {});
     expect(plan.changed.map((x) => [x.name, x.effect])).toEqual([
-      ['calm', 'in place'], ['flip', 'replace'], ['pool', 'in place'], ['web', 'restart'],
+      ['calm', 'in place'], ['flip', 'replace'], ['pool', 'rescale'], ['roll', 'rolling restart'], ['web', 'restart'],
     ]);
     const applied = await c.call('reload', {});
     expect(applied).toEqual(plan);
@@ -69,6 +80,9 @@ describe('reload applies the plan `jobctl plan` printed', () => {
     expect((await pids('pool'))[0]).toBe(before.pool);
     await waitFor(async () => (await pids('flip')).length === 1, 20_000, 'flip running as a daemon task');
     expect((await status('flip')).kind).toBe('daemon');
+    // roll: 2 -> 1 with a new command: the runner rolls the 2 it has (as the plan said), then the count drops.
+    await waitFor(() => /\[roll\] rolling restart: replacing instance 0/.test(d.output()), 20_000, 'roll rolled');
+    await waitFor(async () => (await pids('roll')).length === 1, 20_000, 'roll at 1 instance');
     // Nothing is left to apply.
     const again = await c.call('plan', {});
     expect({ added: again.added, removed: again.removed, changed: again.changed }).toEqual({ added: [], removed: [], changed: [] });

@@ -5,6 +5,7 @@ import { painter } from '../output.js';
 
 const EFFECT_TEXT: Record<string, string> = {
   restart: 'restart', 'rolling restart': 'rolling restart', replace: 'stop and start anew',
+  rescale: 'rescale, processes started or stopped to the new count',
   'in place': 'applied in place, processes kept', stop: 'stop (disabled)', start: 'start (enabled)',
 };
 
