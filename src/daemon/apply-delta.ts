@@ -1,4 +1,5 @@
 import type { ConfigDiff } from '../config/diff.js';
+import { JobctlError } from '../shared/errors.js';
 import { dependencyEdges, stopWaves } from '../core/start-order.js';
 import { planChange, type PlanStep } from '../core/reload-plan.js';
 import type { TaskSpec } from '../shared/types.js';
@@ -30,6 +31,8 @@ const STEPS: Record<PlanStep, Step> = {
  */
 export async function applyDelta(t: DeltaTargets, delta: ConfigDiff): Promise<void> {
   const { registry, scale, pacer } = t;
+  // Shutting down, the tasks still listed are stopping: a reload changes none of them.
+  if (registry.closing) throw new JobctlError('SHUTTING_DOWN', 'the daemon is shutting down; the reload was not applied');
   const failures: Array<PacedFailure<unknown>> = [];
   for (const wave of stopWaves(dependencyEdges(registry.specs()), delta.removed.map((s) => s.name))) {
     failures.push(...await pacer.run(wave, async (name) => {

@@ -64,6 +64,7 @@ export class TaskRegistry extends EventEmitter {
   private readonly changeWaiters = new Map<string, Array<() => void>>();
   private gateTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private closingAll: Promise<void> | undefined;
 
   constructor(private readonly deps: RegistryDeps) {
     super();
@@ -93,6 +94,8 @@ export class TaskRegistry extends EventEmitter {
   /** The runner of a task, or NOT_FOUND (with a suggestion). */
   require(name: string): TaskRunner {
     const r = this.runners.get(name);
+    // Shutting down, a task already stopped is gone from here: it is not "no task named".
+    if (!r) this.refuseWhenClosing(name);
     if (!r) throw new JobctlError('NOT_FOUND', `no task named "${name}"${didYouMean(name, [...this.runners.keys()])}; \`jobctl status\` lists them`);
     return r;
   }
@@ -100,6 +103,8 @@ export class TaskRegistry extends EventEmitter {
   /** What a task's runner can do: NOT_FOUND, or WRONG_KIND saying what the capability is for. */
   capability<C extends Capability>(name: string, cap: C): NonNullable<Capabilities[C]> {
     const r = this.require(name);
+    // Reading history stays possible while the daemon stops; acting on a task does not.
+    if (cap !== 'history') this.refuseWhenClosing(name);
     const c = r.can[cap];
     if (!c) throw new JobctlError('WRONG_KIND', `task "${name}" is ${r.noun}; ${NEEDED_FOR[cap](name)}`);
     return c;
@@ -142,6 +147,11 @@ export class TaskRegistry extends EventEmitter {
   private async dispatch(name: string, e: LifeEvent): Promise<void> {
     const life = this.lives.get(name);
     if (!life) return;
+    // Shutting down: every task is stopping; a command says so, nothing else moves a life.
+    if (this.closed) {
+      if (e.type === 'command') this.refuseWhenClosing(name);
+      return;
+    }
     const t = lifeTransition(life, e);
     this.setLife(name, t.next);
     for (const effect of t.effects) await this.carryOut(name, effect);
@@ -184,6 +194,11 @@ export class TaskRegistry extends EventEmitter {
         this.pushState(name);
         return;
     }
+  }
+
+  /** SHUTTING_DOWN once close() was called (the tasks show, stopping, until each is gone). */
+  private refuseWhenClosing(name: string): void {
+    if (this.closed) throw new JobctlError('SHUTTING_DOWN', `the daemon is shutting down and stopping every task; nothing was done to "${name}"`);
   }
 
   private register(spec: TaskSpec, catchUp: boolean): TaskRunner {
@@ -316,6 +331,7 @@ export class TaskRegistry extends EventEmitter {
   /** Apply a changed spec in place; `keys` are the TaskSpec keys that differ. A runner that cannot take it is recreated. */
   async update(spec: TaskSpec, keys: string[]): Promise<void> {
     const r = this.require(spec.name);
+    this.refuseWhenClosing(spec.name);
     if (!(await r.update(spec, keys))) return this.recreate(spec);
     await this.dispatch(spec.name, { type: 'updated', enabled: spec.enabled, replaced: false });
     this.touch(spec.name);
@@ -327,6 +343,7 @@ export class TaskRegistry extends EventEmitter {
    */
   async recreate(spec: TaskSpec): Promise<void> {
     const r = this.require(spec.name);
+    this.refuseWhenClosing(spec.name);
     await r.dispose();
     this.runners.delete(spec.name);
     this.register(spec, false);
@@ -401,30 +418,40 @@ export class TaskRegistry extends EventEmitter {
     }, this.deps.stateDelayMs ?? 50);
   }
 
-  /** Stop every task (in parallel) and release everything. `now`: SIGKILL the groups first. Safe to call twice. */
+  /**
+   * Stop every task and release everything. `now`: SIGKILL the groups first. Safe to call
+   * twice (a second call with `now` kills what still stops). Until every task is down, status
+   * lists them (stopping, stopped) and commands answer SHUTTING_DOWN.
+   */
   async close(now = false): Promise<void> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.gateTimer) clearTimeout(this.gateTimer);
     this.gateTimer = undefined;
-    const byName = new Map(this.runners);
-    const waves = stopWaves(dependencyEdges(this.specs()), [...byName.keys()]);
-    this.runners.clear();
-    this.lives.clear();
     this.waiting.clear();
-    if (now) for (const r of byName.values()) r.signal('SIGKILL');
+    if (now) for (const r of this.runners.values()) r.signal('SIGKILL');
+    this.closingAll ??= this.disposeAll();
+    return this.closingAll;
+  }
+
+  private async disposeAll(): Promise<void> {
+    const waves = stopWaves(dependencyEdges(this.specs()), [...this.runners.keys()]);
     // Dependents stop before what they depend on; the tasks of one wave stop together.
     const ordered = waves.length > 1;
     for (const wave of waves) {
       if (ordered) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
       await Promise.all(wave.map(async (name) => {
+        const r = this.runners.get(name)!;
         try {
-          await byName.get(name)!.dispose();
+          await r.dispose();
         } catch (err) {
           if (!isJobctlError(err)) throw err;
         }
       }));
     }
+    // Listed (stopped) until every task is down: status during a shutdown shows them all.
+    this.runners.clear();
+    this.lives.clear();
   }
 }

@@ -275,6 +275,41 @@ describe('daemon end to end', () => {
     expect(processesOfHome(home)).toEqual([]);
   });
 
+  it('while it stops, status still lists the tasks (stopping) and commands answer SHUTTING_DOWN, not NOT_FOUND', async () => {
+    const home = makeHome({ 'tasks/app.yaml': `tasks:
+  stubborn:
+    command: ${path.resolve(import.meta.dirname, '../fixtures/ignore-term.sh')}
+    stop_timeout: 3s
+  pool:
+    command: exec sleep 1000
+  tick:
+    schedule: "0 0 1 1 *"
+    command: echo tick
+` });
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      await waitFor(async () => (await status(c)).stubborn!.running === 1, 5000, 'stubborn running');
+      await c.call('shutdown', {});
+      const s = await waitFor(async () => {
+        const t = await status(c);
+        return t.stubborn?.instances?.[0]?.state === 'stopping' ? t : undefined;
+      }, 5000, 'stubborn stopping') as Record<string, TaskStatus>;
+      expect(Object.keys(s).sort()).toEqual(['pool', 'stubborn', 'tick']);
+      const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
+      expect(await codeOf(c.call('start', { target: 'pool' }))).toBe('SHUTTING_DOWN');
+      expect(await codeOf(c.call('run', { task: 'tick' }))).toBe('SHUTTING_DOWN');
+      expect(await codeOf(c.call('scale', { task: 'stubborn', count: 2 }))).toBe('SHUTTING_DOWN');
+      expect(await codeOf(c.call('restart', { target: 'stubborn', rolling: true }))).toBe('SHUTTING_DOWN');
+      expect(await codeOf(c.call('reload', {}))).toBe('SHUTTING_DOWN');
+    } finally {
+      c.close();
+    }
+    expect(await d.stop()).toBe(0);
+    // The count asked for during the shutdown was not kept for the next start.
+    expect(JSON.stringify(JSON.parse(fs.readFileSync(homePaths(home).db, 'utf8')))).not.toMatch(/"stubborn":2/);
+  }, 30_000);
+
   it('commands say plainly when no daemon runs', async () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const r = await jobctl(['reload'], { home });
