@@ -230,6 +230,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));
     const close = (now = false): Promise<void> => {
+      // `down --now` during a graceful stop: what still stops is killed now, not after stop_timeout.
+      if (closing && now && !closingNow) {
+        closingNow = true;
+        log.info('shutting down now (SIGKILL): killing what still stops');
+        void registry.close(true);
+      }
       closing ??= (async () => {
         closingNow = now;
         log.info(`shutting down${now ? ' now (SIGKILL)' : ''}: stopping ${registry.specs().length} task(s)`);

@@ -310,6 +310,21 @@ describe('daemon end to end', () => {
     expect(JSON.stringify(JSON.parse(fs.readFileSync(homePaths(home).db, 'utf8')))).not.toMatch(/"stubborn":2/);
   }, 30_000);
 
+  it('down --now during a graceful down kills at once instead of waiting for stop_timeout', async () => {
+    const home = makeHome({ 'tasks/app.yaml': `tasks:\n  stubborn:\n    command: ${path.resolve(import.meta.dirname, '../fixtures/ignore-term.sh')}\n    stop_timeout: 30s\n` });
+    const d = await startTestDaemon(home);
+    await waitFor(() => processesOfHome(home).length >= 4, 5000, 'processes up');
+    const c = await d.client();
+    await c.call('shutdown', {});
+    await waitFor(() => /shutting down: stopping/.test(d.output()), 5000, 'the graceful stop under way');
+    c.close();
+    const t0 = Date.now();
+    const down = await jobctl(['down', '--now'], { home, timeoutMs: 40_000 });
+    expect(down.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(20_000); // not the 30 s stop_timeout
+    expect(processesOfHome(home)).toEqual([]);
+  }, 60_000);
+
   it('commands say plainly when no daemon runs', async () => {
     const home = makeHome({ 'tasks/app.yaml': TWO_WORKERS });
     const r = await jobctl(['reload'], { home });
