@@ -66,7 +66,8 @@ function effectOf(before: TaskSpec, after: TaskSpec, keys: readonly string[], re
   if (recreate) return 'replace';
   if (before.enabled && !after.enabled) return 'stop';
   if (!before.enabled && after.enabled) return 'start';
-  if (after.kind !== 'daemon') return 'in place';
+  // A disabled task runs nothing: whatever changed applies when it is enabled.
+  if (after.kind !== 'daemon' || !after.enabled) return 'in place';
   // The runner rolls by the instances it has when the edit comes (a manual or autoscaled count,
   // before `rescale` moves it), not by the file's `instances`: a roll of one is a restart.
   if (anyKey(keys, 'restart')) return after.update === 'rolling' ? 'rolling restart' : 'restart';

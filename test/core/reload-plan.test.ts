@@ -18,6 +18,13 @@ describe('reload plan: what an edit does, in the words `jobctl plan` prints', ()
     expect(planChange(pool, { ...pool, description: 'quiet' }, ['description']).effect).toBe('in place');
   });
 
+  it('a task disabled before and after runs nothing: an edit of its command or count is in place', () => {
+    const off = serviceSpec({ name: 'off', enabled: false, instances: 1 });
+    expect(planChange(off, { ...off, command: 'sleep 2' }, ['command']).effect).toBe('in place');
+    expect(planChange(off, { ...off, instances: 3 }, ['instances']).effect).toBe('in place');
+    expect(planChange(off, { ...off, enabled: true, command: 'x' }, ['command', 'enabled']).effect).toBe('start');
+  });
+
   it('a cron task\'s process keys apply at its next run; a kind change recreates', () => {
     const c = cronSpec({ name: 'c' });
     expect(planChange(c, { ...c, command: 'true' }, ['command']).effect).toBe('in place');
