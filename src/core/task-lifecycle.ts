@@ -38,8 +38,11 @@ export type LifeEvent =
   | { type: 'queue'; reason: string }
   /** The daemon's first start reached this task. */
   | { type: 'dequeue' }
-  /** `runs`: the runner has runs of its own (cron); else "run now" means start, without waiting for dependencies. */
-  | { type: 'command'; command: TaskCommand; runs?: boolean }
+  /**
+   * `runs`: the runner has runs of its own (cron); else "run now" means start, without waiting for dependencies.
+   * `started`: the runner is started as `depends_on: started` means it (a cron task scheduled, an instance starting or running).
+   */
+  | { type: 'command'; command: TaskCommand; runs?: boolean; started?: boolean }
   /** The answer to `check-dependencies`: why it must wait, or undefined (ready). */
   | { type: 'dependencies'; reason: string | undefined }
   /** The task's spec changed; `replaced`: it got a fresh runner (the old one could not take the change). */
@@ -85,16 +88,16 @@ function wantRunning(life: TaskLife): LifeTransition {
   return { next: { ...keep, desired: 'running' }, effects: [{ type: 'check-dependencies' }] };
 }
 
-function command(life: TaskLife, cmd: TaskCommand, runs: boolean): LifeTransition {
+function command(life: TaskLife, cmd: TaskCommand, runs: boolean, started: boolean): LifeTransition {
   const life2 = { ...life, lastCommand: cmd };
   switch (cmd) {
     case 'start':
       if (!life.enabled) return { next: life, effects: [{ type: 'refuse-disabled' }] };
-      // Already started (wanted running, nothing held): the runner's start is a no-op or a
-      // revival, as `restart` is, and the dependencies are not asked again: a dependency that
-      // went down since must not turn a running task into a `waiting` one (systemd: a start
-      // of an active unit does nothing; depends_on orders starts, it does not stop dependents).
-      if (life.desired === 'running' && !life.hold) return { next: life2, effects: [{ type: 'start' }] };
+      // Already started (wanted running, nothing held, its runner active): the runner's start
+      // is a no-op and the dependencies are not asked again: a dependency that went down since
+      // must not turn a running task into a `waiting` one (systemd: a start of an active unit
+      // does nothing; depends_on orders starts, it does not stop dependents).
+      if (started && life.desired === 'running' && !life.hold) return { next: life2, effects: [{ type: 'start' }] };
       return wantRunning(life2);
     case 'stop':
       return { next: { ...withoutHold(life2), desired: 'stopped' }, effects: [{ type: 'stop' }] };
@@ -155,7 +158,7 @@ export function lifeTransition(life: TaskLife, e: LifeEvent): LifeTransition {
     case 'dequeue':
       return life.hold?.why === 'queued' && life.enabled ? wantRunning(life) : none(life);
     case 'command':
-      return command(life, e.command, e.runs ?? false);
+      return command(life, e.command, e.runs ?? false, e.started ?? false);
     case 'dependencies':
       return dependencies(life, e.reason);
     case 'updated':

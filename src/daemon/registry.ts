@@ -355,7 +355,7 @@ export class TaskRegistry extends EventEmitter {
 
   async start(name: string): Promise<void> {
     this.require(name);
-    await this.dispatch(name, { type: 'command', command: 'start' });
+    await this.dispatch(name, { type: 'command', command: 'start', started: dependencyFacts(this.status(name)).started });
   }
 
   async stop(name: string): Promise<void> {

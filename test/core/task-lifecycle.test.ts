@@ -51,10 +51,13 @@ describe('task lifecycle: starting after dependencies', () => {
 
   it('a start of a task already started goes to its runner: a dependency down since does not make it waiting', () => {
     const started = drive([{ type: 'add' }, deps()]).life;
-    const again = drive([cmd('start')], started);
+    const again = drive([{ type: 'command', command: 'start', started: true }], started);
     expect(again.out).toEqual(['start']);
     expect(holdReason(again.life)).toBeUndefined();
     expect(taskState(again.life, 'running')).toBe('running');
+    // Its runner no longer active (its processes exited or went fatal): a start waits for the dependencies.
+    expect(drive([{ type: 'command', command: 'start', started: false }, deps('waiting for db: stopped')], started).out)
+      .toEqual(['check-dependencies', 'log waiting for db: stopped', 'changed']);
     // Stopped, then started: that start waits for the dependencies again.
     expect(drive([cmd('stop'), cmd('start'), deps('waiting for db: stopped')], started).out)
       .toEqual(['stop', 'check-dependencies', 'log waiting for db: stopped', 'changed']);
