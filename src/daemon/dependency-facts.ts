@@ -13,8 +13,9 @@ export function dependencyFacts(t: TaskStatus): DependencyFacts {
   if (t.kind === 'cron') {
     const last = t.lastRun;
     const completed = last?.state === 'succeeded';
-    const started = t.desired === 'running' && t.enabled;
-    const summary = last ? `last run ${last.state}` : started ? 'no run yet' : t.state;
+    // Waiting for its own dependencies, it is wanted running but not scheduled yet.
+    const started = t.desired === 'running' && t.enabled && t.waiting === undefined;
+    const summary = t.waiting ? 'waiting for its own dependencies' : last ? `last run ${last.state}` : started ? 'no run yet' : t.state;
     return { started, healthy: false, completed, summary: completed ? 'succeeded' : summary };
   }
   const instances = t.instances ?? [];

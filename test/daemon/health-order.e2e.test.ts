@@ -241,6 +241,33 @@ tasks:
     await d.stop();
   });
 
+  it('a cron task waiting for its own dependencies is not "started" for its dependents', async () => {
+    const home = makeHome({
+      'tasks/app.yaml': `tasks:
+  d: {command: exec sleep 1000, enabled: false}
+  c: {command: "true", schedule: "0 0 1 1 *", depends_on: {d: started}}
+  e: {command: exec sleep 1000, start_seconds: 100ms, depends_on: {c: started}}
+`,
+    });
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      const s = await until(async () => {
+        const t = await statusOf(c);
+        return t.c!.state === 'waiting' && t.e!.state === 'waiting' ? t : undefined;
+      }, 10_000, 'c and e waiting');
+      expect(s.e!.waiting).toBe('waiting for c: waiting for its own dependencies (needs started)');
+      expect(s.e!.instances![0]!.state).toBe('stopped');
+      // d up: c is scheduled, then e starts.
+      fs.writeFileSync(path.join(home, 'tasks/app.yaml'), fs.readFileSync(path.join(home, 'tasks/app.yaml'), 'utf8').replace('enabled: false', 'enabled: true'));
+      await jobctl(['reload'], { home });
+      await until(async () => ((await statusOf(c)).e!.running === 1 ? true : undefined), 10_000, 'e running');
+    } finally {
+      c.close();
+    }
+    await d.stop();
+  });
+
   it('stop of a group goes in reverse dependency order', async () => {
     const home = makeHome({
       'tasks/app.yaml': `tasks:
