@@ -436,15 +436,16 @@ export class TaskRegistry extends EventEmitter {
   }
 
   private async disposeAll(): Promise<void> {
-    const waves = stopWaves(dependencyEdges(this.specs()), [...this.runners.keys()]);
+    // The runners as they are now: one a reload is replacing or removing meanwhile still stops here.
+    const byName = new Map(this.runners);
+    const waves = stopWaves(dependencyEdges(this.specs()), [...byName.keys()]);
     // Dependents stop before what they depend on; the tasks of one wave stop together.
     const ordered = waves.length > 1;
     for (const wave of waves) {
       if (ordered) this.emit('event', { level: 'info', message: `stopping ${wave.join(', ')}` } satisfies RegistryEvent);
       await Promise.all(wave.map(async (name) => {
-        const r = this.runners.get(name)!;
         try {
-          await r.dispose();
+          await byName.get(name)!.dispose();
         } catch (err) {
           if (!isJobctlError(err)) throw err;
         }

@@ -205,6 +205,31 @@ describe('TaskRegistry with fake runners', () => {
     }
   });
 
+  it('a shutdown while a reload replaces a runner stops every runner once and does not fail', async () => {
+    // b depends on a: b stops in the first wave, a in the second, after the reload dropped a's old runner.
+    const { registry, made, ready } = setup([serviceSpec({ name: 'a' }), serviceSpec({ name: 'b', dependsOn: { a: 'started' } })]);
+    await ready;
+    const [a, b] = made as [FakeRunner, FakeRunner];
+    const held = (r: FakeRunner) => {
+      let release!: () => void;
+      let p: Promise<void> | undefined;
+      r.dispose = () => (p ??= new Promise<void>((res) => (release = res)).then(() => void r.disposed++));
+      return () => release();
+    };
+    const releaseA = held(a);
+    const releaseB = held(b);
+    a.acceptUpdate = false;
+    const replacing = registry.update(serviceSpec({ name: 'a', command: 'sleep 2' }), ['command']);
+    await vi.waitFor(() => expect(a.calls).toContain('update command'));
+    const closing = registry.close();
+    releaseA();
+    expect(await code(() => replacing)).toBe('SHUTTING_DOWN');
+    releaseB();
+    await closing;
+    expect([a.disposed, b.disposed]).toEqual([1, 1]);
+    expect(made).toHaveLength(2);
+  });
+
   it('once closing, add is SHUTTING_DOWN: a reload racing shutdown starts nothing (review of issue 12)', async () => {
     const { registry, made, ready } = setup([serviceSpec({ name: 'a' })]);
     await ready;
