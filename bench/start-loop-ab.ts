@@ -8,8 +8,10 @@
  *
  * - the start call itself (hrtime around `startProcess(...)`: the whole spawn before, the
  *   hand-over after), p50 / p99;
- * - the loop's busy time in all (event-loop utilization over the run: callbacks of the start,
- *   the exit, the settle), per start;
+ * - the CPU time of the loop's thread per start (/proc/self/task/<pid>/stat: the loop's own
+ *   work, which CPU contention does not inflate; the spawner threads are not in it);
+ * - the loop's busy time in all, wall clock (event-loop utilization over the run: callbacks of
+ *   the start, the exit, the settle; inflated on a loaded machine), per start;
  * - the loop's delay (monitorEventLoopDelay, 1 ms resolution) p99 / max: the longest stretch
  *   anything waited for the loop;
  * - start lateness (pid known − due) p50 / p99, and the last start after the first due.
@@ -27,7 +29,15 @@ import { paced, percentile } from './measure.js';
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : def);
 
+/** CPU time of the event loop's thread alone (utime + stime of /proc/self/task/<pid>), ms: what a loaded machine does not inflate. */
+function loopThreadCpuMs(): number {
+  const text = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
 interface Cell {
+  loopCpuPerStart: number;
   call50: number; call99: number; busyPerStart: number; delay99: number; delayMax: number;
   late50: number; late99: number; lastStartMs: number; containment: string;
 }
@@ -58,6 +68,7 @@ async function worker(root: string, n: number, rate: number): Promise<Cell> {
     }));
   };
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = loopThreadCpuMs();
   delay.enable();
   const t0 = performance.now();
   if (rate <= 0) for (let i = 0; i < n; i++) one(i, t0);
@@ -66,6 +77,7 @@ async function worker(root: string, n: number, rate: number): Promise<Cell> {
   delay.disable();
   const busy = performance.eventLoopUtilization(elu0).active;
   const cell: Cell = {
+    loopCpuPerStart: (loopThreadCpuMs() - cpu0) / n,
     call50: percentile(calls, 50), call99: percentile(calls, 99), busyPerStart: busy / n,
     delay99: delay.percentile(99) / 1e6, delayMax: delay.max / 1e6,
     late50: percentile(late, 50), late99: percentile(late, 99), lastStartMs: lastStarted - t0,
@@ -92,8 +104,8 @@ const MODES = opt('cgroups', 'on,off').split(',');
 const trees: Array<[string, string]> = [['this build', here], ...(against ? [[`before (${path.basename(against)})`, against] as [string, string]] : [])];
 const f = (x: number) => x.toFixed(1);
 console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}; ${N} starts ${RATE > 0 ? `at ${RATE}/s` : 'at once'}; load at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| build | cgroups | round | start call p50 / p99 (ms) | loop busy per start (ms) | loop delay p99 / max (ms) | start late p50 / p99 (ms) | last start after (ms) | load |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| build | cgroups | round | start call p50 / p99 (ms) | loop thread CPU per start (ms) | loop busy per start, wall (ms) | loop delay p99 / max (ms) | start late p50 / p99 (ms) | last start after (ms) | load |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (let round = 1; round <= ROUNDS; round++) {
   for (const mode of MODES) {
     for (const [label, root] of trees) {
@@ -101,7 +113,7 @@ for (let round = 1; round <= ROUNDS; round++) {
         encoding: 'utf8', env: { ...process.env, ...(mode === 'off' ? { JOBCTL_CGROUPS: 'off' } : {}) }, cwd: here, maxBuffer: 1 << 20,
       });
       const c = JSON.parse(out.trim().split('\n').at(-1)!) as Cell;
-      console.log(`| ${label} | ${mode === 'off' ? 'off' : c.containment === 'cgroup' ? 'on' : 'n/a'} | ${round} | ${f(c.call50)} / ${f(c.call99)} | ${f(c.busyPerStart)} | ${f(c.delay99)} / ${f(c.delayMax)} | ${f(c.late50)} / ${f(c.late99)} | ${Math.round(c.lastStartMs)} | ${os.loadavg()[0]!.toFixed(2)} |`);
+      console.log(`| ${label} | ${mode === 'off' ? 'off' : c.containment === 'cgroup' ? 'on' : 'n/a'} | ${round} | ${f(c.call50)} / ${f(c.call99)} | ${c.loopCpuPerStart.toFixed(2)} | ${f(c.busyPerStart)} | ${f(c.delay99)} / ${f(c.delayMax)} | ${f(c.late50)} / ${f(c.late99)} | ${Math.round(c.lastStartMs)} | ${os.loadavg()[0]!.toFixed(2)} |`);
     }
   }
 }
