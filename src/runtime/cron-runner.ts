@@ -438,7 +438,13 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     await this.gone(stopped);
+    if (intent === 'stopped') this.dropRunLeaves();
     this.commands.check(cmd, intent, this.name, what);
+  }
+
+  /** The run leaves kept for the next firings go with the task's last run (a stopped task holds no empty cgroup). */
+  private dropRunLeaves(): void {
+    if (this.procs.size === 0) this.opts.containment?.dropLeaf({ task: this.name, runId: '' });
   }
 
   private requireEnabled(): void {
@@ -554,6 +560,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
         await this.gone([...this.procs.keys()]);
       }
+      this.dropRunLeaves();
       this.disposed = true;
       this.emit('disposed');
       this.removeAllListeners();
