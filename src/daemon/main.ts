@@ -18,7 +18,7 @@ import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
 import { FleetLockService } from './services/fleet-lock.js';
 import type { HostService } from './host-service.js';
-import { XxlJobService } from './services/xxljob.js';
+import { XxlJobOnDemand } from './services/xxljob-on-demand.js';
 import { cronRunPort } from './xxljob/cron-port.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
@@ -116,7 +116,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     store.clearChildren();
     for (const n of removeStalePlanCopies(paths.state)) log.info(`removed state/${n}: a revision written out by a plan a previous daemon did not finish`);
 
-    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
+    // A status or a scrape reads figures once, then; sampling goes on only while a viewer is attached.
+    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000, 0);
     sampler.start();
     cleanup.unshift(() => sampler.stop());
 
@@ -154,11 +155,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
-    services.push(new XxlJobService({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
+    services.push(new XxlJobOnDemand({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
     registry.on('event', (ev: RegistryEvent) => log[ev.level](ev.message, ev.task));
     services.push(new MetricsService({
       source: {
-        tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
+        tasks: () => {
+          sampler.demand(); // figures read at scrape time
+          return registry.statusAll();
+        },
+        configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
         onRun: (fn) => {
           registry.on('run', fn);
           return () => registry.off('run', fn);
@@ -173,7 +178,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     cleanup.unshift(() => autoscaler.close());
     cleanup.unshift(() => notifier.close());
 
-    const initial = config.load();
+    const initial = await config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
     if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
@@ -196,7 +201,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const reloads = new ReloadQueue(async (): Promise<PlanResult> => {
       await startPass;
     started();
-      const loaded = config.load();
+      const loaded = await config.load();
       const brokenBefore = config.effective.errors;
       const delta = diff(registry.specs(), loaded.effective.tasks);
       await applyDelta({ registry, scale, pacer }, delta);

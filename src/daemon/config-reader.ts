@@ -1,0 +1,47 @@
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ConfigRead, ConfigReadJob } from '../config/read-config.js';
+import { JobctlError } from '../shared/errors.js';
+
+/** Reads the configuration (jobctl.yaml and a task directory) and resolves to it as plain data. */
+export type ConfigReader = (job: ConfigReadJob) => Promise<ConfigRead>;
+
+/** From the sources (tsx, vitest) the reader is a .ts file, run through tsx. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+/** The reader's entry: from the sources its .ts; in dist its bundle (scripts/build-config-reader.mjs), else its .js. */
+function readerEntry(): string {
+  if (FROM_SOURCES) return fileURLToPath(new URL('../config/config-child.ts', import.meta.url));
+  const bundle = fileURLToPath(new URL('../config/config-child.cjs', import.meta.url));
+  return fs.existsSync(bundle) ? bundle : fileURLToPath(new URL('../config/config-child.js', import.meta.url));
+}
+
+type Reply = { ok: true; read: ConfigRead } | { ok: false; message: string };
+
+/**
+ * Each read in a short-lived child process that exits once it has answered (`fork`,
+ * structured-clone IPC): yaml, zod and the config pipeline are never resident in the daemon,
+ * at start, on each reload and for `plan`. (A worker thread was measured too: its heap goes when
+ * it ends, but the daemon keeps ~3 MB more than with a child, in the thread's malloc arena.)
+ * The child runs as the daemon's user, so the file-trust checks are the same.
+ */
+export const readConfigInChild: ConfigReader = (job) =>
+  new Promise<ConfigRead>((resolve, reject) => {
+    let answered = false;
+    const fail = (why: string) => {
+      if (!answered) reject(new JobctlError('INTERNAL', `reading the configuration failed: ${why}`));
+      answered = true;
+    };
+    const child = fork(readerEntry(), [], {
+      serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
+    });
+    child.once('message', (reply: Reply) => {
+      if (reply.ok && !answered) resolve(reply.read);
+      else fail(reply.ok ? 'answered twice' : reply.message);
+      answered = true;
+    });
+    child.once('error', (e) => fail(e.message));
+    child.once('exit', (code, signal) => fail(`the reader exited (${signal ?? code}) without an answer`));
+    child.send(job);
+  });
