@@ -1,11 +1,15 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConfigRead, ConfigReadJob } from '../config/read-config.js';
 import { JobctlError } from '../shared/errors.js';
 
 /** Reads the configuration (jobctl.yaml and a task directory) and resolves to it as plain data. */
-export type ConfigReader = (job: ConfigReadJob) => Promise<ConfigRead>;
+export interface ConfigReader {
+  read(job: ConfigReadJob): Promise<ConfigRead>;
+  /** A read is coming (a file changed): start the reader now, so its start overlaps the watcher's quiet time. */
+  prepare(): void;
+}
 
 /** From the sources (tsx, vitest) the reader is a .ts file, run through tsx. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
@@ -24,24 +28,60 @@ type Reply = { ok: true; read: ConfigRead } | { ok: false; message: string };
  * structured-clone IPC): yaml, zod and the config pipeline are never resident in the daemon,
  * at start, on each reload and for `plan`. (A worker thread was measured too: its heap goes when
  * it ends, but the daemon keeps ~3 MB more than with a child, in the thread's malloc arena.)
- * The child runs as the daemon's user, so the file-trust checks are the same.
+ * The child runs as the daemon's user, so the file-trust checks are the same. A child started
+ * by prepare() and given no job exits by itself after a while (config/config-child.ts).
  */
-export const readConfigInChild: ConfigReader = (job) =>
-  new Promise<ConfigRead>((resolve, reject) => {
+export class ChildConfigReader implements ConfigReader {
+  private ready: ChildProcess | undefined;
+
+  prepare(): void {
+    if (this.ready?.connected) return;
+    const child = start();
+    this.ready = child;
+    child.once('exit', () => {
+      if (this.ready === child) this.ready = undefined;
+    });
+  }
+
+  async read(job: ConfigReadJob): Promise<ConfigRead> {
+    const prepared = this.ready;
+    this.ready = undefined;
+    if (prepared?.connected) {
+      // (It may have given up waiting just now: then a fresh one reads.)
+      try {
+        return await ask(prepared, job);
+      } catch (e) {
+        if (!(e instanceof ReaderGone)) throw e;
+      }
+    }
+    return ask(start(), job);
+  }
+}
+
+class ReaderGone extends JobctlError {}
+
+function ask(child: ChildProcess, job: ConfigReadJob): Promise<ConfigRead> {
+  return new Promise<ConfigRead>((resolve, reject) => {
     let answered = false;
-    const fail = (why: string) => {
-      if (!answered) reject(new JobctlError('INTERNAL', `reading the configuration failed: ${why}`));
+    const fail = (e: JobctlError) => {
+      if (!answered) reject(e);
       answered = true;
     };
-    const child = fork(readerEntry(), [], {
-      serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
-    });
     child.once('message', (reply: Reply) => {
       if (reply.ok && !answered) resolve(reply.read);
-      else fail(reply.ok ? 'answered twice' : reply.message);
+      else fail(new JobctlError('INTERNAL', `reading the configuration failed: ${reply.ok ? 'answered twice' : reply.message}`));
       answered = true;
     });
-    child.once('error', (e) => fail(e.message));
-    child.once('exit', (code, signal) => fail(`the reader exited (${signal ?? code}) without an answer`));
-    child.send(job);
+    child.once('error', (e) => fail(new JobctlError('INTERNAL', `reading the configuration failed: ${e.message}`)));
+    child.once('exit', (code, signal) => fail(new ReaderGone('INTERNAL', `reading the configuration failed: the reader exited (${signal ?? code}) without an answer`)));
+    child.send(job, (e) => e && fail(new ReaderGone('INTERNAL', `reading the configuration failed: ${e.message}`)));
   });
+}
+
+function start(): ChildProcess {
+  const child = fork(readerEntry(), [], {
+    serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
+  });
+  child.on('error', () => undefined); // reported by the read that uses it
+  return child;
+}

@@ -3,7 +3,7 @@ import { partitionForHost } from '../core/host-select.js';
 import path from 'node:path';
 import { emptyHostSettings } from '../config/host-file.js';
 import type { HostSettingsResult } from '../config/host-settings.js';
-import { readConfigInChild, type ConfigReader } from './config-reader.js';
+import { ChildConfigReader, type ConfigReader } from './config-reader.js';
 import type { ConfigIssue, ConfigSet, HostSettings, NotifierSpec, TaskSpec } from '../shared/types.js';
 
 export interface EffectiveConfig {
@@ -43,7 +43,7 @@ export class ConfigState {
     /** This host's name for `hosts:` globs. @default os.hostname() */
     readonly hostname: string = os.hostname(),
     /** How the files are read. @default a short-lived child per read (zod and yaml never stay resident) */
-    private readonly read: ConfigReader = readConfigInChild,
+    readonly reader: ConfigReader = new ChildConfigReader(),
   ) {}
 
   get effective(): EffectiveConfig {
@@ -55,7 +55,7 @@ export class ConfigState {
    * another directory in tasks/'s place (`plan --rev`/`--dir`); its paths stay its own.
    */
   async load(from: string = this.tasksDir): Promise<LoadedConfig> {
-    const { host, set } = await this.read({
+    const { host, set } = await this.reader.read({
       from, displayDir: this.displayDir, notifiersInForce: this.current.host.notifiers.map((n) => n.name), ...(this.home !== undefined ? { home: this.home } : {}),
     });
     const effective = this.compute(set, from);

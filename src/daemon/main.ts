@@ -277,7 +277,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
       // A failed reload is logged by reload(); the watcher has nothing more to do with it.
-      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), { debounceMs: opts.watchDebounceMs ?? 100 });
+      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), {
+        debounceMs: opts.watchDebounceMs ?? 100,
+        // The config reader starts while the watcher waits for the files to go quiet.
+        onBurst: () => config.reader.prepare(),
+      });
       watcher = w;
       await w.ready;
       w.recheck(config.unreadableFiles);

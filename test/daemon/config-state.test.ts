@@ -60,4 +60,15 @@ describe('ConfigState: the last good config stays in force', () => {
     expect(c.effective.keptFiles).toEqual([]);
     expect(c.effective.errors.length).toBeGreaterThan(0);
   });
+
+  it('a reader started ahead (a file changed) reads the files as they are when asked', async () => {
+    const tasks = dir({ 'a.yaml': 'tasks:\n  a1:\n    command: "true"\n' });
+    const c = new ConfigState(tasks);
+    c.reader.prepare();
+    writeFiles(tasks, { 'b.yaml': 'tasks:\n  b1:\n    command: "true"\n' });
+    c.commit(await c.load());
+    expect(names(c)).toEqual(['a1', 'b1']);
+    c.commit(await c.load()); // and a cold one after it
+    expect(names(c)).toEqual(['a1', 'b1']);
+  });
 });
