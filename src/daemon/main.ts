@@ -18,7 +18,7 @@ import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
 import { FleetLockService } from './services/fleet-lock.js';
 import type { HostService } from './host-service.js';
-import { XxlJobService } from './services/xxljob.js';
+import { XxlJobOnDemand } from './services/xxljob-on-demand.js';
 import { cronRunPort } from './xxljob/cron-port.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
@@ -120,7 +120,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     store.clearChildren();
     for (const n of removeStalePlanCopies(paths.state)) log.info(`removed state/${n}: a revision written out by a plan a previous daemon did not finish`);
 
-    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
+    // A status or a scrape reads figures once, then; sampling goes on only while a viewer is attached.
+    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000, 0);
     sampler.start();
     parts.up('sampler', () => sampler.stop());
 
@@ -158,11 +159,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
-    services.push(new XxlJobService({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
+    services.push(new XxlJobOnDemand({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
     registry.on('event', (ev: RegistryEvent) => log[ev.level](ev.message, ev.task));
     services.push(new MetricsService({
       source: {
-        tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
+        tasks: () => {
+          sampler.demand(); // figures read at scrape time
+          return registry.statusAll();
+        },
+        configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
         onRun: (fn) => {
           registry.on('run', fn);
           return () => registry.off('run', fn);
@@ -177,7 +182,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     parts.up('autoscaler', () => autoscaler.close());
     parts.up('notifier', () => notifier.close());
 
-    const initial = config.load();
+    const initial = await config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
     if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
@@ -201,7 +206,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const reloads = new ReloadQueue(async (): Promise<PlanResult> => {
       await startPass;
     started();
-      const loaded = config.load();
+      const loaded = await config.load();
       const brokenBefore = config.effective.errors;
       const delta = diff(registry.specs(), loaded.effective.tasks);
       await applyDelta({ registry, scale, pacer }, delta);
@@ -271,7 +276,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
       // A failed reload is logged by reload(); the watcher has nothing more to do with it.
-      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), { debounceMs: opts.watchDebounceMs ?? 100 });
+      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), {
+        debounceMs: opts.watchDebounceMs ?? 100,
+        // The config reader starts while the watcher waits for the files to go quiet.
+        onBurst: () => config.reader.prepare(),
+      });
       watcher = w;
       await w.ready;
       w.recheck(config.unreadableFiles);
