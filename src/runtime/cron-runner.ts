@@ -8,7 +8,7 @@ import {
 import { DEFAULTS } from '../config/defaults.js';
 import { errorMessage, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { TaskStatus } from '../shared/protocol.js';
+import type { CronTaskState, TaskStatus } from '../shared/protocol.js';
 import type { CronTaskSpec, RunRecord, RunState, RunTrigger, TaskSpec } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import { startRunProcess, type RunProcess } from './cron-run.js';
@@ -482,9 +482,10 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const active = [...this.live.values()].filter((r) => r.state === 'running').map((r) => ({ ...r }));
     const next = this.registration?.next();
     const onDemand = spec.schedule === undefined && this.desired === 'running';
-    const state = taskState(spec, active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped');
+    const state: CronTaskState = taskState(spec, active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped');
     return {
       ...specStatusBase(spec),
+      kind: 'cron',
       state,
       desired: this.desired,
       restarts: summary.retries,

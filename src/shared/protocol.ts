@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from './errors.js';
 import type { METHOD_PARAMS } from './protocol-params.js';
 import { METHOD_NAMES } from './protocol-checks.generated.js';
-import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } from './types.js';
+import { INSTANCE_STATES, type ConfigIssue, type HealthState, type InstanceState, type RunRecord, type TaskKind } from './types.js';
 
 /**
  * The socket protocol (DESIGN.md "Socket protocol"): newline-delimited JSON over
@@ -108,33 +108,79 @@ export interface ScaleInfo {
   error?: string;
 }
 
-/** One task as status, the TUI and `--json` show it. */
-export interface TaskStatus {
+/**
+ * A cron task's summary state: `running` (a run is live), `scheduled` (registered, waiting for
+ * its next time), `on-demand` (started, no schedule: runs when asked), `stopped`, `disabled`,
+ * `waiting` (started, held until its dependencies are ready).
+ */
+export const CRON_TASK_STATES = ['running', 'scheduled', 'on-demand', 'stopped', 'disabled', 'waiting'] as const;
+export type CronTaskState = (typeof CRON_TASK_STATES)[number];
+
+/**
+ * A service (`kind: daemon`) task's summary state: its most telling instance state (fatal,
+ * backoff, starting, stopping, running, exited, stopped, in that order), or `disabled`, or
+ * `waiting` (started, held until its dependencies are ready).
+ */
+export const SERVICE_TASK_STATES = [...INSTANCE_STATES, 'disabled', 'waiting'] as const;
+export type ServiceTaskState = (typeof SERVICE_TASK_STATES)[number];
+
+export type TaskState = CronTaskState | ServiceTaskState;
+
+/** What every task's status has, whatever its kind. */
+interface TaskStatusBase {
   /** Set by fleet views (the inventory's host name); a daemon never sets it. */
   host?: string;
   name: string;
   group: string;
-  kind: TaskKind;
   description?: string;
   enabled: boolean;
   /** The task file (absolute). */
   file: string;
-  /** Summary: for daemon tasks the most telling instance state; for cron `scheduled|running|stopped|disabled`. */
-  state: string;
   /** What the user asked for. */
   desired: 'running' | 'stopped';
+  /** Services: restarts of all instances; cron: retries of runs. */
   restarts: number;
-  cpu?: number;
-  rss?: number;
   /** Why the task has not started yet: "waiting for db: unhealthy (needs healthy)". */
   waiting?: string;
+  /** Only in `status` of one task by name. */
+  details?: TaskDetails;
+}
+/*
+ * Each kind lists the other kind's fields as `?: undefined` (never set): a reader may ask
+ * `t.instances` or `t.lastRun` without narrowing first, as clients of the untyped status did.
+ */
+
+/** A long-running task (`kind: daemon` in YAML): N instances. */
+export interface ServiceTaskStatus extends TaskStatusBase {
+  kind: 'daemon';
+  state: ServiceTaskState;
+  /** Sum over the live instances. */
+  cpu?: number;
+  rss?: number;
   /** A rolling restart under way, or how the last one ended. */
   rolling?: RollingInfo;
-  // daemon tasks
+  /** Always set by a daemon; optional for clients that build statuses of their own. */
   instances?: InstanceInfo[];
   running?: number;
   scale?: ScaleInfo;
-  // cron tasks
+  schedule?: undefined;
+  timezone?: undefined;
+  nextRunAt?: undefined;
+  lastRun?: undefined;
+  xxljobHandler?: undefined;
+  activeRuns?: undefined;
+}
+
+/** A cron task: runs on a schedule or when asked. */
+export interface CronTaskStatus extends TaskStatusBase {
+  kind: 'cron';
+  state: CronTaskState;
+  cpu?: undefined;
+  rss?: undefined;
+  rolling?: undefined;
+  instances?: undefined;
+  running?: undefined;
+  scale?: undefined;
   schedule?: string;
   timezone?: string;
   nextRunAt?: number;
@@ -142,9 +188,10 @@ export interface TaskStatus {
   /** Set when an xxl-job admin triggers this task: the handler name its jobs use. */
   xxljobHandler?: string;
   activeRuns?: RunRecord[];
-  /** Only in `status` of one task by name. */
-  details?: TaskDetails;
 }
+
+/** One task as status, the TUI and `--json` show it; `kind` tells which. Field names and values are the wire's. */
+export type TaskStatus = ServiceTaskStatus | CronTaskStatus;
 
 /** What `status TASK` adds for one task (as `pm2 describe`): how it runs, where it logs, how it ended. */
 export interface TaskDetails {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { InstanceInfo, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import type { CronTaskStatus, InstanceInfo, ServiceTaskStatus, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { TopModel, WINDOW, legendLabel } from '../../src/tui/top/model.js';
 
-const task = (name: string, cpu: number, rss: number, over: Partial<TaskStatus> = {}): TaskStatus => ({
+/** A service by default; `over` may make it a cron task (the fixture keeps cpu/rss either way). */
+const task = (name: string, cpu: number, rss: number, over: Partial<ServiceTaskStatus> | Partial<CronTaskStatus> = {}): TaskStatus => ({
   name, group: 'g', kind: 'daemon', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 0, cpu, rss, running: 1, instances: [], ...over,
-});
+}) as TaskStatus;
 const status = (tasks: TaskStatus[]): StatusResult => ({ daemon: { pid: 1, version: '', home: '', tasksDir: '', startedAt: 0, configErrors: [], warnings: [] }, tasks });
 
 describe('top dashboard model', () => {
