@@ -91,7 +91,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   }];
   cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
-    const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
+    const store = await StateStore.open(paths.db, { childrenFile: paths.children, onWarning: (w) => log.warn(w) });
     cleanup.unshift(() => store.close());
     // Large histories are read from their tail at start; the rest of each is read once the tasks have started.
     let started!: () => void;

@@ -111,7 +111,7 @@ describe('depends_on', () => {
     expect(stops).toEqual(['a', 'b', 'c']);
   });
 
-  it('a task enabled in its file waits for its depends_on (issue 16 gap); stop of a dependency leaves its dependents running', async () => {
+  it('a task enabled in its file waits for its depends_on; stop of a dependency leaves its dependents running', async () => {
     const home = makeHome({
       'tasks/db.yaml': `tasks:
   db:

@@ -54,7 +54,7 @@ describe('CallbackStore', () => {
   });
 });
 
-describe('CallbackStore temp files (issue 24 leftover)', () => {
+describe('CallbackStore temp files', () => {
   it('a symlink planted at a callback temp file is never written through', () => {
     const d = path.join(dir(), 'callbacks');
     const s = new CallbackStore(d);

@@ -131,7 +131,7 @@ describe('metrics service', () => {
     expect(Number(lateSum[1])).toBeCloseTo(0.51, 5);
   });
 
-  it('one scrape reads the task statuses once; parallel scrapes share one collection (issue 16 check: 200 parallel scrapes took 24 s)', async () => {
+  it('one scrape reads the task statuses once; parallel scrapes share one collection (200 parallel scrapes took 24 s)', async () => {
     let calls = 0;
     const s = new MetricsService({
       source: { tasks: () => (calls++, tasks), configErrors: () => 0, startedAt: NOW, version: '9.9.9', now: () => NOW, onRun: () => () => undefined },

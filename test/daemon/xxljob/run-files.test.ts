@@ -28,7 +28,7 @@ describe('RunFiles: GLUE sources', () => {
   });
 });
 
-describe('RunFiles: temp files (issue 24 leftover)', () => {
+describe('RunFiles: temp files', () => {
   it('a symlink planted at a temp file name is never written through', () => {
     const dir = temp.dir();
     const files = new RunFiles(path.join(dir, 'glue'), path.join(dir, 'params'));
