@@ -6,7 +6,7 @@ import type { AccessRule, ConfigIssue, HostSettings, NotifierSpec } from '../sha
 import { OPERATOR_NAME_HINT, OPERATOR_NAME_RE, accessRuleProblem, accessRuleSchema, accessSchema, normalizeAccessRule } from './host/access.js';
 import { lockSchema, normalizeLock } from './host/lock.js';
 import { metricsSchema, normalizeMetrics } from './host/metrics.js';
-import { normalizeXxlJob, xxljobSchema } from './host/xxljob.js';
+import { normalizeXxlJob, xxljobSchema } from '../xxljob/config/settings.js';
 import { normalizeNotifier, } from './normalize.js';
 import { notifierSchema } from './schema.js';
 import { didYouMean } from '../shared/suggest.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { wireFor } from '../../src/core/xxljob/wire.js';
-import { ExecutorServer } from '../../src/runtime/xxljob/executor-server.js';
+import { wireFor } from '../../../src/xxljob/core/wire.js';
+import { ExecutorServer } from '../../../src/xxljob/runtime/executor-server.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HANDLER_CHANGED, JobThreads, NOT_EXECUTED, SERIAL_QUEUE_MAX, SOURCE_CHANGED, type JobEffect } from '../../../src/core/xxljob/job-threads.js';
-import { MESSAGES } from '../../../src/core/xxljob/wire.js';
+import { HANDLER_CHANGED, JobThreads, NOT_EXECUTED, SERIAL_QUEUE_MAX, SOURCE_CHANGED, type JobEffect } from '../../../src/xxljob/core/job-threads.js';
+import { MESSAGES } from '../../../src/xxljob/core/wire.js';
 
 /**
  * One "job thread" per admin jobId, as the Java executor keeps them. Upstream:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { XxlJobSettings } from '../../shared/types.js';
-import { listenSchema, parseListen } from './listen.js';
+import { listenSchema, parseListen } from '../../config/host/listen.js';
 
 /**
  * `xxljob:` in `<home>/jobctl.yaml`: executor mode for an xxl-job admin (shared/xxl-job.md).

@@ -1,7 +1,7 @@
-import { callbackRetryDelay } from '../../core/xxljob/callback.js';
-import type { CallbackItem } from '../../core/xxljob/wire.js';
-import type { AdminClient } from '../../runtime/xxljob/admin-client.js';
-import type { CallbackStore } from '../../runtime/xxljob/callback-store.js';
+import { callbackRetryDelay } from '../core/callback.js';
+import type { CallbackItem } from '../core/wire.js';
+import type { AdminClient } from '../runtime/admin-client.js';
+import type { CallbackStore } from '../runtime/callback-store.js';
 
 export interface CallbackSenderOptions {
   store: CallbackStore;

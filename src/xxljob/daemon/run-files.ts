@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { replaceFile } from '../../runtime/new-file.js';
-import type { GlueScript } from '../../core/xxljob/trigger.js';
+import type { GlueScript } from '../core/trigger.js';
 
 /**
  * The files a trigger brings with it, under `state/xxljob/`: GLUE sources (one per job and

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cronTransition, initialCronSnapshot, type CronEffect, type CronEvent, type CronSnapshot, type RunRef } from '../../../src/core/cron-run-machine.js';
-import type { OverlapPolicy, RunTrigger } from '../../../src/shared/types.js';
+import { cronTransition, initialCronSnapshot, type CronEffect, type CronEvent, type CronSnapshot, type RunRef } from '../../src/core/cron-run-machine.js';
+import type { OverlapPolicy, RunTrigger } from '../../src/shared/types.js';
 
-/** The cron run machine's parts that serve an xxl-job admin: cancel one run, no retry of admin triggers. */
+/** The cron run machine's parts that serve an xxl-job admin: cancel one run, no retry of a run that says so. */
 
-const ref = (id: string, overlap: OverlapPolicy = 'queue', trigger: RunTrigger = 'xxljob'): RunRef => ({ id, scheduledAt: 0, trigger, attempt: 1, overlap });
+/** An admin's trigger as the xxl-job run port makes it: `retries: 0`, the admin retries on its own. */
+const ref = (id: string, overlap: OverlapPolicy = 'queue', trigger: RunTrigger = 'xxljob'): RunRef => ({ id, scheduledAt: 0, trigger, attempt: 1, overlap, ...(trigger === 'xxljob' ? { retries: 0 } : {}) });
 const bad = { code: 1, signal: null, timedOut: false, killed: false };
 
 function drive(events: CronEvent[], from: CronSnapshot = initialCronSnapshot(), retries = 0): { s: CronSnapshot; out: string[] } {
@@ -54,7 +55,7 @@ describe('cancel one run', () => {
   });
 });
 
-describe('admin triggers are not retried here (the admin has its own retry count)', () => {
+describe('a run with its own retries (an admin trigger: 0, the admin has its own retry count)', () => {
   it('a failed xxljob run gets no retry effect; a scheduled one does', () => {
     expect(drive([{ type: 'fire', run: ref('a') }, { type: 'ended', id: 'a', end: bad }], initialCronSnapshot(), 2).out).not.toContain('retry a');
     expect(drive([{ type: 'fire', run: ref('s', 'skip', 'schedule') }, { type: 'ended', id: 's', end: bad }], initialCronSnapshot(), 2).out).toContain('retry s');

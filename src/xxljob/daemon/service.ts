@@ -2,19 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expandEnv } from '../../core/notify-policy.js';
-import { wireFor, type RegistryParam } from '../../core/xxljob/wire.js';
+import { wireFor, type RegistryParam } from '../core/wire.js';
 import { parseListen } from '../../config/host/listen.js';
-import { AdminClient } from '../../runtime/xxljob/admin-client.js';
-import { CallbackStore } from '../../runtime/xxljob/callback-store.js';
-import { ExecutorServer } from '../../runtime/xxljob/executor-server.js';
+import { AdminClient } from '../runtime/admin-client.js';
+import { CallbackStore } from '../runtime/callback-store.js';
+import { ExecutorServer } from '../runtime/executor-server.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { XxlJobStatus } from '../../shared/protocol.js';
 import type { HostSettings, XxlJobSettings } from '../../shared/types.js';
-import type { HostService } from '../host-service.js';
-import { CallbackSender } from '../xxljob/callback-sender.js';
-import { XxlExecutor } from '../xxljob/executor.js';
-import { Registrar } from '../xxljob/registrar.js';
-import type { XxlRunPort } from '../xxljob/run-port.js';
+import type { HostService } from '../../daemon/host-service.js';
+import { CallbackSender } from './callback-sender.js';
+import { XxlExecutor } from './executor.js';
+import { Registrar } from './registrar.js';
+import type { XxlRunPort } from './run-port.js';
 
 /** How often a listen address in use is tried again. */
 const LISTEN_RETRY_MS = 5000;

@@ -143,6 +143,21 @@ describe('xxl-job executor mode', { timeout: 90_000 }, () => {
     expect(cb.handleMsg).toContain('bad thing');
   });
 
+  it('a failed trigger is not retried here, though the task has retries: the admin retries its own triggers', async () => {
+    const tasks = `tasks:\n  flaky:\n    command: 'exit 3'\n    schedule: '0 0 1 1 *'\n    retries: 2\n    retry_delay: 200ms\n    xxljob: {handler: flakyHandler}\n`;
+    const { admin, exec, daemon, home } = await setup({ tasks });
+    expect((await admin.trigger(exec, { jobId: 3, logId: 301, handler: 'flakyHandler' })).code).toBe(200);
+    expect((await admin.waitCallback(301)).handleCode).toBe(500);
+    // A local run of the same task is retried: once its two retries have ended, an admin's
+    // retry (same delays, started earlier) would have too.
+    expect((await jobctl(['run', 'flaky'], { home })).code).toBe(0);
+    await waitFor(async () => (await history(daemon, 'flaky')).filter((r) => r.trigger === 'retry' && r.state === 'failed').length >= 2, 20_000, 'the local run retried twice');
+    const runs = await history(daemon, 'flaky');
+    const local = runs.find((r) => r.trigger === 'manual')!;
+    expect(runs.filter((r) => r.trigger === 'xxljob').map((r) => r.state)).toEqual(['failed']);
+    expect(runs.filter((r) => r.trigger === 'retry').map((r) => r.scheduledAt)).toEqual([local.scheduledAt, local.scheduledAt]);
+  });
+
   it('executorTimeout ends the run as 502 and the whole process group is gone', async () => {
     const { admin, exec, home } = await setup();
     expect((await admin.trigger(exec, { jobId: 3, logId: 301, handler: 'slowHandler', timeout: 1 })).code).toBe(200);

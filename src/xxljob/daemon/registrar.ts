@@ -1,5 +1,5 @@
-import type { RegistryParam } from '../../core/xxljob/wire.js';
-import type { AdminClient } from '../../runtime/xxljob/admin-client.js';
+import type { RegistryParam } from '../core/wire.js';
+import type { AdminClient } from '../runtime/admin-client.js';
 
 export interface RegistrarOptions {
   client: AdminClient;

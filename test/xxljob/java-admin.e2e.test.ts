@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_INLINE_PARAMS } from '../../src/core/xxljob/trigger.js';
+import { MAX_INLINE_PARAMS } from '../../src/xxljob/core/trigger.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { replaceFile } from '../new-file.js';
-import type { CallbackItem } from '../../core/xxljob/wire.js';
+import { replaceFile } from '../../runtime/new-file.js';
+import type { CallbackItem } from '../core/wire.js';
 
 /**
  * Callbacks kept at most while the admin does not take them (an admin answering 500 for days):

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { callbackFor, callbackRetryDelay, handleCodeOf, MAX_HANDLE_MSG } from '../../../src/core/xxljob/callback.js';
-import { findHandlerTask, MAX_INLINE_PARAMS, planTrigger, type HandlerTask } from '../../../src/core/xxljob/trigger.js';
-import { MESSAGES, triggerParamSchema, wireFor } from '../../../src/core/xxljob/wire.js';
+import { callbackFor, callbackRetryDelay, handleCodeOf, MAX_HANDLE_MSG } from '../../../src/xxljob/core/callback.js';
+import { findHandlerTask, MAX_INLINE_PARAMS, planTrigger, type HandlerTask } from '../../../src/xxljob/core/trigger.js';
+import { MESSAGES, triggerParamSchema, wireFor } from '../../../src/xxljob/core/wire.js';
 import type { RunRecord } from '../../../src/shared/types.js';
 
 const tasks: HandlerTask[] = [

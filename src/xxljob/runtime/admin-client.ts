@@ -1,5 +1,5 @@
 import { errorMessage } from '../../shared/errors.js';
-import { SUCCESS_CODE, TOKEN_HEADER, type Wire } from '../../core/xxljob/wire.js';
+import { SUCCESS_CODE, TOKEN_HEADER, type Wire } from '../core/wire.js';
 import { post } from './http-post.js';
 
 /** Certificate errors are told in words (the code alone does not say what to do). */

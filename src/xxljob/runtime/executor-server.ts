@@ -6,7 +6,7 @@ import { JobctlError, errorMessage } from '../../shared/errors.js';
 import {
   FAIL_CODE, MESSAGES, TOKEN_HEADER, describeBodyError, jobIdParamSchema, logParamSchema, triggerParamSchema,
   type LogParam, type LogResult, type TriggerParam, type Wire,
-} from '../../core/xxljob/wire.js';
+} from '../core/wire.js';
 
 /** The Java executor's bound on a request body (EmbedServer: HttpObjectAggregator(5 * 1024 * 1024)). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;

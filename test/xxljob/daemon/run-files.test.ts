@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunFiles } from '../../../src/daemon/xxljob/run-files.js';
+import { RunFiles } from '../../../src/xxljob/daemon/run-files.js';
 import { tempDirs } from '../../helpers/temp.js';
 
 const temp = tempDirs('jobctl-xxl-files-');

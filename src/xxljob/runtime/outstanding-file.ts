@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendJsonLines, readJsonLines, removeStaleTemps, rewriteJsonLines } from '../jsonl.js';
+import { appendJsonLines, readJsonLines, removeStaleTemps, rewriteJsonLines } from '../../runtime/jsonl.js';
 
 /** A trigger the admin waits for a callback of: queued or running here, not yet reported. */
 export interface Outstanding {

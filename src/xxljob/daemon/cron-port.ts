@@ -1,15 +1,16 @@
-import type { HandlerTask, XxlRunOptions } from '../../core/xxljob/trigger.js';
+import type { HandlerTask, XxlRunOptions } from '../core/trigger.js';
 import { CronRunner } from '../../runtime/cron-runner.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { HomePaths } from '../../shared/paths.js';
 import type { RunRecord } from '../../shared/types.js';
-import type { TaskRegistry } from '../registry.js';
+import type { TaskRegistry } from '../../daemon/registry.js';
 import { FINISHED_STATES, XXL_TRIGGERED_BY, type XxlRunPort } from './run-port.js';
 
 /**
  * The run port over the registry's cron runners: an admin's trigger is a cron run with
  * per-run options (trigger `xxljob`, its overlap, timeout, env, arguments), tagged with the
- * admin's logId.
+ * admin's logId. It is never retried here: the admin retries its own triggers (its "fail
+ * retry count"), so a second layer would run a failed job twice as often as the admin says.
  */
 export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runLog'>): XxlRunPort {
   const xxlTasks = () => registry.specs().flatMap((s) => (s.kind === 'cron' && s.xxljob ? [s] : []));
@@ -24,7 +25,7 @@ export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runL
       if (!r) return `task "${task}" is not a cron task on this executor`;
       try {
         return await registry.run(task, {
-          trigger: 'xxljob', triggeredBy: XXL_TRIGGERED_BY, tag: String(o.tag.logId), overlap: o.overlap, env: o.env, args: o.args,
+          trigger: 'xxljob', triggeredBy: XXL_TRIGGERED_BY, tag: String(o.tag.logId), overlap: o.overlap, env: o.env, args: o.args, retries: 0,
           ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
           ...(o.command ? { command: o.command } : {}),
         }) ?? `task "${task}" made no run`;

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { wireFor } from '../../src/core/xxljob/wire.js';
-import { AdminClient } from '../../src/runtime/xxljob/admin-client.js';
-import { CallbackStore, MAX_PENDING_CALLBACKS } from '../../src/runtime/xxljob/callback-store.js';
-import { readLogPage } from '../../src/runtime/xxljob/log-page.js';
-import { OutstandingFile } from '../../src/runtime/xxljob/outstanding-file.js';
-import { tempDir } from '../helpers/temp.js';
-import { makePki } from '../helpers/tls.js';
-import { TestAdmin } from '../helpers/xxl-admin.js';
+import { wireFor } from '../../../src/xxljob/core/wire.js';
+import { AdminClient } from '../../../src/xxljob/runtime/admin-client.js';
+import { CallbackStore, MAX_PENDING_CALLBACKS } from '../../../src/xxljob/runtime/callback-store.js';
+import { readLogPage } from '../../../src/xxljob/runtime/log-page.js';
+import { OutstandingFile } from '../../../src/xxljob/runtime/outstanding-file.js';
+import { tempDir } from '../../helpers/temp.js';
+import { makePki } from '../../helpers/tls.js';
+import { TestAdmin } from '../../helpers/xxl-admin.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

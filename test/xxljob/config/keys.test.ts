@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { loadTaskFiles } from '../../src/config/load.js';
-import { parseHostSettings } from '../../src/config/host-settings.js';
+import { loadTaskFiles } from '../../../src/config/load.js';
+import { parseHostSettings } from '../../../src/config/host-settings.js';
 
 const load = (files: Record<string, string>) =>
   loadTaskFiles(os.tmpdir(), Object.entries(files).map(([name, text]) => ({ path: `${os.tmpdir()}/${name}`, display: name, text })));

@@ -1,4 +1,4 @@
-import type { HandlerTask, XxlRunOptions } from '../../core/xxljob/trigger.js';
+import type { HandlerTask, XxlRunOptions } from '../core/trigger.js';
 import type { RunRecord } from '../../shared/types.js';
 
 /**
