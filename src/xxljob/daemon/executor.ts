@@ -47,7 +47,7 @@ export const LOG_FOLLOWS_HISTORY = 'jobctl keeps the log of a run as long as the
  *
  * `/idleBeat` and runs started on this host: a job is busy only with the runs the admin
  * triggered for that jobId. A run started here (`jobctl run`, the task's schedule) belongs to
- * no job: it makes no job busy and holds no trigger back (see the README).
+ * no job: it makes no job busy and holds no trigger back (see docs/xxl-job.md).
  */
 export class XxlExecutor implements ExecutorEndpoints {
   private readonly outstanding = new Map<number, Outstanding>();
