@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * DESIGN.md "Layout": dependencies point one way. cli and tui talk to the daemon only
  * through api/client, so they never import runtime/, daemon/ or api/server.
- * A feature slice (src/xxljob/) keeps its files in one folder, split by the same layers
+ * A feature slice (src/xxljob/, src/fleet-lock/, src/metrics/) keeps its files in one folder, split by the same layers
  * (src/xxljob/core/ is pure like src/core/), and is entered from the rest only where the
  * daemon wires it in (SLICE_ENTRIES).
  */
@@ -22,10 +22,12 @@ const ALLOWED: Record<string, string[]> = {
   web: ['shared', 'config', 'api', 'tui', 'web'],
   bin: ['cli', 'daemon', 'bin'],
 };
-const SLICES = ['xxljob'];
+const SLICES = ['xxljob', 'fleet-lock', 'metrics'];
 /** The only files outside a slice that import it. */
 const SLICE_ENTRIES: Record<string, string[]> = {
   xxljob: ['config/host-settings.ts', 'daemon/main.ts'],
+  'fleet-lock': ['config/host-settings.ts', 'daemon/main.ts'],
+  metrics: ['config/host-settings.ts', 'daemon/main.ts'],
 };
 const FORBIDDEN_IN_CORE = ['node:child_process', 'node:fs', 'node:net', 'node:timers', 'child_process', 'fs', 'net', 'execa', 'chokidar', 'lowdb'];
 

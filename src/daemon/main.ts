@@ -16,7 +16,7 @@ import type { PlanResult } from '../shared/protocol.js';
 import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
-import { FleetLockService } from './services/fleet-lock.js';
+import { FleetLockService } from '../fleet-lock/daemon/service.js';
 import type { HostService } from './host-service.js';
 import { XxlJobService } from '../xxljob/daemon/service.js';
 import { cronRunPort } from '../xxljob/daemon/cron-port.js';
@@ -28,7 +28,7 @@ import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js'
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
-import { MetricsService } from './services/metrics-service.js';
+import { MetricsService } from '../metrics/daemon/service.js';
 import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
 import { applyDelta } from './apply-delta.js';

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../shared/errors.js';
 import type { HostSettings, MetricsSettings } from '../../shared/types.js';
-import type { HostService } from '../host-service.js';
-import type { MetricsCollector, MetricsSource } from './metrics-collector.js';
+import type { HostService } from '../../daemon/host-service.js';
+import type { MetricsCollector, MetricsSource } from './collector.js';
 
 export interface MetricsServiceOptions {
   source: MetricsSource;
@@ -42,7 +42,7 @@ export class MetricsService implements HostService {
     if (!want) return;
     if (!this.collector) {
       // prom-client is loaded only now: a daemon without `metrics:` never pays its memory.
-      const { MetricsCollector } = await import('./metrics-collector.js');
+      const { MetricsCollector } = await import('./collector.js');
       if (this.closed) return;
       this.collector ??= new MetricsCollector(this.opts.source);
     }

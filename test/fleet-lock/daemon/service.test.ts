@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FleetLockService } from '../../../src/daemon/services/fleet-lock.js';
+import { FleetLockService } from '../../../src/fleet-lock/daemon/service.js';
 import { expandEnv } from '../../../src/core/notify-policy.js';
 import type { CronTaskSpec, HostSettings } from '../../../src/shared/types.js';
 import { freePort } from '../../helpers/net.js';

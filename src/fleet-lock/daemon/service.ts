@@ -1,14 +1,14 @@
 import os from 'node:os';
 import { expandEnv } from '../../core/notify-policy.js';
 import { DEFAULTS } from '../../config/defaults.js';
-import { claimKey, claimTtlMs } from '../../core/fleet-claim.js';
-import type { RedisLock } from '../../runtime/redis-lock.js';
+import { claimKey, claimTtlMs } from '../core/fleet-claim.js';
+import type { RedisLock } from '../runtime/redis-lock.js';
 import { redact } from '../../shared/redact.js';
 import { compileSchedule } from '../../shared/cron.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { CronTaskSpec, HostSettings } from '../../shared/types.js';
-import type { HostService } from '../host-service.js';
-import type { DaemonLog } from '../logger.js';
+import type { HostService } from '../../daemon/host-service.js';
+import type { DaemonLog } from '../../daemon/logger.js';
 
 /**
  * What the lock says about one scheduled firing: run it; or not, `quiet` when another host
@@ -56,7 +56,7 @@ export class FleetLockService implements HostService {
     this.url = url;
     if (!url) return;
     // The Redis client is loaded only where a lock is configured (DESIGN.md "The hot path": memory).
-    const { RedisLock } = await import('../../runtime/redis-lock.js');
+    const { RedisLock } = await import('../runtime/redis-lock.js');
     this.lock = new RedisLock(url);
     await this.lock.ready(2000);
     const err = this.lock.lastError;

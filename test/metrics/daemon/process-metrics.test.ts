@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerProcessMetrics } from '../../../src/daemon/services/metrics-process.js';
+import { registerProcessMetrics } from '../../../src/metrics/daemon/process-metrics.js';
 import { parseMetrics, sample } from '../../helpers/prometheus.js';
 
 /** The standard process_* figures of the daemon, at a cost that does not grow with what it supervises. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MetricsSettings } from '../../shared/types.js';
-import { listenSchema, parseListen } from './listen.js';
+import { listenSchema, parseListen } from '../../config/host/listen.js';
 
 /** `metrics:` in jobctl.yaml (DESIGN.md "Metrics"). */
 export const metricsSchema = z.strictObject({

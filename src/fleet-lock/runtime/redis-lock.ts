@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { errorMessage } from '../shared/errors.js';
-import { redact } from '../shared/redact.js';
+import { errorMessage } from '../../shared/errors.js';
+import { redact } from '../../shared/redact.js';
 
 export interface RedisLockOptions {
   /** A claim that gets no answer in this long is a lock error (no run without a claim). @default 1000 */

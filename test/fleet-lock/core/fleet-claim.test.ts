@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimKey, claimTtlMs } from '../../src/core/fleet-claim.js';
+import { claimKey, claimTtlMs } from '../../../src/fleet-lock/core/fleet-claim.js';
 
 describe('once-per-fleet claims', () => {
   it('one key per task and scheduled instant', () => {

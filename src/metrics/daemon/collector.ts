@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { HEALTH_STATES, INSTANCE_STATES, type RunRecord, type RunState } from '../../shared/types.js';
 import type { TaskStatus } from '../../shared/protocol.js';
-import { registerProcessMetrics } from './metrics-process.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { firingsBetween, nextRunAt, type ScheduleRef } from '../../core/schedule.js';
 
 /**

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricsService } from '../../../src/daemon/services/metrics-service.js';
+import { MetricsService } from '../../../src/metrics/daemon/service.js';
 import type { TaskStatus } from '../../../src/shared/protocol.js';
 import type { HostSettings, RunRecord } from '../../../src/shared/types.js';
 import { namingProblems, parseMetrics, sample } from '../../helpers/prometheus.js';
@@ -193,7 +193,7 @@ describe('metrics service', () => {
 
 describe('jobctl_cron_interval_seconds (the alert rules\' expected interval)', () => {
   it('is the schedule\'s interval at the next firing, read from the schedule alone', async () => {
-    const { scheduleGap } = await import('../../../src/daemon/services/metrics-collector.js');
+    const { scheduleGap } = await import('../../../src/metrics/daemon/collector.js');
     const monday9 = Date.UTC(2026, 10, 30, 9); // Monday 30 Nov 2026, 09:00 UTC
     expect(scheduleGap({ schedule: '0 9 * * 1-5', timezone: 'UTC' }, monday9)).toBe(3 * 86_400_000);
     expect(scheduleGap({ schedule: '0 9 * * 1-5', timezone: 'UTC' }, monday9 + 86_400_000)).toBe(86_400_000);
