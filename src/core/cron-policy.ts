@@ -1,24 +1,7 @@
-import type { CatchupPolicy, OverlapPolicy, RunState } from '../shared/types.js';
+import type { CatchupPolicy, RunState } from '../shared/types.js';
 import { firingsBetween, type ScheduleRef } from './schedule.js';
 
 /** Decisions of the cron scheduler, pure: time and randomness come in as arguments. */
-
-export type OverlapAction = 'start' | 'skip' | 'queue' | 'replace';
-
-/** What to do with a new firing, given the runs still going and whether one is already waiting. */
-export function overlapAction(policy: OverlapPolicy, active: number, queued: boolean): OverlapAction {
-  if (active === 0) return 'start';
-  switch (policy) {
-    case 'allow':
-      return 'start';
-    case 'skip':
-      return 'skip';
-    case 'queue':
-      return queued ? 'skip' : 'queue';
-    case 'replace':
-      return 'replace';
-  }
-}
 
 /** Delay before retry number `retry` (1 = first retry): retry_delay doubling each time. */
 export function retryDelay(retryDelayMs: number, retry: number): number {
@@ -27,7 +10,25 @@ export function retryDelay(retryDelayMs: number, retry: number): number {
 
 /** Whether a run that ended in `state` on attempt `attempt` (1-based) gets another attempt. */
 export function shouldRetry(state: RunState, attempt: number, retries: number): boolean {
-  return (state === 'failed' || state === 'timed-out') && attempt <= retries;
+  return isFailedRunState(state) && attempt <= retries;
+}
+
+/** A run that ended badly: failed or timed out (a stopped, replaced or skipped run is neither good nor bad). */
+export function isFailedRunState(state: RunState): boolean {
+  return state === 'failed' || state === 'timed-out';
+}
+
+/**
+ * The notices a finished run gives (failure, timeout, recovered: the first success after a
+ * failure) and what the task's last outcome is now. `lastFailed`: undefined before any
+ * success or failure.
+ */
+export function runNotices(lastFailed: boolean | undefined, state: RunState): { notices: Array<{ event: 'failure' | 'timeout' | 'recovered'; message: string }>; lastFailed: boolean | undefined } {
+  const notices: Array<{ event: 'failure' | 'timeout' | 'recovered'; message: string }> = [];
+  if (state === 'failed') notices.push({ event: 'failure', message: 'failed' });
+  if (state === 'timed-out') notices.push({ event: 'timeout', message: 'timed out' });
+  if (state === 'succeeded' && lastFailed) notices.push({ event: 'recovered', message: 'succeeded again' });
+  return { notices, lastFailed: state === 'succeeded' || isFailedRunState(state) ? isFailedRunState(state) : lastFailed };
 }
 
 export interface RunEnd {

@@ -1,5 +1,6 @@
 import type { ConfigDiff } from '../config/diff.js';
 import { dependencyEdges, stopWaves } from '../core/start-order.js';
+import { planChange, type PlanStep } from '../core/reload-plan.js';
 import type { TaskSpec } from '../shared/types.js';
 import type { LoopPacer, PacedFailure } from './loop-pacer.js';
 import type { TaskRegistry } from './registry.js';
@@ -10,10 +11,19 @@ export interface DeltaTargets {
   pacer: LoopPacer;
 }
 
+type Step = (t: DeltaTargets, spec: TaskSpec, keys: string[]) => Promise<void>;
+
+/** How each step of a changed task's plan (core/reload-plan) is carried out. */
+const STEPS: Record<PlanStep, Step> = {
+  update: ({ registry }, spec, keys) => registry.update(spec, keys),
+  recreate: ({ registry }, spec) => registry.recreate(spec),
+  rescale: ({ scale }, spec, keys) => scale.specChanged(spec, keys),
+};
+
 /**
  * Apply a config diff to the running tasks (the reload's plan, carried out). Removed tasks
  * go first, dependents before what they depend on (depends_on as it was before the change),
- * then changed tasks, then new ones. Each step goes through the pacer: many tasks at once,
+ * then changed tasks, each by the steps of its plan in their order, then new ones. Each step goes through the pacer: many tasks at once,
  * in slices that leave the loop to the socket, and a changed task counts as done once its
  * processes are replaced, so only so many replacements are under way. A task that fails
  * does not hold the others back; the first failure is thrown once all are done.
@@ -28,8 +38,7 @@ export async function applyDelta(t: DeltaTargets, delta: ConfigDiff): Promise<vo
     }));
   }
   failures.push(...await pacer.run(delta.changed, async (c) => {
-    await registry.update(c.after, c.keys);
-    await scale.specChanged(c.after, c.keys);
+    for (const step of planChange(c.before, c.after, c.keys).steps) await STEPS[step](t, c.after, c.keys);
     await registry.replaced(c.after.name);
   }));
   failures.push(...await pacer.run(delta.added, (spec) => registry.add(spec)));

@@ -91,7 +91,7 @@ export class Autoscaler {
       loop.probing = false;
       const probedAt = this.clock.now();
       if (this.loops.get(name) !== loop || this.scale.isManual(name)) return;
-      const current = service.instanceCount;
+      const current = service.count;
       if (r.backlog === undefined) {
         // A failed probe keeps the current count.
         if (loop.error !== r.error) this.opts.log.warn(`scale probe: ${r.error}; keeping ${current} instance(s)`, name);

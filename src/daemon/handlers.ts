@@ -107,7 +107,8 @@ function answerGroup(d: HandlerDeps, target: string, names: string[], all: reado
 export function makeHandlers(d: HandlerDeps): Handlers {
   const subs = new Subscriptions();
   const statuses = (names: string[]): TaskStatus[] => names.filter((n) => d.registry.has(n)).map((n) => d.registry.status(n));
-  const settled = (names: string[]) => Promise.all(names.filter((n) => d.registry.has(n)).map((n) => d.registry.require(n).settled()));
+  // Only instances start and stop over time; a cron task is settled once the command returns.
+  const settled = (names: string[]) => Promise.all(names.map((n) => d.registry.capable(n, 'instances')?.settled()));
 
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
@@ -172,8 +173,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     history: ({ task, limit }) => {
       const name = requireSingleTarget(task, 'history');
-      const runner = d.registry.require(name, 'cron', `history is kept for cron tasks (see \`jobctl logs ${name}\`)`);
-      return { runs: runner.history(limit ?? 20) };
+      return { runs: d.registry.capability(name, 'history').list(limit ?? 20) };
     },
 
     plan: (p) => (p.dir !== undefined || p.rev !== undefined ? planFrom(d, p) : planOf(d)),
@@ -216,7 +216,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
 
     scale: async ({ task, count }) => {
       const name = requireSingleTarget(task, 'scale');
-      d.registry.require(name, 'daemon', 'scale applies to daemon tasks');
+      d.registry.capability(name, 'instances');
       await d.scale(name, count);
       return { task: d.registry.status(name) };
     },

@@ -42,6 +42,7 @@ import { ScaleController } from './scale-controller.js';
 import { Scheduler } from '../runtime/scheduler.js';
 import { lastFiredMarks, manualScaleMarks } from '../runtime/task-marks.js';
 import { Notifier } from './notifier.js';
+import { DaemonParts } from './daemon-parts.js';
 
 export interface DaemonOptions {
   home: string;
@@ -64,6 +65,8 @@ export interface DaemonHandle {
   close(now?: boolean): Promise<void>;
   /** Resolves when the daemon has closed. */
   readonly closed: Promise<void>;
+  /** The daemon's parts by name, in the order `close` stops them. */
+  stopOrder(): string[];
 }
 
 /**
@@ -82,28 +85,29 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const lock = PidLock.acquire(paths.pidFile, opts.home);
   const startedAt = Date.now();
   // Last of all (the socket closes just before it): the lock, then the pinned state/.
-  const cleanup: Array<() => Promise<void> | void> = [() => {
+  const parts = new DaemonParts();
+  parts.up('lock', () => {
     try {
       lock.release();
     } finally {
       if (pinned) fs.closeSync(pinned.fd);
     }
-  }];
-  cleanup.unshift(onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
+  });
+  parts.up('recreated-dirs', onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
     const store = await StateStore.open(paths.db, { childrenFile: paths.children, onWarning: (w) => log.warn(w) });
-    cleanup.unshift(() => store.close());
+    parts.up('store', () => store.close());
     // Large histories are read from their tail at start; the rest of each is read once the tasks have started.
     let started!: () => void;
     const backgroundAfter = new Promise<void>((r) => (started = r));
     const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog, onWarning: (w) => log.warn(w), backgroundAfter });
-    cleanup.unshift(() => {
+    parts.up('history', () => {
       started(); // (a start-up that failed never got there)
       return history.close();
     });
 
     const containment = Containment.open(opts.home);
-    cleanup.unshift(() => containment.close());
+    parts.up('containment', () => containment.close());
     log.info(`containment: ${containment.info().description}`);
     if (containment.mode === 'cgroup') {
       const pruned = pruneDeletedHomes({ home: opts.home });
@@ -118,7 +122,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
     const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
     sampler.start();
-    cleanup.unshift(() => sampler.stop());
+    parts.up('sampler', () => sampler.stop());
 
     const config = new ConfigState(paths.tasks, 'tasks', opts.home);
     // Features configured by jobctl.yaml; each applies the host settings and is closed at shutdown.
@@ -137,13 +141,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         }
       }
     };
-    cleanup.unshift(async () => {
+    parts.up('host-services', async () => {
       for (const s of services) await s.close();
     });
     const configEvents = new EventEmitter();
     let lastReloadAt: number | undefined;
     const scheduler = new Scheduler();
-    cleanup.unshift(() => scheduler.stop());
+    parts.up('scheduler', () => scheduler.stop());
     const scale = new ScaleController(manualScaleMarks(store), (m, task) => log.info(m, task));
     const registry = new TaskRegistry({
       factory: runnerFactory({
@@ -169,20 +173,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const autoscaler = new Autoscaler(scale, { log, containment });
     const notifier = new Notifier(log, (name) => registry.get(name));
     registry.on('notify', (n) => notifier.send(n));
-    cleanup.unshift(() => registry.close(closingNow));
-    cleanup.unshift(() => autoscaler.close());
-    cleanup.unshift(() => notifier.close());
+    parts.up('tasks', () => registry.close(closingNow));
+    parts.up('autoscaler', () => autoscaler.close());
+    parts.up('notifier', () => notifier.close());
 
     const initial = config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
     if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
     for (const e of initial.effective.errors) log.error(`${e.file}:${e.line}:${e.col}${e.task ? ` task "${e.task}"` : ''}: ${e.message}`);
-    scale.prune((name) => initial.effective.tasks.some((t) => t.name === name && t.kind === 'daemon'));
     // Host services first: the first firings already need the fleet lock.
     await applyHost(initial.effective.host);
     // Registered now, started once the socket answers (paced), so `up` hears back at once whatever the count.
     for (const spec of initial.effective.tasks) registry.addQueued(spec, { catchUp: true, reason: 'queued: the daemon is starting its tasks' });
+    // Manual counts are kept for tasks that have instances (a count for a task gone, or now a cron task, is dropped).
+    scale.prune((name) => registry.capable(name, 'instances') !== undefined);
     autoscaler.sync(registry.specs());
     scheduler.start();
     lastReloadAt = Date.now();
@@ -228,13 +233,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       closing ??= (async () => {
         closingNow = now;
         log.info(`shutting down${now ? ' now (SIGKILL)' : ''}: stopping ${registry.specs().length} task(s)`);
-        for (const fn of cleanup) {
-          try {
-            await fn();
-          } catch (e) {
-            log.error(`shutdown step failed: ${errorMessage(e)}`);
-          }
-        }
+        await parts.stop((_name, e) => log.error(`shutdown step failed: ${errorMessage(e)}`));
         log.info('stopped');
         resolveClosed();
       })();
@@ -276,16 +275,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       watcher = w;
       await w.ready;
       w.recheck(config.unreadableFiles);
-      cleanup.unshift(() => w.close());
+      parts.up('task-watcher', () => w.close());
       const hostWatcher = new HostFileWatcher(opts.home, () => void reload(), opts.watchDebounceMs ?? 100);
       await hostWatcher.ready;
-      cleanup.unshift(() => hostWatcher.close());
+      parts.up('host-file-watcher', () => hostWatcher.close());
     }
     // The socket opens once every task is registered (status lists them all), before they
     // start. It closes after the tasks have stopped, so `jobctl down` sees it go only when
     // everything is down.
     await server.listen();
-    cleanup.splice(cleanup.length - 1, 0, () => server.close());
+    parts.up('socket', () => server.close(), { stopsJustBefore: 'lock' });
     // state/ removed whole while running: the socket and the pid file come back, so the CLI
     // finds this daemon (which still holds the home's lock) instead of none.
     const restore = setInterval(() => {
@@ -296,7 +295,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       );
     }, 1000);
     restore.unref();
-    cleanup.unshift(() => clearInterval(restore));
+    parts.up('restore-timer', () => clearInterval(restore));
     // The socket answers from here on; the tasks start in slices that leave it the loop.
     startPass = pacer.run(initial.effective.tasks.map((t) => t.name), (name) => registry.startQueued(name)).then((failures) => {
       for (const f of failures) log.error(`could not start: ${errorMessage(f.error)}`, f.item);
@@ -304,15 +303,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     await startPass;
     started();
 
-    return { pid: process.pid, socketPath: plain.socket, reload, close, closed };
+    return { pid: process.pid, socketPath: plain.socket, reload, close, closed, stopOrder: () => parts.stopOrder() };
   } catch (e) {
-    for (const fn of cleanup) {
-      try {
-        await fn();
-      } catch {
-        /* best effort */
-      }
-    }
+    await parts.stop(() => undefined); // best effort
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChangedTask, ConfigDiff } from '../config/diff.js';
-import { PROCESS_KEYS, RUNNER_KEYS } from '../runtime/service-runner.js';
+import { planChange } from '../core/reload-plan.js';
 import type { ElsewhereTask, PlanEffect, PlanResult } from '../shared/protocol.js';
 import type { ConfigIssue, TaskSpec } from '../shared/types.js';
 
@@ -31,21 +31,9 @@ export function planSummary(delta: ConfigDiff): string | undefined {
   return `reload: ${delta.added.length} added, ${delta.removed.length} removed, ${delta.changed.length} changed (${names.join(' ')})`;
 }
 
-/**
- * What applying a changed task does to its processes, as the runners decide it
- * (ServiceRunner.update, CronRunner.update): a new kind replaces the runner; `enabled`
- * flipping stops or starts it; a daemon task's process keys restart its instances
- * (one at a time with `update: rolling`); anything else applies in place.
- */
+/** What applying a changed task does to its processes, in one word: from the plan reload carries out (core/reload-plan). */
 export function changeEffect(c: ChangedTask): PlanEffect {
-  const { before, after } = c;
-  if (c.keys.some((k) => RUNNER_KEYS.has(k))) return 'replace';
-  if (before.enabled && !after.enabled) return 'stop';
-  if (!before.enabled && after.enabled) return 'start';
-  if (after.kind === 'daemon' && c.keys.some((k) => PROCESS_KEYS.has(k))) {
-    return after.update === 'rolling' && after.instances > 1 ? 'rolling restart' : 'restart';
-  }
-  return 'in place';
+  return planChange(c.before, c.after, c.keys).effect;
 }
 
 /**

@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { JobctlError, isJobctlError } from '../shared/errors.js';
 import type { RollingInfo, TaskStatus } from '../shared/protocol.js';
-import type { RunRecord, TaskKind, TaskSpec } from '../shared/types.js';
-import type { RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
+import type { RunRecord, TaskSpec } from '../shared/types.js';
+import type { Capabilities, Capability, RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
 import type { RunHistory } from '../runtime/run-history.js';
 import { didYouMean } from '../shared/suggest.js';
 import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
+import { holdReason, initialLife, lifeTransition, taskState, type LifeEffect, type LifeEvent, type TaskLife } from '../core/task-lifecycle.js';
+import { disabledError, removingError } from '../runtime/runner-common.js';
 import { dependencyFacts } from './dependency-facts.js';
 
 /** A line for the daemon's event log. */
@@ -30,12 +32,20 @@ export interface RegistryDeps {
   stateDelayMs?: number;
 }
 
-const KIND_WORD: Record<TaskKind, string> = { cron: 'a cron task', daemon: 'a daemon task' };
+/** What a command that needs a capability says to a task without it (after `task "x" is a cron task; `). */
+const NEEDED_FOR: Record<Capability, (name: string) => string> = {
+  runs: () => 'runs are kept for cron tasks',
+  history: (name) => `history is kept for cron tasks (see \`jobctl logs ${name}\`)`,
+  instances: () => 'scale applies to daemon tasks',
+  rolling: () => 'a rolling restart replaces the instances of a daemon task',
+};
 
 /**
- * The tasks the daemon runs, by name: holds one runner per task, creates and disposes
- * runners, applies config changes, and passes control requests on. It never asks a runner
- * which kind it is; each runner owns its task's life.
+ * The tasks the daemon runs, by name: holds one runner and one lifecycle (core/task-lifecycle)
+ * per task and routes: commands and config changes go through the task's lifecycle machine,
+ * whose effects (start, stop, wait for dependencies…) it carries out on the runner. It never
+ * asks a runner which kind it is; a command that needs more than every task offers asks for a
+ * capability (`capability`).
  * Starts follow `depends_on`: a task whose dependencies have not reached their condition
  * waits (status says why) and starts when they have; stops of several tasks and the final
  * close go in reverse dependency order.
@@ -44,12 +54,12 @@ const KIND_WORD: Record<TaskKind, string> = { cron: 'a cron task', daemon: 'a da
  */
 export class TaskRegistry extends EventEmitter {
   private readonly runners = new Map<string, TaskRunner>();
+  /** Each task's life: enabled, wanted, held back (queued, waiting for dependencies), disposing. */
+  private readonly lives = new Map<string, TaskLife>();
+  /** The tasks whose life waits for dependencies (re-checked after each change; kept apart so a check costs nothing when none waits). */
+  private readonly waiting = new Set<string>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Tasks asked to start whose dependencies have not reached their condition: the reason. */
-  private readonly waiting = new Map<string, string>();
-  /** Tasks registered whose start is queued (addQueued): the reason status shows meanwhile. */
-  private readonly queued = new Map<string, string>();
   /** Called on the next 'state' of a task's runner (see `replaced`). */
   private readonly changeWaiters = new Map<string, Array<() => void>>();
   private gateTimer: NodeJS.Timeout | undefined;
@@ -80,26 +90,30 @@ export class TaskRegistry extends EventEmitter {
     return this.runners.has(name);
   }
 
-  /**
-   * The runner of a task: NOT_FOUND (with a suggestion), or WRONG_KIND when `kind` is given
-   * and differs; `why` finishes that message (e.g. "scale applies to daemon tasks").
-   */
-  require(name: string, kind?: TaskKind, why?: string): TaskRunner {
+  /** The runner of a task, or NOT_FOUND (with a suggestion). */
+  require(name: string): TaskRunner {
     const r = this.runners.get(name);
     if (!r) throw new JobctlError('NOT_FOUND', `no task named "${name}"${didYouMean(name, [...this.runners.keys()])}; \`jobctl status\` lists them`);
-    if (kind !== undefined && r.kind !== kind) {
-      throw new JobctlError('WRONG_KIND', `task "${name}" is ${KIND_WORD[r.kind]}; ${why ?? `this is for ${KIND_WORD[kind].slice(2)}s`}`);
-    }
     return r;
   }
 
-  /**
-   * Register a task; start (or schedule) it when enabled, unless `start` is false (a task the
-   * user stopped, given a fresh runner). `catchUp`: missed cron firings follow `catchup`.
-   */
-  async add(spec: TaskSpec, opts: { catchUp?: boolean; start?: boolean } = {}): Promise<void> {
-    const runner = this.register(spec, opts.catchUp ?? false);
-    if (spec.enabled && opts.start !== false) await this.startWhenReady(runner);
+  /** What a task's runner can do: NOT_FOUND, or WRONG_KIND saying what the capability is for. */
+  capability<C extends Capability>(name: string, cap: C): NonNullable<Capabilities[C]> {
+    const r = this.require(name);
+    const c = r.can[cap];
+    if (!c) throw new JobctlError('WRONG_KIND', `task "${name}" is ${r.noun}; ${NEEDED_FOR[cap](name)}`);
+    return c;
+  }
+
+  /** The capability when the task exists and has it; else undefined. */
+  capable<C extends Capability>(name: string, cap: C): Capabilities[C] | undefined {
+    return this.runners.get(name)?.can[cap];
+  }
+
+  /** Register a task; start (or schedule) it when enabled, after its dependencies. `catchUp`: missed cron firings follow `catchup`. */
+  async add(spec: TaskSpec, opts: { catchUp?: boolean } = {}): Promise<void> {
+    this.register(spec, opts.catchUp ?? false);
+    await this.dispatch(spec.name, { type: 'add' });
     this.touch(spec.name);
   }
 
@@ -109,16 +123,67 @@ export class TaskRegistry extends EventEmitter {
    */
   addQueued(spec: TaskSpec, opts: { catchUp?: boolean; reason: string }): void {
     this.register(spec, opts.catchUp ?? false);
-    if (spec.enabled) this.queued.set(spec.name, opts.reason);
+    void this.dispatch(spec.name, { type: 'queue', reason: opts.reason });
     this.touch(spec.name);
   }
 
   /** Start a task registered by `addQueued` (if it is still there, queued and enabled). */
   async startQueued(name: string): Promise<void> {
-    const r = this.runners.get(name);
-    if (!this.queued.delete(name) || !r || !r.spec.enabled) return;
-    await this.startWhenReady(r);
+    if (!this.runners.has(name)) return;
+    await this.dispatch(name, { type: 'dequeue' });
     this.touch(name);
+  }
+
+  /**
+   * Feed an event to a task's lifecycle and carry out its effects on the runner, in order.
+   * A command effect that fails rejects (the lifecycle has already moved on, as it would
+   * have had the runner said yes: the next command decides again).
+   */
+  private async dispatch(name: string, e: LifeEvent): Promise<void> {
+    const life = this.lives.get(name);
+    if (!life) return;
+    const t = lifeTransition(life, e);
+    this.setLife(name, t.next);
+    for (const effect of t.effects) await this.carryOut(name, effect);
+  }
+
+  private setLife(name: string, life: TaskLife | undefined): void {
+    if (life) this.lives.set(name, life);
+    else this.lives.delete(name);
+    if (life?.hold?.why === 'dependencies') this.waiting.add(name);
+    else this.waiting.delete(name);
+  }
+
+  private async carryOut(name: string, effect: LifeEffect): Promise<void> {
+    const r = this.runners.get(name);
+    if (!r) return;
+    switch (effect.type) {
+      case 'check-dependencies': {
+        const reason = waitReason(r.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
+        return this.dispatch(name, { type: 'dependencies', reason });
+      }
+      case 'start':
+        await r.start();
+        this.touch(name);
+        return;
+      case 'restart':
+        return r.restart();
+      case 'stop':
+        return r.stop();
+      case 'run':
+        // (runs: the registry's `run` asks the capability itself, for the record.)
+        return;
+      case 'refuse-disabled':
+        throw disabledError(r.spec);
+      case 'refuse-removing':
+        throw removingError(name);
+      case 'log':
+        this.emit('event', { level: 'info', task: name, message: effect.message } satisfies RegistryEvent);
+        return;
+      case 'changed':
+        this.pushState(name);
+        return;
+    }
   }
 
   private register(spec: TaskSpec, catchUp: boolean): TaskRunner {
@@ -127,6 +192,8 @@ export class TaskRegistry extends EventEmitter {
     if (this.runners.has(spec.name)) throw new JobctlError('ALREADY_RUNNING', `task "${spec.name}" is already registered`);
     const runner = this.deps.factory.create(spec, { catchUp });
     this.runners.set(spec.name, runner);
+    // A fresh runner for a task already known (replaced by an edit) keeps the task's life.
+    if (!this.lives.has(spec.name)) this.setLife(spec.name, initialLife(spec.enabled));
     runner.on('state', () => {
       const waiters = this.changeWaiters.get(spec.name);
       if (waiters) {
@@ -170,38 +237,15 @@ export class TaskRegistry extends EventEmitter {
 
   // ---- start order (depends_on) ----
 
-  /** Start now when the dependencies allow it; else wait, with the reason in status. */
-  private async startWhenReady(runner: TaskRunner): Promise<void> {
-    const name = runner.name;
-    const reason = waitReason(runner.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
-    if (reason) {
-      // Only a new reason is news: re-checking must not itself cause another check (no polling).
-      if (this.waiting.get(name) !== reason) {
-        this.emit('event', { level: 'info', task: name, message: reason } satisfies RegistryEvent);
-        this.waiting.set(name, reason);
-        this.pushState(name);
-      }
-      return;
-    }
-    if (this.waiting.delete(name)) this.emit('event', { level: 'info', task: name, message: 'dependencies ready: starting' } satisfies RegistryEvent);
-    await runner.start();
-    this.touch(name);
-  }
-
   /** After any change, the waiting tasks whose dependencies are now ready start (checked once per tick). */
   private checkWaiting(): void {
     if (this.waiting.size === 0 || this.gateTimer) return;
     this.gateTimer = setTimeout(() => {
       this.gateTimer = undefined;
-      for (const name of [...this.waiting.keys()].sort()) {
-        const r = this.runners.get(name);
-        if (!r) this.waiting.delete(name);
-        else {
-          void this.startWhenReady(r).catch((e: unknown) => {
-            this.waiting.delete(name);
-            this.emit('warning', `${name}: ${(e as Error).message}`);
-          });
-        }
+      for (const name of [...this.waiting].sort()) {
+        void this.carryOut(name, { type: 'check-dependencies' }).catch((e: unknown) => {
+          this.emit('warning', `${name}: ${(e as Error).message}`);
+        });
       }
     }, 20);
   }
@@ -238,16 +282,17 @@ export class TaskRegistry extends EventEmitter {
 
   /** Whether the task's runner can replace its processes one at a time (a capability, not a kind). */
   rollable(name: string): boolean {
-    return typeof this.require(name).startRolling === 'function';
+    return this.require(name).can.rolling !== undefined;
   }
 
   /** `jobctl restart --rolling`: starts the roll and returns; its progress is in status (`rolling`). */
   restartRolling(name: string, stepTimeoutMs: number): void {
-    const r = this.require(name, 'daemon', 'a rolling restart replaces the instances of a daemon task');
-    const notYet = this.waiting.get(name) ?? this.queued.get(name);
-    if (notYet !== undefined) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${notYet}`);
-    if (!r.startRolling) throw new JobctlError('WRONG_KIND', `task "${name}" cannot be restarted one instance at a time`);
-    r.startRolling(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
+    // A task with instances that has not started yet has nothing to roll.
+    const r = this.require(name);
+    const notYet = holdReason(this.lives.get(name)!);
+    if (notYet !== undefined && r.can.instances) throw new JobctlError('NOT_RUNNING', `task "${name}" has not started: ${notYet}`);
+    const rolling = this.capability(name, 'rolling');
+    rolling.start(stepTimeoutMs).catch((err: unknown) => this.emit('warning', `${name}: ${(err as Error).message}`));
     this.touch(name);
   }
 
@@ -255,12 +300,12 @@ export class TaskRegistry extends EventEmitter {
   async remove(name: string): Promise<void> {
     const r = this.runners.get(name);
     if (!r) return;
-    this.waiting.delete(name);
-    this.queued.delete(name);
+    await this.dispatch(name, { type: 'dispose' });
     // It shows (stopping) until its processes are gone.
     await r.dispose();
     if (this.runners.get(name) === r) {
       this.runners.delete(name);
+      this.setLife(name, undefined);
       // Removed from the task files: a task re-added under this name is another one.
       this.deps.history?.forget(name);
     }
@@ -268,61 +313,53 @@ export class TaskRegistry extends EventEmitter {
     this.emit('removed', name);
   }
 
-  /** Apply a changed spec; `keys` are the TaskSpec keys that differ. */
+  /** Apply a changed spec in place; `keys` are the TaskSpec keys that differ. A runner that cannot take it is recreated. */
   async update(spec: TaskSpec, keys: string[]): Promise<void> {
     const r = this.require(spec.name);
-    // Asked before update(): a runner that says no may have stopped meanwhile. A task that
-    // was disabled and is enabled now starts.
-    const keepStopped = r.spec.enabled && r.status().desired === 'stopped';
-    const wasEnabled = r.spec.enabled;
-    if (!spec.enabled) this.waiting.delete(spec.name);
-    if (!(await r.update(spec, keys))) {
-      // The runner cannot take this change in place: a fresh one, in the state the user left it.
-      await r.dispose();
-      this.runners.delete(spec.name);
-      await this.add(spec, { start: !keepStopped });
-      return;
-    }
-    // Enabled in its file: started as every start is, after its dependencies.
-    if (spec.enabled && !wasEnabled) await this.startWhenReady(r);
+    if (!(await r.update(spec, keys))) return this.recreate(spec);
+    await this.dispatch(spec.name, { type: 'updated', enabled: spec.enabled, replaced: false });
+    this.touch(spec.name);
+  }
+
+  /**
+   * A fresh runner for a changed task (e.g. another kind): the old one stops; the task's life
+   * (wanted running or stopped by the user, waiting) carries over to the new one.
+   */
+  async recreate(spec: TaskSpec): Promise<void> {
+    const r = this.require(spec.name);
+    await r.dispose();
+    this.runners.delete(spec.name);
+    this.register(spec, false);
+    await this.dispatch(spec.name, { type: 'updated', enabled: spec.enabled, replaced: true });
     this.touch(spec.name);
   }
 
   // ---- control ----
 
   async start(name: string): Promise<void> {
-    const r = this.require(name);
-    if (!r.spec.enabled) await r.start(); // DISABLED, with the runner's message
-    this.queued.delete(name);
-    await this.startWhenReady(r);
+    this.require(name);
+    await this.dispatch(name, { type: 'command', command: 'start' });
   }
 
   async stop(name: string): Promise<void> {
-    const r = this.require(name);
-    this.waiting.delete(name);
-    this.queued.delete(name);
-    await r.stop();
+    this.require(name);
+    await this.dispatch(name, { type: 'command', command: 'stop' });
     this.touch(name);
   }
 
   async restart(name: string): Promise<void> {
-    const r = this.require(name);
-    if (this.queued.delete(name) || this.waiting.has(name)) await this.startWhenReady(r);
-    else await r.restart();
+    this.require(name);
+    await this.dispatch(name, { type: 'command', command: 'restart' });
     this.touch(name);
   }
 
-  /** Trigger a cron run now (the record is returned); start a service. */
+  /** Trigger a cron run now (the record is returned); a task without runs of its own starts, without waiting for its dependencies. */
   async run(name: string, opts?: RunOptions): Promise<RunRecord | undefined> {
-    const runner = this.require(name);
-    const r = await runner.run(opts);
-    // Run now is explicit and does not wait for dependencies: a service it started is no longer waiting.
-    if (runner.status().desired === 'running') {
-      this.waiting.delete(name);
-      this.queued.delete(name);
-    }
+    const runs = this.require(name).can.runs;
+    await this.dispatch(name, { type: 'command', command: 'run', runs: runs !== undefined });
+    const rec = runs ? await runs.run(opts) : undefined;
     this.touch(name);
-    return r;
+    return rec;
   }
 
   /** Send a signal to a task's live process groups; NOT_RUNNING when there is none. */
@@ -334,10 +371,12 @@ export class TaskRegistry extends EventEmitter {
 
   // ---- status ----
 
+  /** The runner's status, with the task's state as its lifecycle has it (held back: `waiting`, with the reason). */
   status(name: string): TaskStatus {
     const s = this.require(name).status();
-    const waiting = this.waiting.get(name) ?? this.queued.get(name);
-    return waiting ? { ...s, state: 'waiting', desired: 'running', waiting } : s;
+    const life = this.lives.get(name)!;
+    const waiting = holdReason(life);
+    return waiting ? { ...s, state: taskState(life, s.state), desired: 'running', waiting } : s;
   }
 
   statusAll(): TaskStatus[] {
@@ -369,11 +408,11 @@ export class TaskRegistry extends EventEmitter {
     this.flushTimer = undefined;
     if (this.gateTimer) clearTimeout(this.gateTimer);
     this.gateTimer = undefined;
-    this.waiting.clear();
-    this.queued.clear();
     const byName = new Map(this.runners);
     const waves = stopWaves(dependencyEdges(this.specs()), [...byName.keys()]);
     this.runners.clear();
+    this.lives.clear();
+    this.waiting.clear();
     if (now) for (const r of byName.values()) r.signal('SIGKILL');
     // Dependents stop before what they depend on; the tasks of one wave stop together.
     const ordered = waves.length > 1;

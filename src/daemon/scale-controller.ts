@@ -1,6 +1,6 @@
 import type { ScaleInfo } from '../shared/protocol.js';
 import type { ServiceTaskSpec, TaskSpec } from '../shared/types.js';
-import { ServiceRunner } from '../runtime/service-runner.js';
+import type { InstancesCapability } from '../runtime/task-runner.js';
 import type { Marks } from '../runtime/task-marks.js';
 import type { TaskRegistry } from './registry.js';
 
@@ -42,10 +42,9 @@ export class ScaleController {
     return target === undefined ? undefined : Math.min(spec.scale!.max, Math.max(spec.scale!.min, target));
   }
 
-  /** The service runner of a task, when it is one. */
-  service(name: string): ServiceRunner | undefined {
-    const r = this.registry?.has(name) ? this.registry.require(name, 'daemon', 'scale applies to daemon tasks') : undefined;
-    return r instanceof ServiceRunner ? r : undefined;
+  /** The instances of a task, when its runner has them. */
+  service(name: string): InstancesCapability | undefined {
+    return this.registry?.capable(name, 'instances');
   }
 
   /** Apply the count to the task's runner. */
@@ -54,10 +53,10 @@ export class ScaleController {
     if (r) await r.setCount(this.countFor(r.spec));
   }
 
-  /** `jobctl scale TASK N|auto`. WRONG_KIND for a cron task. */
+  /** `jobctl scale TASK N|auto`. WRONG_KIND for a task without instances (cron). */
   async setManual(name: string, count: number | 'auto'): Promise<void> {
-    const r = this.registry?.require(name, 'daemon', 'scale applies to daemon tasks');
-    if (!(r instanceof ServiceRunner)) return;
+    if (!this.registry) return;
+    this.registry.capability(name, 'instances');
     if (count === 'auto') {
       this.manual.delete(name);
       this.onLog('scale: back to automatic', name);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Containment } from './process/contain.js';
-import { catchupPlan, makeRunId, missedPlan, type MissedFirings } from '../core/cron-policy.js';
+import { catchupPlan, isFailedRunState, makeRunId, missedPlan, runNotices, type MissedFirings } from '../core/cron-policy.js';
 import {
   abandonedRunState, cronTransition, initialCronSnapshot, isFinalRunState, type CronEffect, type CronEvent, type CronSnapshot,
   type RunEndEvent, type RunRef,
@@ -18,8 +18,9 @@ import type { RunHistory } from './run-history.js';
 import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
-import type { FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
-import { CommandSequence, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
+import type { Capabilities, FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
+import { CommandSequence, disabledError, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
+import { taskState } from '../core/task-lifecycle.js';
 
 export interface CronRunnerOptions {
   spec: CronTaskSpec;
@@ -61,6 +62,9 @@ interface Launch {
  */
 export class CronRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'cron' as const;
+  readonly noun = 'a cron task';
+  /** Runs of its own and their records; no instances, no rolling restart. */
+  readonly can: Capabilities = this.capabilities();
   private spec_: CronTaskSpec;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -89,7 +93,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     // The history knows how much to keep before anyone lists it.
     opts.history.retain(this.name, this.spec_.history);
     const summary = opts.history.summary(this.name);
-    if (summary.lastFinished) this.lastFailed = failedState(summary.lastFinished.state);
+    if (summary.lastFinished) this.lastFailed = isFailedRunState(summary.lastFinished.state);
     // Records left unfinished by a daemon that died are closed now.
     for (const r of summary.unfinished) {
       opts.history.write({ ...r, state: abandonedRunState(r.state), message: 'the daemon stopped before this run ended', endedAt: r.endedAt ?? this.clock.now() });
@@ -102,6 +106,20 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   get spec(): CronTaskSpec {
     return this.spec_;
+  }
+
+  private capabilities(): Capabilities {
+    const taking = () => this.desired === 'running';
+    return {
+      runs: {
+        run: (o) => this.run(o),
+        stopRun: (id, reason) => this.stopRun(id, reason),
+        get taking() {
+          return taking();
+        },
+      },
+      history: { list: (limit) => this.history(limit) },
+    };
   }
 
   // ---- commands ----
@@ -381,10 +399,10 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       ...(r.signal !== undefined ? { signal: r.signal } : {}),
       logFile: this.opts.paths.runLog(r.task, r.id),
     });
-    if (r.state === 'failed') this.emit('notify', notice('failure', r.message ?? 'failed'));
-    if (r.state === 'timed-out') this.emit('notify', notice('timeout', r.message ?? 'timed out'));
-    if (r.state === 'succeeded' && this.lastFailed) this.emit('notify', notice('recovered', 'succeeded again'));
-    if (r.state === 'succeeded' || failedState(r.state)) this.lastFailed = failedState(r.state);
+    const outcome = runNotices(this.lastFailed, r.state);
+    this.lastFailed = outcome.lastFailed;
+    // (A run's own message, e.g. "exit code 1", says more than the word.)
+    for (const n of outcome.notices) this.emit('notify', notice(n.event, n.event === 'recovered' ? n.message : (r.message ?? n.message)));
   }
 
   private recordOf(id: string): RunRecord {
@@ -424,9 +442,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   }
 
   private requireEnabled(): void {
-    if (!this.spec_.enabled) {
-      throw new JobctlError('DISABLED', `task "${this.name}" is disabled (enabled: false in ${this.spec_.source.file}); enable it there first`);
-    }
+    if (!this.spec_.enabled) throw disabledError(this.spec_);
   }
 
   // ---- config, status, logs ----
@@ -460,7 +476,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const active = [...this.live.values()].filter((r) => r.state === 'running').map((r) => ({ ...r }));
     const next = this.registration?.next();
     const onDemand = spec.schedule === undefined && this.desired === 'running';
-    const state = !spec.enabled ? 'disabled' : active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped';
+    const state = taskState(spec, active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped');
     return {
       ...specStatusBase(spec),
       state,
@@ -474,9 +490,6 @@ export class CronRunner extends EventEmitter implements TaskRunner {
       ...(active.length ? { activeRuns: active } : {}),
     };
   }
-
-  /** A cron task has nothing that starts or stops over time: a run is started or not. */
-  async settled(): Promise<void> {}
 
   /** Runs of this task, oldest first. */
   history(limit?: number): RunRecord[] {
@@ -547,8 +560,4 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     })();
     return this.disposing;
   }
-}
-
-function failedState(s: RunState): boolean {
-  return s === 'failed' || s === 'timed-out';
 }

@@ -53,9 +53,17 @@ export class CommandSequence {
  * until its processes are gone, but takes no command: what it started nobody would supervise.
  */
 export function refuseWhileDisposing(disposing: unknown, task: string): void {
-  if (disposing !== undefined) {
-    throw new JobctlError('NOT_FOUND', `task "${task}" is being removed or replaced (its processes are stopping); \`jobctl status\` shows when it is back`);
-  }
+  if (disposing !== undefined) throw removingError(task);
+}
+
+/** NOT_FOUND: the task is being removed (its runner disposed). */
+export function removingError(task: string): JobctlError {
+  return new JobctlError('NOT_FOUND', `task "${task}" is being removed or replaced (its processes are stopping); \`jobctl status\` shows when it is back`);
+}
+
+/** DISABLED: the task has `enabled: false` in its file (a runner's check and the lifecycle's refusal say it alike). */
+export function disabledError(spec: TaskSpec): JobctlError {
+  return new JobctlError('DISABLED', `task "${spec.name}" is disabled (enabled: false in ${spec.source.file}); enable it there first`);
 }
 
 /** The fields of a task's status that come from its spec. */

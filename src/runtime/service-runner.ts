@@ -6,15 +6,17 @@ import type { HomePaths } from '../shared/paths.js';
 import type { InstanceInfo, RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { rollingRestart } from './rolling-restart.js';
-import type { InstanceState, RunRecord, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
+import type { InstanceState, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
 import type { Clock } from './clock.js';
 import { InstanceDriver, type InstanceNotice, type InstanceStatus } from './instance-driver.js';
 import { TAIL_BUDGET_BYTES, mergeByTime, tailRotated, tagInstance, type TailBudget } from './log-read.js';
 import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
-import { CommandSequence, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
-import type { LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
+import { CommandSequence, disabledError, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
+import type { Capabilities, LogQuery, LogSelection, TaskNotice, TaskRunner } from './task-runner.js';
+import { taskState } from '../core/task-lifecycle.js';
+import { anyKey } from '../core/reload-plan.js';
 
 export interface ServiceRunnerOptions {
   spec: ServiceTaskSpec;
@@ -31,17 +33,6 @@ export interface ServiceRunnerOptions {
   /** Extra status for tasks with `scale` or a manual count (the scale controller's). */
   scaleInfo?: () => ScaleInfo | undefined;
 }
-
-/**
- * Keys whose change restarts the running instances: they change the process itself.
- * `logs` goes to the instances' log sinks in place (rotation limits at once, timestamps
- * from the next start). Every other key (restart
- * policy, backoff, timings, limits, notify, description…) applies from the next start or
- * exit without touching what runs; `instances` and `scale` belong to the scale controller.
- */
-export const PROCESS_KEYS: ReadonlySet<string> = new Set(['command', 'cwd', 'env', 'envFile', 'runAs']);
-/** Keys that need a fresh runner. */
-export const RUNNER_KEYS: ReadonlySet<string> = new Set(['kind']);
 
 interface Slot {
   driver: InstanceDriver;
@@ -67,6 +58,9 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): string {
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
   readonly kind = 'daemon' as const;
+  readonly noun = 'a daemon task';
+  /** Instances (sized by the scale controller) and rolling restarts; no runs of its own, no history. */
+  readonly can: Capabilities = this.capabilities();
   private spec_: ServiceTaskSpec;
   private slots: Slot[] = [];
   private desired: 'running' | 'stopped' = 'stopped';
@@ -85,6 +79,26 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.spec_ = opts.spec;
     this.count = opts.count ?? opts.spec.instances;
     this.resize();
+  }
+
+  private capabilities(): Capabilities {
+    const me = () => this;
+    return {
+      instances: {
+        get spec() {
+          return me().spec;
+        },
+        get count() {
+          return me().instanceCount;
+        },
+        get wanted() {
+          return me().wanted;
+        },
+        setCount: (n) => this.setCount(n),
+        settled: () => this.settled(),
+      },
+      rolling: { start: (ms) => this.startRolling(ms) },
+    };
   }
 
   get name(): string {
@@ -169,9 +183,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   private requireEnabled(): void {
-    if (!this.spec_.enabled) {
-      throw new JobctlError('DISABLED', `task "${this.name}" is disabled (enabled: false in ${this.spec_.source.file}); enable it there first`);
-    }
+    if (!this.spec_.enabled) throw disabledError(this.spec_);
   }
 
   /** A new command: waiting commands re-check whether they still hold. */
@@ -223,12 +235,6 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.emit('state');
   }
 
-  /** A service "runs now" by starting. */
-  async run(_opts?: RunOptions): Promise<undefined> {
-    await this.start();
-    return undefined;
-  }
-
   signal(sig: NodeJS.Signals): number {
     return this.slots.filter(({ driver }) => driver.kill(sig)).length;
   }
@@ -259,13 +265,13 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   /**
-   * A changed spec. Process keys restart the running instances; `enabled: false` stops (the
+   * A changed spec (what each key does: core/reload-plan's table). Process keys restart the running instances; `enabled: false` stops (the
    * owner starts an enabled task);
    * the rest apply from the next start without touching what runs. The count is not this
    * method's (the scale controller applies `instances`/`scale`).
    */
   async update(spec: TaskSpec, keys: readonly string[]): Promise<boolean> {
-    if (spec.kind !== 'daemon' || keys.some((k) => RUNNER_KEYS.has(k))) return false;
+    if (spec.kind !== 'daemon' || anyKey(keys, 'recreate')) return false;
     const wasEnabled = this.spec_.enabled;
     this.spec_ = spec;
     for (const { driver, sink } of this.slots) {
@@ -278,7 +284,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       });
     } else if (spec.enabled && !wasEnabled) {
       // Enabled: the owner starts it once its dependencies are ready (TaskRunner.update).
-    } else if (this.desired === 'running' && keys.some((k) => PROCESS_KEYS.has(k))) {
+    } else if (this.desired === 'running' && anyKey(keys, 'restart')) {
       if (spec.update === 'rolling' && this.slots.length > 1) {
         // `update: rolling`: one instance at a time, as `jobctl restart --rolling`.
         if (this.rollingRun) this.rollAgain = true;
@@ -357,7 +363,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const scale = this.opts.scaleInfo?.();
     return {
       ...specStatusBase(spec),
-      state: spec.enabled ? summarizeInstances(instances) : 'disabled',
+      state: taskState(spec, summarizeInstances(instances)),
       desired: this.desired,
       restarts: instances.reduce((a, i) => a + i.restarts, 0),
       instances,
@@ -376,10 +382,6 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     while (busy() && Date.now() < limit) {
       await Promise.race([this.nextChange(), new Promise((r) => setTimeout(r, Math.max(1, limit - Date.now())).unref())]);
     }
-  }
-
-  history(): RunRecord[] {
-    throw new JobctlError('WRONG_KIND', `task "${this.name}" is a daemon task; history is kept for cron tasks (see \`jobctl logs ${this.name}\`)`);
   }
 
   sink(index: number): LogSink | undefined {

@@ -1,12 +1,63 @@
 import type { EventEmitter } from 'node:events';
 import type { TaskStatus } from '../shared/protocol.js';
-import type { CronTaskSpec, NotifyEvent, OverlapPolicy, RunRecord, RunTrigger, TaskKind, TaskSpec } from '../shared/types.js';
+import type { CronTaskSpec, NotifyEvent, OverlapPolicy, RunRecord, RunTrigger, ServiceTaskSpec, TaskKind, TaskSpec } from '../shared/types.js';
 import type { LogSink } from './log-sink.js';
 
 /**
- * One task's life, whatever its kind (DESIGN.md "Controller: one owner per decision").
+ * What a runner can do beyond the commands every task takes. Callers ask for a capability
+ * (`registry.capability(name, 'history')`), never for a kind or a class; a runner without it
+ * answers WRONG_KIND in the registry's words. The runner factory is the only place that knows
+ * which runner (and so which capabilities) serves which kind of task.
+ */
+export interface Capabilities {
+  /** Runs of its own, each kept as a record (cron). Without it, "run now" starts the task. */
+  runs?: RunsCapability;
+  /** Kept run records. */
+  history?: HistoryCapability;
+  /** A count of long-running instances, set by the scale controller. */
+  instances?: InstancesCapability;
+  /** Replacing the instances one at a time (`jobctl restart --rolling`). */
+  rolling?: RollingCapability;
+}
+
+export type Capability = keyof Capabilities;
+
+export interface RunsCapability {
+  /** A run now: the overlap policy (or the override) applies; the record is returned. */
+  run(opts?: RunOptions): Promise<RunRecord>;
+  /** End one run (running: stopped; waiting: skipped). False when it is not going or waiting. */
+  stopRun(id: string, reason: string): boolean;
+  /** Whether the task takes triggers now (a stopped task refuses them). */
+  readonly taking: boolean;
+}
+
+export interface HistoryCapability {
+  /** Kept run records, oldest first. */
+  list(limit?: number): RunRecord[];
+}
+
+export interface InstancesCapability {
+  readonly spec: ServiceTaskSpec;
+  /** The count the scale controller set. */
+  readonly count: number;
+  /** What the last command wants of the instances. */
+  readonly wanted: 'running' | 'stopped';
+  /** The scale controller's: new instances start if the task runs; the highest stop first. */
+  setCount(n: number): Promise<void>;
+  /** Resolves once no instance is starting or stopping (bounded by the task's own timings). */
+  settled(): Promise<void>;
+}
+
+export interface RollingCapability {
+  /** Restart the instances one at a time; resolves when the roll ends. */
+  start(stepTimeoutMs: number): Promise<unknown>;
+}
+
+/**
+ * One task's commands, whatever its kind (DESIGN.md "Controller: one owner per decision").
  * The registry and the socket handlers hold runners and never ask which kind they are:
- * `CronRunner` (scheduled runs) and `ServiceRunner` (long-running instances) implement it.
+ * `CronRunner` (scheduled runs) and `ServiceRunner` (long-running instances) implement it,
+ * and say what more they can do in `can`.
  *
  * Commands settle to the last one given: a `start` while a `stop` is under way wins, and
  * the `stop` call then rejects with SUPERSEDED (it could not do what it says). Once
@@ -20,6 +71,10 @@ export interface TaskRunner extends EventEmitter {
   readonly name: string;
   readonly kind: TaskKind;
   readonly spec: TaskSpec;
+  /** How messages name it: `a cron task`, `a daemon task`. */
+  readonly noun: string;
+  /** What it can do beyond the commands below. */
+  readonly can: Capabilities;
   /** Wanted running (service) or scheduled (cron); SUPERSEDED, DISABLED. */
   start(): Promise<void>;
   /** Stop: instances / runs under way get stop_signal and are waited for; SUPERSEDED. */
@@ -28,11 +83,7 @@ export interface TaskRunner extends EventEmitter {
   restart(): Promise<void>;
   /** Send a signal to every live process group; returns how many were signalled. */
   signal(sig: NodeJS.Signals): number;
-  /** Run now: a cron run (the overlap policy applies; the record is returned), or start a service. */
-  run(opts?: RunOptions): Promise<RunRecord | undefined>;
   status(): TaskStatus;
-  /** Resolves once nothing is starting or stopping (bounded by the task's own timings). */
-  settled(): Promise<void>;
   /**
    * A changed spec; `changedKeys` are the TaskSpec keys that differ (config/diff). Returns
    * false when the change cannot be applied in place (another kind): the owner replaces the runner.
@@ -40,13 +91,6 @@ export interface TaskRunner extends EventEmitter {
    * starts it, as it starts any task, once its `depends_on` are ready.
    */
   update(spec: TaskSpec, changedKeys: readonly string[]): Promise<boolean>;
-  /**
-   * Optional: restart the instances one at a time (`jobctl restart --rolling`); resolves when
-   * the roll ends. A runner without it cannot roll (the owner answers WRONG_KIND).
-   */
-  startRolling?(stepTimeoutMs: number): Promise<unknown>;
-  /** Kept run records, oldest first (cron); WRONG_KIND for a service. */
-  history(limit?: number): RunRecord[];
   /** Recent output and followers: the runner knows where its logs are. */
   logs(query: LogQuery): LogSelection;
   /** Stop everything and release it. Safe to call twice. */

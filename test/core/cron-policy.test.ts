@@ -1,15 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { catchupPlan, makeRunId, overlapAction, retryDelay, runOutcome, shouldRetry } from '../../src/core/cron-policy.js';
+import { catchupPlan, makeRunId, retryDelay, runNotices, runOutcome, shouldRetry } from '../../src/core/cron-policy.js';
+import { cronTransition, initialCronSnapshot, type RunRef } from '../../src/core/cron-run-machine.js';
+import type { OverlapPolicy } from '../../src/shared/types.js';
 
 const at = (s: string) => Date.parse(s);
 
+// The overlap policy is encoded once, as transitions of the run machine (core/cron-run-machine).
 describe('overlap policies', () => {
+  const ref = (id: string, overlap: OverlapPolicy): RunRef => ({ id, scheduledAt: 0, trigger: 'schedule', attempt: 1, overlap });
+  /** What the machine does with a new firing, given `active` runs going and whether one waits. */
+  const actionOf = (policy: OverlapPolicy, active: number, queued: boolean): string => {
+    let s = initialCronSnapshot();
+    const cfg = { retries: 0, retryDelayMs: 1000 };
+    for (let i = 0; i < active; i++) s = cronTransition(s, { type: 'fire', run: ref(`r${i}`, 'allow') }, cfg).next;
+    if (queued) s = cronTransition(s, { type: 'fire', run: ref('w', 'queue') }, cfg).next;
+    // A waiting run exists only while runs are going: when the last ends, it starts.
+    if (active === 0 && queued) return s.running.some((r) => r.id === 'w') && !s.waiting ? 'start' : 'waiting kept';
+    const effects = cronTransition(s, { type: 'fire', run: ref('new', policy) }, cfg).effects;
+    if (effects.some((e) => e.type === 'spawn' && e.run.id === 'new')) return 'start';
+    if (effects.some((e) => e.type === 'stop-run')) return 'replace';
+    const mine = effects.find((e) => e.type === 'state' && e.run.id === 'new');
+    return mine?.type === 'state' && mine.state === 'queued' ? 'queue' : mine?.type === 'state' && mine.state === 'skipped' ? 'skip' : 'none';
+  };
   it.each([
     ['skip', 0, false, 'start'], ['skip', 1, false, 'skip'],
     ['queue', 1, false, 'queue'], ['queue', 1, true, 'skip'], ['queue', 0, true, 'start'],
     ['replace', 1, false, 'replace'], ['allow', 3, false, 'start'],
   ] as const)('%s with %d running (queued: %s) -> %s', (policy, active, queued, action) => {
-    expect(overlapAction(policy, active, queued)).toBe(action);
+    expect(actionOf(policy, active, queued)).toBe(action);
+  });
+});
+
+describe('run notices', () => {
+  it('failure and timeout each time; recovered once, on the first success after a failure', () => {
+    const seq = (['succeeded', 'failed', 'killed', 'skipped', 'timed-out', 'succeeded', 'succeeded'] as const);
+    let last: boolean | undefined;
+    const out: string[] = [];
+    for (const state of seq) {
+      const r = runNotices(last, state);
+      last = r.lastFailed;
+      out.push(r.notices.map((n) => n.event).join(',') || '-');
+    }
+    expect(out).toEqual(['-', 'failure', '-', '-', 'timeout', 'recovered', '-']);
+  });
+  it('the first run ever that succeeds recovers nothing', () => {
+    expect(runNotices(undefined, 'succeeded')).toEqual({ notices: [], lastFailed: false });
   });
 });
 

@@ -54,18 +54,22 @@ describe('TaskRegistry with fake runners', () => {
     expect(made.map((r) => [r.name, r.calls])).toEqual([['web', ['start']], ['worker', ['start']], ['report', ['start']], ['off', []]]);
   });
 
-  it('require answers NOT_FOUND with a suggestion and WRONG_KIND with what to do', async () => {
+  it('require answers NOT_FOUND with a suggestion; a capability the task lacks is WRONG_KIND with what to do', async () => {
     const { registry, ready } = setup(specs());
     await ready;
     expect(() => registry.require('wbe')).toThrow(/no task named "wbe" \(did you mean "web"/);
-    expect(await code(() => registry.require('report', 'daemon', 'scale applies to daemon tasks'))).toBe('WRONG_KIND');
+    expect(await code(() => registry.capability('wbe', 'instances'))).toBe('NOT_FOUND');
+    expect(await code(() => registry.capability('report', 'instances'))).toBe('WRONG_KIND');
     try {
-      registry.require('report', 'daemon', 'scale applies to daemon tasks');
+      registry.capability('report', 'instances');
       expect.unreachable();
     } catch (e) {
       expect(e).toMatchObject({ code: 'WRONG_KIND', message: 'task "report" is a cron task; scale applies to daemon tasks' });
     }
-    expect(registry.require('web', 'daemon').name).toBe('web');
+    expect(registry.require('web').name).toBe('web');
+    expect(registry.capability('web', 'instances').spec.name).toBe('web');
+    expect(registry.capable('report', 'instances')).toBeUndefined();
+    expect(() => registry.capability('web', 'history')).toThrow('task "web" is a daemon task; history is kept for cron tasks (see `jobctl logs web`)');
   });
 
   it('passes commands to the runner whatever its kind; signal with nothing live is NOT_RUNNING', async () => {
@@ -133,7 +137,7 @@ describe('TaskRegistry with fake runners', () => {
     const { registry, made, ready } = setup([serviceSpec({ name: 'web', instances: 2 })]);
     await ready;
     const asked: number[] = [];
-    Object.assign(made[0]!, { startRolling: async (ms: number) => { asked.push(ms); return undefined; } });
+    Object.assign(made[0]!.can, { rolling: { start: async (ms: number) => { asked.push(ms); return undefined; } } });
     registry.restartRolling('web', 1234);
     expect(asked).toEqual([1234]);
     const { registry: r2, ready: ready2 } = setup([serviceSpec({ name: 'plain' })]);
@@ -147,7 +151,7 @@ describe('TaskRegistry with fake runners', () => {
     const { registry, made, ready } = setup([serviceSpec({ name: 'web', group: 'g' }), serviceSpec({ name: 'plain', group: 'g' })]);
     await ready;
     const asked: string[] = [];
-    Object.assign(made[0]!, { startRolling: async () => { asked.push('web'); return undefined; } });
+    Object.assign(made[0]!.can, { rolling: { start: async () => { asked.push('web'); return undefined; } } });
     const { h } = handlers(registry);
     await h.restart({ target: '@g', rolling: true }, conn());
     expect(asked).toEqual(['web']);

@@ -1,10 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { LogQuery, LogSelection, RunOptions, TaskRunner } from '../../src/runtime/task-runner.js';
+import type { Capabilities, LogQuery, LogSelection, RunOptions, TaskRunner } from '../../src/runtime/task-runner.js';
 import { specStatusBase } from '../../src/runtime/runner-common.js';
 import type { TaskStatus } from '../../src/shared/protocol.js';
-import type { RunRecord, TaskSpec } from '../../src/shared/types.js';
+import type { RunRecord, ServiceTaskSpec, TaskSpec } from '../../src/shared/types.js';
 
-/** A runner that records what it is asked, for registry and handler tests. */
+/**
+ * A runner that records what it is asked, for registry and handler tests. Its capabilities
+ * are those of the real runner of its spec's kind (cron: runs, history; daemon: instances),
+ * without rolling (a test adds `can.rolling` when it needs it).
+ */
 export class FakeRunner extends EventEmitter implements TaskRunner {
   calls: string[] = [];
   desired: 'running' | 'stopped' = 'stopped';
@@ -12,8 +16,23 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
   acceptUpdate = true;
   live = 1;
   disposed = 0;
+  readonly noun: string;
+  readonly can: Capabilities;
   constructor(public spec: TaskSpec) {
     super();
+    this.noun = spec.kind === 'cron' ? 'a cron task' : 'a daemon task';
+    const me = this;
+    this.can = spec.kind === 'cron'
+      ? {
+        runs: { run: async (o) => (await this.run(o))!, stopRun: () => false, get taking() { return me.desired === 'running'; } },
+        history: { list: (limit) => this.history(limit) },
+      }
+      : {
+        instances: {
+          get spec() { return me.spec as ServiceTaskSpec; }, count: 1, get wanted() { return me.desired; },
+          setCount: async () => undefined, settled: async () => undefined,
+        },
+      };
   }
   get name(): string {
     return this.spec.name;
@@ -44,7 +63,6 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
   status(): TaskStatus {
     return { ...specStatusBase(this.spec), state: this.desired, desired: this.desired, restarts: 0 };
   }
-  async settled() {}
   async update(spec: TaskSpec, keys: readonly string[]) {
     this.calls.push(`update ${keys.join(',')}`);
     if (!this.acceptUpdate) return false;

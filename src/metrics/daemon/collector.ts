@@ -3,6 +3,7 @@ import { HEALTH_STATES, INSTANCE_STATES, type RunRecord, type RunState } from '.
 import type { TaskStatus } from '../../shared/protocol.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { firingsBetween, nextRunAt, type ScheduleRef } from '../../core/schedule.js';
+import { FINAL_RUN_STATES } from '../../core/cron-run-machine.js';
 
 /**
  * What the daemon exposes at /metrics (DESIGN.md "Metrics"), built on prom-client.
@@ -30,7 +31,7 @@ export interface MetricsSource {
 }
 
 /** Run states that end a run (counted once per run id). */
-const FINAL: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'timed-out', 'killed', 'skipped']);
+const FINAL: ReadonlySet<RunState> = FINAL_RUN_STATES;
 const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
 const LATENESS_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60];
 /** Run ids remembered so a record emitted twice is counted once. */

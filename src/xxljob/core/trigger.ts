@@ -27,7 +27,7 @@ export interface HandlerTask {
 export interface XxlRunOptions {
   /**
    * Overlap for this run: always `allow`. Block strategies act per admin jobId in the
-   * executor (core/xxljob/job-threads.ts), not on the task, so runs of different jobs sharing
+   * executor (xxljob/core/job-threads.ts), not on the task, so runs of different jobs sharing
    * a handler go side by side.
    */
   overlap: OverlapPolicy;

@@ -1,5 +1,4 @@
 import type { HandlerTask, XxlRunOptions } from '../core/trigger.js';
-import { CronRunner } from '../../runtime/cron-runner.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { HomePaths } from '../../shared/paths.js';
 import type { RunRecord } from '../../shared/types.js';
@@ -14,15 +13,11 @@ import { FINISHED_STATES, XXL_TRIGGERED_BY, type XxlRunPort } from './run-port.j
  */
 export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runLog'>): XxlRunPort {
   const xxlTasks = () => registry.specs().flatMap((s) => (s.kind === 'cron' && s.xxljob ? [s] : []));
-  const runner = (task: string): CronRunner | undefined => {
-    const r = registry.has(task) ? registry.require(task) : undefined;
-    return r instanceof CronRunner ? r : undefined;
-  };
+  const runs = (task: string) => registry.capable(task, 'runs');
   return {
     handlerTasks: (): HandlerTask[] => xxlTasks().map((s) => ({ task: s.name, handler: s.xxljob!.handler, glue: s.xxljob!.glue, enabled: s.enabled })),
     trigger: async (task: string, o: XxlRunOptions) => {
-      const r = runner(task);
-      if (!r) return `task "${task}" is not a cron task on this executor`;
+      if (!runs(task)) return `task "${task}" is not a cron task on this executor`;
       try {
         return await registry.run(task, {
           trigger: 'xxljob', triggeredBy: XXL_TRIGGERED_BY, tag: String(o.tag.logId), overlap: o.overlap, env: o.env, args: o.args, retries: 0,
@@ -34,13 +29,13 @@ export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runL
       }
     },
     kill: (task, runId, reason) => {
-      runner(task)?.stopRun(runId, reason);
+      runs(task)?.stopRun(runId, reason);
     },
     refuses: (task) => {
       if (registry.closing) return 'the jobctl daemon is stopping';
-      const r = runner(task);
+      const r = runs(task);
       if (!r) return registry.has(task) ? `task "${task}" is not a cron task on this executor` : `task "${task}" is no longer on this executor (removed from the config)`;
-      return r.status().desired === 'stopped' ? `the task was stopped (\`jobctl start ${task}\` takes triggers again)` : undefined;
+      return !r.taking ? `the task was stopped (\`jobctl start ${task}\` takes triggers again)` : undefined;
     },
     onRunEnd: (cb) => {
       const fn = (r: RunRecord) => {
@@ -52,7 +47,7 @@ export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runL
     findRun: (logId) => {
       const tag = String(logId);
       for (const s of xxlTasks()) {
-        const found = runner(s.name)?.history().findLast((r) => r.trigger === 'xxljob' && r.tag === tag);
+        const found = registry.capable(s.name, 'history')?.list().findLast((r) => r.trigger === 'xxljob' && r.tag === tag);
         if (found) return found;
       }
       return undefined;

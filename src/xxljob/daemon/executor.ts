@@ -39,7 +39,7 @@ export const LOG_FOLLOWS_HISTORY = 'jobctl keeps the log of a run as long as the
 
 /**
  * The executor's behaviour for each endpoint, over the run port. Block strategies act per
- * admin jobId (core/xxljob/job-threads.ts); `/run` answers once the trigger is validated and
+ * admin jobId (xxljob/core/job-threads.ts); `/run` answers once the trigger is validated and
  * queued, and runs start afterwards, one per event-loop turn (StartQueue). Every accepted
  * trigger gets a callback: from its run's end, or at once when it is dropped or cannot start.
  * Triggers the admin waits for are kept in a small file, so a daemon that stopped mid-run

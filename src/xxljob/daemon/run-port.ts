@@ -1,5 +1,6 @@
 import type { HandlerTask, XxlRunOptions } from '../core/trigger.js';
 import type { RunRecord } from '../../shared/types.js';
+import { FINAL_RUN_STATES } from '../../core/cron-run-machine.js';
 
 /**
  * What the xxl-job executor needs from the task runners, and nothing more. The adapter to
@@ -35,4 +36,5 @@ export function logIdOf(r: Pick<RunRecord, 'trigger' | 'tag'>): number | undefin
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-export const FINISHED_STATES = new Set(['succeeded', 'failed', 'timed-out', 'killed', 'skipped']);
+/** A run that will not change again ("finished" is defined once, by the run machine). */
+export const FINISHED_STATES: ReadonlySet<string> = FINAL_RUN_STATES;

@@ -18,7 +18,7 @@ export interface Answer<T = unknown> {
   payload?: T;
 }
 
-/** The executor's behaviour behind the HTTP endpoints (daemon/xxljob/executor.ts). */
+/** The executor's behaviour behind the HTTP endpoints (xxljob/daemon/executor.ts). */
 export interface ExecutorEndpoints {
   beat(): Answer;
   idleBeat(jobId: number): Answer;
