@@ -16,10 +16,10 @@ import type { PlanResult } from '../shared/protocol.js';
 import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
-import { FleetLockService } from './services/fleet-lock.js';
+import { FleetLockService } from '../fleet-lock/daemon/service.js';
 import type { HostService } from './host-service.js';
-import { XxlJobOnDemand } from './services/xxljob-on-demand.js';
-import { cronRunPort } from './xxljob/cron-port.js';
+import { XxlJobOnDemand } from '../xxljob/daemon/on-demand.js';
+import { cronRunPort } from '../xxljob/daemon/cron-port.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
@@ -28,7 +28,7 @@ import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js'
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
-import { MetricsService } from './services/metrics-service.js';
+import { MetricsService } from '../metrics/daemon/service.js';
 import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
 import { applyDelta } from './apply-delta.js';
@@ -95,7 +95,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   });
   parts.up('recreated-dirs', onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
-    const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
+    const store = await StateStore.open(paths.db, { childrenFile: paths.children, onWarning: (w) => log.warn(w) });
     parts.up('store', () => store.close());
     // Large histories are read from their tail at start; the rest of each is read once the tasks have started.
     let started!: () => void;

@@ -161,7 +161,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   /** Trigger a run now; the overlap policy (or the override) applies. */
   async run(o: RunOptions = {}): Promise<RunRecord> {
     this.commands.requireOpen(this.name);
-    const ref = this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap);
+    const ref: RunRef = { ...this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap), ...(o.retries !== undefined ? { retries: o.retries } : {}) };
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.triggeredBy !== undefined ? { triggeredBy: o.triggeredBy } : {}), ...(o.tag !== undefined ? { tag: o.tag } : {}),
@@ -307,7 +307,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         const launch = this.launches.get(run.id);
         const timer = this.clock.setTimeout(() => {
           this.retryTimers.delete(timer);
-          const ref: RunRef = { ...this.newRef(run.scheduledAt, 'retry', attempt), overlap: run.overlap };
+          const ref: RunRef = { ...this.newRef(run.scheduledAt, 'retry', attempt), overlap: run.overlap, ...(run.retries !== undefined ? { retries: run.retries } : {}) };
           if (launch) this.launches.set(ref.id, launch);
           this.dispatch({ type: 'fire', run: ref });
         }, delayMs);

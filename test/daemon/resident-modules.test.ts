@@ -12,7 +12,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const NOT_RESIDENT_PACKAGES = /^(zod|yaml|ioredis|prom-client|execa|ink|react|blessed|blessed-contrib|commander)(\/|$)/;
 const NOT_RESIDENT_FILES = [
   'config/load.js', 'config/schema.js', 'config/host-settings.js', 'config/yaml-file.js', 'config/normalize.js',
-  'shared/protocol-params.js', 'daemon/services/xxljob.js', 'daemon/services/metrics-collector.js', 'runtime/redis-lock.js',
+  'shared/protocol-params.js', 'xxljob/daemon/service.js', 'metrics/daemon/collector.js', 'fleet-lock/runtime/redis-lock.js',
 ];
 
 describe('the resident daemon', () => {

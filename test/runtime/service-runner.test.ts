@@ -56,7 +56,7 @@ const logOf = (paths: ReturnType<typeof homePaths>, task: string, i: number) => 
 };
 
 describe('logs of a task with many instances', () => {
-  it('one read budget per request across all instances, not one per instance (issue 24 leftover)', () => {
+  it('one read budget per request across all instances, not one per instance', () => {
     const { task, paths } = makeTask({ name: 'wide', instances: 8 });
     const line = (i: number, k: number) => `${String(i)}:${String(k).padStart(6, '0')} ${'z'.repeat(16 * 1024)}`;
     for (let i = 0; i < 8; i++) {
@@ -371,7 +371,7 @@ describe('daemon task supervision (real processes)', () => {
   });
 });
 
-describe('ServiceRunner: commands racing dispose and each other (review of issue 12)', () => {
+describe('ServiceRunner: commands racing dispose and each other', () => {
   const SLOW_STOP = "trap 'sleep 0.5; exit 0' TERM; while true; do sleep 0.1; done";
 
   it('a start or a new count while it is being disposed is refused: no instance outlives dispose()', async () => {
@@ -402,7 +402,7 @@ describe('ServiceRunner: commands racing dispose and each other (review of issue
     expect(task.status().instances).toEqual([]);
   });
 
-  it('logs follow: an instance added by a new count is followed too; dispose ends the follow (review of issue 12)', async () => {
+  it('logs follow: an instance added by a new count is followed too; dispose ends the follow', async () => {
     const { task } = makeTask({ command: 'while true; do echo "i=$JOBCTL_INSTANCE"; sleep 0.1; done' });
     await task.start();
     const seen = new Set<number | undefined>();

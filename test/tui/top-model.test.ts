@@ -37,7 +37,7 @@ describe('top dashboard model', () => {
     expect(t.headerLine).toBe(` ${t.headers.join(' ')}`);
   });
 
-  it('every cell is cut or padded to its column (issue 29: `running he2/2`), at any width', () => {
+  it('every cell is cut or padded to its column (`running he2/2` was seen), at any width', () => {
     const m = new TopModel();
     const inst = { index: 0, state: 'running' as const, since: 0, restarts: 0, health: { state: 'healthy' as const, since: 0, failures: 0 } };
     m.update(status([task('a-rather-long-task-name-for-a-worker', 1, 1, { running: 2, instances: [inst, { ...inst, index: 1 }] })]));
@@ -96,7 +96,7 @@ describe('top dashboard model', () => {
     expect(m.table(120).data).toHaveLength(1000);
   });
 
-  it('the legend is in the chart\'s label (no box over the newest end), and the log pane follows the selected or busiest task (issue 30)', () => {
+  it('the legend is in the chart\'s label (no box over the newest end), and the log pane follows the selected or busiest task', () => {
     const m = new TopModel();
     m.update(status([task('a', 1, 0), task('b', 5, 0)]));
     expect(legendLabel('CPU %', m.cpuSeries())).toBe(' CPU % {green-fg}b{/green-fg} {cyan-fg}a{/cyan-fg} ');

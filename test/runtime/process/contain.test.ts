@@ -234,7 +234,7 @@ describe('a process-group box (no cgroups)', () => {
   });
 });
 
-describe('attacks (issue 13 check)', () => {
+describe('attacks', () => {
   it('processesWithEnv matches a home whose path is not ASCII (environ is UTF-8 bytes)', async () => {
     const h = `/tmp/jobctl-hé ü-${process.pid}`;
     const marker = `${7_600_000 + Math.floor(Math.random() * 100_000)}`;
