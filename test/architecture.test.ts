@@ -17,9 +17,11 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ['shared', 'config', 'core', 'runtime'],
   daemon: ['shared', 'config', 'core', 'runtime', 'daemon', 'api'],
   api: ['shared', 'config', 'core', 'runtime', 'daemon', 'api'],
-  cli: ['shared', 'config', 'core', 'api', 'cli', 'tui', 'web'],
-  tui: ['shared', 'api', 'tui'],
-  web: ['shared', 'config', 'api', 'tui', 'web'],
+  /** How a task reads on a screen (one row model for the CLI, the TUI, top and the web view). */
+  view: ['shared', 'view'],
+  cli: ['shared', 'config', 'core', 'api', 'cli', 'tui', 'web', 'view'],
+  tui: ['shared', 'api', 'tui', 'view'],
+  web: ['shared', 'config', 'api', 'tui', 'web', 'view'],
   bin: ['cli', 'daemon', 'bin'],
 };
 const SLICES = ['xxljob', 'fleet-lock', 'metrics'];
