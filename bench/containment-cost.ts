@@ -21,9 +21,10 @@ async function measure(label: string, open: () => Box | undefined): Promise<void
   for (let i = 0; i < N; i++) {
     const s = performance.now();
     const box = open();
-    const p = spawnProcess({ command: ['true'], cwd: '/', env: {}, ...(box ? { joinCgroups: box.joinFiles } : {}) });
-    box?.attach(p.pgid);
+    const started = spawnProcess({ command: ['true'], cwd: '/', env: {}, ...(box ? { joinCgroups: box.joinFiles } : {}) });
     blocked += performance.now() - s;
+    const p = await started;
+    box?.attach(p.pgid);
     p.stdout.resume();
     p.stderr.resume();
     await p.exit;

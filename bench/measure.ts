@@ -64,3 +64,24 @@ export async function until(cond: () => boolean, timeoutMs: number, pollMs = 2):
   }
   return performance.now() - t0;
 }
+
+/**
+ * Call `start(i, due)` for i = 0..n-1 at `rate` a second from now, on a timer, every start
+ * whose time has come in one pass (as a scheduler tick would). Resolves after the last call.
+ */
+export function paced(n: number, rate: number, start: (i: number, due: number) => void): Promise<void> {
+  const t0 = performance.now();
+  return new Promise<void>((resolve) => {
+    let i = 0;
+    const tick = () => {
+      const now = performance.now();
+      while (i < n && t0 + (i * 1000) / rate <= now) {
+        start(i, t0 + (i * 1000) / rate);
+        i++;
+      }
+      if (i >= n) resolve();
+      else setTimeout(tick, Math.max(0, t0 + (i * 1000) / rate - performance.now()));
+    };
+    tick();
+  });
+}

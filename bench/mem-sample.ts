@@ -36,7 +36,7 @@ async function run(label: string, cgroups: boolean): Promise<void> {
   try {
     for (let i = 0; i < N; i++) {
       const box = c?.open({ task: 'b', instance: i });
-      const p = spawnProcess({ command: ['sleep', '600'], cwd: '/', env: { PATH: process.env.PATH }, ...(box ? { joinCgroups: box.joinFiles } : {}) });
+      const p = await spawnProcess({ command: ['sleep', '600'], cwd: '/', env: { PATH: process.env.PATH }, ...(box ? { joinCgroups: box.joinFiles } : {}) });
       p.stdout.resume();
       p.stderr.resume();
       box?.attach(p.pgid);

@@ -7,8 +7,8 @@
  *   npx tsx bench/metrics-scrape.ts
  */
 import { Registry } from 'prom-client';
-import { MetricsCollector } from '../src/daemon/services/metrics-collector.js';
-import { registerProcessMetrics } from '../src/daemon/services/metrics-process.js';
+import { MetricsCollector } from '../src/metrics/daemon/collector.js';
+import { registerProcessMetrics } from '../src/metrics/daemon/process-metrics.js';
 import type { TaskStatus } from '../src/shared/protocol.js';
 
 const now = Date.now();

@@ -1,22 +1,36 @@
 /*
- * jobctl's process starter (DESIGN.md "The hot path"): vfork + exec instead of fork.
+ * jobctl's process starter (DESIGN.md "The hot path"): vfork + exec instead of fork, on a
+ * spawner thread, so the event loop never waits for a child to be scheduled.
  *
  * Node's child_process forks the whole daemon on Linux (libuv <= 1.52): the page tables of a
  * 100 MB process are copied on the event loop's thread, 5-10 ms per start on a 2-core machine.
  * vfork (clone(CLONE_VM | CLONE_VFORK), what glibc's posix_spawn uses) copies nothing,
- * whatever the daemon's size. Before its exec the child, with async-signal-safe calls only,
- * resets every signal to its default, starts its own session (setsid), joins its box's
- * cgroups (writes "0" to each cgroup.procs, so not even its first fork happens outside),
- * asks for SIGTERM when the daemon dies (PR_SET_PDEATHSIG), takes stdin from /dev/null and
- * stdout/stderr on two pipes, changes to the working directory and execs, searching the
- * task's PATH for a bare name. One exec per start: no join shell, no setpriv.
+ * whatever the daemon's size; but vfork suspends its caller until the child execs, and on a
+ * busy 2-core machine that wait (the child joining its cgroups, being scheduled, exec) is
+ * most of a start. So the loop only hands a start over: submit() copies the plan into C
+ * memory and queues it; one of the spawner threads does the vfork and writes the outcome
+ * (pid, pipe fds, start time; or the stage and errno of the failure) to the notify pipe.
+ *
+ * Before its exec the child, with async-signal-safe calls only, resets every signal to its
+ * default, starts its own session (setsid), joins its box's cgroups (writes "0" to each
+ * cgroup.procs, so not even its first fork happens outside), asks for SIGTERM when the daemon
+ * dies (PR_SET_PDEATHSIG: the spawner threads never end, so only the daemon's death fires it),
+ * takes stdin from /dev/null and stdout/stderr on two pipes, changes to the working directory
+ * and execs, searching the task's PATH for a bare name. One exec per start.
  *
  * Exits are learned through a pidfd per child, watched by one thread with epoll; the thread
- * reaps the child (waitid P_PIDFD) and writes one 12-byte record (pid, code, signal) to a
- * pipe that JavaScript reads as a stream, so an exit arrives on the event loop like any I/O.
+ * reaps the child (waitid P_PIDFD) and writes an exit record to the same pipe. A child's
+ * "started" record is written before its pidfd is watched, so its exit always comes after it.
  * Only the children started here are reaped: libuv's own children (execa, ssh) are untouched.
  *
- * Exported: init() -> notify fd; spawn(...) -> [pid, stdout fd, stderr fd, start time].
+ * Records are 8 int32 (32 bytes, written whole: atomic on a pipe):
+ *   exit    [1, pid, code (-1: none), signal, 0, 0, 0, 0]
+ *   started [2, id, pid, stdout fd, stderr fd, 0, start time low, high (-1: unreadable)]
+ *   failed  [3, id, errno, stage (1 setsid 2 join 3 chdir 4 exec 5 stdio 6 pipe2 7 vfork
+ *            8 pidfd_open 9 memory), join index, 0, 0, 0]
+ *
+ * Exported: init(threads) -> notify fd; submit(id, file, argv, envp, cwd, join, pathDirs, pdeathsig);
+ * strerror(errno).
  * Needs Linux >= 5.3 (pidfd_open): init() throws where it is missing and jobctl uses
  * child_process instead.
  */
@@ -84,9 +98,9 @@ static void *reaper(void *arg) {
       if (r < 0 && errno == EINTR) continue;
       if (r == 0 && si.si_pid == 0) continue; /* not yet (a spurious wake-up) */
       /* r < 0 (ECHILD): reaped by someone else; reported as an exit with no status (-1, 0). */
-      int32_t rec[3] = {pid, -1, 0};
-      if (r == 0 && si.si_code == CLD_EXITED) rec[1] = si.si_status;
-      else if (r == 0) rec[2] = si.si_status;
+      int32_t rec[8] = {1, pid, -1, 0, 0, 0, 0, 0};
+      if (r == 0 && si.si_code == CLD_EXITED) rec[2] = si.si_status;
+      else if (r == 0) rec[3] = si.si_status;
       epoll_ctl(epfd, EPOLL_CTL_DEL, pidfd, NULL);
       close(pidfd);
       write_all(notify_w, rec, sizeof rec);
@@ -104,13 +118,38 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
+static void *spawner(void *arg);
+
+/* A detached thread with every signal blocked: signals stay the main thread's (libuv's handlers). */
+static int start_thread(void *(*fn)(void *)) {
+  pthread_t t;
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&a, 128 * 1024);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&t, &a, fn, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&a);
+  return rc;
+}
+
+/* init(spawnerThreads) -> the notify pipe's read end. Once per process; later calls return the same fd. */
 static napi_value init(napi_env env, napi_callback_info info) {
-  (void)info;
   if (notify_r >= 0) {
     napi_value out;
     napi_create_int32(env, notify_r, &out);
     return out;
   }
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t threads = 2;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc >= 1) napi_get_value_int32(env, args[0], &threads);
+  if (threads < 1) threads = 1;
+  if (threads > 8) threads = 8;
   int probe = pidfd_open(getpid());
   if (probe < 0) return throw_errno(env, "pidfd_open", errno);
   close(probe);
@@ -120,18 +159,8 @@ static napi_value init(napi_env env, napi_callback_info info) {
   if (epfd < 0) return throw_errno(env, "epoll_create1", errno);
   notify_r = p[0];
   notify_w = p[1];
-  pthread_t t;
-  pthread_attr_t a;
-  pthread_attr_init(&a);
-  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&a, 64 * 1024);
-  /* The reaper blocks every signal: they stay the main thread's (libuv's handlers). */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int rc = pthread_create(&t, &a, reaper, NULL);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  pthread_attr_destroy(&a);
+  int rc = start_thread(reaper);
+  for (int i = 0; rc == 0 && i < threads; i++) rc = start_thread(spawner);
   if (rc != 0) return throw_errno(env, "pthread_create", rc);
   napi_value out;
   napi_create_int32(env, notify_r, &out);
@@ -275,136 +304,165 @@ static long long start_time_of(pid_t pid) {
   return *p ? strtoll(p, NULL, 10) : -1;
 }
 
-static const char *STAGES[] = {"", "setsid", "join", "chdir", "exec", "stdio"};
+/* One start handed over by the loop: everything in C memory, freed by the spawner thread. */
+struct job {
+  struct job *next;
+  int32_t id;
+  char *file, *cwd;
+  char **argv, **envp, **join, **dirs;
+  bool pdeath;
+};
 
-/*
- * spawn(file, argv, envp, cwd, join, pathDirs, pdeathsig) -> [pid, stdout fd, stderr fd, start time]
- * Throws an Error with `code` (errno name number) and `stage` (join: also `index`) when the
- * child could not reach its exec; that child is reaped before the throw.
- */
-static napi_value do_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc < 7 || epfd < 0) {
-    napi_throw_error(env, "EINVAL", "spawn(file, argv, envp, cwd, join, pathDirs, pdeathsig) after init()");
-    return NULL;
-  }
-  char *file = to_string(env, args[0]);
-  char **argv = to_strings(env, args[1]);
-  char **envp = to_strings(env, args[2]);
-  char *cwd = to_string(env, args[3]);
-  char **join = to_strings(env, args[4]);
-  char **dirs = to_strings(env, args[5]);
-  bool pdeath = false;
-  napi_get_value_bool(env, args[6], &pdeath);
-  napi_value result = NULL;
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_ready = PTHREAD_COND_INITIALIZER;
+static struct job *queue_head = NULL, *queue_tail = NULL;
+
+static void free_job(struct job *j) {
+  free(j->file);
+  free(j->cwd);
+  free_strings(j->argv);
+  free_strings(j->envp);
+  free_strings(j->join);
+  free_strings(j->dirs);
+  free(j);
+}
+
+static void record(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, long long t) {
+  int32_t rec[8] = {a, b, c, d, e, 0, (int32_t)(t & 0xffffffffLL), (int32_t)(t >> 32)};
+  write_all(notify_w, rec, sizeof rec);
+}
+
+static void failed(int32_t id, int err, int stage, int index) { record(3, id, err ? err : EIO, stage, index, 0); }
+
+/* Runs on a spawner thread (every signal blocked there): vfork, then report. */
+static void run_job(struct job *j) {
   int out[2] = {-1, -1}, err[2] = {-1, -1};
-  int e = 0;
-  const char *what = "spawn";
-  int index = -1;
-  if (!file || !argv || !envp || !cwd || !join || !dirs) {
-    e = ENOMEM;
-    goto done;
-  }
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-    e = errno;
-    what = "pipe2";
+    failed(j->id, errno, 6, -1);
     goto done;
   }
   struct plan plan = {
-      .file = file, .argv = argv, .envp = envp, .cwd = cwd, .join = join, .path_dirs = dirs,
-      .pdeathsig = pdeath, .out_w = out[1], .err_w = err[1], .parent = getpid(),
+      .file = j->file, .argv = j->argv, .envp = j->envp, .cwd = j->cwd, .join = j->join, .path_dirs = j->dirs,
+      .pdeathsig = j->pdeath, .out_w = out[1], .err_w = err[1], .parent = getpid(),
       .fail_stage = 0, .fail_errno = 0, .fail_index = -1,
   };
-  /* No signal may reach the child before it has reset the handlers it shares with us. */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
   pid_t pid = vfork();
   if (pid == 0) child(&plan);
-  int fork_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (pid < 0) {
-    e = fork_errno;
-    what = "vfork";
+    failed(j->id, errno, 7, -1);
     goto done;
   }
   if (plan.fail_stage != 0) {
     waitpid(pid, NULL, 0);
-    e = plan.fail_errno ? plan.fail_errno : EIO;
-    what = STAGES[plan.fail_stage];
-    index = plan.fail_index;
+    failed(j->id, plan.fail_errno, plan.fail_stage, plan.fail_index);
     goto done;
   }
   int pidfd = pidfd_open(pid);
   if (pidfd < 0) {
-    e = errno;
-    what = "pidfd_open";
+    int e = errno;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    goto done;
-  }
-  struct epoll_event ev;
-  ev.events = EPOLLIN;
-  ev.data.u64 = ((uint64_t)(uint32_t)pid << 32) | (uint32_t)pidfd;
-  if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
-    e = errno;
-    what = "epoll_ctl";
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    close(pidfd);
+    failed(j->id, e, 8, -1);
     goto done;
   }
   close(out[1]);
   close(err[1]);
   out[1] = err[1] = -1;
-  napi_create_array_with_length(env, 4, &result);
-  napi_value v;
-  napi_create_int32(env, pid, &v);
-  napi_set_element(env, result, 0, v);
-  napi_create_int32(env, out[0], &v);
-  napi_set_element(env, result, 1, v);
-  napi_create_int32(env, err[0], &v);
-  napi_set_element(env, result, 2, v);
-  napi_create_double(env, (double)start_time_of(pid), &v);
-  napi_set_element(env, result, 3, v);
+  /* The read ends now belong to JavaScript. */
+  record(2, j->id, pid, out[0], err[0], start_time_of(pid));
   out[0] = err[0] = -1;
+  struct epoll_event ev;
+  ev.events = EPOLLIN;
+  ev.data.u64 = ((uint64_t)(uint32_t)pid << 32) | (uint32_t)pidfd;
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+    /* Cannot watch it: it goes, and its end is reported like any other. */
+    kill(pid, SIGKILL);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    waitid(P_PID, (id_t)pid, &si, WEXITED);
+    close(pidfd);
+    int32_t rec[8] = {1, pid, -1, SIGKILL, 0, 0, 0, 0};
+    write_all(notify_w, rec, sizeof rec);
+  }
 done:
   for (int i = 0; i < 2; i++) {
     if (out[i] >= 0) close(out[i]);
     if (err[i] >= 0) close(err[i]);
   }
-  free(file);
-  free(cwd);
-  free_strings(argv);
-  free_strings(envp);
-  free_strings(join);
-  free_strings(dirs);
-  if (!result) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s: %s", what, strerror(e ? e : EIO));
-    napi_value error, code, message, stage, idx;
-    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-    napi_create_int32(env, e ? e : EIO, &code);
-    napi_create_error(env, NULL, message, &error);
-    napi_set_named_property(env, error, "errno", code);
-    napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &stage);
-    napi_set_named_property(env, error, "stage", stage);
-    napi_create_int32(env, index, &idx);
-    napi_set_named_property(env, error, "index", idx);
-    napi_throw(env, error);
+  free_job(j);
+}
+
+/* A spawner thread: takes starts off the queue, one at a time, for the life of the daemon. */
+static void *spawner(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&queue_lock);
+    while (!queue_head) pthread_cond_wait(&queue_ready, &queue_lock);
+    struct job *j = queue_head;
+    queue_head = j->next;
+    if (!queue_head) queue_tail = NULL;
+    pthread_mutex_unlock(&queue_lock);
+    run_job(j);
+  }
+  return NULL;
+}
+
+/*
+ * submit(id, file, argv, envp, cwd, join, pathDirs, pdeathsig): queue a start; its outcome
+ * arrives on the notify pipe as a started or failed record with this id. Throws only when the
+ * arguments cannot be copied (memory) or init() was not called.
+ */
+static napi_value submit(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 8 || epfd < 0) {
+    napi_throw_error(env, "EINVAL", "submit(id, file, argv, envp, cwd, join, pathDirs, pdeathsig) after init()");
     return NULL;
   }
-  return result;
+  struct job *j = calloc(1, sizeof *j);
+  if (!j) return throw_errno(env, "submit", ENOMEM);
+  napi_get_value_int32(env, args[0], &j->id);
+  j->file = to_string(env, args[1]);
+  j->argv = to_strings(env, args[2]);
+  j->envp = to_strings(env, args[3]);
+  j->cwd = to_string(env, args[4]);
+  j->join = to_strings(env, args[5]);
+  j->dirs = to_strings(env, args[6]);
+  napi_get_value_bool(env, args[7], &j->pdeath);
+  if (!j->file || !j->argv || !j->envp || !j->cwd || !j->join || !j->dirs) {
+    free_job(j);
+    return throw_errno(env, "submit", ENOMEM);
+  }
+  pthread_mutex_lock(&queue_lock);
+  if (queue_tail) queue_tail->next = j;
+  else queue_head = j;
+  queue_tail = j;
+  pthread_cond_signal(&queue_ready);
+  pthread_mutex_unlock(&queue_lock);
+  return NULL;
+}
+
+/* strerror(errno): the words of a failure record's errno, as the C library says them. */
+static napi_value error_text(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1], out;
+  int32_t e = 0;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc >= 1) napi_get_value_int32(env, args[0], &e);
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", strerror(e));
+  napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &out);
+  return out;
 }
 
 static napi_value module_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"init", NULL, init, NULL, NULL, NULL, napi_default, NULL},
-      {"spawn", NULL, do_spawn, NULL, NULL, NULL, napi_default, NULL},
+      {"submit", NULL, submit, NULL, NULL, NULL, napi_default, NULL},
+      {"strerror", NULL, error_text, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }
 

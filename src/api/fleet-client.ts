@@ -19,6 +19,23 @@ export function unreachableAnswer(a: HostAnswer<unknown>): boolean {
 }
 
 /**
+ * The fleet's one timeout rule, for `fleet status` and the other fleet commands (askFleet)
+ * as for the live fleet views (`tui --fleet`, `web`, through ClientBackend): a host has
+ * `timeoutMs` to be reached and answer, else it is a TIMEOUT that says so. `onLate` runs
+ * when the deadline passes first (the caller then closes what arrives late).
+ */
+export function answerWithin<T>(work: Promise<T>, timeoutMs: number, onLate: () => void = () => undefined): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onLate();
+      reject(new JobctlError('TIMEOUT', `no answer within ${timeoutMs}ms`));
+    }, timeoutMs);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Ask every host at once; each has `timeoutMs` to connect and answer. A host that does not
  * answer in time, or cannot be reached, is an answer that says why — never a hang. The
  * connection is closed after `fn` (a late one is closed when it arrives).
@@ -32,7 +49,6 @@ export async function askFleet<T>(
 ): Promise<Array<HostAnswer<T>>> {
   return Promise.all(hosts.map(async (h): Promise<HostAnswer<T>> => {
     const t0 = Date.now();
-    let timer: NodeJS.Timeout | undefined;
     let client: JobctlClient | undefined;
     let timedOut = false;
     const work = (async () => {
@@ -44,22 +60,14 @@ export async function askFleet<T>(
       client = c;
       return fn(c, h);
     })();
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new JobctlError('TIMEOUT', `no answer within ${timeoutMs}ms`));
-      }, timeoutMs);
-    });
     try {
-      const value = await Promise.race([work, deadline]);
+      const value = await answerWithin(work, timeoutMs, () => (timedOut = true));
       if (!keepOpen) client?.close();
       return { host: h.name, ok: true, value, ms: Date.now() - t0 };
     } catch (e) {
       work.catch(() => undefined);
       client?.close();
       return { host: h.name, ok: false, error: errorMessage(e), code: e instanceof JobctlError ? e.code : 'INTERNAL', ms: Date.now() - t0 };
-    } finally {
-      clearTimeout(timer);
     }
   }));
 }

@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import { didYouMean } from '../shared/suggest.js';
+import { checkParams } from '../shared/param-check.js';
+import { PARAM_SCHEMAS } from '../shared/protocol-checks.generated.js';
 import type { AuditTrail } from '../runtime/audit-trail.js';
 import { JobctlError, errorMessage, isJobctlError } from '../shared/errors.js';
 import { ConnectionAccess, type AccessSource, type Admitted } from './access-gate.js';
 import { ConnectionWriter, type WriterOptions } from './connection-writer.js';
 import {
-  MAX_LINE_BYTES, METHOD_PARAMS, METHODS, type ErrorBody, type Identity, type Method, type PushMessage, type ReplyMessage, type Results,
+  MAX_LINE_BYTES, METHODS, type METHOD_PARAMS, type ErrorBody, type Identity, type Method, type PushMessage, type ReplyMessage, type Results,
 } from '../shared/protocol.js';
 
 /** sun_path holds 108 bytes on Linux (104 elsewhere), the terminating NUL included. */
@@ -245,20 +247,19 @@ export class ApiServer {
       send({ id: null, error: { code: 'BAD_REQUEST', message: 'request needs an "id" (number or string)' } });
       return;
     }
-    if (typeof method !== 'string' || !(method in METHOD_PARAMS)) {
+    if (typeof method !== 'string' || !Object.hasOwn(PARAM_SCHEMAS, method)) {
       const m = typeof method === 'string' ? method : String(method);
       send({ id: replyId, error: { code: 'UNKNOWN_METHOD', message: `unknown method "${m}"${didYouMean(m, METHODS)}` } });
       return;
     }
-    const schema = METHOD_PARAMS[method as Method];
-    const parsed = schema.safeParse(params ?? {});
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
+    const m = method as Method;
+    const args = (params ?? {}) as Record<string, unknown>;
+    const issues = checkParams(PARAM_SCHEMAS[m], args);
+    if (issues.length) {
+      const detail = issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
       send({ id: replyId, error: { code: 'BAD_REQUEST', message: `bad params for ${method}: ${detail}` } });
       return;
     }
-    const m = method as Method;
-    const args = parsed.data as Record<string, unknown>;
     let call: Admitted | undefined;
     try {
       const result = await this.dispatch(m, args, conn, rights, (c) => (call = c));

@@ -2,7 +2,7 @@ import { colorLevel } from '../shared/color.js';
 import { JobctlError, type ErrorCode } from '../shared/errors.js';
 
 /**
- * Exit codes of every command (README "Exit codes"). UNREACHABLE: no daemon, or it went
+ * Exit codes of every command (docs/commands.md). UNREACHABLE: no daemon, or it went
  * away; DROPPED: the daemon let this client go for not reading (`logs -f`).
  */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, UNREACHABLE: 3, DROPPED: 4 } as const;

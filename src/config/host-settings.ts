@@ -1,17 +1,19 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import type { AccessRule, ConfigIssue, HostSettings, NotifierSpec } from '../shared/types.js';
 import { OPERATOR_NAME_HINT, OPERATOR_NAME_RE, accessRuleProblem, accessRuleSchema, accessSchema, normalizeAccessRule } from './host/access.js';
-import { lockSchema, normalizeLock } from './host/lock.js';
-import { metricsSchema, normalizeMetrics } from './host/metrics.js';
-import { normalizeXxlJob, xxljobSchema } from './host/xxljob.js';
+import { lockSchema, normalizeLock } from '../fleet-lock/config/settings.js';
+import { metricsSchema, normalizeMetrics } from '../metrics/config/settings.js';
+import { normalizeXxlJob, xxljobSchema } from '../xxljob/config/settings.js';
 import { normalizeNotifier, } from './normalize.js';
 import { notifierSchema } from './schema.js';
 import { didYouMean } from '../shared/suggest.js';
 import { parseYamlFile, type YamlPath } from './yaml-file.js';
 import { zodProblems } from './zod-issues.js';
+import { HOST_SETTINGS_FILE, emptyHostSettings, hostSettingsPath } from './host-file.js';
+
+export { HOST_SETTINGS_FILE, emptyHostSettings, hostSettingsPath };
 
 /**
  * `<home>/jobctl.yaml`: settings of this host's daemon, not of a task (DESIGN.md "Host
@@ -20,7 +22,6 @@ import { zodProblems } from './zod-issues.js';
  * settings, never an error.
  */
 
-export const HOST_SETTINGS_FILE = 'jobctl.yaml';
 
 const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const labelsSchema = z.array(
@@ -55,13 +56,6 @@ export interface HostSettingsResult {
   exists: boolean;
 }
 
-export function emptyHostSettings(): HostSettings {
-  return { labels: [], notifiers: [] };
-}
-
-export function hostSettingsPath(home: string): string {
-  return path.join(home, HOST_SETTINGS_FILE);
-}
 
 /** Reads and validates `<home>/jobctl.yaml`. `display` is how the file is named in messages. */
 export function loadHostSettings(home: string, display: string = HOST_SETTINGS_FILE): HostSettingsResult {

@@ -53,10 +53,11 @@ export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskS
   if (scope.all) return t;
   const line = (s: string) => redactNames(scope, s, groupOf, t.name);
   const run = <R extends { message?: string }>(r: R): R => (r.message === undefined ? r : { ...r, message: line(r.message) });
+  const waiting = t.waiting !== undefined ? { waiting: line(t.waiting) } : {};
+  if (t.kind === 'daemon') return { ...t, ...waiting, ...(t.rolling ? { rolling: run(t.rolling) } : {}) };
   return {
     ...t,
-    ...(t.waiting !== undefined ? { waiting: line(t.waiting) } : {}),
-    ...(t.rolling ? { rolling: run(t.rolling) } : {}),
+    ...waiting,
     ...(t.lastRun ? { lastRun: run(t.lastRun) } : {}),
     ...(t.activeRuns ? { activeRuns: t.activeRuns.map(run) } : {}),
   };

@@ -20,6 +20,8 @@ export interface RunRef {
   attempt: number;
   /** The overlap policy for this firing: the spec's, or a per-run override. */
   overlap: OverlapPolicy;
+  /** Retries of this firing when it fails, when not the spec's (0: its caller retries on its own). */
+  retries?: number;
 }
 
 export interface CronSnapshot {
@@ -52,7 +54,7 @@ export type CronEvent =
   | { type: 'ended'; id: string; end: RunEndEvent }
   | { type: 'halt'; reason: string }
   | { type: 'resume' }
-  /** End one run (an xxl-job admin's kill): a running one is stopped, a waiting or backlog one skipped. */
+  /** End one run: a running one is stopped, a waiting or backlog one skipped. */
   | { type: 'cancel'; id: string; reason: string };
 
 export type CronEffect =
@@ -177,8 +179,7 @@ function ended(s: CronSnapshot, id: string, end: RunEndEvent, cfg: RetryConfig):
   const state: RunState = end.spawnFailed ? 'failed' : runOutcome({ ...end, killed: end.killed || wasStopped });
   const message = end.message ?? (state === 'failed' ? describeExit(end) : undefined);
   const effects: CronEffect[] = [{ type: 'state', run, state, ...(message !== undefined ? { message } : {}) }];
-  // An xxl-job admin retries its own triggers (its "fail retry count"): no second layer here.
-  if (!s.halted && run.trigger !== 'xxljob' && shouldRetry(state, run.attempt, cfg.retries)) {
+  if (!s.halted && shouldRetry(state, run.attempt, run.retries ?? cfg.retries)) {
     effects.push({ type: 'retry', run, attempt: run.attempt + 1, delayMs: retryDelay(cfg.retryDelayMs, run.attempt) });
   }
   const next: CronSnapshot = { ...s, running: s.running.filter((r) => r.id !== id), stopping: s.stopping.filter((x) => x !== id) };

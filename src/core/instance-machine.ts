@@ -9,8 +9,7 @@ import { decideAfterExit, isCleanExit, type ExitInfo, type RestartConfig } from 
  * effects for the runtime to carry out. Nothing else assigns a state.
  */
 
-/** DESIGN.md's groups: ACTIVE wants a process; SIGNALLABLE has one; SETTLED is done moving. */
-export const ACTIVE_STATES: ReadonlySet<InstanceState> = new Set(['starting', 'running', 'backoff']);
+/** DESIGN.md's groups: SIGNALLABLE has a process; SETTLED is done moving. */
 export const SIGNALLABLE_STATES: ReadonlySet<InstanceState> = new Set(['starting', 'running', 'stopping']);
 export const SETTLED_STATES: ReadonlySet<InstanceState> = new Set(['stopped', 'exited', 'fatal']);
 

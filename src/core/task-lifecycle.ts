@@ -178,7 +178,7 @@ export function holdReason(life: TaskLife): string | undefined {
  * its file -> `disabled`; else what its runner is doing (`activity`: a cron task's
  * `running | scheduled | on-demand | stopped`, a daemon task's most telling instance state).
  */
-export function taskState(life: Pick<TaskLife, 'enabled' | 'hold'>, activity: string): string {
+export function taskState<A extends string>(life: Pick<TaskLife, 'enabled' | 'hold'>, activity: A): A | 'waiting' | 'disabled' {
   if (life.hold) return 'waiting';
   if (!life.enabled) return 'disabled';
   return activity;

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { partitionForHost } from '../core/host-select.js';
 import path from 'node:path';
-import { emptyHostSettings, loadHostSettings, type HostSettingsResult } from '../config/host-settings.js';
-import { loadTaskDir } from '../config/load.js';
+import { emptyHostSettings } from '../config/host-file.js';
+import type { HostSettingsResult } from '../config/host-settings.js';
+import { ChildConfigReader, type ConfigReader } from './config-reader.js';
 import type { ConfigIssue, ConfigSet, HostSettings, NotifierSpec, TaskSpec } from '../shared/types.js';
 
 export interface EffectiveConfig {
@@ -41,6 +42,8 @@ export class ConfigState {
     private readonly home?: string,
     /** This host's name for `hosts:` globs. @default os.hostname() */
     readonly hostname: string = os.hostname(),
+    /** How the files are read. @default a short-lived child per read (zod and yaml never stay resident) */
+    readonly reader: ConfigReader = new ChildConfigReader(),
   ) {}
 
   get effective(): EffectiveConfig {
@@ -51,10 +54,10 @@ export class ConfigState {
    * Read the directory and compute what would run, without committing to it. `from`: read
    * another directory in tasks/'s place (`plan --rev`/`--dir`); its paths stay its own.
    */
-  load(from: string = this.tasksDir): LoadedConfig {
-    const host = this.home !== undefined ? loadHostSettings(this.home) : undefined;
-    const hostNotifiers = (host && !host.errors.length ? host.settings : this.current.host).notifiers.map((n) => n.name);
-    const set = loadTaskDir(from, this.displayDir, { notifiers: hostNotifiers });
+  async load(from: string = this.tasksDir): Promise<LoadedConfig> {
+    const { host, set } = await this.reader.read({
+      from, displayDir: this.displayDir, notifiersInForce: this.current.host.notifiers.map((n) => n.name), ...(this.home !== undefined ? { home: this.home } : {}),
+    });
     const effective = this.compute(set, from);
     if (host) {
       // An invalid jobctl.yaml keeps the settings in force, as an invalid task file keeps its tasks.

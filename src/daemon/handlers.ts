@@ -230,8 +230,8 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   };
 }
 
-export function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): PlanResult {
-  const loaded = d.config.load();
+export async function planOf(d: Pick<HandlerDeps, 'registry' | 'config'>): Promise<PlanResult> {
+  const loaded = await d.config.load();
   return planResult(diff(d.registry.specs(), loaded.effective.tasks), loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
 }
 
@@ -243,7 +243,7 @@ export async function planFrom(d: Pick<HandlerDeps, 'registry' | 'config' | 'pat
   if (p.dir !== undefined && p.rev !== undefined) throw new JobctlError('BAD_REQUEST', 'plan takes --rev or --dir, not both');
   const source = p.rev !== undefined ? await revisionSource(d.paths.tasks, p.rev, d.paths.state) : directorySource(p.dir!);
   try {
-    const { effective } = d.config.load(source.dir);
+    const { effective } = await d.config.load(source.dir);
     const tasks = relocate(effective.tasks, source.dir, d.paths.tasks);
     const elsewhere = relocate(effective.elsewhere, source.dir, d.paths.tasks);
     return { ...planResult(diff(d.registry.specs(), tasks), effective.errors, effective.keptFiles, elsewhere), source: source.label };

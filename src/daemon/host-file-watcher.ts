@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { HOST_SETTINGS_FILE } from '../config/host-settings.js';
+import { HOST_SETTINGS_FILE } from '../config/host-file.js';
 
 /**
  * Watches `<home>/jobctl.yaml` (created, changed, removed) and calls onChange once per burst,

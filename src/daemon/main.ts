@@ -16,10 +16,10 @@ import type { PlanResult } from '../shared/protocol.js';
 import type { HostSettings } from '../shared/types.js';
 import { ConfigState } from './config-state.js';
 import { HostFileWatcher } from './host-file-watcher.js';
-import { FleetLockService } from './services/fleet-lock.js';
+import { FleetLockService } from '../fleet-lock/daemon/service.js';
 import type { HostService } from './host-service.js';
-import { XxlJobService } from './services/xxljob.js';
-import { cronRunPort } from './xxljob/cron-port.js';
+import { XxlJobOnDemand } from '../xxljob/daemon/on-demand.js';
+import { cronRunPort } from '../xxljob/daemon/cron-port.js';
 import { makeHandlers } from './handlers.js';
 import { DaemonLog } from './logger.js';
 import { DaemonOutput, type LineOutput } from './stdio.js';
@@ -28,7 +28,7 @@ import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js'
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
 import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
-import { MetricsService } from './services/metrics-service.js';
+import { MetricsService } from '../metrics/daemon/service.js';
 import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
 import { applyDelta } from './apply-delta.js';
@@ -95,7 +95,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   });
   parts.up('recreated-dirs', onRecreatedDir((dir) => log.warn(`${dir} was removed while the daemon ran: created again`)));
   try {
-    const store = await StateStore.open(paths.db, { childrenFile: paths.children, runsDir: paths.runs, onWarning: (w) => log.warn(w) });
+    const store = await StateStore.open(paths.db, { childrenFile: paths.children, onWarning: (w) => log.warn(w) });
     parts.up('store', () => store.close());
     // Large histories are read from their tail at start; the rest of each is read once the tasks have started.
     let started!: () => void;
@@ -120,7 +120,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     store.clearChildren();
     for (const n of removeStalePlanCopies(paths.state)) log.info(`removed state/${n}: a revision written out by a plan a previous daemon did not finish`);
 
-    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000);
+    // A status or a scrape reads figures once, then; sampling goes on only while a viewer is attached.
+    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000, 0);
     sampler.start();
     parts.up('sampler', () => sampler.stop());
 
@@ -158,11 +159,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
     scale.attach(registry);
     registry.on('warning', (w: string) => log.warn(w));
-    services.push(new XxlJobService({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
+    services.push(new XxlJobOnDemand({ stateDir: paths.state, port: cronRunPort(registry, paths), log }));
     registry.on('event', (ev: RegistryEvent) => log[ev.level](ev.message, ev.task));
     services.push(new MetricsService({
       source: {
-        tasks: () => registry.statusAll(), configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
+        tasks: () => {
+          sampler.demand(); // figures read at scrape time
+          return registry.statusAll();
+        },
+        configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
         onRun: (fn) => {
           registry.on('run', fn);
           return () => registry.off('run', fn);
@@ -177,7 +182,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     parts.up('autoscaler', () => autoscaler.close());
     parts.up('notifier', () => notifier.close());
 
-    const initial = config.load();
+    const initial = await config.load();
     config.commit(initial);
     notifier.setConfig(initial.effective.notifiers);
     if (initial.effective.errors.length) log.error(configErrorHeadline(initial.effective.errors, initial.effective.keptFiles));
@@ -201,7 +206,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const reloads = new ReloadQueue(async (): Promise<PlanResult> => {
       await startPass;
     started();
-      const loaded = config.load();
+      const loaded = await config.load();
       const brokenBefore = config.effective.errors;
       const delta = diff(registry.specs(), loaded.effective.tasks);
       await applyDelta({ registry, scale, pacer }, delta);
@@ -277,7 +282,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     if (opts.watch !== false) {
       fs.mkdirSync(paths.tasks, { recursive: true });
       // A failed reload is logged by reload(); the watcher has nothing more to do with it.
-      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), { debounceMs: opts.watchDebounceMs ?? 100 });
+      const w = new TaskWatcher(paths.tasks, () => void reload().catch(() => undefined), {
+        debounceMs: opts.watchDebounceMs ?? 100,
+        // The config reader starts while the watcher waits for the files to go quiet.
+        onBurst: () => config.reader.prepare(),
+      });
       watcher = w;
       await w.ready;
       w.recheck(config.unreadableFiles);

@@ -393,7 +393,8 @@ export class TaskRegistry extends EventEmitter {
     const s = this.require(name).status();
     const life = this.lives.get(name)!;
     const waiting = holdReason(life);
-    return waiting ? { ...s, state: taskState(life, s.state), desired: 'running', waiting } : s;
+    // Held back is `waiting` for either kind: the spread keeps the kind, the state stays in its union.
+    return waiting ? ({ ...s, state: taskState(life, s.state), desired: 'running', waiting } as TaskStatus) : s;
   }
 
   statusAll(): TaskStatus[] {

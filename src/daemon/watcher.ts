@@ -11,6 +11,8 @@ export interface TaskWatcherOptions {
   maxWaitMs?: number;
   /** How often files that could not be read are checked again. @default 1000 */
   recheckMs?: number;
+  /** Called at the first change of a burst, before the quiet time (the daemon readies its config reader). */
+  onBurst?: () => void;
 }
 
 /** Whether a file can be read now (a symlink: its target). */
@@ -40,6 +42,7 @@ export class TaskWatcher {
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private readonly recheckMs: number;
+  private readonly onBurst: (() => void) | undefined;
   /** When the first change of the burst that is waiting came (Date.now()). */
   private burstStart: number | undefined;
 
@@ -48,6 +51,7 @@ export class TaskWatcher {
     this.debounceMs = o.debounceMs ?? 100;
     this.maxWaitMs = Math.max(this.debounceMs, o.maxWaitMs ?? 1000);
     this.recheckMs = o.recheckMs ?? 1000;
+    this.onBurst = o.onBurst;
     this.watcher = watch(dir, {
       ignoreInitial: true,
       depth: 10,
@@ -78,6 +82,7 @@ export class TaskWatcher {
     if (this.closing) return;
     if (this.timer) clearTimeout(this.timer);
     const now = Date.now();
+    if (this.burstStart === undefined) this.onBurst?.();
     this.burstStart ??= now;
     const wait = Math.max(0, Math.min(this.debounceMs, this.burstStart + this.maxWaitMs - now));
     this.timer = setTimeout(() => {

@@ -58,15 +58,17 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   const sink = new LogSink({ path: ctx.logPath, logs: spec.logs });
   ctx.onSink?.(sink);
   const timeoutMs = run.timeoutMs ?? spec.timeoutMs;
-  let proc: ProcessHandle;
+  /** Known once the spawner has started it; a stop before then is carried out at that moment. */
+  let proc: ProcessHandle | undefined;
   let timedOut = false;
   let stopReason: string | undefined;
   let timeoutTimer: unknown;
   const key = `${spec.name}/run/${run.id}`;
 
   const terminate = () => {
-    proc.stop(spec.stopSignal, spec.stopTimeoutMs, () => {
-      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to ${proc.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
+    const p = proc;
+    p?.stop(spec.stopSignal, spec.stopTimeoutMs, () => {
+      sink.note(`stop_timeout (${spec.stopTimeoutMs}ms) passed: SIGKILL to ${p.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
     });
   };
 
@@ -80,26 +82,7 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
   };
 
   sink.note(`run ${run.id} (${run.trigger}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''})`);
-  try {
-    proc = startProcess({
-      command: run.command ?? spec.command,
-      cwd: spec.cwd,
-      env: { ...ctx.baseEnv, ...spec.env, ...run.env },
-      ...(run.args?.length ? { args: run.args } : {}),
-      ...(spec.envFile ? { envFile: spec.envFile } : {}),
-      ...(spec.runAs ? { runAs: spec.runAs } : {}),
-    }, {
-      containment: ctx.containment ?? noContainment(), id: { task: spec.name, runId: run.id },
-      ...(spec.limits ? { limits: spec.limits } : {}), clock, onNote: (n) => sink.note(n),
-    });
-  } catch (e) {
-    const done = Promise.resolve(finish({ code: null, signal: null, timedOut: false, killed: false, spawnFailed: true, message: `could not start: ${errorMessage(e)}` }));
-    return { done, close, sink, stop: () => undefined, signal: () => false };
-  }
-
-  const p = proc;
-  ctx.store?.recordChild(key, spec.name, { ...p, ...(p.box.cgroup ? { cgroup: p.box.cgroup } : {}) });
-  const captured = sink.attach(p);
+  // The timeout counts from the hand-over: a start that takes long is part of the run.
   if (timeoutMs !== undefined) {
     timeoutTimer = clock.setTimeout(() => {
       timedOut = true;
@@ -107,14 +90,35 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
       terminate();
     }, timeoutMs);
   }
+  const started = startProcess({
+    command: run.command ?? spec.command,
+    cwd: spec.cwd,
+    env: { ...ctx.baseEnv, ...spec.env, ...run.env },
+    ...(run.args?.length ? { args: run.args } : {}),
+    ...(spec.envFile ? { envFile: spec.envFile } : {}),
+    ...(spec.runAs ? { runAs: spec.runAs } : {}),
+  }, {
+    containment: ctx.containment ?? noContainment(), id: { task: spec.name, runId: run.id },
+    ...(spec.limits ? { limits: spec.limits } : {}), clock, onNote: (n) => sink.note(n),
+  });
 
-  const done = p.exit.then(async (end) => {
-    const { oom } = await p.settle(captured, { stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
-    ctx.store?.forgetChild(key);
-    const killed = stopReason !== undefined;
-    const message = timedOut ? `timed out after ${formatDuration(timeoutMs ?? 0)}` : stopReason ?? (oom ? describeExit({ ...end, oom }, spec.limits?.memory) : undefined);
-    return finish({ ...end, timedOut, killed, ...(message !== undefined ? { message } : {}) });
-  }).catch((e: unknown) => finish({ code: null, signal: null, timedOut, killed: stopReason !== undefined, message: `lost track of the run: ${errorMessage(e)}` }));
+  const ended = (p: ProcessHandle) => {
+    proc = p;
+    ctx.store?.recordChild(key, spec.name, { ...p, ...(p.box.cgroup ? { cgroup: p.box.cgroup } : {}) });
+    const captured = sink.attach(p);
+    // Stopped (or timed out) while it was being started: now that it is in its box, it goes.
+    if (stopReason !== undefined || timedOut) terminate();
+    return p.exit.then(async (end) => {
+      const { oom } = await p.settle(captured, { stopSignal: spec.stopSignal, stopTimeoutMs: spec.stopTimeoutMs });
+      ctx.store?.forgetChild(key);
+      const killed = stopReason !== undefined;
+      const message = timedOut ? `timed out after ${formatDuration(timeoutMs ?? 0)}` : stopReason ?? (oom ? describeExit({ ...end, oom }, spec.limits?.memory) : undefined);
+      return finish({ ...end, timedOut, killed, ...(message !== undefined ? { message } : {}) });
+    });
+  };
+  const done = started.then(ended, (e: unknown) => finish({
+    code: null, signal: null, timedOut: false, killed: false, spawnFailed: true, message: `could not start: ${errorMessage(e)}`,
+  })).catch((e: unknown) => finish({ code: null, signal: null, timedOut, killed: stopReason !== undefined, message: `lost track of the run: ${errorMessage(e)}` }));
 
   return {
     done,
@@ -126,6 +130,6 @@ export function startRunProcess(spec: CronTaskSpec, run: RunLaunch, ctx: RunCont
       sink.note(`stopping: ${reason}`);
       terminate();
     },
-    signal: (sig) => p.signal(sig),
+    signal: (sig) => proc?.signal(sig) ?? false,
   };
 }

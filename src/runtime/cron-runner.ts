@@ -8,7 +8,7 @@ import {
 import { DEFAULTS } from '../config/defaults.js';
 import { errorMessage, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { TaskStatus } from '../shared/protocol.js';
+import type { CronTaskState, TaskStatus } from '../shared/protocol.js';
 import type { CronTaskSpec, RunRecord, RunState, RunTrigger, TaskSpec } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import { startRunProcess, type RunProcess } from './cron-run.js';
@@ -161,7 +161,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
   /** Trigger a run now; the overlap policy (or the override) applies. */
   async run(o: RunOptions = {}): Promise<RunRecord> {
     this.commands.requireOpen(this.name);
-    const ref = this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap);
+    const ref: RunRef = { ...this.newRef(this.clock.now(), o.trigger ?? 'manual', 1, o.overlap), ...(o.retries !== undefined ? { retries: o.retries } : {}) };
     const launch: Launch = {
       ...(o.env ? { env: o.env } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.triggeredBy !== undefined ? { triggeredBy: o.triggeredBy } : {}), ...(o.tag !== undefined ? { tag: o.tag } : {}),
@@ -307,7 +307,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         const launch = this.launches.get(run.id);
         const timer = this.clock.setTimeout(() => {
           this.retryTimers.delete(timer);
-          const ref: RunRef = { ...this.newRef(run.scheduledAt, 'retry', attempt), overlap: run.overlap };
+          const ref: RunRef = { ...this.newRef(run.scheduledAt, 'retry', attempt), overlap: run.overlap, ...(run.retries !== undefined ? { retries: run.retries } : {}) };
           if (launch) this.launches.set(ref.id, launch);
           this.dispatch({ type: 'fire', run: ref });
         }, delayMs);
@@ -438,7 +438,13 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     this.dispatch({ type: 'halt', reason });
     this.changed();
     await this.gone(stopped);
+    if (intent === 'stopped') this.dropRunLeaves();
     this.commands.check(cmd, intent, this.name, what);
+  }
+
+  /** The run leaves kept for the next firings go with the task's last run (a stopped task holds no empty cgroup). */
+  private dropRunLeaves(): void {
+    if (this.procs.size === 0) this.opts.containment?.dropLeaf({ task: this.name, runId: '' });
   }
 
   private requireEnabled(): void {
@@ -476,9 +482,10 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     const active = [...this.live.values()].filter((r) => r.state === 'running').map((r) => ({ ...r }));
     const next = this.registration?.next();
     const onDemand = spec.schedule === undefined && this.desired === 'running';
-    const state = taskState(spec, active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped');
+    const state: CronTaskState = taskState(spec, active.length ? 'running' : this.registration ? 'scheduled' : onDemand ? 'on-demand' : 'stopped');
     return {
       ...specStatusBase(spec),
+      kind: 'cron',
       state,
       desired: this.desired,
       restarts: summary.retries,
@@ -554,6 +561,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
         this.dispatch({ type: 'halt', reason: 'the daemon is stopping' });
         await this.gone([...this.procs.keys()]);
       }
+      this.dropRunLeaves();
       this.disposed = true;
       this.emit('disposed');
       this.removeAllListeners();

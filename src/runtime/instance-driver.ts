@@ -68,6 +68,9 @@ export class InstanceDriver extends EventEmitter {
   private metrics: InstanceMetrics = {};
   private settledWaiters: Array<() => void> = [];
   private health: HealthMonitor | undefined;
+  /** A start handed over whose process is not known yet, and the signal asked for meanwhile. */
+  private startInFlight = false;
+  private pendingSignal: NodeJS.Signals | undefined;
 
   constructor(private readonly opts: InstanceDriverOptions) {
     super();
@@ -225,6 +228,8 @@ export class InstanceDriver extends EventEmitter {
     // A process on its way out is no longer checked (nor restarted for its health).
     if (this.s.state !== 'running' && this.s.state !== 'starting') this.health?.end();
     if (this.s.state === 'running') this.armLifetime();
+    // Stopped, exited or fatal: the box's kept cgroup leaf goes (a restart or a backoff keeps it for the next start).
+    if (SETTLED_STATES.has(this.s.state)) this.containment.dropLeaf({ task: this.spec.name, instance: this.opts.index });
   }
 
   /** Recycle at max_lifetime. Timers may fire a little before the wall clock agrees: re-arm then. */
@@ -244,7 +249,8 @@ export class InstanceDriver extends EventEmitter {
         this.spawn();
         break;
       case 'signal':
-        if (this.proc) {
+        if (!this.proc && this.startInFlight) this.pendingSignal = effect.signal;
+        else if (this.proc) {
           if (effect.signal === 'SIGKILL') {
             this.opts.sink.note(`stop_timeout (${this.spec.stopTimeoutMs}ms) passed: SIGKILL to ${this.proc.box.kind === 'cgroup' ? 'the cgroup' : 'the process group'}`);
             this.proc.kill();
@@ -289,36 +295,58 @@ export class InstanceDriver extends EventEmitter {
     return this.opts.containment ?? noContainment();
   }
 
+  /**
+   * Hand the start over; the process is known a moment later (onStarted). Meanwhile the
+   * machine may have moved on (a stop or restart): a signal it asks for is kept and sent as
+   * soon as there is a process, so a stop always wins and leaves nothing behind.
+   */
   private spawn(): void {
     const gen = ++this.generation;
     const spec = this.spec;
-    let proc: ProcessHandle;
-    try {
-      proc = startProcess({
-        command: spec.command,
-        cwd: spec.cwd,
-        env: { ...this.opts.baseEnv, ...spec.env },
-        ...(spec.envFile ? { envFile: spec.envFile } : {}),
-        ...(spec.runAs ? { runAs: spec.runAs } : {}),
-      }, {
-        containment: this.containment, id: { task: spec.name, instance: this.opts.index },
-        ...(spec.limits ? { limits: spec.limits } : {}), clock: this.clock, onNote: (n) => this.opts.sink.note(n),
-      });
-    } catch (e) {
-      const message = errorMessage(e);
-      this.opts.sink.note(`could not start: ${message}`);
-      this.dispatchSafe({ type: 'spawn-failed', message });
-      return;
-    }
+    this.pendingSignal = undefined;
+    this.startInFlight = true;
+    startProcess({
+      command: spec.command,
+      cwd: spec.cwd,
+      env: { ...this.opts.baseEnv, ...spec.env },
+      ...(spec.envFile ? { envFile: spec.envFile } : {}),
+      ...(spec.runAs ? { runAs: spec.runAs } : {}),
+    }, {
+      containment: this.containment, id: { task: spec.name, instance: this.opts.index },
+      ...(spec.limits ? { limits: spec.limits } : {}), clock: this.clock, onNote: (n) => this.opts.sink.note(n),
+    }).then((proc) => this.onStarted(gen, proc), (e: unknown) => this.onStartFailed(gen, e))
+      .catch((e: unknown) => this.emit('warning', `${this.key}: after start: ${errorMessage(e)}`));
+  }
+
+  private onStartFailed(gen: number, e: unknown): void {
+    if (gen !== this.generation) return;
+    this.startInFlight = false;
+    const message = errorMessage(e);
+    this.opts.sink.note(`could not start: ${message}`);
+    // Stopped while the start was in flight: the process that never was has ended.
+    if (this.s.state === 'stopping') this.dispatchSafe({ type: 'exit', code: null, signal: null });
+    else this.dispatchSafe({ type: 'spawn-failed', message });
+  }
+
+  private onStarted(gen: number, proc: ProcessHandle): void {
+    this.startInFlight = false;
     this.proc = proc;
     this.metrics = {};
     this.opts.sink.note(`started pid ${proc.pid}`);
     const captured = this.opts.sink.attach(proc);
     this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(proc.box.cgroup ? { cgroup: proc.box.cgroup } : {}) });
-    this.dispatchSafe({ type: 'spawned', pid: proc.pid });
-    if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
     // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
     proc.exit.then((status) => this.onExit(gen, proc, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
+    if (this.s.state === 'starting' && gen === this.generation) {
+      this.dispatchSafe({ type: 'spawned', pid: proc.pid });
+      if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
+      return;
+    }
+    // A stop (or restart) came while it was being started: what it asked for, now.
+    const sig = this.pendingSignal ?? this.spec.stopSignal;
+    this.pendingSignal = undefined;
+    if (sig === 'SIGKILL') proc.kill();
+    else proc.signal(sig);
   }
 
   private async onExit(gen: number, proc: ProcessHandle, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
@@ -330,12 +358,14 @@ export class InstanceDriver extends EventEmitter {
         ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
       }));
     });
-    await this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
-    if (gen !== this.generation) return;
+    const forget = () => this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
+    if (gen !== this.generation) return forget();
     this.proc = undefined;
     const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
     this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
+    // The restart decision (and the replacement's hand-over) first; the journal line can wait (issue 28).
     this.dispatchSafe({ type: 'exit', ...exit });
+    await forget();
   }
 
   private async reportFailure(what: string, fn: () => unknown): Promise<void> {

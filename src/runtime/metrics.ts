@@ -1,8 +1,12 @@
 import { cgroupBoxOf } from './process/contain.js';
-import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, residentBytes, type ProcStat } from './proc.js';
+import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, readStat, residentBytes, type ProcStat } from './proc.js';
+import { readSmall } from './small-file.js';
 
 export interface GroupSample {
-  /** Percent of one core since the previous sample. */
+  /**
+   * Percent of one core since the previous read of this group; on its first read, over the
+   * group leader's lifetime (as `ps` shows it).
+   */
   cpu?: number;
   rss: number;
   /** CPU time of the group's live processes, seconds. */
@@ -29,11 +33,13 @@ interface Entry {
  * cpu.stat usage_usec, counting processes that left the process group; the others are summed
  * per process group from /proc. RSS is each process's /proc/<pid>/statm (what `ps -o rss`
  * shows; /proc/<pid>/stat's is the kernel's approximate counter).
- * Sampling follows who is looking: while a viewer is
- * attached (`watch`, e.g. a TUI) or for `lookMs` after someone asked (`demand`, e.g.
- * `jobctl status`), every registered group is sampled each interval from one read of /proc
- * (not one per process). When nobody looks, only the groups that need it (`always`:
- * max_memory) are sampled, each by walking its own process tree; with none, nothing is read.
+ * Sampling follows who is looking: while a viewer is attached (`watch`, e.g. a TUI) or for
+ * `lookMs` after someone asked (`demand`; the daemon uses 0: a `jobctl status` or a scrape of
+ * /metrics reads once, at that moment), every registered group is sampled each interval from
+ * one read of /proc (not one per process). When nobody looks, only the groups that need it
+ * (`always`: max_memory) are sampled, each by walking its own process tree; with none,
+ * nothing is read. CPU % is the share of one core since the previous read of the group (the
+ * group leader's lifetime on a first read), so a one-shot read needs no sampling before it.
  */
 export class MetricsSampler {
   private readonly entries = new Map<number, Entry>();
@@ -121,6 +127,7 @@ export class MetricsSampler {
   /** `procs` is read only when an entry has no cgroup figures. */
   private apply(live: Entry[], procs: () => ProcStat[], now: number): void {
     let byGroup: Map<number, { rss: number; cpuUsec: number }> | undefined;
+    let uptime: number | undefined;
     for (const e of live) {
       const pgid = e.pgid()!;
       const usage = cgroupBoxOf(pgid)?.usage();
@@ -132,6 +139,8 @@ export class MetricsSampler {
       let cpu: number | undefined;
       if (e.last && e.last.pgid === pgid && now > e.last.at) {
         cpu = Math.max(0, ((g.cpuUsec - e.last.cpuUsec) / 1e6 / ((now - e.last.at) / 1000)) * 100);
+      } else {
+        cpu = lifetimeCpu(pgid, g.cpuUsec, (uptime ??= hostUptime()));
       }
       e.last = { pgid, cpuUsec: g.cpuUsec, at: now };
       e.onSample({ rss: g.rss, cpuSeconds: Math.round(g.cpuUsec / 1e4) / 100, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
@@ -143,6 +152,21 @@ export class MetricsSampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** Seconds since boot (/proc/uptime), the clock of /proc/<pid>/stat's start times. */
+function hostUptime(): number | undefined {
+  const text = readSmall('/proc/uptime');
+  const s = text ? Number(text.slice(0, text.indexOf(' '))) : NaN;
+  return Number.isFinite(s) ? s : undefined;
+}
+
+/** Percent of one core over the group leader's life (a group's first read: no earlier one to compare). */
+function lifetimeCpu(pgid: number, cpuUsec: number, uptime: number | undefined): number | undefined {
+  const started = uptime !== undefined ? readStat(pgid)?.startTime : undefined;
+  if (started === undefined || uptime === undefined) return undefined;
+  const lived = uptime - started / CLOCK_TICKS;
+  return lived > 0 ? Math.max(0, (cpuUsec / 1e6 / lived) * 100) : undefined;
 }
 
 /** RSS (statm, as `ps`) and CPU (µs) summed per process group, for the groups asked for only. */

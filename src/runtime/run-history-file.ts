@@ -36,8 +36,8 @@ interface TaskState {
   unfinished: Map<string, RunRecord>;
   /** Finished runs in the file (all of them once `counted`). */
   finished: number;
-  /** Retry flags of the newest `keep` finished runs. */
-  retries: RetryWindow;
+  /** Retries among the newest `keep` finished runs. */
+  retries: RetryCount;
   /** Ids of the last few finished runs, so a record written again is not counted twice. */
   recentFinished: string[];
   /** The file's records were replayed from disk (lazily, on first use). */
@@ -52,29 +52,32 @@ interface TaskState {
   trimFailed: boolean;
 }
 
-/** Whether each of the newest `cap` finished runs was a retry (a ring), and how many were; all when cap is undefined. */
-class RetryWindow {
-  private readonly ring: Uint8Array | undefined;
-  private pos = 0;
-  private held = 0;
-  sum = 0;
+/**
+ * How many of the newest `cap` finished runs were retries (all finished runs when cap is
+ * undefined). It holds the positions of the retries still in the window, not a flag per run:
+ * nothing for a task that never retries, whatever its `history`.
+ */
+class RetryCount {
+  /** Finished runs seen. */
+  private seen = 0;
+  /** Positions (in `seen`) of the retries among the newest `cap`, oldest first. */
+  private readonly at: number[] = [];
+  private all = 0;
 
-  constructor(readonly cap: number | undefined) {
-    if (cap !== undefined) this.ring = new Uint8Array(Math.max(0, cap));
+  constructor(readonly cap: number | undefined) {}
+
+  get sum(): number {
+    return this.cap === undefined ? this.all : this.at.length;
   }
 
-  push(flag: 0 | 1): void {
-    const ring = this.ring;
-    if (!ring) {
-      this.sum += flag;
+  push(retry: boolean): void {
+    this.seen++;
+    if (this.cap === undefined) {
+      if (retry) this.all++;
       return;
     }
-    if (ring.length === 0) return;
-    if (this.held === ring.length) this.sum -= ring[this.pos]!;
-    else this.held++;
-    ring[this.pos] = flag;
-    this.sum += flag;
-    this.pos = (this.pos + 1) % ring.length;
+    if (retry && this.cap > 0) this.at.push(this.seen);
+    while (this.at.length && this.at[0]! <= this.seen - this.cap) this.at.shift();
   }
 }
 
@@ -406,7 +409,7 @@ export class FileRunHistory implements RunHistory {
 
 function emptyState(keep: number | undefined): TaskState {
   return {
-    keep, last: undefined, lastFinished: undefined, unfinished: new Map(), finished: 0, retries: new RetryWindow(keep),
+    keep, last: undefined, lastFinished: undefined, unfinished: new Map(), finished: 0, retries: new RetryCount(keep),
     recentFinished: [], loaded: false, counted: false, busy: false, appendFailed: false, trimFailed: false,
   };
 }
@@ -426,7 +429,7 @@ function apply(s: TaskState, r: RunRecord): void {
   s.recentFinished.push(r.id);
   if (s.recentFinished.length > RECENT) s.recentFinished.shift();
   s.finished++;
-  s.retries.push(r.trigger === 'retry' ? 1 : 0);
+  s.retries.push(r.trigger === 'retry');
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));

@@ -43,7 +43,7 @@ interface Slot {
 /** How a service's instances sum up, most telling first. */
 const PRIORITY: InstanceState[] = ['fatal', 'backoff', 'starting', 'stopping', 'running', 'exited', 'stopped'];
 
-export function summarizeInstances(instances: readonly InstanceInfo[]): string {
+export function summarizeInstances(instances: readonly InstanceInfo[]): InstanceState {
   for (const s of PRIORITY) if (instances.some((i) => i.state === s)) return s;
   return 'stopped';
 }
@@ -363,6 +363,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const scale = this.opts.scaleInfo?.();
     return {
       ...specStatusBase(spec),
+      kind: 'daemon',
       state: taskState(spec, summarizeInstances(instances)),
       desired: this.desired,
       restarts: instances.reduce((a, i) => a + i.restarts, 0),

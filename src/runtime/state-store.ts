@@ -5,7 +5,6 @@ import { errorMessage } from '../shared/errors.js';
 import { MAX_INSTANCES } from '../shared/limits.js';
 import { ChildJournal, type ChildRecord } from './child-journal.js';
 import { replaceFile } from './new-file.js';
-import { isDbV1, migrateV1 } from './state-migrate.js';
 
 export type { ChildRecord } from './child-journal.js';
 
@@ -27,8 +26,6 @@ export interface StateStoreOptions {
   writeDelayMs?: number;
   /** The child journal. @default `children.jsonl` beside db.json */
   childrenFile?: string;
-  /** Where a version-1 db.json's run history is moved to. @default `runs/` beside db.json */
-  runsDir?: string;
   onWarning?: (message: string) => void;
 }
 
@@ -37,16 +34,14 @@ export interface StateStoreOptions {
  * rename; changes coalesced, so a thousand firings a minute are not a thousand rewrites),
  * plus the child journal (`ChildJournal`), which is appended at once. Read and changed only
  * through the accessors below. A torn or corrupt db.json is moved aside and the store
- * starts clean, with a warning; a version-1 db.json (run history inside) is migrated once,
- * keeping `db.json.bak-v1`. It never throws at open on content.
+ * starts clean, with a warning (so is a version-1 db.json: only development builds before
+ * 0.1.0's run-history files wrote one, and no release did). It never throws at open on content.
  */
 export class StateStore {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private dirty = false;
   private closed = false;
-  /** A db.json that could not be migrated is never overwritten. */
-  private readOnly = false;
   /** The last write of db.json failed (said once, until one works again). */
   private writeFailing = false;
   /** Writes of db.json done, for tests and benchmarks. */
@@ -75,19 +70,8 @@ export class StateStore {
     }
     if (isDbV2(raw)) {
       db.data = { ...emptyDb(), ...raw, ...store.valid(raw) };
-    } else if (isDbV1(raw)) {
-      try {
-        const m = migrateV1(file, raw, opts.runsDir ?? path.join(dir, 'runs'), journal);
-        db.data = { version: 2, ...store.valid(m) };
-        await db.write();
-        opts.onWarning?.(`state migrated to version 2: ${m.runs} run record(s) of ${m.tasks} task(s) moved to per-task files, ${m.children} child record(s) to the journal; the old file is kept as ${path.basename(m.backup)}${m.skipped.length ? `; not carried over: ${m.skipped.join(', ')}` : ''}`);
-      } catch (e) {
-        opts.onWarning?.(`could not migrate ${file} (${errorMessage(e)}); it is left as it was and this daemon starts with empty state`);
-        db.data = emptyDb();
-        store.readOnly = true; // never overwrite the unmigrated file
-      }
     } else {
-      store.moveAside('unexpected content');
+      store.moveAside(isVersion(raw, 1) ? 'version 1, from a development build before run history had files of its own' : 'unexpected content');
     }
     return store;
   }
@@ -200,7 +184,7 @@ export class StateStore {
 
   /** Mark db.json changed; it is written within the coalescing window. */
   private changed(): void {
-    if (this.closed || this.readOnly) return;
+    if (this.closed) return;
     this.dirty = true;
     if (this.timer) return;
     this.timer = setTimeout(() => {
@@ -216,7 +200,7 @@ export class StateStore {
       this.timer = undefined;
     }
     while (this.writing) await this.writing;
-    if (!this.dirty || this.closed || this.readOnly) return;
+    if (!this.dirty || this.closed) return;
     this.dirty = false;
     this.writing = this.db.write().then(
       () => {
@@ -265,6 +249,10 @@ class NoFollowJsonFile<T> implements Adapter<T> {
   async write(data: T): Promise<void> {
     replaceFile(this.file, path.join(path.dirname(this.file), `.${path.basename(this.file)}.tmp`), JSON.stringify(data, null, 2));
   }
+}
+
+function isVersion(v: unknown, version: number): boolean {
+  return typeof v === 'object' && v !== null && (v as { version?: unknown }).version === version;
 }
 
 function isDbV2(v: unknown): v is DbData {

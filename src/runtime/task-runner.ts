@@ -109,6 +109,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** This run's overlap policy. @default the spec's `overlap` */
   overlap?: OverlapPolicy;
+  /** Retries of this run when it fails (0: the caller retries on its own). @default the spec's `retries` */
+  retries?: number;
   /** An opaque tag stored on the record (e.g. an xxl-job log id). */
   tag?: string;
   /** Appended to the command: after a list command's argv; `$1`… of a string command. */

@@ -59,20 +59,3 @@ export function dependencyOrder(edges: DependencyEdges): string[] {
   for (const node of [...edges.keys()].sort()) visit(node);
   return out;
 }
-
-/** Tasks that depend on `name`, directly or through others. */
-export function dependentsOf(edges: DependencyEdges, name: string): Set<string> {
-  const out = new Set<string>();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [node, deps] of edges) {
-      if (out.has(node) || node === name) continue;
-      if (deps.some((d) => d === name || out.has(d))) {
-        out.add(node);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}

@@ -1,13 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ErrorCode } from './errors.js';
-import { MAX_INSTANCES } from './limits.js';
-import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } from './types.js';
+import type { METHOD_PARAMS } from './protocol-params.js';
+import { METHOD_NAMES } from './protocol-checks.generated.js';
+import { INSTANCE_STATES, type ConfigIssue, type HealthState, type InstanceState, type RunRecord, type TaskKind } from './types.js';
 
 /**
  * The socket protocol (DESIGN.md "Socket protocol"): newline-delimited JSON over
  * `state/jobctl.sock`. Request `{id, method, params}`; reply `{id, result}` or
  * `{id, error: {code, message, data?}}`; pushes `{event, data}` for subscriptions.
- * Params are validated on the server with the schemas below; results are typed by `Results`.
+ * Params are validated on the server by checks generated from the zod schemas of
+ * shared/protocol-params.ts (scripts/generate-protocol-checks.ts); results are typed by `Results`.
  */
 
 /**
@@ -17,57 +19,10 @@ import type { ConfigIssue, HealthState, InstanceState, RunRecord, TaskKind } fro
 export const PROTOCOL = 2;
 export { MAX_LINE_BYTES } from './limits.js';
 
-const name = z.string().min(1).max(200);
-/** A task name, `@group`, or `*` for every task. */
-const target = z.string().min(1).max(200);
-
-export const METHOD_PARAMS = {
-  hello: z.strictObject({ client: z.string().max(200).optional() }),
-  /**
-   * Names the operator of this connection (docs/access.md). Sent by `jobctl dial-stdio --as NAME`
-   * before it forwards the client's bytes; once per connection, and only ever lowers the rights
-   * (a connection to the owner-only socket is its owner, admin). `from`: where the operator
-   * connects from (SSH_CONNECTION), for the audit trail.
-   */
-  identify: z.strictObject({ operator: name, from: z.string().max(200).optional() }),
-  status: z.strictObject({ target: target.optional(), allHosts: z.boolean().optional() }),
-  start: z.strictObject({ target, wait: z.boolean().optional() }),
-  stop: z.strictObject({ target }),
-  restart: z.strictObject({
-    target, wait: z.boolean().optional(),
-    /** One instance at a time, each waiting until its replacement runs (or is healthy). */
-    rolling: z.boolean().optional(),
-    /** With `rolling`: how long one instance may take to be replaced, ms. */
-    stepTimeout: z.number().int().min(100).max(24 * 3_600_000).optional(),
-  }),
-  run: z.strictObject({ task: name }),
-  kill: z.strictObject({ task: name, signal: z.string().max(20).optional() }),
-  logs: z.strictObject({
-    task: name,
-    lines: z.number().int().min(0).max(100_000).optional(),
-    instance: z.number().int().min(0).optional(),
-    run: z.string().max(100).optional(),
-    /** Only lines at or after this time (epoch ms; needs timestamps). */
-    since: z.number().optional(),
-    follow: z.boolean().optional(),
-  }),
-  history: z.strictObject({ task: name, limit: z.number().int().min(1).max(10_000).optional() }),
-  /** `dir`: plan another task directory (absolute, on the daemon's host); `rev`: a git revision of tasks/'s repository. */
-  plan: z.strictObject({ dir: z.string().min(1).max(4096).optional(), rev: z.string().min(1).max(256).optional() }),
-  reload: z.strictObject({}),
-  /** `recent` (protocol 2): with 'event', the reply also carries the daemon's last N events (it keeps 200). */
-  subscribe: z.strictObject({ events: z.array(z.enum(['state', 'event'])).min(1), recent: z.number().int().min(0).max(200).optional() }),
-  unsubscribe: z.strictObject({ subscription: z.number().int() }),
-  scale: z.strictObject({ task: name, count: z.union([z.number().int().min(0).max(MAX_INSTANCES), z.literal('auto')]) }),
-  'notify-test': z.strictObject({ notifier: name }),
-  shutdown: z.strictObject({ now: z.boolean().optional() }),
-  /** The newest entries of the audit trail (`state/audit.jsonl`), oldest first; admin only. */
-  audit: z.strictObject({ limit: z.number().int().min(1).max(100_000).optional() }),
-} as const;
-
 export type Method = keyof typeof METHOD_PARAMS;
 export type Params<M extends Method> = z.input<(typeof METHOD_PARAMS)[M]>;
-export const METHODS = Object.keys(METHOD_PARAMS) as Method[];
+export const METHODS = METHOD_NAMES as readonly Method[] as Method[];
+export type { METHOD_PARAMS };
 
 // ---- results ----
 
@@ -153,33 +108,79 @@ export interface ScaleInfo {
   error?: string;
 }
 
-/** One task as status, the TUI and `--json` show it. */
-export interface TaskStatus {
+/**
+ * A cron task's summary state: `running` (a run is live), `scheduled` (registered, waiting for
+ * its next time), `on-demand` (started, no schedule: runs when asked), `stopped`, `disabled`,
+ * `waiting` (started, held until its dependencies are ready).
+ */
+export const CRON_TASK_STATES = ['running', 'scheduled', 'on-demand', 'stopped', 'disabled', 'waiting'] as const;
+export type CronTaskState = (typeof CRON_TASK_STATES)[number];
+
+/**
+ * A service (`kind: daemon`) task's summary state: its most telling instance state (fatal,
+ * backoff, starting, stopping, running, exited, stopped, in that order), or `disabled`, or
+ * `waiting` (started, held until its dependencies are ready).
+ */
+export const SERVICE_TASK_STATES = [...INSTANCE_STATES, 'disabled', 'waiting'] as const;
+export type ServiceTaskState = (typeof SERVICE_TASK_STATES)[number];
+
+export type TaskState = CronTaskState | ServiceTaskState;
+
+/** What every task's status has, whatever its kind. */
+interface TaskStatusBase {
   /** Set by fleet views (the inventory's host name); a daemon never sets it. */
   host?: string;
   name: string;
   group: string;
-  kind: TaskKind;
   description?: string;
   enabled: boolean;
   /** The task file (absolute). */
   file: string;
-  /** Summary: for daemon tasks the most telling instance state; for cron `scheduled|running|stopped|disabled`. */
-  state: string;
   /** What the user asked for. */
   desired: 'running' | 'stopped';
+  /** Services: restarts of all instances; cron: retries of runs. */
   restarts: number;
-  cpu?: number;
-  rss?: number;
   /** Why the task has not started yet: "waiting for db: unhealthy (needs healthy)". */
   waiting?: string;
+  /** Only in `status` of one task by name. */
+  details?: TaskDetails;
+}
+/*
+ * Each kind lists the other kind's fields as `?: undefined` (never set): a reader may ask
+ * `t.instances` or `t.lastRun` without narrowing first, as clients of the untyped status did.
+ */
+
+/** A long-running task (`kind: daemon` in YAML): N instances. */
+export interface ServiceTaskStatus extends TaskStatusBase {
+  kind: 'daemon';
+  state: ServiceTaskState;
+  /** Sum over the live instances. */
+  cpu?: number;
+  rss?: number;
   /** A rolling restart under way, or how the last one ended. */
   rolling?: RollingInfo;
-  // daemon tasks
+  /** Always set by a daemon; optional for clients that build statuses of their own. */
   instances?: InstanceInfo[];
   running?: number;
   scale?: ScaleInfo;
-  // cron tasks
+  schedule?: undefined;
+  timezone?: undefined;
+  nextRunAt?: undefined;
+  lastRun?: undefined;
+  xxljobHandler?: undefined;
+  activeRuns?: undefined;
+}
+
+/** A cron task: runs on a schedule or when asked. */
+export interface CronTaskStatus extends TaskStatusBase {
+  kind: 'cron';
+  state: CronTaskState;
+  cpu?: undefined;
+  rss?: undefined;
+  rolling?: undefined;
+  instances?: undefined;
+  running?: undefined;
+  scale?: undefined;
   schedule?: string;
   timezone?: string;
   nextRunAt?: number;
@@ -187,9 +188,10 @@ export interface TaskStatus {
   /** Set when an xxl-job admin triggers this task: the handler name its jobs use. */
   xxljobHandler?: string;
   activeRuns?: RunRecord[];
-  /** Only in `status` of one task by name. */
-  details?: TaskDetails;
 }
+
+/** One task as status, the TUI and `--json` show it; `kind` tells which. Field names and values are the wire's. */
+export type TaskStatus = ServiceTaskStatus | CronTaskStatus;
 
 /** What `status TASK` adds for one task (as `pm2 describe`): how it runs, where it logs, how it ended. */
 export interface TaskDetails {

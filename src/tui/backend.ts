@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { JobctlClient } from '../api/client.js';
+import { answerWithin } from '../api/fleet-client.js';
 import type { DaemonInfo, LogsResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord } from '../shared/types.js';
 
@@ -67,7 +68,12 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
   private retry: NodeJS.Timeout | undefined;
   private lastErrorText: string | undefined;
 
-  constructor(private readonly dial: Dialer, private readonly retryMs = 1000, readonly where?: string) {
+  /**
+   * `answerMs`: a fleet member's deadline (answerWithin, the rule `fleet status` uses): a host
+   * that is reached but does not answer in time is down ("no answer within …") and retried,
+   * rather than "connecting" for ever. Unset for one daemon (the TUI of this host).
+   */
+  constructor(private readonly dial: Dialer, private readonly retryMs = 1000, readonly where?: string, private readonly answerMs?: number) {
     super();
   }
 
@@ -92,26 +98,38 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    try {
+    let late = false;
+    const work = (async () => {
       const c = await this.dial();
-      if (this.closed) {
+      if (this.closed || late) {
         c.close();
-        return;
+        return undefined;
       }
       this.client = c;
       c.on('push', (m: PushMessage) => this.onPush(m));
       c.on('close', () => {
+        // A connection given up on (connect() below) is not this backend's any more.
+        if (this.client !== c) return;
         this.client = undefined;
         this.lastErrorText = 'the connection dropped';
         this.setState('disconnected');
         this.schedule();
       });
       await c.call('subscribe', { events: ['state'] });
-      const snap = await c.call('status', {});
+      return c.call('status', {});
+    })();
+    try {
+      const snap = await (this.answerMs === undefined ? work : answerWithin(work, this.answerMs, () => (late = true)));
+      if (snap === undefined) return;
       this.lastErrorText = undefined;
       this.setState('connected');
       this.emit('snapshot', snap);
     } catch (e) {
+      work.catch(() => undefined);
+      // Reached but silent (or refused): that connection goes, and the host is retried as one that is down.
+      const c = this.client;
+      this.client = undefined;
+      c?.close();
       this.lastErrorText = e instanceof Error ? e.message : String(e);
       this.setState('disconnected');
       this.schedule();

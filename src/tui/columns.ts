@@ -1,6 +1,6 @@
 import { taskHealthText } from '../shared/format.js';
 import type { TaskStatus } from '../shared/protocol.js';
-import { cpuCell, memCell, procsCell, runCell, timeCell } from './format.js';
+import { cpuText, lastRunCell, memText, procsText, upOrNextText } from '../view/task-cells.js';
 
 export const COLUMN_KEYS = ['name', 'state', 'health', 'procs', 'time', 'last', 'rst', 'cpu', 'mem'] as const;
 export type ColumnKey = (typeof COLUMN_KEYS)[number];
@@ -16,8 +16,8 @@ const DROP: ColumnKey[] = ['rst', 'cpu', 'procs', 'mem', 'health', 'time'];
 
 export function cells(t: TaskStatus, now: number): Record<ColumnKey, string> {
   return {
-    name: t.name, state: t.state, health: taskHealthText(t.instances) ?? '-', procs: procsCell(t), time: timeCell(t, now),
-    last: runCell(t.lastRun, now), rst: String(t.restarts), cpu: cpuCell(t), mem: memCell(t),
+    name: t.name, state: t.state, health: taskHealthText(t.instances) ?? '-', procs: procsText(t), time: upOrNextText(t, now),
+    last: lastRunCell(t.lastRun, now), rst: String(t.restarts), cpu: cpuText(t), mem: memText(t),
   };
 }
 

@@ -25,10 +25,11 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
   private nextSub = 1;
   private state: ConnectionState = 'connecting';
 
-  constructor(hosts: readonly FleetBackendHost[], retryMs = 2000) {
+  /** `answerMs`: each host's deadline to be reached and answer (the fleet's `timeout`, as `fleet status`). */
+  constructor(hosts: readonly FleetBackendHost[], retryMs = 2000, answerMs?: number) {
     super();
     for (const h of hosts) {
-      const b = new ClientBackend(h.dial, retryMs);
+      const b = new ClientBackend(h.dial, retryMs, undefined, answerMs);
       if (h.address !== undefined) this.addresses.set(h.name, h.address);
       this.members.set(h.name, b);
       this.tasks.set(h.name, new Map());

@@ -26,6 +26,8 @@ export interface WebOptions {
   token?: string;
   /** Seconds between reconnection attempts to a host that is down. @default 2000 */
   retryMs?: number;
+  /** Each host's deadline to be reached and answer (the fleet's `timeout`, as `fleet status`); unset: none. */
+  answerMs?: number;
 }
 
 export interface RunningWeb {
@@ -43,7 +45,7 @@ export interface RunningWeb {
 export async function startWeb(o: WebOptions): Promise<RunningWeb> {
   const assets = loadAssets();
   const links = new HostLinks();
-  const backend = new FleetBackend(o.hosts.map((h) => ({ name: h.name, dial: links.wrap(h.name, h.dial) })), o.retryMs ?? 2000);
+  const backend = new FleetBackend(o.hosts.map((h) => ({ name: h.name, dial: links.wrap(h.name, h.dial) })), o.retryMs ?? 2000, o.answerMs);
   const hub = new WebHub({ backend, links, hosts: o.hosts, mode: o.mode, title: o.title, readOnly: o.readOnly ?? false });
   const auth = new WebAuth({ host: o.listen.host, port: o.listen.port, tls: o.listen.tls !== undefined, ...(o.listen.tls ? { names: o.listen.tls.names } : {}), ...(o.token ? { token: o.token } : {}) });
   let server;

@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.js';
 
 /**
  * Rights per operator at their edges, over a real sshd on 127.0.0.1 (docs/access.md):
- * the README's authorized_keys line as written (`jobctl` found on sshd's PATH), a client
+ * docs/access.md's authorized_keys line as written (`jobctl` found on sshd's PATH), a client
  * address that names another home than the key's forced command, a wait reason or an event
  * naming a dependency outside the scope, `plan --dir` (any directory of the host) for a
  * viewer, and the audit line of an operator that is not in access:.
@@ -67,9 +67,9 @@ beforeAll(async () => {
     'tasks/ops.yaml': 'tasks:\n  ops-db:\n    command: sleep 1000\n    enabled: false\n',
     'jobctl.yaml': ACCESS,
   });
-  // alice's line is the README's, as written, with this home for /srv/jobctl.
-  const line = /^(command="jobctl dial-stdio --home \/srv\/jobctl --as alice",restrict) ssh-ed25519 /m.exec(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-  expect(line, 'the README shows an authorized_keys line for alice').not.toBeNull();
+  // alice's line is docs/access.md's, as written, with this home for /srv/jobctl.
+  const line = /^(command="jobctl dial-stdio --home \/srv\/jobctl --as alice",restrict) ssh-ed25519 /m.exec(fs.readFileSync(path.join(ROOT, 'docs/access.md'), 'utf8'));
+  expect(line, 'docs/access.md shows an authorized_keys line for alice').not.toBeNull();
   keys.alice = sshd.addKey('alice', line![1]!.replace('/srv/jobctl', home));
   for (const who of ['bob', 'carol', 'dave']) {
     keys[who] = sshd.addKey(who, `command="${process.execPath} ${CLI} dial-stdio --home ${home} --as ${who}",restrict`);
@@ -85,7 +85,7 @@ afterAll(async () => {
 });
 
 describe.runIf(hasSshd)('rights per operator at the edges (real sshd)', () => {
-  it("the README's authorized_keys line works with OpenSSH as written", async () => {
+  it("the documented authorized_keys line (docs/access.md) works with OpenSSH as written", async () => {
     const r = await as('alice', ['status', '--json']);
     expect(r.stderr).toBe('');
     const status = JSON.parse(r.stdout) as StatusResult;

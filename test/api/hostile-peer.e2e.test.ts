@@ -37,7 +37,7 @@ async function fakePeer(onRequest: (socket: net.Socket, req: { id: number; metho
   return home;
 }
 
-describe('the client does not trust the far side (issue 24 item 8)', () => {
+describe('the client does not trust the far side', () => {
   it('a peer that streams an endless line: exit 3 with one line, memory bounded', async () => {
     const home = await fakePeer((socket) => {
       const chunk = 'x'.repeat(64 * 1024);
@@ -54,7 +54,7 @@ describe('the client does not trust the far side (issue 24 item 8)', () => {
     expect(r.stderr).not.toMatch(/RangeError|\n\s+at /);
   }, 60_000);
 
-  it('the cap counts bytes, not characters: a 1.2 MB reply of 400,000 three-byte characters is refused (issue 24 leftover)', async () => {
+  it('the cap counts bytes, not characters: a 1.2 MB reply of 400,000 three-byte characters is refused', async () => {
     const pad = '€'.repeat(400_000); // 400,000 characters, 1,200,000 bytes in UTF-8
     const home = await fakePeer((socket, req) => {
       const result = req.method === 'hello' ? { protocol: 1, version: '0', pid: 1, home: '/x', pad } : { pad };
@@ -76,7 +76,7 @@ describe('the client does not trust the far side (issue 24 item 8)', () => {
   }, 60_000);
 });
 
-describe('the client does not trust pushes either (review of issue 24)', () => {
+describe('the client does not trust pushes either', () => {
   it('a push of the wrong shape ({"event":"dropped"} without data): exit 3 with one line, no stack trace', async () => {
     const home = await fakePeer((socket, req) => {
       socket.write(`${JSON.stringify({ event: 'dropped' })}\n`);
@@ -91,7 +91,7 @@ describe('the client does not trust pushes either (review of issue 24)', () => {
   }, 60_000);
 });
 
-describe.runIf(hasSshd)('a silent ssh link (issue 24 item 7)', () => {
+describe.runIf(hasSshd)('a silent ssh link', () => {
   let sshd: TestSshd;
   let home: string;
   beforeAll(async () => {
@@ -121,7 +121,7 @@ describe.runIf(hasSshd)('a silent ssh link (issue 24 item 7)', () => {
     expect(r.stdout).toContain(`home ${home} on ssh://`);
   }, 60_000);
 
-  it('status over ssh, run inside another home: the far host, the far home and the far daemon\'s pid (issue 30)', async () => {
+  it('status over ssh, run inside another home: the far host, the far home and the far daemon\'s pid', async () => {
     const here = makeHome({ 'tasks/local.yaml': 'tasks: {}\n' });
     const r = await jobctl(['--host', sshd.url(home), 'status'], { env: sshd.env, cwd: here });
     expect(r.code).toBe(0);

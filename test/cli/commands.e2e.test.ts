@@ -8,6 +8,7 @@ import { shellQuote } from '../../src/api/ssh-stream.js';
 import { systemdUnitName } from '../../src/cli/install/units.js';
 import { cleanupDaemons, makeHome, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
+import { staticImports } from '../helpers/import-graph.js';
 
 const TASKS = `tasks:
   web:
@@ -326,19 +327,10 @@ describe('install', () => {
 
 describe('start-up cost', () => {
   it('the CLI loads no heavy library up front: ink, react, blessed, zod, yaml, execa, croner, chokidar, lowdb (static imports from the bin)', () => {
-    const seen = new Set<string>();
-    const bad: string[] = [];
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = fs.readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^import\s[^;]*?from\s+['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gm)) {
-        const spec = (m[1] ?? m[2])!;
-        if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
-        else if (/^(ink|react|blessed|blessed-contrib|ink-testing-library|zod|yaml|execa|croner|chokidar|lowdb|dotenv)(\/|$)/.test(spec)) bad.push(`${path.relative(ROOT, file)} -> ${spec}`);
-      }
-    };
-    visit(path.join(ROOT, 'dist/bin/jobctl.js'));
+    const { files: seen, packages } = staticImports(path.join(ROOT, 'dist/bin/jobctl.js'), ROOT);
+    const bad = packages
+      .filter((p) => /^(ink|react|blessed|blessed-contrib|ink-testing-library|zod|yaml|execa|croner|chokidar|lowdb|dotenv)(\/|$)/.test(p.spec))
+      .map((p) => `${p.from} -> ${p.spec}`);
     expect(bad).toEqual([]);
     expect(seen.size).toBeGreaterThan(10);
   });

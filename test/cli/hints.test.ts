@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/temp.js';
 const tmp = tempDir('jobctl-hints-');
 afterAll(() => tmp.cleanup());
 
-describe('hints that work as pasted (issue 30)', () => {
+describe('hints that work as pasted', () => {
   it('`status hi` suggests hi-worker: a name the input is the first part of', () => {
     expect(didYouMean('hi', ['hi-worker', 'report'])).toBe(' (did you mean "hi-worker"?)');
     expect(didYouMean('worker', ['hi-worker', 'report'])).toBe(' (did you mean "hi-worker"?)');

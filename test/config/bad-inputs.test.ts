@@ -138,7 +138,7 @@ const cases: Case[] = [
     errors: [`tasks/a.yaml:4:15 task "job": schedule: invalid expression "* * *": it has 3 fields; ${CRON_HINT}`],
   },
   {
-    name: 'bad cron: four fields (issue 30)',
+    name: 'bad cron: four fields',
     files: { 'a.yaml': 'tasks:\n  job:\n    command: x\n    schedule: "*/5 * * *"\n' },
     errors: [`tasks/a.yaml:4:15 task "job": schedule: invalid expression "*/5 * * *": it has 4 fields; ${CRON_HINT}`],
   },

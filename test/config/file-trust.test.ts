@@ -85,7 +85,7 @@ describe.runIf(isRoot)('task files a root daemon must refuse (real files, chmod/
     expect(set.errors[0]).toMatchObject({ file: 'tasks/team/x.yaml', message: expect.stringMatching(/its directory .*\/team is writable by others/) });
   });
 
-  it('a symlinked task file whose target lies in a directory others can write is refused (review of issue 12)', () => {
+  it('a symlinked task file whose target lies in a directory others can write is refused', () => {
     const dir = taskDir({});
     const open = path.join(path.dirname(dir), 'open');
     fs.mkdirSync(open);

@@ -51,12 +51,14 @@ describe('rights: a param that reaches past the home needs more than its method'
   });
 
   it('the daemon\'s lines about a task of the scope (a rolling restart, a run, the executor\'s last error) are redacted; the task\'s own name stays', () => {
-    const t = { ...task('billing-sync', 'billing'), rolling: { state: 'failed', done: 0, total: 2, startedAt: 1, message: 'billing-sync waited for ops-db' }, lastRun: { id: 'r1', task: 'billing-sync', message: 'skipped: ops-db is running' } } as unknown as TaskStatus;
+    const t = { ...task('billing-sync', 'billing'), rolling: { state: 'failed', done: 0, total: 2, startedAt: 1, message: 'billing-sync waited for ops-db' } } as unknown as TaskStatus;
+    const c = { ...task('billing-report', 'billing'), kind: 'cron', state: 'scheduled', lastRun: { id: 'r1', task: 'billing-report', message: 'skipped: ops-db is running' }, activeRuns: [{ id: 'r2', task: 'billing-report', message: 'after ops-db' }] } as unknown as TaskStatus;
     const daemon = { configErrors: [], warnings: [], xxljob: { enabled: true, registered: true, pendingCallbacks: 0, activeRuns: 0, delivered: 0, lastError: 'job 7: ops-db is disabled' } } as unknown as DaemonInfo;
-    const out = scopedStatus(alice, { daemon, tasks: [t] }, groupsOf(TASKS));
+    const out = scopedStatus(alice, { daemon, tasks: [t, c] }, groupsOf([...TASKS, { name: 'billing-report', group: 'billing' }]));
     expect(JSON.stringify(out)).not.toContain('ops-db');
     expect(out.tasks[0]!.rolling!.message).toBe(`billing-sync waited for ${HIDDEN_TASK}`);
-    expect(out.tasks[0]!.lastRun!.message).toBe(`skipped: ${HIDDEN_TASK} is running`);
+    expect(out.tasks[1]!.lastRun!.message).toBe(`skipped: ${HIDDEN_TASK} is running`);
+    expect(out.tasks[1]!.activeRuns![0]!.message).toBe(`after ${HIDDEN_TASK}`);
     expect(out.daemon.xxljob!.lastError).toBe(`job 7: ${HIDDEN_TASK} is disabled`);
     // Unscoped: as written.
     expect(scopedStatus(new Scope(undefined), { daemon, tasks: [t] }, groupsOf(TASKS)).daemon.xxljob!.lastError).toBe('job 7: ops-db is disabled');

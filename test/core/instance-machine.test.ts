@@ -65,7 +65,7 @@ describe('backoff', () => {
   });
 });
 
-describe('fatal under the default settings (issue 12, defect 9)', () => {
+describe('fatal under the default settings', () => {
   const defaults: MachineConfig = {
     restart: DEFAULTS.daemon.restart, backoff: DEFAULTS.daemon.backoff, startRetries: DEFAULTS.daemon.startRetries,
     maxRestarts: DEFAULTS.daemon.maxRestarts, restartWindowMs: DEFAULTS.daemon.restartWindowMs, startMs: DEFAULTS.daemon.startMs,

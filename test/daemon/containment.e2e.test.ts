@@ -168,3 +168,18 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
     if (cgroupDir) expect(fs.existsSync(cgroupDir)).toBe(false);
   }, 180_000);
 });
+
+describe.runIf(CAN_CGROUP)('cron run leaves', () => {
+  it('kept between firings, gone when the task is stopped (a stopped task holds no empty cgroup)', async () => {
+    const home = makeHome({ 'tasks/c.yaml': 'tasks:\n  tick:\n    schedule: "* * * * * *"\n    command: ["true"]\n' });
+    const d = await startTestDaemon(home);
+    const cgroupDir = homeCgroupDir(home)!;
+    const leaves = () => (fs.existsSync(cgroupDir) ? fs.readdirSync(cgroupDir).filter((f) => fs.statSync(path.join(cgroupDir, f)).isDirectory()) : []);
+    await waitFor(async () => ((await taskStatus(d, 'tick')).lastRun?.state === 'succeeded'), 20_000, 'a run done');
+    await waitFor(() => leaves().some((l) => l.startsWith('tick.s')), 20_000, 'a run leaf kept for the next firing');
+    expect((await jobctl(['stop', 'tick'], { home })).code).toBe(0);
+    expect(leaves()).toEqual([]);
+    expect((await jobctl(['down'], { home })).code).toBe(0);
+    await exitOf(d);
+  }, 60_000);
+});

@@ -52,7 +52,7 @@ function liveRunIds(home: string): Set<string> {
 // A worker that takes ~0.6 s to stop: a stop is still under way when the next command comes.
 const SLOW_STOP = `trap 'sleep 0.6; exit 0' TERM; while true; do sleep 0.1; done`;
 
-describe('controller (issue 12) against a real daemon', () => {
+describe('controller against a real daemon', () => {
   it('defect 11: `start` while a `stop` is under way wins; the stop call fails with SUPERSEDED', async () => {
     const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    instances: 4\n    start_seconds: 200ms\n    command: "${SLOW_STOP}"\n` });
     const d = await startTestDaemon(home);
@@ -245,7 +245,7 @@ describe('controller (issue 12) against a real daemon', () => {
       return s.running === 2 && s.instances!.every((i) => !pids.includes(i.pid));
     }, 8000, 'restarted with the new command');
   });
-  it('a reload (SIGHUP) while the daemon stops starts nothing: the daemon exits and leaves no process (review of issue 12)', async () => {
+  it('a reload (SIGHUP) while the daemon stops starts nothing: the daemon exits and leaves no process', async () => {
     const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    command: "${SLOW_STOP}"\n` });
     const d = await startTestDaemon(home);
     const c = await client(d);

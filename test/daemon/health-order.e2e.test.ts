@@ -111,7 +111,7 @@ describe('depends_on', () => {
     expect(stops).toEqual(['a', 'b', 'c']);
   });
 
-  it('a task enabled in its file waits for its depends_on (issue 16 gap); stop of a dependency leaves its dependents running', async () => {
+  it('a task enabled in its file waits for its depends_on; stop of a dependency leaves its dependents running', async () => {
     const home = makeHome({
       'tasks/db.yaml': `tasks:
   db:
@@ -143,7 +143,7 @@ describe('depends_on', () => {
         return t.app!.instances![0]!.state === 'running' ? t : undefined;
       }, 20_000, 'app running');
       expect(ready.app!.instances![0]!.startedAt!).toBeGreaterThanOrEqual(ready.db!.instances![0]!.health!.since);
-      // The process-compose choice (README "Start order"): stopping db stops db only.
+      // The process-compose choice (docs/health-and-order.md "Start order"): stopping db stops db only.
       await jobctl(['stop', 'db'], { home });
       const after = await statusOf(c);
       expect(after.db!.instances![0]!.state).toBe('stopped');

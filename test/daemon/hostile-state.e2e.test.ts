@@ -44,7 +44,7 @@ async function connectTo(d: Detached, socket: string): Promise<JobctlClient> {
   return c!;
 }
 
-describe('a hostile or damaged state/ (issue 24)', () => {
+describe('a hostile or damaged state/', () => {
   it('item 4: a journal record with pid/pgid 0 or 1 is skipped with a warning; the daemon starts and runs its task', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
     const paths = homePaths(home);
@@ -66,7 +66,7 @@ describe('a hostile or damaged state/ (issue 24)', () => {
     expect(d.out()).toMatch(/skipped the record of w\/1 \(pid 1 is not a child's\)/);
   }, 60_000);
 
-  it('a forged record of a leaderless process group with start time 0 is skipped with a warning; the group lives (issue 24 leftover)', async () => {
+  it('a forged record of a leaderless process group with start time 0 is skipped with a warning; the group lives', async () => {
     // A group whose leader is gone: a shell that started a sleep and exited. Not the daemon's.
     const sh = spawn('sh', ['-c', 'sleep 300 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     const pgid = sh.pid!;
@@ -93,7 +93,7 @@ describe('a hostile or damaged state/ (issue 24)', () => {
     }
   }, 60_000);
 
-  it('history of a task whose file is a directory answers a clear error, not "internal error: EISDIR" (issue 24 leftover)', async () => {
+  it('history of a task whose file is a directory answers a clear error, not "internal error: EISDIR"', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  t:\n    schedule: "0 0 1 1 *"\n    command: "true"\n' });
     const paths = homePaths(home);
     fs.mkdirSync(path.join(paths.runs, 't.jsonl'), { recursive: true });

@@ -50,7 +50,7 @@ async function deadPid(): Promise<number> {
   return c.pid!;
 }
 
-describe('exactly one daemon per home (issue 24 item 1)', () => {
+describe('exactly one daemon per home', () => {
   it('8 starters racing on a stale pid file, 3 rounds: one runs, the others refuse, the socket is the survivor\'s', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
     const paths = homePaths(home);
@@ -80,7 +80,7 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     }
   }, 180_000);
 
-  it('a home on a filesystem without file locks: the daemon refuses with one line saying what to do (issue 24 leftover)', async () => {
+  it('a home on a filesystem without file locks: the daemon refuses with one line saying what to do', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
     // No filesystem without flock(2) can be mounted here (NFS without lockd, some network
     // filesystems): flock(1) is made to answer as util-linux does on one (ENOLCK).
@@ -118,7 +118,7 @@ describe('exactly one daemon per home (issue 24 item 1)', () => {
     await first.exited;
   }, 60_000);
 
-  it('rm -rf state/ under a running daemon does not let a second daemon start on the home (review of issue 24)', async () => {
+  it('rm -rf state/ under a running daemon does not let a second daemon start on the home', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });
     const paths = homePaths(home);
     const first = starter(home);

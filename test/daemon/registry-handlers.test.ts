@@ -116,7 +116,7 @@ describe('TaskRegistry with fake runners', () => {
     expect(made[6]!.calls).toEqual(['start']);
   });
 
-  it('enabling a task in its file waits for its depends_on like any start (issue 16 gap)', async () => {
+  it('enabling a task in its file waits for its depends_on like any start', async () => {
     const { registry, made, ready } = setup([
       cronSpec({ name: 'db', enabled: false }),
       serviceSpec({ name: 'app', enabled: false, dependsOn: { db: 'started' } }),
@@ -175,7 +175,7 @@ describe('TaskRegistry with fake runners', () => {
     expect(made[1]!.calls).toContain('signal SIGKILL');
   });
 
-  it('a task removed from the files and added again does not get its old history back (issue 24)', async () => {
+  it('a task removed from the files and added again does not get its old history back', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'jobctl-forget-'));
     try {
       const runLog = (task: string, id: string) => path.join(d, 'logs', task, 'runs', `${id}.log`);
@@ -230,7 +230,7 @@ describe('TaskRegistry with fake runners', () => {
     expect(made).toHaveLength(2);
   });
 
-  it('once closing, add is SHUTTING_DOWN: a reload racing shutdown starts nothing (review of issue 12)', async () => {
+  it('once closing, add is SHUTTING_DOWN: a reload racing shutdown starts nothing', async () => {
     const { registry, made, ready } = setup([serviceSpec({ name: 'a' })]);
     await ready;
     const closing = registry.close();

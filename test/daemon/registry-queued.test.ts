@@ -3,7 +3,7 @@ import { applyDelta } from '../../src/daemon/apply-delta.js';
 import { LoopPacer } from '../../src/daemon/loop-pacer.js';
 import { TaskRegistry } from '../../src/daemon/registry.js';
 import { diff } from '../../src/config/diff.js';
-import type { InstanceInfo } from '../../src/shared/protocol.js';
+import type { InstanceInfo, TaskStatus } from '../../src/shared/protocol.js';
 import type { TaskSpec } from '../../src/shared/types.js';
 import { FakeRunner } from '../helpers/fake-runner.js';
 import { cronSpec, serviceSpec } from '../helpers/specs.js';
@@ -11,8 +11,8 @@ import { cronSpec, serviceSpec } from '../helpers/specs.js';
 /** A fake runner whose one instance can be put in a state (for `replaced`). */
 class InstanceRunner extends FakeRunner {
   instance: InstanceInfo['state'] = 'running';
-  override status() {
-    return { ...super.status(), instances: [{ index: 0, state: this.instance, since: 0, restarts: 0 } as InstanceInfo] };
+  override status(): TaskStatus {
+    return { ...super.status(), instances: [{ index: 0, state: this.instance, since: 0, restarts: 0 } as InstanceInfo] } as TaskStatus;
   }
 }
 

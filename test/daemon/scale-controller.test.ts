@@ -100,7 +100,7 @@ describe('ScaleController: one owner of the instance count', () => {
     expect(scale.info(edited, 3)).toBeUndefined();
   });
 
-  it('an edit that narrows scale.min/max applies at once: the last autoscaler target is held within the new range (review of issue 12)', async () => {
+  it('an edit that narrows scale.min/max applies at once: the last autoscaler target is held within the new range', async () => {
     const spec = serviceSpec({ name: 'q', instances: 1, scale: SCALE, command: 'sleep 1000' });
     const { scale, registry, count } = await setup([spec]);
     await scale.setAutoTarget('q', { target: 5, backlog: 50 });

@@ -17,7 +17,7 @@ afterAll(() => {
   temps.cleanup();
 });
 
-describe('a state/ that is not the daemon user\'s own (issue 24 item 5)', () => {
+describe('a state/ that is not the daemon user\'s own', () => {
   it('a log file planted as a symlink is not followed: the target is untouched', async () => {
     const dir = temps.dir();
     const victim = path.join(dir, 'victim');
@@ -54,7 +54,7 @@ describe('a state/ that is not the daemon user\'s own (issue 24 item 5)', () => 
     expect(fs.readFileSync(victim, 'utf8')).toBe('root data\n');
   }, 60_000);
 
-  it.runIf(isRoot)('root daemon, home owned by another user: her swapping state/ for a symlink while it runs sends no write through it (review of issue 24)', async () => {
+  it.runIf(isRoot)('root daemon, home owned by another user: her swapping state/ for a symlink while it runs sends no write through it', async () => {
     if (!made) {
       execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user]);
       made = true;

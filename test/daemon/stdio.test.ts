@@ -40,7 +40,7 @@ describe('DaemonOutput', () => {
     expect(text).toMatch(/warn  line 99\n$/);
   });
 
-  it('never follows a symlink planted at state/daemon.log (review of issue 24)', async () => {
+  it('never follows a symlink planted at state/daemon.log', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const file = path.join(t.dir, 'daemon.log');

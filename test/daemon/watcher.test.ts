@@ -13,7 +13,9 @@ describe('TaskWatcher bursts', () => {
     const dir = temps.dir();
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, `f${i}.yaml`), 'a');
     let calls = 0;
-    const w = new TaskWatcher(dir, () => calls++, { debounceMs: 100 });
+    let bursts = 0;
+    // onBurst: the first change of each burst, so the daemon starts its config reader early.
+    const w = new TaskWatcher(dir, () => calls++, { debounceMs: 100, onBurst: () => bursts++ });
     try {
       await w.ready;
       for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, `f${i}.yaml`), 'b');
@@ -22,6 +24,7 @@ describe('TaskWatcher bursts', () => {
       fs.writeFileSync(path.join(dir, 'f0.yaml'), 'c');
       await waitFor(() => calls >= 2, 5000, 'the next change applied');
       expect(calls).toBe(2);
+      expect(bursts).toBe(2);
     } finally {
       await w.close();
     }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { MetricsCollector } from '../../src/daemon/services/metrics-collector.js';
+import { MetricsCollector } from '../../src/metrics/daemon/collector.js';
 import type { TaskStatus } from '../../src/shared/protocol.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { DASHBOARD_FILE, RULES_FILE, dashboardExpressions, metricNamesIn, sampleNames } from '../helpers/promql.js';

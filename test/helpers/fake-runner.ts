@@ -61,7 +61,8 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
     return this.spec.kind === 'cron' ? ({ id: 'r1', task: this.name, scheduledAt: 0, attempt: 1, trigger: o?.trigger ?? 'manual', state: 'running' } satisfies RunRecord) : undefined;
   }
   status(): TaskStatus {
-    return { ...specStatusBase(this.spec), state: this.desired, desired: this.desired, restarts: 0 };
+    const base = { ...specStatusBase(this.spec), state: this.desired, desired: this.desired, restarts: 0 };
+    return base.kind === 'cron' ? { ...base, kind: base.kind } : { ...base, kind: base.kind };
   }
   async update(spec: TaskSpec, keys: readonly string[]) {
     this.calls.push(`update ${keys.join(',')}`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './cli.js';
 
-/** What ships in deploy/ for Prometheus and Grafana (README "Prometheus metrics"). */
+/** What ships in deploy/ for Prometheus and Grafana (docs/metrics.md). */
 export const RULES_FILE = path.join(ROOT, 'deploy/prometheus/jobctl-rules.yml');
 export const DASHBOARD_FILE = path.join(ROOT, 'deploy/grafana/jobctl-dashboard.json');
 

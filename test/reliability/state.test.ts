@@ -86,22 +86,4 @@ describe('state under kill -9', () => {
     expect(await d2.stop()).toBe(0);
     expect(processesOfHome(home)).toEqual([]);
   });
-
-  it('starts on a version-1 db.json from before this layout: history, scale override and catch-up time carried over', async () => {
-    const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  report:\n    schedule: "0 0 1 1 *"\n    command: "true"\n  tick:\n    schedule: "0 0 1 1 *"\n    command: "true"\n  worker:\n    command: sleep 1000\n' });
-    const p = homePaths(home);
-    fs.mkdirSync(p.state, { recursive: true });
-    fs.copyFileSync(path.join(import.meta.dirname, '../fixtures/state-v1/db.json'), p.db);
-    const d = await startTestDaemon(home);
-    expect(d.output()).toMatch(/state migrated to version 2: 5 run record\(s\) of 2 task\(s\)/);
-    const history = JSON.parse((await jobctl(['history', 'report', '--json'], { home })).stdout).runs as RunRecord[];
-    expect(history.map((r) => r.id).slice(0, 4)).toEqual(['lq2k1a-0001', 'lq2k1b-0002', 'lq2k1c-0003', 'lq2k3m-a1b2']);
-    expect(history[3]).toMatchObject({ state: 'killed', message: 'the daemon stopped before this run ended' });
-    // The migrated last fire time (2025) is what catch-up counts from: a missed 1 January.
-    expect(history[4]).toMatchObject({ trigger: 'catchup', state: 'skipped', message: expect.stringMatching(/^1 missed firing/) });
-    const worker = JSON.parse((await jobctl(['status', 'worker', '--json'], { home })).stdout).tasks[0];
-    expect(worker.instances).toHaveLength(3); // the manual scale override
-    expect(fs.existsSync(`${p.db}.bak-v1`)).toBe(true);
-    expect(await d.stop()).toBe(0);
-  });
 });

@@ -50,7 +50,7 @@ function mk(dir: string): string {
   return dir;
 }
 
-describe.skipIf(!parent)('cgroup subtrees of deleted homes (issue 24 leftover)', () => {
+describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
   it('removes the empty subtrees of homes that are gone, keeps live, busy and unattributable ones', async () => {
     const registry = path.join(temps.dir(), 'cgroup-homes.jsonl');
     const live = temps.dir();

@@ -13,7 +13,7 @@ function journalPath(): string {
 }
 
 describe('ChildJournal', () => {
-  it('a journal path replaced by a symlink is never followed (review of issue 24)', () => {
+  it('a journal path replaced by a symlink is never followed', () => {
     const file = journalPath();
     const target = `${file}.victim`;
     fs.writeFileSync(target, 'precious\n');
@@ -25,7 +25,7 @@ describe('ChildJournal', () => {
     expect(fs.readFileSync(target, 'utf8')).toBe('precious\n');
   });
 
-  it('a journal removed while open (rm -rf state/) is written again, whole, at the next record (review of issue 24)', () => {
+  it('a journal removed while open (rm -rf state/) is written again, whole, at the next record', () => {
     const file = journalPath();
     const j = ChildJournal.open(file, { onWarning: () => undefined });
     j.add('w/0', { pid: 10, pgid: 10, startTime: 1, task: 'w' });

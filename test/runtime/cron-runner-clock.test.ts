@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CronRunner, type CronRunnerOptions } from '../../src/runtime/cron-runner.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
-import { MemoryRunHistory } from '../../src/runtime/memory-run-history.js';
+import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { memoryMarks } from '../../src/runtime/task-marks.js';
 import type { FiringGate } from '../../src/runtime/task-runner.js';
 import { homePaths } from '../../src/shared/paths.js';
@@ -28,7 +28,7 @@ function setup(over: Partial<CronTaskSpec>, extra: Partial<CronRunnerOptions> = 
   temps.push(t.cleanup);
   const paths = homePaths(t.dir);
   const scheduler = new Scheduler({ ...(clock ? { clock } : {}), lateMs: 5000 });
-  const history = new MemoryRunHistory();
+  const history = new FileRunHistory({ dir: paths.runs, runLog: paths.runLog });
   const lastFired = memoryMarks<number>();
   // On the real clock a test's own runs must not meet a firing of an every-second schedule (a
   // loaded machine makes a test last seconds): yearly, unless the test says otherwise.
@@ -240,7 +240,7 @@ describe('CronRunner: commands racing each other', () => {
   });
 });
 
-describe('CronRunner: commands racing dispose (review of issue 12)', () => {
+describe('CronRunner: commands racing dispose', () => {
   it('a start, restart or run while it is being disposed is refused: it leaves no registration and runs nothing', async () => {
     const { runner, scheduler, paths } = setup({ schedule: '0 0 1 1 *', overlap: 'allow', command: TRAPPING }, {}, null);
     await runner.start();
@@ -259,7 +259,7 @@ describe('CronRunner: commands racing dispose (review of issue 12)', () => {
     scheduler.stop();
   });
 
-  it('logs follow of the task ends when it is disposed (review of issue 12)', async () => {
+  it('logs follow of the task ends when it is disposed', async () => {
     const { runner, scheduler } = setup({ schedule: '0 0 1 1 *' }, {}, null);
     await runner.start();
     const ends: string[] = [];

@@ -132,7 +132,7 @@ const cgroupProbe = Containment.open('/probe-only-health');
 const CGROUPS = cgroupProbe.mode === 'cgroup';
 cgroupProbe.close();
 
-describe('command probe containment (issue 16 check: setsid escaped the probe and leaked a process per probe)', () => {
+describe('command probe containment (setsid escaped the probe and leaked a process per probe)', () => {
   it.skipIf(!CGROUPS)('a setsid grandchild of a probe is killed at the timeout and after a pass', async () => {
     const home = path.join(tmp.dir, 'home');
     fs.mkdirSync(home, { recursive: true });

@@ -9,7 +9,7 @@ import { tempDirs } from '../helpers/temp.js';
 const temps = tempDirs();
 afterAll(() => temps.cleanup());
 
-describe('record files in a damaged state/ (issue 24)', () => {
+describe('record files in a damaged state/', () => {
   it('a history file that is a directory is a coded error naming it, not "EISDIR"', () => {
     const file = path.join(temps.dir(), 'w.jsonl');
     fs.mkdirSync(file);

@@ -7,7 +7,7 @@ import { tempDirs } from '../helpers/temp.js';
 const temps = tempDirs();
 afterAll(() => temps.cleanup());
 
-describe('tail of log files (issue 24 item 2)', () => {
+describe('tail of log files', () => {
   it('the last n lines, across chunk borders, with or without a final newline', () => {
     const f = path.join(temps.dir(), 'a.log');
     const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);

@@ -47,7 +47,7 @@ describe('MEM agrees with ps', () => {
     const box = c.open({ task: 'mem', instance: 0 });
     // Two processes holding a few MB each, one of them outside the process group.
     const hold = `node -e "const b=Buffer.alloc(8<<20,1);setInterval(()=>b[0]++,1000)"`;
-    const p = spawnProcess({ command: `setsid ${hold} & ${hold} & wait`, cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, joinCgroups: box.joinFiles });
+    const p = await spawnProcess({ command: `setsid ${hold} & ${hold} & wait`, cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, joinCgroups: box.joinFiles });
     groups.push(p.pgid);
     box.attach(p.pgid);
     p.stdout.resume();
@@ -69,7 +69,7 @@ describe('MEM agrees with ps', () => {
 
   /** Two sleeps, one of them out of the process group (setsid); resolves once both have exec'd. */
   async function twoSleeps(joinCgroups?: string[]): Promise<{ pgid: number; pids: () => number[] }> {
-    const p = spawnProcess({ command: 'setsid sleep 1001 & sleep 1002 & wait', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, ...(joinCgroups ? { joinCgroups } : {}) });
+    const p = await spawnProcess({ command: 'setsid sleep 1001 & sleep 1002 & wait', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, ...(joinCgroups ? { joinCgroups } : {}) });
     groups.push(p.pgid);
     p.stdout.resume();
     p.stderr.resume();
@@ -127,7 +127,7 @@ describe('MEM agrees with ps', () => {
   it('the first viewer after an idle spell samples at once, so the status it asks next has figures', async () => {
     const s = new MetricsSampler(2000, 60_000);
     const got: GroupSample[] = [];
-    const p = spawnProcess({ command: 'sleep 1000', cwd: '/', env: {} });
+    const p = await spawnProcess({ command: 'sleep 1000', cwd: '/', env: {} });
     groups.push(p.pgid);
     p.stdout.resume();
     p.stderr.resume();

@@ -12,7 +12,7 @@ afterAll(() => groups.forEach(killGroup));
 
 describe('orphan sweep', () => {
   it('kills a recorded group that outlived its daemon, grandchildren included', async () => {
-    const p = spawnProcess({ command: [fixture('ignore-term.sh')], cwd: '/', env: {} });
+    const p = await spawnProcess({ command: [fixture('ignore-term.sh')], cwd: '/', env: {} });
     groups.push(p.pgid);
     p.stdout.resume();
     p.stderr.resume();
@@ -24,7 +24,7 @@ describe('orphan sweep', () => {
   });
 
   it('never touches a reused pid (start time differs)', async () => {
-    const p = spawnProcess({ command: 'sleep 1000', cwd: '/', env: {} });
+    const p = await spawnProcess({ command: 'sleep 1000', cwd: '/', env: {} });
     groups.push(p.pgid);
     const found = await sweepOrphans({ 'w/0': { pid: p.pid, pgid: p.pgid, startTime: p.startTime! - 1, task: 'w' } }, 100);
     expect(found).toEqual([]);
@@ -42,8 +42,8 @@ describe('orphan sweep', () => {
 describe('pdeathsig', () => {
   it('a child gets SIGTERM when the process that started it is killed with SIGKILL', async () => {
     // A tiny supervisor: starts `sleep` through spawnProcess (setpriv --pdeathsig TERM), prints its pid.
-    const script = `import('${ROOT}/dist/runtime/process/start.js').then((m) => {
-      const p = m.spawnProcess({ command: ['sleep', '1000'], cwd: '/', env: {} });
+    const script = `import('${ROOT}/dist/runtime/process/start.js').then(async (m) => {
+      const p = await m.spawnProcess({ command: ['sleep', '1000'], cwd: '/', env: {} });
       console.log(p.pid);
       setInterval(() => {}, 1000);
     });`;

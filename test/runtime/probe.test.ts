@@ -58,7 +58,7 @@ describe('runProbe', () => {
     await waitFor(() => withMarker(marker).length === 0, 2000, 'probe processes gone');
   });
 
-  it('reads output still in the pipe when the shell exits (20 at once, as under load) (review of issue 12)', async () => {
+  it('reads output still in the pipe when the shell exits (20 at once, as under load)', async () => {
     const cmd = "head -c 3000 /dev/zero | tr '\\0' ' '; echo 42";
     for (let round = 0; round < 5; round++) {
       const results = await Promise.all(Array.from({ length: 20 }, () => runProbe(cmd, { cwd: os.tmpdir(), env: {}, timeoutMs: 10_000 })));

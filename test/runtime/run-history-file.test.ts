@@ -295,7 +295,7 @@ describe('FileRunHistory', () => {
     });
 
     for (const when of ['while it reads the file', 'while it writes its temp file'] as const) {
-      it(`a task forgotten (removed from the task files) ${when} does not get its file back, nor a warning (issue 24 leftover)`, async () => {
+      it(`a task forgotten (removed from the task files) ${when} does not get its file back, nor a warning`, async () => {
         const d = dir();
         const logs = path.join(d, 'logs');
         const runLog = (task: string, id: string) => path.join(logs, task, `${id}.log`);

@@ -56,7 +56,7 @@ const logOf = (paths: ReturnType<typeof homePaths>, task: string, i: number) => 
 };
 
 describe('logs of a task with many instances', () => {
-  it('one read budget per request across all instances, not one per instance (issue 24 leftover)', () => {
+  it('one read budget per request across all instances, not one per instance', () => {
     const { task, paths } = makeTask({ name: 'wide', instances: 8 });
     const line = (i: number, k: number) => `${String(i)}:${String(k).padStart(6, '0')} ${'z'.repeat(16 * 1024)}`;
     for (let i = 0; i < 8; i++) {
@@ -222,11 +222,14 @@ describe('daemon task supervision (real processes)', () => {
   it('a spawn failure is a state with a message, not a crash', async () => {
     const { task, paths } = makeTask({ command: ['/nonexistent/worker'], restart: 'never' });
     task.start();
+    // (the start is handed over: its failure arrives a moment later)
+    await waitFor(() => task.instances()[0]!.state !== 'starting', 10_000, 'the failed start');
     const s = task.instances()[0]!;
     expect(s.state).toBe('exited');
     expect(s.message).toBe('command not found or not executable: /nonexistent/worker');
     const bad = makeTask({ command: 'true', cwd: '/nonexistent/dir', restart: 'on-failure', backoff: { initialMs: 5000, maxMs: 5000 } });
     bad.task.start();
+    await waitFor(() => bad.task.instances()[0]!.state !== 'starting', 10_000, 'the failed start');
     expect(bad.task.instances()[0]).toMatchObject({ state: 'backoff', message: 'cwd /nonexistent/dir does not exist or is not a directory' });
     expect(logOf(paths, 'test-task', 0)).toContain('[jobctl] could not start: command not found or not executable: /nonexistent/worker');
   });
@@ -252,7 +255,7 @@ describe('daemon task supervision (real processes)', () => {
   it('a process that exits leaving 50 grandchildren: the group is cleared before the restart', async () => {
     const { task, states } = makeTask({ command: `${fixture('fork-many.sh')} 50`, restart: 'never', stopTimeoutMs: 500 });
     task.start();
-    const pgid = task.instances()[0]!.pid!;
+    const pgid = (await waitFor(() => task.instances()[0]!.pid, 10_000, 'the pid'))!;
     await waitFor(() => task.instances()[0]!.state === 'exited', 5000, 'exited');
     expect(livePids(pgid)).toEqual([]);
     expect(states.at(-1)!.lastExit).toMatchObject({ code: 0 });
@@ -277,6 +280,7 @@ describe('daemon task supervision (real processes)', () => {
     const store = await StateStore.open(paths.db, { writeDelayMs: 10 });
     const { task } = makeTask({ command: 'sleep 1000', instances: 2, startMs: 50 }, { store, paths });
     task.start();
+    await waitFor(() => task.instances().every((i) => i.pid !== undefined), 10_000, 'both pids');
     expect(Object.keys(store.children()).sort()).toEqual(['test-task/0', 'test-task/1']);
     expect(store.children()['test-task/0']!.startTime).toBeGreaterThan(0);
     await task.stop();
@@ -289,7 +293,7 @@ describe('daemon task supervision (real processes)', () => {
     task.start();
     await task.setCount(3);
     expect(task.instances().map((i) => i.state)).toEqual(['starting', 'starting', 'starting']);
-    const third = task.instances()[2]!.pid!;
+    const third = (await waitFor(() => task.instances()[2]!.pid, 10_000, 'the third pid'))!;
     await task.setCount(2);
     expect(task.instances().map((i) => i.index)).toEqual([0, 1]);
     expect(livePids(third)).toEqual([]);
@@ -367,7 +371,7 @@ describe('daemon task supervision (real processes)', () => {
   });
 });
 
-describe('ServiceRunner: commands racing dispose and each other (review of issue 12)', () => {
+describe('ServiceRunner: commands racing dispose and each other', () => {
   const SLOW_STOP = "trap 'sleep 0.5; exit 0' TERM; while true; do sleep 0.1; done";
 
   it('a start or a new count while it is being disposed is refused: no instance outlives dispose()', async () => {
@@ -398,7 +402,7 @@ describe('ServiceRunner: commands racing dispose and each other (review of issue
     expect(task.status().instances).toEqual([]);
   });
 
-  it('logs follow: an instance added by a new count is followed too; dispose ends the follow (review of issue 12)', async () => {
+  it('logs follow: an instance added by a new count is followed too; dispose ends the follow', async () => {
     const { task } = makeTask({ command: 'while true; do echo "i=$JOBCTL_INSTANCE"; sleep 0.1; done' });
     await task.start();
     const seen = new Set<number | undefined>();

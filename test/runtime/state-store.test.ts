@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileRunHistory } from '../../src/runtime/run-history-file.js';
 import { StateStore } from '../../src/runtime/state-store.js';
-import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -70,7 +68,7 @@ describe('StateStore', () => {
     await store.close();
   });
 
-  it('a symlink or hard link planted at the temp file is never written through (issue 24 leftover)', async () => {
+  it('a symlink or hard link planted at the temp file is never written through', async () => {
     const file = dbPath();
     const store = await StateStore.open(file, { writeDelayMs: 5 });
     const dir = path.dirname(file);
@@ -91,8 +89,8 @@ describe('StateStore', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).lastScheduled).toEqual({ x: 2 });
   });
 
-  it('a scale override or fire time out of range in db.json (v1 or v2) is dropped with a warning, never applied', async () => {
-    for (const version of [1, 2]) {
+  it('a scale override or fire time out of range in db.json is dropped with a warning, never applied', async () => {
+    for (const version of [2]) {
       const file = dbPath();
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const odd = { version, manualScale: { neg: -1, half: 2.5, huge: 1e7, str: '3', ok: 3 }, lastScheduled: { inf: 1e400, str: '5', ok: 7 } };
@@ -163,48 +161,18 @@ describe('StateStore', () => {
     await again.close();
   });
 
-  it('migrates a version-1 db.json: runs to per-task files, children to the journal, a backup kept', async () => {
+  it('a version-1 db.json (development builds only) is moved aside, kept whole, and the store starts clean', async () => {
     const file = dbPath();
-    const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
-    const original = fs.readFileSync(path.join(ROOT, 'test/fixtures/state-v1/db.json'), 'utf8');
-    fs.writeFileSync(file, original);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const v1 = JSON.stringify({ version: 1, runs: { report: [] }, lastScheduled: { report: 1763700120000 }, manualScale: { worker: 3 } });
+    fs.writeFileSync(file, v1);
     const warnings: string[] = [];
     const store = await StateStore.open(file, { onWarning: (w) => warnings.push(w) });
-    expect(warnings).toEqual([expect.stringMatching(/^state migrated to version 2: 5 run record\(s\) of 2 task\(s\) .*2 child record\(s\) .*db\.json\.bak-v1; not carried over: runs of "\.\.\/evil"$/)]);
-    expect(fs.readFileSync(`${file}.bak-v1`, 'utf8')).toBe(original);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ version: 2, lastScheduled: { report: 1763700120000, tick: 1763700000000 }, manualScale: { worker: 3 } });
-    expect(store.lastScheduled('report')).toBe(1763700120000);
-    expect(store.manualScale('worker')).toBe(3);
-    expect(Object.keys(store.children()).sort()).toEqual(['report/run/lq2k3m-a1b2', 'worker/0']);
-    expect(fs.existsSync(path.join(dir, 'runs', '..', 'evil.jsonl'))).toBe(false);
-
-    const history = new FileRunHistory({ dir: path.join(dir, 'runs') });
-    expect(history.list('report').map((r) => r.id)).toEqual(['lq2k1a-0001', 'lq2k1b-0002', 'lq2k1c-0003', 'lq2k3m-a1b2']);
-    const sum = history.summary('report');
-    expect(sum).toMatchObject({ total: 4, retries: 1, last: { id: 'lq2k3m-a1b2' }, lastFinished: { id: 'lq2k1c-0003' } });
-    expect(sum.unfinished.map((r) => r.id)).toEqual(['lq2k3m-a1b2']);
-    expect(history.list('tick')).toHaveLength(1);
-    await store.close();
-
-    // A second start finds version 2: nothing is migrated again.
-    const w2: string[] = [];
-    const again = await StateStore.open(file, { onWarning: (w) => w2.push(w) });
-    expect(w2).toEqual([]);
-    expect(again.manualScale('worker')).toBe(3);
-    await again.close();
-  });
-
-  it('a migration cut short (crash before db.json is rewritten) is redone from the untouched file', async () => {
-    const file = dbPath();
-    const dir = path.dirname(file);
-    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'test/fixtures/state-v1/db.json'), file);
-    fs.writeFileSync(path.join(dir, 'runs', 'report.jsonl'), '{"id":"half'); // what the crash left
-    const store = await StateStore.open(file);
-    const history = new FileRunHistory({ dir: path.join(dir, 'runs') });
-    expect(history.list('report')).toHaveLength(4);
-    expect(history.tornLines).toBe(0);
+    expect(warnings).toEqual([expect.stringMatching(/was unreadable \(version 1, from a development build .*\); moved it to .*db\.json\.corrupt-\d+ and started clean/)]);
+    expect(store.lastScheduled('report')).toBeUndefined();
+    expect(store.manualScale('worker')).toBeUndefined();
+    const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('db.json.corrupt-'));
+    expect(aside.map((f) => fs.readFileSync(path.join(path.dirname(file), f), 'utf8'))).toEqual([v1]);
     await store.close();
   });
 });

@@ -12,7 +12,7 @@ describe('TUI', () => {
     expect(f).toMatch(/jobctl 2 tasks · 1 running · 1 failing · home \/srv\/jobs · pid 42/);
   });
 
-  it('a fleet view opens at the top, on the first row, though the hosts answer one by one (issue 29)', async () => {
+  it('a fleet view opens at the top, on the first row, though the hosts answer one by one', async () => {
     const backend = new FakeBackend();
     const app = render(<App backend={backend} flushMs={5} />);
     mounted.push(app);

@@ -24,7 +24,7 @@ function lines(width: number, list = tasks): string[] {
   return (app.lastFrame() ?? '').split('\n');
 }
 
-describe('task list columns (issue 30)', () => {
+describe('task list columns', () => {
   it('at 120 columns TASK is as wide as the longest name, not 70 columns', () => {
     const { widths } = columnLayout(tasks, 120, NOW);
     expect(widths.name).toBe('nightly-report'.length);

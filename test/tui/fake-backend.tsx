@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { render } from 'ink-testing-library';
 import { afterEach, expect } from 'vitest';
-import type { DaemonInfo, LogsResult, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import type { CronTaskStatus, DaemonInfo, LogsResult, ServiceTaskStatus, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import type { ConnectionState, HostConnection, LogTarget, TuiBackend } from '../../src/tui/backend.js';
 import { App } from '../../src/tui/components/App.js';
@@ -57,7 +57,7 @@ export class FakeBackend extends EventEmitter implements TuiBackend {
   }
 }
 
-export function daemonTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
+export function daemonTask(name: string, over: Partial<ServiceTaskStatus> = {}): ServiceTaskStatus {
   return {
     name, group: 'workers', kind: 'daemon', enabled: true, file: '/srv/jobs/tasks/workers.yaml', state: 'running', desired: 'running',
     restarts: 0, running: 2, cpu: 1.5, rss: 5 * 1024 * 1024,
@@ -69,7 +69,7 @@ export function daemonTask(name: string, over: Partial<TaskStatus> = {}): TaskSt
   };
 }
 
-export function cronTask(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
+export function cronTask(name: string, over: Partial<CronTaskStatus> = {}): CronTaskStatus {
   return {
     name, group: 'reports', kind: 'cron', enabled: true, file: '/srv/jobs/tasks/reports.yaml', state: 'scheduled', desired: 'running',
     restarts: 0, schedule: '0 3 * * *', nextRunAt: Date.now() + 3_600_000,

@@ -3,7 +3,7 @@ import { nextLogSelection } from '../../src/tui/hooks/use-log-target.js';
 import { cleanLine, findLine, logRows, matchRanges, wrapLine } from '../../src/tui/log-layout.js';
 import { shortTime } from '../../src/tui/top/log-pane.js';
 
-describe('log layout (issue 30)', () => {
+describe('log layout', () => {
   const lines = ['one', 'a'.repeat(25), 'tab\there', 'last'];
 
   it('wraps long lines into rows of the width, bottom-aligned; cut lines start at the offset', () => {

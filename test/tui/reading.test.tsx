@@ -14,7 +14,7 @@ const run = (id: string, startedAt: number): RunRecord => ({ id, task: 'report',
 /** The app has quit: Ink unmounted it, and its hooks let go of the backend. */
 const quit = (b: { listenerCount(e: string): number }) => expect(b.listenerCount('snapshot')).toBe(0);
 
-describe('TUI: reading logs (issue 30)', () => {
+describe('TUI: reading logs', () => {
   it('long lines wrap in the detail pane and the full-screen log; w cuts them and ← → scroll sideways', async () => {
     const { app, frame } = await mount([daemonTask('w')], {}, (b) => b.logLines.set('w', ['short line', LONG]));
     await eventually(() => expect(frame()).toContain('END'));

@@ -47,7 +47,7 @@ describe('TaskList column widths', () => {
     expect(row.indexOf('timed-out')).toBe(at);
   });
 
-  it('widths fit the row and never go below the minimums; spare room stays at the end (issue 30)', () => {
+  it('widths fit the row and never go below the minimums; spare room stays at the end', () => {
     for (const width of [40, 80, 120, 200]) {
       const { keys, widths: w } = columnLayout(tasks, width, NOW);
       const used = 2 + keys.reduce((a, k) => a + w[k], 0) + keys.length - 1;

@@ -3,7 +3,7 @@ import type { DaemonInfo } from '../../src/shared/protocol.js';
 import { daemonTask, mount } from './fake-backend.js';
 
 /** Issue 30: the title names where the TUI looks: the host, the far home and the far daemon's pid. */
-describe('TUI titles (issue 30)', () => {
+describe('TUI titles', () => {
   it('over ssh: the host, the far home and the far pid', async () => {
     const { frame } = await mount([daemonTask('w')], { home: '/srv/far-jobs', pid: 4242 }, (b) => {
       b.where = 'ssh://deploy@web1:2222';

@@ -71,7 +71,7 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     }
   });
 
-  it('jobctl tui redraws cleanly when the terminal shrinks to 60x16, keeps LAST\'s "ago", and says the minimum below it (issue 30)', async () => {
+  it('jobctl tui redraws cleanly when the terminal shrinks to 60x16, keeps LAST\'s "ago", and says the minimum below it', async () => {
     tmux('new-session', '-d', '-s', 'small', '-x', '120', '-y', '35', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
     await waitFor(() => /worker\s+running\s+2\/2/.test(screen('small')), 10_000, 'worker running at 120x35');
     tmux('resize-window', '-t', 'small', '-x', '60', '-y', '16');
@@ -97,7 +97,7 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     await waitFor(() => !sessions().includes('small'), 5000, 'tui quit');
   });
 
-  it('jobctl tui: q quits from the full-screen log (issue 30)', async () => {
+  it('jobctl tui: q quits from the full-screen log', async () => {
     tmux('new-session', '-d', '-s', 'logq', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
     await waitFor(() => /worker\s+running\s+2\/2/.test(screen('logq')), 10_000, 'worker on screen');
     tmux('send-keys', '-t', 'logq', 'j', 'l');
@@ -106,7 +106,7 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     await waitFor(() => !sessions().includes('logq'), 5000, 'tui quit from the log');
   });
 
-  it('jobctl tui: a rolling restart\'s message goes when the roll has ended (issue 30)', async () => {
+  it('jobctl tui: a rolling restart\'s message goes when the roll has ended', async () => {
     tmux('new-session', '-d', '-s', 'roll', '-x', '80', '-y', '24', `JOBCTL_HOME=${home} ${process.execPath} ${CLI} tui`);
     await waitFor(() => /worker\s+running\s+2\/2/.test(screen('roll')), 10_000, 'worker on screen');
     tmux('send-keys', '-t', 'roll', 'j');

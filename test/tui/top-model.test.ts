@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { InstanceInfo, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
+import type { CronTaskStatus, InstanceInfo, ServiceTaskStatus, StatusResult, TaskStatus } from '../../src/shared/protocol.js';
 import type { RunRecord } from '../../src/shared/types.js';
 import { TopModel, WINDOW, legendLabel } from '../../src/tui/top/model.js';
 
-const task = (name: string, cpu: number, rss: number, over: Partial<TaskStatus> = {}): TaskStatus => ({
+/** A service by default; `over` may make it a cron task (the fixture keeps cpu/rss either way). */
+const task = (name: string, cpu: number, rss: number, over: Partial<ServiceTaskStatus> | Partial<CronTaskStatus> = {}): TaskStatus => ({
   name, group: 'g', kind: 'daemon', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 0, cpu, rss, running: 1, instances: [], ...over,
-});
+}) as TaskStatus;
 const status = (tasks: TaskStatus[]): StatusResult => ({ daemon: { pid: 1, version: '', home: '', tasksDir: '', startedAt: 0, configErrors: [], warnings: [] }, tasks });
 
 describe('top dashboard model', () => {
@@ -36,7 +37,7 @@ describe('top dashboard model', () => {
     expect(t.headerLine).toBe(` ${t.headers.join(' ')}`);
   });
 
-  it('every cell is cut or padded to its column (issue 29: `running he2/2`), at any width', () => {
+  it('every cell is cut or padded to its column (`running he2/2` was seen), at any width', () => {
     const m = new TopModel();
     const inst = { index: 0, state: 'running' as const, since: 0, restarts: 0, health: { state: 'healthy' as const, since: 0, failures: 0 } };
     m.update(status([task('a-rather-long-task-name-for-a-worker', 1, 1, { running: 2, instances: [inst, { ...inst, index: 1 }] })]));
@@ -95,7 +96,7 @@ describe('top dashboard model', () => {
     expect(m.table(120).data).toHaveLength(1000);
   });
 
-  it('the legend is in the chart\'s label (no box over the newest end), and the log pane follows the selected or busiest task (issue 30)', () => {
+  it('the legend is in the chart\'s label (no box over the newest end), and the log pane follows the selected or busiest task', () => {
     const m = new TopModel();
     m.update(status([task('a', 1, 0), task('b', 5, 0)]));
     expect(legendLabel('CPU %', m.cpuSeries())).toBe(' CPU % {green-fg}b{/green-fg} {cyan-fg}a{/cyan-fg} ');

@@ -1,7 +1,7 @@
 import { memo, startTransition, useEffect, useMemo, useState, type RefObject } from 'react';
 import type { HostView, WebTask } from '../../src/web/wire.js';
 import { ActionButtons } from './Actions.js';
-import { cpu, healthClass, healthOf, mem, procsCell, runCell, stateClass, timeCell } from './format.js';
+import { cpu, healthClass, healthOf, mem, procsText, lastRunCell, stateClass, upOrNextText } from './format.js';
 import { taskHref } from './route.js';
 
 export interface Filter {
@@ -51,7 +51,7 @@ const Row = memo(function Row({ task: t, host, fleet, time, last, selected, onSe
       <span role="cell" className="col-group">{t.group}</span>
       <span role="cell" className="col-state"><span className={`badge ${stateClass(t.state)}`} data-state={t.state} title={t.waiting}>{t.state}</span></span>
       <span role="cell" className="col-health">{health ? <span className={`badge ${healthClass(health)}`}>{health}</span> : ''}</span>
-      <span role="cell" className="col-procs num">{procsCell(t)}</span>
+      <span role="cell" className="col-procs num">{procsText(t)}</span>
       <span role="cell" className="col-time">{time}</span>
       <span role="cell" className={`col-last ${t.lastRun ? stateClass(t.lastRun.state) : ''}`}>{last}</span>
       <span role="cell" className="col-rst num">{t.restarts}</span>
@@ -152,7 +152,7 @@ export function Overview(props: {
           </div>
         ))}
         {tasks.slice(0, limit).map((t) => (
-          <Row key={t.key} task={t} host={hostByName.get(t.host)} fleet={fleet} time={timeCell(t, now)} last={runCell(t.lastRun, now)} selected={props.selected === t.key} onSelect={props.onSelect} />
+          <Row key={t.key} task={t} host={hostByName.get(t.host)} fleet={fleet} time={upOrNextText(t, now)} last={lastRunCell(t.lastRun, now)} selected={props.selected === t.key} onSelect={props.onSelect} />
         ))}
         {tasks.length === 0 && down.length === 0 ? <p className="empty">No task matches.</p> : null}
       </div>

@@ -3,7 +3,7 @@ import type { HostView, TaskPageData, WebTask } from '../../src/web/wire.js';
 import { ActionButtons } from './Actions.js';
 import { fetchTask } from './api.js';
 import { DurationChart } from './DurationChart.js';
-import { clock, cpu, formatDuration, healthClass, healthOf, mem, runCell, stateClass, timeCell, uptime } from './format.js';
+import { clock, cpu, formatDuration, healthClass, healthOf, mem, lastRunCell, stateClass, upOrNextText, uptime } from './format.js';
 import { LiveLog, StaticLog } from './LogView.js';
 import { Timeline } from './Timeline.js';
 
@@ -75,7 +75,7 @@ export function TaskPage({ taskKey, task, host, now, live, setLive, paused }: {
       {t.rolling ? <p className="info">rolling restart {t.rolling.state}: {t.rolling.done}/{t.rolling.total}{t.rolling.message ? ` — ${t.rolling.message}` : ''}</p> : null}
       {error ? <p className="error">{error}</p> : null}
       <dl className="facts">
-        {t.kind === 'cron' ? <><dt>next run</dt><dd>{t.nextRunAt ? `${clock(t.nextRunAt)} (${timeCell(t, now)})` : '-'}</dd><dt>last run</dt><dd className={t.lastRun ? stateClass(t.lastRun.state) : ''}>{runCell(t.lastRun, now)}</dd></> : <><dt>up</dt><dd>{timeCell(t, now)}</dd><dt>running</dt><dd>{t.running ?? 0}/{t.instances?.length ?? 0}</dd></>}
+        {t.kind === 'cron' ? <><dt>next run</dt><dd>{t.nextRunAt ? `${clock(t.nextRunAt)} (${upOrNextText(t, now)})` : '-'}</dd><dt>last run</dt><dd className={t.lastRun ? stateClass(t.lastRun.state) : ''}>{lastRunCell(t.lastRun, now)}</dd></> : <><dt>up</dt><dd>{upOrNextText(t, now)}</dd><dt>running</dt><dd>{t.running ?? 0}/{t.instances?.length ?? 0}</dd></>}
         <dt>restarts</dt><dd>{t.restarts}</dd>
         <dt>CPU / RSS</dt><dd>{cpu(t.cpu)} / {mem(t.rss)}</dd>
       </dl>

@@ -1,15 +1,18 @@
 import { formatBytes, formatDuration, taskHealthText } from '../../src/shared/format.js';
 import type { InstanceInfo } from '../../src/shared/protocol.js';
-import { STATE_COLOR, procsCell, runCell, timeCell } from '../../src/tui/format.js';
+import { hueOf } from '../../src/view/state-hue.js';
+import { lastRunCell, procsText, upOrNextText, uptimeText } from '../../src/view/task-cells.js';
 import type { WebTask } from '../../src/web/wire.js';
 
-export { formatBytes, formatDuration, procsCell, runCell, taskHealthText, timeCell };
+export { formatBytes, formatDuration, lastRunCell, procsText, taskHealthText, upOrNextText };
 
-/** The TUI's colour of a state (green, red, …): one class per colour in style.css. */
+/** A state's colour (src/view/state-hue.ts, as the CLI and the TUI): one class per colour in style.css; dim is gray. */
 export function stateClass(state: string): string {
-  return `c-${STATE_COLOR[state] ?? 'gray'}`;
+  const hue = hueOf(state);
+  return `c-${hue === undefined || hue === 'dim' ? 'gray' : hue}`;
 }
 
+/** A health text's colour: healthy green, unhealthy red, else (starting, 2/3 healthy) yellow, as before. */
 export function healthClass(text: string | undefined): string {
   if (!text) return '';
   return text === 'healthy' ? 'c-green' : text === 'unhealthy' ? 'c-red' : 'c-yellow';
@@ -21,7 +24,7 @@ export function healthOf(t: WebTask): string | undefined {
 }
 
 export function uptime(i: InstanceInfo, now: number): string {
-  return i.state === 'running' && i.startedAt !== undefined ? formatDuration(now - i.startedAt) : '-';
+  return i.state === 'running' && i.startedAt !== undefined ? uptimeText(i.startedAt, now) : '-';
 }
 
 export function clock(ms: number | undefined): string {

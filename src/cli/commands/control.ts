@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { TaskStatus } from '../../shared/protocol.js';
 import { action, withDaemon, type CliContext } from '../context.js';
 import { CliError, EXIT, painter, printJson } from '../output.js';
-import { STATE_STYLE, rollingText } from '../render/status.js';
+import { paintState, rollingText } from '../render/status.js';
 import { parseDuration } from '../../config/units.js';
 
 type Verb = 'start' | 'stop' | 'restart';
@@ -22,7 +22,7 @@ function targetOf(arg: string | undefined, all: boolean | undefined, verb: Verb)
 
 export function describeState(t: TaskStatus, color: boolean): string {
   const paint = painter(color);
-  const state = paint(STATE_STYLE[t.state] ?? 'bold', t.state);
+  const state = paintState(paint, t.state);
   const count = t.kind === 'daemon' ? ` (${t.running ?? 0}/${t.instances?.length ?? 0} running)` : '';
   const why = t.instances?.find((i) => i.message && (i.state === 'backoff' || i.state === 'fatal' || i.state === 'exited'))?.message;
   const rolling = t.rolling && t.rolling.state !== 'done' ? ` — rolling restart: ${rollingText(t.rolling)}` : '';

@@ -7,7 +7,7 @@ import type { RunRecord } from '../../shared/types.js';
 import { action, withDaemon, type CliContext } from '../context.js';
 import { EXIT, painter, printJson, table } from '../output.js';
 import { parseCount } from '../parse.js';
-import { STATE_STYLE } from '../render/status.js';
+import { paintState } from '../render/status.js';
 
 export function registerHistory(program: Command, ctx: CliContext): void {
   program
@@ -44,7 +44,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
         rows.push([
           run.id, run.trigger === 'xxljob' && run.tag !== undefined ? `xxljob (log ${run.tag})` : run.trigger, String(run.attempt), formatInZone(new Date(run.scheduledAt)),
           run.startedAt !== undefined ? formatDuration((run.endedAt ?? Date.now()) - run.startedAt) : '-',
-          paint(STATE_STYLE[run.state] ?? 'bold', run.state),
+          paintState(paint, run.state),
           run.signal ? run.signal : run.exitCode !== undefined && run.exitCode !== null ? String(run.exitCode) : '-',
           run.state === 'succeeded' ? '' : run.message ?? '',
         ]);

@@ -10,7 +10,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .command('status')
     .argument('[target]', 'a task name or @group (default: every task)')
     .description('every task: state, processes, uptime or next run, last run, restarts, CPU, memory')
-    .option('--json', 'print {daemon, tasks[]} (shape in README "JSON output")')
+    .option('--json', 'print {daemon, tasks[]} (shape in docs/protocol.md)')
     .option('-v, --verbose', 'containment with its cgroup paths (as --json has them)')
     .option('--all-hosts', 'also list the tasks of tasks/ whose `hosts:` leave this host out ("not for this host")')
     .addHelpText('after', '\nExamples:\n  jobctl status\n  jobctl status worker\n  jobctl status @billing --json')

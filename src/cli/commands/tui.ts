@@ -26,7 +26,7 @@ export function registerTui(program: Command, ctx: CliContext): void {
       if (opts.fleet) {
         const [{ runTui }, { FleetBackend }, { openFleet }] = await Promise.all([import('../../tui/run.js'), import('../../tui/fleet-backend.js'), import('../fleet/members.js')]);
         const f = openFleet(ctx, typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {});
-        return runTui({ dial, backend: new FleetBackend(f.fleet.hosts.map((h) => ({ ...f.member(h), address: formatAddress(h.address) }))) });
+        return runTui({ dial, backend: new FleetBackend(f.fleet.hosts.map((h) => ({ ...f.member(h), address: formatAddress(h.address) })), 2000, f.timeoutMs) });
       }
       const { runTui } = await import('../../tui/run.js');
       const where = hostOf(ctx.remote());

@@ -33,13 +33,15 @@ export function registerWeb(program: Command, ctx: CliContext): void {
     .action(action(ctx, async (opts: WebOpts) => {
       const [{ startWeb }, { resolveListen }, { openPage }] = await Promise.all([import('../../web/start.js'), import('../../web/listen.js'), import('../../web/open-page.js')]);
       const listen = resolveListen(opts.listen, opts.tlsCert, opts.tlsKey);
-      const hosts = opts.fleet ? await fleetHosts(ctx, opts) : [singleHost(ctx)];
+      const fleet = opts.fleet ? await fleetHosts(ctx, opts) : undefined;
+      const hosts = fleet ? fleet.hosts : [singleHost(ctx)];
       const web = await startWeb({
         hosts,
         mode: opts.fleet ? 'fleet' : 'single',
         title: opts.fleet ? `fleet (${hosts.length} host${hosts.length === 1 ? '' : 's'})` : hosts[0]!.name,
         listen,
         readOnly: Boolean(opts.readOnly),
+        ...(fleet ? { answerMs: fleet.timeoutMs } : {}),
       });
       ctx.io.out(`jobctl web: ${opts.fleet ? `${hosts.length} host(s) of the fleet` : hosts[0]!.address}${opts.readOnly ? ' (read-only)' : ''}; open\n  ${web.url}\n(Ctrl-C to stop)`);
       const opened = opts.open ? openPage(web.url, () => ctx.io.err('jobctl web: could not open a browser (no xdg-open); open the address above yourself')) : undefined;
@@ -68,5 +70,5 @@ function singleHost(ctx: CliContext) {
 async function fleetHosts(ctx: CliContext, opts: WebOpts) {
   const { openFleet } = await import('../fleet/members.js');
   const f = openFleet(ctx, { ...(typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) });
-  return f.fleet.hosts.map((h) => ({ ...f.member(h), address: formatAddress(h.address) }));
+  return { hosts: f.fleet.hosts.map((h) => ({ ...f.member(h), address: formatAddress(h.address) })), timeoutMs: f.timeoutMs };
 }

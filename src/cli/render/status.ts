@@ -1,42 +1,14 @@
 import { formatBytes, formatDuration, formatInZone, instanceHealthText, lastProbeText, taskHealthText } from '../../shared/format.js';
 import type { InstanceInfo, StatusResult, TaskDetails, TaskStatus, XxlJobStatus } from '../../shared/protocol.js';
-import type { RunRecord } from '../../shared/types.js';
 import { configErrorHeadline } from '../../shared/config-errors.js';
 import { formatIssue } from './issues.js';
 import { painter, table, type Style } from '../output.js';
+import { hueOf } from '../../view/state-hue.js';
+import { agoText, inText, cpuText, lastRunText, memText, procsWithScaleText, upOrNextText, uptimeText } from '../../view/task-cells.js';
 
-export const STATE_STYLE: Record<string, Style> = {
-  running: 'green', scheduled: 'blue', 'on-demand': 'blue', starting: 'cyan', stopping: 'cyan', backoff: 'yellow',
-  fatal: 'red', exited: 'gray', stopped: 'gray', disabled: 'dim', succeeded: 'green', failed: 'red',
-  'timed-out': 'red', killed: 'yellow', skipped: 'gray', queued: 'cyan', waiting: 'yellow',
-  healthy: 'green', unhealthy: 'red',
-};
-
-export function ago(t: number | undefined, now: number): string {
-  return t === undefined ? '-' : `${formatDuration(Math.max(0, now - t))} ago`;
-}
-
-/** `succeeded 6s ago`, `failed (exit 1) 2m ago`. */
-export function lastRunText(r: RunRecord | undefined, now: number): string {
-  if (!r) return '-';
-  const exit = r.state === 'failed' && r.exitCode !== undefined && r.exitCode !== null ? ` (exit ${r.exitCode})` : r.signal && r.state !== 'succeeded' ? ` (${r.signal})` : '';
-  return `${r.state}${exit} ${ago(r.endedAt ?? r.startedAt, now)}`;
-}
-
-function uptime(t: TaskStatus, now: number): string {
-  if (t.kind === 'cron') return t.nextRunAt !== undefined ? `in ${formatDuration(Math.max(0, t.nextRunAt - now))}` : '-';
-  const started = (t.instances ?? []).filter((i) => i.state === 'running' && i.startedAt !== undefined).map((i) => i.startedAt!);
-  return started.length ? formatDuration(now - Math.min(...started)) : '-';
-}
-
-function procs(t: TaskStatus): string {
-  if (t.kind === 'cron') return t.activeRuns?.length ? `${t.activeRuns.length} run${t.activeRuns.length > 1 ? 's' : ''}` : '-';
-  const n = t.instances?.length ?? 0;
-  const s = `${t.running ?? 0}/${n}`;
-  if (!t.scale) return s;
-  const sc = t.scale;
-  const target = sc.target !== sc.current ? `, target ${sc.target}` : '';
-  return `${s} (${sc.mode === 'manual' ? 'manual' : `${sc.min}-${sc.max}`}${target}${sc.backlog !== undefined ? `, backlog ${sc.backlog}` : ''})`;
+/** A state word painted in its hue (src/view/state-hue.ts), or `otherwise` when it has none. */
+export function paintState(paint: (style: Style, text: string) => string, word: string, otherwise: Style = 'bold'): string {
+  return paint(hueOf(word) ?? otherwise, word);
 }
 
 /** The status table; a HOST column first when the tasks come from a fleet. */
@@ -50,11 +22,11 @@ export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now(
   for (const t of tasks) {
     const health = taskHealthText(t.instances);
     rows.push([
-      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paint(STATE_STYLE[t.state] ?? 'bold', t.state),
-      ...(withHealth ? [health ? paint(STATE_STYLE[health] ?? 'yellow', health) : '-'] : []),
-      procs(t), uptime(t, now),
+      ...(hosts ? [t.host ?? '-'] : []), t.name, t.group, t.kind, paintState(paint, t.state),
+      ...(withHealth ? [health ? paintState(paint, health, 'yellow') : '-'] : []),
+      procsWithScaleText(t), upOrNextText(t, now),
       t.kind === 'cron' ? lastRunText(t.lastRun, now) : '-', String(t.restarts),
-      t.cpu !== undefined ? `${t.cpu}%` : '-', t.rss !== undefined ? formatBytes(t.rss) : '-',
+      cpuText(t), memText(t),
     ]);
   }
   return table(rows);
@@ -62,14 +34,14 @@ export function statusTable(tasks: TaskStatus[], color: boolean, now = Date.now(
 
 function instanceLine(i: InstanceInfo, color: boolean, now: number): string {
   const paint = painter(color);
-  const parts = [`#${i.index}`, paint(STATE_STYLE[i.state] ?? 'bold', i.state)];
+  const parts = [`#${i.index}`, paintState(paint, i.state)];
   if (i.pid !== undefined) parts.push(`pid ${i.pid}`);
-  if (i.state === 'running' && i.startedAt !== undefined) parts.push(`up ${formatDuration(now - i.startedAt)}`);
-  if (i.retryAt !== undefined) parts.push(`retry in ${formatDuration(Math.max(0, i.retryAt - now))}`);
+  if (i.state === 'running' && i.startedAt !== undefined) parts.push(`up ${uptimeText(i.startedAt, now)}`);
+  if (i.retryAt !== undefined) parts.push(`retry ${inText(i.retryAt, now)}`);
   parts.push(`restarts ${i.restarts}`);
   if (i.cpu !== undefined) parts.push(`cpu ${i.cpu}%`);
   if (i.rss !== undefined) parts.push(`mem ${formatBytes(i.rss)}`);
-  if (i.health) parts.push(paint(STATE_STYLE[i.health.state] ?? 'yellow', instanceHealthText(i.health)));
+  if (i.health) parts.push(paint(hueOf(i.health.state) ?? 'yellow', instanceHealthText(i.health)));
   if (i.message) parts.push(paint('dim', `— ${i.message}`));
   if (i.lastExit?.oom && !i.message?.startsWith('OOM-killed')) parts.push(paint('red', 'last exit: OOM-killed (limits.memory)'));
   const probe = i.health ? lastProbeText(i.health, now) : undefined;
@@ -120,14 +92,14 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
     lines.push(`  restarts: ${t.restarts}${r ? ` (restart: ${r.policy}; ${fatalRuleText(r, t.instances ?? [])})` : ''}`);
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));
     const last = (t.instances ?? []).filter((i) => i.lastExit).sort((a, b) => b.lastExit!.at - a.lastExit!.at)[0];
-    if (last) lines.push(`  last exit: #${last.index} ${exitText(last.lastExit!)} ${ago(last.lastExit!.at, now)}`);
+    if (last) lines.push(`  last exit: #${last.index} ${exitText(last.lastExit!)} ${agoText(last.lastExit!.at, now)}`);
     if (t.scale?.error) lines.push(`  scale probe: ${t.scale.error}`);
   } else {
-    const next = t.nextRunAt !== undefined ? `; next ${formatInZone(new Date(t.nextRunAt), t.timezone)} (in ${formatDuration(Math.max(0, t.nextRunAt - now))})` : '';
+    const next = t.nextRunAt !== undefined ? `; next ${formatInZone(new Date(t.nextRunAt), t.timezone)} (${inText(t.nextRunAt, now)})` : '';
     if (t.schedule !== undefined) lines.push(`  schedule: ${t.schedule}${t.timezone ? ` (${t.timezone})` : ''}${next}`);
     if (t.xxljobHandler !== undefined) lines.push(`  xxl-job handler: ${t.xxljobHandler}${t.schedule === undefined ? ' (runs when the admin triggers it)' : ''}`);
     lines.push(`  retries: ${t.restarts} retry run${t.restarts === 1 ? '' : 's'} in the kept history${d?.retries !== undefined ? ` (retries: ${d.retries} per failed run)` : ''}`);
-    for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${ago(r.startedAt, now)}`);
+    for (const r of t.activeRuns ?? []) lines.push(`  running: ${r.id} since ${agoText(r.startedAt, now)}`);
     if (t.lastRun) lines.push(`  last run: ${t.lastRun.id} ${lastRunText(t.lastRun, now)}${t.lastRun.message ? ` — ${t.lastRun.message}` : ''}`);
     else lines.push('  last run: none yet');
   }
@@ -143,20 +115,20 @@ export function xxljobLine(x: XxlJobStatus, color: boolean, now = Date.now()): s
   const paint = painter(color);
   const where = `${x.listen ? `listening on ${x.listen}` : 'not listening'}, wire v${x.version ?? 2}`;
   const head = x.registered
-    ? `${paint('green', 'registered')} as ${x.address} (${ago(x.lastRegisteredAt, now)})`
+    ? `${paint('green', 'registered')} as ${x.address} (${agoText(x.lastRegisteredAt, now)})`
     : paint('red', 'not registered');
   const parts = [`xxl-job executor "${x.appname ?? '?'}": ${head}, ${where}`];
   if (x.activeRuns) parts.push(`${x.activeRuns} run(s) from the admin under way`);
   if (x.pendingCallbacks) parts.push(paint('yellow', `${x.pendingCallbacks} callback(s) waiting for the admin`));
   let line = parts.join('; ');
-  if (x.lastError) line += `\n  ${paint('red', 'last error')} ${ago(x.lastErrorAt, now)}: ${x.lastError}`;
+  if (x.lastError) line += `\n  ${paint('red', 'last error')} ${agoText(x.lastErrorAt, now)}: ${x.lastError}`;
   return line;
 }
 
 /** `home /srv/jobs (from --home) · daemon pid 42, up 3m · 4 tasks`: which home this is. */
 export function statusHeader(s: StatusResult, homeText: string, color: boolean, now = Date.now()): string {
   const paint = painter(color);
-  return paint('dim', `home ${homeText} · daemon pid ${s.daemon.pid}, up ${formatDuration(Math.max(0, now - s.daemon.startedAt))} · ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}`);
+  return paint('dim', `home ${homeText} · daemon pid ${s.daemon.pid}, up ${uptimeText(s.daemon.startedAt, now)} · ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}`);
 }
 
 export interface RenderStatusOptions {

@@ -263,25 +263,42 @@ function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The directories of a cgroup box, which may outlive one process: a leaf kept for its slot
+ * (an instance, or any run of a task) is used again by the next process of that slot, so no
+ * mkdir/rmdir happens per start. `limits` is what is written there now.
+ */
+export interface Leaf {
+  readonly cgroup: string;
+  readonly v1: Partial<Record<ControllerName, string>>;
+  limits: TaskLimits;
+  /** Processes that have used it before (a reused leaf's counters start from what they were). */
+  uses: number;
+}
+
 /** A cgroup v2 leaf (plus v1 leaves for the controllers v2 lacks on a hybrid host). */
 class CgroupBox extends BaseBox {
   readonly kind = 'cgroup' as const;
   readonly cgroup: string;
-  private readonly v1: Partial<Record<ControllerName, string>> = {};
-  private limits: TaskLimits = {};
+  private readonly v1: Partial<Record<ControllerName, string>>;
   private released = false;
+  /** A reused leaf's OOM count and CPU time before this box: the box reports its own. */
+  private readonly oomBase: number;
+  private readonly cpuBase: number;
 
-  constructor(private readonly host: CgroupHost, name: string, limits: TaskLimits | undefined) {
+  /** `leaf`: already made; `onRelease`: takes the leaf back when the box ends empty (else it is removed). */
+  constructor(private readonly host: CgroupHost, private readonly leaf: Leaf, limits: TaskLimits | undefined, private readonly onRelease?: (leaf: Leaf) => void) {
     super();
-    this.cgroup = path.join(host.v2Base, name);
-    makeFreshDir(this.cgroup);
+    this.cgroup = leaf.cgroup;
+    this.v1 = leaf.v1;
     this.joinFiles.push(path.join(this.cgroup, 'cgroup.procs'));
-    // v1 leaves: memory always (figures and OOM reports), pids/cpu only when limited.
-    for (const c of ['memory', ...(limits?.pids !== undefined ? ['pids'] : []), ...(limits?.cpu !== undefined ? ['cpu'] : [])] as ControllerName[]) {
-      const dir = this.v1Leaf(c);
-      if (dir) this.joinFiles.push(path.join(dir, 'cgroup.procs'));
-    }
-    if (limits) this.notes.push(...this.setLimits(limits));
+    // v1 leaves: memory always (figures and OOM reports), pids/cpu when limited (or made before).
+    for (const c of ['memory', ...(limits?.pids !== undefined ? ['pids'] : []), ...(limits?.cpu !== undefined ? ['cpu'] : [])] as ControllerName[]) this.v1Leaf(c);
+    for (const dir of Object.values(this.v1)) this.joinFiles.push(path.join(dir, 'cgroup.procs'));
+    this.notes.push(...this.setLimits(limits));
+    this.oomBase = leaf.uses > 0 ? this.oomCount() : 0;
+    this.cpuBase = leaf.uses > 0 ? this.cpuUsec() ?? 0 : 0;
+    leaf.uses++;
   }
 
   /** The v1 leaf of a controller v2 lacks here, made on first use; undefined when there is none. */
@@ -305,8 +322,8 @@ class CgroupBox extends BaseBox {
    * A v1 leaf made now takes in the box's processes. Returns a note per limit not in force.
    */
   override setLimits(next: TaskLimits = {}): string[] {
-    const prev = this.limits;
-    this.limits = { ...next };
+    const prev = this.leaf.limits;
+    this.leaf.limits = { ...next };
     const notes: string[] = [];
     const v2 = (c: ControllerName) => this.host.v2Controllers.includes(c);
     const set = (c: ControllerName, v2Writes: Array<[string, string]>, v1Writes: Array<[string, string]>) => {
@@ -391,22 +408,38 @@ class CgroupBox extends BaseBox {
     const v2 = this.procs();
     const pids = this.v1.memory ? union(v2, groupProcs(this.v1.memory)) : v2;
     if (pids.length) out.memory = rssOf(pids);
-    const cpu = /^usage_usec (\d+)$/m.exec(readSmall(path.join(this.cgroup, 'cpu.stat')) ?? '');
-    if (cpu) out.cpuUsec = Number(cpu[1]);
+    const cpu = this.cpuUsec();
+    if (cpu !== undefined) out.cpuUsec = Math.max(0, cpu - this.cpuBase);
     return out;
   }
 
-  override oomKills(): number {
+  /** The leaf's own CPU count (cpu.stat, v2), since it was made. */
+  private cpuUsec(): number | undefined {
+    const cpu = /^usage_usec (\d+)$/m.exec(readSmall(path.join(this.cgroup, 'cpu.stat')) ?? '');
+    return cpu ? Number(cpu[1]) : undefined;
+  }
+
+  /** The leaf's OOM kills since it was made. */
+  private oomCount(): number {
     const text = this.host.v2Controllers.includes('memory')
       ? readControl(path.join(this.cgroup, 'memory.events'))
       : this.v1.memory && readControl(path.join(this.v1.memory, 'memory.oom_control'));
     return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
   }
 
+  override oomKills(): number {
+    return Math.max(0, this.oomCount() - this.oomBase);
+  }
+
   override release(): void {
     if (this.released) return;
     this.released = true;
     if (this.pgid !== undefined && boxesByGroup.get(this.pgid) === this) boxesByGroup.delete(this.pgid);
+    // Kept for the slot's next process only when nothing is left in it (two small reads, no walk).
+    if (this.onRelease && /^populated 0$/m.test(readControl(path.join(this.cgroup, 'cgroup.events')) ?? '') && this.v1Procs().length === 0) {
+      this.onRelease(this.leaf);
+      return;
+    }
     for (const dir of [this.cgroup, ...Object.values(this.v1)]) removeDir(dir);
   }
 }
@@ -421,6 +454,103 @@ function makeFreshDir(dir: string): void {
   }
 }
 
+/** A new leaf made on the sync path (the v1 leaves are made by the box as it needs them). */
+function makeLeaf(host: CgroupHost, name: string): Leaf {
+  const cgroup = path.join(host.v2Base, name);
+  makeFreshDir(cgroup);
+  return { cgroup, v1: {}, limits: {}, uses: 0 };
+}
+
+/**
+ * A new leaf made off the event loop (mkdir on libuv's pool): the v2 directory and the v1
+ * leaves the limits will need. A leftover of the same name is cleared first.
+ */
+async function makeLeafAsync(host: CgroupHost, name: string, limits: TaskLimits | undefined): Promise<Leaf> {
+  const cgroup = path.join(host.v2Base, name);
+  try {
+    await fs.promises.mkdir(cgroup);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    writeControl(path.join(cgroup, 'cgroup.kill'), '1');
+  }
+  const v1: Partial<Record<ControllerName, string>> = {};
+  const wanted: ControllerName[] = ['memory', ...(limits?.pids !== undefined ? ['pids' as const] : []), ...(limits?.cpu !== undefined ? ['cpu' as const] : [])];
+  await Promise.all(wanted.map(async (c) => {
+    const base = host.v1Bases[c];
+    if (!base || host.v2Controllers.includes(c)) return;
+    const dir = path.join(base, name);
+    try {
+      await fs.promises.mkdir(dir, { recursive: true });
+      v1[c] = dir;
+    } catch {
+      /* no v1 leaf for this controller: the box says so if a limit needs it */
+    }
+  }));
+  return { cgroup, v1, limits: {}, uses: 0 };
+}
+
+/** How long a kept leaf may stay unused before it is removed (its task is likely gone). */
+const LEAF_IDLE_MS = 60_000;
+
+/**
+ * The leaves kept between processes, by slot: `<task>.i<n>` for an instance, `<task>.r` for
+ * any run of a cron task (a run takes whichever of its task's leaves is free). Unused leaves
+ * are removed off the loop after LEAF_IDLE_MS, and all of them when the home closes.
+ */
+class LeafPool {
+  private readonly idle = new Map<string, Array<{ leaf: Leaf; since: number }>>();
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+
+  take(slot: string): Leaf | undefined {
+    const list = this.idle.get(slot);
+    const got = list?.pop();
+    if (list && list.length === 0) this.idle.delete(slot);
+    return got?.leaf;
+  }
+
+  put(slot: string, leaf: Leaf): void {
+    let list = this.idle.get(slot);
+    if (!list) this.idle.set(slot, (list = []));
+    list.push({ leaf, since: Date.now() });
+    this.timer ??= setInterval(() => void this.expire(), LEAF_IDLE_MS / 2).unref();
+  }
+
+  /** A new run leaf's name: unique in this daemon (`<task>.s<n>`). */
+  runLeafName(task: string): string {
+    return `${task}.s${this.seq++}`.replace(LEAF_SAFE, '_');
+  }
+
+  /** Remove the leaves unused for LEAF_IDLE_MS (rmdir off the loop). */
+  async expire(now = Date.now(), idleMs = LEAF_IDLE_MS): Promise<void> {
+    const old: Leaf[] = [];
+    for (const [slot, list] of this.idle) {
+      const keep = list.filter((e) => (now - e.since < idleMs ? true : (old.push(e.leaf), false)));
+      if (keep.length) this.idle.set(slot, keep);
+      else this.idle.delete(slot);
+    }
+    if (this.idle.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    await Promise.all(old.flatMap((l) => [l.cgroup, ...Object.values(l.v1)]).map((d) => fs.promises.rmdir(d).catch(() => undefined)));
+  }
+
+  /** Take every kept leaf of a slot out of the pool. */
+  drop(slot: string): Leaf[] {
+    const list = this.idle.get(slot) ?? [];
+    this.idle.delete(slot);
+    return list.map((e) => e.leaf);
+  }
+
+  /** Forget every kept leaf (the home closes and removes its subtree itself). */
+  clear(): void {
+    this.idle.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
 
 /**
  * The containment of one home: cgroups when this host lets the daemon have them, process
@@ -432,6 +562,8 @@ export class Containment {
   private readonly reason: string | undefined;
   /** The home's shared walks of /proc (process-group boxes). */
   readonly scanner = new EnvScanner();
+  /** Cgroup leaves kept per slot between processes (`take`). */
+  private readonly leaves = new LeafPool();
 
   private constructor(readonly home: string | undefined, env: NodeJS.ProcessEnv) {
     const probe = home ? probeCgroups(home, env) : { reason: 'no home' };
@@ -470,15 +602,58 @@ export class Containment {
     };
   }
 
-  /** A box for one instance or run. Never throws: a cgroup that cannot be made falls back to the process group. */
+  /**
+   * A box for one instance or run, made now and removed at its release. Never throws: a
+   * cgroup that cannot be made falls back to the process group.
+   */
   open(id: Omit<BoxIdentity, 'home'>, limits?: TaskLimits): Box {
     if (this.host) {
       try {
-        return new CgroupBox(this.host, leafName({ ...id, home: this.home! }), limits);
+        return new CgroupBox(this.host, makeLeaf(this.host, leafName({ ...id, home: this.home! })), limits);
       } catch {
         /* fall back below */
       }
     }
+    return this.groupBox(id, limits);
+  }
+
+  /**
+   * A box for one instance or run on the start path (DESIGN.md "The hot path"): its slot's
+   * kept leaf when there is one (no mkdir), else a new leaf made off the loop; at its release
+   * the leaf, empty, is kept for the slot's next process instead of removed. Never rejects:
+   * a cgroup that cannot be made falls back to the process group.
+   */
+  async take(id: Omit<BoxIdentity, 'home'>, limits?: TaskLimits): Promise<Box> {
+    const host = this.host;
+    if (host) {
+      const slot = id.runId !== undefined ? `${id.task}.r` : leafName({ ...id, home: this.home! });
+      try {
+        const leaf = this.leaves.take(slot)
+          ?? await makeLeafAsync(host, id.runId !== undefined ? this.leaves.runLeafName(id.task) : slot, limits);
+        return new CgroupBox(host, leaf, limits, (l) => this.leaves.put(slot, l));
+      } catch {
+        /* fall back below */
+      }
+    }
+    return this.groupBox(id, limits);
+  }
+
+  /**
+   * The slot will not start again soon (an instance stopped, exited or fatal): its kept leaf
+   * goes now, so a stopped home holds no empty leaf. Off the hot path (a stop, not a start).
+   */
+  dropLeaf(id: Omit<BoxIdentity, 'home'>): void {
+    if (!this.host) return;
+    const slot = id.runId !== undefined ? `${id.task}.r` : leafName({ ...id, home: this.home! });
+    for (const leaf of this.leaves.drop(slot)) for (const dir of [leaf.cgroup, ...Object.values(leaf.v1)]) removeDir(dir);
+  }
+
+  /** Remove the kept leaves unused for `idleMs` now (tests; the pool does it by itself every 30 s). */
+  expireLeaves(idleMs: number): Promise<void> {
+    return this.leaves.expire(Date.now(), idleMs);
+  }
+
+  private groupBox(id: Omit<BoxIdentity, 'home'>, limits: TaskLimits | undefined): Box {
     const box = new ProcessGroupBox(this.scanner, { ...id, ...(this.home !== undefined ? { home: this.home } : {}) });
     if (limits && Object.keys(limits).length) {
       box.notes.push(`limits are not in force: ${this.info().description}`);
@@ -533,8 +708,9 @@ export class Containment {
     return found;
   }
 
-  /** Remove this home's (empty) subtree. Safe to call twice. */
+  /** Remove this home's (empty) subtree, kept leaves included. Safe to call twice. */
   close(): void {
+    this.leaves.clear();
     if (!this.host) return;
     for (const base of [this.host.v2Base, ...Object.values(this.host.v1Bases)]) {
       for (const name of listDirs(base)) removeDir(path.join(base, name));

@@ -47,15 +47,17 @@ export function identityEnv(home: string | undefined, id: Omit<BoxIdentity, 'hom
 }
 
 /**
- * Open the box, start the process in it and attach them. Throws (a JobctlError) when it
- * cannot start; the box is released then.
+ * Open the box, start the process in it and attach them. Resolves once the process has a pid
+ * (the native spawner starts it on another thread); rejects with a JobctlError when it cannot
+ * start, and the box is released then. A caller that must stop it meanwhile stops the handle
+ * it gets (the process is in its box by then: nothing of it is left outside).
  */
-export function startProcess(req: SpawnRequest, o: StartOptions): ProcessHandle {
-  const box = o.containment.open(o.id, o.limits);
+export async function startProcess(req: SpawnRequest, o: StartOptions): Promise<ProcessHandle> {
+  const box = await o.containment.take(o.id, o.limits);
   let proc: SpawnedProcess;
   try {
     for (const note of box.notes) o.onNote?.(note);
-    proc = spawnProcess({
+    proc = await spawnProcess({
       ...req,
       env: { ...req.env, ...identityEnv(o.containment.home, o.id) },
       ...(box.joinFiles.length ? { joinCgroups: box.joinFiles } : {}),

@@ -7,15 +7,19 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The spawner that does not fork the daemon (native/spawn.c): vfork + one exec, exits learned
- * through a pidfd per child and read here as a stream of 12-byte records (pid, code, signal).
- * Loaded once; `nativeSpawner()` is undefined where the addon was not built (no C compiler),
- * cannot load, or the kernel lacks pidfd_open, and then `child_process` serves every start.
+ * The spawner that does not fork the daemon (native/spawn.c): the loop hands a start over
+ * (`submit`) and a spawner thread does the vfork + exec, so the loop never waits for the child
+ * to be scheduled; the outcome (pid, pipes, start time, or why it failed) and later the exit
+ * arrive on one pipe as 32-byte records, read here as a stream. A child's exit always comes
+ * after its start on that pipe. Loaded once; `nativeSpawner()` is undefined where the addon
+ * was not built (no C compiler), cannot load, or the kernel lacks pidfd_open, and then
+ * `child_process` serves every start.
  */
 
 interface Addon {
-  init(): number;
-  spawn(file: string, argv: string[], envp: string[], cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): [number, number, number, number];
+  init(threads: number): number;
+  submit(id: number, file: string, argv: string[], envp: string[], cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): void;
+  strerror(errno: number): string;
 }
 
 export interface NativeChild {
@@ -27,19 +31,33 @@ export interface NativeChild {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Why a start failed: where the child (or the spawner thread) stopped, and the errno. */
+export interface NativeSpawnError extends Error {
+  stage: 'setsid' | 'join' | 'chdir' | 'exec' | 'stdio' | 'pipe2' | 'vfork' | 'pidfd_open' | 'submit';
+  errno: number;
+  /** The join file that refused (stage 'join'). */
+  index: number;
+}
+
 export interface NativeSpawner {
   /**
    * Start `file` (a path, or a name searched in `pathDirs`) with argv[0] `argv0`, after joining
-   * the `join` cgroup.procs files, with SIGTERM on the daemon's death when `pdeathsig`. Throws
-   * an Error with `stage` ('chdir', 'exec', 'join' with `index`, …) and `errno`.
+   * the `join` cgroup.procs files, with SIGTERM on the daemon's death when `pdeathsig`. Resolves
+   * once a spawner thread has started it; rejects with a NativeSpawnError.
    */
-  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): NativeChild;
+  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): Promise<NativeChild>;
 }
 
 /** Where `npm run build` puts the addon (scripts/build-native.mjs), from src/ or dist/ alike. */
 export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/jobctl_spawn.node');
 
 const SIGNAL_NAMES = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+const STAGES: Record<number, NativeSpawnError['stage']> = { 1: 'setsid', 2: 'join', 3: 'chdir', 4: 'exec', 5: 'stdio', 6: 'pipe2', 7: 'vfork', 8: 'pidfd_open', 9: 'submit' };
+/** Spawner threads: two, so one child slow to reach its exec does not hold up the next start. */
+const SPAWNER_THREADS = 2;
+const RECORD = 32;
+/** Records handled in one pass of the loop (a start's record costs ~0.1–0.3 ms of callbacks). */
+const RECORDS_PER_PASS = 32;
 
 let loaded: NativeSpawner | null | undefined;
 /** Why the addon is not in use (for `status` and the daemon log). */
@@ -63,7 +81,7 @@ function load(): NativeSpawner | null {
   let fd: number;
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-    fd = addon.init();
+    fd = addon.init(SPAWNER_THREADS);
   } catch (e) {
     nativeSpawnerReason = `cannot load: ${(e as Error).message}`;
     return null;
@@ -71,52 +89,121 @@ function load(): NativeSpawner | null {
   return new Spawner(addon, fd);
 }
 
+type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
+
 class Spawner implements NativeSpawner {
-  private readonly exits = new Map<number, (s: { code: number | null; signal: NodeJS.Signals | null }) => void>();
+  private readonly exits = new Map<number, (s: ExitStatus) => void>();
+  private readonly starts = new Map<number, { resolve: (c: NativeChild) => void; reject: (e: Error) => void }>();
   private readonly notify: net.Socket;
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
+  private nextId = 1;
+  private referenced = false;
+  /** Records are waiting for the next pass. */
+  private draining = false;
 
   constructor(private readonly addon: Addon, fd: number) {
     this.notify = new net.Socket({ fd, readable: true, writable: false });
     this.notify.on('data', (chunk: Buffer) => this.onRecords(chunk));
     this.notify.on('error', () => undefined);
-    // Like a child_process handle: the loop stays alive while a child is running, not longer.
+    // Like a child_process handle: the loop stays alive while a start or a child is under way, not longer.
     this.notify.unref();
   }
 
-  private onRecords(chunk: Buffer): void {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (buf.length >= 12) {
-      const pid = buf.readInt32LE(0);
-      const code = buf.readInt32LE(4);
-      const signal = buf.readInt32LE(8);
-      buf = buf.subarray(12);
-      const done = this.exits.get(pid);
-      if (!done) continue;
-      this.exits.delete(pid);
-      if (this.exits.size === 0) this.notify.unref();
-      done(signal > 0 ? { code: null, signal: SIGNAL_NAMES.get(signal) ?? 'SIGKILL' } : { code: code >= 0 ? code : null, signal: null });
-    }
-    this.pending = Buffer.from(buf);
+  private holdLoop(): void {
+    const busy = this.exits.size + this.starts.size > 0;
+    if (busy === this.referenced) return;
+    this.referenced = busy;
+    if (busy) this.notify.ref();
+    else this.notify.unref();
   }
 
-  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): NativeChild {
+  /**
+   * Records are handled in bounded passes (RECORDS_PER_PASS, then the rest on the next turn of
+   * the loop): a burst of 1,000 starts must not hold the socket for all of its callbacks at once.
+   */
+  private onRecords(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (!this.draining) this.drain();
+  }
+
+  private drain(): void {
+    const buf = this.pending;
+    let at = 0;
+    for (let n = 0; n < RECORDS_PER_PASS && buf.length - at >= RECORD; n++, at += RECORD) {
+      const kind = buf.readInt32LE(at);
+      if (kind === 1) this.onExit(buf.readInt32LE(at + 4), buf.readInt32LE(at + 8), buf.readInt32LE(at + 12));
+      else if (kind === 2) this.onStarted(buf, at);
+      else if (kind === 3) this.onFailed(buf.readInt32LE(at + 4), buf.readInt32LE(at + 8), buf.readInt32LE(at + 12), buf.readInt32LE(at + 16));
+    }
+    this.pending = at < buf.length ? Buffer.from(buf.subarray(at)) : Buffer.alloc(0);
+    this.draining = this.pending.length >= RECORD;
+    if (this.draining) setImmediate(() => this.drain());
+    this.holdLoop();
+  }
+
+  private onExit(pid: number, code: number, signal: number): void {
+    const done = this.exits.get(pid);
+    if (!done) return;
+    this.exits.delete(pid);
+    done(signal > 0 ? { code: null, signal: SIGNAL_NAMES.get(signal) ?? 'SIGKILL' } : { code: code >= 0 ? code : null, signal: null });
+  }
+
+  private onStarted(buf: Buffer, at: number): void {
+    const id = buf.readInt32LE(at + 4);
+    const pid = buf.readInt32LE(at + 8);
+    const out = buf.readInt32LE(at + 12);
+    const err = buf.readInt32LE(at + 16);
+    const startTime = buf.readInt32LE(at + 28) * 2 ** 32 + buf.readUInt32LE(at + 24);
+    // Registered before the next record is read: this child's exit comes later on the pipe.
+    const exit = new Promise<ExitStatus>((resolve) => this.exits.set(pid, resolve));
+    const child: NativeChild = { pid, startTime, exit, stdout: pipeStream(out), stderr: pipeStream(err) };
+    const waiter = this.starts.get(id);
+    this.starts.delete(id);
+    waiter?.resolve(child);
+  }
+
+  private onFailed(id: number, errno: number, stage: number, index: number): void {
+    const waiter = this.starts.get(id);
+    this.starts.delete(id);
+    waiter?.reject(spawnError(STAGES[stage] ?? 'exec', errno, index, this.addon.strerror(errno)));
+  }
+
+  spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): Promise<NativeChild> {
     const envp: string[] = [];
     for (const k in env) {
       const v = env[k];
       if (v !== undefined) envp.push(`${k}=${v}`);
     }
-    const [pid, out, err, startTime] = this.addon.spawn(file, [argv0, ...args], envp, cwd, join, pathDirs, pdeathsig);
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      this.exits.set(pid, resolve);
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    return new Promise<NativeChild>((resolve, reject) => {
+      try {
+        this.addon.submit(id, file, [argv0, ...args], envp, cwd, join, pathDirs, pdeathsig);
+      } catch (e) {
+        reject(spawnError('submit', os.constants.errno.ENOMEM, -1, (e as Error).message));
+        return;
+      }
+      this.starts.set(id, { resolve, reject });
+      this.holdLoop();
     });
-    if (this.exits.size === 1) this.notify.ref();
-    return { pid, startTime, exit, stdout: pipeStream(out), stderr: pipeStream(err) };
   }
 }
 
+function spawnError(stage: NativeSpawnError['stage'], errno: number, index: number, why: string): NativeSpawnError {
+  const e = new Error(`${stage}: ${why}`) as NativeSpawnError;
+  e.stage = stage;
+  e.errno = errno;
+  e.index = index;
+  return e;
+}
+
+/**
+ * A child's output pipe. Reading starts when a consumer does (`manualStart`, as Node's own
+ * child_process stdio): the start resolves a moment after the pid is known, and a short-lived
+ * child's pipe must not reach its end and close before its caller has looked.
+ */
 function pipeStream(fd: number): Readable {
-  const s = new net.Socket({ fd, readable: true, writable: false });
+  const s = new net.Socket({ fd, readable: true, writable: false, manualStart: true } as net.SocketConstructorOpts);
   s.on('error', () => undefined);
   return s;
 }

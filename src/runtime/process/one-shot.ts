@@ -30,7 +30,7 @@ const realTimers = { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, 
 export async function runOneShot(req: SpawnRequest, o: OneShotOptions): Promise<OneShotResult> {
   let proc;
   try {
-    proc = startProcess(req, { ...o, clock: realTimers });
+    proc = await startProcess(req, { ...o, clock: realTimers });
   } catch (e) {
     return { outcome: 'not-started', error: errorMessage(e) };
   }

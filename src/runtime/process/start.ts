@@ -7,7 +7,7 @@ import { JobctlError } from '../../shared/errors.js';
 import type { RunAs } from '../../shared/types.js';
 import { readStat } from '../proc.js';
 import { lookupGroup, lookupUser } from '../../config/users.js';
-import { nativeSpawner, nativeSpawnerReason, type NativeSpawner } from './native-spawner.js';
+import { nativeSpawner, nativeSpawnerReason, type NativeSpawnError, type NativeSpawner } from './native-spawner.js';
 
 /**
  * The start stage of a process's life (DESIGN.md "Processes", "The hot path"): its own
@@ -161,17 +161,22 @@ function withEnvFile(req: SpawnRequest): Record<string, string> {
 }
 
 /**
- * Start the process now (synchronously, so the caller knows its pid in the same tick).
- * Throws a JobctlError (SPAWN_FAILED, PERMISSION_DENIED) for anything found wrong before
- * or during the fork.
+ * Start the process. The spawner is chosen now (JOBCTL_SPAWNER read in this call); the
+ * native one hands the start to a spawner thread and resolves once it has a pid, so the
+ * event loop does not wait for the child. Rejects with a JobctlError (SPAWN_FAILED,
+ * PERMISSION_DENIED) for anything found wrong before or during the start.
  */
-export function spawnProcess(req: SpawnRequest): SpawnedProcess {
+export function spawnProcess(req: SpawnRequest): Promise<SpawnedProcess> {
   const native = useNative() ? nativeSpawner() : undefined;
-  return native ? spawnNative(native, req) : spawnChildProcess(req);
+  try {
+    return native ? spawnNative(native, req) : Promise.resolve(spawnChildProcess(req));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** The native spawner: one exec, the cwd and binary checked by the child itself (no look-ups on the loop). */
-function spawnNative(native: NativeSpawner, req: SpawnRequest): SpawnedProcess {
+function spawnNative(native: NativeSpawner, req: SpawnRequest): Promise<SpawnedProcess> {
   const { file, args, env } = buildArgv({ ...req, env: withEnvFile(req) }, process.env, 'native');
   const fullEnv = { ...process.env, ...env };
   // C strings end at a NUL: refuse one, as child_process does, rather than run a cut argument.
@@ -179,16 +184,17 @@ function spawnNative(native: NativeSpawner, req: SpawnRequest): SpawnedProcess {
   const badVar = Object.entries(env).find(([k, v]) => `${k}${v}`.includes('\0'))?.[0];
   if (badArg !== undefined) throw fail(`the argument ${JSON.stringify(badArg.slice(0, 40))} holds a NUL byte, which no process can receive`);
   if (badVar !== undefined) throw fail(`the variable ${JSON.stringify(badVar.slice(0, 40))} holds a NUL byte, which no process can receive`);
-  try {
-    const c = native.spawn(file, file, args, fullEnv, req.cwd, req.joinCgroups ?? [], (fullEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), process.platform === 'linux');
-    return { pid: c.pid, pgid: c.pid, ...(c.startTime >= 0 ? { startTime: c.startTime } : {}), stdout: c.stdout, stderr: c.stderr, exit: c.exit };
-  } catch (e) {
-    const err = e as Error & { stage?: string; index?: number; errno?: number };
-    if (err.stage === 'chdir') throw fail(`cwd ${req.cwd} does not exist or is not a directory`, e);
-    if (err.stage === 'exec' && (err.errno === 2 || err.errno === 13 || err.errno === 20)) throw fail(`command not found or not executable: ${file}`, e);
-    if (err.stage === 'join') throw fail(`cannot join the cgroup ${req.joinCgroups?.[err.index ?? 0] ?? ''}: ${err.message}`, e);
-    throw fail(`could not start ${file}: ${err.message}`, e);
-  }
+  const started = native.spawn(file, file, args, fullEnv, req.cwd, req.joinCgroups ?? [], (fullEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), process.platform === 'linux');
+  return started.then(
+    (c): SpawnedProcess => ({ pid: c.pid, pgid: c.pid, ...(c.startTime >= 0 ? { startTime: c.startTime } : {}), stdout: c.stdout, stderr: c.stderr, exit: c.exit }),
+    (e: unknown) => {
+      const err = e as NativeSpawnError;
+      if (err.stage === 'chdir') throw fail(`cwd ${req.cwd} does not exist or is not a directory`, e);
+      if (err.stage === 'exec' && (err.errno === 2 || err.errno === 13 || err.errno === 20)) throw fail(`command not found or not executable: ${file}`, e);
+      if (err.stage === 'join') throw fail(`cannot join the cgroup ${req.joinCgroups?.[err.index] ?? ''}: ${err.message}`, e);
+      throw fail(`could not start ${file}: ${err.message}`, e);
+    },
+  );
 }
 
 function spawnChildProcess(req: SpawnRequest): SpawnedProcess {

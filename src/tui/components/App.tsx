@@ -197,11 +197,11 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     else if (input === 'r') control('restart', name, task.state);
     else if (input === 'R') act(`rolling restart of ${name}`, name, async () => {
       const roll = (await backend.control('rolling', name))[0]?.rolling;
-      const progress = (t: TaskStatus) => (t.rolling?.state === 'running' ? `${name}: rolling restart ${t.rolling.done}/${t.rolling.total} (progress in the detail pane)` : undefined);
+      const progress = (t: Pick<TaskStatus, 'rolling'>) => (t.rolling?.state === 'running' ? `${name}: rolling restart ${t.rolling.done}/${t.rolling.total} (progress in the detail pane)` : undefined);
       if (!roll) return { text: `${name}: rolling restart started` };
       // Already over (a fast roll): its outcome is the last word, not a progress that goes away.
       if (roll.state !== 'running') return { text: `${name}: rolling restart ${roll.state} (${roll.done}/${roll.total})${roll.message ? `: ${roll.message}` : ''}` };
-      return { text: progress({ ...task, rolling: roll })!, over: rollEnded(roll.startedAt), live: progress };
+      return { text: progress({ rolling: roll })!, over: rollEnded(roll.startedAt), live: progress };
     });
     else if (input === 't') act(`triggering ${name}`, name, async () => {
       const r = await backend.run(name);

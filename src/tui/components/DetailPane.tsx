@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { formatBytes, formatDuration, instanceHealthText, lastProbeText } from '../../shared/format.js';
 import type { DaemonInfo, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
-import { STATE_COLOR, fit } from '../format.js';
+import { fit, inkColor } from '../format.js';
 import type { LogReader } from '../hooks/use-log-reader.js';
 import { LogView } from './LogView.js';
 
@@ -41,15 +41,15 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
   const items = task.kind === 'daemon'
     ? (task.instances ?? []).slice(0, room).map((i) => (
       <Text key={i.index} wrap="truncate">
-        {`  #${i.index} `}<Text color={STATE_COLOR[i.state] ?? 'white'}>{fit(i.state, 9)}</Text>
+        {`  #${i.index} `}<Text color={inkColor(i.state, 'white')}>{fit(i.state, 9)}</Text>
         {`${i.pid ? ` pid ${i.pid}` : ''}${i.state === 'running' && i.startedAt ? ` up ${formatDuration(now - i.startedAt)}` : ''} restarts ${i.restarts}${i.rss !== undefined ? ` mem ${formatBytes(i.rss)}` : ''}${i.cpu !== undefined ? ` cpu ${i.cpu}%` : ''}`}
-        {i.health ? <Text color={STATE_COLOR[i.health.state] ?? 'yellow'}>{` ${instanceHealthText(i.health)}`}</Text> : null}
+        {i.health ? <Text color={inkColor(i.health.state, 'yellow')}>{` ${instanceHealthText(i.health)}`}</Text> : null}
         {`${i.health?.lastProbe && !i.health.lastProbe.ok ? ` — ${lastProbeText(i.health, now)}` : ''}${i.message ? ` — ${i.message}` : ''}`}
       </Text>
     ))
     : (room ? runs.slice(-room) : []).reverse().map((r) => (
       <Text key={r.id} wrap="truncate">
-        {`  ${r.id} `}<Text color={STATE_COLOR[r.state] ?? 'white'}>{fit(r.state, 10)}</Text>
+        {`  ${r.id} `}<Text color={inkColor(r.state, 'white')}>{fit(r.state, 10)}</Text>
         {`${r.trigger}${r.trigger === 'xxljob' && r.tag !== undefined ? ` log ${r.tag}` : ''}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.startedAt !== undefined ? ` ${formatDuration((r.endedAt ?? now) - r.startedAt)}` : ''}${r.exitCode !== undefined && r.exitCode !== null ? ` exit ${r.exitCode}` : ''}${r.message && r.state !== 'succeeded' ? ` — ${r.message}` : ''}`}
       </Text>
     ));
@@ -59,7 +59,7 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
       <Text wrap="truncate">
         <Text bold color="cyan">{task.name}</Text>
         <Text color="gray">{`  @${task.group} · `}</Text>
-        <Text color={STATE_COLOR[task.state] ?? 'white'}>{task.state}</Text>
+        <Text color={inkColor(task.state, 'white')}>{task.state}</Text>
       </Text>
       {task.host !== undefined ? <Text color="magenta" wrap="truncate">{`  ${hostText(task.host, hostDetail)}`}</Text> : null}
       <Text color="gray" wrap="truncate">{`  ${summary(task)}`}</Text>

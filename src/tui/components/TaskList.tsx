@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { TaskStatus } from '../../shared/protocol.js';
 import { taskKey } from '../backend.js';
 import { cells, columnLayout, HEADERS, type ColumnKey } from '../columns.js';
-import { STATE_COLOR, fit } from '../format.js';
+import { fit, inkColor } from '../format.js';
 
 interface Row {
   kind: 'group' | 'task';
@@ -28,9 +28,9 @@ export function listRows(tasks: TaskStatus[]): Row[] {
 
 /** The color of a task's cell, where it has one. */
 function cellColor(t: TaskStatus, k: ColumnKey, text: string): string | undefined {
-  if (k === 'state') return STATE_COLOR[t.state] ?? 'white';
-  if (k === 'health') return text === 'healthy' ? 'green' : text === '-' ? undefined : text === 'starting' ? 'cyan' : 'yellow';
-  if (k === 'last') return t.lastRun && t.lastRun.state !== 'succeeded' ? STATE_COLOR[t.lastRun.state] ?? 'white' : undefined;
+  if (k === 'state') return inkColor(t.state, 'white');
+  if (k === 'health') return inkColor(text);
+  if (k === 'last') return t.lastRun && t.lastRun.state !== 'succeeded' ? inkColor(t.lastRun.state, 'white') : undefined;
   return undefined;
 }
 

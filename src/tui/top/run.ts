@@ -133,7 +133,6 @@ export async function runTop(opts: TopOptions): Promise<number> {
     try {
       if (!client || client.closed) {
         client = await opts.dial();
-        log('connected to the daemon');
         client.on('push', (m: PushMessage) => {
           if (m.event === 'event') logEvent(m.data);
         });
@@ -142,6 +141,8 @@ export async function runTop(opts: TopOptions): Promise<number> {
         const { recent } = await subscribeEvents(client, 50);
         // After a reconnect, only those not shown already.
         for (const e of recent) if (e.at > lastEventAt) logEvent(e);
+        // Last, under the daemon's recent events (older, in time order): the line a user looks for.
+        log('connected to the daemon');
         model.reset();
       }
       const status = await client.call('status', {}, 5000);

@@ -13,7 +13,7 @@ function task(instances: InstanceInfo[]): TaskStatus {
   };
 }
 
-describe('status says the rule that fired (issue 30)', () => {
+describe('status says the rule that fired', () => {
   it('a task that gave up after failed starts shows start_retries, not the restart window', () => {
     // The message as the instance machine writes it (test/core/instance-machine.test.ts).
     const gaveUp: InstanceInfo = {
@@ -33,7 +33,7 @@ describe('status says the rule that fired (issue 30)', () => {
   });
 });
 
-describe('containment in plain words (issue 30)', () => {
+describe('containment in plain words', () => {
   it('a hybrid host: "cgroups: hybrid v1/v2; memory, cpu and pids limits enforced"', () => {
     expect(containmentSummary({ v2Controllers: [], v1Bases: { memory: '/a', cpu: '/b', pids: '/c' } })).toBe('cgroups: hybrid v1/v2; memory, cpu and pids limits enforced');
     expect(containmentSummary({ v2Controllers: ['memory', 'cpu', 'pids'], v1Bases: {} })).toBe('cgroups: v2; memory, cpu and pids limits enforced');

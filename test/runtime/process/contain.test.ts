@@ -84,7 +84,7 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
     expect(c.info().description).toMatch(/^cgroup v2 \(/);
     const box = c.open({ task: 'w', instance: 0 });
     const marker = `${7_100_000 + Math.floor(Math.random() * 100_000)}`;
-    const p = spawnProcess({ command: `setsid sleep ${marker} & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    const p = await spawnProcess({ command: `setsid sleep ${marker} & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
     groups.push(p.pgid);
     box.attach(p.pgid);
     p.stdout.resume();
@@ -106,7 +106,7 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
     const c = Containment.open(home());
     const box = c.open({ task: 'stubborn', runId: 'r1' });
     const marker = `${7_200_000 + Math.floor(Math.random() * 100_000)}`;
-    const p = spawnProcess({ command: `trap '' TERM; setsid sh -c "trap '' TERM; sleep ${marker}" & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    const p = await spawnProcess({ command: `trap '' TERM; setsid sh -c "trap '' TERM; sleep ${marker}" & sleep ${marker}`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
     groups.push(p.pgid);
     box.attach(p.pgid);
     p.stdout.resume();
@@ -122,7 +122,7 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
     const c = Containment.open(h);
     const box = c.open({ task: 'left', instance: 0 });
     const marker = `${7_300_000 + Math.floor(Math.random() * 100_000)}`;
-    const p = spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    const p = await spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env: {}, joinCgroups: box.joinFiles });
     groups.push(p.pgid);
     p.stdout.resume();
     p.stderr.resume();
@@ -133,6 +133,73 @@ describe.runIf(CGROUPS)('a cgroup box', () => {
     expect(fs.existsSync(box.cgroup!)).toBe(false);
     c.close();
     expect(fs.existsSync(path.dirname(box.cgroup!))).toBe(false);
+  });
+});
+
+describe.runIf(CGROUPS)('cgroup leaves kept per slot (the start path: Containment.take)', () => {
+  it('an instance\'s leaf is used again by its next process, not removed and made again; an idle one goes', async () => {
+    const c = Containment.open(home());
+    const first = await c.take({ task: 'keep', instance: 0 }, { pids: 50 });
+    expect(first.cgroup).toMatch(/\/keep\.i0$/);
+    const marker = `${7_800_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = await spawnProcess({ command: `sleep ${marker} & wait`, cwd: '/', env: {}, joinCgroups: first.joinFiles });
+    groups.push(p.pgid);
+    first.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 1, 5000, 'sleep');
+    expect(await first.clear('SIGTERM', 3000)).toBe('signalled');
+    await p.exit;
+    first.release();
+    // Empty at release: kept for the slot.
+    expect(fs.existsSync(first.cgroup!)).toBe(true);
+    const second = await c.take({ task: 'keep', instance: 0 });
+    expect(second.cgroup).toBe(first.cgroup);
+    expect(second.oomKills()).toBe(0);
+    const q = await spawnProcess({ command: ['true'], cwd: '/', env: {}, joinCgroups: second.joinFiles });
+    second.attach(q.pgid);
+    q.stdout.resume();
+    q.stderr.resume();
+    await q.exit;
+    await second.waitEmpty(5000);
+    second.release();
+    await c.expireLeaves(0);
+    expect(fs.existsSync(first.cgroup!)).toBe(false);
+  });
+
+  it('runs of one task going at once each get their own leaf, and a later run takes a free one', async () => {
+    const c = Containment.open(home());
+    const a = await c.take({ task: 'nightly', runId: 'a' });
+    const b = await c.take({ task: 'nightly', runId: 'b' });
+    expect(a.cgroup).not.toBe(b.cgroup);
+    a.release();
+    const next = await c.take({ task: 'nightly', runId: 'c' });
+    expect(next.cgroup).toBe(a.cgroup);
+    // Another task never gets it.
+    next.release();
+    const other = await c.take({ task: 'other', runId: 'd' });
+    expect(other.cgroup).not.toBe(a.cgroup);
+    b.release();
+    other.release();
+    c.close();
+    expect(fs.existsSync(a.cgroup!)).toBe(false);
+  });
+
+  it('a leaf that is not empty at release is not kept', async () => {
+    const c = Containment.open(home());
+    const box = await c.take({ task: 'busy', instance: 0 });
+    const marker = `${7_900_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = await spawnProcess({ command: ['sleep', marker], cwd: '/', env: {}, joinCgroups: box.joinFiles });
+    groups.push(p.pgid);
+    box.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    box.release();
+    const next = await c.take({ task: 'busy', instance: 0 });
+    // Made again (the old one still holds its process): the leftover is cleared first.
+    expect(next.cgroup).toBe(box.cgroup);
+    await waitFor(() => withArg(marker).length === 0, 5000, 'the leftover killed');
+    next.release();
   });
 });
 
@@ -151,7 +218,7 @@ describe('a process-group box (no cgroups)', () => {
     expect(box.notes[0]).toMatch(/limits are not in force/);
     expect(box.kind).toBe('pgroup');
     const marker = `${7_400_000 + Math.floor(Math.random() * 100_000)}`;
-    const p = spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env, joinCgroups: box.joinFiles });
+    const p = await spawnProcess({ command: `setsid sleep ${marker} & exit 0`, cwd: '/', env, joinCgroups: box.joinFiles });
     groups.push(p.pgid);
     box.attach(p.pgid);
     p.stdout.resume();
@@ -167,11 +234,11 @@ describe('a process-group box (no cgroups)', () => {
   });
 });
 
-describe('attacks (issue 13 check)', () => {
+describe('attacks', () => {
   it('processesWithEnv matches a home whose path is not ASCII (environ is UTF-8 bytes)', async () => {
     const h = `/tmp/jobctl-hé ü-${process.pid}`;
     const marker = `${7_600_000 + Math.floor(Math.random() * 100_000)}`;
-    const p = spawnProcess({ command: `exec sleep ${marker}`, cwd: '/', env: { JOBCTL_HOME: h, JOBCTL_TASK: 'u', JOBCTL_INSTANCE: '0' } });
+    const p = await spawnProcess({ command: `exec sleep ${marker}`, cwd: '/', env: { JOBCTL_HOME: h, JOBCTL_TASK: 'u', JOBCTL_INSTANCE: '0' } });
     groups.push(p.pgid);
     p.stdout.resume();
     p.stderr.resume();
@@ -188,7 +255,7 @@ describe('attacks (issue 13 check)', () => {
     const marker = `${7_700_000 + Math.floor(Math.random() * 100_000)}`;
     const v2root = path.join(path.dirname(path.dirname(box.cgroup!)), 'cgroup.procs');
     const env = { JOBCTL_HOME: h, JOBCTL_TASK: 'mover', JOBCTL_INSTANCE: '0' };
-    const p = spawnProcess({ command: `setsid sh -c 'echo $$ > ${v2root}; exec sleep ${marker}' & exec sleep ${marker}`, cwd: '/', env, joinCgroups: box.joinFiles });
+    const p = await spawnProcess({ command: `setsid sh -c 'echo $$ > ${v2root}; exec sleep ${marker}' & exec sleep ${marker}`, cwd: '/', env, joinCgroups: box.joinFiles });
     groups.push(p.pgid);
     box.attach(p.pgid);
     p.stdout.resume();

@@ -65,7 +65,7 @@ describe('this host', () => {
 
 describe.each(SPAWNERS)('spawnProcess ($name)', ({ env, skip }) => {
   it.skipIf(skip)('gives the child its own session, the cwd, the environment, pipes for output and the exit status', async () => {
-    const p = withSpawner(env, () => spawnProcess({
+    const p = await withSpawner(env, () => spawnProcess({
       command: 'echo "$(pwd) $FOO $1"; echo oops >&2; read x; echo "stdin:$?"; exit 7', cwd: tmp.dir, env: { FOO: 'bar' }, args: ['arg1'],
     }));
     groups.push(p.pgid);
@@ -77,14 +77,14 @@ describe.each(SPAWNERS)('spawnProcess ($name)', ({ env, skip }) => {
   });
 
   it.skipIf(skip)('a process killed by a signal reports its name', async () => {
-    const p = withSpawner(env, () => spawnProcess({ command: ['sleep', '100'], cwd: '/', env: {} }));
+    const p = await withSpawner(env, () => spawnProcess({ command: ['sleep', '100'], cwd: '/', env: {} }));
     groups.push(p.pgid);
     process.kill(-p.pgid, 'SIGTERM');
     expect(await output(p)).toMatchObject({ code: null, signal: 'SIGTERM' });
   });
 
   it.skipIf(skip)('no signal is ignored or blocked in the child, whatever the daemon ignores', async () => {
-    const p = withSpawner(env, () => spawnProcess({ command: ['sleep', '100'], cwd: '/', env: {} }));
+    const p = await withSpawner(env, () => spawnProcess({ command: ['sleep', '100'], cwd: '/', env: {} }));
     groups.push(p.pgid);
     // Node ignores SIGPIPE itself; the child must not inherit that.
     // (child_process goes through setpriv: read the masks once sleep itself runs)
@@ -98,30 +98,30 @@ describe.each(SPAWNERS)('spawnProcess ($name)', ({ env, skip }) => {
     const bin = path.join(tmp.dir, `bin-${env ?? 'native'}`);
     fs.mkdirSync(bin, { recursive: true });
     fs.writeFileSync(path.join(bin, 'only-here'), '#!/bin/sh\necho found-it\n', { mode: 0o755 });
-    const p = withSpawner(env, () => spawnProcess({ command: ['only-here'], cwd: '/', env: { PATH: `${bin}:/usr/bin:/bin` } }));
+    const p = await withSpawner(env, () => spawnProcess({ command: ['only-here'], cwd: '/', env: { PATH: `${bin}:/usr/bin:/bin` } }));
     groups.push(p.pgid);
     expect(await output(p)).toMatchObject({ out: 'found-it\n', code: 0 });
   });
 
-  it.skipIf(skip)('a missing binary, a missing cwd and a cgroup that cannot be joined are clear errors', () => {
-    expect(() => withSpawner(env, () => spawnProcess({ command: ['no-such-binary-xyz'], cwd: '/', env: {} })))
-      .toThrow(/^command not found or not executable: no-such-binary-xyz$/);
-    expect(() => withSpawner(env, () => spawnProcess({ command: ['true'], cwd: path.join(os.tmpdir(), 'no-such-dir-xyz'), env: {} })))
-      .toThrow(/^cwd .*no-such-dir-xyz does not exist or is not a directory$/);
+  it.skipIf(skip)('a missing binary, a missing cwd and a cgroup that cannot be joined are clear errors', async () => {
+    await expect(withSpawner(env, () => spawnProcess({ command: ['no-such-binary-xyz'], cwd: '/', env: {} })))
+      .rejects.toThrow(/^command not found or not executable: no-such-binary-xyz$/);
+    await expect(withSpawner(env, () => spawnProcess({ command: ['true'], cwd: path.join(os.tmpdir(), 'no-such-dir-xyz'), env: {} })))
+      .rejects.toThrow(/^cwd .*no-such-dir-xyz does not exist or is not a directory$/);
     if (env === undefined) {
       // (child_process joins in its shell, after the start: that is an exit 125, shown in the log)
-      expect(() => withSpawner(env, () => spawnProcess({ command: ['true'], cwd: '/', env: {}, joinCgroups: [path.join(tmp.dir, 'no-such-cgroup', 'cgroup.procs')] })))
-        .toThrow(/^cannot join the cgroup .*no-such-cgroup\/cgroup.procs: join: No such file or directory$/);
+      await expect(withSpawner(env, () => spawnProcess({ command: ['true'], cwd: '/', env: {}, joinCgroups: [path.join(tmp.dir, 'no-such-cgroup', 'cgroup.procs')] })))
+        .rejects.toThrow(/^cannot join the cgroup .*no-such-cgroup\/cgroup.procs: join: No such file or directory$/);
     }
   });
 
-  it.skipIf(skip)('an argument or a variable with a NUL byte is refused, never cut short', () => {
-    expect(() => withSpawner(env, () => spawnProcess({ command: ['echo', 'a\0b'], cwd: '/', env: {} }))).toThrow();
-    expect(() => withSpawner(env, () => spawnProcess({ command: ['true'], cwd: '/', env: { X: 'a\0b' } }))).toThrow();
+  it.skipIf(skip)('an argument or a variable with a NUL byte is refused, never cut short', async () => {
+    await expect(withSpawner(env, () => spawnProcess({ command: ['echo', 'a\0b'], cwd: '/', env: {} }))).rejects.toThrow();
+    await expect(withSpawner(env, () => spawnProcess({ command: ['true'], cwd: '/', env: { X: 'a\0b' } }))).rejects.toThrow();
   });
 
   it.skipIf(skip)('many starts at once each get their own exit', async () => {
-    const ps = withSpawner(env, () => Array.from({ length: 50 }, (_, i) => spawnProcess({ command: `exit ${i}`, cwd: '/', env: {} })));
+    const ps = await Promise.all(withSpawner(env, () => Array.from({ length: 50 }, (_, i) => spawnProcess({ command: `exit ${i}`, cwd: '/', env: {} }))));
     ps.forEach((p) => groups.push(p.pgid));
     expect((await Promise.all(ps.map(output))).map((r) => r.code)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });

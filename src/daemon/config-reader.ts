@@ -1,0 +1,87 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ConfigRead, ConfigReadJob } from '../config/read-config.js';
+import { JobctlError } from '../shared/errors.js';
+
+/** Reads the configuration (jobctl.yaml and a task directory) and resolves to it as plain data. */
+export interface ConfigReader {
+  read(job: ConfigReadJob): Promise<ConfigRead>;
+  /** A read is coming (a file changed): start the reader now, so its start overlaps the watcher's quiet time. */
+  prepare(): void;
+}
+
+/** From the sources (tsx, vitest) the reader is a .ts file, run through tsx. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+/** The reader's entry: from the sources its .ts; in dist its bundle (scripts/build-config-reader.mjs), else its .js. */
+function readerEntry(): string {
+  if (FROM_SOURCES) return fileURLToPath(new URL('../config/config-child.ts', import.meta.url));
+  const bundle = fileURLToPath(new URL('../config/config-child.cjs', import.meta.url));
+  return fs.existsSync(bundle) ? bundle : fileURLToPath(new URL('../config/config-child.js', import.meta.url));
+}
+
+type Reply = { ok: true; read: ConfigRead } | { ok: false; message: string };
+
+/**
+ * Each read in a short-lived child process that exits once it has answered (`fork`,
+ * structured-clone IPC): yaml, zod and the config pipeline are never resident in the daemon,
+ * at start, on each reload and for `plan`. (A worker thread was measured too: its heap goes when
+ * it ends, but the daemon keeps ~3 MB more than with a child, in the thread's malloc arena.)
+ * The child runs as the daemon's user, so the file-trust checks are the same. A child started
+ * by prepare() and given no job exits by itself after a while (config/config-child.ts).
+ */
+export class ChildConfigReader implements ConfigReader {
+  private ready: ChildProcess | undefined;
+
+  prepare(): void {
+    if (this.ready?.connected) return;
+    const child = start();
+    this.ready = child;
+    child.once('exit', () => {
+      if (this.ready === child) this.ready = undefined;
+    });
+  }
+
+  async read(job: ConfigReadJob): Promise<ConfigRead> {
+    const prepared = this.ready;
+    this.ready = undefined;
+    if (prepared?.connected) {
+      // (It may have given up waiting just now: then a fresh one reads.)
+      try {
+        return await ask(prepared, job);
+      } catch (e) {
+        if (!(e instanceof ReaderGone)) throw e;
+      }
+    }
+    return ask(start(), job);
+  }
+}
+
+class ReaderGone extends JobctlError {}
+
+function ask(child: ChildProcess, job: ConfigReadJob): Promise<ConfigRead> {
+  return new Promise<ConfigRead>((resolve, reject) => {
+    let answered = false;
+    const fail = (e: JobctlError) => {
+      if (!answered) reject(e);
+      answered = true;
+    };
+    child.once('message', (reply: Reply) => {
+      if (reply.ok && !answered) resolve(reply.read);
+      else fail(new JobctlError('INTERNAL', `reading the configuration failed: ${reply.ok ? 'answered twice' : reply.message}`));
+      answered = true;
+    });
+    child.once('error', (e) => fail(new JobctlError('INTERNAL', `reading the configuration failed: ${e.message}`)));
+    child.once('exit', (code, signal) => fail(new ReaderGone('INTERNAL', `reading the configuration failed: the reader exited (${signal ?? code}) without an answer`)));
+    child.send(job, (e) => e && fail(new ReaderGone('INTERNAL', `reading the configuration failed: ${e.message}`)));
+  });
+}
+
+function start(): ChildProcess {
+  const child = fork(readerEntry(), [], {
+    serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
+  });
+  child.on('error', () => undefined); // reported by the read that uses it
+  return child;
+}
