@@ -635,7 +635,10 @@ export class Containment {
       try {
         let kept = this.leaves.take(slot);
         // A kept leaf removed under the daemon (by hand, a cleanup tool) is made again, not joined.
-        while (kept && !leafIntact(kept)) kept = this.leaves.take(slot);
+        while (kept && !leafIntact(kept)) {
+          for (const dir of [kept.cgroup, ...Object.values(kept.v1)]) removeDir(dir); // what is left of it
+          kept = this.leaves.take(slot);
+        }
         const leaf = kept ?? await makeLeafAsync(host, id.runId !== undefined ? this.leaves.runLeafName(id.task) : slot, limits);
         return new CgroupBox(host, leaf, limits, (l) => this.leaves.put(slot, l));
       } catch {
