@@ -211,6 +211,8 @@ struct plan {
   char *const *join;    /* cgroup.procs files to write "0" to, NULL-terminated */
   char *const *path_dirs;
   int pdeathsig;
+  /* {"/bin/sh", <the file, set by the child>, argv[1..], NULL}: for a file without #! (ENOEXEC). */
+  char **sh_argv;
   int out_w, err_w;
   pid_t parent;
   /* Written by the child (shared memory until exec): where and why it failed. */
@@ -218,6 +220,17 @@ struct plan {
   volatile int fail_errno;
   volatile int fail_index;
 };
+
+/*
+ * exec the file; one the kernel cannot run (ENOEXEC: no #! line) is run by /bin/sh, as execvp(3)
+ * does and so child_process does. Returns only when both fail (errno set).
+ */
+static void exec_file(struct plan *p, const char *path) {
+  execve(path, p->argv, p->envp);
+  if (errno != ENOEXEC || !p->sh_argv) return;
+  p->sh_argv[1] = (char *)path;
+  execve("/bin/sh", p->sh_argv, p->envp);
+}
 
 /* Runs in the vfork child: async-signal-safe calls only, then exec. Never returns. */
 static void child(struct plan *p) {
@@ -264,7 +277,7 @@ static void child(struct plan *p) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (strchr(p->file, '/')) {
-    execve(p->file, p->argv, p->envp);
+    exec_file(p, p->file);
     p->fail_errno = errno;
   } else {
     /* execvpe would search the daemon's PATH: search the task's, in a buffer on this stack. */
@@ -277,8 +290,9 @@ static void child(struct plan *p) {
       memcpy(buf, p->path_dirs[i], dlen);
       buf[dlen] = '/';
       memcpy(buf + dlen + 1, p->file, flen + 1);
-      execve(buf, p->argv, p->envp);
+      exec_file(p, buf);
       if (errno != ENOENT && errno != ENOTDIR) seen = errno;
+      if (seen == ENOEXEC) break; /* found, but neither it nor /bin/sh could run it: as execvp */
     }
     p->fail_errno = seen;
   }
@@ -337,13 +351,22 @@ static void failed(int32_t id, int err, int stage, int index) { record(3, id, er
 /* Runs on a spawner thread (every signal blocked there): vfork, then report. */
 static void run_job(struct job *j) {
   int out[2] = {-1, -1}, err[2] = {-1, -1};
+  char **sh_argv = NULL;
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     failed(j->id, errno, 6, -1);
     goto done;
   }
+  /* Prepared here, not in the child (no allocation after vfork); NULL when out of memory (no /bin/sh fallback then). */
+  size_t argc = 0;
+  while (j->argv[argc]) argc++;
+  sh_argv = calloc(argc + 2, sizeof(char *));
+  if (sh_argv) {
+    sh_argv[0] = "/bin/sh";
+    for (size_t i = 1; i < argc; i++) sh_argv[i + 1] = j->argv[i];
+  }
   struct plan plan = {
       .file = j->file, .argv = j->argv, .envp = j->envp, .cwd = j->cwd, .join = j->join, .path_dirs = j->dirs,
-      .pdeathsig = j->pdeath, .out_w = out[1], .err_w = err[1], .parent = getpid(),
+      .pdeathsig = j->pdeath, .sh_argv = sh_argv, .out_w = out[1], .err_w = err[1], .parent = getpid(),
       .fail_stage = 0, .fail_errno = 0, .fail_index = -1,
   };
   pid_t pid = vfork();
@@ -385,6 +408,7 @@ static void run_job(struct job *j) {
     write_all(notify_w, rec, sizeof rec);
   }
 done:
+  free(sh_argv);
   for (int i = 0; i < 2; i++) {
     if (out[i] >= 0) close(out[i]);
     if (err[i] >= 0) close(err[i]);

@@ -34,6 +34,12 @@ type Reply = { ok: true; read: ConfigRead } | { ok: false; message: string };
 export class ChildConfigReader implements ConfigReader {
   private ready: ChildProcess | undefined;
 
+  /**
+   * `timeoutMs`: how long one read may take before its reader is killed and the read fails
+   * (a stopped or wedged reader must not hold every later reload, nor the daemon's start).
+   */
+  constructor(private readonly timeoutMs = READ_TIMEOUT_MS) {}
+
   prepare(): void {
     if (this.ready?.connected) return;
     const child = start();
@@ -49,25 +55,34 @@ export class ChildConfigReader implements ConfigReader {
     if (prepared?.connected) {
       // (It may have given up waiting just now: then a fresh one reads.)
       try {
-        return await ask(prepared, job);
+        return await ask(prepared, job, this.timeoutMs);
       } catch (e) {
         if (!(e instanceof ReaderGone)) throw e;
       }
     }
-    return ask(start(), job);
+    return ask(start(), job, this.timeoutMs);
   }
 }
 
+/** 1,000 task files read in a few seconds on a busy 2-core host: a minute is a reader that is stuck. */
+const READ_TIMEOUT_MS = 60_000;
+
 class ReaderGone extends JobctlError {}
 
-function ask(child: ChildProcess, job: ConfigReadJob): Promise<ConfigRead> {
+function ask(child: ChildProcess, job: ConfigReadJob, timeoutMs: number): Promise<ConfigRead> {
   return new Promise<ConfigRead>((resolve, reject) => {
     let answered = false;
+    const timer = setTimeout(() => {
+      fail(new JobctlError('TIMEOUT', `reading the configuration failed: the reader (pid ${child.pid}) did not answer within ${Math.round(timeoutMs / 1000)}s; it was killed`));
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const fail = (e: JobctlError) => {
+      clearTimeout(timer);
       if (!answered) reject(e);
       answered = true;
     };
     child.once('message', (reply: Reply) => {
+      clearTimeout(timer);
       if (reply.ok && !answered) resolve(reply.read);
       else fail(new JobctlError('INTERNAL', `reading the configuration failed: ${reply.ok ? 'answered twice' : reply.message}`));
       answered = true;
@@ -78,9 +93,18 @@ function ask(child: ChildProcess, job: ConfigReadJob): Promise<ConfigRead> {
   });
 }
 
+/**
+ * The node the daemon runs: its path, or, when that path is gone (node removed or moved by an
+ * upgrade while the daemon runs), the same binary through /proc/self/exe, which the kernel
+ * keeps while the daemon lives.
+ */
+function nodeBinary(): string {
+  return process.platform === 'linux' && !fs.existsSync(process.execPath) ? '/proc/self/exe' : process.execPath;
+}
+
 function start(): ChildProcess {
   const child = fork(readerEntry(), [], {
-    serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
+    execPath: nodeBinary(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
   });
   child.on('error', () => undefined); // reported by the read that uses it
   return child;

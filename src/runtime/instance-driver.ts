@@ -314,7 +314,7 @@ export class InstanceDriver extends EventEmitter {
     }, {
       containment: this.containment, id: { task: spec.name, instance: this.opts.index },
       ...(spec.limits ? { limits: spec.limits } : {}), clock: this.clock, onNote: (n) => this.opts.sink.note(n),
-    }).then((proc) => this.onStarted(gen, proc), (e: unknown) => this.onStartFailed(gen, e))
+    }).then((proc) => this.onStarted(gen, proc, spec), (e: unknown) => this.onStartFailed(gen, e))
       .catch((e: unknown) => this.emit('warning', `${this.key}: after start: ${errorMessage(e)}`));
   }
 
@@ -328,9 +328,13 @@ export class InstanceDriver extends EventEmitter {
     else this.dispatchSafe({ type: 'spawn-failed', message });
   }
 
-  private onStarted(gen: number, proc: ProcessHandle): void {
+  private onStarted(gen: number, proc: ProcessHandle, startedWith: ServiceTaskSpec): void {
     this.startInFlight = false;
     this.proc = proc;
+    // Limits changed by a reload while the start was in flight (setSpec found no process): in force now.
+    if (this.spec !== startedWith && JSON.stringify(this.spec.limits ?? {}) !== JSON.stringify(startedWith.limits ?? {})) {
+      for (const note of proc.box.setLimits(this.spec.limits)) this.opts.sink.note(note);
+    }
     this.metrics = {};
     this.opts.sink.note(`started pid ${proc.pid}`);
     const captured = this.opts.sink.attach(proc);

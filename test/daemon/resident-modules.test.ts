@@ -4,7 +4,7 @@ import { staticImports } from '../helpers/import-graph.js';
 
 /**
  * Issue 28, the daemon's memory: what the resident daemon loads at start (the static imports
- * from dist/daemon/entry.js). zod, yaml and the config pipeline run in a worker per load
+ * from dist/daemon/entry.js). zod, yaml and the config pipeline run in a child process per load
  * (daemon/config-reader.ts); the socket is checked without zod (shared/param-check.ts); what only
  * some hosts use (prom-client, ioredis, the xxl-job executor, execa) is imported on demand.
  */

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../../../src/config/defaults.js';
 import { startRunProcess } from '../../../src/runtime/cron-run.js';
 import { InstanceDriver } from '../../../src/runtime/instance-driver.js';
 import { LogSink } from '../../../src/runtime/log-sink.js';
+import { parseMountinfo } from '../../../src/runtime/cgroup.js';
 import { Containment } from '../../../src/runtime/process/contain.js';
 import { spawnerInfo } from '../../../src/runtime/process/start.js';
 import { ROOT } from '../../helpers/cli.js';
@@ -47,6 +48,19 @@ function withMarker(marker: string): number[] {
     }
   }
   return out;
+}
+
+/** The memory limit of the cgroup a process is in (v1 memory leaf where there is one, else v2 memory.max). */
+function memoryLimitOf(pid: number): number | undefined {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((l) => l.split(':'));
+  const mounts = parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  const v1 = lines.find((l) => l[1]!.split(',').includes('memory'));
+  const v1Mount = mounts.find((x) => x.fstype === 'cgroup' && x.options.includes('memory'));
+  const file = v1 && v1Mount
+    ? path.join(v1Mount.point, v1[2]!, 'memory.limit_in_bytes')
+    : path.join(mounts.find((x) => x.fstype === 'cgroup2')!.point, lines.find((l) => l[0] === '0')![2]!, 'memory.max');
+  const text = fs.readFileSync(file, 'utf8').trim();
+  return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
 let seq = 0;
@@ -121,6 +135,19 @@ describe.each(SPAWNERS)('a start in flight ($name)', ({ name, env, skip }) => {
     driver.start();
     await driver.stop();
     expect(driver.state).toBe('stopped');
+  });
+
+  it.skipIf(skip || containment.mode !== 'cgroup')('limits changed while the start is in flight are in force on the process it starts', async () => {
+    useSpawner();
+    const m = marker();
+    const spec = serviceSpec({ name: `limits-${name}`, command: ['sleep', m] });
+    const driver = new InstanceDriver({ spec, index: 0, sink: sink(`limits-${name}`), containment });
+    cleanups.push(() => driver.dispose());
+    driver.start();
+    expect(driver.status().pid).toBeUndefined(); // handed over, not known yet
+    driver.setSpec({ ...spec, limits: { memory: 64 * 1024 * 1024 } }); // a reload meanwhile
+    const pid = (await waitFor(() => driver.status().pid, 20_000, 'the pid'))!;
+    expect(memoryLimitOf(pid)).toBe(64 * 1024 * 1024);
   });
 
   it.skipIf(skip)('a cron run stopped before its process is known ends killed, with nothing left', async () => {

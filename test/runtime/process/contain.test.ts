@@ -5,6 +5,7 @@ import { groupProcs, homeCgroupName, parseMountinfo, parseProcCgroup, probeCgrou
 import { Containment, leafName } from '../../../src/runtime/process/contain.js';
 import { processesWithEnv } from '../../../src/runtime/process/env-scan.js';
 import { listProcesses } from '../../../src/runtime/proc.js';
+import { startProcess } from '../../../src/runtime/process/handle.js';
 import { spawnProcess } from '../../../src/runtime/process/start.js';
 import { tempDir } from '../../helpers/temp.js';
 import { killGroup, waitFor } from '../../helpers/wait.js';
@@ -200,6 +201,28 @@ describe.runIf(CGROUPS)('cgroup leaves kept per slot (the start path: Containmen
     expect(next.cgroup).toBe(box.cgroup);
     await waitFor(() => withArg(marker).length === 0, 5000, 'the leftover killed');
     next.release();
+  });
+});
+
+describe.runIf(CGROUPS)('a kept leaf removed under the daemon', () => {
+  it('is made again at the slot\'s next start, which joins it and runs (no "cannot join the cgroup")', async () => {
+    const c = Containment.open(home());
+    const first = await c.take({ task: 'gone', instance: 0 });
+    const dirs = first.joinFiles.map((f) => path.dirname(f));
+    first.release(); // empty: kept for the slot
+    expect(dirs.every((d) => fs.existsSync(d))).toBe(true);
+    for (const d of dirs) fs.rmdirSync(d); // an operator's cleanup, a tool, a reboot of the hierarchy
+    const p = await startProcess({ command: ['true'], cwd: '/', env: {} }, {
+      containment: c, id: { task: 'gone', instance: 0 }, clock: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    });
+    groups.push(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    expect(p.box.kind).toBe('cgroup');
+    expect(await p.exit).toEqual({ code: 0, signal: null });
+    await p.box.waitEmpty(5000);
+    p.box.release();
+    c.close();
   });
 });
 

@@ -103,6 +103,18 @@ describe.each(SPAWNERS)('spawnProcess ($name)', ({ env, skip }) => {
     expect(await output(p)).toMatchObject({ out: 'found-it\n', code: 0 });
   });
 
+  it.skipIf(skip)('an executable script without a #! line runs under /bin/sh, as execvp runs it (by path and by PATH search)', async () => {
+    const bin = path.join(tmp.dir, `nosheb-${env ?? 'native'}`);
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'plain-script'), 'echo "plain $1 $2"\n', { mode: 0o755 });
+    const byPath = await withSpawner(env, () => spawnProcess({ command: [path.join(bin, 'plain-script'), 'a', 'b'], cwd: '/', env: {} }));
+    groups.push(byPath.pgid);
+    expect(await output(byPath)).toMatchObject({ out: 'plain a b\n', code: 0 });
+    const bySearch = await withSpawner(env, () => spawnProcess({ command: ['plain-script', 'c'], cwd: '/', env: { PATH: `${bin}:/usr/bin:/bin` } }));
+    groups.push(bySearch.pgid);
+    expect(await output(bySearch)).toMatchObject({ out: 'plain c \n', code: 0 });
+  });
+
   it.skipIf(skip)('a missing binary, a missing cwd and a cgroup that cannot be joined are clear errors', async () => {
     await expect(withSpawner(env, () => spawnProcess({ command: ['no-such-binary-xyz'], cwd: '/', env: {} })))
       .rejects.toThrow(/^command not found or not executable: no-such-binary-xyz$/);
