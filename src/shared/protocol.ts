@@ -269,7 +269,7 @@ export interface XxlJobStatus {
 
 export interface ContainmentInfo {
   mode: 'cgroup' | 'pgroup';
-  /** One line: "cgroup v2 (<dir>; limits: …)" or "process groups (no cgroup delegation: see README; …)". */
+  /** One line: "cgroup v2 (<dir>; limits: …)" or "process groups (no cgroup delegation: see docs/running.md; …)". */
   description: string;
   /** The same in plain words, without paths: "cgroups: hybrid v1/v2; memory, cpu and pids limits enforced". */
   summary?: string;

@@ -48,7 +48,7 @@ describe('jobctl commands against a real daemon', () => {
     expect(lines[1]).toMatch(/^(cgroups: (v2|hybrid v1\/v2); (memory|cpu|pids).* enforced.*|no cgroups: process groups contain the tasks; .+)$/);
     expect(lines[1]).not.toContain('/sys/fs/cgroup');
     const verbose = await jobctl(['status', '--verbose'], { home });
-    expect(verbose.stdout.split('\n')[1]).toMatch(/^containment: (cgroup v2 \(\/.+\)|process groups \(no cgroup delegation: see README; .+\))$/);
+    expect(verbose.stdout.split('\n')[1]).toMatch(/^containment: (cgroup v2 \(\/.+\)|process groups \(no cgroup delegation: see docs\/running\.md; .+\))$/);
     expect(lines[2]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
     expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);

@@ -110,7 +110,7 @@ describe.each(MODES)('no stray process ($name)', (mode) => {
       expect((await jobctl(['status', '--verbose'], { home })).stdout.split('\n')[1]).toMatch(/^containment: cgroup v2 \(/);
     } else {
       expect((await jobctl(['status'], { home })).stdout.split('\n')[1]).toBe('no cgroups: process groups contain the tasks; limits are not enforced (`status --verbose` says why)');
-      expect((await jobctl(['status', '-v'], { home })).stdout.split('\n')[1]).toMatch(/^containment: process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
+      expect((await jobctl(['status', '-v'], { home })).stdout.split('\n')[1]).toMatch(/^containment: process groups \(no cgroup delegation: see docs\/running\.md; JOBCTL_CGROUPS=off\)/);
     }
 
     // 10 restarts of each: the leaver by itself, the keeper by hand. At most the current

@@ -337,7 +337,7 @@ class CgroupBox extends BaseBox {
           ok = v1Writes.every(([f, v]) => writeControl(path.join(dir, f), v) || OPTIONAL_CONTROL.test(f));
         }
       }
-      if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see README "How tasks run")`);
+      if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see docs/running.md)`);
     };
     if (next.memory !== prev.memory) {
       const v = next.memory === undefined ? undefined : String(next.memory);
@@ -594,7 +594,7 @@ export class Containment {
     if (!this.host) {
       return {
         mode: 'pgroup',
-        description: `process groups (no cgroup delegation: see README; ${this.reason ?? 'unavailable'})`,
+        description: `process groups (no cgroup delegation: see docs/running.md; ${this.reason ?? 'unavailable'})`,
         summary: 'no cgroups: process groups contain the tasks; limits are not enforced (`status --verbose` says why)',
       };
     }

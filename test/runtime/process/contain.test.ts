@@ -236,7 +236,7 @@ describe('a process-group box (no cgroups)', () => {
     if (prev === undefined) delete process.env.JOBCTL_CGROUPS;
     else process.env.JOBCTL_CGROUPS = prev;
     expect(c.mode).toBe('pgroup');
-    expect(c.info().description).toMatch(/^process groups \(no cgroup delegation: see README; JOBCTL_CGROUPS=off\)/);
+    expect(c.info().description).toMatch(/^process groups \(no cgroup delegation: see docs\/running\.md; JOBCTL_CGROUPS=off\)/);
     const box = c.open({ task: 'w', instance: 3 }, { memory: 1e6 });
     expect(box.notes[0]).toMatch(/limits are not in force/);
     expect(box.kind).toBe('pgroup');
