@@ -337,7 +337,7 @@ class CgroupBox extends BaseBox {
           ok = v1Writes.every(([f, v]) => writeControl(path.join(dir, f), v) || OPTIONAL_CONTROL.test(f));
         }
       }
-      if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see README "How tasks run")`);
+      if (!ok) notes.push(`limits.${c} is not in force: this host has no writable ${c} controller for jobctl (see docs/running.md "How tasks run")`);
     };
     if (next.memory !== prev.memory) {
       const v = next.memory === undefined ? undefined : String(next.memory);
