@@ -173,6 +173,11 @@ export class JobctlClient extends EventEmitter {
     return this.closedFlag;
   }
 
+  /** The client ended the connection itself (a peer that broke the protocol, a ping without an answer). */
+  get faulted(): boolean {
+    return this.faultReason !== undefined;
+  }
+
   /** Set when the daemon dropped this connection for not reading fast enough: its reason. */
   get dropped(): string | undefined {
     return this.dropReason;

@@ -39,6 +39,10 @@ export function answerWithin<T>(work: Promise<T>, timeoutMs: number, onLate: () 
  * Ask every host at once; each has `timeoutMs` to connect and answer. A host that does not
  * answer in time, or cannot be reached, is an answer that says why — never a hang. The
  * connection is closed after `fn` (a late one is closed when it arrives).
+ *
+ * `workMs`, for work that may take longer than the timeout (a start that waits until the task
+ * runs): the host still has `timeoutMs` to be reached and answer (a `hello`), then `fn` has
+ * `workMs`; a hung host is down within the fleet's timeout either way.
  */
 export async function askFleet<T>(
   hosts: readonly FleetMember[],
@@ -46,26 +50,32 @@ export async function askFleet<T>(
   timeoutMs: number,
   /** Leave the connection of a host that answered open (the caller keeps it, e.g. to follow logs). @default false */
   keepOpen = false,
+  workMs?: number,
 ): Promise<Array<HostAnswer<T>>> {
   return Promise.all(hosts.map(async (h): Promise<HostAnswer<T>> => {
     const t0 = Date.now();
     let client: JobctlClient | undefined;
     let timedOut = false;
-    const work = (async () => {
+    const reached = (async () => {
       const c = await h.dial();
       if (timedOut) {
         c.close();
         throw new Error('late');
       }
       client = c;
-      return fn(c, h);
+      if (workMs !== undefined) await c.call('hello', { client: 'jobctl (fleet)' });
+      return c;
     })();
+    let work: Promise<T> | undefined;
     try {
-      const value = await answerWithin(work, timeoutMs, () => (timedOut = true));
+      const value = workMs === undefined
+        ? await answerWithin(work = reached.then((c) => fn(c, h)), timeoutMs, () => (timedOut = true))
+        : await answerWithin(work = fn(await answerWithin(reached, timeoutMs, () => (timedOut = true)), h), workMs);
       if (!keepOpen) client?.close();
       return { host: h.name, ok: true, value, ms: Date.now() - t0 };
     } catch (e) {
-      work.catch(() => undefined);
+      reached.catch(() => undefined);
+      work?.catch(() => undefined);
       client?.close();
       return { host: h.name, ok: false, error: errorMessage(e), code: e instanceof JobctlError ? e.code : 'INTERNAL', ms: Date.now() - t0 };
     }

@@ -111,7 +111,8 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
         // A connection given up on (connect() below) is not this backend's any more.
         if (this.client !== c) return;
         this.client = undefined;
-        this.lastErrorText = 'the connection dropped';
+        // Why, when the client ended it itself (a ping without an answer: the host hangs).
+        this.lastErrorText = c.faulted ? c.closeReason : 'the connection dropped';
         this.setState('disconnected');
         this.schedule();
       });

@@ -164,7 +164,7 @@ const SCENARIOS = [
     eval: '12m',
     fires: [{ labels: { job: 'jobctl', severity: 'critical' }, annotations: {
       summary: 'Prometheus has no jobctl target to scrape (job="jobctl")',
-      description: 'Check the scrape config or service discovery for job jobctl (README: Prometheus).' } }],
+      description: 'Check the scrape config or service discovery for job jobctl (docs/metrics.md "Prometheus metrics").' } }],
   },
 ];
 

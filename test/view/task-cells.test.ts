@@ -8,6 +8,7 @@ import { inkColor } from '../../src/tui/format.js';
 import { TopModel } from '../../src/tui/top/model.js';
 import { STATE_HUE, hueOf } from '../../src/view/state-hue.js';
 import { lastRunCell, lastRunText, procsText, upOrNextText, uptimeText } from '../../src/view/task-cells.js';
+import { healthClass, stateClass } from '../../web/src/format.js';
 
 const NOW = 1_000_000;
 const service: ServiceTaskStatus = {
@@ -56,5 +57,11 @@ describe('one row model for the CLI table, the TUI and top', () => {
     expect(inkColor('disabled')).toBe('gray');
     expect(inkColor('fatal')).toBe('red');
     expect(inkColor('-')).toBeUndefined();
+  });
+
+  it('the web view colours task, run and health states from the same table as the CLI and the TUI', () => {
+    const webHue = (cls: string) => cls.replace(/^c-/, '');
+    for (const s of [...SERVICE_TASK_STATES, ...CRON_TASK_STATES, ...RUN_STATES]) expect(webHue(stateClass(s)), s).toBe(inkColor(s));
+    for (const h of ['healthy', 'starting', 'unhealthy', '2/3 healthy']) expect(webHue(healthClass(h)), h).toBe(inkColor(h));
   });
 });

@@ -12,10 +12,10 @@ export function stateClass(state: string): string {
   return `c-${hue === undefined || hue === 'dim' ? 'gray' : hue}`;
 }
 
-/** A health text's colour: healthy green, unhealthy red, else (starting, 2/3 healthy) yellow, as before. */
+/** A health text's colour, from the same table (healthy green, starting cyan, `2/3 healthy` yellow, unhealthy red). */
 export function healthClass(text: string | undefined): string {
   if (!text) return '';
-  return text === 'healthy' ? 'c-green' : text === 'unhealthy' ? 'c-red' : 'c-yellow';
+  return stateClass(text);
 }
 
 /** A task's health over its checked instances, or undefined without checks. */

@@ -17,15 +17,16 @@ export function registerTui(program: Command, ctx: CliContext): void {
     .command('tui')
     .description('the interactive terminal UI: every task, live logs, start/stop (? for keys)')
     .option('--fleet [file]', 'every host of the fleet inventory (default <home>/fleet.yaml): a HOST column, h filters by host')
+    .option('--timeout <duration>', 'with --fleet: how long each host has to connect and answer (default: fleet.yaml timeout, else 5s)')
     .addHelpText('after', '\nKeys: ↑↓/jk move, enter detail, s start, x stop, r restart, t run, K kill, l logs, [ ] earlier/later run or instance, w wrap, / filter (in the log: search, n/N), h host (fleet), ? help, q quit')
-    .action(action(ctx, async (opts: { fleet?: string | boolean }) => {
+    .action(action(ctx, async (opts: { fleet?: string | boolean; timeout?: string }) => {
       if (!process.stdout.isTTY) throw new CliError('jobctl tui needs a terminal; use `jobctl status` in scripts', EXIT.USAGE);
       // A live screen with colors on a real terminal, whatever CI says (shared/color.ts).
       prepareTerminalEnv(process.env, true);
       const dial = () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 });
       if (opts.fleet) {
         const [{ runTui }, { FleetBackend }, { openFleet }] = await Promise.all([import('../../tui/run.js'), import('../../tui/fleet-backend.js'), import('../fleet/members.js')]);
-        const f = openFleet(ctx, typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {});
+        const f = openFleet(ctx, { ...(typeof opts.fleet === 'string' ? { fleet: opts.fleet } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) });
         return runTui({ dial, backend: new FleetBackend(f.fleet.hosts.map((h) => ({ ...f.member(h), address: formatAddress(h.address) })), 2000, f.timeoutMs) });
       }
       const { runTui } = await import('../../tui/run.js');

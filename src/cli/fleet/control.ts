@@ -34,7 +34,7 @@ export async function fleetControl(ctx: CliContext, verb: FleetVerb, text: strin
       if (t.wherever && e instanceof JobctlError && e.code === 'FORBIDDEN') return { absent: true, forbidden: e.message };
       throw e;
     }
-  }, Math.max(f.timeoutMs, verb === 'run' ? f.timeoutMs : 30_000));
+  }, f.timeoutMs, false, verb === 'run' ? undefined : Math.max(f.timeoutMs, 30_000));
   const paint = painter(ctx.io.color);
   const present = answers.filter((a) => !(a.ok && 'absent' in a.value));
   if (present.length === 0) {

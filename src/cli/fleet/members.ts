@@ -32,7 +32,12 @@ export function openFleet(ctx: CliContext, opts: FleetOptions): LoadedFleet {
       labels: h.labels,
       // The fleet's own deadline (askFleet) comes first; the dial's and ssh's (ConnectTimeout, which also
       // bounds a server that never sends its banner) are backstops, so a silent host is TIMEOUT whatever the load.
-      dial: () => ctx.dial(h.address, { connectTimeoutMs: timeoutMs + 1000, batch: true, connectTimeoutSeconds: Math.ceil(timeoutMs / 1000) + 2 }),
+      // A connection kept open (tui/web --fleet, fleet logs -f) is pinged when quiet and ends when a ping
+      // gets no answer within the same timeout: a host that hangs later is down too, not "connected" for ever.
+      dial: () => ctx.dial(h.address, {
+        connectTimeoutMs: timeoutMs + 1000, batch: true, connectTimeoutSeconds: Math.ceil(timeoutMs / 1000) + 2,
+        pingIntervalMs: timeoutMs, pingTimeoutMs: timeoutMs,
+      }),
     }),
   };
 }

@@ -89,7 +89,7 @@ async function eachHost<R extends SyncResult>(ctx: CliContext, f: ReturnType<typ
 export async function fleetSyncPlan(ctx: CliContext, opts: FleetOptions & { json?: boolean }): Promise<number> {
   const f = openFleet(ctx, opts);
   const results = await eachHost<SyncPlanResult>(ctx, f, fetchScript, async (h, after) => {
-    const [a] = await askFleet([f.member(h)], (c) => c.call('plan', { rev: after ?? '@{upstream}' }), Math.max(f.timeoutMs, 30_000));
+    const [a] = await askFleet([f.member(h)], (c) => c.call('plan', { rev: after ?? '@{upstream}' }), f.timeoutMs, false, Math.max(f.timeoutMs, 30_000));
     if (!a!.ok) throw new Error(a!.error);
     return { plan: a!.value };
   });

@@ -3,6 +3,7 @@ import { formatBytes, formatDuration, instanceHealthText, lastProbeText } from '
 import type { DaemonInfo, TaskStatus } from '../../shared/protocol.js';
 import type { RunRecord } from '../../shared/types.js';
 import { fit, inkColor } from '../format.js';
+import { uptimeText } from '../../view/task-cells.js';
 import type { LogReader } from '../hooks/use-log-reader.js';
 import { LogView } from './LogView.js';
 
@@ -42,7 +43,7 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
     ? (task.instances ?? []).slice(0, room).map((i) => (
       <Text key={i.index} wrap="truncate">
         {`  #${i.index} `}<Text color={inkColor(i.state, 'white')}>{fit(i.state, 9)}</Text>
-        {`${i.pid ? ` pid ${i.pid}` : ''}${i.state === 'running' && i.startedAt ? ` up ${formatDuration(now - i.startedAt)}` : ''} restarts ${i.restarts}${i.rss !== undefined ? ` mem ${formatBytes(i.rss)}` : ''}${i.cpu !== undefined ? ` cpu ${i.cpu}%` : ''}`}
+        {`${i.pid ? ` pid ${i.pid}` : ''}${i.state === 'running' && i.startedAt ? ` up ${uptimeText(i.startedAt, now)}` : ''} restarts ${i.restarts}${i.rss !== undefined ? ` mem ${formatBytes(i.rss)}` : ''}${i.cpu !== undefined ? ` cpu ${i.cpu}%` : ''}`}
         {i.health ? <Text color={inkColor(i.health.state, 'yellow')}>{` ${instanceHealthText(i.health)}`}</Text> : null}
         {`${i.health?.lastProbe && !i.health.lastProbe.ok ? ` — ${lastProbeText(i.health, now)}` : ''}${i.message ? ` — ${i.message}` : ''}`}
       </Text>
