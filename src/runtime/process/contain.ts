@@ -489,6 +489,11 @@ async function makeLeafAsync(host: CgroupHost, name: string, limits: TaskLimits 
   return { cgroup, v1, limits: {}, uses: 0 };
 }
 
+/** Every directory of a kept leaf is still there (one stat each: no read, no walk). */
+function leafIntact(leaf: Leaf): boolean {
+  return [leaf.cgroup, ...Object.values(leaf.v1)].every((d) => fs.existsSync(path.join(d, 'cgroup.procs')));
+}
+
 /** How long a kept leaf may stay unused before it is removed (its task is likely gone). */
 const LEAF_IDLE_MS = 60_000;
 
@@ -589,7 +594,7 @@ export class Containment {
     if (!this.host) {
       return {
         mode: 'pgroup',
-        description: `process groups (no cgroup delegation: see README; ${this.reason ?? 'unavailable'})`,
+        description: `process groups (no cgroup delegation: see docs/running.md; ${this.reason ?? 'unavailable'})`,
         summary: 'no cgroups: process groups contain the tasks; limits are not enforced (`status --verbose` says why)',
       };
     }
@@ -628,8 +633,13 @@ export class Containment {
     if (host) {
       const slot = id.runId !== undefined ? `${id.task}.r` : leafName({ ...id, home: this.home! });
       try {
-        const leaf = this.leaves.take(slot)
-          ?? await makeLeafAsync(host, id.runId !== undefined ? this.leaves.runLeafName(id.task) : slot, limits);
+        let kept = this.leaves.take(slot);
+        // A kept leaf removed under the daemon (by hand, a cleanup tool) is made again, not joined.
+        while (kept && !leafIntact(kept)) {
+          for (const dir of [kept.cgroup, ...Object.values(kept.v1)]) removeDir(dir); // what is left of it
+          kept = this.leaves.take(slot);
+        }
+        const leaf = kept ?? await makeLeafAsync(host, id.runId !== undefined ? this.leaves.runLeafName(id.task) : slot, limits);
         return new CgroupBox(host, leaf, limits, (l) => this.leaves.put(slot, l));
       } catch {
         /* fall back below */
