@@ -232,8 +232,11 @@ static void exec_file(struct plan *p, const char *path) {
   execve("/bin/sh", p->sh_argv, p->envp);
 }
 
-/* Runs in the vfork child: async-signal-safe calls only, then exec. Never returns. */
-static void child(struct plan *p) {
+/*
+ * Runs in the vfork child: async-signal-safe calls only, then exec. Never returns. Never inlined:
+ * its locals live in a frame of its own below the spawner's, whatever the compiler would do.
+ */
+__attribute__((noinline, noreturn)) static void child(struct plan *p) {
   /* Signals at their defaults (a handler of the parent must never run here), then unblocked below. */
   for (int s = 1; s < NSIG; s++) {
     if (s == SIGKILL || s == SIGSTOP) continue;
