@@ -78,10 +78,13 @@ describe.runIf(CAN_CGROUP)('limits', () => {
     }, 20_000, 'forky failing and restarted');
     expect(most).toBeLessThanOrEqual(8);
     expect(fs.readFileSync(`${home}/state/logs/forky/0.log`, 'utf8')).toMatch(/Cannot fork/);
+    // Once the 20 MB are touched (the fixture says so), a status shows them: its figures are at
+    // most one sampling interval (2 s) old, so ask until one taken after the allocation comes.
+    await waitFor(() => fs.existsSync(`${home}/state/logs/calm/0.log`) && fs.readFileSync(`${home}/state/logs/calm/0.log`, 'utf8').includes('allocated 20MB'), 20_000, 'calm allocated');
     const calm = await waitFor(async () => {
       const t = await taskStatus(d, 'calm');
-      return t.rss !== undefined && t.cpu !== undefined ? t : undefined;
-    }, 15_000, 'figures');
+      return t.rss !== undefined && t.rss > 20 * 1024 * 1024 && t.cpu !== undefined ? t : undefined;
+    }, 15_000, 'figures with the 20 MB');
     expect(calm!.rss).toBeGreaterThan(20 * 1024 * 1024); // the 20 MB it touched are charged to its cgroup
     expect((await jobctl(['stop', '--all'], { home })).code).toBe(0);
   }, 60_000);
