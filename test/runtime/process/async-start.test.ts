@@ -147,6 +147,9 @@ describe.each(SPAWNERS)('a start in flight ($name)', ({ name, env, skip }) => {
     expect(driver.status().pid).toBeUndefined(); // handed over, not known yet
     driver.setSpec({ ...spec, limits: { memory: 64 * 1024 * 1024 } }); // a reload meanwhile
     const pid = (await waitFor(() => driver.status().pid, 20_000, 'the pid'))!;
+    // The child_process spawner's pid is a /bin/sh that joins the cgroup and then execs the
+    // command: the command (the marker) runs in the box, the shell a moment before may not.
+    await waitFor(() => withMarker(m).includes(pid), 20_000, 'the command to run in its box');
     expect(memoryLimitOf(pid)).toBe(64 * 1024 * 1024);
   });
 
