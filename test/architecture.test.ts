@@ -22,7 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['shared', 'config', 'core', 'api', 'cli', 'tui', 'web', 'view'],
   tui: ['shared', 'api', 'tui', 'view'],
   web: ['shared', 'config', 'api', 'tui', 'web', 'view'],
-  bin: ['cli', 'daemon', 'bin'],
+  bin: ['shared', 'config', 'cli', 'daemon', 'bin'],
 };
 const SLICES = ['xxljob', 'fleet-lock', 'metrics'];
 /** The only files outside a slice that import it. */

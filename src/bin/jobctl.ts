@@ -3,21 +3,26 @@
  * The `jobctl` executable: the CLI, plus `jobctl daemon`, which is the only command that
  * loads daemon code (the CLI itself talks to the daemon through api/client).
  */
-import { runCli } from '../cli/program.js';
+import { resolveHome } from '../config/home.js';
+import { loadDaemonEntry, plainDaemonCall } from './daemon-call.js';
 
-// A reader that closes early (`jobctl logs T | head -c 100`, `jobctl status | head -1`)
-// ends the output quietly, as `cat` does, instead of with a stack trace.
-const onStdoutError = (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  throw e;
-};
-process.stdout.on('error', onStdoutError);
-
-const code = await runCli(process.argv.slice(2), {
-  runDaemon: async (home) => {
-    // The daemon never depends on its stdio (daemon/stdio.ts).
-    process.stdout.off('error', onStdoutError);
-    return (await import('../daemon/entry.js')).runForeground(home);
-  },
-});
-process.exitCode = code;
+const daemonCall = plainDaemonCall(process.argv.slice(2));
+if (daemonCall) {
+  // The daemon never depends on its stdio (daemon/stdio.ts); nothing of the CLI is loaded.
+  process.exitCode = await (await loadDaemonEntry()).runForeground(resolveHome(daemonCall.home));
+} else {
+  // A reader that closes early (`jobctl logs T | head -c 100`, `jobctl status | head -1`)
+  // ends the output quietly, as `cat` does, instead of with a stack trace.
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  };
+  process.stdout.on('error', onStdoutError);
+  const { runCli } = await import('../cli/program.js');
+  process.exitCode = await runCli(process.argv.slice(2), {
+    runDaemon: async (home) => {
+      process.stdout.off('error', onStdoutError);
+      return (await loadDaemonEntry()).runForeground(home);
+    },
+  });
+}

@@ -14,7 +14,7 @@ export interface ConfigReader {
 /** From the sources (tsx, vitest) the reader is a .ts file, run through tsx. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
-/** The reader's entry: from the sources its .ts; in dist its bundle (scripts/build-config-reader.mjs), else its .js. */
+/** The reader's entry: from the sources its .ts; in dist its bundle (scripts/build-bundles.mjs), else its .js. */
 function readerEntry(): string {
   if (FROM_SOURCES) return fileURLToPath(new URL('../config/config-child.ts', import.meta.url));
   const bundle = fileURLToPath(new URL('../config/config-child.cjs', import.meta.url));

@@ -48,8 +48,18 @@ export interface NativeSpawner {
   spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): Promise<NativeChild>;
 }
 
-/** Where `npm run build` puts the addon (scripts/build-native.mjs), from src/ or dist/ alike. */
-export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/jobctl_spawn.node');
+/**
+ * Where `npm run build` puts the addon (scripts/build-native.mjs): `native/build/` of the package
+ * root, the first folder above `from` that holds a package.json (from src/, dist/ or the daemon's
+ * bundle in dist/daemon-bundle/ alike).
+ */
+export function addonPathFrom(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir) return path.join(dir, 'native/build/jobctl_spawn.node');
+  }
+}
+
+export const ADDON_PATH = addonPathFrom(path.dirname(fileURLToPath(import.meta.url)));
 
 const SIGNAL_NAMES = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 const STAGES: Record<number, NativeSpawnError['stage']> = { 1: 'setsid', 2: 'join', 3: 'chdir', 4: 'exec', 5: 'stdio', 6: 'pipe2', 7: 'vfork', 8: 'pidfd_open', 9: 'submit' };

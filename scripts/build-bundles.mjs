@@ -1,0 +1,37 @@
+// Bundles what the daemon runs, from the compiled dist/ (after `tsc`):
+// - the configuration reader (dist/config/config-child.js: yaml, zod, the config pipeline) into one
+//   file, dist/config/config-child.cjs. The daemon starts it for every load of the configuration;
+//   one minified file loads in about two thirds of the time of the ~300 modules it is made of.
+// - the daemon (dist/daemon/entry.js) into dist/daemon-bundle/: an entry plus chunks, split where
+//   the code imports on demand (the xxl-job executor, metrics, the Redis lock stay unloaded until a
+//   host's settings use them). A resident daemon made of ~180 modules holds their module records
+//   and sources; one minified entry keeps ~3.5 MB less (bench/RESULTS.md, "The daemon's bundle").
+//   The bundle sits at the depth of dist/daemon/, so paths relative to a module (the config
+//   reader's) hold; the native addon is found from the package root.
+// `jobctl daemon` runs the bundle when it is there, else dist/daemon/entry.js.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const common = { bundle: true, platform: 'node', target: ['node20'], minify: true, legalComments: 'eof', logLevel: 'warning' };
+
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'dist/config/config-child.js')],
+  format: 'cjs',
+  outfile: path.join(root, 'dist/config/config-child.cjs'),
+});
+
+const daemonOut = path.join(root, 'dist/daemon-bundle');
+fs.rmSync(daemonOut, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { entry: path.join(root, 'dist/daemon/entry.js') },
+  format: 'esm',
+  splitting: true,
+  outdir: daemonOut,
+  // CommonJS packages inside an ES module bundle call require(): give them Node's.
+  banner: { js: 'import { createRequire as __jobctlRequire } from "node:module"; const require = __jobctlRequire(import.meta.url);' },
+});

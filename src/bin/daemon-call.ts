@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+
+/**
+ * `jobctl daemon` as `jobctl up` and the systemd unit write it — `daemon`, with at most one
+ * `--home DIR` (or `--home=DIR`) before or after — is run without the CLI: the resident daemon
+ * then holds none of the CLI's modules (commander and ~40 files, ~1.5 MB). Returns the `--home`
+ * given (undefined: none) for such a call, null for any other command line (`daemon --help`, a typo,
+ * more options), which the CLI parses as always.
+ */
+export function plainDaemonCall(args: readonly string[]): { home: string | undefined } | null {
+  let home: string | undefined;
+  let daemon = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === 'daemon' && !daemon) daemon = true;
+    else if (a === '--home' && home === undefined && i + 1 < args.length && args[i + 1] !== '') home = args[++i];
+    else if (a.startsWith('--home=') && home === undefined && a.length > '--home='.length) home = a.slice('--home='.length);
+    else return null;
+  }
+  return daemon ? { home } : null;
+}
+
+/** The daemon's entry: its bundle (scripts/build-bundles.mjs) where the build made one, else the modules. */
+export async function loadDaemonEntry(): Promise<typeof import('../daemon/entry.js')> {
+  const bundle = new URL('../daemon-bundle/entry.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts') && process.env.JOBCTL_DAEMON_BUNDLE !== '0' && fs.existsSync(bundle)) {
+    return (await import(bundle.href)) as typeof import('../daemon/entry.js');
+  }
+  return import('../daemon/entry.js');
+}
