@@ -20,6 +20,8 @@ interface Addon {
   init(threads: number): number;
   submit(id: number, file: string, argv: string[], envp: string[], cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): void;
   strerror(errno: number): string;
+  /** malloc_trim(0); absent from an addon built before it. */
+  trim?(): boolean;
 }
 
 export interface NativeChild {
@@ -46,6 +48,8 @@ export interface NativeSpawner {
    * once a spawner thread has started it; rejects with a NativeSpawnError.
    */
   spawn(file: string, argv0: string, args: string[], env: Record<string, string | undefined>, cwd: string, join: string[], pathDirs: string[], pdeathsig: boolean): Promise<NativeChild>;
+  /** How often the C heap was trimmed after a burst of starts and exits (TRIM_AFTER, TRIM_QUIET_MS). */
+  readonly trims: number;
 }
 
 /**
@@ -68,6 +72,9 @@ const SPAWNER_THREADS = 2;
 const RECORD = 32;
 /** Records handled in one pass of the loop (a start's record costs ~0.1–0.3 ms of callbacks). */
 const RECORDS_PER_PASS = 32;
+/** Starts and exits that make a burst worth a trim of the C heap, once none came for TRIM_QUIET_MS. */
+const TRIM_AFTER = 64;
+const TRIM_QUIET_MS = 2000;
 
 let loaded: NativeSpawner | null | undefined;
 /** Why the addon is not in use (for `status` and the daemon log). */
@@ -110,6 +117,10 @@ class Spawner implements NativeSpawner {
   private referenced = false;
   /** Records are waiting for the next pass. */
   private draining = false;
+  /** Records since the C heap was last trimmed, and the quiet-time timer of the next trim. */
+  private sinceTrim = 0;
+  private trimTimer: NodeJS.Timeout | undefined;
+  trims = 0;
 
   constructor(private readonly addon: Addon, fd: number) {
     this.notify = new net.Socket({ fd, readable: true, writable: false });
@@ -149,6 +160,29 @@ class Spawner implements NativeSpawner {
     this.draining = this.pending.length >= RECORD;
     if (this.draining) setImmediate(() => this.drain());
     this.holdLoop();
+    this.afterRecords(at / RECORD);
+  }
+
+  /**
+   * A burst of starts and exits leaves the C heap holding freed pages (the start's strings are
+   * copied on the loop's thread and freed on a spawner thread; output buffers come and go): once
+   * TRIM_AFTER records came and then none for TRIM_QUIET_MS, they go back to the system. A steady
+   * load keeps pushing the timer back and is never trimmed; a trim costs well under a millisecond.
+   */
+  private afterRecords(n: number): void {
+    this.sinceTrim += n;
+    if (this.sinceTrim < TRIM_AFTER || typeof this.addon.trim !== 'function') return;
+    if (this.trimTimer) {
+      this.trimTimer.refresh();
+      return;
+    }
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = undefined;
+      this.sinceTrim = 0;
+      this.trims++;
+      this.addon.trim!();
+    }, TRIM_QUIET_MS);
+    this.trimTimer.unref();
   }
 
   private onExit(pid: number, code: number, signal: number): void {
