@@ -8,6 +8,7 @@ import type { RunAs } from '../../shared/types.js';
 import { readStat } from '../proc.js';
 import { lookupGroup, lookupUser } from '../../config/users.js';
 import { nativeSpawner, nativeSpawnerReason, type NativeSpawnError, type NativeSpawner } from './native-spawner.js';
+import { PacedStarts } from './paced-starts.js';
 
 /**
  * The start stage of a process's life (DESIGN.md "Processes", "The hot path"): its own
@@ -164,16 +165,21 @@ function withEnvFile(req: SpawnRequest): Record<string, string> {
  * Start the process. The spawner is chosen now (JOBCTL_SPAWNER read in this call); the
  * native one hands the start to a spawner thread and resolves once it has a pid, so the
  * event loop does not wait for the child. Rejects with a JobctlError (SPAWN_FAILED,
- * PERMISSION_DENIED) for anything found wrong before or during the start.
+ * PERMISSION_DENIED) for anything found wrong before or during the start. Read the output
+ * as soon as it resolves (in the same turn of the loop): Node drains the unread pipes of a
+ * child_process child that has exited, and child_process starts are paced over turns.
  */
 export function spawnProcess(req: SpawnRequest): Promise<SpawnedProcess> {
   const native = useNative() ? nativeSpawner() : undefined;
   try {
-    return native ? spawnNative(native, req) : Promise.resolve(spawnChildProcess(req));
+    return native ? spawnNative(native, req) : childProcessStarts.run(() => spawnChildProcess(req));
   } catch (e) {
     return Promise.reject(e);
   }
 }
+
+/** child_process starts hold the loop while libuv forks: paced, so a burst leaves turns to the socket. */
+const childProcessStarts = new PacedStarts();
 
 /** The native spawner: one exec, the cwd and binary checked by the child itself (no look-ups on the loop). */
 function spawnNative(native: NativeSpawner, req: SpawnRequest): Promise<SpawnedProcess> {
