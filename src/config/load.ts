@@ -332,9 +332,9 @@ function dependencyChecks(files: ParsedFile[], allNames: Set<string>, issue: (f:
       }
       const target = specs.get(dep)?.spec;
       if (!target) continue; // invalid elsewhere: that file's own error says why
-      if (condition === 'healthy' && (target.kind !== 'daemon' || !target.health)) {
+      if (condition === 'healthy' && (target.kind !== 'service' || !target.health)) {
         issue(f, at, `depends_on: "${dep}" has no health check, so it is never healthy; add health: to ${dep} or use "started"`, t.name);
-      } else if (condition === 'completed' && target.kind === 'daemon' && target.restart === 'always') {
+      } else if (condition === 'completed' && target.kind === 'service' && target.restart === 'always') {
         issue(f, at, `depends_on: "${dep}" restarts always, so it never completes; use "started" or "healthy", or give ${dep} restart: on-failure`, t.name);
       }
     }

@@ -4,7 +4,7 @@ import type { InstanceState, SignalName } from '../shared/types.js';
 import { decideAfterExit, isCleanExit, type ExitInfo, type RestartConfig } from './restart-policy.js';
 
 /**
- * The state machine of one daemon-task instance (DESIGN.md "Daemon state machine"),
+ * The state machine of one service-task instance (DESIGN.md "Daemon state machine"),
  * as in supervisord: states are data, one pure `transition()` decides, and returns the
  * effects for the runtime to carry out. Nothing else assigns a state.
  */

@@ -1,6 +1,6 @@
 /**
  * One task's life as a pure machine (DESIGN.md "Controller: one owner per decision"), beside
- * the instance machine (a daemon task's processes) and the run machine (a cron task's runs):
+ * the instance machine (a service task's processes) and the run machine (a cron task's runs):
  * whether the task is enabled, what the last command wants, whether its start is held back
  * (queued at daemon start, or waiting for its `depends_on`) and whether it is being removed.
  * The registry feeds it events and carries out its effects on the task's runner; it is the
@@ -176,7 +176,7 @@ export function holdReason(life: TaskLife): string | undefined {
 /**
  * A task's state as status shows it, decided here only: held back -> `waiting`; disabled in
  * its file -> `disabled`; else what its runner is doing (`activity`: a cron task's
- * `running | scheduled | on-demand | stopped`, a daemon task's most telling instance state).
+ * `running | scheduled | on-demand | stopped`, a service task's most telling instance state).
  */
 export function taskState<A extends string>(life: Pick<TaskLife, 'enabled' | 'hold'>, activity: A): A | 'waiting' | 'disabled' {
   if (life.hold) return 'waiting';

@@ -42,7 +42,7 @@ export class Autoscaler {
 
   /** Follow the current specs: a loop per service with `scale`. */
   sync(specs: readonly TaskSpec[]): void {
-    const scaled = new Map(specs.filter((s): s is ServiceTaskSpec => s.kind === 'daemon' && s.scale !== undefined).map((s) => [s.name, s]));
+    const scaled = new Map(specs.filter((s): s is ServiceTaskSpec => s.kind === 'service' && s.scale !== undefined).map((s) => [s.name, s]));
     for (const [name, loop] of this.loops) {
       if (!scaled.has(name)) {
         if (loop.timer !== undefined) this.clock.clearTimeout(loop.timer);

@@ -5,9 +5,9 @@ import { taskHealthText } from '../shared/format.js';
 /**
  * What a task has reached, for the tasks that depend on it (`depends_on`), read from the
  * same status `jobctl status` shows:
- * - started: a daemon task with an instance starting or running; a cron task that is scheduled;
- * - healthy: every instance of a daemon task running and passing its health check;
- * - completed: every instance of a daemon task exited with code 0; a cron task's last run succeeded.
+ * - started: a service task with an instance starting or running; a cron task that is scheduled;
+ * - healthy: every instance of a service task running and passing its health check;
+ * - completed: every instance of a service task exited with code 0; a cron task's last run succeeded.
  */
 export function dependencyFacts(t: TaskStatus): DependencyFacts {
   if (t.kind === 'cron') {

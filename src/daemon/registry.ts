@@ -36,8 +36,8 @@ export interface RegistryDeps {
 const NEEDED_FOR: Record<Capability, (name: string) => string> = {
   runs: () => 'runs are kept for cron tasks',
   history: (name) => `history is kept for cron tasks (see \`jobctl logs ${name}\`)`,
-  instances: () => 'scale applies to daemon tasks',
-  rolling: () => 'a rolling restart replaces the instances of a daemon task',
+  instances: () => 'scale applies to service tasks',
+  rolling: () => 'a rolling restart replaces the instances of a service task',
 };
 
 /**

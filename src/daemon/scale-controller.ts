@@ -87,7 +87,7 @@ export class ScaleController {
    * applied. Any other edit leaves the count, and so the running instances, alone.
    */
   async specChanged(spec: TaskSpec, keys: readonly string[]): Promise<void> {
-    if (spec.kind !== 'daemon') {
+    if (spec.kind !== 'service') {
       this.forget(spec.name);
       return;
     }

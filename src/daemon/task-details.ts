@@ -30,7 +30,7 @@ export function taskDetails(registry: TaskRegistry, paths: HomePaths, status: Ta
     ...(spec.envFile !== undefined ? { envFile: spec.envFile } : {}),
     logFiles: [...new Set(logFiles)],
     lastLines,
-    ...(spec.kind === 'daemon'
+    ...(spec.kind === 'service'
       ? { restart: { policy: spec.restart, maxRestarts: spec.maxRestarts, windowMs: spec.restartWindowMs, startRetries: spec.startRetries } }
       : { retries: spec.retries }),
   };

@@ -505,7 +505,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   logs(q: LogQuery): LogSelection {
     if (q.instance !== undefined) {
-      throw new JobctlError('WRONG_KIND', `task "${this.name}" is a cron task; --instance is for daemon tasks (use --run ID)`);
+      throw new JobctlError('WRONG_KIND', `task "${this.name}" is a cron task; --instance is for service tasks (use --run ID)`);
     }
     const runs = this.history();
     const explicit = q.run !== undefined && q.run !== 'last';

@@ -53,7 +53,7 @@ export interface InstanceDriverOptions {
 const TIMER_EVENTS: Record<TimerName, InstanceEvent['type']> = { start: 'start-timer', backoff: 'backoff-elapsed', kill: 'kill-timer' };
 
 /**
- * Runs one instance of a daemon task: feeds events to the pure state machine and carries
+ * Runs one instance of a service task: feeds events to the pure state machine and carries
  * out the effects it returns (spawn, signal, timers, notifications). It decides nothing
  * itself. Events: 'state' (InstanceStatus), 'notify' (InstanceNotice).
  */

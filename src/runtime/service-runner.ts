@@ -57,8 +57,8 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): Instance
  * 'slot' (index, LogSink): an instance was added, 'disposed' ().
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
-  readonly kind = 'daemon' as const;
-  readonly noun = 'a daemon task';
+  readonly kind = 'service' as const;
+  readonly noun = 'a service task';
   /** Instances (sized by the scale controller) and rolling restarts; no runs of its own, no history. */
   readonly can: Capabilities = this.capabilities();
   private spec_: ServiceTaskSpec;
@@ -271,7 +271,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    * method's (the scale controller applies `instances`/`scale`).
    */
   async update(spec: TaskSpec, keys: readonly string[]): Promise<boolean> {
-    if (spec.kind !== 'daemon' || anyKey(keys, 'recreate')) return false;
+    if (spec.kind !== 'service' || anyKey(keys, 'recreate')) return false;
     const wasEnabled = this.spec_.enabled;
     this.spec_ = spec;
     for (const { driver, sink } of this.slots) {
@@ -363,7 +363,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const scale = this.opts.scaleInfo?.();
     return {
       ...specStatusBase(spec),
-      kind: 'daemon',
+      kind: 'service',
       state: taskState(spec, summarizeInstances(instances)),
       desired: this.desired,
       restarts: instances.reduce((a, i) => a + i.restarts, 0),
@@ -390,7 +390,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   logs(q: LogQuery): LogSelection {
-    if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${this.name}" is a daemon task; --run is for cron tasks`);
+    if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${this.name}" is a service task; --run is for cron tasks`);
     const count = this.count;
     if (q.instance !== undefined && q.instance >= Math.max(count, 1)) {
       throw new JobctlError('NOT_FOUND', `task "${this.name}" has ${count} instance${count === 1 ? '' : 's'} (0..${Math.max(0, count - 1)})`);

@@ -71,7 +71,7 @@ export interface TaskRunner extends EventEmitter {
   readonly name: string;
   readonly kind: TaskKind;
   readonly spec: TaskSpec;
-  /** How messages name it: `a cron task`, `a daemon task`. */
+  /** How messages name it: `a cron task`, `a service task`. */
   readonly noun: string;
   /** What it can do beyond the commands below. */
   readonly can: Capabilities;

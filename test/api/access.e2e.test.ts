@@ -187,7 +187,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     });
     expect(got).toEqual(refused.map(([args, message]) => ({ args, code: 1, stderr: `jobctl: ${message}` })));
     const after = await localStatus();
-    expect(after.tasks.filter((t) => t.kind === 'daemon').map((t) => `${t.name} ${t.state}`).sort()).toEqual(['billing-sync running', 'ops-backup running', 'report-web running']);
+    expect(after.tasks.filter((t) => t.kind === 'service').map((t) => `${t.name} ${t.state}`).sort()).toEqual(['billing-sync running', 'ops-backup running', 'report-web running']);
   }, 400_000);
 
   it('a scoped operator sees only its tasks, in every view', async () => {

@@ -280,7 +280,7 @@ tasks:
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
-      await waitFor(async () => Object.values(await statusOf(c)).filter((t) => t.kind === 'daemon').every((t) => t.running === 1), 10_000, 'all running');
+      await waitFor(async () => Object.values(await statusOf(c)).filter((t) => t.kind === 'service').every((t) => t.running === 1), 10_000, 'all running');
       const r = await jobctl(['stop', '@app'], { home });
       expect(r.code).toBe(0);
       const s = await statusOf(c);
@@ -400,7 +400,7 @@ describe('rolling restart', () => {
     try {
       const r = await jobctl(['restart', '--rolling', 'job'], { home });
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/task "job" is a cron task; a rolling restart replaces the instances of a daemon task/);
+      expect(r.stderr).toMatch(/task "job" is a cron task; a rolling restart replaces the instances of a service task/);
 
       await waitFor(async () => (await statusOf(c)).w!.running === 3, 10_000, '3 running');
       const sampler = sampleRunning(c, 'w');

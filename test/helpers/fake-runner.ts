@@ -20,7 +20,7 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
   readonly can: Capabilities;
   constructor(public spec: TaskSpec) {
     super();
-    this.noun = spec.kind === 'cron' ? 'a cron task' : 'a daemon task';
+    this.noun = spec.kind === 'cron' ? 'a cron task' : 'a service task';
     const me = this;
     this.can = spec.kind === 'cron'
       ? {

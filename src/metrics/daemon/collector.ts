@@ -84,7 +84,7 @@ export class MetricsCollector {
         for (const t of tasks()) this.set({ task: t.name }, t.waiting ? 1 : 0);
       } });
 
-    // ---- daemon tasks, per instance ----
+    // ---- service tasks, per instance ----
     const instances = function* () {
       for (const t of tasks()) for (const i of t.instances ?? []) yield { t, i, labels: { task: t.name, process_num: String(i.index) } };
     };

@@ -39,7 +39,7 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
   const fixed = 2 + (task.waiting ? 1 : 0) + (rolling ? 1 : 0) + (task.host !== undefined ? 1 : 0);
   // At most 3 instances or runs, fewer when the pane is short: the log keeps a title and a line.
   const room = Math.max(0, Math.min(3, height - fixed - 2));
-  const items = task.kind === 'daemon'
+  const items = task.kind === 'service'
     ? (task.instances ?? []).slice(0, room).map((i) => (
       <Text key={i.index} wrap="truncate">
         {`  #${i.index} `}<Text color={inkColor(i.state, 'white')}>{fit(i.state, 9)}</Text>
