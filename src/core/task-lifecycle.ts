@@ -93,7 +93,7 @@ function command(life: TaskLife, cmd: TaskCommand, runs: boolean, started: boole
   switch (cmd) {
     case 'start':
       if (!life.enabled) return { next: life, effects: [{ type: 'refuse-disabled' }] };
-      // Already started (wanted running, nothing held, its runner active): the runner's start
+      // Already started (desired running, nothing held, its runner active): the runner's start
       // is a no-op and the dependencies are not asked again: a dependency that went down since
       // must not turn a running task into a `waiting` one (systemd: a start of an active unit
       // does nothing; depends_on orders starts, it does not stop dependents).
@@ -168,7 +168,7 @@ export function lifeTransition(life: TaskLife, e: LifeEvent): LifeTransition {
   }
 }
 
-/** Why a task wanted running has not started (status's `waiting`), or undefined. */
+/** Why a task desired running has not started (status's `waiting`), or undefined. */
 export function holdReason(life: TaskLife): string | undefined {
   return life.hold?.reason;
 }

@@ -82,7 +82,7 @@ export class Autoscaler {
     const scale = loop.spec.scale!;
     try {
       const service = this.scale.service(name);
-      if (loop.probing || this.scale.isManual(name) || !service || service.wanted !== 'running') return;
+      if (loop.probing || this.scale.isManual(name) || !service || service.desired !== 'running') return;
       loop.probing = true;
       const r = await this.probe(scale.probe, {
         cwd: loop.spec.cwd, env: { ...loop.spec.env, JOBCTL_TASK: name }, timeoutMs: Math.min(10_000, Math.max(1000, scale.intervalMs)),

@@ -13,7 +13,7 @@ export function dependencyFacts(t: TaskStatus): DependencyFacts {
   if (t.kind === 'cron') {
     const last = t.lastRun;
     const completed = last?.state === 'succeeded';
-    // Waiting for its own dependencies, it is wanted running but not scheduled yet.
+    // Waiting for its own dependencies, it is desired running but not scheduled yet.
     const started = t.desired === 'running' && t.enabled && t.waiting === undefined;
     const summary = t.waiting ? 'waiting for its own dependencies' : last ? `last run ${last.state}` : started ? 'no run yet' : t.state;
     return { started, healthy: false, completed, summary: completed ? 'succeeded' : summary };

@@ -107,8 +107,8 @@ function answerGroup(d: HandlerDeps, target: string, names: string[], all: reado
 export function makeHandlers(d: HandlerDeps): Handlers {
   const subs = new Subscriptions();
   const statuses = (names: string[]): TaskStatus[] => names.filter((n) => d.registry.has(n)).map((n) => d.registry.status(n));
-  // Only instances start and stop over time; a cron task is settled once the command returns.
-  const settled = (names: string[]) => Promise.all(names.map((n) => d.registry.capable(n, 'instances')?.settled()));
+  // Only instances start and stop over time; a cron task is steady once the command returns.
+  const steady = (names: string[]) => Promise.all(names.map((n) => d.registry.capable(n, 'instances')?.whenSteady()));
 
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
@@ -129,7 +129,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     start: async ({ target, wait, only }) => {
       // Starting what runs already is not an error (as systemctl start): the reply shows the state.
       const names = await each(d, target, only, (n) => d.registry.start(n));
-      if (wait) await settled(names);
+      if (wait) await steady(names);
       return { tasks: statuses(names) };
     },
 
@@ -150,7 +150,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         if (!rolling || (isGroupTarget(target) && !d.registry.rollable(n))) return d.registry.restart(n);
         d.registry.restartRolling(n, stepTimeout ?? DEFAULTS.rollingStepTimeoutMs);
       });
-      if (wait) await settled(names);
+      if (wait) await steady(names);
       return { tasks: statuses(names) };
     },
 

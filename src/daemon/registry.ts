@@ -54,7 +54,7 @@ const NEEDED_FOR: Record<Capability, (name: string) => string> = {
  */
 export class TaskRegistry extends EventEmitter {
   private readonly runners = new Map<string, TaskRunner>();
-  /** Each task's life: enabled, wanted, held back (queued, waiting for dependencies), disposing. */
+  /** Each task's life: enabled, desired, held back (queued, waiting for dependencies), disposing. */
   private readonly lives = new Map<string, TaskLife>();
   /** The tasks whose life waits for dependencies (re-checked after each change; kept apart so a check costs nothing when none waits). */
   private readonly waiting = new Set<string>();
@@ -339,7 +339,7 @@ export class TaskRegistry extends EventEmitter {
 
   /**
    * A fresh runner for a changed task (e.g. another kind): the old one stops; the task's life
-   * (wanted running or stopped by the user, waiting) carries over to the new one.
+   * (desired running or stopped by the user, waiting) carries over to the new one.
    */
   async recreate(spec: TaskSpec): Promise<void> {
     const r = this.require(spec.name);

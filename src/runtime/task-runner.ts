@@ -40,12 +40,12 @@ export interface InstancesCapability {
   readonly spec: ServiceTaskSpec;
   /** The count the scale controller set. */
   readonly count: number;
-  /** What the last command wants of the instances. */
-  readonly wanted: 'running' | 'stopped';
+  /** What the last command wants of the instances (status's `desired`). */
+  readonly desired: 'running' | 'stopped';
   /** The scale controller's: new instances start if the task runs; the highest stop first. */
   setCount(n: number): Promise<void>;
-  /** Resolves once no instance is starting or stopping (bounded by the task's own timings). */
-  settled(): Promise<void>;
+  /** Resolves once the instances are steady: none starting or stopping (bounded by the task's own timings). */
+  whenSteady(): Promise<void>;
 }
 
 export interface RollingCapability {

@@ -29,8 +29,8 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
       }
       : {
         instances: {
-          get spec() { return me.spec as ServiceTaskSpec; }, count: 1, get wanted() { return me.desired; },
-          setCount: async () => undefined, settled: async () => undefined,
+          get spec() { return me.spec as ServiceTaskSpec; }, count: 1, get desired() { return me.desired; },
+          setCount: async () => undefined, whenSteady: async () => undefined,
         },
       };
   }
