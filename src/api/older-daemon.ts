@@ -15,8 +15,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** A task (status, or a task of `elsewhere`) with its kind in this version's word. */
 function withKind(t: unknown): unknown {
-  if (!isObj(t) || typeof t.kind !== 'string') return t;
-  const now = KIND_RENAMES[t.kind];
+  if (!isObj(t)) return t;
+  const now = Object.hasOwn(KIND_RENAMES, String(t.kind)) ? KIND_RENAMES[String(t.kind)] : undefined;
   return now === undefined ? t : { ...t, kind: now };
 }
 

@@ -120,7 +120,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
       const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
       if (one) {
-        const details = taskDetails(d.registry, d.paths, tasks[0]!);
+        const details = taskDetails(d.registry, tasks[0]!);
         if (details) tasks[0] = { ...tasks[0]!, details };
       }
       return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };

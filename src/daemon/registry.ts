@@ -5,10 +5,9 @@ import type { RunRecord, TaskSpec } from '../shared/types.js';
 import type { Capabilities, Capability, RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
 import type { RunHistory } from '../runtime/run-history.js';
 import { didYouMean } from '../shared/suggest.js';
-import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
+import { dependencyEdges, stopWaves, waitReason, type DependencyFacts } from '../core/start-order.js';
 import { holdReason, initialLife, lifeTransition, taskState, type LifeEffect, type LifeEvent, type TaskLife } from '../core/task-lifecycle.js';
 import { disabledError, removingError } from '../runtime/runner-common.js';
-import { dependencyFacts } from './dependency-facts.js';
 
 /** A line for the daemon's event log. */
 export interface RegistryEvent {
@@ -169,7 +168,7 @@ export class TaskRegistry extends EventEmitter {
     if (!r) return;
     switch (effect.type) {
       case 'check-dependencies': {
-        const reason = waitReason(r.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
+        const reason = waitReason(r.spec.dependsOn, (dep) => (this.runners.has(dep) ? this.factsOf(dep) : undefined));
         return this.dispatch(name, { type: 'dependencies', reason });
       }
       case 'start':
@@ -355,7 +354,7 @@ export class TaskRegistry extends EventEmitter {
 
   async start(name: string): Promise<void> {
     this.require(name);
-    await this.dispatch(name, { type: 'command', command: 'start', started: dependencyFacts(this.status(name)).started });
+    await this.dispatch(name, { type: 'command', command: 'start', started: this.factsOf(name).started });
   }
 
   async stop(name: string): Promise<void> {
@@ -389,6 +388,11 @@ export class TaskRegistry extends EventEmitter {
   // ---- status ----
 
   /** The runner's status, with the task's state as its lifecycle has it (held back: `waiting`, with the reason). */
+  /** What a task has reached, for its dependents: its runner's answer, held or not. */
+  private factsOf(name: string): DependencyFacts {
+    return this.require(name).dependencyFacts(holdReason(this.lives.get(name)!));
+  }
+
   status(name: string): TaskStatus {
     const s = this.require(name).status();
     const life = this.lives.get(name)!;

@@ -3,7 +3,9 @@ import type { Containment } from './process/contain.js';
 import { DOWN_STATES } from '../core/instance-machine.js';
 import { errorMessage, isJobctlError, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { InstanceInfo, RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
+import type { InstanceInfo, RollingInfo, ScaleInfo, ServiceTaskStatus } from '../shared/protocol.js';
+import { serviceFacts } from '../core/dependency-facts.js';
+import type { DependencyFacts } from '../core/start-order.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { rollingRestart } from './rolling-restart.js';
 import type { InstanceState, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
@@ -14,7 +16,7 @@ import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
 import { CommandSequence, disabledError, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
-import type { Capabilities, LogQuery, LogSelection, TaskNotice, TaskRunner } from './task-runner.js';
+import type { Capabilities, KindDetails, LogQuery, LogSelection, TaskNotice, TaskRunner } from './task-runner.js';
 import { taskState } from '../core/task-lifecycle.js';
 import { anyKey } from '../core/reload-plan.js';
 
@@ -318,7 +320,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       status: (i) => this.slots[i]?.driver.status(),
       restart: (i, step) => {
         const slot = this.slots[i];
-        if (!slot) return;
+        if (!slot || i >= this.count) return;
         slot.sink.note(`${why}: replacing this instance (${step})`);
         if (DOWN_STATES.has(slot.driver.state) || slot.driver.state === 'backoff') startInstance(slot.driver);
         else slot.driver.restart(`${why} (${step})`);
@@ -328,6 +330,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         return () => this.off('instance', fn);
       },
       hasHealth: () => this.spec_.health !== undefined,
+      // A scale-down stops the slots from `count` on (setCount): the roll leaves them alone.
+      retired: (i) => i >= this.count,
     }, {
       stepTimeoutMs,
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
@@ -352,7 +356,19 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     return this.slots.map(({ driver }) => driver.status());
   }
 
-  status(): TaskStatus {
+  dependencyFacts(waiting?: string): DependencyFacts {
+    return serviceFacts(waiting === undefined ? this.status() : { ...this.status(), desired: 'running', waiting });
+  }
+
+  details(): KindDetails {
+    const s = this.spec_;
+    return {
+      logFiles: this.slots.map((_, i) => this.opts.paths.instanceLog(this.name, i)),
+      restart: { policy: s.restart, maxRestarts: s.maxRestarts, windowMs: s.restartWindowMs, startRetries: s.startRetries },
+    };
+  }
+
+  status(): ServiceTaskStatus {
     const spec = this.spec_;
     const instances: InstanceInfo[] = this.instances();
     const sum = (k: 'cpu' | 'rss') => {

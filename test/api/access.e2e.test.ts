@@ -289,7 +289,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     const fleet = (args: string[]) => jobctl(['fleet', ...args, '--fleet', file], { env: keys.alice!.env, timeoutMs: 60_000, cwd: '/' });
     const s = await fleet(['status']);
     expect(s.code).toBe(0);
-    expect(s.stdout).toMatch(/^web1\s+billing-sync\s+billing\s+daemon\s+running/m);
+    expect(s.stdout).toMatch(/^web1\s+billing-sync\s+billing\s+service\s+running/m);
     expect(s.stdout + s.stderr).not.toMatch(HIDDEN);
     const group = await fleet(['restart', '@reports']);
     expect(group.stdout).toMatch(/^web1: report-daily: /m);

@@ -50,9 +50,9 @@ describe('jobctl commands against a real daemon', () => {
     const verbose = await jobctl(['status', '--verbose'], { home });
     expect(verbose.stdout.split('\n')[1]).toMatch(/^containment: (cgroup v2 \(\/.+\)|process groups \(no cgroup delegation: see docs\/running\.md; .+\))$/);
     expect(lines[2]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
-    expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
+    expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+service\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);
-    expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+daemon\s+disabled\s+0\/1/);
+    expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+service\s+disabled\s+0\/1/);
     expect(r.stdout).not.toMatch(/\u001b\[/); // no colors when not a TTY
   });
 

@@ -197,8 +197,8 @@ tasks:
       const started = await c.call('start', { target: 'web' });
       expect(started.tasks[0]).toMatchObject({ state: 'waiting', waiting: 'waiting for db: unhealthy (needs healthy)' });
       const cli = await jobctl(['status'], { home });
-      expect(cli.stdout).toMatch(/^db\s+app\s+daemon\s+running\s+unhealthy/m);
-      expect(cli.stdout).toMatch(/^web\s+app\s+daemon\s+waiting\s+-/m);
+      expect(cli.stdout).toMatch(/^db\s+app\s+service\s+running\s+unhealthy/m);
+      expect(cli.stdout).toMatch(/^web\s+app\s+service\s+waiting\s+-/m);
       await waitFor(() => posts.length > 0, 10_000, 'unhealthy notice');
       expect(posts[0]).toMatchObject({ task: 'db', event: 'unhealthy', message: 'health check failed once: health command exited with code 1' });
       // `jobctl run` is explicit: it starts the task without waiting.
@@ -294,16 +294,19 @@ tasks:
 });
 
 describe('rolling restart', () => {
-  it('replaces 4 instances one at a time: at every sample at least 3 run', async () => {
-    const home = makeHome({
-      'tasks/w.yaml': `tasks:
+  /** A home with one task `w` of 4 instances, each counted started after `startSeconds`. */
+  const fourSleepers = (startSeconds: string) => makeHome({
+    'tasks/w.yaml': `tasks:
   w:
     command: exec sleep 1000
     instances: 4
-    start_seconds: 300ms
+    start_seconds: ${startSeconds}
     stop_timeout: 2s
 `,
-    });
+  });
+
+  it('replaces 4 instances one at a time: at every sample at least 3 run', async () => {
+    const home = fourSleepers('300ms');
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
@@ -378,6 +381,32 @@ describe('rolling restart', () => {
       expect(r2.code).not.toBe(0);
       expect(r2.stderr).toMatch(/a rolling restart of "w" is under way/);
       expect((await r1).code).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a scale-down during a roll ends the roll as done, without an error: the instances scaled away are not replaced', async () => {
+    const home = fourSleepers('1s');
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      await waitFor(async () => (await statusOf(c)).w!.running === 4, 10_000, '4 running');
+      const roll = jobctl(['restart', '--rolling', 'w'], { home, timeoutMs: 60_000 });
+      // Scale down while the roll replaces instance 1 (each step waits start_seconds for the new process).
+      await waitFor(async () => (await statusOf(c)).w!.rolling?.instance === 1, 20_000, 'the roll at instance 1');
+      const scaled = await jobctl(['scale', 'w', '2'], { home });
+      expect(scaled.code).toBe(0);
+      const r = await roll;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const after = await until(async () => {
+        const s = (await statusOf(c)).w!;
+        return s.instances!.length === 2 && s.running === 2 ? s : undefined;
+      }, 20_000, '2 running');
+      expect(after.rolling).toMatchObject({ state: 'done', done: 2, total: 2 });
+      expect(logLines(d.output(), /rolling restart stopped|ERROR|error/i)).toEqual([]);
+      expect(logLines(d.output(), /rolling restart done/)).toEqual([expect.stringMatching(/rolling restart done: 2 of 2 instances replaced/)]);
     } finally {
       c.close();
     }
