@@ -16,7 +16,7 @@ function summary(t: TaskStatus): string {
   const scale = t.scale
     ? ` · scale ${t.scale.min}-${t.scale.max} (${t.scale.mode}, ${t.scale.current}→${t.scale.target}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})`
     : '';
-  return `daemon · ${t.instances?.length ?? 0} instance(s)${scale}${t.description ? ` · ${t.description}` : ''}`;
+  return `service · ${t.instances?.length ?? 0} instance(s)${scale}${t.description ? ` · ${t.description}` : ''}`;
 }
 
 /** A fleet task's host: `host web1 (ssh://deploy@web1/srv/jobs) · home /srv/jobs · daemon pid 4242`. */
