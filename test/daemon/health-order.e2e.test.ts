@@ -387,13 +387,14 @@ describe('rolling restart', () => {
   });
 
   it('a scale-down during a roll ends the roll as done, without an error: the instances scaled away are not replaced', async () => {
-    const home = fourSleepers('1s');
+    const home = fourSleepers('2s');
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
       await waitFor(async () => (await statusOf(c)).w!.running === 4, 10_000, '4 running');
       const roll = jobctl(['restart', '--rolling', 'w'], { home, timeoutMs: 60_000 });
-      // Scale down while the roll replaces instance 1 (each step waits start_seconds for the new process).
+      // Scale down while the roll replaces instance 1 (each step waits start_seconds, 2 s, for the new process:
+      // the scale has about 4 s before the roll would reach instance 2).
       await waitFor(async () => (await statusOf(c)).w!.rolling?.instance === 1, 20_000, 'the roll at instance 1');
       const scaled = await jobctl(['scale', 'w', '2'], { home });
       expect(scaled.code).toBe(0);
