@@ -394,7 +394,7 @@ describe('rolling restart', () => {
       await waitFor(async () => (await statusOf(c)).w!.running === 4, 10_000, '4 running');
       const roll = jobctl(['restart', '--rolling', 'w'], { home, timeoutMs: 60_000 });
       // Scale down while the roll replaces instance 1 (each step waits start_seconds, 2 s, for the new process:
-      // the scale has about 4 s before the roll would reach instance 2).
+      // the scale comes before instance 2's replacement counts: at least one 2 s step away).
       await waitFor(async () => (await statusOf(c)).w!.rolling?.instance === 1, 20_000, 'the roll at instance 1');
       const scaled = await jobctl(['scale', 'w', '2'], { home });
       expect(scaled.code).toBe(0);
