@@ -1,6 +1,6 @@
 /**
  * What one /metrics scrape costs the daemon: the collection (prom-client registry -> text) for
- * 100 daemon tasks of 10 instances and 100 cron tasks, measured in-process, 500 scrapes after 50
+ * 100 service tasks of 10 instances and 100 cron tasks, measured in-process, 500 scrapes after 50
  * to warm up. Issue 29 added the standard process_* and nodejs_* figures; this holds them to
  * "no dearer than before".
  *
@@ -15,7 +15,7 @@ const now = Date.now();
 const tasks: TaskStatus[] = [];
 for (let t = 0; t < 100; t++) {
   tasks.push({
-    name: `worker-${t}`, group: 'bench', kind: 'daemon', enabled: true, file: '/x/bench.yaml', state: 'running', desired: 'running', restarts: 1, running: 10,
+    name: `worker-${t}`, group: 'bench', kind: 'service', enabled: true, file: '/x/bench.yaml', state: 'running', desired: 'running', restarts: 1, running: 10,
     instances: Array.from({ length: 10 }, (_, index) => ({ index, state: 'running' as const, since: now - 5000, pid: 1000 + index, startedAt: now - 60_000, restarts: 0, rss: 12_345_678, cpu: 0.5, cpuSeconds: 3.25 })),
   });
   tasks.push({

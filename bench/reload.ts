@@ -4,7 +4,7 @@
  *   npx tsx bench/reload.ts save [--tasks 1000] [--delete] [--jobctl dist/bin/jobctl.js]
  *   npx tsx bench/reload.ts checkout [--files 20]
  *
- * save: N daemon tasks (one `sleep` each) in one file; the daemon is started (time until its
+ * save: N service tasks (one `sleep` each) in one file; the daemon is started (time until its
  * socket answers: `upMs`), then one save changes every command (or, with --delete, removes
  * the file). `appliedMs`: from the save until every new process runs and no old one is left
  * (for --delete: no task and no process left). `status` is asked meanwhile, back to back,

@@ -5,6 +5,7 @@ import { JobctlError, type ErrorCode } from '../shared/errors.js';
 import { MAX_LINE_BYTES } from '../shared/limits.js';
 import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
 import { badPush, badReply } from './reply-shape.js';
+import { readPush, readReply } from './older-daemon.js';
 import { formatAddress, type DaemonAddress } from '../shared/address.js';
 import { openSsh, sshError, sshFailure, sshSaid, type SshOptions } from './ssh-stream.js';
 
@@ -241,7 +242,7 @@ export class JobctlClient extends EventEmitter {
       if (msg.event !== undefined) {
         const wrongPush = badPush(msg);
         if (wrongPush) return this.fault(`it sent ${wrongPush} (not a jobctl daemon, or another version?)`);
-        const push = msg as PushMessage;
+        const push = readPush(msg) as PushMessage;
         if (push.event === 'dropped') this.dropReason = push.data.reason;
         this.emit('push', push);
         continue;
@@ -258,7 +259,7 @@ export class JobctlClient extends EventEmitter {
       }
       const wrong = badReply(p.method, msg.result);
       if (wrong) return this.fault(`it sent ${wrong} (not a jobctl daemon, or another version?)`, p);
-      p.resolve(msg.result);
+      p.resolve(readReply(msg.result));
     }
   }
 

@@ -62,7 +62,7 @@ function lastRunId(paths: HomePaths, task: string): string | undefined {
 }
 
 /**
- * What `logs` shows, from the files: a daemon task's instance logs merged by time (each
+ * What `logs` shows, from the files: a service task's instance logs merged by time (each
  * line tagged with its instance when there are several), or a cron run's log (`run`: an
  * id or a prefix of one, or `last`).
  */
@@ -71,7 +71,7 @@ export function offlineLogs(paths: HomePaths, task: string, q: { lines: number; 
   const instances = instanceIndexes(dir);
   const isCron = fs.existsSync(paths.runLogDir(task)) || (instances.length === 0 && storedRuns(paths, task).length > 0);
   if (isCron) {
-    if (q.instance !== undefined) throw new JobctlError('WRONG_KIND', `task "${task}" is a cron task; --instance is for daemon tasks`);
+    if (q.instance !== undefined) throw new JobctlError('WRONG_KIND', `task "${task}" is a cron task; --instance is for service tasks`);
     const id = q.run === undefined || q.run === 'last' ? lastRunId(paths, task) : storedRuns(paths, task).find((r) => r.id === q.run || r.id.startsWith(q.run!))?.id ?? (fs.existsSync(paths.runLog(task, q.run)) ? q.run : undefined);
     if (id === undefined) {
       if (q.run !== undefined && q.run !== 'last') throw new JobctlError('NOT_FOUND', `task "${task}" has no run "${q.run}"; \`jobctl history ${task}\` lists them`);
@@ -79,7 +79,7 @@ export function offlineLogs(paths: HomePaths, task: string, q: { lines: number; 
     }
     return tailRotated(paths.runLog(task, id), q.lines);
   }
-  if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${task}" is a daemon task; --run is for cron tasks`);
+  if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${task}" is a service task; --run is for cron tasks`);
   const indexes = q.instance !== undefined ? [q.instance] : instances;
   const parts = indexes.map((i) => {
     const part = tailRotated(paths.instanceLog(task, i), q.lines);

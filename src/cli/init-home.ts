@@ -17,7 +17,7 @@ tasks:
     command: echo "hello from jobctl at $(date)"
     timeout: 30s                       # stop a run that takes longer
 
-  # A daemon task has no schedule: jobctl keeps it running and restarts it when it exits.
+  # A service task has no schedule: jobctl keeps it running and restarts it when it exits.
   # Remove the # of the lines below to try one (each process gets JOBCTL_INSTANCE=0, 1…).
   # worker:
   #   command: while true; do echo "worker $JOBCTL_INSTANCE alive"; sleep 5; done

@@ -6,6 +6,8 @@ import { OPERATOR_NAME_HINT, OPERATOR_NAME_RE, accessRuleProblem, accessRuleSche
 import { lockSchema, normalizeLock } from '../fleet-lock/config/settings.js';
 import { metricsSchema, normalizeMetrics } from '../metrics/config/settings.js';
 import { normalizeXxlJob, xxljobSchema } from '../xxljob/config/settings.js';
+import { xxlTaskChecks } from '../xxljob/config/task-checks.js';
+import type { CrossFileCheck } from './cross-file-check.js';
 import { normalizeNotifier, } from './normalize.js';
 import { notifierSchema } from './schema.js';
 import { didYouMean } from '../shared/suggest.js';
@@ -184,3 +186,9 @@ function unwrap(schema: unknown): unknown {
   while (s && typeof s.unwrap === 'function') s = s.unwrap() as typeof s;
   return s;
 }
+
+/**
+ * The task-directory checks the feature slices bring, run by the loader (config/load.ts):
+ * this file is the config layer's one door into the slices.
+ */
+export const SLICE_TASK_CHECKS: readonly CrossFileCheck[] = [xxlTaskChecks];

@@ -7,6 +7,7 @@ import { didYouMean } from '../shared/suggest.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import { findCycle } from '../shared/dependency-graph.js';
 import { TASK_VALIDATORS } from './validators.js';
+import { SLICE_TASK_CHECKS } from './host-settings.js';
 import { TrustChecker, type TrustOptions } from './file-trust.js';
 import { hasPath, parseYamlFile, type YamlFile, type YamlPath } from './yaml-file.js';
 import { zodProblems, type KeyProblem } from './zod-issues.js';
@@ -264,30 +265,14 @@ function crossFileChecks(files: ParsedFile[], outsideNotifiers: readonly string[
     }
   }
 
-  // xxl-job handler names say which task an admin's job runs: one task per name.
-  const handlerAt = new Map<string, { file: ParsedFile; task: string; line: number }>();
-  for (const f of files) {
-    for (const t of f.tasks) {
-      if (t.kind !== 'cron' || !t.xxljob) continue;
-      const line = f.yaml.locate(['tasks', t.name, 'xxljob', 'handler']).line;
-      const first = handlerAt.get(t.xxljob.handler);
-      if (!first) {
-        handlerAt.set(t.xxljob.handler, { file: f, task: t.name, line });
-        continue;
-      }
-      issue(f, ['tasks', t.name, 'xxljob', 'handler'], `xxljob.handler "${t.xxljob.handler}" is already the handler of task "${first.task}" (${first.file.source.display}:${first.line}); each handler names one task`, t.name);
-    }
-  }
-
-  // The admin sends GLUE jobs without a handler (its form clears and locks JobHandler for them),
-  // so they can only go to one task: the one with glue: true.
-  let glueAt: { file: ParsedFile; task: string; line: number } | undefined;
-  for (const f of files) {
-    for (const t of f.tasks) {
-      if (t.kind !== 'cron' || !t.xxljob?.glue) continue;
-      const line = f.yaml.locate(['tasks', t.name, 'xxljob', 'glue']).line;
-      if (!glueAt) glueAt = { file: f, task: t.name, line };
-      else issue(f, ['tasks', t.name, 'xxljob', 'glue'], `xxljob.glue: task "${glueAt.task}" (${glueAt.file.source.display}:${glueAt.line}) already runs the GLUE jobs; the admin sends them without a handler name, so one task per host runs them all`, t.name);
+  // The checks feature slices bring (xxl-job's handler names), over every task as written.
+  const placed = files.flatMap((f) => f.tasks.map((spec) => ({
+    spec, file: f.source.display, parsed: f, lineOf: (keyPath: YamlPath) => f.yaml.locate(['tasks', spec.name, ...keyPath]).line,
+  })));
+  for (const check of SLICE_TASK_CHECKS) {
+    for (const p of check(placed)) {
+      const { parsed, spec } = p.task as (typeof placed)[number];
+      issue(parsed, ['tasks', spec.name, ...p.keyPath], p.message, spec.name);
     }
   }
 
@@ -332,9 +317,9 @@ function dependencyChecks(files: ParsedFile[], allNames: Set<string>, issue: (f:
       }
       const target = specs.get(dep)?.spec;
       if (!target) continue; // invalid elsewhere: that file's own error says why
-      if (condition === 'healthy' && (target.kind !== 'daemon' || !target.health)) {
+      if (condition === 'healthy' && (target.kind !== 'service' || !target.health)) {
         issue(f, at, `depends_on: "${dep}" has no health check, so it is never healthy; add health: to ${dep} or use "started"`, t.name);
-      } else if (condition === 'completed' && target.kind === 'daemon' && target.restart === 'always') {
+      } else if (condition === 'completed' && target.kind === 'service' && target.restart === 'always') {
         issue(f, at, `depends_on: "${dep}" restarts always, so it never completes; use "started" or "healthy", or give ${dep} restart: on-failure`, t.name);
       }
     }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { normalizeSignal } from '../shared/signals.js';
 import type { HealthProbeSpec, HealthSpec, LogSpec, NotifierSpec, NotifySpec, RunAs, SourceRef, TaskLimits, TaskSpec } from '../shared/types.js';
 import { DEFAULTS } from './defaults.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
+import { CRON_ONLY_KEYS, SERVICE_ONLY_KEYS, isRunTask, parseCpu, type RawDefaults, type RawNotifier, type RawTask } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 import { parseListen } from './host/listen.js';
 
@@ -11,12 +11,12 @@ const MERGED_KEYS = ['env', 'logs', 'backoff', 'depends_on', 'limits'] as const;
 
 /**
  * The task as written with its file's `defaults:` under it. A default that does not fit
- * the task's kind (`timeout` for a daemon task) is left out rather than reported.
+ * the task's kind (`timeout` for a service task) is left out rather than reported.
  */
 export function applyDefaults(defaults: RawDefaults | undefined, task: Record<string, unknown>): Record<string, unknown> {
   if (!defaults) return task;
   const isCron = isRunTask(task);
-  const misplaced: readonly string[] = isCron ? DAEMON_ONLY_KEYS : CRON_ONLY_KEYS;
+  const misplaced: readonly string[] = isCron ? SERVICE_ONLY_KEYS : CRON_ONLY_KEYS;
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(defaults)) if (!misplaced.includes(k)) merged[k] = v;
   for (const [k, v] of Object.entries(task)) {
@@ -112,7 +112,7 @@ export function normalizeTask(raw: RawTask, ctx: NormalizeContext): TaskSpec {
   const health = raw.health ? normalizeHealth(raw.health) : undefined;
   return {
     ...base,
-    kind: 'daemon',
+    kind: 'service',
     instances: raw.instances ?? (raw.scale ? raw.scale.min ?? DEFAULTS.scale.min : DEFAULTS.daemon.instances),
     restart: raw.restart ?? DEFAULTS.daemon.restart,
     backoff: {

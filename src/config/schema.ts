@@ -111,7 +111,7 @@ const healthSchema = z
     start_period: duration.optional().meta({ description: 'failures in this time after a start do not count (default 0)' }),
     failures: positiveInt.min(0).max(1000).optional().meta({ description: 'consecutive failures that mark an instance unhealthy and restart it; 0 = report only (default 3)' }),
   })
-  .meta({ description: 'daemon: a health check per instance: exactly one of command, http, tcp' });
+  .meta({ description: 'service: a health check per instance: exactly one of command, http, tcp' });
 
 const dependsOnSchema = z
   .record(z.string().regex(TASK_NAME_RE, { error: 'must be a task name' }), z.enum(DEPENDENCY_CONDITIONS))
@@ -156,19 +156,19 @@ export const taskShape = {
   history: positiveInt.min(1).max(10_000).optional().meta({ description: 'cron: runs kept with their logs (default 50)' }),
   on_one_host: z.boolean().optional().meta({ description: 'cron: each scheduled firing runs on one host of the fleet, claimed in Redis (lock: in jobctl.yaml) (default false)' }),
   xxljob: xxljobTaskSchema.optional(),
-  // daemon
-  instances: positiveInt.min(0).max(MAX_INSTANCES).optional().meta({ description: 'daemon: number of processes (default 1)' }),
-  restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'daemon: restart policy (default always)' }),
+  // service
+  instances: positiveInt.min(0).max(MAX_INSTANCES).optional().meta({ description: 'service: number of processes (default 1)' }),
+  restart: z.enum(RESTART_POLICIES).optional().meta({ description: 'service: restart policy (default always)' }),
   backoff: backoffSchema.optional(),
-  start_seconds: duration.optional().meta({ description: 'daemon: uptime after which a start counts as good (default 1s)' }),
-  start_retries: positiveInt.min(0).optional().meta({ description: 'daemon: failed starts in a row (each ended before start_seconds) retried before fatal (default 5)' }),
-  max_restarts: positiveInt.min(0).optional().meta({ description: 'daemon: more restarts than this within restart_window -> fatal (default 10)' }),
-  restart_window: duration.optional().meta({ description: 'daemon: window for max_restarts (default 1m)' }),
-  max_memory: size.optional().meta({ description: 'daemon: restart an instance whose process tree RSS passes this' }),
-  max_lifetime: duration.optional().meta({ description: 'daemon: recycle an instance after this uptime' }),
+  start_seconds: duration.optional().meta({ description: 'service: uptime after which a start counts as good (default 1s)' }),
+  start_retries: positiveInt.min(0).optional().meta({ description: 'service: failed starts in a row (each ended before start_seconds) retried before fatal (default 5)' }),
+  max_restarts: positiveInt.min(0).optional().meta({ description: 'service: more restarts than this within restart_window -> fatal (default 10)' }),
+  restart_window: duration.optional().meta({ description: 'service: window for max_restarts (default 1m)' }),
+  max_memory: size.optional().meta({ description: 'service: restart an instance whose process tree RSS passes this' }),
+  max_lifetime: duration.optional().meta({ description: 'service: recycle an instance after this uptime' }),
   scale: scaleSchema.optional(),
   health: healthSchema.optional(),
-  update: z.enum(UPDATE_STRATEGIES).optional().meta({ description: 'daemon: a config change restarts all instances at once, or one at a time (default all)' }),
+  update: z.enum(UPDATE_STRATEGIES).optional().meta({ description: 'service: a config change restarts all instances at once, or one at a time (default all)' }),
 };
 
 export const taskSchema = z.strictObject(taskShape);
@@ -198,7 +198,7 @@ export const CRON_ONLY_KEYS = ['schedule', 'timezone', 'jitter', 'timeout', 'ret
 export function isRunTask(task: Record<string, unknown>): boolean {
   return task.schedule !== undefined || task.xxljob !== undefined;
 }
-export const DAEMON_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
+export const SERVICE_ONLY_KEYS = ['instances', 'restart', 'backoff', 'start_seconds', 'start_retries', 'max_restarts', 'restart_window', 'max_memory', 'max_lifetime', 'scale', 'health', 'update'] as const;
 export const FILE_KEYS = ['defaults', 'tasks', 'notifiers'] as const;
 
 /** A host selector the daemon can match (a `[z-a]` range would not compile). */

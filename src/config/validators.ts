@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isValidTimeZone, scheduleError, timeZones } from '../shared/cron.js';
 import { NAME_HINT, isValidTaskName } from '../shared/names.js';
 import type { TaskSpec } from '../shared/types.js';
-import { CRON_ONLY_KEYS, DAEMON_ONLY_KEYS, isRunTask } from './schema.js';
+import { CRON_ONLY_KEYS, SERVICE_ONLY_KEYS, isRunTask } from './schema.js';
 import { didYouMean } from '../shared/suggest.js';
 import { parseDuration } from './units.js';
 import type { KeyProblem } from './zod-issues.js';
@@ -26,18 +26,18 @@ const problem = (path: Array<string | number>, message: string, atKey = false): 
 export const validateName: TaskValidator = ({ name }) =>
   isValidTaskName(name) ? [] : [problem([], `invalid task name "${name}": ${NAME_HINT}`, true)];
 
-/** `instances` on a cron task or `timeout` on a daemon task is a mistake worth saying plainly. */
+/** `instances` on a cron task or `timeout` on a service task is a mistake worth saying plainly. */
 export const validateKindKeys: TaskValidator = ({ own }) => {
   const isCron = isRunTask(own);
-  const misplaced: readonly string[] = isCron ? DAEMON_ONLY_KEYS : CRON_ONLY_KEYS;
+  const misplaced: readonly string[] = isCron ? SERVICE_ONLY_KEYS : CRON_ONLY_KEYS;
   return Object.keys(own)
     .filter((k) => misplaced.includes(k))
     .map((k) =>
       problem([k], !isCron
         ? `"${k}" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "${k}"`
         : own.schedule !== undefined
-          ? `"${k}" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"`
-          : `"${k}" is only for daemon tasks; a task with xxljob runs like a cron task (one run per trigger); remove "${k}" or "xxljob"`, true),
+          ? `"${k}" is only for service tasks (tasks without a schedule); remove it or remove "schedule"`
+          : `"${k}" is only for service tasks; a task with xxljob runs like a cron task (one run per trigger); remove "${k}" or "xxljob"`, true),
     );
 };
 
@@ -74,7 +74,7 @@ export const validatePaths: TaskValidator = ({ spec }) => {
 };
 
 export const validateRanges: TaskValidator = ({ spec }) => {
-  if (spec?.kind !== 'daemon') return [];
+  if (spec?.kind !== 'service') return [];
   const out: KeyProblem[] = [];
   if (spec.backoff.initialMs > spec.backoff.maxMs) {
     out.push(problem(['backoff', 'initial'], 'backoff.initial: must not be larger than backoff.max'));

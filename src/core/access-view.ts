@@ -54,7 +54,7 @@ export function scopedTask(scope: Scope, t: TaskStatus, groupOf: GroupOf): TaskS
   const line = (s: string) => redactNames(scope, s, groupOf, t.name);
   const run = <R extends { message?: string }>(r: R): R => (r.message === undefined ? r : { ...r, message: line(r.message) });
   const waiting = t.waiting !== undefined ? { waiting: line(t.waiting) } : {};
-  if (t.kind === 'daemon') return { ...t, ...waiting, ...(t.rolling ? { rolling: run(t.rolling) } : {}) };
+  if (t.kind === 'service') return { ...t, ...waiting, ...(t.rolling ? { rolling: run(t.rolling) } : {}) };
   return {
     ...t,
     ...waiting,

@@ -1,7 +1,7 @@
 import type { HealthSpec, HealthState } from '../shared/types.js';
 
 /**
- * The health of one daemon-task instance (DESIGN.md "Health and order"), pure: a probe
+ * The health of one service-task instance (DESIGN.md "Health and order"), pure: a probe
  * result and the time go in; the next snapshot and what to do come out.
  *
  * - A new process is `starting`. The first passing probe makes it `healthy`.

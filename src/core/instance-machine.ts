@@ -4,14 +4,14 @@ import type { InstanceState, SignalName } from '../shared/types.js';
 import { decideAfterExit, isCleanExit, type ExitInfo, type RestartConfig } from './restart-policy.js';
 
 /**
- * The state machine of one daemon-task instance (DESIGN.md "Daemon state machine"),
+ * The state machine of one service-task instance (DESIGN.md "Daemon state machine"),
  * as in supervisord: states are data, one pure `transition()` decides, and returns the
  * effects for the runtime to carry out. Nothing else assigns a state.
  */
 
-/** DESIGN.md's groups: SIGNALLABLE has a process; SETTLED is done moving. */
+/** DESIGN.md's groups: SIGNALLABLE has a process; DOWN has none and waits for a command (or nothing). */
 export const SIGNALLABLE_STATES: ReadonlySet<InstanceState> = new Set(['starting', 'running', 'stopping']);
-export const SETTLED_STATES: ReadonlySet<InstanceState> = new Set(['stopped', 'exited', 'fatal']);
+export const DOWN_STATES: ReadonlySet<InstanceState> = new Set(['stopped', 'exited', 'fatal']);
 
 export type TimerName = 'start' | 'backoff' | 'kill';
 

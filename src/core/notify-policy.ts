@@ -101,14 +101,3 @@ export function payload(format: NotifierFormat, c: NoticeContent): unknown {
       };
   }
 }
-
-/** `${VAR}` in a URL from the environment; undefined names are reported. */
-export function expandEnv(url: string, env: Record<string, string | undefined>): { url: string; missing: string[] } {
-  const missing: string[] = [];
-  const out = url.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-    const v = env[name];
-    if (v === undefined) missing.push(name);
-    return v ?? '';
-  });
-  return { url: out, missing };
-}

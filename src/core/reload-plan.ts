@@ -12,7 +12,7 @@ import type { TaskSpec } from '../shared/types.js';
 export type Consequence =
   /** Applies from the next start, run or exit without touching what runs. */
   | 'in place'
-  /** Changes the process itself: a daemon task's running instances restart (a cron run takes it at its next start). */
+  /** Changes the process itself: a service task's running instances restart (a cron run takes it at its next start). */
   | 'restart'
   /** Needs a fresh runner: the old one stops, a new one takes the task as the user left it. */
   | 'recreate'
@@ -52,13 +52,13 @@ export interface ChangePlan {
 /**
  * The plan of one changed task: `recreate` (a fresh runner) or `update` (the runner takes the
  * spec in place; `enabled` flipping stops it, or starts it after its dependencies; process
- * keys restart a daemon task's instances, one at a time with `update: rolling`), then
+ * keys restart a service task's instances, one at a time with `update: rolling`), then
  * `rescale`: the scale controller applies the count (`rescale` keys end a manual count).
  */
 export function planChange(before: TaskSpec, after: TaskSpec, keys: readonly string[]): ChangePlan {
   const recreate = anyKey(keys, 'recreate');
   // The scale controller sees every changed spec: it alone knows whether the count moves
-  // (a `rescale` key ends a manual count; a task no longer a daemon task is forgotten).
+  // (a `rescale` key ends a manual count; a task no longer a service task is forgotten).
   return { steps: [recreate ? 'recreate' : 'update', 'rescale'], effect: effectOf(before, after, keys, recreate) };
 }
 
@@ -67,7 +67,7 @@ function effectOf(before: TaskSpec, after: TaskSpec, keys: readonly string[], re
   if (before.enabled && !after.enabled) return 'stop';
   if (!before.enabled && after.enabled) return 'start';
   // A disabled task runs nothing: whatever changed applies when it is enabled.
-  if (after.kind !== 'daemon' || !after.enabled) return 'in place';
+  if (after.kind !== 'service' || !after.enabled) return 'in place';
   // The runner rolls by the instances it has when the edit comes (a manual or autoscaled count,
   // before `rescale` moves it), not by the file's `instances`: a roll of one is a restart.
   if (anyKey(keys, 'restart')) return after.update === 'rolling' ? 'rolling restart' : 'restart';

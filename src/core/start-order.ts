@@ -9,11 +9,11 @@ import type { DependencyCondition } from '../shared/types.js';
 
 /** What a dependency has reached right now, as the runtime sees it. */
 export interface DependencyFacts {
-  /** A daemon task with an instance starting or running; a cron task that is scheduled. */
+  /** A service task with an instance starting or running; a cron task that is scheduled. */
   started: boolean;
   /** Every instance it should run is running and passes its health check. */
   healthy: boolean;
-  /** Its last run (cron) or its process (one-shot daemon task) ended with success. */
+  /** Its last run (cron) or its process (one-shot service task) ended with success. */
   completed: boolean;
   /** A word for the reason when the condition is not met: `stopped`, `unhealthy`, `2/3 healthy`, `last run failed`. */
   summary: string;

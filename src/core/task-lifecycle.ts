@@ -1,6 +1,6 @@
 /**
  * One task's life as a pure machine (DESIGN.md "Controller: one owner per decision"), beside
- * the instance machine (a daemon task's processes) and the run machine (a cron task's runs):
+ * the instance machine (a service task's processes) and the run machine (a cron task's runs):
  * whether the task is enabled, what the last command wants, whether its start is held back
  * (queued at daemon start, or waiting for its `depends_on`) and whether it is being removed.
  * The registry feeds it events and carries out its effects on the task's runner; it is the
@@ -93,7 +93,7 @@ function command(life: TaskLife, cmd: TaskCommand, runs: boolean, started: boole
   switch (cmd) {
     case 'start':
       if (!life.enabled) return { next: life, effects: [{ type: 'refuse-disabled' }] };
-      // Already started (wanted running, nothing held, its runner active): the runner's start
+      // Already started (desired running, nothing held, its runner active): the runner's start
       // is a no-op and the dependencies are not asked again: a dependency that went down since
       // must not turn a running task into a `waiting` one (systemd: a start of an active unit
       // does nothing; depends_on orders starts, it does not stop dependents).
@@ -168,7 +168,7 @@ export function lifeTransition(life: TaskLife, e: LifeEvent): LifeTransition {
   }
 }
 
-/** Why a task wanted running has not started (status's `waiting`), or undefined. */
+/** Why a task desired running has not started (status's `waiting`), or undefined. */
 export function holdReason(life: TaskLife): string | undefined {
   return life.hold?.reason;
 }
@@ -176,7 +176,7 @@ export function holdReason(life: TaskLife): string | undefined {
 /**
  * A task's state as status shows it, decided here only: held back -> `waiting`; disabled in
  * its file -> `disabled`; else what its runner is doing (`activity`: a cron task's
- * `running | scheduled | on-demand | stopped`, a daemon task's most telling instance state).
+ * `running | scheduled | on-demand | stopped`, a service task's most telling instance state).
  */
 export function taskState<A extends string>(life: Pick<TaskLife, 'enabled' | 'hold'>, activity: A): A | 'waiting' | 'disabled' {
   if (life.hold) return 'waiting';

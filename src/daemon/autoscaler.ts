@@ -40,9 +40,12 @@ export class Autoscaler {
     this.probe = opts.probe ?? runProbe;
   }
 
-  /** Follow the current specs: a loop per service with `scale`. */
+  /** Follow the current specs: a loop per task whose instances have `scale`. */
   sync(specs: readonly TaskSpec[]): void {
-    const scaled = new Map(specs.filter((s): s is ServiceTaskSpec => s.kind === 'daemon' && s.scale !== undefined).map((s) => [s.name, s]));
+    const scaled = new Map(specs.flatMap((s) => {
+      const service = this.scale.service(s.name)?.spec;
+      return service?.scale ? [[s.name, service] as const] : [];
+    }));
     for (const [name, loop] of this.loops) {
       if (!scaled.has(name)) {
         if (loop.timer !== undefined) this.clock.clearTimeout(loop.timer);
@@ -82,7 +85,7 @@ export class Autoscaler {
     const scale = loop.spec.scale!;
     try {
       const service = this.scale.service(name);
-      if (loop.probing || this.scale.isManual(name) || !service || service.wanted !== 'running') return;
+      if (loop.probing || this.scale.isManual(name) || !service || service.desired !== 'running') return;
       loop.probing = true;
       const r = await this.probe(scale.probe, {
         cwd: loop.spec.cwd, env: { ...loop.spec.env, JOBCTL_TASK: name }, timeoutMs: Math.min(10_000, Math.max(1000, scale.intervalMs)),

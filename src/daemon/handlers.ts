@@ -107,8 +107,8 @@ function answerGroup(d: HandlerDeps, target: string, names: string[], all: reado
 export function makeHandlers(d: HandlerDeps): Handlers {
   const subs = new Subscriptions();
   const statuses = (names: string[]): TaskStatus[] => names.filter((n) => d.registry.has(n)).map((n) => d.registry.status(n));
-  // Only instances start and stop over time; a cron task is settled once the command returns.
-  const settled = (names: string[]) => Promise.all(names.map((n) => d.registry.capable(n, 'instances')?.settled()));
+  // Only instances start and stop over time; a cron task is steady once the command returns.
+  const steady = (names: string[]) => Promise.all(names.map((n) => d.registry.capable(n, 'instances')?.whenSteady()));
 
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
@@ -120,7 +120,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
       // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).
       const one = target !== undefined && !target.startsWith('@') && target !== '*' && tasks.length === 1;
       if (one) {
-        const details = taskDetails(d.registry, d.paths, tasks[0]!);
+        const details = taskDetails(d.registry, tasks[0]!);
         if (details) tasks[0] = { ...tasks[0]!, details };
       }
       return { daemon: daemonInfo(d), tasks, ...(allHosts ? { elsewhere: elsewhereOf(d.config.effective.elsewhere) } : {}) };
@@ -129,7 +129,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
     start: async ({ target, wait, only }) => {
       // Starting what runs already is not an error (as systemctl start): the reply shows the state.
       const names = await each(d, target, only, (n) => d.registry.start(n));
-      if (wait) await settled(names);
+      if (wait) await steady(names);
       return { tasks: statuses(names) };
     },
 
@@ -150,7 +150,7 @@ export function makeHandlers(d: HandlerDeps): Handlers {
         if (!rolling || (isGroupTarget(target) && !d.registry.rollable(n))) return d.registry.restart(n);
         d.registry.restartRolling(n, stepTimeout ?? DEFAULTS.rollingStepTimeoutMs);
       });
-      if (wait) await settled(names);
+      if (wait) await steady(names);
       return { tasks: statuses(names) };
     },
 

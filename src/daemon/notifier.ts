@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { expandEnv, flushNotices, offerNotice, payload, type CoalesceState, type NoticeContent } from '../core/notify-policy.js';
+import { flushNotices, offerNotice, payload, type CoalesceState, type NoticeContent } from '../core/notify-policy.js';
+import { expandEnv } from '../shared/env-ref.js';
 import { tailLines } from '../runtime/log-read.js';
 import { postJson } from '../runtime/webhook.js';
 import { JobctlError } from '../shared/errors.js';
@@ -75,7 +76,7 @@ export class Notifier {
   }
 
   private post(n: NotifierSpec, content: NoticeContent): Promise<{ status?: number; error?: string }> {
-    const { url, missing } = expandEnv(n.url, process.env);
+    const { text: url, missing } = expandEnv(n.url, process.env);
     if (missing.length) return Promise.resolve({ error: `environment variable ${missing.join(', ')} is not set for its URL` });
     return postJson(url, payload(n.format, content), { retryDelayMs: this.opts.retryDelayMs ?? 1000 });
   }

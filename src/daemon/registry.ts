@@ -5,10 +5,9 @@ import type { RunRecord, TaskSpec } from '../shared/types.js';
 import type { Capabilities, Capability, RunOptions, TaskNotice, TaskRunner } from '../runtime/task-runner.js';
 import type { RunHistory } from '../runtime/run-history.js';
 import { didYouMean } from '../shared/suggest.js';
-import { dependencyEdges, stopWaves, waitReason } from '../core/start-order.js';
+import { dependencyEdges, stopWaves, waitReason, type DependencyFacts } from '../core/start-order.js';
 import { holdReason, initialLife, lifeTransition, taskState, type LifeEffect, type LifeEvent, type TaskLife } from '../core/task-lifecycle.js';
 import { disabledError, removingError } from '../runtime/runner-common.js';
-import { dependencyFacts } from './dependency-facts.js';
 
 /** A line for the daemon's event log. */
 export interface RegistryEvent {
@@ -36,8 +35,8 @@ export interface RegistryDeps {
 const NEEDED_FOR: Record<Capability, (name: string) => string> = {
   runs: () => 'runs are kept for cron tasks',
   history: (name) => `history is kept for cron tasks (see \`jobctl logs ${name}\`)`,
-  instances: () => 'scale applies to daemon tasks',
-  rolling: () => 'a rolling restart replaces the instances of a daemon task',
+  instances: () => 'scale applies to service tasks',
+  rolling: () => 'a rolling restart replaces the instances of a service task',
 };
 
 /**
@@ -54,7 +53,7 @@ const NEEDED_FOR: Record<Capability, (name: string) => string> = {
  */
 export class TaskRegistry extends EventEmitter {
   private readonly runners = new Map<string, TaskRunner>();
-  /** Each task's life: enabled, wanted, held back (queued, waiting for dependencies), disposing. */
+  /** Each task's life: enabled, desired, held back (queued, waiting for dependencies), disposing. */
   private readonly lives = new Map<string, TaskLife>();
   /** The tasks whose life waits for dependencies (re-checked after each change; kept apart so a check costs nothing when none waits). */
   private readonly waiting = new Set<string>();
@@ -169,7 +168,7 @@ export class TaskRegistry extends EventEmitter {
     if (!r) return;
     switch (effect.type) {
       case 'check-dependencies': {
-        const reason = waitReason(r.spec.dependsOn, (dep) => (this.runners.has(dep) ? dependencyFacts(this.status(dep)) : undefined));
+        const reason = waitReason(r.spec.dependsOn, (dep) => (this.runners.has(dep) ? this.factsOf(dep) : undefined));
         return this.dispatch(name, { type: 'dependencies', reason });
       }
       case 'start':
@@ -339,7 +338,7 @@ export class TaskRegistry extends EventEmitter {
 
   /**
    * A fresh runner for a changed task (e.g. another kind): the old one stops; the task's life
-   * (wanted running or stopped by the user, waiting) carries over to the new one.
+   * (desired running or stopped by the user, waiting) carries over to the new one.
    */
   async recreate(spec: TaskSpec): Promise<void> {
     const r = this.require(spec.name);
@@ -355,7 +354,7 @@ export class TaskRegistry extends EventEmitter {
 
   async start(name: string): Promise<void> {
     this.require(name);
-    await this.dispatch(name, { type: 'command', command: 'start', started: dependencyFacts(this.status(name)).started });
+    await this.dispatch(name, { type: 'command', command: 'start', started: this.factsOf(name).started });
   }
 
   async stop(name: string): Promise<void> {
@@ -389,6 +388,11 @@ export class TaskRegistry extends EventEmitter {
   // ---- status ----
 
   /** The runner's status, with the task's state as its lifecycle has it (held back: `waiting`, with the reason). */
+  /** What a task has reached, for its dependents: its runner's answer, held or not. */
+  private factsOf(name: string): DependencyFacts {
+    return this.require(name).dependencyFacts(holdReason(this.lives.get(name)!));
+  }
+
   status(name: string): TaskStatus {
     const s = this.require(name).status();
     const life = this.lives.get(name)!;

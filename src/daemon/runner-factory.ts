@@ -14,7 +14,7 @@ import type { RunnerFactory } from './registry.js';
 import type { ScaleController } from './scale-controller.js';
 
 export interface RunnerDeps {
-  paths: Pick<HomePaths, 'runLog' | 'instanceLog'>;
+  paths: Pick<HomePaths, 'runLog' | 'runLogDir' | 'instanceLog'>;
   scheduler: Scheduler;
   history: RunHistory;
   lastFired: Marks<number>;

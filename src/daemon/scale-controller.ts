@@ -87,16 +87,19 @@ export class ScaleController {
    * applied. Any other edit leaves the count, and so the running instances, alone.
    */
   async specChanged(spec: TaskSpec, keys: readonly string[]): Promise<void> {
-    if (spec.kind !== 'daemon') {
+    // Called after the runner took the spec (or a new runner replaced it): a task whose
+    // runner has no instances (a cron task, or no longer a service) is forgotten.
+    const service = this.service(spec.name);
+    if (!service) {
       this.forget(spec.name);
       return;
     }
     if (keys.includes('instances') || keys.includes('scale')) this.manual.delete(spec.name);
-    if (!spec.scale) this.auto.delete(spec.name);
-    await this.apply(spec.name);
+    if (!service.spec.scale) this.auto.delete(spec.name);
+    await service.setCount(this.countFor(service.spec));
   }
 
-  /** A task went away (or is no longer a service). */
+  /** A task went away (or has no instances any more). */
   forget(name: string): void {
     this.manual.delete(name);
     this.auto.delete(name);

@@ -1,26 +1,24 @@
-import type { HomePaths } from '../shared/paths.js';
 import type { TaskDetails, TaskStatus } from '../shared/protocol.js';
 import type { TaskRegistry } from './registry.js';
 
 /** Lines of the last exit or run shown by `status TASK`. */
 const LAST_LINES = 5;
 
-/** `status TASK`'s details of one task, from its spec and its runner's logs. */
-export function taskDetails(registry: TaskRegistry, paths: HomePaths, status: TaskStatus): TaskDetails | undefined {
+/** `status TASK`'s details of one task, from its spec and its runner (logs, policy). */
+export function taskDetails(registry: TaskRegistry, status: TaskStatus): TaskDetails | undefined {
   const spec = registry.get(status.name);
   if (!spec) return undefined;
+  const runner = registry.require(status.name);
   let lastLines: string[] = [];
   let files: string[] = [];
   try {
-    const parts = registry.require(status.name).logs({}).read(LAST_LINES, false);
+    const parts = runner.logs({}).read(LAST_LINES, false);
     lastLines = parts.flatMap((p) => p.lines).slice(-LAST_LINES);
     files = parts.flatMap((p) => p.files);
   } catch {
     /* no log yet */
   }
-  const logFiles = spec.kind === 'cron'
-    ? [...files, paths.runLogDir(spec.name)]
-    : (status.instances ?? []).map((i) => paths.instanceLog(spec.name, i.index));
+  const { logFiles, ...policy } = runner.details(files);
   return {
     command: spec.command,
     cwd: spec.cwd,
@@ -30,8 +28,6 @@ export function taskDetails(registry: TaskRegistry, paths: HomePaths, status: Ta
     ...(spec.envFile !== undefined ? { envFile: spec.envFile } : {}),
     logFiles: [...new Set(logFiles)],
     lastLines,
-    ...(spec.kind === 'daemon'
-      ? { restart: { policy: spec.restart, maxRestarts: spec.maxRestarts, windowMs: spec.restartWindowMs, startRetries: spec.startRetries } }
-      : { retries: spec.retries }),
+    ...policy,
   };
 }

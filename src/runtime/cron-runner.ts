@@ -8,7 +8,9 @@ import {
 import { DEFAULTS } from '../config/defaults.js';
 import { errorMessage, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { CronTaskState, TaskStatus } from '../shared/protocol.js';
+import type { CronTaskState, CronTaskStatus } from '../shared/protocol.js';
+import { cronFacts } from '../core/dependency-facts.js';
+import type { DependencyFacts } from '../core/start-order.js';
 import type { CronTaskSpec, RunRecord, RunState, RunTrigger, TaskSpec } from '../shared/types.js';
 import { realClock, type Clock } from './clock.js';
 import { startRunProcess, type RunProcess } from './cron-run.js';
@@ -18,13 +20,13 @@ import type { RunHistory } from './run-history.js';
 import type { Firing, Registration, Scheduler } from './scheduler.js';
 import type { StateStore } from './state-store.js';
 import type { Marks } from './task-marks.js';
-import type { Capabilities, FiringGate, GateResult, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
+import type { Capabilities, FiringGate, GateResult, KindDetails, LogOrigin, LogQuery, LogSelection, RunOptions, TaskNotice, TaskRunner } from './task-runner.js';
 import { CommandSequence, disabledError, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
 import { taskState } from '../core/task-lifecycle.js';
 
 export interface CronRunnerOptions {
   spec: CronTaskSpec;
-  paths: Pick<HomePaths, 'runLog'>;
+  paths: Pick<HomePaths, 'runLog' | 'runLogDir'>;
   /** Where run records go; the runner is its only writer for this task. */
   history: RunHistory;
   /** When each task last fired (persisted): for catch-up, and so an instant never fires twice. */
@@ -110,8 +112,12 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   private capabilities(): Capabilities {
     const taking = () => this.desired === 'running';
+    const me = () => this;
     return {
       runs: {
+        get spec() {
+          return me().spec;
+        },
         run: (o) => this.run(o),
         stopRun: (id, reason) => this.stopRun(id, reason),
         get taking() {
@@ -476,7 +482,15 @@ export class CronRunner extends EventEmitter implements TaskRunner {
     return true;
   }
 
-  status(): TaskStatus {
+  dependencyFacts(waiting?: string): DependencyFacts {
+    return cronFacts(waiting === undefined ? this.status() : { ...this.status(), desired: 'running', waiting });
+  }
+
+  details(readFrom: readonly string[]): KindDetails {
+    return { logFiles: [...readFrom, this.opts.paths.runLogDir(this.name)], retries: this.spec_.retries };
+  }
+
+  status(): CronTaskStatus {
     const spec = this.spec_;
     const summary = this.opts.history.summary(this.name);
     const active = [...this.live.values()].filter((r) => r.state === 'running').map((r) => ({ ...r }));
@@ -505,7 +519,7 @@ export class CronRunner extends EventEmitter implements TaskRunner {
 
   logs(q: LogQuery): LogSelection {
     if (q.instance !== undefined) {
-      throw new JobctlError('WRONG_KIND', `task "${this.name}" is a cron task; --instance is for daemon tasks (use --run ID)`);
+      throw new JobctlError('WRONG_KIND', `task "${this.name}" is a cron task; --instance is for service tasks (use --run ID)`);
     }
     const runs = this.history();
     const explicit = q.run !== undefined && q.run !== 'last';

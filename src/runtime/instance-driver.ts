@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
-  SETTLED_STATES, SIGNALLABLE_STATES, describeExit, initialSnapshot, transition, type Effect, type InstanceEvent, type InstanceSnapshot,
+  DOWN_STATES, SIGNALLABLE_STATES, describeExit, initialSnapshot, transition, type Effect, type InstanceEvent, type InstanceSnapshot,
   type NotifyKind, type TimerName,
 } from '../core/instance-machine.js';
 import { recycleReason } from '../core/recycle.js';
@@ -53,7 +53,7 @@ export interface InstanceDriverOptions {
 const TIMER_EVENTS: Record<TimerName, InstanceEvent['type']> = { start: 'start-timer', backoff: 'backoff-elapsed', kill: 'kill-timer' };
 
 /**
- * Runs one instance of a daemon task: feeds events to the pure state machine and carries
+ * Runs one instance of a service task: feeds events to the pure state machine and carries
  * out the effects it returns (spawn, signal, timers, notifications). It decides nothing
  * itself. Events: 'state' (InstanceStatus), 'notify' (InstanceNotice).
  */
@@ -66,7 +66,7 @@ export class InstanceDriver extends EventEmitter {
   private proc: ProcessHandle | undefined;
   private generation = 0;
   private metrics: InstanceMetrics = {};
-  private settledWaiters: Array<() => void> = [];
+  private downWaiters: Array<() => void> = [];
   private health: HealthMonitor | undefined;
   /** A start handed over whose process is not known yet, and the signal asked for meanwhile. */
   private startInFlight = false;
@@ -164,9 +164,9 @@ export class InstanceDriver extends EventEmitter {
 
   /** Stop and wait until the whole process group is gone. A stopped instance is left as is. */
   async stop(): Promise<void> {
-    if (SETTLED_STATES.has(this.s.state)) return;
+    if (DOWN_STATES.has(this.s.state)) return;
     this.dispatch({ type: 'stop' });
-    await this.settled();
+    await this.whenDown();
   }
 
   /** Stop then start again (or start, when not running). */
@@ -179,10 +179,10 @@ export class InstanceDriver extends EventEmitter {
     return this.proc && SIGNALLABLE_STATES.has(this.s.state) ? this.proc.signal(signal) : false;
   }
 
-  /** Resolves once the instance is stopped, exited or fatal. */
-  settled(): Promise<void> {
-    if (SETTLED_STATES.has(this.s.state)) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  /** Resolves once the instance is down: stopped, exited or fatal. */
+  whenDown(): Promise<void> {
+    if (DOWN_STATES.has(this.s.state)) return Promise.resolve();
+    return new Promise((resolve) => this.downWaiters.push(resolve));
   }
 
   /** New metrics from the sampler; may recycle the instance. True when the shown figures (CPU, MEM) changed. */
@@ -210,7 +210,7 @@ export class InstanceDriver extends EventEmitter {
     if (this.s.state !== before) this.onStateChange(before);
     this.emit('state', this.status());
     for (const effect of t.effects) this.run(effect);
-    if (SETTLED_STATES.has(this.s.state)) for (const w of this.settledWaiters.splice(0)) w();
+    if (DOWN_STATES.has(this.s.state)) for (const w of this.downWaiters.splice(0)) w();
   }
 
   /** Internal events (timers, exits) must never throw out of a callback. */
@@ -229,7 +229,7 @@ export class InstanceDriver extends EventEmitter {
     if (this.s.state !== 'running' && this.s.state !== 'starting') this.health?.end();
     if (this.s.state === 'running') this.armLifetime();
     // Stopped, exited or fatal: the box's kept cgroup leaf goes (a restart or a backoff keeps it for the next start).
-    if (SETTLED_STATES.has(this.s.state)) this.containment.dropLeaf({ task: this.spec.name, instance: this.opts.index });
+    if (DOWN_STATES.has(this.s.state)) this.containment.dropLeaf({ task: this.spec.name, instance: this.opts.index });
   }
 
   /** Recycle at max_lifetime. Timers may fire a little before the wall clock agrees: re-arm then. */

@@ -13,6 +13,8 @@ export interface RollingTarget {
   onChange(fn: () => void): () => void;
   /** Whether the replacement must pass its health check. */
   hasHealth(): boolean;
+  /** Whether this instance was scaled away since the roll began: not replaced, and no failure. */
+  retired(index: number): boolean;
 }
 
 export interface RollingOptions {
@@ -28,7 +30,8 @@ export interface RollingOptions {
 /**
  * Restart the instances one at a time: the next is touched only when the previous one's
  * replacement is running (or healthy). The first replacement that fails or times out ends
- * the roll; the instances not yet reached keep running their old processes.
+ * the roll; the instances not yet reached keep running their old processes. An instance
+ * scaled away meanwhile (before or during its step) leaves the roll: `total` counts it no more.
  */
 export async function rollingRestart(target: RollingTarget, opts: RollingOptions): Promise<RollingInfo> {
   const clock = opts.clock ?? realClock;
@@ -42,21 +45,26 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
       progress();
       return { ...info };
     }
+    if (target.retired(index)) {
+      info.total--;
+      progress();
+      continue;
+    }
     info.instance = index;
     progress();
     const oldPid = target.status(index)?.pid;
     const startedAt = clock.now();
     target.restart(index, `${info.done + 1} of ${info.total}`);
-    const verdict = await new Promise<{ kind: 'done' } | { kind: 'failed'; reason: string }>((resolve) => {
+    const verdict = await new Promise<{ kind: 'done' } | { kind: 'retired' } | { kind: 'failed'; reason: string }>((resolve) => {
       let timer: unknown;
       let finished = false;
       let off = () => undefined as void;
       const check = () => {
         if (finished) return;
         const s = target.status(index);
-        const v = s
+        const v = target.retired(index) ? { kind: 'retired' as const } : s
           ? rollingStep(s, { ...(oldPid !== undefined ? { oldPid } : {}), requireHealthy: target.hasHealth(), startedAt, timeoutMs: opts.stepTimeoutMs }, clock.now())
-          : { kind: 'failed' as const, reason: 'the instance is gone (scaled down or removed)' };
+          : { kind: 'failed' as const, reason: 'the instance is gone (the task was removed)' };
         if (v.kind === 'wait') return;
         finished = true;
         clock.clearTimeout(timer);
@@ -74,6 +82,12 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
       tick();
       check();
     });
+    if (verdict.kind === 'retired') {
+      info.total--;
+      delete info.instance;
+      progress();
+      continue;
+    }
     if (verdict.kind === 'failed') {
       Object.assign(info, { state: 'failed', endedAt: clock.now(), message: `instance ${index}: ${verdict.reason}` });
       progress();

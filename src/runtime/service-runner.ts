@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Containment } from './process/contain.js';
-import { SETTLED_STATES } from '../core/instance-machine.js';
+import { DOWN_STATES } from '../core/instance-machine.js';
 import { errorMessage, isJobctlError, JobctlError } from '../shared/errors.js';
 import type { HomePaths } from '../shared/paths.js';
-import type { InstanceInfo, RollingInfo, ScaleInfo, TaskStatus } from '../shared/protocol.js';
+import type { InstanceInfo, RollingInfo, ScaleInfo, ServiceTaskStatus } from '../shared/protocol.js';
+import { serviceFacts } from '../core/dependency-facts.js';
+import type { DependencyFacts } from '../core/start-order.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { rollingRestart } from './rolling-restart.js';
 import type { InstanceState, ServiceTaskSpec, TaskSpec } from '../shared/types.js';
@@ -14,7 +16,7 @@ import { LogSink } from './log-sink.js';
 import type { MetricsSampler } from './metrics.js';
 import type { StateStore } from './state-store.js';
 import { CommandSequence, disabledError, refuseWhileDisposing, specStatusBase, type Intent } from './runner-common.js';
-import type { Capabilities, LogQuery, LogSelection, TaskNotice, TaskRunner } from './task-runner.js';
+import type { Capabilities, KindDetails, LogQuery, LogSelection, TaskNotice, TaskRunner } from './task-runner.js';
 import { taskState } from '../core/task-lifecycle.js';
 import { anyKey } from '../core/reload-plan.js';
 
@@ -57,13 +59,13 @@ export function summarizeInstances(instances: readonly InstanceInfo[]): Instance
  * 'slot' (index, LogSink): an instance was added, 'disposed' ().
  */
 export class ServiceRunner extends EventEmitter implements TaskRunner {
-  readonly kind = 'daemon' as const;
-  readonly noun = 'a daemon task';
+  readonly kind = 'service' as const;
+  readonly noun = 'a service task';
   /** Instances (sized by the scale controller) and rolling restarts; no runs of its own, no history. */
   readonly can: Capabilities = this.capabilities();
   private spec_: ServiceTaskSpec;
   private slots: Slot[] = [];
-  private desired: 'running' | 'stopped' = 'stopped';
+  private desired_: 'running' | 'stopped' = 'stopped';
   private count: number;
   private readonly commands = new CommandSequence();
   private readonly lastWarning = new Map<string, number>();
@@ -91,11 +93,11 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         get count() {
           return me().instanceCount;
         },
-        get wanted() {
-          return me().wanted;
+        get desired() {
+          return me().desired;
         },
         setCount: (n) => this.setCount(n),
-        settled: () => this.settled(),
+        whenSteady: () => this.whenSteady(),
       },
       rolling: { start: (ms) => this.startRolling(ms) },
     };
@@ -113,8 +115,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     return this.count;
   }
 
-  get wanted(): 'running' | 'stopped' {
-    return this.desired;
+  /** What the last command wants of the instances (status's `desired`). */
+  get desired(): 'running' | 'stopped' {
+    return this.desired_;
   }
 
   private makeSlot(index: number): Slot {
@@ -201,7 +204,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.command('running');
-    this.desired = 'running';
+    this.desired_ = 'running';
     for (const { driver } of this.active()) startInstance(driver);
     this.emit('state');
   }
@@ -214,12 +217,12 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     // Being disposed is being stopped.
     if (this.disposing) return this.disposing;
     const cmd = this.command('stopped');
-    this.desired = 'stopped';
+    this.desired_ = 'stopped';
     for (const { driver } of this.slots) {
-      if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+      if (!DOWN_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
     }
     this.emit('state');
-    while (this.commands.holds(cmd, 'stopped') && !this.slots.every(({ driver }) => SETTLED_STATES.has(driver.state))) await this.nextChange();
+    while (this.commands.holds(cmd, 'stopped') && !this.slots.every(({ driver }) => DOWN_STATES.has(driver.state))) await this.nextChange();
     this.commands.check(cmd, 'stopped', this.name, 'stop');
     // What the processes wrote on their way out is in the files when stop() returns.
     await Promise.all(this.slots.map(({ sink }) => sink.file.idle()));
@@ -230,7 +233,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
     this.command('running');
-    this.desired = 'running';
+    this.desired_ = 'running';
     for (const { driver } of this.active()) driver.restart();
     this.emit('state');
   }
@@ -245,9 +248,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
-    if (this.desired === 'running') for (const { driver } of this.active()) startInstance(driver);
+    if (this.desired_ === 'running') for (const { driver } of this.active()) startInstance(driver);
     for (const { driver } of this.slots.slice(n)) {
-      if (!SETTLED_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+      if (!DOWN_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
     }
     this.emit('state');
     await this.trim();
@@ -255,7 +258,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
 
   /** Drop the retiring slots once none has a process (a scale back up may take them back meanwhile). */
   private async trim(): Promise<void> {
-    const retiringBusy = () => this.slots.slice(this.count).some(({ driver }) => !SETTLED_STATES.has(driver.state));
+    const retiringBusy = () => this.slots.slice(this.count).some(({ driver }) => !DOWN_STATES.has(driver.state));
     while (this.slots.length > this.count && retiringBusy()) await this.nextChange();
     if (this.slots.length <= this.count) return;
     const extra = this.slots.slice(this.count);
@@ -271,7 +274,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
    * method's (the scale controller applies `instances`/`scale`).
    */
   async update(spec: TaskSpec, keys: readonly string[]): Promise<boolean> {
-    if (spec.kind !== 'daemon' || anyKey(keys, 'recreate')) return false;
+    if (spec.kind !== 'service' || anyKey(keys, 'recreate')) return false;
     const wasEnabled = this.spec_.enabled;
     this.spec_ = spec;
     for (const { driver, sink } of this.slots) {
@@ -284,14 +287,14 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       });
     } else if (spec.enabled && !wasEnabled) {
       // Enabled: the owner starts it once its dependencies are ready (TaskRunner.update).
-    } else if (this.desired === 'running' && anyKey(keys, 'restart')) {
+    } else if (this.desired_ === 'running' && anyKey(keys, 'restart')) {
       if (spec.update === 'rolling' && this.slots.length > 1) {
         // `update: rolling`: one instance at a time, as `jobctl restart --rolling`.
         if (this.rollingRun) this.rollAgain = true;
         else void this.startRolling(DEFAULTS.rollingStepTimeoutMs, 'configuration changed').catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
       } else {
         for (const { driver } of this.active()) {
-          if (!SETTLED_STATES.has(driver.state)) driver.restart('configuration changed');
+          if (!DOWN_STATES.has(driver.state)) driver.restart('configuration changed');
         }
       }
     }
@@ -311,15 +314,15 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       throw new JobctlError('ALREADY_RUNNING', `a rolling restart of "${this.name}" is under way (instance ${r?.instance ?? '?'}, ${r?.done ?? 0} of ${r?.total ?? '?'} done)`);
     }
     this.requireEnabled();
-    if (this.desired !== 'running') throw new JobctlError('NOT_RUNNING', `task "${this.name}" is stopped; start it with \`jobctl start ${this.name}\``);
+    if (this.desired_ !== 'running') throw new JobctlError('NOT_RUNNING', `task "${this.name}" is stopped; start it with \`jobctl start ${this.name}\``);
     const run = rollingRestart({
       indexes: () => this.slots.map((_, i) => i),
       status: (i) => this.slots[i]?.driver.status(),
       restart: (i, step) => {
         const slot = this.slots[i];
-        if (!slot) return;
+        if (!slot || i >= this.count) return;
         slot.sink.note(`${why}: replacing this instance (${step})`);
-        if (SETTLED_STATES.has(slot.driver.state) || slot.driver.state === 'backoff') startInstance(slot.driver);
+        if (DOWN_STATES.has(slot.driver.state) || slot.driver.state === 'backoff') startInstance(slot.driver);
         else slot.driver.restart(`${why} (${step})`);
       },
       onChange: (fn) => {
@@ -327,10 +330,12 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
         return () => this.off('instance', fn);
       },
       hasHealth: () => this.spec_.health !== undefined,
+      // A scale-down stops the slots from `count` on (setCount): the roll leaves them alone.
+      retired: (i) => i >= this.count,
     }, {
       stepTimeoutMs,
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
-      cancelled: () => this.desired !== 'running',
+      cancelled: () => this.desired_ !== 'running',
       onProgress: (info) => {
         this.rolling = info;
         this.emit('rolling', info);
@@ -340,7 +345,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.rollingRun = run;
     return run.finally(() => {
       this.rollingRun = undefined;
-      if (this.rollAgain && this.desired === 'running') {
+      if (this.rollAgain && this.desired_ === 'running') {
         this.rollAgain = false;
         void this.startRolling(stepTimeoutMs, 'configuration changed').catch(() => undefined);
       }
@@ -351,7 +356,19 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     return this.slots.map(({ driver }) => driver.status());
   }
 
-  status(): TaskStatus {
+  dependencyFacts(waiting?: string): DependencyFacts {
+    return serviceFacts(waiting === undefined ? this.status() : { ...this.status(), desired: 'running', waiting });
+  }
+
+  details(): KindDetails {
+    const s = this.spec_;
+    return {
+      logFiles: this.slots.map((_, i) => this.opts.paths.instanceLog(this.name, i)),
+      restart: { policy: s.restart, maxRestarts: s.maxRestarts, windowMs: s.restartWindowMs, startRetries: s.startRetries },
+    };
+  }
+
+  status(): ServiceTaskStatus {
     const spec = this.spec_;
     const instances: InstanceInfo[] = this.instances();
     const sum = (k: 'cpu' | 'rss') => {
@@ -363,9 +380,9 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const scale = this.opts.scaleInfo?.();
     return {
       ...specStatusBase(spec),
-      kind: 'daemon',
+      kind: 'service',
       state: taskState(spec, summarizeInstances(instances)),
-      desired: this.desired,
+      desired: this.desired_,
       restarts: instances.reduce((a, i) => a + i.restarts, 0),
       instances,
       running: instances.filter((i) => i.state === 'running').length,
@@ -376,8 +393,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     };
   }
 
-  /** Resolves once no instance is starting or stopping, or after start_seconds + stop_timeout + 5 s. */
-  async settled(): Promise<void> {
+  /** Resolves once the instances are steady (none starting or stopping), or after start_seconds + stop_timeout + 5 s. */
+  async whenSteady(): Promise<void> {
     const limit = Date.now() + 5000 + this.spec_.startMs + this.spec_.stopTimeoutMs;
     const busy = () => this.slots.some(({ driver }) => driver.state === 'starting' || driver.state === 'stopping');
     while (busy() && Date.now() < limit) {
@@ -390,7 +407,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   }
 
   logs(q: LogQuery): LogSelection {
-    if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${this.name}" is a daemon task; --run is for cron tasks`);
+    if (q.run !== undefined) throw new JobctlError('WRONG_KIND', `task "${this.name}" is a service task; --run is for cron tasks`);
     const count = this.count;
     if (q.instance !== undefined && q.instance >= Math.max(count, 1)) {
       throw new JobctlError('NOT_FOUND', `task "${this.name}" has ${count} instance${count === 1 ? '' : 's'} (0..${Math.max(0, count - 1)})`);
@@ -452,7 +469,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.disposing ??= (async () => {
       this.commands.close();
       for (const w of this.waiters.splice(0)) w();
-      this.desired = 'stopped';
+      this.desired_ = 'stopped';
       // The instances show (stopping) until their groups are gone; nothing can add one now.
       await Promise.all(this.slots.map((s) => this.disposeSlot(s)));
       this.slots = [];

@@ -13,7 +13,7 @@ export interface DbData {
   version: 2;
   /** Per cron task: the last scheduled time that was handled (epoch ms), for catch-up. */
   lastScheduled: Record<string, number>;
-  /** Per daemon task: a manual instance count set by `jobctl scale`. */
+  /** Per service task: a manual instance count set by `jobctl scale`. */
   manualScale: Record<string, number>;
 }
 

@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
-import type { TaskStatus } from '../shared/protocol.js';
+import type { TaskDetails, TaskStatus } from '../shared/protocol.js';
 import type { CronTaskSpec, NotifyEvent, OverlapPolicy, RunRecord, RunTrigger, ServiceTaskSpec, TaskKind, TaskSpec } from '../shared/types.js';
 import type { LogSink } from './log-sink.js';
+import type { DependencyFacts } from '../core/start-order.js';
 
 /**
  * What a runner can do beyond the commands every task takes. Callers ask for a capability
@@ -23,6 +24,8 @@ export interface Capabilities {
 export type Capability = keyof Capabilities;
 
 export interface RunsCapability {
+  /** The task's spec as its runs take it. */
+  readonly spec: CronTaskSpec;
   /** A run now: the overlap policy (or the override) applies; the record is returned. */
   run(opts?: RunOptions): Promise<RunRecord>;
   /** End one run (running: stopped; waiting: skipped). False when it is not going or waiting. */
@@ -40,12 +43,12 @@ export interface InstancesCapability {
   readonly spec: ServiceTaskSpec;
   /** The count the scale controller set. */
   readonly count: number;
-  /** What the last command wants of the instances. */
-  readonly wanted: 'running' | 'stopped';
+  /** What the last command wants of the instances (status's `desired`). */
+  readonly desired: 'running' | 'stopped';
   /** The scale controller's: new instances start if the task runs; the highest stop first. */
   setCount(n: number): Promise<void>;
-  /** Resolves once no instance is starting or stopping (bounded by the task's own timings). */
-  settled(): Promise<void>;
+  /** Resolves once the instances are steady: none starting or stopping (bounded by the task's own timings). */
+  whenSteady(): Promise<void>;
 }
 
 export interface RollingCapability {
@@ -71,7 +74,7 @@ export interface TaskRunner extends EventEmitter {
   readonly name: string;
   readonly kind: TaskKind;
   readonly spec: TaskSpec;
-  /** How messages name it: `a cron task`, `a daemon task`. */
+  /** How messages name it: `a cron task`, `a service task`. */
   readonly noun: string;
   /** What it can do beyond the commands below. */
   readonly can: Capabilities;
@@ -84,6 +87,10 @@ export interface TaskRunner extends EventEmitter {
   /** Send a signal to every live process group; returns how many were signalled. */
   signal(sig: NodeJS.Signals): number;
   status(): TaskStatus;
+  /** What it has reached, for the tasks that depend on it (`depends_on`); `waiting`: held for its own dependencies. */
+  dependencyFacts(waiting?: string): DependencyFacts;
+  /** `status TASK`'s part that depends on how it runs: its policy, and its log files (`readFrom`: the files its last lines came from). */
+  details(readFrom: readonly string[]): KindDetails;
   /**
    * A changed spec; `changedKeys` are the TaskSpec keys that differ (config/diff). Returns
    * false when the change cannot be applied in place (another kind): the owner replaces the runner.
@@ -96,6 +103,9 @@ export interface TaskRunner extends EventEmitter {
   /** Stop everything and release it. Safe to call twice. */
   dispose(): Promise<void>;
 }
+
+/** What `status TASK` shows of a task that only its runner knows. */
+export type KindDetails = Pick<TaskDetails, 'logFiles' | 'restart' | 'retries'>;
 
 /** Options of one triggered cron run (`jobctl run`, an xxl-job trigger…). All optional. */
 export interface RunOptions {

@@ -1,4 +1,4 @@
-/** Most instances a daemon task may run (config `instances`, `jobctl scale`, a stored override). */
+/** Most instances a service task may run (config `instances`, `jobctl scale`, a stored override). */
 export const MAX_INSTANCES = 1000;
 
 /** A request line longer than this is refused. */

@@ -14,9 +14,11 @@ import { INSTANCE_STATES, type ConfigIssue, type HealthState, type InstanceState
 
 /**
  * The protocol's revision, in `hello`. 2: `subscribe` takes `recent` (the daemon's last events
- * in its reply). A client asks for what a revision added only of a daemon that has it.
+ * in its reply). 3: a long-running task's `kind` is `service` (was `daemon`; the client reads
+ * an older daemon's word as the new one, api/older-daemon.ts). A client asks for what a
+ * revision added only of a daemon that has it.
  */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 export { MAX_LINE_BYTES } from './limits.js';
 
 export type Method = keyof typeof METHOD_PARAMS;
@@ -117,7 +119,7 @@ export const CRON_TASK_STATES = ['running', 'scheduled', 'on-demand', 'stopped',
 export type CronTaskState = (typeof CRON_TASK_STATES)[number];
 
 /**
- * A service (`kind: daemon`) task's summary state: its most telling instance state (fatal,
+ * A service task's summary state: its most telling instance state (fatal,
  * backoff, starting, stopping, running, exited, stopped, in that order), or `disabled`, or
  * `waiting` (started, held until its dependencies are ready).
  */
@@ -150,9 +152,9 @@ interface TaskStatusBase {
  * `t.instances` or `t.lastRun` without narrowing first, as clients of the untyped status did.
  */
 
-/** A long-running task (`kind: daemon` in YAML): N instances. */
+/** A long-running task (`kind: service`; `daemon` before protocol 3): N instances. */
 export interface ServiceTaskStatus extends TaskStatusBase {
-  kind: 'daemon';
+  kind: 'service';
   state: ServiceTaskState;
   /** Sum over the live instances. */
   cpu?: number;
@@ -206,7 +208,7 @@ export interface TaskDetails {
   logFiles: string[];
   /** The last lines of the log of the last exit or run. */
   lastLines: string[];
-  /** Daemon tasks: the restart policy and the fatal limits (restart window; failed starts in a row). */
+  /** Service tasks: the restart policy and the fatal limits (restart window; failed starts in a row). */
   restart?: { policy: string; maxRestarts: number; windowMs: number; startRetries?: number };
   /** Cron tasks: retries configured per failed run. */
   retries?: number;

@@ -25,17 +25,17 @@ export const NOTIFIER_FORMATS = ['generic', 'slack', 'dingtalk', 'feishu', 'weco
 export type NotifierFormat = (typeof NOTIFIER_FORMATS)[number];
 
 /**
- * The two kinds of task. The wire and YAML word for a long-running task is `daemon`
- * (DESIGN.md); in code that kind is a *service* (`ServiceTaskSpec`, `ServiceRunner`), so
- * "daemon" means the supervisor only.
+ * The two kinds of task: `cron` (has a `schedule`) and `service` (long-running, N instances).
+ * "daemon" means the supervisor only; a daemon of protocol < 3 says `daemon` for a service
+ * (the client maps it: api/older-daemon.ts).
  */
-export type TaskKind = 'cron' | 'daemon';
+export type TaskKind = 'cron' | 'service';
 
 /** `depends_on:` conditions (DESIGN.md "Health and order"). */
 export const DEPENDENCY_CONDITIONS = ['started', 'healthy', 'completed'] as const;
 export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
 
-/** How a config change reaches the running instances of a daemon task. */
+/** How a config change reaches the running instances of a service task. */
 export const UPDATE_STRATEGIES = ['all', 'rolling'] as const;
 export type UpdateStrategy = (typeof UPDATE_STRATEGIES)[number];
 
@@ -46,7 +46,7 @@ export type HealthProbeSpec =
   | { kind: 'http'; url: string; status?: number }
   | { kind: 'tcp'; host: string; port: number };
 
-/** `health:` on a daemon task. */
+/** `health:` on a service task. */
 export interface HealthSpec {
   probe: HealthProbeSpec;
   intervalMs: number;
@@ -165,7 +165,7 @@ export interface BackoffSpec {
 }
 
 export interface ServiceTaskSpec extends TaskSpecBase {
-  kind: 'daemon';
+  kind: 'service';
   instances: number;
   restart: RestartPolicy;
   backoff: BackoffSpec;

@@ -138,7 +138,7 @@ export class WebHub {
     this.changed.add(t.key);
     // Instance exits, restarts, fatal; cron runs that ended; starts and stops by request (the TUI's `top` reads the same).
     // An exit asked for (a stop) is not a failure.
-    const asked = t.kind === 'daemon' && t.desired === 'stopped';
+    const asked = t.kind === 'service' && t.desired === 'stopped';
     for (const message of taskEvents(prev, t)) this.addEvent({ host: t.host, at: this.now(), level: !asked && ERROR_EVENT.test(message) ? 'error' : 'info', task: t.name, message });
     this.schedule();
   }

@@ -20,7 +20,7 @@ export function taskYaml(t: TaskStatus): string {
   if (d?.group) spec.group = d.group;
   if (d?.envKeys.length) spec.env = Object.fromEntries(d.envKeys.map((k) => [k, '(set)']));
   if (d?.envFile) spec.env_file = d.envFile;
-  if (t.kind === 'daemon') {
+  if (t.kind === 'service') {
     spec.instances = t.scale ? t.scale.current : t.instances?.length ?? 0;
     if (t.scale) spec.scale = { min: t.scale.min, max: t.scale.max };
   }

@@ -187,7 +187,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     });
     expect(got).toEqual(refused.map(([args, message]) => ({ args, code: 1, stderr: `jobctl: ${message}` })));
     const after = await localStatus();
-    expect(after.tasks.filter((t) => t.kind === 'daemon').map((t) => `${t.name} ${t.state}`).sort()).toEqual(['billing-sync running', 'ops-backup running', 'report-web running']);
+    expect(after.tasks.filter((t) => t.kind === 'service').map((t) => `${t.name} ${t.state}`).sort()).toEqual(['billing-sync running', 'ops-backup running', 'report-web running']);
   }, 400_000);
 
   it('a scoped operator sees only its tasks, in every view', async () => {
@@ -289,7 +289,7 @@ describe.runIf(hasSshd)('rights per operator over ssh (forced commands, access: 
     const fleet = (args: string[]) => jobctl(['fleet', ...args, '--fleet', file], { env: keys.alice!.env, timeoutMs: 60_000, cwd: '/' });
     const s = await fleet(['status']);
     expect(s.code).toBe(0);
-    expect(s.stdout).toMatch(/^web1\s+billing-sync\s+billing\s+daemon\s+running/m);
+    expect(s.stdout).toMatch(/^web1\s+billing-sync\s+billing\s+service\s+running/m);
     expect(s.stdout + s.stderr).not.toMatch(HIDDEN);
     const group = await fleet(['restart', '@reports']);
     expect(group.stdout).toMatch(/^web1: report-daily: /m);

@@ -1,41 +1,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listProcesses } from '../../src/runtime/proc.js';
-import { homePaths } from '../../src/shared/paths.js';
 import { CLI, jobctl } from '../helpers/cli.js';
 import { cleanupDaemons, makeHome, startTestDaemon } from '../helpers/daemon.js';
 import { hasSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/wait.js';
+import { closeFakePeers, fakePeer } from '../helpers/fake-peer.js';
 
-/** A socket in a home that answers like a daemon that has gone wrong (or is not one). */
-const servers: net.Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
-
-async function fakePeer(onRequest: (socket: net.Socket, req: { id: number; method: string }) => void): Promise<string> {
-  const home = makeHome({ 'tasks/app.yaml': 'tasks: {}\n' });
-  const sock = homePaths(home).socket;
-  fs.mkdirSync(path.dirname(sock), { recursive: true, mode: 0o700 });
-  const server = net.createServer((socket) => {
-    let buf = '';
-    socket.on('error', () => undefined);
-    socket.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        onRequest(socket, JSON.parse(line) as { id: number; method: string });
-      }
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(sock, r));
-  return home;
-}
+afterEach(closeFakePeers);
 
 describe('the client does not trust the far side', () => {
   it('a peer that streams an endless line: exit 3 with one line, memory bounded', async () => {

@@ -53,7 +53,7 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
     const s = await remote(['status']);
     expect(s.stderr).toBe('');
     expect(s.code).toBe(0);
-    expect(s.stdout).toMatch(/worker\s+app\s+daemon\s+running\s+2\/2/);
+    expect(s.stdout).toMatch(/worker\s+app\s+service\s+running\s+2\/2/);
     const stop = await remote(['stop', 'worker']);
     expect(stop.stdout).toBe('worker: stopped (0/2 running)');
     expect((await jobctl(['status', 'worker', '--json'], { home })).stdout).toContain('"state": "stopped"');
@@ -124,7 +124,7 @@ describe.runIf(hasSshd)('jobctl --host ssh://… (a real sshd on 127.0.0.1)', ()
     await waitFor(() => screen('rtui').includes('stop worker? [y/N]'), 5000, 'confirm');
     tmux('send-keys', '-t', 'rtui', 'y');
     await waitFor(() => /› worker\s+stopped\s+0\/2/.test(screen('rtui')), 15_000, 'stopped on screen');
-    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+daemon\s+stopped\s+0\/2/);
+    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+service\s+stopped\s+0\/2/);
     // the ssh session drops: the TUI says so, then reconnects by itself
     for (const pid of bridges()) process.kill(pid, 'SIGKILL');
     await waitFor(() => /not reachable/.test(screen('rtui')), 10_000, 'disconnected banner');

@@ -50,9 +50,9 @@ describe('jobctl commands against a real daemon', () => {
     const verbose = await jobctl(['status', '--verbose'], { home });
     expect(verbose.stdout.split('\n')[1]).toMatch(/^containment: (cgroup v2 \(\/.+\)|process groups \(no cgroup delegation: see docs\/running\.md; .+\))$/);
     expect(lines[2]).toMatch(/^TASK\s+GROUP\s+KIND\s+STATE\s+PROCS\s+UPTIME\/NEXT\s+LAST RUN\s+RESTARTS\s+CPU\s+MEM$/);
-    expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+daemon\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
+    expect(lines.find((l) => l.startsWith('web'))).toMatch(/^web\s+app\s+service\s+running\s+2\/2\s+\d+(ms|s)\S*\s+-\s+0\s+/);
     expect(lines.find((l) => l.startsWith('tick'))).toMatch(/^tick\s+app\s+cron\s+(scheduled|running)\s+\S+\s+in \d+(ms|s)\s+/);
-    expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+daemon\s+disabled\s+0\/1/);
+    expect(lines.find((l) => l.startsWith('lonely'))).toMatch(/^lonely\s+extra\s+service\s+disabled\s+0\/1/);
     expect(r.stdout).not.toMatch(/\u001b\[/); // no colors when not a TTY
   });
 
@@ -68,7 +68,7 @@ describe('jobctl commands against a real daemon', () => {
     expect(Object.keys(j)).toEqual(['daemon', 'tasks']);
     expect(j.daemon).toMatchObject({ pid: d.pid, home, configErrors: [] });
     const web = j.tasks.find((t: { name: string }) => t.name === 'web');
-    expect(web).toMatchObject({ name: 'web', group: 'app', kind: 'daemon', enabled: true, state: 'running', desired: 'running', running: 2 });
+    expect(web).toMatchObject({ name: 'web', group: 'app', kind: 'service', enabled: true, state: 'running', desired: 'running', running: 2 });
     expect(web.instances[1]).toMatchObject({ index: 1, state: 'running', restarts: 0 });
     const group = JSON.parse((await jobctl(['status', '@extra', '--json'], { home })).stdout);
     expect(group.tasks.map((t: { name: string }) => t.name)).toEqual(['lonely']);
@@ -111,7 +111,7 @@ describe('jobctl commands against a real daemon', () => {
     expect(j.files[0]).toMatch(new RegExp(`state/logs/broken/runs/${id}\\.log$`));
     const daemonHistory = await jobctl(['history', 'web'], { home });
     expect(daemonHistory.code).toBe(1);
-    expect(daemonHistory.stderr).toMatch(/is a daemon task; history is kept for cron tasks/);
+    expect(daemonHistory.stderr).toMatch(/is a service task; history is kept for cron tasks/);
   });
 
   it('run with overlap skip reports the skip and exits 1; kill stops the run', async () => {
@@ -137,7 +137,7 @@ describe('jobctl commands against a real daemon', () => {
     expect(bad.code).toBe(2);
   }, 90_000);
 
-  it('logs of a daemon task: instances merged by time, -n, --instance, --since, -f', async () => {
+  it('logs of a service task: instances merged by time, -n, --instance, --since, -f', async () => {
     const r = await jobctl(['logs', 'web', '-n', '6'], { home });
     const lines = r.stdout.split('\n');
     expect(lines).toHaveLength(6);
@@ -170,7 +170,7 @@ describe('jobctl commands against a real daemon', () => {
     const quick = await jobctl(['scale', 'web', '4', '--no-wait', '--json'], { home });
     expect(JSON.parse(quick.stdout).task.running).toBeLessThan(4);
     expect((await jobctl(['scale', 'web', 'auto'], { home })).stdout).toBe('web: running (2/2 running)');
-    expect((await jobctl(['scale', 'tick', '2'], { home })).stderr).toBe('jobctl: task "tick" is a cron task; scale applies to daemon tasks');
+    expect((await jobctl(['scale', 'tick', '2'], { home })).stderr).toBe('jobctl: task "tick" is a cron task; scale applies to service tasks');
   });
 
   it('add and rm edit the YAML in place; every other line stays byte-identical (golden files)', async () => {
@@ -205,7 +205,7 @@ describe('jobctl commands against a real daemon', () => {
     expect(inv.stderr).toMatch(/^jobctl: tasks\/broken\.yaml is already invalid; fix it first:\n {2}tasks\/broken\.yaml:2:3 task "x": command: is required/);
     fs.rmSync(path.join(home, 'tasks/broken.yaml'));
     expect((await jobctl(['add', 'NoGood', '--instances', '1', '--', 'true'], { home })).code).toBe(2);
-    expect((await jobctl(['add', 'x', '--', 'true'], { home })).stderr).toBe('jobctl: give --schedule EXPR (a cron task) or --instances N (a daemon task)');
+    expect((await jobctl(['add', 'x', '--', 'true'], { home })).stderr).toBe('jobctl: give --schedule EXPR (a cron task) or --instances N (a service task)');
     expect((await jobctl(['rm', 'nope'], { home })).stderr).toMatch(/^jobctl: no task named "nope" in .*tasks$/);
   });
 

@@ -102,8 +102,8 @@ describe.runIf(hasSshd)('one task repo, many hosts (hosts: selectors)', () => {
   it('status --all-hosts and plan list the others as "not for this host"', async () => {
     const s = await jobctl(['status', '--all-hosts'], { home: homes.h3! });
     expect(s.stdout).toMatch(/not for this host \(this host: .*db\):/);
-    expect(s.stdout).toMatch(/eu-only\s+app\s+daemon\s+not for this host\s+hosts: eu/);
-    expect(s.stdout).toMatch(/webworker\s+app\s+daemon\s+not for this host\s+hosts: web/);
+    expect(s.stdout).toMatch(/eu-only\s+app\s+service\s+not for this host\s+hosts: eu/);
+    expect(s.stdout).toMatch(/webworker\s+app\s+service\s+not for this host\s+hosts: web/);
     expect((await jobctl(['status'], { home: homes.h3! })).stdout).not.toContain('webworker');
     const plan = await jobctl(['plan'], { home: homes.h2! });
     expect(plan.stdout).toContain('· dbjob  (not for this host: hosts db, no-such-host-*)');
@@ -126,9 +126,9 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     expect(took).toBeLessThan(8000 + 30_000); // the per-host timeout, not a hang (a generous guard: under load each ssh and node start takes seconds)
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^HOST\s+TASK\s+GROUP\s+KIND\s+STATE/m);
-    expect(r.stdout).toMatch(/^h1\s+everywhere\s+app\s+daemon\s+running/m);
-    expect(r.stdout).toMatch(/^h1\s+webworker\s+app\s+daemon\s+running/m);
-    expect(r.stdout).toMatch(/^h2\s+webworker\s+app\s+daemon\s+running/m);
+    expect(r.stdout).toMatch(/^h1\s+everywhere\s+app\s+service\s+running/m);
+    expect(r.stdout).toMatch(/^h1\s+webworker\s+app\s+service\s+running/m);
+    expect(r.stdout).toMatch(/^h2\s+webworker\s+app\s+service\s+running/m);
     expect(r.stdout).toMatch(/^h3\s+dbjob\s+app\s+cron\s+scheduled/m);
     expect(r.stdout).toMatch(/^h4\s+unreachable: .*daemon not running: start it with `jobctl up`/m);
     expect(r.stdout).toMatch(/^silent\s+unreachable: no answer within 8000ms$/m);
@@ -148,7 +148,7 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     const stop = await fleet(fleetUp, ['stop', 'h1:webworker']);
     expect(stop.code).toBe(0);
     expect(stop.stdout).toBe('h1: webworker: stopped (0/1 running)');
-    expect((await jobctl(['status', 'webworker'], { home: homes.h2! })).stdout).toMatch(/webworker\s+app\s+daemon\s+running/);
+    expect((await jobctl(['status', 'webworker'], { home: homes.h2! })).stdout).toMatch(/webworker\s+app\s+service\s+running/);
 
     const byLabel = await fleet(fleetUp, ['stop', 'web:webworker']);
     expect(byLabel.stdout.split('\n').sort()).toEqual(['h1: webworker: stopped (0/1 running)', 'h2: webworker: stopped (0/1 running)']);
@@ -232,8 +232,8 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     await waitFor(() => screen('ftui').includes('stop h2:webworker? [y/N]'), 5000, 'confirm');
     tmux('send-keys', '-t', 'ftui', 'y');
     await waitFor(() => /› h2\s+webworker\s+stopped/.test(screen('ftui')), 15_000, 'stopped on screen');
-    expect((await jobctl(['status', 'webworker'], { home: homes.h2! })).stdout).toMatch(/webworker\s+app\s+daemon\s+stopped/);
-    expect((await jobctl(['status', 'webworker'], { home: homes.h1! })).stdout).toMatch(/webworker\s+app\s+daemon\s+running/);
+    expect((await jobctl(['status', 'webworker'], { home: homes.h2! })).stdout).toMatch(/webworker\s+app\s+service\s+stopped/);
+    expect((await jobctl(['status', 'webworker'], { home: homes.h1! })).stdout).toMatch(/webworker\s+app\s+service\s+running/);
     tmux('send-keys', '-t', 'ftui', 'q');
   }, 120_000);
 });

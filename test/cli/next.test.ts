@@ -40,7 +40,7 @@ describe('jobctl next', () => {
     ]);
     const d = await jobctl(['next', 'web'], { home: dir });
     expect(d.code).toBe(1);
-    expect(d.stderr).toBe('jobctl: task "web" is a daemon task (no schedule); `next` is for cron tasks');
+    expect(d.stderr).toBe('jobctl: task "web" is a service task (no schedule); `next` is for cron tasks');
     const u = await jobctl(['next', 'nope'], { home: dir });
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/^jobctl: no task named "nope" in .*; for an expression, quote it/);

@@ -185,20 +185,20 @@ const cases: Case[] = [
   {
     name: 'daemon key on a cron task',
     files: { 'a.yaml': 'tasks:\n  job:\n    command: x\n    schedule: "@hourly"\n    instances: 2\n' },
-    errors: ['tasks/a.yaml:5:5 task "job": "instances" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"'],
+    errors: ['tasks/a.yaml:5:5 task "job": "instances" is only for service tasks (tasks without a schedule); remove it or remove "schedule"'],
   },
   {
     name: 'scale on a cron task',
     files: { 'a.yaml': 'tasks:\n  job:\n    command: x\n    schedule: "@hourly"\n    scale: {max: 3, probe: "echo 1"}\n' },
-    errors: ['tasks/a.yaml:5:5 task "job": "scale" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"'],
+    errors: ['tasks/a.yaml:5:5 task "job": "scale" is only for service tasks (tasks without a schedule); remove it or remove "schedule"'],
   },
   {
-    name: 'cron key on a daemon task',
+    name: 'cron key on a service task',
     files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    timeout: 5m\n' },
     errors: ['tasks/a.yaml:4:5 task "web": "timeout" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "timeout"'],
   },
   {
-    name: 'overlap on a daemon task',
+    name: 'overlap on a service task',
     files: { 'a.yaml': 'tasks:\n  web:\n    command: x\n    overlap: skip\n' },
     errors: ['tasks/a.yaml:4:5 task "web": "overlap" is only for cron tasks (tasks with a schedule); add a "schedule" or remove "overlap"'],
   },
@@ -345,7 +345,7 @@ const cases: Case[] = [
   {
     name: 'health on a cron task',
     files: { 'a.yaml': 'tasks:\n  job:\n    command: x\n    schedule: "@daily"\n    health: {tcp: "127.0.0.1:80"}\n' },
-    errors: ['tasks/a.yaml:5:5 task "job": "health" is only for daemon tasks (tasks without a schedule); remove it or remove "schedule"'],
+    errors: ['tasks/a.yaml:5:5 task "job": "health" is only for service tasks (tasks without a schedule); remove it or remove "schedule"'],
   },
 ];
 

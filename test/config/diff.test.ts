@@ -4,7 +4,7 @@ import type { ServiceTaskSpec, TaskSpec } from '../../src/shared/types.js';
 
 function daemon(name: string, over: Partial<ServiceTaskSpec> = {}): TaskSpec {
   return {
-    name, group: 'g', kind: 'daemon', command: 'x', cwd: '/', env: {}, enabled: true, stopSignal: 'SIGTERM',
+    name, group: 'g', kind: 'service', command: 'x', cwd: '/', env: {}, enabled: true, stopSignal: 'SIGTERM',
     stopTimeoutMs: 1000, logs: { maxSize: 1, keep: 1, timestamps: true }, source: { file: '/f.yaml', line: 1 },
     instances: 1, restart: 'always', backoff: { initialMs: 1, maxMs: 2 }, startMs: 1, startRetries: 1, maxRestarts: 1, restartWindowMs: 1,
     ...over,

@@ -18,13 +18,13 @@ function dirWith(files: Record<string, string>): string {
 }
 
 describe('loading a task directory', () => {
-  it('normalizes a daemon task with every default', () => {
+  it('normalizes a service task with every default', () => {
     const dir = dirWith({ 'web.yaml': 'tasks:\n  api:\n    command: node server.js\n' });
     const set = loadTaskDir(dir);
     expect(set.errors).toEqual([]);
     const t = set.tasks[0] as ServiceTaskSpec;
     expect(t).toEqual({
-      name: 'api', group: 'web', kind: 'daemon', command: 'node server.js', cwd: dir, env: {},
+      name: 'api', group: 'web', kind: 'service', command: 'node server.js', cwd: dir, env: {},
       enabled: true, stopSignal: 'SIGTERM', stopTimeoutMs: 10_000,
       logs: { maxSize: 100 * 1024 * 1024, keep: 5, timestamps: true },
       source: { file: path.join(dir, 'web.yaml'), line: 2 },
@@ -123,7 +123,7 @@ describe('shipped examples', () => {
     expect(set.errors).toEqual([]);
     expect(set.tasks.length).toBeGreaterThanOrEqual(3);
     expect(set.tasks.some((t) => t.kind === 'cron')).toBe(true);
-    expect(set.tasks.some((t) => t.kind === 'daemon' && t.instances >= 2)).toBe(true);
+    expect(set.tasks.some((t) => t.kind === 'service' && t.instances >= 2)).toBe(true);
   });
 
   it('tasks.example.yaml is valid and documents every key', () => {

@@ -9,7 +9,7 @@ const TASKS = [
   { name: 'ops', group: 'ops' },
 ];
 const alice = new Scope(['@billing']);
-const task = (name: string, group: string, waiting?: string) => ({ name, group, kind: 'daemon', enabled: true, file: `/h/tasks/${group}.yaml`, state: 'waiting', desired: 'running', restarts: 0, ...(waiting ? { waiting } : {}) }) as TaskStatus;
+const task = (name: string, group: string, waiting?: string) => ({ name, group, kind: 'service', enabled: true, file: `/h/tasks/${group}.yaml`, state: 'waiting', desired: 'running', restarts: 0, ...(waiting ? { waiting } : {}) }) as TaskStatus;
 
 describe('rights: names outside a scope are taken out of the lines a scoped connection reads', () => {
   it('a wait reason, an event, an error: each name of a task outside the scope is replaced, in-scope names stay', () => {

@@ -83,7 +83,7 @@ describe('rights: scopes and targets', () => {
 });
 
 describe('rights: what a scoped connection is shown', () => {
-  const task = (name: string, group: string): TaskStatus => ({ name, group, kind: 'daemon', enabled: true, file: `/h/tasks/${group}.yaml`, state: 'running', desired: 'running', restarts: 0 });
+  const task = (name: string, group: string): TaskStatus => ({ name, group, kind: 'service', enabled: true, file: `/h/tasks/${group}.yaml`, state: 'running', desired: 'running', restarts: 0 });
   const daemon: DaemonInfo = {
     pid: 1, version: '1', home: '/h', tasksDir: '/h/tasks', startedAt: 0, warnings: ['report-web restarted 5 times'], keptFiles: ['tasks/ops.yaml'],
     configErrors: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventSummary, expandEnv, flushNotices, headline, offerNotice, payload, type NoticeContent } from '../../src/core/notify-policy.js';
+import { eventSummary, flushNotices, headline, offerNotice, payload, type NoticeContent } from '../../src/core/notify-policy.js';
 
 const notice = (over: Partial<NoticeContent> = {}): NoticeContent => ({
   task: 'mailer', host: 'web1', event: 'failure', message: 'exited with code 1', exitCode: 1, at: Date.parse('2026-01-01T00:00:00Z'), lines: ['boom'], count: 1, ...over,
@@ -48,10 +48,5 @@ describe('payloads', () => {
       at: '2026-01-01T00:00:00.000Z', count: 3, lines: ['boom'],
       text: '[jobctl] mailer on web1: 3 failures (signal SIGKILL): exited with code 1\n(3 events in the last minute, coalesced)\nlast log lines:\nboom',
     });
-  });
-
-  it('expands ${VAR} in URLs and names what is missing', () => {
-    expect(expandEnv('https://hooks/${A}/x', { A: 'abc' })).toEqual({ url: 'https://hooks/abc/x', missing: [] });
-    expect(expandEnv('${NOPE}', {}).missing).toEqual(['NOPE']);
   });
 });

@@ -12,7 +12,7 @@ describe('reload plan: what an edit does, in the words `jobctl plan` prints', ()
     expect(planChange(three, { ...three, update: undefined, command: 'x' }, ['command', 'update']).effect).toBe('restart');
   });
 
-  it('an instances or scale edit of a daemon task rescales: processes are started or stopped, not kept', () => {
+  it('an instances or scale edit of a service task rescales: processes are started or stopped, not kept', () => {
     const pool = serviceSpec({ name: 'pool', instances: 1 });
     expect(planChange(pool, { ...pool, instances: 2 }, ['instances'])).toEqual({ steps: ['update', 'rescale'], effect: 'rescale' });
     expect(planChange(pool, { ...pool, description: 'quiet' }, ['description']).effect).toBe('in place');

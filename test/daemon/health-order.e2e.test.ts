@@ -197,8 +197,8 @@ tasks:
       const started = await c.call('start', { target: 'web' });
       expect(started.tasks[0]).toMatchObject({ state: 'waiting', waiting: 'waiting for db: unhealthy (needs healthy)' });
       const cli = await jobctl(['status'], { home });
-      expect(cli.stdout).toMatch(/^db\s+app\s+daemon\s+running\s+unhealthy/m);
-      expect(cli.stdout).toMatch(/^web\s+app\s+daemon\s+waiting\s+-/m);
+      expect(cli.stdout).toMatch(/^db\s+app\s+service\s+running\s+unhealthy/m);
+      expect(cli.stdout).toMatch(/^web\s+app\s+service\s+waiting\s+-/m);
       await waitFor(() => posts.length > 0, 10_000, 'unhealthy notice');
       expect(posts[0]).toMatchObject({ task: 'db', event: 'unhealthy', message: 'health check failed once: health command exited with code 1' });
       // `jobctl run` is explicit: it starts the task without waiting.
@@ -280,7 +280,7 @@ tasks:
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
-      await waitFor(async () => Object.values(await statusOf(c)).filter((t) => t.kind === 'daemon').every((t) => t.running === 1), 10_000, 'all running');
+      await waitFor(async () => Object.values(await statusOf(c)).filter((t) => t.kind === 'service').every((t) => t.running === 1), 10_000, 'all running');
       const r = await jobctl(['stop', '@app'], { home });
       expect(r.code).toBe(0);
       const s = await statusOf(c);
@@ -294,16 +294,19 @@ tasks:
 });
 
 describe('rolling restart', () => {
-  it('replaces 4 instances one at a time: at every sample at least 3 run', async () => {
-    const home = makeHome({
-      'tasks/w.yaml': `tasks:
+  /** A home with one task `w` of 4 instances, each counted started after `startSeconds`. */
+  const fourSleepers = (startSeconds: string) => makeHome({
+    'tasks/w.yaml': `tasks:
   w:
     command: exec sleep 1000
     instances: 4
-    start_seconds: 300ms
+    start_seconds: ${startSeconds}
     stop_timeout: 2s
 `,
-    });
+  });
+
+  it('replaces 4 instances one at a time: at every sample at least 3 run', async () => {
+    const home = fourSleepers('300ms');
     const d = await startTestDaemon(home);
     const c = await d.client();
     try {
@@ -383,6 +386,33 @@ describe('rolling restart', () => {
     }
   });
 
+  it('a scale-down during a roll ends the roll as done, without an error: the instances scaled away are not replaced', async () => {
+    const home = fourSleepers('2s');
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      await waitFor(async () => (await statusOf(c)).w!.running === 4, 10_000, '4 running');
+      const roll = jobctl(['restart', '--rolling', 'w'], { home, timeoutMs: 60_000 });
+      // Scale down while the roll replaces instance 1 (each step waits start_seconds, 2 s, for the new process:
+      // the scale comes before instance 2's replacement counts: at least one 2 s step away).
+      await waitFor(async () => (await statusOf(c)).w!.rolling?.instance === 1, 20_000, 'the roll at instance 1');
+      const scaled = await jobctl(['scale', 'w', '2'], { home });
+      expect(scaled.code).toBe(0);
+      const r = await roll;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const after = await until(async () => {
+        const s = (await statusOf(c)).w!;
+        return s.instances!.length === 2 && s.running === 2 ? s : undefined;
+      }, 20_000, '2 running');
+      expect(after.rolling).toMatchObject({ state: 'done', done: 2, total: 2 });
+      expect(logLines(d.output(), /rolling restart stopped|ERROR|error/i)).toEqual([]);
+      expect(logLines(d.output(), /rolling restart done/)).toEqual([expect.stringMatching(/rolling restart done: 2 of 2 instances replaced/)]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a cron task is refused; update: rolling rolls a config change', async () => {
     const home = makeHome({
       'tasks/w.yaml': `tasks:
@@ -400,7 +430,7 @@ describe('rolling restart', () => {
     try {
       const r = await jobctl(['restart', '--rolling', 'job'], { home });
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/task "job" is a cron task; a rolling restart replaces the instances of a daemon task/);
+      expect(r.stderr).toMatch(/task "job" is a cron task; a rolling restart replaces the instances of a service task/);
 
       await waitFor(async () => (await statusOf(c)).w!.running === 3, 10_000, '3 running');
       const sampler = sampleRunning(c, 'w');

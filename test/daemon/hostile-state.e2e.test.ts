@@ -130,7 +130,7 @@ describe('a hostile or damaged state/', () => {
     const last = again![0]!;
     const runLog = await client.call('logs', { task: 'tick', run: last.id, lines: 5 });
     expect(JSON.stringify(runLog)).toContain(`tick-${last.id}`);
-    // The daemon task's open log file was removed too: its output goes to a new file where `logs` reads it.
+    // The service task's open log file was removed too: its output goes to a new file where `logs` reads it.
     await waitFor(() => fs.existsSync(paths.instanceLog('w', 0)) && fs.readFileSync(paths.instanceLog('w', 0), 'utf8').includes('line-'), 20_000, 'the instance log written again');
     client.close();
     const said = d.out().split('\n').filter((l) => /was removed while the daemon ran: created again/.test(l));

@@ -72,7 +72,7 @@ describe('queue workers scaled on a real Redis list', () => {
     // Retiring instances show (stopping) until their processes are gone: a worker stops between jobs.
     await waitFor(async () => (JSON.parse((await jobctl(['status', 'mail-worker', '--json'], { home })).stdout).tasks[0] as TaskStatus).instances!.length === 1, 10_000, 'retired instances gone');
     const text = (await jobctl(['status', 'mail-worker'], { home })).stdout;
-    expect(text).toMatch(/mail-worker\s+mail\s+daemon\s+\S+\s+\d\/1 \(1-4, backlog 0\)/);
+    expect(text).toMatch(/mail-worker\s+mail\s+service\s+\S+\s+\d\/1 \(1-4, backlog 0\)/);
     // Every job was handled exactly once, by the instances that existed at the time.
     const dir = path.join(home, 'state/logs/mail-worker');
     const logs = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');

@@ -64,12 +64,12 @@ describe('TaskRegistry with fake runners', () => {
       registry.capability('report', 'instances');
       expect.unreachable();
     } catch (e) {
-      expect(e).toMatchObject({ code: 'WRONG_KIND', message: 'task "report" is a cron task; scale applies to daemon tasks' });
+      expect(e).toMatchObject({ code: 'WRONG_KIND', message: 'task "report" is a cron task; scale applies to service tasks' });
     }
     expect(registry.require('web').name).toBe('web');
     expect(registry.capability('web', 'instances').spec.name).toBe('web');
     expect(registry.capable('report', 'instances')).toBeUndefined();
-    expect(() => registry.capability('web', 'history')).toThrow('task "web" is a daemon task; history is kept for cron tasks (see `jobctl logs web`)');
+    expect(() => registry.capability('web', 'history')).toThrow('task "web" is a service task; history is kept for cron tasks (see `jobctl logs web`)');
   });
 
   it('passes commands to the runner whatever its kind; signal with nothing live is NOT_RUNNING', async () => {

@@ -78,8 +78,8 @@ describe('reload applies the plan `jobctl plan` printed', () => {
     expect((await status('calm')).description).toBe('quiet');
     await waitFor(async () => (await pids('pool')).length === 2, 20_000, 'pool at 2 instances');
     expect((await pids('pool'))[0]).toBe(before.pool);
-    await waitFor(async () => (await pids('flip')).length === 1, 20_000, 'flip running as a daemon task');
-    expect((await status('flip')).kind).toBe('daemon');
+    await waitFor(async () => (await pids('flip')).length === 1, 20_000, 'flip running as a service task');
+    expect((await status('flip')).kind).toBe('service');
     // roll: 2 -> 1 with a new command: the runner rolls the 2 it has (as the plan said), then the count drops.
     await waitFor(() => /\[roll\] rolling restart: replacing instance 0/.test(d.output()), 20_000, 'roll rolled');
     await waitFor(async () => (await pids('roll')).length === 1, 20_000, 'roll at 1 instance');

@@ -119,7 +119,7 @@ describe('ScaleController: one owner of the instance count', () => {
   it('scale of a cron task is WRONG_KIND; of an unknown task NOT_FOUND', async () => {
     const { scale } = await setup([cronSpec({ name: 'c' })]);
     await expect(scale.setManual('nope', 2)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(scale.setManual('c', 2)).rejects.toMatchObject({ code: 'WRONG_KIND', message: 'task "c" is a cron task; scale applies to daemon tasks' });
+    await expect(scale.setManual('c', 2)).rejects.toMatchObject({ code: 'WRONG_KIND', message: 'task "c" is a cron task; scale applies to service tasks' });
   });
 });
 

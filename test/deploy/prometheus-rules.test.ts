@@ -30,7 +30,7 @@ function promtool(args: string[]): { code: number; out: string } {
 async function exportedNames(): Promise<Set<string>> {
   const now = Date.now();
   const tasks: TaskStatus[] = [
-    { name: 'web', group: 'app', kind: 'daemon', enabled: true, file: '/x/app.yaml', state: 'running', desired: 'running', restarts: 0, running: 1,
+    { name: 'web', group: 'app', kind: 'service', enabled: true, file: '/x/app.yaml', state: 'running', desired: 'running', restarts: 0, running: 1,
       instances: [{ index: 0, state: 'running', since: now, pid: 1, startedAt: now - 1000, restarts: 0, rss: 1, cpu: 1, cpuSeconds: 1,
         health: { state: 'healthy', since: now, failures: 0 } }] },
     { name: 'report', group: 'app', kind: 'cron', enabled: true, file: '/x/app.yaml', state: 'scheduled', desired: 'running', restarts: 0, schedule: '* * * * *', nextRunAt: now + 1000,

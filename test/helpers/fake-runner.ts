@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { Capabilities, LogQuery, LogSelection, RunOptions, TaskRunner } from '../../src/runtime/task-runner.js';
+import { cronFacts, serviceFacts } from '../../src/core/dependency-facts.js';
+import type { DependencyFacts } from '../../src/core/start-order.js';
+import type { Capabilities, KindDetails, LogQuery, LogSelection, RunOptions, TaskRunner } from '../../src/runtime/task-runner.js';
 import { specStatusBase } from '../../src/runtime/runner-common.js';
 import type { TaskStatus } from '../../src/shared/protocol.js';
-import type { RunRecord, ServiceTaskSpec, TaskSpec } from '../../src/shared/types.js';
+import type { CronTaskSpec, RunRecord, ServiceTaskSpec, TaskSpec } from '../../src/shared/types.js';
 
 /**
  * A runner that records what it is asked, for registry and handler tests. Its capabilities
@@ -20,17 +22,17 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
   readonly can: Capabilities;
   constructor(public spec: TaskSpec) {
     super();
-    this.noun = spec.kind === 'cron' ? 'a cron task' : 'a daemon task';
+    this.noun = spec.kind === 'cron' ? 'a cron task' : 'a service task';
     const me = this;
     this.can = spec.kind === 'cron'
       ? {
-        runs: { run: async (o) => (await this.run(o))!, stopRun: () => false, get taking() { return me.desired === 'running'; } },
+        runs: { get spec() { return me.spec as CronTaskSpec; }, run: async (o) => (await this.run(o))!, stopRun: () => false, get taking() { return me.desired === 'running'; } },
         history: { list: (limit) => this.history(limit) },
       }
       : {
         instances: {
-          get spec() { return me.spec as ServiceTaskSpec; }, count: 1, get wanted() { return me.desired; },
-          setCount: async () => undefined, settled: async () => undefined,
+          get spec() { return me.spec as ServiceTaskSpec; }, count: 1, get desired() { return me.desired; },
+          setCount: async () => undefined, whenSteady: async () => undefined,
         },
       };
   }
@@ -60,6 +62,16 @@ export class FakeRunner extends EventEmitter implements TaskRunner {
     this.calls.push(`run ${JSON.stringify(o ?? {})}`);
     return this.spec.kind === 'cron' ? ({ id: 'r1', task: this.name, scheduledAt: 0, attempt: 1, trigger: o?.trigger ?? 'manual', state: 'running' } satisfies RunRecord) : undefined;
   }
+  /** As the real runner of its kind answers. */
+  dependencyFacts(waiting?: string): DependencyFacts {
+    const s = { ...this.status(), ...(waiting === undefined ? {} : { desired: 'running' as const, waiting }) };
+    return s.kind === 'cron' ? cronFacts(s) : serviceFacts(s);
+  }
+
+  details(readFrom: readonly string[]): KindDetails {
+    return { logFiles: [...readFrom] };
+  }
+
   status(): TaskStatus {
     const base = { ...specStatusBase(this.spec), state: this.desired, desired: this.desired, restarts: 0 };
     return base.kind === 'cron' ? { ...base, kind: base.kind } : { ...base, kind: base.kind };

@@ -8,7 +8,7 @@ export const fixture = (name: string) => path.join(FIXTURES, name);
 /** A service (long-running) task spec with short, test-friendly defaults. */
 export function serviceSpec(over: Partial<ServiceTaskSpec> = {}): ServiceTaskSpec {
   return {
-    name: 'test-task', group: 'test', kind: 'daemon', command: 'sleep 1000', cwd: FIXTURES, env: {},
+    name: 'test-task', group: 'test', kind: 'service', command: 'sleep 1000', cwd: FIXTURES, env: {},
     enabled: true, stopSignal: 'SIGTERM', stopTimeoutMs: 2000,
     logs: { ...DEFAULTS.logs }, source: { file: '/dev/null', line: 1 },
     instances: 1, restart: 'always', backoff: { initialMs: 100, maxMs: 1000 }, startMs: 200,

@@ -41,6 +41,11 @@ class Instances extends EventEmitter implements RollingTarget {
   hasHealth(): boolean {
     return this.health;
   }
+  /** Instances from this index on were scaled away. */
+  count = Infinity;
+  retired(i: number): boolean {
+    return i >= this.count;
+  }
   running(): number {
     return this.list.filter((i) => i.state === 'running').length;
   }
@@ -115,5 +120,19 @@ describe('rollingRestart', () => {
     const r = await rollingRestart(t, { stepTimeoutMs: 2000, clock, cancelled: () => stopped });
     expect(r).toMatchObject({ state: 'failed', done: 1, instance: 1, message: 'the task was stopped' });
     expect(t.restarted).toEqual([0]);
+  });
+
+  it('instances scaled away leave the roll, before their step or during it: done, not failed', async () => {
+    const clock = new FakeClock(0);
+    // Instance 1's replacement never comes up: the scale-down to 1 during its step retires it (and 2, 3 before theirs).
+    const t: Instances = new Instances(4, (i) => {
+      if (i === 0) t.set(i, { state: 'running' });
+      else t.count = 1;
+      t.emit('change');
+    });
+    const r = await rollingRestart(t, { stepTimeoutMs: 2000, clock });
+    expect(r).toMatchObject({ state: 'done', done: 1, total: 1 });
+    expect(r.message).toBeUndefined();
+    expect(t.restarted).toEqual([0, 1]);
   });
 });

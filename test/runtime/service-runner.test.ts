@@ -75,7 +75,7 @@ describe('logs of a task with many instances', () => {
   });
 });
 
-describe('daemon task supervision (real processes)', () => {
+describe('service task supervision (real processes)', () => {
   it('restarts a crashing process with growing delays, then goes fatal and notifies', async () => {
     const { task, states, notices } = makeTask({
       command: fixture('crash.sh'), backoff: { initialMs: 200, maxMs: 800 }, maxRestarts: 3, startMs: 1000,

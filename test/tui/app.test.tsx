@@ -39,7 +39,7 @@ describe('TUI', () => {
   it('shows the selected task in the detail pane with its live log', async () => {
     const { backend, frame } = await mount([daemonTask('mailer')]);
     expect(backend.follows).toEqual([{ task: 'mailer' }]);
-    expect(frame()).toMatch(/mailer {2}@workers · running\n {2}daemon · 2 instance\(s\)/);
+    expect(frame()).toMatch(/mailer {2}@workers · running\n {2}service · 2 instance\(s\)/);
     expect(frame()).toMatch(/#0 running {3}pid 100 up 1m/);
     await eventually(() => expect(frame()).toContain('first line of mailer'));
     backend.emit('log', { subscription: backend.lastSubscription, text: 'a new line\nand another\n' });

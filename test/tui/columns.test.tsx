@@ -8,7 +8,7 @@ import { TaskList } from '../../src/tui/components/TaskList.js';
 const NOW = 1_800_000_000_000;
 const inst = (health?: 'healthy' | 'unhealthy'): InstanceInfo => ({ index: 0, state: 'running', since: 0, restarts: 0, pid: 10, startedAt: NOW - 60_000, ...(health ? { health: { state: health, since: 0, failures: 0 } } : {}) });
 const worker = (name: string, health?: 'healthy' | 'unhealthy'): TaskStatus => ({
-  name, group: 'app', kind: 'daemon', enabled: true, file: '/x.yaml', state: 'running', desired: 'running', restarts: 0, running: 1, cpu: 0.5, rss: 3_000_000, instances: [inst(health)],
+  name, group: 'app', kind: 'service', enabled: true, file: '/x.yaml', state: 'running', desired: 'running', restarts: 0, running: 1, cpu: 0.5, rss: 3_000_000, instances: [inst(health)],
 });
 const report: TaskStatus = {
   name: 'nightly-report', group: 'app', kind: 'cron', enabled: true, file: '/x.yaml', state: 'scheduled', desired: 'running', restarts: 0, schedule: '0 3 * * *', nextRunAt: NOW + 3_600_000,

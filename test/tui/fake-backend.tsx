@@ -59,7 +59,7 @@ export class FakeBackend extends EventEmitter implements TuiBackend {
 
 export function daemonTask(name: string, over: Partial<ServiceTaskStatus> = {}): ServiceTaskStatus {
   return {
-    name, group: 'workers', kind: 'daemon', enabled: true, file: '/srv/jobs/tasks/workers.yaml', state: 'running', desired: 'running',
+    name, group: 'workers', kind: 'service', enabled: true, file: '/srv/jobs/tasks/workers.yaml', state: 'running', desired: 'running',
     restarts: 0, running: 2, cpu: 1.5, rss: 5 * 1024 * 1024,
     instances: [
       { index: 0, state: 'running', since: 0, pid: 100, startedAt: Date.now() - 60_000, restarts: 0 },

@@ -26,8 +26,8 @@ describe('log layout', () => {
     expect(nextLogSelection('cron', 2, 3, -1)).toBe(2); // the oldest stays the oldest
     expect(nextLogSelection('cron', 0, 3, 1)).toBe(-1); // ] past the newest: the latest runs
     expect(nextLogSelection('cron', -1, 3, 1)).toBe(-1);
-    expect(nextLogSelection('daemon', -1, 2, -1)).toBe(1);
-    expect(nextLogSelection('daemon', 1, 2, 1)).toBe(-1);
+    expect(nextLogSelection('service', -1, 2, -1)).toBe(1);
+    expect(nextLogSelection('service', 1, 2, 1)).toBe(-1);
   });
 
   it('top\'s log pane shows the time of day of a timestamped line', () => {

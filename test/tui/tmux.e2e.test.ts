@@ -48,10 +48,10 @@ describe.runIf(hasTmux)(`in a real terminal (tmux, 80x24)${needs('tmux')}`, () =
     await waitFor(() => screen('tui').includes('stop worker? [y/N]'), 5000, 'confirm');
     tmux('send-keys', '-t', 'tui', 'y');
     await waitFor(() => /› worker\s+stopped\s+0\/2/.test(screen('tui')), 10_000, 'stopped on screen');
-    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+daemon\s+stopped\s+0\/2/);
+    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+service\s+stopped\s+0\/2/);
     tmux('send-keys', '-t', 'tui', 's');
     await waitFor(() => /› worker\s+running\s+2\/2/.test(screen('tui')), 10_000, 'running again on screen');
-    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+daemon\s+running\s+2\/2/);
+    expect((await jobctl(['status', 'worker'], { home })).stdout).toMatch(/worker\s+app\s+service\s+running\s+2\/2/);
     // fits 80x24
     for (const line of screen('tui').split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     tmux('send-keys', '-t', 'tui', 'q');

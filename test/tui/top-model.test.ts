@@ -5,7 +5,7 @@ import { TopModel, WINDOW, legendLabel } from '../../src/tui/top/model.js';
 
 /** A service by default; `over` may make it a cron task (the fixture keeps cpu/rss either way). */
 const task = (name: string, cpu: number, rss: number, over: Partial<ServiceTaskStatus> | Partial<CronTaskStatus> = {}): TaskStatus => ({
-  name, group: 'g', kind: 'daemon', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 0, cpu, rss, running: 1, instances: [], ...over,
+  name, group: 'g', kind: 'service', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 0, cpu, rss, running: 1, instances: [], ...over,
 }) as TaskStatus;
 const status = (tasks: TaskStatus[]): StatusResult => ({ daemon: { pid: 1, version: '', home: '', tasksDir: '', startedAt: 0, configErrors: [], warnings: [] }, tasks });
 

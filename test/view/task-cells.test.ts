@@ -12,7 +12,7 @@ import { healthClass, stateClass } from '../../web/src/format.js';
 
 const NOW = 1_000_000;
 const service: ServiceTaskStatus = {
-  name: 'web', group: 'g', kind: 'daemon', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 1,
+  name: 'web', group: 'g', kind: 'service', enabled: true, file: '/f', state: 'running', desired: 'running', restarts: 1,
   running: 1, cpu: 2.5, rss: 3 * 1024 * 1024,
   instances: [
     { index: 0, state: 'running', since: 0, startedAt: NOW - 65_000, restarts: 1 },

@@ -94,7 +94,7 @@ export function ActionsProvider({ children }: { children: ReactNode }) {
   );
 }
 
-/** The verbs a task takes: a daemon task's or a cron task's. */
+/** The verbs a task takes: a service task's or a cron task's. */
 export function verbsFor(t: WebTask): Verb[] {
   return t.kind === 'cron' ? ['run', 'start', 'stop', 'kill'] : ['start', 'stop', 'restart', 'rolling', 'kill'];
 }

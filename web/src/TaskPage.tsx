@@ -79,7 +79,7 @@ export function TaskPage({ taskKey, task, host, now, live, setLive, paused }: {
         <dt>restarts</dt><dd>{t.restarts}</dd>
         <dt>CPU / RSS</dt><dd>{cpu(t.cpu)} / {mem(t.rss)}</dd>
       </dl>
-      {t.kind === 'daemon' ? <><h3>Instances</h3><Instances task={t} now={now} /></> : null}
+      {t.kind === 'service' ? <><h3>Instances</h3><Instances task={t} now={now} /></> : null}
       {t.kind === 'cron' ? (
         <div className="runs">
           <div className="runs-list">

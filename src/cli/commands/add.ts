@@ -33,7 +33,7 @@ export function registerAdd(program: Command, ctx: CliContext): void {
     .argument('<command...>', 'after --: one argument runs through /bin/sh -c; several are exec\'d as a list')
     .description('add a task to a YAML file in tasks/ (comments and layout kept, validated before writing)')
     .option('--schedule <expr>', 'cron expression: makes a cron task')
-    .option('--instances <N>', 'number of processes: makes a daemon task')
+    .option('--instances <N>', 'number of processes: makes a service task')
     .option('--file <path>', 'task file to add it to (default: tasks/<group>.yaml)')
     .option('--group <group>', 'group, i.e. the file tasks/<group>.yaml (default: the task name)')
     .option('--cwd <dir>', 'working directory')
@@ -58,7 +58,7 @@ export function registerAdd(program: Command, ctx: CliContext): void {
       const { applyTaskFileEdit } = await import('../edit-task-file.js');
       if (!isValidTaskName(name)) throw new CliError(`invalid task name "${name}": ${NAME_HINT}`, EXIT.USAGE);
       if ((opts.schedule === undefined) === (opts.instances === undefined)) {
-        throw new CliError('give --schedule EXPR (a cron task) or --instances N (a daemon task)', EXIT.USAGE);
+        throw new CliError('give --schedule EXPR (a cron task) or --instances N (a service task)', EXIT.USAGE);
       }
       const task: Record<string, unknown> = {};
       if (opts.description) task.description = opts.description;

@@ -8,7 +8,7 @@ import { parseDuration } from '../../config/units.js';
 type Verb = 'start' | 'stop' | 'restart';
 
 const DESCRIPTIONS: Record<Verb, string> = {
-  start: 'start a daemon task, or schedule a cron task again; waits until it is running',
+  start: 'start a service task, or schedule a cron task again; waits until it is running',
   stop: 'stop a task (stop_signal, then SIGKILL after stop_timeout); waits until it is down',
   restart: 'stop then start; waits until it is running again',
 };
@@ -23,7 +23,7 @@ function targetOf(arg: string | undefined, all: boolean | undefined, verb: Verb)
 export function describeState(t: TaskStatus, color: boolean): string {
   const paint = painter(color);
   const state = paintState(paint, t.state);
-  const count = t.kind === 'daemon' ? ` (${t.running ?? 0}/${t.instances?.length ?? 0} running)` : '';
+  const count = t.instances ? ` (${t.running ?? 0}/${t.instances.length} running)` : '';
   const why = t.instances?.find((i) => i.message && (i.state === 'backoff' || i.state === 'fatal' || i.state === 'exited'))?.message;
   const rolling = t.rolling && t.rolling.state !== 'done' ? ` — rolling restart: ${rollingText(t.rolling)}` : '';
   return `${t.name}: ${state}${count}${why ? ` — ${why}` : ''}${t.waiting ? ` — ${t.waiting}` : ''}${rolling}`;
@@ -38,7 +38,8 @@ async function followRolling(ctx: CliContext, started: TaskStatus[], json: boole
   for (;;) {
     const s = await withDaemon(ctx, (c) => c.call('status', {}));
     const tasks = s.tasks.filter((t) => names.includes(t.name));
-    const rolls = tasks.filter((t) => t.kind === 'daemon');
+    // The tasks with instances roll; the others (cron) restarted at once.
+    const rolls = tasks.filter((t) => t.instances !== undefined);
     const line = rolls.map((t) => `${t.name}: ${t.rolling ? rollingText(t.rolling) : 'starting the rolling restart'}`).join('; ');
     if (!json && line !== last) ctx.io.out(line);
     last = line;

@@ -23,7 +23,7 @@ export function registerHelp(program: Command, ctx: CliContext): void {
         const head = ['KEY', 'DEFAULT', 'MEANING'].map((h) => paint('bold', h));
         ctx.io.out([
           'Task keys (under tasks: NAME:, or in a file\'s defaults: except command and schedule).',
-          'A task with schedule is a cron task; without, a daemon task. Durations: 500ms, 10s, 5m, 1h30m; sizes: 512KB, 100MB.',
+          'A task with schedule is a cron task; without, a service task. Durations: 500ms, 10s, 5m, 1h30m; sizes: 512KB, 100MB.',
           '',
           table([head, ...k.tasks.map((r) => [r.key, r.default, r.meaning])]),
           '',

@@ -93,11 +93,11 @@ export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs')
     .argument('[task]', 'task name (default: every task, each line prefixed task[#instance])')
-    .description("a task's log: a daemon task's instances merged by time, or a cron task's last run; without a task, every task's")
+    .description("a task's log: a service task's instances merged by time, or a cron task's last run; without a task, every task's")
     .option('-f, --follow', 'keep printing new output (Ctrl-C to stop)')
     .option('-n, --lines <N>', 'lines to print first', '50')
     .option('--run <id|last>', 'a cron run (default: the last one); with -f, follow that run to its end')
-    .option('--instance <I>', "one instance of a daemon task")
+    .option('--instance <I>', "one instance of a service task")
     .option('--since <duration>', 'only lines from the last 10m, 1h… (needs logs.timestamps)')
     .option('--json', 'print {lines, files} (not with -f)')
     .addHelpText('after', '\nExamples:\n  jobctl logs -f                  # every task, like pm2 logs\n  jobctl logs worker -f\n  jobctl logs worker --instance 1 -n 200\n  jobctl logs nightly-report --run last\n  jobctl logs api --since 10m\n\nWith the daemon down, logs reads the files in state/logs directly (not with -f).')

@@ -76,7 +76,7 @@ async function resolveSchedule(arg: string, tz: string | undefined, ctx: CliCont
       ? `task "${arg}" has errors; run \`jobctl validate\` to see them`
       : `no task named "${arg}" in ${set.dir}; for an expression, quote it: jobctl next '*/5 * * * *'`, EXIT.FAILURE);
   }
-  if (task.kind !== 'cron') throw new CliError(`task "${arg}" is a daemon task (no schedule); \`next\` is for cron tasks`, EXIT.FAILURE);
+  if (task.kind !== 'cron') throw new CliError(`task "${arg}" is a service task (no schedule); \`next\` is for cron tasks`, EXIT.FAILURE);
   if (task.schedule === undefined) throw new CliError(`task "${arg}" has no schedule: it runs when its xxl-job admin triggers it (or \`jobctl run ${arg}\`)`, EXIT.FAILURE);
   const timezone = tz ?? task.timezone;
   return { expression: task.schedule, task: task.name, ...(timezone ? { timezone } : {}) };

@@ -7,8 +7,8 @@ import { describeState } from './control.js';
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .argument('<task>', 'a cron task (a daemon task is started)')
-    .description('trigger a cron task now (its overlap policy applies); a daemon task: start it')
+    .argument('<task>', 'a cron task (a service task is started)')
+    .description('trigger a cron task now (its overlap policy applies); a service task: start it')
     .option('--json', 'print {run?, task}')
     .addHelpText('after', '\nExamples:\n  jobctl run nightly-report && jobctl logs nightly-report -f')
     .action(action(ctx, async (task: string, opts: { json?: boolean }) => {

@@ -8,9 +8,9 @@ import { describeState } from './control.js';
 export function registerScale(program: Command, ctx: CliContext): void {
   program
     .command('scale')
-    .argument('<task>', 'a daemon task')
+    .argument('<task>', 'a service task')
     .argument('<count>', 'number of instances, or "auto" to go back to the config (and its scale: rule)')
-    .description('set how many instances a daemon task runs, until its config changes or `scale TASK auto`')
+    .description('set how many instances a service task runs, until its config changes or `scale TASK auto`')
     .option('--json', 'print {task}')
     .option('--no-wait', 'return at once instead of waiting until the count is reached')
     .option('--timeout <seconds>', 'how long to wait for the count', '120')

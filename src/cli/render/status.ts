@@ -87,7 +87,7 @@ export function taskDetails(t: TaskStatus, color: boolean, now = Date.now()): st
     if (d.envKeys.length || d.envFile) lines.push(`  env: ${d.envKeys.join(', ') || '-'}${d.envFile ? ` + ${d.envFile}` : ''} ${paint('dim', '(values not shown)')}`);
     if (d.logFiles.length) lines.push(`  logs: ${d.logFiles.join(', ')}`);
   }
-  if (t.kind === 'daemon') {
+  if (t.kind === 'service') {
     const r = d?.restart;
     lines.push(`  restarts: ${t.restarts}${r ? ` (restart: ${r.policy}; ${fatalRuleText(r, t.instances ?? [])})` : ''}`);
     for (const i of t.instances ?? []) lines.push(instanceLine(i, color, now));

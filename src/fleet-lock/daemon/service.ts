@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { expandEnv } from '../../core/notify-policy.js';
+import { expandEnv } from '../../shared/env-ref.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { claimKey, claimTtlMs } from '../core/fleet-claim.js';
 import type { RedisLock } from '../runtime/redis-lock.js';
@@ -49,7 +49,7 @@ export class FleetLockService implements HostService {
   async apply(settings: HostSettings): Promise<void> {
     const expanded = settings.lock ? expandEnv(settings.lock.redis, this.env) : undefined;
     if (expanded?.missing.length) this.log?.warn(`lock.redis names unset environment variable(s): ${expanded.missing.join(', ')}`);
-    const url = expanded?.url;
+    const url = expanded?.text;
     if (url === this.url) return;
     await this.lock?.close();
     this.lock = undefined;

@@ -84,7 +84,7 @@ export class MetricsCollector {
         for (const t of tasks()) this.set({ task: t.name }, t.waiting ? 1 : 0);
       } });
 
-    // ---- daemon tasks, per instance ----
+    // ---- service tasks, per instance ----
     const instances = function* () {
       for (const t of tasks()) for (const i of t.instances ?? []) yield { t, i, labels: { task: t.name, process_num: String(i.index) } };
     };
@@ -127,8 +127,8 @@ export class MetricsCollector {
         for (const { i, labels } of instances()) if (i.health) this.set(labels, i.health.failures);
       } });
 
-    // ---- cron tasks ----
-    const crons = () => tasks().filter((t) => t.kind === 'cron');
+    // ---- cron tasks (a service's status has no runs, schedule or next firing: it adds no series) ----
+    const crons = tasks;
     this.runs = new Counter({ name: 'jobctl_cron_runs_total', help: 'Finished cron runs since the daemon started, by outcome', labelNames: ['task', 'outcome'], registers: r });
     this.duration = new Histogram({ name: 'jobctl_cron_run_duration_seconds', help: 'How long cron runs took', labelNames: ['task'], buckets: DURATION_BUCKETS, registers: r });
     this.lateness = new Histogram({ name: 'jobctl_cron_start_lateness_seconds', help: 'Delay from the scheduled time to the start of scheduled runs (jitter included)', labelNames: ['task'], buckets: LATENESS_BUCKETS, registers: r });

@@ -10,7 +10,7 @@ import { EnvScanner, processesWithEnv } from './env-scan.js';
 import { signalGroup } from './stop.js';
 
 /**
- * The contain stage of a process's life (DESIGN.md "Processes", "The hot path"): every daemon
+ * The contain stage of a process's life (DESIGN.md "Processes", "The hot path"): every service
  * instance, cron run and probe lives in a Box. Where the daemon can write a cgroup v2 subtree
  * the box is a cgroup: stop signals every process in it, `cgroup.kill` clears it, "stopped"
  * means `cgroup.events` says unpopulated, and nothing reads /proc. Elsewhere it is the process

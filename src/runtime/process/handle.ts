@@ -5,7 +5,7 @@ import { settleExit, type Settled, type SettleOptions } from './settle.js';
 import { spawnProcess, type SpawnedProcess, type SpawnRequest } from './start.js';
 
 /**
- * One supervised process, whatever started it (a daemon instance, a cron run, a health or
+ * One supervised process, whatever started it (a service instance, a cron run, a health or
  * scale probe): started (start.ts) inside its box (contain.ts), stopped gracefully then
  * killed (stop), and settled after its exit (settle.ts). The box's identity is also the
  * process's JOBCTL_* environment, so a process-group box can find what left the group.

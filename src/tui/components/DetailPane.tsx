@@ -16,7 +16,7 @@ function summary(t: TaskStatus): string {
   const scale = t.scale
     ? ` · scale ${t.scale.min}-${t.scale.max} (${t.scale.mode}, ${t.scale.current}→${t.scale.target}${t.scale.backlog !== undefined ? `, backlog ${t.scale.backlog}` : ''})`
     : '';
-  return `daemon · ${t.instances?.length ?? 0} instance(s)${scale}${t.description ? ` · ${t.description}` : ''}`;
+  return `service · ${t.instances?.length ?? 0} instance(s)${scale}${t.description ? ` · ${t.description}` : ''}`;
 }
 
 /** A fleet task's host: `host web1 (ssh://deploy@web1/srv/jobs) · home /srv/jobs · daemon pid 4242`. */
@@ -39,7 +39,7 @@ export function DetailPane({ task, runs, logLines, logTitle, reader, height, wid
   const fixed = 2 + (task.waiting ? 1 : 0) + (rolling ? 1 : 0) + (task.host !== undefined ? 1 : 0);
   // At most 3 instances or runs, fewer when the pane is short: the log keeps a title and a line.
   const room = Math.max(0, Math.min(3, height - fixed - 2));
-  const items = task.kind === 'daemon'
+  const items = task.kind === 'service'
     ? (task.instances ?? []).slice(0, room).map((i) => (
       <Text key={i.index} wrap="truncate">
         {`  #${i.index} `}<Text color={inkColor(i.state, 'white')}>{fit(i.state, 9)}</Text>

@@ -61,7 +61,7 @@ export class TopModel {
   /** The selected task, or the top tasks by CPU (at most 4). */
   private chartTasks(): string[] {
     if (this.selected && this.cpu.has(this.selected)) return [this.selected];
-    return this.tasks.filter((t) => t.kind === 'daemon').sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.name.localeCompare(b.name)).slice(0, 4).map((t) => t.name);
+    return this.tasks.filter((t) => t.kind === 'service').sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.name.localeCompare(b.name)).slice(0, 4).map((t) => t.name);
   }
 
   /** The task whose log the log pane follows: the selected one, else the busiest, else the first. */
@@ -76,7 +76,7 @@ export class TopModel {
       const y = [...Array(WINDOW - ys.length).fill(0), ...ys].map((v) => Math.round(v * 10) / 10);
       return { title: name, x, y, style: { line: COLORS[i % COLORS.length]! } };
     });
-    // blessed-contrib's line chart reads series[0]: with no daemon task, one flat empty line.
+    // blessed-contrib's line chart reads series[0]: with no service task, one flat empty line.
     return series.length ? series : [{ title: '', x, y: Array(WINDOW).fill(0), style: { line: COLORS[0]! } }];
   }
 

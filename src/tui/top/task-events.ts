@@ -15,7 +15,7 @@ function after(i: InstanceInfo): string {
 }
 
 /**
- * Task events seen between two status snapshots of the same task: a daemon instance that
+ * Task events seen between two status snapshots of the same task: a service instance that
  * exited (and what followed: restart, fatal), a restart whose exit was not seen, a task
  * that went fatal, a cron run that finished (with its result and duration) or started.
  * Pure: `top` diffs each status result against the previous one.
@@ -23,7 +23,7 @@ function after(i: InstanceInfo): string {
 export function taskEvents(prev: TaskStatus | undefined, cur: TaskStatus): string[] {
   if (!prev) return [];
   const out: string[] = [];
-  if (cur.kind === 'daemon') {
+  if (cur.kind === 'service') {
     const before = new Map((prev.instances ?? []).map((i) => [i.index, i]));
     for (const i of cur.instances ?? []) {
       const p = before.get(i.index);

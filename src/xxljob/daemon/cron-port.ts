@@ -12,8 +12,11 @@ import { FINISHED_STATES, XXL_TRIGGERED_BY, type XxlRunPort } from './run-port.j
  * retry count"), so a second layer would run a failed job twice as often as the admin says.
  */
 export function cronRunPort(registry: TaskRegistry, paths: Pick<HomePaths, 'runLog'>): XxlRunPort {
-  const xxlTasks = () => registry.specs().flatMap((s) => (s.kind === 'cron' && s.xxljob ? [s] : []));
   const runs = (task: string) => registry.capable(task, 'runs');
+  const xxlTasks = () => registry.names().flatMap((n) => {
+    const spec = runs(n)?.spec;
+    return spec?.xxljob ? [spec] : [];
+  });
   return {
     handlerTasks: (): HandlerTask[] => xxlTasks().map((s) => ({ task: s.name, handler: s.xxljob!.handler, glue: s.xxljob!.glue, enabled: s.enabled })),
     trigger: async (task: string, o: XxlRunOptions) => {

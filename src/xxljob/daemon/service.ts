@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expandEnv } from '../../core/notify-policy.js';
+import { expandEnv } from '../../shared/env-ref.js';
 import { wireFor, type RegistryParam } from '../core/wire.js';
 import { parseListen } from '../../config/host/listen.js';
 import { AdminClient } from '../runtime/admin-client.js';
@@ -77,7 +77,7 @@ export class XxlJobService implements HostService {
     }
     // Blanks around it are no part of a token (HTTP drops them from the header; a literal one is trimmed
     // when the file is read): a variable holding "sesame\n" means "sesame".
-    const { url: expanded, missing } = expandEnv(s.accessToken ?? '', this.opts.env ?? process.env);
+    const { text: expanded, missing } = expandEnv(s.accessToken ?? '', this.opts.env ?? process.env);
     const token = expanded.trim();
     if (missing.length) {
       await this.stopServing();

@@ -7,7 +7,7 @@ const restart = { policy: 'always', maxRestarts: 10, windowMs: 60_000, startRetr
 
 function task(instances: InstanceInfo[]): TaskStatus {
   return {
-    name: 'hi-worker', group: 'hi', kind: 'daemon', enabled: true, file: '/h/tasks/hi.yaml', state: instances[0]!.state,
+    name: 'hi-worker', group: 'hi', kind: 'service', enabled: true, file: '/h/tasks/hi.yaml', state: instances[0]!.state,
     desired: 'running', restarts: 5, instances,
     details: { command: 'exit 1', cwd: '/h/tasks', envKeys: [], logFiles: [], lastLines: [], restart },
   };

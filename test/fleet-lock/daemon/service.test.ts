@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FleetLockService } from '../../../src/fleet-lock/daemon/service.js';
-import { expandEnv } from '../../../src/core/notify-policy.js';
+import { expandEnv } from '../../../src/shared/env-ref.js';
 import type { CronTaskSpec, HostSettings } from '../../../src/shared/types.js';
 import { freePort } from '../../helpers/net.js';
 import { cronSpec } from '../../helpers/specs.js';
@@ -82,6 +82,6 @@ describe('FleetLockService', () => {
   });
 
   it('resolves ${ENV} in the URL', () => {
-    expect(expandEnv('redis://:${PW}@h:1', { PW: 's3cret' }).url).toBe('redis://:s3cret@h:1');
+    expect(expandEnv('redis://:${PW}@h:1', { PW: 's3cret' }).text).toBe('redis://:s3cret@h:1');
   });
 });

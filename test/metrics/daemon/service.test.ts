@@ -10,7 +10,7 @@ import { namingProblems, parseMetrics, sample } from '../../helpers/prometheus.j
 const NOW = 1_700_000_100_000;
 const tasks: TaskStatus[] = [
   {
-    name: 'web', group: 'app', kind: 'daemon', enabled: true, file: '/x/app.yaml', state: 'running', desired: 'running', restarts: 3,
+    name: 'web', group: 'app', kind: 'service', enabled: true, file: '/x/app.yaml', state: 'running', desired: 'running', restarts: 3,
     running: 1,
     instances: [
       { index: 0, state: 'running', since: NOW - 5000, pid: 111, startedAt: NOW - 60_000, restarts: 2, rss: 1_048_576, cpu: 1.5, cpuSeconds: 12.5,
@@ -99,7 +99,7 @@ describe('metrics service', () => {
     for (const gone of ['jobctl_daemon_start_time_seconds', 'jobctl_daemon_resident_memory_bytes', 'jobctl_daemon_event_loop_lag_seconds']) expect(m.has(gone)).toBe(false);
     // Left out: they list every libuv handle per scrape, and promtool rejects a gauge named *_total.
     expect([...m.keys()].filter((n) => n.startsWith('nodejs_active_'))).toEqual([]);
-    expect(sample(m, 'jobctl_task_info', { task: 'web', group: 'app', kind: 'daemon' })).toBe(1);
+    expect(sample(m, 'jobctl_task_info', { task: 'web', group: 'app', kind: 'service' })).toBe(1);
 
     expect(sample(m, 'jobctl_instance_state', { task: 'web', process_num: '0', state: 'running' })).toBe(1);
     expect(sample(m, 'jobctl_instance_state', { task: 'web', process_num: '0', state: 'backoff' })).toBe(0);

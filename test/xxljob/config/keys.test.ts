@@ -28,7 +28,7 @@ describe('xxljob: on a task', () => {
       'a.yaml': 'tasks:\n  w:\n    command: "true"\n    instances: 2\n    xxljob: {handler: h0}\n  x:\n    command: "true"\n    xxljob: {handler: "has space"}\n  y:\n    command: "true"\n    xxljob: {handlr: h}\n  v:\n    command: "true"\n    xxljob: {handler: h1}\n',
       'b.yaml': 'tasks:\n  z:\n    command: "true"\n    xxljob: {handler: h1}\n',
     })).toEqual([
-      'a.yaml:4:5 "instances" is only for daemon tasks; a task with xxljob runs like a cron task (one run per trigger); remove "instances" or "xxljob"',
+      'a.yaml:4:5 "instances" is only for service tasks; a task with xxljob runs like a cron task (one run per trigger); remove "instances" or "xxljob"',
       'a.yaml:8:23 xxljob.handler: a handler name is 1-100 letters, digits, _ . : -, got "has space"',
       'a.yaml:11:5 xxljob.handler: is required',
       'a.yaml:11:14 unknown key "xxljob.handlr" (did you mean "handler"?)',
