@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DaemonInfo, LogsResult, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord } from '../shared/types.js';
+import { FleetAggregate } from '../view/fleet-aggregate.js';
 import { ClientBackend, splitTaskKey, taskKey, type ConnectionState, type Dialer, type HostConnection, type LogTarget, type TuiBackend } from './backend.js';
 
 export interface FleetBackendHost {
@@ -17,8 +18,8 @@ export interface FleetBackendHost {
  */
 export class FleetBackend extends EventEmitter implements TuiBackend {
   private readonly members = new Map<string, ClientBackend>();
-  private readonly tasks = new Map<string, Map<string, TaskStatus>>();
-  private readonly daemons = new Map<string, DaemonInfo>();
+  /** The hosts' answers merged (the aggregator `fleet status` uses too). */
+  private readonly fleet: FleetAggregate;
   private readonly addresses = new Map<string, string>();
   private readonly subs = new Map<number, { host: string; remote: number }>();
   private readonly subsByRemote = new Map<string, number>();
@@ -28,34 +29,31 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
   /** `answerMs`: each host's deadline to be reached and answer (the fleet's `timeout`, as `fleet status`). */
   constructor(hosts: readonly FleetBackendHost[], retryMs = 2000, answerMs?: number) {
     super();
+    this.fleet = new FleetAggregate(hosts.map((h) => h.name));
     for (const h of hosts) {
       const b = new ClientBackend(h.dial, retryMs, undefined, answerMs);
       if (h.address !== undefined) this.addresses.set(h.name, h.address);
       this.members.set(h.name, b);
-      this.tasks.set(h.name, new Map());
       b.on('snapshot', (s: StatusResult) => {
-        this.tasks.set(h.name, new Map(s.tasks.map((t) => [t.name, { ...t, host: h.name }])));
-        this.daemons.set(h.name, s.daemon);
-        this.emitSnapshot();
+        this.fleet.answered(h.name, s);
+        this.emit('snapshot', this.fleet.snapshot());
       });
       b.on('task', (t: TaskStatus) => {
-        this.tasks.get(h.name)!.set(t.name, { ...t, host: h.name });
-        this.emit('task', { ...t, host: h.name });
+        this.emit('task', this.fleet.task(h.name, t));
       });
       b.on('removed', (name: string) => {
-        this.tasks.get(h.name)!.delete(name);
+        this.fleet.removed(h.name, name);
         this.emit('removed', taskKey({ host: h.name, name }));
       });
       b.on('daemon', (d: DaemonInfo) => {
-        this.daemons.set(h.name, d);
-        this.emit('daemon', this.daemonInfo());
+        this.fleet.daemonChanged(h.name, d);
+        this.emit('daemon', this.fleet.daemonInfo());
       });
       b.on('connection', (c: ConnectionState) => {
         if (c !== 'connected') {
           // A host that went away takes its tasks off the list until it is back.
-          this.tasks.set(h.name, new Map());
-          this.daemons.delete(h.name);
-          this.emitSnapshot();
+          this.fleet.down(h.name, b.lastError);
+          this.emit('snapshot', this.fleet.snapshot());
         }
         this.updateState();
         this.emit('hosts', this.hosts());
@@ -84,7 +82,7 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
   hostDetail(host: string): { address?: string; daemon?: DaemonInfo } | undefined {
     if (!this.members.has(host)) return undefined;
     const address = this.addresses.get(host);
-    const daemon = this.daemons.get(host);
+    const daemon = this.fleet.daemon(host);
     return { ...(address !== undefined ? { address } : {}), ...(daemon ? { daemon } : {}) };
   }
 
@@ -94,27 +92,6 @@ export class FleetBackend extends EventEmitter implements TuiBackend {
     if (s === this.state) return;
     this.state = s;
     this.emit('connection', s);
-  }
-
-  private daemonInfo(): DaemonInfo | undefined {
-    const all = [...this.daemons];
-    if (!all.length) return undefined;
-    const [, first] = all[0]!;
-    return {
-      ...first,
-      // No one pid or home: each host has its own (hostDetail); the header says how many answer.
-      pid: 0,
-      home: `${all.length}/${this.members.size} hosts`,
-      configErrors: all.flatMap(([host, d]) => d.configErrors.map((e) => ({ ...e, file: `${host}:${e.file}` }))),
-      warnings: all.flatMap(([host, d]) => d.warnings.map((w) => `${host}: ${w}`)),
-    };
-  }
-
-  private emitSnapshot(): void {
-    const tasks = [...this.tasks.values()].flatMap((m) => [...m.values()]);
-    const daemon = this.daemonInfo();
-    if (daemon) this.emit('snapshot', { daemon, tasks } satisfies StatusResult);
-    else this.emit('snapshot', { daemon: { pid: 0, version: '', home: `0/${this.members.size} hosts`, tasksDir: '', startedAt: 0, configErrors: [], warnings: [] }, tasks });
   }
 
   start(): void {
