@@ -17,6 +17,8 @@ export interface RollingTarget {
   retired(index: number): boolean;
 }
 
+const STOPPED = 'the task was stopped';
+
 export interface RollingOptions {
   /** How long one instance may take to be replaced. */
   stepTimeoutMs: number;
@@ -41,7 +43,7 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
   progress();
   for (const index of indexes) {
     if (opts.cancelled?.()) {
-      Object.assign(info, { state: 'failed', instance: index, endedAt: clock.now(), message: 'the task was stopped' });
+      Object.assign(info, { state: 'failed', instance: index, endedAt: clock.now(), message: STOPPED });
       progress();
       return { ...info };
     }
@@ -62,7 +64,8 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
       const check = () => {
         if (finished) return;
         const s = target.status(index);
-        const v = target.retired(index) ? { kind: 'retired' as const } : s
+        // A stop during the step ends the roll now, not at the step's timeout.
+        const v = opts.cancelled?.() ? { kind: 'failed' as const, reason: STOPPED } : target.retired(index) ? { kind: 'retired' as const } : s
           ? rollingStep(s, { ...(oldPid !== undefined ? { oldPid } : {}), requireHealthy: target.hasHealth(), startedAt, timeoutMs: opts.stepTimeoutMs }, clock.now())
           : { kind: 'failed' as const, reason: 'the instance is gone (the task was removed)' };
         if (v.kind === 'wait') return;
@@ -89,7 +92,7 @@ export async function rollingRestart(target: RollingTarget, opts: RollingOptions
       continue;
     }
     if (verdict.kind === 'failed') {
-      Object.assign(info, { state: 'failed', endedAt: clock.now(), message: `instance ${index}: ${verdict.reason}` });
+      Object.assign(info, { state: 'failed', endedAt: clock.now(), message: verdict.reason === STOPPED ? STOPPED : `instance ${index}: ${verdict.reason}` });
       progress();
       return { ...info };
     }

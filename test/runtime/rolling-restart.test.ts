@@ -122,6 +122,19 @@ describe('rollingRestart', () => {
     expect(t.restarted).toEqual([0]);
   });
 
+  it('a task stopped during a step ends the roll at once, not at the step timeout', async () => {
+    const clock = new FakeClock(0);
+    let stopped = false;
+    // The replacement is still starting when the task is stopped; its instance then reads stopped.
+    const t: Instances = new Instances(3, (i) => {
+      stopped = true;
+      t.set(i, { state: 'stopped' });
+    });
+    const r = await rollingRestart(t, { stepTimeoutMs: 120_000, clock, cancelled: () => stopped });
+    expect(r).toMatchObject({ state: 'failed', done: 0, instance: 0, message: 'the task was stopped', endedAt: 0 });
+    expect(t.restarted).toEqual([0]);
+  });
+
   it('instances scaled away leave the roll, before their step or during it: done, not failed', async () => {
     const clock = new FakeClock(0);
     // Instance 1's replacement never comes up: the scale-down to 1 during its step retires it (and 2, 3 before theirs).
