@@ -217,6 +217,8 @@ describe('jobctl commands against a real daemon', () => {
       expect(top.stdout, cmd).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
       expect(helps[i]!.code, cmd).toBe(0);
       expect(helps[i]!.stdout, cmd).toMatch(/^Usage: jobctl /);
+      // The long-running kind is `service`; "daemon" is the supervisor's word only.
+      expect(helps[i]!.stdout, cmd).not.toMatch(/\bdaemon( tasks?|:)/);
     });
     expect(helps[commands.indexOf('logs')]!.stdout).toContain('jobctl logs worker -f');
   }, 90_000);

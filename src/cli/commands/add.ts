@@ -39,7 +39,7 @@ export function registerAdd(program: Command, ctx: CliContext): void {
     .option('--cwd <dir>', 'working directory')
     .option('--env <K=V>', 'environment variable (repeat for more)', collect, [])
     .option('--timeout <duration>', 'cron: stop a run after this long')
-    .option('--restart <policy>', 'daemon: always | on-failure | never')
+    .option('--restart <policy>', 'service: always | on-failure | never')
     .option('--description <text>', 'one line shown in status')
     .option('--timezone <zone>', 'cron: IANA time zone')
     .option('--retries <N>', 'cron: re-run a failed run up to N times')
