@@ -413,6 +413,25 @@ describe('rolling restart', () => {
     }
   });
 
+  it('a stop during a roll ends the roll at once, saying the task was stopped (not at the step timeout)', async () => {
+    const home = fourSleepers('2s');
+    const d = await startTestDaemon(home);
+    const c = await d.client();
+    try {
+      await waitFor(async () => (await statusOf(c)).w!.running === 4, 10_000, '4 running');
+      // The step timeout is 120 s: the roll must end long before, when the stop lands mid-step.
+      const roll = jobctl(['restart', '--rolling', 'w'], { home, timeoutMs: 30_000 });
+      await waitFor(async () => (await statusOf(c)).w!.rolling?.instance === 1, 20_000, 'the roll at instance 1');
+      expect((await jobctl(['stop', 'w'], { home })).code).toBe(0);
+      const r = await roll;
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toContain('the task was stopped');
+      expect((await statusOf(c)).w!.rolling).toMatchObject({ state: 'failed', message: 'the task was stopped' });
+    } finally {
+      c.close();
+    }
+  });
+
   it('a cron task is refused; update: rolling rolls a config change', async () => {
     const home = makeHome({
       'tasks/w.yaml': `tasks:
