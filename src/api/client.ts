@@ -5,7 +5,7 @@ import { JobctlError, type ErrorCode } from '../shared/errors.js';
 import { MAX_LINE_BYTES } from '../shared/limits.js';
 import type { Method, Params, PushMessage, RequestMessage, Results } from '../shared/protocol.js';
 import { badPush, badReply } from './reply-shape.js';
-import { readPush, readReply } from './older-daemon.js';
+import { readPush, readReply } from './wire-kind.js';
 import { formatAddress, type DaemonAddress } from '../shared/address.js';
 import { openSsh, sshError, sshFailure, sshSaid, type SshOptions } from './ssh-stream.js';
 

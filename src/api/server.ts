@@ -1,3 +1,4 @@
+import { writePush, writeReply } from './wire-kind.js';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -166,7 +167,7 @@ export class ApiServer {
       push: (msg) => {
         if (closed) return;
         const shown = rights.push(msg);
-        if (shown) writer.send(shown);
+        if (shown) writer.send(writePush(shown));
       },
       onClose: (fn) => closers.push(fn),
       get closed() {
@@ -263,7 +264,7 @@ export class ApiServer {
     let call: Admitted | undefined;
     try {
       const result = await this.dispatch(m, args, conn, rights, (c) => (call = c));
-      send({ id: replyId, result });
+      send({ id: replyId, result: writeReply(result) });
       this.audit(rights, m, args, call, undefined);
     } catch (e) {
       // The caller reads the error within its rights; the audit trail (admin) keeps it whole.

@@ -14,9 +14,9 @@ import { INSTANCE_STATES, type ConfigIssue, type HealthState, type InstanceState
 
 /**
  * The protocol's revision, in `hello`. 2: `subscribe` takes `recent` (the daemon's last events
- * in its reply). 3: a long-running task's `kind` is `service` (was `daemon`; the client reads
- * an older daemon's word as the new one, api/older-daemon.ts). A client asks for what a
- * revision added only of a daemon that has it.
+ * in its reply). 3: a long-running task's kind is `service` to every reader; on the wire it
+ * stays `daemon`, so older clients read it right (api/wire-kind.ts maps it both ways). A
+ * client asks for what a revision added only of a daemon that has it.
  */
 export const PROTOCOL = 3;
 export { MAX_LINE_BYTES } from './limits.js';

@@ -26,8 +26,8 @@ export type NotifierFormat = (typeof NOTIFIER_FORMATS)[number];
 
 /**
  * The two kinds of task: `cron` (has a `schedule`) and `service` (long-running, N instances).
- * "daemon" means the supervisor only; a daemon of protocol < 3 says `daemon` for a service
- * (the client maps it: api/older-daemon.ts).
+ * "daemon" means the supervisor only; on the socket a service's kind is still written `daemon`
+ * for older clients, and read back as `service` (api/wire-kind.ts).
  */
 export type TaskKind = 'cron' | 'service';
 
