@@ -5,9 +5,11 @@ import fs from 'node:fs';
  * `--home DIR` (or `--home=DIR`) before or after — is run without the CLI: the resident daemon
  * then holds none of the CLI's modules (commander and ~40 files, ~1.5 MB). Returns the `--home`
  * given (undefined: none) for such a call, null for any other command line (`daemon --help`, a typo,
- * more options), which the CLI parses as always.
+ * more options, JOBCTL_HOST set), which the CLI parses as always.
  */
-export function plainDaemonCall(args: readonly string[]): { home: string | undefined } | null {
+export function plainDaemonCall(args: readonly string[], env: NodeJS.ProcessEnv = process.env): { home: string | undefined } | null {
+  // JOBCTL_HOST naming a host: the CLI says `daemon` runs on this host only.
+  if (env.JOBCTL_HOST) return null;
   let home: string | undefined;
   let daemon = false;
   for (let i = 0; i < args.length; i++) {

@@ -1,3 +1,4 @@
+import { makeDirs } from '../runtime/make-dirs.js';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { ApiServer, osUserName } from '../api/server.js';
@@ -76,7 +77,7 @@ export interface DaemonHandle {
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const plain = homePaths(opts.home);
   checkStateOwner(plain.state);
-  fs.mkdirSync(plain.state, { recursive: true, mode: 0o700 });
+  makeDirs(plain.state, 0o700);
   fs.chmodSync(plain.state, 0o700);
   // A home another user may rename things in: state/ is reached through a held descriptor.
   const pinned = process.platform === 'linux' && stateMayBeSwapped(opts.home) ? pinStateDir(plain.state) : undefined;

@@ -25,6 +25,9 @@ describe('the plain daemon call', () => {
       ['--home', '', 'daemon'], ['--home=', 'daemon'], ['--home', 'a', '--home', 'b', 'daemon'], ['--host', 'ssh://h', 'daemon'], ['--json', 'daemon']]) {
       expect(plainDaemonCall(args), args.join(' ')).toBeNull();
     }
+    // JOBCTL_HOST set: the CLI decides (`daemon` runs on this host only, and it says so).
+    expect(plainDaemonCall(['daemon'], { JOBCTL_HOST: 'ssh://far' })).toBeNull();
+    expect(plainDaemonCall(['daemon'], {})).toEqual({ home: undefined });
   });
 });
 
@@ -77,6 +80,15 @@ describe('`jobctl daemon` without the CLI', () => {
     child = undefined;
   });
   afterAll(() => tmp.cleanup());
+
+  it('ends with a clear error and status 1 on a home that cannot be made (under /proc it used to hang)', async () => {
+    child = spawn(process.execPath, [CLI, '--home', '/proc/jobctl-no-such-home', 'daemon'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child!.once('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toContain("mkdir '/proc/jobctl-no-such-home'");
+  });
 
   it.each([
     ['--home=DIR', (home: string) => ({ args: [`--home=${home}`, 'daemon'], env: {} })],
