@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { JobctlClient } from '../api/client.js';
 import { answerWithin } from '../api/fleet-client.js';
-import type { DaemonInfo, LogsResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
+import { subscribeEvents } from '../api/subscribe-events.js';
+import type { DaemonEvent, DaemonInfo, LogsResult, PushMessage, StatusResult, TaskStatus } from '../shared/protocol.js';
 import type { RunRecord } from '../shared/types.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
@@ -57,11 +58,24 @@ export interface TuiBackend extends EventEmitter {
   close(): void;
 }
 
+/**
+ * What `jobctl top` needs besides the TUI's: a status snapshot to poll (CPU and memory of each
+ * instance in it) and the daemon's event feed ('event' events, DaemonEvent). ClientBackend
+ * implements it, over the local socket or ssh alike.
+ */
+export interface TopBackend extends TuiBackend {
+  /** Why the last connection attempt failed or the connection dropped. */
+  readonly lastError: string | undefined;
+  status(): Promise<StatusResult>;
+  /** Subscribe the connection to the daemon's events: the last `recent` now, then 'event' pushes (again after a reconnect). */
+  watchEvents(recent: number): Promise<DaemonEvent[]>;
+}
+
 /** How to reach a daemon: its local socket, or an ssh pipe (see api/client `dial`). */
 export type Dialer = () => Promise<JobctlClient>;
 
 /** One daemon over any transport, reconnecting when it goes away and comes back. */
-export class ClientBackend extends EventEmitter implements TuiBackend {
+export class ClientBackend extends EventEmitter implements TopBackend {
   private client: JobctlClient | undefined;
   private state: ConnectionState = 'connecting';
   private closed = false;
@@ -159,6 +173,9 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
       case 'log':
         this.emit('log', { subscription: m.data.subscription, text: m.data.text, instance: m.data.instance, run: m.data.run });
         break;
+      case 'event':
+        this.emit('event', m.data satisfies DaemonEvent);
+        break;
       case 'log-end':
         this.emit('log-end', m.data.subscription);
         break;
@@ -190,6 +207,14 @@ export class ClientBackend extends EventEmitter implements TuiBackend {
 
   async history(task: string, limit: number): Promise<RunRecord[]> {
     return (await this.need().call('history', { task, limit })).runs;
+  }
+
+  status(): Promise<StatusResult> {
+    return this.need().call('status', {}, 5000);
+  }
+
+  async watchEvents(recent: number): Promise<DaemonEvent[]> {
+    return (await subscribeEvents(this.need(), recent)).recent;
   }
 
   follow(target: LogTarget, lines: number): Promise<LogsResult> {

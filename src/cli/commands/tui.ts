@@ -43,6 +43,8 @@ export function registerTui(program: Command, ctx: CliContext): void {
       prepareTerminalEnv(process.env, true);
       const { runTop } = await import('../../tui/top/run.js');
       const where = hostOf(ctx.remote());
-      return runTop({ dial: () => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 }), refreshMs: Math.max(200, Number(opts.refresh) || 1000), ...(where ? { where } : {}) });
+      const { ClientBackend } = await import('../../tui/backend.js');
+      const backend = new ClientBackend(() => ctx.dial(ctx.remote() ?? { kind: 'local' }, { connectTimeoutMs: 5000 }), 1000, where);
+      return runTop({ backend, refreshMs: Math.max(200, Number(opts.refresh) || 1000) });
     }));
 }

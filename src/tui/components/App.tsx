@@ -11,14 +11,14 @@ import { useLogTarget } from '../hooks/use-log-target.js';
 import { useStateRef } from '../hooks/use-state-ref.js';
 import { moved, rollEnded, useTaskMessage, type TaskMessage } from '../hooks/use-task-message.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
-import { eachKey, edited } from '../keys.js';
+import { dispatch, eachKey, edited, type KeyHandlers, type KeyScope } from '../keys.js';
 import { Banner } from './Banner.js';
 import { Confirm } from './Confirm.js';
 import { DetailPane } from './DetailPane.js';
 import { FilterBar } from './FilterBar.js';
 import { Footer, footerLines } from './Footer.js';
 import { Header, placeText } from './Header.js';
-import { Help, helpKey } from './Help.js';
+import { Help, helpKeys } from './Help.js';
 import { HostBar } from './HostBar.js';
 import { LogScreen, logScreenKey, type LogScreenKeys } from './LogScreen.js';
 import { TaskList } from './TaskList.js';
@@ -29,6 +29,8 @@ export interface AppProps {
   flushMs?: number;
   /** Lines kept in the log view. @default 1000 */
   maxLogLines?: number;
+  /** Hears every action a key runs, by view and action name (as in keys.ts KEYS). */
+  onAction?: (scope: KeyScope, action: string) => void;
 }
 
 /** The smallest terminal the layout is made for; below it the TUI says so. */
@@ -43,7 +45,7 @@ function matches(t: TaskStatus, filter: string, host: string | undefined): boole
   return t.name.includes(f) || t.group.toLowerCase().includes(f) || `@${t.group}`.includes(f) || (t.host ?? '').toLowerCase().includes(f);
 }
 
-export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
+export function App({ backend, flushMs = 100, maxLogLines = 1000, onAction }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const view = useDaemon(backend, flushMs);
@@ -144,82 +146,93 @@ export function App({ backend, flushMs = 100, maxLogLines = 1000 }: AppProps) {
     reader.closeSearch(false, []);
   };
 
-  const onKey = (input: string, k: Key): void => {
+  /** The list's actions (with the detail pane), by the names the keymap gives them. */
+  const listKeys = (): KeyHandlers => {
     const { task, connected, lines } = live.current;
-    if (pendingRef.current) {
-      const { verb, task: name } = pendingRef.current;
-      setPending(undefined);
-      if (input === 'y' || input === 'Y') {
-        if (verb === 'stop') control('stop', name, task?.state);
-        else act(`killing ${name}`, name, async () => ({ text: `sent SIGKILL to ${await backend.kill(name, 'SIGKILL')} group(s) of ${name}` }));
-      } else say('cancelled');
-      return;
-    }
-    if (filteringRef.current) {
-      if (k.escape) {
+    const page = Math.max(1, rows - 8);
+    const onTask = (fn: (name: string, t: TaskStatus) => void) => () => {
+      if (!task) return;
+      if (!connected) return say('not connected to the daemon', true);
+      fn(taskKey(task), task);
+    };
+    return {
+      pageBack: () => reader.scrollBy(page, lines.length),
+      pageForward: () => reader.scrollBy(-page, lines.length),
+      earlier: () => cycle(-1),
+      later: () => cycle(1),
+      wrap: () => reader.toggleWrap(),
+      left: () => reader.sideways(-Math.floor(columns / 2)),
+      right: () => reader.sideways(Math.floor(columns / 2)),
+      quit: () => exit(),
+      help: () => setHelp(true),
+      filter: () => setFiltering(true),
+      back: () => {
+        if (expanded) setExpanded(false);
+        else if (filter) setFilter('');
+      },
+      up: () => move(-1),
+      down: () => move(1),
+      toggleDetail: () => setExpanded((e) => !e),
+      openLogs: () => {
+        // The log is of this task: pinned, so that its going is seen (not another task's log).
+        // A move earlier in the same chunk of keys (`jl`) already chose it: keep that choice
+        // (this render's `task` is the one before the move).
+        setSelectedName((prev) => prev ?? (live.current.task ? taskKey(live.current.task) : undefined));
+        setFullLogs(true);
+      },
+      nextHost: () => cycleHost(),
+      start: onTask((name, t) => control('start', name, t.state)),
+      restart: onTask((name, t) => control('restart', name, t.state)),
+      roll: onTask((name) => act(`rolling restart of ${name}`, name, async () => {
+        const roll = (await backend.control('rolling', name))[0]?.rolling;
+        const progress = (t: Pick<TaskStatus, 'rolling'>) => (t.rolling?.state === 'running' ? `${name}: rolling restart ${t.rolling.done}/${t.rolling.total} (progress in the detail pane)` : undefined);
+        if (!roll) return { text: `${name}: rolling restart started` };
+        // Already over (a fast roll): its outcome is the last word, not a progress that goes away.
+        if (roll.state !== 'running') return { text: `${name}: rolling restart ${roll.state} (${roll.done}/${roll.total})${roll.message ? `: ${roll.message}` : ''}` };
+        return { text: progress({ rolling: roll })!, over: rollEnded(roll.startedAt), live: progress };
+      })),
+      trigger: onTask((name) => act(`triggering ${name}`, name, async () => {
+        const r = await backend.run(name);
+        return { text: r ? `${name}: run ${r.id} ${r.state}${r.message && r.state !== 'running' ? ` (${r.message})` : ''}` : `${name}: started` };
+      })),
+      stop: onTask((name) => setPending({ verb: 'stop', task: name })),
+      kill: onTask((name) => setPending({ verb: 'kill', task: name })),
+    };
+  };
+  /** The stop/kill question: `y` runs it, any other key cancels. */
+  const confirmKey = (input: string, k: Key): void => {
+    const { verb, task: name } = pendingRef.current!;
+    setPending(undefined);
+    const yes = () => {
+      if (verb === 'stop') control('stop', name, live.current.task?.state);
+      else act(`killing ${name}`, name, async () => ({ text: `sent SIGKILL to ${await backend.kill(name, 'SIGKILL')} group(s) of ${name}` }));
+    };
+    if (!dispatch('confirm', input, k, { yes }, onAction)) say('cancelled');
+  };
+  /** The filter bar: Enter keeps the filter, Esc clears it, other keys edit it. */
+  const filterKey = (input: string, k: Key): void => {
+    const handled = dispatch('filter', input, k, {
+      keep: () => setFiltering(false),
+      clear: () => {
         setFilter('');
         setFiltering(false);
-      } else if (k.return) setFiltering(false);
-      else setFilter((f) => edited(f, input, k) ?? f);
-      return;
-    }
-    const page = Math.max(1, rows - 8);
-    if (k.pageUp) return reader.scrollBy(page, lines.length);
-    if (k.pageDown) return reader.scrollBy(-page, lines.length);
-    if (input === '[') return cycle(-1);
-    if (input === ']') return cycle(1);
-    if (input === 'w') return reader.toggleWrap();
-    if (k.leftArrow) return reader.sideways(-Math.floor(columns / 2));
-    if (k.rightArrow) return reader.sideways(Math.floor(columns / 2));
-    if (input === 'q') return exit();
-    if (input === '?') return setHelp(true);
-    if (input === '/') return setFiltering(true);
-    if (k.escape) {
-      if (expanded) setExpanded(false);
-      else if (filter) setFilter('');
-      return;
-    }
-    if (k.upArrow || input === 'k') return move(-1);
-    if (k.downArrow || input === 'j') return move(1);
-    if (k.return) return setExpanded((e) => !e);
-    if (input === 'l') {
-      // The log is of this task: pinned, so that its going is seen (not another task's log).
-      // A move earlier in the same chunk of keys (`jl`) already chose it: keep that choice
-      // (this render's `task` is the one before the move).
-      setSelectedName((prev) => prev ?? (live.current.task ? taskKey(live.current.task) : undefined));
-      return setFullLogs(true);
-    }
-    if (input === 'h') return cycleHost();
-    if (!task) return;
-    if (!connected) return say('not connected to the daemon', true);
-    const name = taskKey(task);
-    if (input === 's') control('start', name, task.state);
-    else if (input === 'r') control('restart', name, task.state);
-    else if (input === 'R') act(`rolling restart of ${name}`, name, async () => {
-      const roll = (await backend.control('rolling', name))[0]?.rolling;
-      const progress = (t: Pick<TaskStatus, 'rolling'>) => (t.rolling?.state === 'running' ? `${name}: rolling restart ${t.rolling.done}/${t.rolling.total} (progress in the detail pane)` : undefined);
-      if (!roll) return { text: `${name}: rolling restart started` };
-      // Already over (a fast roll): its outcome is the last word, not a progress that goes away.
-      if (roll.state !== 'running') return { text: `${name}: rolling restart ${roll.state} (${roll.done}/${roll.total})${roll.message ? `: ${roll.message}` : ''}` };
-      return { text: progress({ rolling: roll })!, over: rollEnded(roll.startedAt), live: progress };
-    });
-    else if (input === 't') act(`triggering ${name}`, name, async () => {
-      const r = await backend.run(name);
-      return { text: r ? `${name}: run ${r.id} ${r.state}${r.message && r.state !== 'running' ? ` (${r.message})` : ''}` : `${name}: started` };
-    });
-    else if (input === 'x') setPending({ verb: 'stop', task: name });
-    else if (input === 'K') setPending({ verb: 'kill', task: name });
+      },
+    }, onAction);
+    if (!handled) setFilter((f) => edited(f, input, k) ?? f);
   };
   const logKeys: LogScreenKeys = {
     reader, lines: () => live.current.lines, height: () => live.current.avail, width: () => columns, cycle, close: closeLogs, quit: exit,
   };
   // One subscription routes every key by the mode it finds (refs, not the last render): a
   // key typed right after `l` or `?` reaches the log view or the help, and a chunk of keys
-  // can switch modes midway. The keys of each view are its own (logScreenKey, helpKey).
+  // can switch modes midway. Each view's keys are its bindings in the keymap (keys.ts KEYS),
+  // run from its handler table (listKeys, logScreenKey, helpKeys, confirmKey, filterKey).
   useInput((input, k) => eachKey(input, k, () => filteringRef.current || reader.typing.current, (i, key) => {
-    if (helpRef.current) helpKey(i, key, { close: () => setHelp(false), quit: exit });
-    else if (fullLogsRef.current && live.current.task) logScreenKey(i, key, logKeys);
-    else onKey(i, key);
+    if (helpRef.current) dispatch('help', i, key, helpKeys({ close: () => setHelp(false), quit: exit }), onAction);
+    else if (fullLogsRef.current && live.current.task) logScreenKey(i, key, logKeys, onAction);
+    else if (pendingRef.current) confirmKey(i, key);
+    else if (filteringRef.current) filterKey(i, key);
+    else dispatch('list', i, key, listKeys(), onAction);
   }));
 
   if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) {

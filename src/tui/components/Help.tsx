@@ -1,13 +1,12 @@
-import { Box, Text, type Key } from 'ink';
-import { KEYS } from '../keys.js';
+import { Box, Text } from 'ink';
+import { KEYS, type KeyHandlers } from '../keys.js';
 
-/** The help's keys: Esc or ? closes it, q quits. */
-export function helpKey(input: string, key: Key, c: { close(): void; quit(): void }): void {
-  if (input === 'q') c.quit();
-  else if (key.escape || input === '?') c.close();
+/** The help's actions (its bindings in KEYS: Esc or ? closes it, q quits). */
+export function helpKeys(c: { close(): void; quit(): void }): KeyHandlers {
+  return { close: c.close, quit: c.quit };
 }
 
-/** Every key and what it does; its keys are helpKey. */
+/** Every key and what it does; its keys are helpKeys. */
 export function Help({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="cyan" paddingX={1} overflow="hidden">

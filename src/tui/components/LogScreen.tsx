@@ -1,5 +1,6 @@
 import type { Key } from 'ink';
 import type { LogReader } from '../hooks/use-log-reader.js';
+import { dispatch, type KeyScope } from '../keys.js';
 import { LogView } from './LogView.js';
 
 /** What the log view's keys act on; read when a key comes (it may come before the next render). */
@@ -17,11 +18,11 @@ export interface LogScreenKeys {
 }
 
 /**
- * The full-screen log's keys, read as in `less`: ↑↓ jk a line, PgUp/PgDn a page, G/End the
- * end, `w` wraps or cuts (then ← → scroll sideways), `/` searches, `n`/`N` the older/newer
- * match, `[` `]` runs or instances, Esc or `l` back, `q` quits. At the `/` prompt keys are text.
+ * The full-screen log's keys, read as in `less` (its bindings in KEYS): ↑↓ jk a line, PgUp/PgDn
+ * a page, G/End the end, `w` wraps or cuts (then ← → scroll sideways), `/` searches, `n`/`N` the
+ * older/newer match, `[` `]` runs or instances, Esc or `l` back, `q` quits. At the `/` prompt keys are text.
  */
-export function logScreenKey(input: string, key: Key, c: LogScreenKeys): void {
+export function logScreenKey(input: string, key: Key, c: LogScreenKeys, onAction?: (scope: KeyScope, action: string) => void): void {
   const { reader } = c;
   const lines = c.lines();
   if (reader.typing.current) {
@@ -32,21 +33,23 @@ export function logScreenKey(input: string, key: Key, c: LogScreenKeys): void {
   }
   const page = Math.max(1, c.height() - 2);
   const half = Math.max(1, Math.floor(c.width() / 2));
-  if (input === 'q') c.quit();
-  else if (key.escape || input === 'l') c.close();
-  else if (input === '/') reader.openSearch();
-  else if (input === 'n') reader.nextMatch(-1, lines);
-  else if (input === 'N') reader.nextMatch(1, lines);
-  else if (input === 'w') reader.toggleWrap();
-  else if (input === '[') c.cycle(-1);
-  else if (input === ']') c.cycle(1);
-  else if (key.pageUp) reader.scrollBy(page, lines.length);
-  else if (key.pageDown) reader.scrollBy(-page, lines.length);
-  else if (key.upArrow || input === 'k') reader.scrollBy(1, lines.length);
-  else if (key.downArrow || input === 'j') reader.scrollBy(-1, lines.length);
-  else if (input === 'G' || key.end) reader.follow();
-  else if (key.leftArrow) reader.sideways(-half);
-  else if (key.rightArrow) reader.sideways(half);
+  dispatch('log', input, key, {
+    quit: () => c.quit(),
+    close: () => c.close(),
+    search: () => reader.openSearch(),
+    olderMatch: () => reader.nextMatch(-1, lines),
+    newerMatch: () => reader.nextMatch(1, lines),
+    wrap: () => reader.toggleWrap(),
+    earlier: () => c.cycle(-1),
+    later: () => c.cycle(1),
+    pageBack: () => reader.scrollBy(page, lines.length),
+    pageForward: () => reader.scrollBy(-page, lines.length),
+    lineBack: () => reader.scrollBy(1, lines.length),
+    lineForward: () => reader.scrollBy(-1, lines.length),
+    follow: () => reader.follow(),
+    left: () => reader.sideways(-half),
+    right: () => reader.sideways(half),
+  }, onAction);
 }
 
 /** The log full screen (`l`); its keys are logScreenKey. */

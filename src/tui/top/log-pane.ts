@@ -1,6 +1,5 @@
-import type { JobctlClient } from '../../api/client.js';
 import { tagInstance } from '../../shared/log-line.js';
-import type { PushMessage } from '../../shared/protocol.js';
+import type { TuiBackend } from '../backend.js';
 
 /** A line's leading timestamp as the time of day (`07:07:54 #0 [out] …`): the pane is narrow. */
 export function shortTime(line: string): string {
@@ -17,24 +16,24 @@ export interface LogSink {
 
 /**
  * `jobctl top`'s log pane, as in `pm2 monit`: the live log of one task (the one under the
- * cursor, or the busiest), followed over the same connection; switching tasks ends the
- * previous subscription.
+ * cursor, or the busiest), followed through the backend (follow/unfollow, 'log' events);
+ * switching tasks ends the previous subscription.
  */
 export class TopLogPane {
   private task: string | undefined;
-  private client: JobctlClient | undefined;
+  private following = false;
   private sub: number | undefined;
   /** The unfinished last line of each instance's stream. */
   private partial = new Map<number | undefined, string>();
   private generation = 0;
 
-  constructor(private readonly sink: LogSink, private readonly lines = 50) {}
+  constructor(private readonly sink: LogSink, private readonly backend: Pick<TuiBackend, 'follow' | 'unfollow' | 'on' | 'off'>, private readonly lines = 50) {}
 
-  /** Follow `task`'s log over `client` (no-op when that is already so). */
-  show(client: JobctlClient, task: string | undefined): void {
-    if (client === this.client && task === this.task) return;
+  /** Follow `task`'s log (no-op when that is already so). */
+  show(task: string | undefined): void {
+    if (this.following && task === this.task) return;
     this.stop();
-    this.client = client;
+    this.following = true;
     this.task = task;
     if (!task) {
       this.sink.setLabel(' log ');
@@ -44,10 +43,10 @@ export class TopLogPane {
     const generation = ++this.generation;
     this.sink.setLabel(` log: ${task} `);
     this.sink.reset([]);
-    client.on('push', this.onPush);
-    client.call('logs', { task, lines: this.lines, follow: true }).then((r) => {
+    this.backend.on('log', this.onLog);
+    this.backend.follow({ task }, this.lines).then((r) => {
       if (generation !== this.generation) {
-        if (r.subscription !== undefined) client.call('unsubscribe', { subscription: r.subscription }).catch(() => undefined);
+        if (r.subscription !== undefined) this.backend.unfollow(r.subscription);
         return;
       }
       this.sub = r.subscription;
@@ -58,18 +57,18 @@ export class TopLogPane {
   /** End the subscription (the connection is closing, or another task is shown). */
   stop(): void {
     this.generation++;
-    this.client?.off('push', this.onPush);
-    if (this.sub !== undefined && this.client && !this.client.closed) this.client.call('unsubscribe', { subscription: this.sub }).catch(() => undefined);
+    this.backend.off('log', this.onLog);
+    if (this.sub !== undefined) this.backend.unfollow(this.sub);
     this.sub = undefined;
     this.partial = new Map();
-    this.client = undefined;
+    this.following = false;
     this.task = undefined;
   }
 
-  private readonly onPush = (m: PushMessage): void => {
-    if (m.event !== 'log' || m.data.subscription !== this.sub) return;
-    const parts = ((this.partial.get(m.data.instance) ?? '') + m.data.text).split('\n');
-    this.partial.set(m.data.instance, parts.pop() ?? '');
-    for (const l of parts) this.sink.log(shortTime(m.data.instance === undefined ? l : tagInstance(l, m.data.instance)));
+  private readonly onLog = (m: { subscription: number; text: string; instance?: number }): void => {
+    if (m.subscription !== this.sub) return;
+    const parts = ((this.partial.get(m.instance) ?? '') + m.text).split('\n');
+    this.partial.set(m.instance, parts.pop() ?? '');
+    for (const l of parts) this.sink.log(shortTime(m.instance === undefined ? l : tagInstance(l, m.instance)));
   };
 }

@@ -1,19 +1,16 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import type { JobctlClient } from '../../api/client.js';
 import { errorMessage } from '../../shared/errors.js';
-import type { DaemonEvent, PushMessage } from '../../shared/protocol.js';
-import { subscribeEvents } from '../../api/subscribe-events.js';
+import type { DaemonEvent } from '../../shared/protocol.js';
+import type { ConnectionState, TopBackend } from '../backend.js';
 import { TopLogPane } from './log-pane.js';
 import { TopModel, legendLabel } from './model.js';
 
 export interface TopOptions {
-  /** How to reach the daemon: its local socket or an ssh pipe. */
-  dial: () => Promise<JobctlClient>;
+  /** The daemon, over its local socket or an ssh pipe alike (ClientBackend); top starts and closes it. */
+  backend: TopBackend;
   /** @default 1000 */
   refreshMs?: number;
-  /** Where the daemon is, for the title (`ssh://deploy@web1:2222`); undefined: this host. */
-  where?: string;
 }
 
 /** Options of a line chart: the legend is in the label (tags), the axes in the terminal's own color. */
@@ -49,12 +46,12 @@ export async function runTop(opts: TopOptions): Promise<number> {
       logBox.scrollTo(logBox.logLines.length);
     },
     log: (line) => logBox.log(line),
-  });
+  }, opts.backend);
   /** Where the dashboard looks, once the daemon answered: `ssh://web1 · home /srv/jobs · pid 4242`. */
   // Commas, not `·`: blessed draws that as `~` on some terminals (tmux's screen).
-  const place = (home: string, pid: number) => `${opts.where ? `${opts.where}, ` : ''}home ${home}, pid ${pid}`;
+  const place = (home: string, pid: number) => `${backend.where ? `${backend.where}, ` : ''}home ${home}, pid ${pid}`;
   const model = new TopModel();
-  let client: JobctlClient | undefined;
+  const { backend } = opts;
   let stopped = false;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
@@ -64,7 +61,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
     stopped = true;
     clearInterval(timer);
     logPane.stop();
-    client?.close();
+    backend.close();
     screen.destroy();
     resolveDone(0);
   };
@@ -106,7 +103,7 @@ export async function runTop(opts: TopOptions): Promise<number> {
     log(`${e.level === 'info' ? '' : `${e.level}: `}${e.task ? `[${e.task}] ` : ''}${e.message}`, e.at);
   };
   function draw(): void {
-    if (client && !client.closed) logPane.show(client, model.logTask());
+    if (backend.connection === 'connected') logPane.show(model.logTask());
     const cpuSeries = model.cpuSeries();
     const memSeries = model.memSeries();
     cpu.setLabel(legendLabel('CPU %', cpuSeries));
@@ -124,44 +121,46 @@ export async function runTop(opts: TopOptions): Promise<number> {
     screen.render();
   }
 
-  // One refresh at a time: over ssh a connect can take longer than the refresh interval,
-  // and a second dial would open a second connection.
+  // The backend connects and reconnects; each new connection subscribes to the events again.
+  backend.on('event', logEvent);
+  backend.on('connection', (state: ConnectionState) => {
+    if (state === 'disconnected') {
+      logPane.stop();
+      log(`daemon not reachable: ${backend.lastError ?? 'the connection dropped'}; reconnecting`);
+      screen.render();
+      return;
+    }
+    if (state !== 'connected') return;
+    backend.watchEvents(50).then((recent) => {
+      // After a reconnect, only those not shown already.
+      for (const e of recent) if (e.at > lastEventAt) logEvent(e);
+      // Last, under the daemon's recent events (older, in time order): the line a user looks for.
+      log('connected to the daemon');
+      model.reset();
+      void refresh();
+    }, (e: Error) => log(`cannot read the daemon's events: ${errorMessage(e)}`));
+  });
+
+  // One status poll at a time: over ssh an answer can take longer than the refresh interval.
   let busy = false;
   async function refresh(): Promise<void> {
-    if (busy) return;
+    if (busy || backend.connection !== 'connected') return;
     busy = true;
     try {
-      if (!client || client.closed) {
-        client = await opts.dial();
-        client.on('push', (m: PushMessage) => {
-          if (m.event === 'event') logEvent(m.data);
-        });
-        const c = client;
-        client.on('close', () => log(`${c.closeReason}; reconnecting`));
-        const { recent } = await subscribeEvents(client, 50);
-        // After a reconnect, only those not shown already.
-        for (const e of recent) if (e.at > lastEventAt) logEvent(e);
-        // Last, under the daemon's recent events (older, in time order): the line a user looks for.
-        log('connected to the daemon');
-        model.reset();
-      }
-      const status = await client.call('status', {}, 5000);
+      const status = await backend.status();
       const title = place(status.daemon.home, status.daemon.pid);
       screen.title = `jobctl top · ${title}`;
       table.setLabel(` ${title}: tasks (↑↓ select, Esc: busiest) `);
       for (const e of model.update(status)) log(e);
       draw();
     } catch (e) {
-      logPane.stop();
-      client?.close();
-      client = undefined;
-      log(`daemon not reachable: ${errorMessage(e)}`);
+      log(`no status: ${errorMessage(e)}`);
       screen.render();
     } finally {
       busy = false;
     }
   }
   const timer = setInterval(() => void refresh(), opts.refreshMs ?? 1000);
-  void refresh();
+  backend.start();
   return done;
 }
