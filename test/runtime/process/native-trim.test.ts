@@ -6,7 +6,7 @@ import { waitFor } from '../../helpers/wait.js';
 /**
  * After a burst of starts and exits the native spawner hands the C heap's free pages back
  * (malloc_trim, native/spawn.c), once the burst is over: the daemon's RSS does not stay at what
- * the burst needed (bench/RESULTS.md, "The daemon's bundle").
+ * the burst needed (bench/RESULTS.md, "Session 6").
  */
 describe.skipIf(spawnerInfo().spawner !== 'native')('the native spawner after a burst', () => {
   it('trims the C heap once, when the starts and exits have stopped coming', async () => {
