@@ -48,7 +48,7 @@ export const KEYS: readonly KeyDoc[] = [
   { key: '[ ]', action: 'earlier / later run (cron, from the newest), previous / next instance', short: '[]', word: 'run/inst', bindings: [
     on('list', 'earlier', { input: ['['] }), on('list', 'later', { input: [']'] }), on('log', 'earlier', { input: ['['] }), on('log', 'later', { input: [']'] }),
   ] },
-  { key: 'PgUp PgDn', action: 'scroll the log back / forward (PgDn to the end, or G/End, follows again)', short: 'PgUp', word: 'scroll', bindings: [
+  { key: 'PgUp PgDn', action: 'scroll the log back / forward (PgDn to the end follows again; in the log view G/End too)', short: 'PgUp', word: 'scroll', bindings: [
     on('list', 'pageBack', { key: ['pageUp'] }), on('list', 'pageForward', { key: ['pageDown'] }),
     on('log', 'pageBack', { key: ['pageUp'] }), on('log', 'pageForward', { key: ['pageDown'] }), on('log', 'follow', { input: ['G'], key: ['end'] }),
   ] },

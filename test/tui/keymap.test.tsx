@@ -63,6 +63,14 @@ describe('TUI keymap (keys.ts KEYS)', () => {
     }
   });
 
+  it('a key that works only in the full-screen log says so in the help (G/End did not: pressed in the list, nothing)', () => {
+    const same = (a: KeyBinding, b: KeyBinding) => (a.input ?? []).some((i) => b.input?.includes(i)) || (a.key ?? []).some((k) => b.key?.includes(k));
+    for (const doc of KEYS) {
+      const logOnly = doc.bindings.filter((b) => b.scope === 'log' && !KEYMAP.some((l) => l.scope === 'list' && same(b, l)));
+      if (logOnly.length) expect(doc.action, `${doc.key}: ${logOnly.map((b) => b.action).join(', ')}`).toContain('log view');
+    }
+  });
+
   it.each(presses.map((p) => [`${p.b.scope}: ${p.label} → ${p.b.action}`, p] as const))('%s', async (_, { b, bytes }) => {
     const { app, actions } = await open(b.scope);
     const before = actions.length;
