@@ -48,7 +48,7 @@ export const KEYS: readonly KeyDoc[] = [
   { key: '[ ]', action: 'earlier / later run (cron, from the newest), previous / next instance', short: '[]', word: 'run/inst', bindings: [
     on('list', 'earlier', { input: ['['] }), on('list', 'later', { input: [']'] }), on('log', 'earlier', { input: ['['] }), on('log', 'later', { input: [']'] }),
   ] },
-  { key: 'PgUp PgDn', action: 'scroll the log back / forward (PgDn to the end, or G/End, follows again)', short: 'PgUp', word: 'scroll', bindings: [
+  { key: 'PgUp PgDn', action: 'scroll the log back / forward (PgDn to the end follows again; in the log view G/End too)', short: 'PgUp', word: 'scroll', bindings: [
     on('list', 'pageBack', { key: ['pageUp'] }), on('list', 'pageForward', { key: ['pageDown'] }),
     on('log', 'pageBack', { key: ['pageUp'] }), on('log', 'pageForward', { key: ['pageDown'] }), on('log', 'follow', { input: ['G'], key: ['end'] }),
   ] },
@@ -71,8 +71,13 @@ export const KEYS: readonly KeyDoc[] = [
 /** Every binding of every key, the table `dispatch` reads. */
 export const KEYMAP: readonly KeyBinding[] = KEYS.flatMap((k) => k.bindings);
 
-/** The binding a key press has in a view, if any. */
+/**
+ * The binding a key press has in a view, if any. Ctrl or Alt with a key makes another key, bound
+ * nowhere (Ctrl-R is not `r`, nor Ctrl-L `l`, nor Alt-x `x`): Ink reads Ctrl-R as input `r` with
+ * `ctrl`, Alt-x as `x` with `meta`. Esc alone is `meta` too in Ink, and stays Esc.
+ */
 export function bindingFor(scope: KeyScope, input: string, key: Key): KeyBinding | undefined {
+  if (key.ctrl || (key.meta && !key.escape)) return undefined;
   return KEYMAP.find((b) => b.scope === scope && ((b.input?.includes(input) ?? false) || (b.key?.some((f) => key[f]) ?? false)));
 }
 

@@ -105,4 +105,16 @@ describe('top dashboard model', () => {
     expect(m.logTask()).toBe('a');
     expect(legendLabel('CPU %', new TopModel().cpuSeries())).toBe(' CPU % ');
   });
+
+  it('the log pane leaves a selected task that went (removed, renamed) for the busiest, as the charts do, and follows it again when it is back', () => {
+    const m = new TopModel();
+    m.update(status([task('a', 1, 0), task('b', 5, 0), task('nightly', 0, 0, { kind: 'cron' })]));
+    m.selected = 'nightly';
+    expect(m.logTask()).toBe('nightly');
+    m.update(status([task('a', 1, 0), task('b', 5, 0), task('nightly-2', 0, 0, { kind: 'cron' })]));
+    expect(m.cpuSeries().map((s) => s.title)).toEqual(['b', 'a']);
+    expect(m.logTask()).toBe('b');
+    m.update(status([task('a', 1, 0), task('b', 5, 0), task('nightly', 0, 0, { kind: 'cron' })]));
+    expect(m.logTask()).toBe('nightly');
+  });
 });

@@ -64,9 +64,13 @@ export class TopModel {
     return this.tasks.filter((t) => t.kind === 'service').sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.name.localeCompare(b.name)).slice(0, 4).map((t) => t.name);
   }
 
-  /** The task whose log the log pane follows: the selected one, else the busiest, else the first. */
+  /**
+   * The task whose log the log pane follows: the selected one, else the busiest, else the first.
+   * A selected task that went (removed from the files, or renamed) is not followed: the pane goes
+   * where the charts go, and back to it if it comes back.
+   */
   logTask(): string | undefined {
-    return this.selected ?? this.chartTasks()[0] ?? this.tasks[0]?.name;
+    return this.chartTasks()[0] ?? this.tasks[0]?.name;
   }
 
   private series(m: Map<string, number[]>): Series[] {
