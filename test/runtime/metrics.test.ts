@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsSampler, type GroupSample } from '../../src/runtime/metrics.js';
@@ -8,6 +9,15 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) killGroup(c.pid);
 });
+
+/** The command name of a process ('' once it is gone). */
+function comm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 /** A shell in its own group with two sleeping grandchildren. */
 function group(): ChildProcess {
@@ -59,18 +69,22 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     const s = new MetricsSampler(100, 1000);
     const watched = group();
     const other = group();
-    await waitFor(() => groupTree(watched.pid!).length === 3 && groupTree(other.pid!).length === 3, 3000, 'both groups up');
+    // Up and settled: both grandchildren past their exec of sleep (a forked shell's RSS is not sleep's).
+    const settled = (pid: number) => groupTree(pid).filter((p) => comm(p.pid) === 'sleep').length === 2 && groupTree(pid).length === 3;
+    await waitFor(() => settled(watched.pid!) && settled(other.pid!), 3000, 'both groups up');
     const got: GroupSample[] = [];
     const otherGot: GroupSample[] = [];
     s.register(() => watched.pid, (m) => got.push(m), { always: () => true });
     s.register(() => other.pid, (m) => otherGot.push(m));
+    const sumOf = () => groupTree(watched.pid!).reduce((n, p) => n + p.rss, 0);
+    const before = sumOf();
     s.tick(Date.now());
+    const after = sumOf();
     expect(s.treeWalks).toBe(1);
     expect(s.fullScans).toBe(0);
     expect(otherGot).toEqual([]);
     // The group's RSS is the sum of its three processes.
-    const sum = groupTree(watched.pid!).reduce((n, p) => n + p.rss, 0);
-    expect(got[0]!.rss).toBeGreaterThan(sum * 0.8);
-    expect(got[0]!.rss).toBeLessThan(sum * 1.2);
+    expect(got[0]!.rss).toBeGreaterThan(Math.min(before, after) * 0.8);
+    expect(got[0]!.rss).toBeLessThan(Math.max(before, after) * 1.2);
   });
 });
