@@ -134,7 +134,7 @@ describe.runIf(hasSshd)('jobctl fleet', () => {
     expect(r.stdout).toMatch(/^silent\s+unreachable: no answer within 8000ms$/m);
     expect(r.stdout).toMatch(/3\/5 host\(s\) answered$/);
 
-    const json = JSON.parse((await fleet(fleetAll, ['status', '--json', '--timeout', '6s'])).stdout) as { hosts: Array<{ host: string; ok: boolean; code?: string }>; tasks: Array<{ host: string; name: string }> };
+    const json = JSON.parse((await fleet(fleetAll, ['status', '--json', '--timeout', '20s'])).stdout) as { hosts: Array<{ host: string; ok: boolean; code?: string }>; tasks: Array<{ host: string; name: string }> };
     expect(json.hosts.map((h) => [h.host, h.ok])).toEqual([['h1', true], ['h2', true], ['h3', true], ['h4', false], ['silent', false]]);
     expect(json.hosts.find((h) => h.host === 'silent')!.code).toBe('TIMEOUT');
     expect(json.tasks.filter((t) => t.name === 'everywhere').map((t) => t.host)).toEqual(['h1', 'h2', 'h3']);
