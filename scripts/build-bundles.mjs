@@ -8,7 +8,11 @@
 //   and sources; one bundle keeps ~3 MB less (bench/RESULTS.md, "Session 6").
 //   The bundle sits at the depth of dist/daemon/, so paths relative to a module (the config
 //   reader's) hold; the native addon is found from the package root.
-// `jobctl daemon` runs the bundle when it is there, else dist/daemon/entry.js.
+// - the CLI (dist/cli/program.js) into dist/cli-bundle/, split the same way (the TUI, `top`, the web
+//   view, the config pipeline load on demand). Only our own modules: packages stay imports of
+//   node_modules (blessed and Ink read files beside their own sources). A command then reads a
+//   handful of files instead of ~100 modules (bench/RESULTS.md, "Session 7").
+// Each runs from its bundle when it is there (src/bin/bundles.ts), else from the modules.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,18 +28,26 @@ await build({
   outfile: path.join(root, 'dist/config/config-child.cjs'),
 });
 
-const daemonOut = path.join(root, 'dist/daemon-bundle');
-fs.rmSync(daemonOut, { recursive: true, force: true });
-await build({
-  ...common,
-  // Names and lines kept (syntax minified only): a stack trace in the daemon log reads as the
-  // code does, for ~0.5 MB of RSS more than a minified bundle.
-  minify: false,
-  minifySyntax: true,
-  entryPoints: { entry: path.join(root, 'dist/daemon/entry.js') },
-  format: 'esm',
-  splitting: true,
-  outdir: daemonOut,
+/** An ES module entry plus chunks split where the code imports on demand, into a fresh `dist/<dir>`. */
+async function splitBundle(name, entry, dir, extra) {
+  const outdir = path.join(root, dir);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  await build({
+    ...common,
+    // Names and lines kept (syntax minified only): a stack trace in the daemon log reads as the
+    // code does, for ~0.5 MB of RSS more than a minified bundle.
+    minify: false,
+    minifySyntax: true,
+    entryPoints: { [name]: path.join(root, entry) },
+    format: 'esm',
+    splitting: true,
+    outdir,
+    ...extra,
+  });
+}
+
+await splitBundle('entry', 'dist/daemon/entry.js', 'dist/daemon-bundle', {
   // CommonJS packages inside an ES module bundle call require(): give them Node's.
   banner: { js: 'import { createRequire as __jobctlRequire } from "node:module"; const require = __jobctlRequire(import.meta.url);' },
 });
+await splitBundle('program', 'dist/cli/program.js', 'dist/cli-bundle', { packages: 'external' });

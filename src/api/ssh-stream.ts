@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { JobctlError } from '../shared/errors.js';
 import { sshHost, type DaemonAddress } from '../shared/address.js';
@@ -97,7 +97,8 @@ export class ProcessStream extends Duplex {
 /** Start `ssh HOST jobctl dial-stdio` and return its pipe. */
 export function openSsh(addr: Extract<DaemonAddress, { kind: 'ssh' }>, opts: SshOptions = {}): ProcessStream {
   const argv = sshArgv(addr, dialCommand(addr, opts.remoteCommand), opts);
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  // node:child_process on use: every CLI command imports this module, few open a pipe over ssh.
+  const child = process.getBuiltinModule('node:child_process').spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   return new ProcessStream(child);
 }
 

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-
 /**
  * `jobctl daemon` as `jobctl up` and the systemd unit write it — `daemon`, with at most one
  * `--home DIR` (or `--home=DIR`) before or after — is run without the CLI: the resident daemon
@@ -20,13 +18,4 @@ export function plainDaemonCall(args: readonly string[], env: NodeJS.ProcessEnv 
     else return null;
   }
   return daemon ? { home } : null;
-}
-
-/** The daemon's entry: its bundle (scripts/build-bundles.mjs) where the build made one, else the modules. */
-export async function loadDaemonEntry(): Promise<typeof import('../daemon/entry.js')> {
-  const bundle = new URL('../daemon-bundle/entry.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts') && process.env.JOBCTL_DAEMON_BUNDLE !== '0' && fs.existsSync(bundle)) {
-    return (await import(bundle.href)) as typeof import('../daemon/entry.js');
-  }
-  return import('../daemon/entry.js');
 }

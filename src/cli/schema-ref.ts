@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRootOf } from '../config/package-root.js';
 
 /** The JSON Schema shipped in the package (`schema/` beside `dist/` and `src/`; package.json "files"). */
-export const SHIPPED_SCHEMA = fileURLToPath(new URL('../../schema/tasks.schema.json', import.meta.url));
+export const SHIPPED_SCHEMA = path.join(packageRootOf(import.meta.url), 'schema/tasks.schema.json');
 
 /**
  * How a task file in `dir` refers to the shipped schema: a short relative path when the

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { plainDaemonCall } from '../../src/bin/daemon-call.js';
 import { addonPathFrom } from '../../src/runtime/process/native-spawner.js';
+import { packageRootFrom } from '../../src/config/package-root.js';
 import { CLI, jobctl, ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -28,6 +29,12 @@ describe('the plain daemon call', () => {
     // JOBCTL_HOST set: the CLI decides (`daemon` runs on this host only, and it says so).
     expect(plainDaemonCall(['daemon'], { JOBCTL_HOST: 'ssh://far' })).toBeNull();
     expect(plainDaemonCall(['daemon'], {})).toEqual({ home: undefined });
+  });
+});
+
+describe('the package root', () => {
+  it('is found from a module at any depth of the sources, the compiled modules and both bundles (documentation, schema and addon paths hang on it)', () => {
+    for (const from of ['src/cli/install', 'dist/cli/install', 'dist/cli-bundle', 'dist/daemon-bundle', 'src']) expect(packageRootFrom(path.join(ROOT, from))).toBe(ROOT);
   });
 });
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { JobctlClient } from '../../api/client.js';
@@ -30,6 +29,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
       const logFd = fs.openSync(paths.daemonLog, 'a', 0o600);
       const logStart = fs.fstatSync(logFd).size;
       // A small young generation: an idle supervisor does not need V8's 16 MB default (bench/RESULTS.md).
+      const { spawn } = await import('node:child_process'); // on use: every command loads this module
       const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, process.argv[1]!, '--home', home, 'daemon'], {
         detached: true, stdio: ['ignore', logFd, logFd], env: ctx.env,
       });

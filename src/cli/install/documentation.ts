@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { packageRootOf } from '../../config/package-root.js';
 
-/** package.json and the README of this installation (the package root, above dist/ or src/). */
-const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
-const README = new URL('../../../README.md', import.meta.url);
+/** package.json and the README of this installation (the package root, above dist/ or src/, or a bundle). */
+const ROOT = pathToFileURL(`${packageRootOf(import.meta.url)}/`);
+const PACKAGE_JSON = new URL('package.json', ROOT);
+const README = new URL('README.md', ROOT);
 
 /**
  * The unit file's `Documentation=`: package.json's `homepage` (or its repository's web address)

@@ -1,5 +1,4 @@
 /** What `jobctl install` writes: a systemd unit and crontab lines. Pure. */
-import crypto from 'node:crypto';
 
 export interface BootstrapTarget {
   home: string;
@@ -74,7 +73,8 @@ const UNIT_NAME_MAX = 256;
 export function systemdUnitName(home: string): string {
   const full = `jobctl-${systemdEscapePath(home)}.service`;
   if (full.length < UNIT_NAME_MAX) return full;
-  const hash = crypto.createHash('sha256').update(home).digest('hex').slice(0, 16);
+  // node:crypto on use: every command imports this module (up: DAEMON_NODE_FLAGS), few hash.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(home).digest('hex').slice(0, 16);
   let head = full.slice(0, UNIT_NAME_MAX - 1 - '.service'.length - hash.length - 1);
   // Not in the middle of a \xNN.
   const cut = head.lastIndexOf('\\');

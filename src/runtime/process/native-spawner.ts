@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { packageRootFrom } from '../../config/package-root.js';
 
 /**
  * The spawner that does not fork the daemon (native/spawn.c): the loop hands a start over
@@ -58,9 +59,7 @@ export interface NativeSpawner {
  * bundle in dist/daemon-bundle/ alike).
  */
 export function addonPathFrom(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir) return path.join(dir, 'native/build/jobctl_spawn.node');
-  }
+  return path.join(packageRootFrom(from), 'native/build/jobctl_spawn.node');
 }
 
 export const ADDON_PATH = addonPathFrom(path.dirname(fileURLToPath(import.meta.url)));
