@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
-import { pruneDeletedHomes } from '../../src/runtime/cgroup-prune.js';
+import { pruneDeletedHomes, readRegistry } from '../../src/runtime/cgroup-prune.js';
 import { tempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -52,7 +52,7 @@ function mk(dir: string): string {
 
 describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
   it('removes the empty subtrees of homes that are gone, keeps live, busy and unattributable ones', async () => {
-    const registry = path.join(temps.dir(), 'cgroup-homes.jsonl');
+    const registry = path.join(temps.dir(), 'cgroup-homes');
     const live = temps.dir();
     const gone = temps.dir();
     const goneBusy = temps.dir();
@@ -73,8 +73,8 @@ describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
     const liveDir = mk(path.join(parent!, homeCgroupName(live)));
     fs.rmSync(gone, { recursive: true });
     fs.rmSync(goneBusy, { recursive: true });
-    // A forged line naming a live subtree under a deleted path does not match its hash.
-    fs.appendFileSync(registry, JSON.stringify({ name: homeCgroupName(other), home: '/no/such/home' }) + '\n');
+    // A forged record naming a subtree under a deleted path does not match its hash.
+    fs.writeFileSync(path.join(registry, `${path.basename(stranger)}.json`), JSON.stringify({ home: '/no/such/home', dirs: [stranger] }) + '\n');
 
     const r = pruneDeletedHomes({ home: live, registry, parent: parent! });
     expect(r.removed).toEqual([goneDir]);
@@ -85,7 +85,28 @@ describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
     sleeper.kill('SIGKILL');
     await waitFor(() => /^populated 0$/m.test(fs.readFileSync(path.join(busyDir, 'cgroup.events'), 'utf8')), 10_000, 'the busy subtree to empty');
     expect(pruneDeletedHomes({ home: live, registry, parent: parent! }).removed).toEqual([busyDir]);
-    const lines = fs.readFileSync(registry, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { home: string });
-    expect(lines.map((l) => l.home).sort()).toEqual([other, live].sort());
+    expect([...readRegistry(registry).values()].map((l) => l.home).sort()).toEqual([other, live].sort());
+  });
+});
+
+describe.skipIf(!parent)('cgroup subtrees of a home deleted under its live daemon', () => {
+  it('are kept while the recorded daemon (pid and start time) runs, removed once it is gone', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    const home = temps.dir();
+    const daemon = spawn('sleep', ['300'], { stdio: 'ignore' });
+    pids.push(daemon.pid!);
+    const dir = mk(path.join(parent!, homeCgroupName(home)));
+    mk(path.join(dir, 'w.i0'));
+    const start = Number(fs.readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
+    fs.mkdirSync(registry);
+    fs.writeFileSync(path.join(registry, `${homeCgroupName(home)}.json`), JSON.stringify({ home, dirs: [dir], pid: daemon.pid, start }));
+    fs.rmSync(home, { recursive: true });
+    const other = temps.dir();
+    expect(pruneDeletedHomes({ home: other, registry, parent: parent! }).removed).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'w.i0'))).toBe(true);
+    // The same pid with another start time is not that daemon.
+    fs.writeFileSync(path.join(registry, `${homeCgroupName(home)}.json`), JSON.stringify({ home, dirs: [dir], pid: daemon.pid, start: start + 1 }));
+    expect(pruneDeletedHomes({ home: other, registry, parent: parent! }).removed).toEqual([dir]);
+    expect(readRegistry(registry).has(homeCgroupName(home))).toBe(false);
   });
 });
