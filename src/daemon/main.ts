@@ -27,7 +27,7 @@ import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
 import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
-import { forgetHome, pruneDeletedHomes } from '../runtime/cgroup-prune.js';
+import { forgetHome, pruneDeletedHomes, recordHome } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from '../metrics/daemon/service.js';
 import { VERSION } from '../shared/version.js';
@@ -113,6 +113,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       if (containment.mode === 'cgroup') forgetHome(opts.home);
     });
     log.info(`containment: ${containment.info().description}`);
+    if (containment.mode === 'cgroup') recordHome(opts.home, containment.subtrees());
     log.info(`spawner: ${spawnerInfo().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);

@@ -118,9 +118,24 @@ export function pruneDeletedHomes(opts: PruneOptions): PruneResult {
     else if (left.length === 0) removeFile(path.join(registry, `${r.name}.json`));
     else if (left.length < r.dirs.length || left.some((d) => !r.dirs.includes(d))) writeRecord(registry, { ...r, dirs: left });
   }
-  const self = readStat(process.pid);
-  writeRecord(registry, { name: own, home, dirs: [...mine, ...ownLeft], pid: process.pid, ...(self ? { start: self.startTime } : {}) });
+  writeOwnRecord(registry, own, home, [...mine, ...ownLeft]);
   return result;
+}
+
+/**
+ * Record this home's subtrees as soon as they are made (before the sweep, which may take seconds:
+ * a daemon killed then is still on record), keeping the previous daemon's for the prune. Never throws.
+ */
+export function recordHome(home: string, subtrees: string[], registry = defaultCgroupRegistry()): void {
+  const name = homeCgroupName(home);
+  const previous = readRecord(path.join(registry, `${name}.json`), cgroupMounts())?.dirs ?? [];
+  writeOwnRecord(registry, name, path.resolve(home), [...subtrees.map((d) => path.resolve(d)), ...previous]);
+}
+
+/** This daemon's record: its pid and start time say whether it still runs. */
+function writeOwnRecord(registry: string, name: string, home: string, dirs: string[]): void {
+  const self = readStat(process.pid);
+  writeRecord(registry, { name, home, dirs: [...new Set(dirs)], pid: process.pid, ...(self ? { start: self.startTime } : {}) });
 }
 
 /** At a clean shutdown, once the home's subtrees are removed: its record goes too. Never throws. */

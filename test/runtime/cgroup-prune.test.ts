@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
-import { pruneDeletedHomes, readRegistry } from '../../src/runtime/cgroup-prune.js';
+import { pruneDeletedHomes, readRegistry, recordHome } from '../../src/runtime/cgroup-prune.js';
+import { ROOT } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -108,5 +109,31 @@ describe.skipIf(!parent)('cgroup subtrees of a home deleted under its live daemo
     fs.writeFileSync(path.join(registry, `${homeCgroupName(home)}.json`), JSON.stringify({ home, dirs: [dir], pid: daemon.pid, start: start + 1 }));
     expect(pruneDeletedHomes({ home: other, registry, parent: parent! }).removed).toEqual([dir]);
     expect(readRegistry(registry).has(homeCgroupName(home))).toBe(false);
+  });
+});
+
+describe('the registry of cgroup subtrees', () => {
+  it('keeps the record of every daemon that starts at the same moment (no lost update)', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    const homes = Array.from({ length: 8 }, () => temps.dir());
+    const lib = path.join(ROOT, 'dist/runtime/cgroup-prune.js');
+    const script = `import(${JSON.stringify(lib)}).then((m) => m.pruneDeletedHomes({ home: process.argv[1], registry: ${JSON.stringify(registry)}, parent: '/nonexistent' }))`;
+    await Promise.all(homes.map((h) => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', script, h], { stdio: 'ignore' });
+      pids.push(child.pid!);
+      child.once('error', reject);
+      child.once('exit', resolve);
+    })));
+    expect([...readRegistry(registry).values()].map((r) => r.home).sort()).toEqual([...homes].sort());
+  });
+
+  const mount = process.platform === 'linux' ? parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')).find((m) => m.fstype.startsWith('cgroup')) : undefined;
+  it.skipIf(!mount)('records the subtrees and the pid of the daemon at once, keeping those of the previous daemon of the home', () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    const home = temps.dir();
+    const name = homeCgroupName(home);
+    recordHome(home, [path.join(mount!.point, 'old-session', name)], registry);
+    recordHome(home, [path.join(mount!.point, name)], registry);
+    expect(readRegistry(registry).get(name)).toMatchObject({ home, pid: process.pid, dirs: [path.join(mount!.point, name), path.join(mount!.point, 'old-session', name)] });
   });
 });
