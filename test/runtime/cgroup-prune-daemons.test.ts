@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup, type ControllerName } from '../../src/runtime/cgroup.js';
-import { defaultCgroupRegistry } from '../../src/runtime/cgroup-prune.js';
+import { defaultCgroupRegistry } from '../../src/runtime/cgroup-registry.js';
 import { cleanupDaemons, makeHome, startTestDaemon, taskStatus, type TestDaemon } from '../helpers/daemon.js';
 import { tempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
