@@ -27,7 +27,7 @@ import { DaemonOutput, type LineOutput } from './stdio.js';
 import { PidLock } from './pidfile.js';
 import { checkStateOwner, pinStateDir, stateMayBeSwapped } from './state-dir.js';
 import { onRecreatedDir } from '../runtime/recreated-dirs.js';
-import { pruneDeletedHomes } from '../runtime/cgroup-prune.js';
+import { forgetHome, pruneDeletedHomes, recordHome } from '../runtime/cgroup-prune.js';
 import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from '../metrics/daemon/service.js';
 import { VERSION } from '../shared/version.js';
@@ -108,17 +108,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     });
 
     const containment = Containment.open(opts.home);
-    parts.up('containment', () => containment.close());
+    parts.up('containment', () => {
+      containment.close();
+      if (containment.mode === 'cgroup') forgetHome(opts.home);
+    });
     log.info(`containment: ${containment.info().description}`);
-    if (containment.mode === 'cgroup') {
-      const pruned = pruneDeletedHomes({ home: opts.home });
-      for (const d of pruned.removed) log.info(`removed ${d}: the cgroup subtree of a home that no longer exists`);
-    }
+    if (containment.mode === 'cgroup') recordHome(opts.home, containment.subtrees());
     log.info(`spawner: ${spawnerInfo().description}`);
     const swept = await sweepOrphans(store.children());
     for (const g of swept) log.warn(`stopped ${g.pids.length} process(es) left by a previous daemon (group ${g.pgid})`, g.task);
     for (const b of await containment.sweep()) log.warn(`stopped ${b.pids.length} process(es) left by a previous daemon (${b.name === 'environment' ? 'found by their JOBCTL_* environment' : `cgroup ${b.name}`})`, b.task);
     store.clearChildren();
+    // After the sweep, so that a previous daemon's groups it emptied go too.
+    if (containment.mode === 'cgroup') {
+      const pruned = pruneDeletedHomes({ home: opts.home, subtrees: containment.subtrees() });
+      for (const d of pruned.removed) log.info(`removed ${d}: an empty cgroup subtree of a home that no longer exists or of its previous daemon`);
+    }
     for (const n of removeStalePlanCopies(paths.state)) log.info(`removed state/${n}: a revision written out by a plan a previous daemon did not finish`);
 
     // A status or a scrape reads figures once, then; sampling goes on only while a viewer is attached.

@@ -1,24 +1,30 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { homeCgroupName, parseMountinfo, parseProcCgroup, readControl } from './cgroup.js';
+import { readStat } from './proc.js';
+import { adoptLegacy, cgroupMounts, defaultCgroupRegistry, legacyRegistries, readRecord, readRegistry, removeFile, writeOwnRecord, writeRecord, type HomeRecord } from './cgroup-registry.js';
 
 /**
- * Cgroup subtrees of deleted homes (issue 24 leftover). A home's subtree is named
- * `jobctl-<hash of its path>`, and a hash cannot be turned back into the path, while a cgroup
- * directory cannot hold a file of ours. So each daemon records `{name, home}` in a registry of
- * its user (`~/.local/state/jobctl/cgroup-homes.jsonl`, shared by every home of that user)
- * and, at start, removes the sibling subtrees whose recorded home no longer exists and that
- * hold no process. What it cannot attribute (no line, or a line whose home does not hash to
- * the name) is left alone: another user's, a daemon of an older version, or a forged line.
- * Removing only empty groups is harmless even when wrong: a daemon makes its subtree again.
+ * Cgroup subtrees of deleted homes and killed daemons (issue 24 leftover). A home's subtree is
+ * named `jobctl-<hash of its path>` in the v2 tree and in each v1 hierarchy the daemon writes
+ * (memory, pids, cpu on a hybrid host), under the daemon's own group there, which differs from
+ * one daemon to the next (a session's, a container's). A hash cannot be turned back into the
+ * path, and a cgroup directory cannot hold a file of ours, so each daemon records its home, the
+ * absolute paths of every subtree it made and its own pid in its user's registry
+ * (cgroup-registry.ts). At start a daemon removes, leaves first, the subtrees of a home whose
+ * path no longer exists and whose daemon is not alive, and those its own home's previous daemon
+ * made where this one does not write (another session's v1 group). The kernel refuses to remove
+ * a group that holds a process, so only empty groups go. What it cannot attribute (no record, a
+ * record that does not check out) is left alone: another user's, or a forged record.
  */
 
 export interface PruneOptions {
   home: string;
-  /** @default `$XDG_STATE_HOME/jobctl/cgroup-homes.jsonl` or `~/.local/state/jobctl/…` */
+  /** Every subtree this daemon made for its home (v2 and v1), recorded for the next daemons. */
+  subtrees?: string[];
+  /** The registry directory. @default {@link defaultCgroupRegistry} */
   registry?: string;
-  /** The directory holding the `jobctl-<hash>` subtrees. @default found from /proc/self */
+  /** The directory holding the v2 `jobctl-<hash>` subtrees (records of older versions name no path). @default found from /proc/self */
   parent?: string;
 }
 
@@ -26,13 +32,6 @@ export interface PruneResult {
   removed: string[];
   /** Subtrees left: a home gone but processes still in it, or not removable. */
   kept: string[];
-}
-
-const NAME_RE = /^jobctl-[0-9a-f]{12}$/;
-
-export function defaultCgroupRegistry(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'jobctl', 'cgroup-homes.jsonl');
 }
 
 /** The v2 directory holding this daemon's home subtree, when there is one. */
@@ -48,91 +47,81 @@ export function cgroupParent(home: string): string | undefined {
   return fs.existsSync(path.join(dir, homeCgroupName(home))) ? dir : undefined;
 }
 
-/** Record this home and remove the empty subtrees of homes that are gone. Never throws. */
+/**
+ * Record this home and its subtrees, and remove the empty subtrees of homes that are gone and of
+ * this home's previous daemon. At daemon start only (a readdir and a stat per recorded home). Never throws.
+ */
 export function pruneDeletedHomes(opts: PruneOptions): PruneResult {
   const result: PruneResult = { removed: [], kept: [] };
   const registry = opts.registry ?? defaultCgroupRegistry();
   const home = path.resolve(opts.home);
-  const entries = readRegistry(registry);
-  entries.set(homeCgroupName(home), home);
+  const own = homeCgroupName(home);
   const parent = opts.parent ?? cgroupParent(home);
-  if (parent) {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(parent).filter((n) => NAME_RE.test(n));
-    } catch {
-      /* nothing to look at */
-    }
-    for (const name of names) {
-      const owner = entries.get(name);
-      if (owner === undefined || owner === home || fs.existsSync(owner)) continue;
-      const dir = path.join(parent, name);
-      if (removeEmptyTree(dir)) {
-        result.removed.push(dir);
-        entries.delete(name);
-      } else result.kept.push(dir);
-    }
+  const mounts = cgroupMounts();
+  const mine = (opts.subtrees ?? (parent ? [path.join(parent, own)] : [])).map((d) => path.resolve(d));
+  const records = readRegistry(registry, mounts);
+  if (!opts.registry) for (const file of legacyRegistries()) adoptLegacy(file, registry, records, parent);
+  let ownLeft: string[] = [];
+  for (const r of records.values()) {
+    if (r.name !== own && (fs.existsSync(r.home) || daemonAlive(r))) continue;
+    // Its v2 subtree beside ours too (records of older versions name no path). This daemon's
+    // own subtrees are not touched: the sweep empties them and they are used again.
+    const recorded = parent ? [...new Set([...r.dirs, path.join(parent, r.name)])] : r.dirs;
+    const dirs = recorded.filter((d) => !mine.includes(d));
+    const left = dirs.filter((d) => {
+      const how = removeTree(d);
+      if (how === 'removed') result.removed.push(d);
+      else if (how === 'busy') result.kept.push(d);
+      return how === 'busy';
+    });
+    if (r.name === own) ownLeft = left; // rewritten below
+    else if (left.length === 0) removeFile(path.join(registry, `${r.name}.json`));
+    else if (left.length < r.dirs.length || left.some((d) => !r.dirs.includes(d))) writeRecord(registry, { ...r, dirs: left });
   }
-  // Lines of homes that are gone and have no subtree left are dropped too.
-  for (const [name, h] of entries) {
-    if (h !== home && !fs.existsSync(h) && !(parent && fs.existsSync(path.join(parent, name)))) entries.delete(name);
-  }
-  writeRegistry(registry, entries);
+  writeOwnRecord(registry, own, home, [...mine, ...ownLeft]);
   return result;
 }
 
-/** rmdir a cgroup and its descendants, deepest first; false when a process is still in it. */
-function removeEmptyTree(dir: string): boolean {
-  const events = readControl(path.join(dir, 'cgroup.events'));
-  if (events === undefined || !/^populated 0$/m.test(events)) return false;
-  let children: fs.Dirent[] = [];
+/**
+ * Record this home's subtrees as soon as they are made (before the sweep, which may take seconds:
+ * a daemon killed then is still on record), keeping the previous daemon's for the prune. Never throws.
+ */
+export function recordHome(home: string, subtrees: string[], registry = defaultCgroupRegistry()): void {
+  const name = homeCgroupName(home);
+  const previous = readRecord(path.join(registry, `${name}.json`), cgroupMounts())?.dirs ?? [];
+  writeOwnRecord(registry, name, path.resolve(home), [...subtrees.map((d) => path.resolve(d)), ...previous]);
+}
+
+/** At a clean shutdown, once the home's subtrees are removed: its record goes too. Never throws. */
+export function forgetHome(home: string, registry = defaultCgroupRegistry()): void {
+  const file = path.join(registry, `${homeCgroupName(home)}.json`);
+  const r = readRecord(file, cgroupMounts());
+  if (r && r.pid === process.pid && r.dirs.every((d) => !fs.existsSync(d))) removeFile(file);
+}
+
+/** The recorded daemon still runs (same pid, same start time): its home was deleted under it. */
+function daemonAlive(r: HomeRecord): boolean {
+  if (r.pid === undefined || r.pid === process.pid) return false;
+  const st = readStat(r.pid);
+  return st !== undefined && st.state !== 'Z' && (r.start === undefined || st.startTime === r.start);
+}
+
+/** rmdir a cgroup and its descendants, deepest first: 'busy' when a group still holds a process. */
+function removeTree(dir: string): 'removed' | 'absent' | 'busy' {
+  let children: fs.Dirent[];
   try {
     children = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory());
-  } catch {
-    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'busy';
   }
-  for (const c of children) if (!removeEmptyTree(path.join(dir, c.name))) return false;
+  let empty = true;
+  for (const c of children) if (removeTree(path.join(dir, c.name)) === 'busy') empty = false;
+  if (!empty) return 'busy';
   try {
     fs.rmdirSync(dir);
-    return true;
+    return 'removed';
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'busy'; // EBUSY: a process is in it
   }
 }
 
-function readRegistry(file: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    try {
-      const v = JSON.parse(line) as { name?: unknown; home?: unknown };
-      if (typeof v.name === 'string' && NAME_RE.test(v.name) && typeof v.home === 'string' && path.isAbsolute(v.home) && homeCgroupName(v.home) === v.name) out.set(v.name, v.home);
-      // else: torn, or a line whose home does not hash to its name (forged): skipped
-    } catch {
-      /* a torn line: skipped */
-    }
-  }
-  return out;
-}
-
-function writeRegistry(file: string, entries: Map<string, string>): void {
-  const text = [...entries].map(([name, home]) => JSON.stringify({ name, home })).join('\n') + '\n';
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
-    try {
-      fs.writeFileSync(fd, text);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch {
-    fs.rmSync(tmp, { force: true });
-  }
-}

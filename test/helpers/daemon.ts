@@ -35,13 +35,17 @@ export function makeHome(files: Record<string, string>): string {
 }
 
 /** Run `jobctl daemon` for a home as a real process; resolves once the socket answers. */
-export async function startTestDaemon(home: string, env: Record<string, string> = {}, opts: { asUser?: { uid: number; gid: number } } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(home: string, env: Record<string, string> = {}, opts: { asUser?: { uid: number; gid: number }; joinCgroups?: string[] } = {}): Promise<TestDaemon> {
   const socket = homePaths(home).socket;
   let out = '';
   // asUser: run it as another user (setpriv), e.g. so that file permissions apply to it when the tests run as root.
+  // joinCgroups: cgroup.procs files it joins before it starts (as a daemon of another session would be in other groups).
   const argv = opts.asUser
     ? ['setpriv', [`--reuid=${opts.asUser.uid}`, `--regid=${opts.asUser.gid}`, '--clear-groups', process.execPath, CLI, 'daemon']] as const
-    : [process.execPath, [CLI, 'daemon']] as const;
+    : opts.joinCgroups
+      ? ['sh', ['-c', 'for f in $JOIN; do echo $$ > "$f" || exit 1; done; exec "$@"', 'sh', process.execPath, CLI, 'daemon']] as const
+      : [process.execPath, [CLI, 'daemon']] as const;
+  if (opts.joinCgroups) env = { ...env, JOIN: opts.joinCgroups.join(' ') };
   const child = spawn(argv[0], [...argv[1]], { env: { ...process.env, JOBCTL_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { homeCgroupName, parseMountinfo, parseProcCgroup } from '../../src/runtime/cgroup.js';
-import { pruneDeletedHomes } from '../../src/runtime/cgroup-prune.js';
+import { pruneDeletedHomes, recordHome } from '../../src/runtime/cgroup-prune.js';
+import { readRegistry } from '../../src/runtime/cgroup-registry.js';
+import { ROOT } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -52,7 +54,7 @@ function mk(dir: string): string {
 
 describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
   it('removes the empty subtrees of homes that are gone, keeps live, busy and unattributable ones', async () => {
-    const registry = path.join(temps.dir(), 'cgroup-homes.jsonl');
+    const registry = path.join(temps.dir(), 'cgroup-homes');
     const live = temps.dir();
     const gone = temps.dir();
     const goneBusy = temps.dir();
@@ -73,8 +75,8 @@ describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
     const liveDir = mk(path.join(parent!, homeCgroupName(live)));
     fs.rmSync(gone, { recursive: true });
     fs.rmSync(goneBusy, { recursive: true });
-    // A forged line naming a live subtree under a deleted path does not match its hash.
-    fs.appendFileSync(registry, JSON.stringify({ name: homeCgroupName(other), home: '/no/such/home' }) + '\n');
+    // A forged record naming a subtree under a deleted path does not match its hash.
+    fs.writeFileSync(path.join(registry, `${path.basename(stranger)}.json`), JSON.stringify({ home: '/no/such/home', dirs: [stranger] }) + '\n');
 
     const r = pruneDeletedHomes({ home: live, registry, parent: parent! });
     expect(r.removed).toEqual([goneDir]);
@@ -85,7 +87,54 @@ describe.skipIf(!parent)('cgroup subtrees of deleted homes', () => {
     sleeper.kill('SIGKILL');
     await waitFor(() => /^populated 0$/m.test(fs.readFileSync(path.join(busyDir, 'cgroup.events'), 'utf8')), 10_000, 'the busy subtree to empty');
     expect(pruneDeletedHomes({ home: live, registry, parent: parent! }).removed).toEqual([busyDir]);
-    const lines = fs.readFileSync(registry, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { home: string });
-    expect(lines.map((l) => l.home).sort()).toEqual([other, live].sort());
+    expect([...readRegistry(registry).values()].map((l) => l.home).sort()).toEqual([other, live].sort());
+  });
+});
+
+describe.skipIf(!parent)('cgroup subtrees of a home deleted under its live daemon', () => {
+  it('are kept while the recorded daemon (pid and start time) runs, removed once it is gone', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    const home = temps.dir();
+    const daemon = spawn('sleep', ['300'], { stdio: 'ignore' });
+    pids.push(daemon.pid!);
+    const dir = mk(path.join(parent!, homeCgroupName(home)));
+    mk(path.join(dir, 'w.i0'));
+    const start = Number(fs.readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
+    fs.mkdirSync(registry);
+    fs.writeFileSync(path.join(registry, `${homeCgroupName(home)}.json`), JSON.stringify({ home, dirs: [dir], pid: daemon.pid, start }));
+    fs.rmSync(home, { recursive: true });
+    const other = temps.dir();
+    expect(pruneDeletedHomes({ home: other, registry, parent: parent! }).removed).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'w.i0'))).toBe(true);
+    // The same pid with another start time is not that daemon.
+    fs.writeFileSync(path.join(registry, `${homeCgroupName(home)}.json`), JSON.stringify({ home, dirs: [dir], pid: daemon.pid, start: start + 1 }));
+    expect(pruneDeletedHomes({ home: other, registry, parent: parent! }).removed).toEqual([dir]);
+    expect(readRegistry(registry).has(homeCgroupName(home))).toBe(false);
+  });
+});
+
+describe('the registry of cgroup subtrees', () => {
+  it('keeps the record of every daemon that starts at the same moment (no lost update)', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    const homes = Array.from({ length: 8 }, () => temps.dir());
+    const lib = path.join(ROOT, 'dist/runtime/cgroup-prune.js');
+    const script = `import(${JSON.stringify(lib)}).then((m) => m.pruneDeletedHomes({ home: process.argv[1], registry: ${JSON.stringify(registry)}, parent: '/nonexistent' }))`;
+    await Promise.all(homes.map((h) => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', script, h], { stdio: 'ignore' });
+      pids.push(child.pid!);
+      child.once('error', reject);
+      child.once('exit', resolve);
+    })));
+    expect([...readRegistry(registry).values()].map((r) => r.home).sort()).toEqual([...homes].sort());
+  });
+
+  const mount = process.platform === 'linux' ? parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')).find((m) => m.fstype.startsWith('cgroup')) : undefined;
+  it.skipIf(!mount)('records the subtrees and the pid of the daemon at once, keeping those of the previous daemon of the home', () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    const home = temps.dir();
+    const name = homeCgroupName(home);
+    recordHome(home, [path.join(mount!.point, 'old-session', name)], registry);
+    recordHome(home, [path.join(mount!.point, name)], registry);
+    expect(readRegistry(registry).get(name)).toMatchObject({ home, pid: process.pid, dirs: [path.join(mount!.point, name), path.join(mount!.point, 'old-session', name)] });
   });
 });

@@ -718,6 +718,11 @@ export class Containment {
     return found;
   }
 
+  /** The home's subtrees this daemon writes: the v2 one and one per v1 hierarchy (recorded for the prune). */
+  subtrees(): string[] {
+    return this.host ? [this.host.v2Base, ...Object.values(this.host.v1Bases)] : [];
+  }
+
   /** Remove this home's (empty) subtree, kept leaves included. Safe to call twice. */
   close(): void {
     this.leaves.clear();
