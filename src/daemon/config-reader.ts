@@ -37,8 +37,9 @@ export class ChildConfigReader implements ConfigReader {
   /**
    * `timeoutMs`: how long one read may take before its reader is killed and the read fails
    * (a stopped or wedged reader must not hold every later reload, nor the daemon's start).
+   * Read at each read: a change applies to the next one.
    */
-  constructor(private readonly timeoutMs = READ_TIMEOUT_MS) {}
+  constructor(public timeoutMs = READ_TIMEOUT_MS) {}
 
   prepare(): void {
     if (this.ready?.connected) return;
