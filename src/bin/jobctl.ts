@@ -3,11 +3,9 @@
  * The `jobctl` executable: the CLI, plus `jobctl daemon`, which is the only command that
  * loads daemon code (the CLI itself talks to the daemon through api/client).
  */
-import module from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { resolveHome } from '../config/home.js';
 import { loadCliProgram, loadDaemonEntry } from './bundles.js';
+import { enableCompileCache } from './compile-cache.js';
 import { plainDaemonCall } from './daemon-call.js';
 
 const daemonCall = plainDaemonCall(process.argv.slice(2));
@@ -15,10 +13,7 @@ if (daemonCall) {
   // The daemon never depends on its stdio (daemon/stdio.ts); nothing of the CLI is loaded.
   process.exitCode = await (await loadDaemonEntry()).runForeground(resolveHome(daemonCall.home));
 } else {
-  // Node ≥ 22.1 keeps the compiled code of the modules a command loads, so the next command starts
-  // without compiling them again. In the user's own cache directory, not Node's default under /tmp,
-  // which any user could have filled first. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-  (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.(path.join(os.homedir(), '.cache', 'jobctl', 'node-compile-cache'));
+  enableCompileCache(); // Node ≥ 22.1: the next command starts without compiling the modules again
   // A reader that closes early (`jobctl logs T | head -c 100`, `jobctl status | head -1`)
   // ends the output quietly, as `cat` does, instead of with a stack trace.
   const onStdoutError = (e: NodeJS.ErrnoException) => {
