@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readNumbers } from './small-file.js';
+import { sha256Hex } from '../shared/sha256.js';
 
 /**
  * Where this host's control groups are and what this process may do with them: the
@@ -63,7 +63,7 @@ export function parseProcCgroup(text: string): Map<string, string> {
 
 /** The subtree name of one home: a hash of its path, so two daemons never share one. */
 export function homeCgroupName(home: string): string {
-  return `jobctl-${crypto.createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 12)}`;
+  return `jobctl-${sha256Hex(path.resolve(home)).slice(0, 12)}`;
 }
 
 const CONTROLLERS: ControllerName[] = ['memory', 'pids', 'cpu'];

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { OUTPUT_LIMIT, type ProbeOutcome } from '../core/health-machine.js';
 import type { HealthProbeSpec, RunAs } from '../shared/types.js';
 import { noContainment, type Containment } from './process/contain.js';
 import { runOneShot } from './process/one-shot.js';
+import { probeRunSuffix } from './probe-run-id.js';
 
 /**
  * Health probes (DESIGN.md "Health and order"): one check, bounded by a timeout, that says
@@ -50,7 +50,7 @@ async function commandProbe(command: string | string[], ctx: ProbeContext): Prom
     ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
   }, {
     containment: ctx.containment ?? noContainment(),
-    id: { task: ctx.env.JOBCTL_TASK ?? 'probe', runId: `health-${ctx.env.JOBCTL_INSTANCE ?? '0'}-${randomUUID().slice(0, 8)}` },
+    id: { task: ctx.env.JOBCTL_TASK ?? 'probe', runId: `health-${ctx.env.JOBCTL_INSTANCE ?? '0'}-${await probeRunSuffix()}` },
     timeoutMs: ctx.timeoutMs, maxBytes: OUTPUT_LIMIT, stdoutKeep: 'tail', drainMs: 200,
   });
   if (r.outcome === 'not-started') return { ok: false, output: `health command could not start: ${r.error}` };

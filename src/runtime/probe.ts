@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { parseBacklog } from '../core/scale-policy.js';
 import { noContainment, type Containment } from './process/contain.js';
 import { runOneShot } from './process/one-shot.js';
+import { probeRunSuffix } from './probe-run-id.js';
 
 export interface ProbeResult {
   backlog?: number;
@@ -30,7 +30,7 @@ export interface ProbeOptions {
 export async function runProbe(command: string, opts: ProbeOptions): Promise<ProbeResult> {
   const r = await runOneShot({ command, cwd: opts.cwd, env: opts.env }, {
     containment: opts.containment ?? noContainment(),
-    id: { task: opts.env.JOBCTL_TASK ?? 'probe', runId: `scale-${randomUUID().slice(0, 8)}` },
+    id: { task: opts.env.JOBCTL_TASK ?? 'probe', runId: `scale-${await probeRunSuffix()}` },
     timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes ?? 64 * 1024,
   });
   if (r.outcome === 'not-started') return { error: `probe could not start: ${r.error}` };

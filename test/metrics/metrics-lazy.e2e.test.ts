@@ -34,7 +34,8 @@ async function packagesOf(files: Record<string, string>, ready: (home: string) =
 
 describe('metrics module loading', () => {
   it('a daemon without metrics: never loads prom-client; with it, loads it', async () => {
-    const without = await packagesOf({ 'tasks/a.yaml': TASKS }, async () => true);
+    // (An env file: the start stage then loads dotenv, which it loads for nothing else.)
+    const without = await packagesOf({ 'tasks/a.yaml': `${TASKS}    env_file: a.env\n`, 'tasks/a.env': 'A=1\n' }, async () => true);
     // The report sees CommonJS packages (dotenv: the start stage reads env files with it), so its silence about prom-client means something.
     expect(without).toContain('dotenv');
     expect(without).not.toContain('prom-client');

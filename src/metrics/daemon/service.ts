@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../shared/errors.js';
 import type { HostSettings, MetricsSettings } from '../../shared/types.js';
@@ -46,7 +46,10 @@ export class MetricsService implements HostService {
       if (this.closed) return;
       this.collector ??= new MetricsCollector(this.opts.source);
     }
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    // node:http too: a daemon without `metrics:` does not load it (~1–3 MB resident, issue 28).
+    const { createServer } = await import('node:http');
+    if (this.closed) return;
+    const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5000;
     try {
       await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-
 /**
  * Starts that hold the event loop while they run — `child_process.spawn`: libuv forks the
  * daemon and waits for the child's exec, 5–50 ms on a busy 2-core host — go one after another,
@@ -17,6 +15,7 @@ export class PacedStarts {
   constructor(
     /** Loop time one turn may give to starts; the first start of a turn always goes. @default 10 */
     private readonly sliceMs = 10,
+    // The global `performance`: Node loads node:perf_hooks on its first use, not at start (issue 28).
     private readonly now: () => number = () => performance.now(),
   ) {}
 

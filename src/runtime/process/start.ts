@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { parse as parseDotenv } from 'dotenv';
 import { spawn as spawnChild } from 'node:child_process';
 import { JobctlError } from '../../shared/errors.js';
 import type { RunAs } from '../../shared/types.js';
@@ -9,6 +8,7 @@ import { readStat } from '../proc.js';
 import { lookupGroup, lookupUser } from '../../config/users.js';
 import { nativeSpawner, nativeSpawnerReason, type NativeSpawnError, type NativeSpawner } from './native-spawner.js';
 import { PacedStarts } from './paced-starts.js';
+import { parseDotenv } from './dotenv-parse.js';
 
 /**
  * The start stage of a process's life (DESIGN.md "Processes", "The hot path"): its own
