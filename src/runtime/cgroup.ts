@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseNumbers, readNumbers } from './small-file.js';
+import { readNumbers } from './small-file.js';
 
 /**
  * Where this host's control groups are and what this process may do with them: the
@@ -71,15 +71,6 @@ const CONTROLLERS: ControllerName[] = ['memory', 'pids', 'cpu'];
 function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** A control file read off the event loop (libuv's pool); undefined when it cannot be read. */
-export async function readControlAsync(file: string): Promise<string | undefined> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -169,21 +160,6 @@ export function removeDir(dir: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
-}
-
-/** removeDir off the event loop. */
-export async function removeDirAsync(dir: string): Promise<boolean> {
-  try {
-    await fs.promises.rmdir(dir);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
-
-/** groupProcs off the event loop (a v1 leaf's cgroup.procs costs the kernel a pid list each read). */
-export async function groupProcsAsync(dir: string): Promise<number[]> {
-  return parseNumbers(await readControlAsync(path.join(dir, 'cgroup.procs')));
 }
 
 /** The pids in a group (cgroup.procs); [] when the group is gone. */

@@ -42,11 +42,7 @@ export function readSmall(file: string): string | undefined {
 
 /** The numbers of a file with one per line (cgroup.procs), without splitting strings. */
 export function readNumbers(file: string): number[] {
-  return parseNumbers(readSmall(file));
-}
-
-/** The numbers of a text with one per line (cgroup.procs); [] for none or undefined. */
-export function parseNumbers(text: string | undefined): number[] {
+  const text = readSmall(file);
   const out: number[] = [];
   if (!text) return out;
   let v = 0;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainmentInfo } from '../../shared/protocol.js';
 import type { TaskLimits } from '../../shared/types.js';
-import { groupProcs, groupProcsAsync, probeCgroups, readControl, readControlAsync, removeDir, removeDirAsync, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
+import { groupProcs, probeCgroups, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
 import { groupTree, residentBytes } from '../proc.js';
 import { readSmall } from '../small-file.js';
 import { EnvScanner, processesWithEnv } from './env-scan.js';
@@ -96,10 +96,10 @@ export interface Box {
   /** Remove the box's cgroups (after it emptied). Safe to call twice. */
   release(): void;
   /**
-   * The exit's end (the box emptied): the OOM kills (as `oomKills`), then `release`, with the
-   * control files read off the event loop: a reload of 1,000 tasks ends 1,000 boxes at once.
+   * The exit's end (the box emptied): its OOM kills (as `oomKills`), then `release`; a leaf
+   * kept for the slot carries the count read here, so its next box reads none at its start.
    */
-  releaseSettled(): Promise<number>;
+  releaseSettled(): number;
 }
 
 export interface ClearOptions {
@@ -207,7 +207,7 @@ abstract class BaseBox implements Box {
     /* nothing to remove */
   }
 
-  async releaseSettled(): Promise<number> {
+  releaseSettled(): number {
     const ooms = this.oomKills();
     this.release();
     return ooms;
@@ -384,10 +384,6 @@ class CgroupBox extends BaseBox {
     return Object.values(this.v1).flatMap((d) => groupProcs(d));
   }
 
-  private async v1ProcsAsync(): Promise<number[]> {
-    return (await Promise.all(Object.values(this.v1).map((d) => groupProcsAsync(d)))).flat();
-  }
-
   signal(sig: NodeJS.Signals): boolean {
     const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
     const procs = this.members();
@@ -403,9 +399,9 @@ class CgroupBox extends BaseBox {
 
   /** `cgroup.events` says unpopulated and the v1 leaves are empty: no walk of /proc. */
   async isEmpty(): Promise<boolean> {
-    const events = await readControlAsync(path.join(this.cgroup, 'cgroup.events'));
+    const events = readSmall(path.join(this.cgroup, 'cgroup.events'));
     if (events === undefined) return this.members().length === 0;
-    return /^populated 0$/m.test(events) && (await this.v1ProcsAsync()).length === 0;
+    return /^populated 0$/m.test(events) && this.v1Procs().length === 0;
   }
 
   override attach(pgid: number): void {
@@ -439,7 +435,7 @@ class CgroupBox extends BaseBox {
   /** The leaf's OOM kills since it was made. */
   private oomCount(): number {
     const file = this.oomFile();
-    return oomKillsIn(file && readControl(file));
+    return oomKillsIn(file && readSmall(file));
   }
 
   /** memory.events (v2) or the v1 leaf's memory.oom_control. */
@@ -452,35 +448,28 @@ class CgroupBox extends BaseBox {
   }
 
   override release(): void {
+    this.releaseWith(undefined);
+  }
+
+  /** `oomCount`: the leaf's count, read just before (handed on with a kept leaf). */
+  private releaseWith(oomCount: number | undefined): void {
     if (this.released) return;
     this.released = true;
     if (this.pgid !== undefined && boxesByGroup.get(this.pgid) === this) boxesByGroup.delete(this.pgid);
     // Kept for the slot's next process only when nothing is left in it (two small reads, no walk).
-    if (this.onRelease && /^populated 0$/m.test(readControl(path.join(this.cgroup, 'cgroup.events')) ?? '') && this.v1Procs().length === 0) {
-      delete this.leaf.oomCount;
+    if (this.onRelease && /^populated 0$/m.test(readSmall(path.join(this.cgroup, 'cgroup.events')) ?? '') && this.v1Procs().length === 0) {
+      if (oomCount === undefined) delete this.leaf.oomCount;
+      else this.leaf.oomCount = oomCount;
       this.onRelease(this.leaf);
       return;
     }
     for (const dir of [this.cgroup, ...Object.values(this.v1)]) removeDir(dir);
   }
 
-  override async releaseSettled(): Promise<number> {
-    const file = this.oomFile();
-    const count = oomKillsIn(file && (await readControlAsync(file)));
-    const ooms = Math.max(0, count - this.oomBase);
-    if (this.released) return ooms;
-    this.released = true;
-    if (this.pgid !== undefined && boxesByGroup.get(this.pgid) === this) boxesByGroup.delete(this.pgid);
-    if (this.onRelease) {
-      const events = await readControlAsync(path.join(this.cgroup, 'cgroup.events'));
-      if (/^populated 0$/m.test(events ?? '') && (await this.v1ProcsAsync()).length === 0) {
-        this.leaf.oomCount = count;
-        this.onRelease(this.leaf);
-        return ooms;
-      }
-    }
-    await Promise.all([this.cgroup, ...Object.values(this.v1)].map((dir) => removeDirAsync(dir)));
-    return ooms;
+  override releaseSettled(): number {
+    const count = this.oomCount();
+    this.releaseWith(count);
+    return Math.max(0, count - this.oomBase);
   }
 }
 

@@ -168,7 +168,7 @@ describe.runIf(CGROUPS)('cgroup leaves kept per slot (the start path: Containmen
     expect(fs.existsSync(first.cgroup!)).toBe(false);
   });
 
-  it('releaseSettled (the settle stage, reads off the loop): an empty leaf is kept for the slot with its OOM count, a slotless one removed', async () => {
+  it('releaseSettled (the settle stage): an empty leaf is kept for the slot with its OOM count, a slotless one removed', async () => {
     const c = Containment.open(home());
     const first = await c.take({ task: 'settled', instance: 0 });
     const p = await spawnProcess({ command: ['true'], cwd: '/', env: {}, joinCgroups: first.joinFiles });
@@ -177,8 +177,8 @@ describe.runIf(CGROUPS)('cgroup leaves kept per slot (the start path: Containmen
     p.stderr.resume();
     await p.exit;
     expect(await first.waitEmpty(5000)).toBe(true);
-    expect(await first.releaseSettled()).toBe(0);
-    expect(await first.releaseSettled()).toBe(0); // twice: no harm
+    expect(first.releaseSettled()).toBe(0);
+    expect(first.releaseSettled()).toBe(0); // twice: no harm
     expect(fs.existsSync(first.cgroup!)).toBe(true);
     const second = await c.take({ task: 'settled', instance: 0 });
     expect(second.cgroup).toBe(first.cgroup);
@@ -186,7 +186,7 @@ describe.runIf(CGROUPS)('cgroup leaves kept per slot (the start path: Containmen
     second.release();
     const loose = c.open({ task: 'loose', instance: 0 });
     const dirs = loose.joinFiles.map((f) => path.dirname(f));
-    expect(await loose.releaseSettled()).toBe(0);
+    expect(loose.releaseSettled()).toBe(0);
     expect(dirs.filter((d) => fs.existsSync(d))).toEqual([]);
     c.close();
   });
