@@ -127,7 +127,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     for (const n of removeStalePlanCopies(paths.state)) log.info(`removed state/${n}: a revision written out by a plan a previous daemon did not finish`);
 
     // A status or a scrape reads figures once, then; sampling goes on only while a viewer is attached.
-    const sampler = new MetricsSampler(opts.metricsIntervalMs ?? 2000, 0);
+    // Figures up to two intervals old are answered at once and refreshed in slices meanwhile.
+    const metricsIntervalMs = opts.metricsIntervalMs ?? 2000;
+    const sampler = new MetricsSampler(metricsIntervalMs, 0, { servedStaleMs: 2 * metricsIntervalMs });
     sampler.start();
     parts.up('sampler', () => sampler.stop());
 

@@ -142,19 +142,17 @@ export class InstanceDriver extends EventEmitter {
 
   status(): InstanceStatus {
     const s = this.s;
-    return {
-      index: this.opts.index,
-      state: s.state,
-      since: s.since,
-      restarts: s.restarts,
-      ...(s.pid !== undefined ? { pid: s.pid } : {}),
-      ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
-      ...(s.lastExit ? { lastExit: s.lastExit } : {}),
-      ...(s.message !== undefined ? { message: s.message } : {}),
-      ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
-      ...(this.proc ? this.metrics : {}),
-      ...(this.health?.status() ? { health: this.health.status()! } : {}),
-    };
+    // By assignment (the optional keys in the same order): built for every instance on every `status`.
+    const out: InstanceStatus = { index: this.opts.index, state: s.state, since: s.since, restarts: s.restarts };
+    if (s.pid !== undefined) out.pid = s.pid;
+    if (s.startedAt !== undefined) out.startedAt = s.startedAt;
+    if (s.lastExit) out.lastExit = s.lastExit;
+    if (s.message !== undefined) out.message = s.message;
+    if (s.retryAt !== undefined) out.retryAt = s.retryAt;
+    if (this.proc) Object.assign(out, this.metrics);
+    const health = this.health?.status();
+    if (health) out.health = health;
+    return out;
   }
 
   /** Start by hand (from stopped, exited, fatal or backoff). Throws ALREADY_RUNNING. */

@@ -378,19 +378,21 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const cpu = sum('cpu');
     const rss = sum('rss');
     const scale = this.opts.scaleInfo?.();
-    return {
-      ...specStatusBase(spec),
-      kind: 'service',
+    // Built by assignment, not by spreading optional parts: a status of 1,000 tasks is built
+    // on every `status` (spreads of objects of many shapes cost ~20 µs a task there).
+    const out: ServiceTaskStatus = Object.assign(specStatusBase(spec), {
+      kind: 'service' as const,
       state: taskState(spec, summarizeInstances(instances)),
       desired: this.desired_,
       restarts: instances.reduce((a, i) => a + i.restarts, 0),
       instances,
       running: instances.filter((i) => i.state === 'running').length,
-      ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}),
-      ...(rss !== undefined ? { rss } : {}),
-      ...(scale ? { scale } : {}),
-      ...(this.rolling ? { rolling: { ...this.rolling } } : {}),
-    };
+    });
+    if (cpu !== undefined) out.cpu = Math.round(cpu * 10) / 10;
+    if (rss !== undefined) out.rss = rss;
+    if (scale) out.scale = scale;
+    if (this.rolling) out.rolling = { ...this.rolling };
+    return out;
   }
 
   /** Resolves once the instances are steady (none starting or stopping), or after start_seconds + stop_timeout + 5 s. */

@@ -87,4 +87,27 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     expect(got[0]!.rss).toBeGreaterThan(Math.min(before, after) * 0.8);
     expect(got[0]!.rss).toBeLessThan(Math.max(before, after) * 1.2);
   });
+
+  it('servedStaleMs: a demand answers with figures younger than it at once and refreshes them in later turns of the loop', async () => {
+    const s = new MetricsSampler(100, 0, { servedStaleMs: 1000 });
+    const got: GroupSample[] = [];
+    const g = group();
+    await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
+    s.register(() => g.pid, (m) => got.push(m));
+    const t = Date.now();
+    s.demand(t); // no figures yet: read at once
+    expect(s.fullScans).toBe(1);
+    expect(got).toHaveLength(1);
+    s.demand(t + 500); // older than an interval, younger than servedStaleMs: answered with them
+    expect(got).toHaveLength(1);
+    expect(s.backgroundScans).toBe(1);
+    s.demand(t + 550); // one refresh at a time
+    expect(s.backgroundScans).toBe(1);
+    await waitFor(() => got.length === 2, 3000, 'the refresh read the group');
+    expect(got[1]!.rss).toBeGreaterThan(100 * 1024);
+    s.demand(t + 2000); // figures older than servedStaleMs: read at once, as without it
+    expect(s.fullScans).toBe(2);
+    expect(got).toHaveLength(3);
+    s.stop();
+  });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainmentInfo } from '../../shared/protocol.js';
 import type { TaskLimits } from '../../shared/types.js';
-import { groupProcs, probeCgroups, readControl, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
+import { groupProcs, probeCgroups, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
 import { groupTree, residentBytes } from '../proc.js';
 import { readSmall } from '../small-file.js';
 import { EnvScanner, processesWithEnv } from './env-scan.js';
@@ -95,6 +95,11 @@ export interface Box {
   setLimits(limits: TaskLimits | undefined): string[];
   /** Remove the box's cgroups (after it emptied). Safe to call twice. */
   release(): void;
+  /**
+   * The exit's end (the box emptied): its OOM kills (as `oomKills`), then `release`; a leaf
+   * kept for the slot carries the count read here, so its next box reads none at its start.
+   */
+  releaseSettled(): number;
 }
 
 export interface ClearOptions {
@@ -201,6 +206,12 @@ abstract class BaseBox implements Box {
   release(): void {
     /* nothing to remove */
   }
+
+  releaseSettled(): number {
+    const ooms = this.oomKills();
+    this.release();
+    return ooms;
+  }
 }
 
 /**
@@ -274,6 +285,8 @@ export interface Leaf {
   limits: TaskLimits;
   /** Processes that have used it before (a reused leaf's counters start from what they were). */
   uses: number;
+  /** Its OOM count when it was last handed back (read then): the next box needs no read. */
+  oomCount?: number;
 }
 
 /** A cgroup v2 leaf (plus v1 leaves for the controllers v2 lacks on a hybrid host). */
@@ -296,7 +309,7 @@ class CgroupBox extends BaseBox {
     for (const c of ['memory', ...(limits?.pids !== undefined ? ['pids'] : []), ...(limits?.cpu !== undefined ? ['cpu'] : [])] as ControllerName[]) this.v1Leaf(c);
     for (const dir of Object.values(this.v1)) this.joinFiles.push(path.join(dir, 'cgroup.procs'));
     this.notes.push(...this.setLimits(limits));
-    this.oomBase = leaf.uses > 0 ? this.oomCount() : 0;
+    this.oomBase = leaf.uses > 0 ? leaf.oomCount ?? this.oomCount() : 0;
     this.cpuBase = leaf.uses > 0 ? this.cpuUsec() ?? 0 : 0;
     leaf.uses++;
   }
@@ -386,7 +399,7 @@ class CgroupBox extends BaseBox {
 
   /** `cgroup.events` says unpopulated and the v1 leaves are empty: no walk of /proc. */
   async isEmpty(): Promise<boolean> {
-    const events = readControl(path.join(this.cgroup, 'cgroup.events'));
+    const events = readSmall(path.join(this.cgroup, 'cgroup.events'));
     if (events === undefined) return this.members().length === 0;
     return /^populated 0$/m.test(events) && this.v1Procs().length === 0;
   }
@@ -421,10 +434,13 @@ class CgroupBox extends BaseBox {
 
   /** The leaf's OOM kills since it was made. */
   private oomCount(): number {
-    const text = this.host.v2Controllers.includes('memory')
-      ? readControl(path.join(this.cgroup, 'memory.events'))
-      : this.v1.memory && readControl(path.join(this.v1.memory, 'memory.oom_control'));
-    return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
+    const file = this.oomFile();
+    return oomKillsIn(file && readSmall(file));
+  }
+
+  /** memory.events (v2) or the v1 leaf's memory.oom_control. */
+  private oomFile(): string | undefined {
+    return this.host.v2Controllers.includes('memory') ? path.join(this.cgroup, 'memory.events') : this.v1.memory && path.join(this.v1.memory, 'memory.oom_control');
   }
 
   override oomKills(): number {
@@ -432,16 +448,34 @@ class CgroupBox extends BaseBox {
   }
 
   override release(): void {
+    this.releaseWith(undefined);
+  }
+
+  /** `oomCount`: the leaf's count, read just before (handed on with a kept leaf). */
+  private releaseWith(oomCount: number | undefined): void {
     if (this.released) return;
     this.released = true;
     if (this.pgid !== undefined && boxesByGroup.get(this.pgid) === this) boxesByGroup.delete(this.pgid);
     // Kept for the slot's next process only when nothing is left in it (two small reads, no walk).
-    if (this.onRelease && /^populated 0$/m.test(readControl(path.join(this.cgroup, 'cgroup.events')) ?? '') && this.v1Procs().length === 0) {
+    if (this.onRelease && /^populated 0$/m.test(readSmall(path.join(this.cgroup, 'cgroup.events')) ?? '') && this.v1Procs().length === 0) {
+      if (oomCount === undefined) delete this.leaf.oomCount;
+      else this.leaf.oomCount = oomCount;
       this.onRelease(this.leaf);
       return;
     }
     for (const dir of [this.cgroup, ...Object.values(this.v1)]) removeDir(dir);
   }
+
+  override releaseSettled(): number {
+    const count = this.oomCount();
+    this.releaseWith(count);
+    return Math.max(0, count - this.oomBase);
+  }
+}
+
+/** The `oom_kill N` line of memory.events or memory.oom_control; 0 without one. */
+function oomKillsIn(text: string | undefined): number {
+  return Number(/^oom_kill (\d+)$/m.exec(text ?? '')?.[1] ?? 0);
 }
 
 /** mkdir a leaf; one left by an earlier process of the same name is cleared first. */

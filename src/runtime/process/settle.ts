@@ -32,7 +32,6 @@ export async function settleExit(proc: SpawnedProcess, box: Box, captured: Promi
   await Promise.race([captured, new Promise((r) => setTimeout(r, o.drainMs ?? 2000).unref())]);
   proc.stdout.destroy();
   proc.stderr.destroy();
-  const oom = box.oomKills() > 0;
-  box.release();
+  const oom = box.releaseSettled() > 0;
   return { oom };
 }

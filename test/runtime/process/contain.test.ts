@@ -168,6 +168,29 @@ describe.runIf(CGROUPS)('cgroup leaves kept per slot (the start path: Containmen
     expect(fs.existsSync(first.cgroup!)).toBe(false);
   });
 
+  it('releaseSettled (the settle stage): an empty leaf is kept for the slot with its OOM count, a slotless one removed', async () => {
+    const c = Containment.open(home());
+    const first = await c.take({ task: 'settled', instance: 0 });
+    const p = await spawnProcess({ command: ['true'], cwd: '/', env: {}, joinCgroups: first.joinFiles });
+    first.attach(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await p.exit;
+    expect(await first.waitEmpty(5000)).toBe(true);
+    expect(first.releaseSettled()).toBe(0);
+    expect(first.releaseSettled()).toBe(0); // twice: no harm
+    expect(fs.existsSync(first.cgroup!)).toBe(true);
+    const second = await c.take({ task: 'settled', instance: 0 });
+    expect(second.cgroup).toBe(first.cgroup);
+    expect(second.oomKills()).toBe(0);
+    second.release();
+    const loose = c.open({ task: 'loose', instance: 0 });
+    const dirs = loose.joinFiles.map((f) => path.dirname(f));
+    expect(loose.releaseSettled()).toBe(0);
+    expect(dirs.filter((d) => fs.existsSync(d))).toEqual([]);
+    c.close();
+  });
+
   it('runs of one task going at once each get their own leaf, and a later run takes a free one', async () => {
     const c = Containment.open(home());
     const a = await c.take({ task: 'nightly', runId: 'a' });
