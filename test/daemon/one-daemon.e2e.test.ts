@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, jobctl } from '../helpers/cli.js';
 import { makeHome, processesOfHome } from '../helpers/daemon.js';
 import { Containment } from '../../src/runtime/process/contain.js';
 import { waitFor } from '../helpers/wait.js';
@@ -79,6 +79,20 @@ describe('exactly one daemon per home', () => {
       await survivor.exited;
     }
   }, 180_000);
+
+  it('`jobctl up` run 4 times at once: each one answers with the daemon that won, none says it did not start', async () => {
+    const home = makeHome({ 'tasks/a.yaml': 'tasks:\n  a:\n    command: ["sleep", "60"]\n' });
+    homes.add(home);
+    const ups = await Promise.all([1, 2, 3, 4].map(() => jobctl(['up'], { home })));
+    try {
+      const pids = new Set(ups.map((r) => /\(pid (\d+), home/.exec(r.stdout)?.[1]));
+      expect(ups.map((r) => r.code), ups.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0]);
+      expect(pids.size).toBe(1);
+      expect(pids.has(undefined)).toBe(false);
+    } finally {
+      await jobctl(['down'], { home });
+    }
+  });
 
   it('a home on a filesystem without file locks: the daemon refuses with one line saying what to do', async () => {
     const home = makeHome({ 'tasks/app.yaml': 'tasks:\n  w:\n    command: sleep 300\n' });

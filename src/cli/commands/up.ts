@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { JobctlClient } from '../../api/client.js';
+import { readPidRecord, sameNamespace } from '../../api/pid-file.js';
 import { describeHome } from '../../config/home.js';
 import { homePaths } from '../../shared/paths.js';
 import { action, type CliContext } from '../context.js';
@@ -44,7 +45,15 @@ export function registerUp(program: Command, ctx: CliContext): void {
           ctx.io.out(`jobctl daemon started (pid ${h.pid}, home ${home}); \`jobctl status\` shows the tasks`);
           return EXIT.OK;
         }
-        if (exited !== undefined) break;
+        if (exited !== undefined) {
+          // Another `up` (or `jobctl daemon`) took the home's lock first and ours stepped aside:
+          // that daemon is the answer, once its socket answers.
+          if (h) {
+            ctx.io.out(`jobctl daemon already running (pid ${h.pid}, home ${home})`);
+            return EXIT.OK;
+          }
+          if (!otherDaemonStarting(paths.pidFile, child.pid)) break;
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
       const tail = readFrom(paths.daemonLog, logStart).trim().split('\n').slice(-5).join('\n');
@@ -62,6 +71,18 @@ async function hello(socket: string): Promise<{ pid: number } | undefined> {
     }
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the pid file names a live process other than ours: a daemon that won the lock and is starting. */
+function otherDaemonStarting(pidFile: string, ours: number | undefined): boolean {
+  const r = readPidRecord(pidFile);
+  if (!r || r.pid === ours || !sameNamespace(r)) return false;
+  try {
+    process.kill(r.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
