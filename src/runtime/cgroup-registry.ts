@@ -75,13 +75,50 @@ function validRecord(v: unknown, name: string, mounts: string[]): HomeRecord | u
   };
 }
 
+/** A record is a few hundred bytes; the old one-file registry a line per home. */
+const MAX_RECORD = 64 * 1024;
+const MAX_LEGACY = 4 * 1024 * 1024;
+
+/**
+ * A small regular file's text, or undefined: never through a symlink, never a FIFO or a device
+ * (a read that blocks the daemon's start, or never ends), never more than `max` bytes.
+ */
+function readSmallFile(file: string, max: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > max) return undefined;
+    return fs.readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** A registry another user may write in (not ours, or group/other-writable) is not believed. */
+function trustedDir(dir: string): boolean {
+  try {
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() && st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 export function readRecord(file: string, mounts: string[]): HomeRecord | undefined {
+  return trustedDir(path.dirname(file)) ? recordOf(file, mounts) : undefined;
+}
+
+function recordOf(file: string, mounts: string[]): HomeRecord | undefined {
   const name = FILE_RE.exec(path.basename(file))?.[1];
   if (!name) return undefined;
+  const text = readSmallFile(file, MAX_RECORD);
   try {
-    return validRecord(JSON.parse(fs.readFileSync(file, 'utf8')), name, mounts);
+    return text === undefined ? undefined : validRecord(JSON.parse(text), name, mounts);
   } catch {
-    return undefined; // torn or unreadable: skipped
+    return undefined; // torn: skipped
   }
 }
 
@@ -89,13 +126,14 @@ export function readRecord(file: string, mounts: string[]): HomeRecord | undefin
 export function readRegistry(dir: string, mounts: string[] = cgroupMounts()): Map<string, HomeRecord> {
   const out = new Map<string, HomeRecord>();
   let names: string[] = [];
+  if (!trustedDir(dir)) return out;
   try {
     names = fs.readdirSync(dir);
   } catch {
     return out;
   }
   for (const n of names) {
-    const r = FILE_RE.test(n) ? readRecord(path.join(dir, n), mounts) : undefined;
+    const r = FILE_RE.test(n) ? recordOf(path.join(dir, n), mounts) : undefined;
     if (r) out.set(r.name, r);
   }
   return out;
@@ -103,12 +141,8 @@ export function readRegistry(dir: string, mounts: string[] = cgroupMounts()): Ma
 
 /** Lines `{name, home}` of the old one-file registry become records (their v2 subtree beside ours); the file goes. */
 export function adoptLegacy(file: string, registry: string, records: Map<string, HomeRecord>, parent: string | undefined): void {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return;
-  }
+  const text = readSmallFile(file, MAX_LEGACY);
+  if (text === undefined) return;
   for (const line of text.split('\n')) {
     try {
       const v = JSON.parse(line) as { name?: unknown; home?: unknown };

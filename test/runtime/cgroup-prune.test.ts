@@ -100,7 +100,7 @@ describe.skipIf(!parent)('cgroup subtrees of a home deleted under its live daemo
     const dir = mk(path.join(parent!, homeCgroupName(home)));
     mk(path.join(dir, 'w.i0'));
     const start = Number(fs.readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
-    fs.mkdirSync(registry);
+    fs.mkdirSync(registry, { mode: 0o700 }); // (a group-writable registry is not read: umask 002)
     fs.writeFileSync(path.join(registry, `${homeCgroupName(home)}.json`), JSON.stringify({ home, dirs: [dir], pid: daemon.pid, start }));
     fs.rmSync(home, { recursive: true });
     const other = temps.dir();
