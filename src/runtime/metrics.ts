@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { cgroupBoxOf } from './process/contain.js';
 import { CLOCK_TICKS, HAS_PROC, groupTree, listProcesses, readStat, residentBytes, type ProcStat } from './proc.js';
 import { readSmall } from './small-file.js';
@@ -167,7 +166,7 @@ export class MetricsSampler {
     const read = this.reading(queue.map(([, e]) => e), listProcesses);
     let next = 0;
     const turn = () => {
-      const t0 = performance.now();
+      const t0 = performance.now(); // the global: node:perf_hooks loads on first use, not at start (issue 28)
       while (next < queue.length && !this.stopped && (performance.now() - t0 < this.sliceMs)) {
         const [id, e] = queue[next++]!;
         // Unregistered meanwhile (its instance is gone), or not running now: nothing to read.
