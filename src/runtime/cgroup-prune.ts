@@ -59,7 +59,8 @@ export function pruneDeletedHomes(opts: PruneOptions): PruneResult {
   const parent = opts.parent ?? cgroupParent(home);
   const mounts = cgroupMounts();
   const mine = (opts.subtrees ?? (parent ? [path.join(parent, own)] : [])).map((d) => path.resolve(d));
-  const records = readRegistry(registry, mounts);
+  // Only the records the prune acts on are checked: this home's, and those of homes gone with their daemon.
+  const records = readRegistry(registry, mounts, (r) => r.name === own || !(fs.existsSync(r.home) || daemonAlive(r)));
   if (!opts.registry) for (const file of legacyRegistries()) adoptLegacy(file, registry, records, parent);
   let ownLeft: string[] = [];
   for (const r of records.values()) {
@@ -100,7 +101,7 @@ export function forgetHome(home: string, registry = defaultCgroupRegistry()): vo
 }
 
 /** The recorded daemon still runs (same pid, same start time): its home was deleted under it. */
-function daemonAlive(r: HomeRecord): boolean {
+function daemonAlive(r: Pick<HomeRecord, 'pid' | 'start'>): boolean {
   if (r.pid === undefined || r.pid === process.pid) return false;
   const st = readStat(r.pid);
   return st !== undefined && st.state !== 'Z' && (r.start === undefined || st.startTime === r.start);

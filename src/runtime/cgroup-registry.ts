@@ -62,17 +62,28 @@ export function cgroupMounts(): string[] {
   return parseMountinfo(readControl('/proc/self/mountinfo') ?? '').map((m) => m.point);
 }
 
+/** What a record says before it is checked: enough for the prune to tell whether it needs the record at all. */
+export type RecordClaim = Pick<HomeRecord, 'name' | 'home' | 'pid' | 'start'>;
+
+type RawRecord = { home?: unknown; dirs?: unknown; pid?: unknown; start?: unknown } | null;
+
+const claimOf = (o: RawRecord, name: string): RecordClaim | undefined =>
+  o && typeof o.home === 'string' && path.isAbsolute(o.home)
+    ? {
+        name, home: o.home,
+        ...(Number.isInteger(o.pid) && (o.pid as number) > 1 ? { pid: o.pid as number } : {}),
+        ...(Number.isInteger(o.start) ? { start: o.start as number } : {}),
+      }
+    : undefined;
+
 function validRecord(v: unknown, name: string, mounts: string[]): HomeRecord | undefined {
-  const o = v as { home?: unknown; dirs?: unknown; pid?: unknown; start?: unknown } | null;
-  if (!o || typeof o.home !== 'string' || !path.isAbsolute(o.home) || homeCgroupName(o.home) !== name) return undefined;
-  const dirs = Array.isArray(o.dirs) ? o.dirs.filter((d): d is string => typeof d === 'string' && path.isAbsolute(d)).map((d) => path.resolve(d)) : [];
+  const o = v as RawRecord;
+  const claim = claimOf(o, name);
+  if (!claim || homeCgroupName(claim.home) !== name) return undefined;
+  const dirs = Array.isArray(o?.dirs) ? o.dirs.filter((d): d is string => typeof d === 'string' && path.isAbsolute(d)).map((d) => path.resolve(d)) : [];
   // A path not named for this home, or outside the cgroup mounts, is never removed.
   const ok = dirs.filter((d) => path.basename(d) === name && mounts.some((m) => d.startsWith(m.endsWith('/') ? m : `${m}/`)));
-  return {
-    name, home: o.home, dirs: ok,
-    ...(Number.isInteger(o.pid) && (o.pid as number) > 1 ? { pid: o.pid as number } : {}),
-    ...(Number.isInteger(o.start) ? { start: o.start as number } : {}),
-  };
+  return { ...claim, dirs: ok };
 }
 
 /** A record is a few hundred bytes; the old one-file registry a line per home. */
@@ -111,19 +122,30 @@ export function readRecord(file: string, mounts: string[]): HomeRecord | undefin
   return trustedDir(path.dirname(file)) ? recordOf(file, mounts) : undefined;
 }
 
-function recordOf(file: string, mounts: string[]): HomeRecord | undefined {
+function recordOf(file: string, mounts: string[], wanted?: (claim: RecordClaim) => boolean): HomeRecord | undefined {
   const name = FILE_RE.exec(path.basename(file))?.[1];
   if (!name) return undefined;
   const text = readSmallFile(file, MAX_RECORD);
   try {
-    return text === undefined ? undefined : validRecord(JSON.parse(text), name, mounts);
+    if (text === undefined) return undefined;
+    const v = JSON.parse(text) as RawRecord;
+    if (wanted) {
+      const claim = claimOf(v, name);
+      if (!claim || !wanted(claim)) return undefined;
+    }
+    return validRecord(v, name, mounts);
   } catch {
     return undefined; // torn: skipped
   }
 }
 
-/** Every valid record of the registry, by subtree name. */
-export function readRegistry(dir: string, mounts: string[] = cgroupMounts()): Map<string, HomeRecord> {
+/**
+ * Every valid record of the registry, by subtree name. `wanted` sees what a record claims before
+ * it is checked (its home hashed, its paths resolved): a caller that needs few records, as the
+ * prune needs only those of homes that are gone, does not check the others (a host where tests
+ * left hundreds of homes paid for hashing all of them at every start).
+ */
+export function readRegistry(dir: string, mounts: string[] = cgroupMounts(), wanted?: (claim: RecordClaim) => boolean): Map<string, HomeRecord> {
   const out = new Map<string, HomeRecord>();
   let names: string[] = [];
   if (!trustedDir(dir)) return out;
@@ -133,7 +155,7 @@ export function readRegistry(dir: string, mounts: string[] = cgroupMounts()): Ma
     return out;
   }
   for (const n of names) {
-    const r = FILE_RE.test(n) ? recordOf(path.join(dir, n), mounts) : undefined;
+    const r = FILE_RE.test(n) ? recordOf(path.join(dir, n), mounts, wanted) : undefined;
     if (r) out.set(r.name, r);
   }
   return out;
@@ -146,7 +168,8 @@ export function adoptLegacy(file: string, registry: string, records: Map<string,
   for (const line of text.split('\n')) {
     try {
       const v = JSON.parse(line) as { name?: unknown; home?: unknown };
-      if (typeof v.name !== 'string' || !NAME_RE.test(v.name) || records.has(v.name)) continue;
+      // `records` may hold only the records a caller wanted: a record file on disk is newer than any line.
+      if (typeof v.name !== 'string' || !NAME_RE.test(v.name) || records.has(v.name) || fs.existsSync(path.join(registry, `${v.name}.json`))) continue;
       const r = validRecord({ home: v.home, dirs: parent ? [path.join(parent, v.name)] : [] }, v.name, cgroupMounts());
       if (r) {
         records.set(r.name, r);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { homeCgroupName } from '../../src/runtime/cgroup.js';
-import { readRegistry } from '../../src/runtime/cgroup-registry.js';
+import { adoptLegacy, readRegistry } from '../../src/runtime/cgroup-registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -66,5 +66,38 @@ describe('the cgroup registry, read at each daemon start', () => {
       fs.chownSync(registry, 54321, 54321); // another uid
       expect(readRegistry(registry).size).toBe(0);
     }
+  });
+
+  it('checks only the records a caller wants, and still refuses a forged one among them', () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    fs.mkdirSync(registry, { mode: 0o700 });
+    const homes = Array.from({ length: 5 }, () => temps.dir());
+    for (const h of homes) fs.writeFileSync(path.join(registry, `${homeCgroupName(h)}.json`), record(h));
+    // A record whose name is not its home's hash: never believed, wanted or not.
+    const forgedHome = path.join(temps.dir(), 'gone');
+    fs.writeFileSync(path.join(registry, `${homeCgroupName(path.join(forgedHome, 'other'))}.json`), record(forgedHome));
+    const seen: string[] = [];
+    const got = readRegistry(registry, undefined, (c) => {
+      seen.push(c.home);
+      return c.home === homes[2] || c.home === forgedHome;
+    });
+    expect([...got.values()].map((r) => r.home)).toEqual([homes[2]]);
+    expect(got.get(homeCgroupName(homes[2]!))).toMatchObject({ pid: 2, start: 1, dirs: [] });
+    expect(seen.sort()).toEqual([...homes, forgedHome].sort());
+    expect(readRegistry(registry).size).toBe(5);
+  });
+
+  it('does not let a line of the old one-file registry overwrite a record the caller did not want', () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    fs.mkdirSync(registry, { mode: 0o700 });
+    const home = temps.dir();
+    const file = path.join(registry, `${homeCgroupName(home)}.json`);
+    fs.writeFileSync(file, record(home));
+    const before = fs.readFileSync(file, 'utf8');
+    const legacy = path.join(temps.dir(), 'cgroup-homes.jsonl');
+    fs.writeFileSync(legacy, JSON.stringify({ name: homeCgroupName(home), home }) + '\n');
+    adoptLegacy(legacy, registry, new Map(), '/nonexistent');
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(fs.existsSync(legacy)).toBe(false);
   });
 });
