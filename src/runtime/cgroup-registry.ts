@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { homeCgroupName, parseMountinfo, readControl } from './cgroup.js';
 import { readStat } from './proc.js';
+import { readRegularFile } from './regular-file.js';
 
 /**
  * The registry of a user's cgroup subtrees, read by cgroup-prune.ts: one file per home,
@@ -90,21 +91,12 @@ function validRecord(v: unknown, name: string, mounts: string[]): HomeRecord | u
 const MAX_RECORD = 64 * 1024;
 const MAX_LEGACY = 4 * 1024 * 1024;
 
-/**
- * A small regular file's text, or undefined: never through a symlink, never a FIFO or a device
- * (a read that blocks the daemon's start, or never ends), never more than `max` bytes.
- */
+/** A small regular file's text, or undefined: never through a symlink, never a FIFO or a device, never over `max` bytes. */
 function readSmallFile(file: string, max: number): string | undefined {
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size > max) return undefined;
-    return fs.readFileSync(fd, 'utf8');
+    return readRegularFile(file, { max, noFollow: true });
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

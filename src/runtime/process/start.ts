@@ -9,6 +9,7 @@ import { lookupGroup, lookupUser } from '../../config/users.js';
 import { nativeSpawner, nativeSpawnerReason, type NativeSpawnError, type NativeSpawner } from './native-spawner.js';
 import { PacedStarts } from './paced-starts.js';
 import { parseDotenv } from './dotenv-parse.js';
+import { NotRegularFileError, readRegularFile } from '../regular-file.js';
 
 /**
  * The start stage of a process's life (DESIGN.md "Processes", "The hot path"): its own
@@ -149,14 +150,18 @@ export function buildArgv(req: SpawnRequest, env: NodeJS.ProcessEnv, spawner: 'n
 export const JOIN_SCRIPT =
   'while [ "$1" != -- ]; do echo 0 >"$1" || { echo "jobctl: cannot join the cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
 
-/** Read and merge the env file under the request's env. */
+/** An env file is a few KB; anything over this is not one (a log or a disk image named by mistake). */
+const MAX_ENV_FILE = 1024 * 1024;
+
+/** Read and merge the env file under the request's env (never blocking on a FIFO put at its path). */
 function withEnvFile(req: SpawnRequest): Record<string, string> {
   if (!req.envFile) return req.env;
   let text: string;
   try {
-    text = fs.readFileSync(req.envFile, 'utf8');
+    text = readRegularFile(req.envFile, { max: MAX_ENV_FILE });
   } catch (e) {
-    throw fail(`env_file ${req.envFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}`, e);
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message;
+    throw fail(`env_file ${req.envFile}: ${why}${e instanceof NotRegularFileError ? '; point env_file at a dotenv file' : ''}`, e);
   }
   return { ...parseDotenv(text), ...req.env };
 }

@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+
+/** Why a file named in a task or a registry was not read: it would block the loop, or is too big to be what it claims. */
+export class NotRegularFileError extends Error {
+  constructor(readonly file: string, readonly reason: 'not-regular' | 'too-large', detail: string) {
+    super(detail);
+  }
+}
+
+/**
+ * The text of a regular file of at most `max` bytes, read synchronously but never blocking: it
+ * is opened with O_NONBLOCK and checked before any read, so a FIFO, a socket or a device put at
+ * its path (which a plain readFileSync would wait on for ever, holding the daemon's loop) is
+ * refused, as is a file larger than `max`. `noFollow` also refuses a symlink (ELOOP). Errors of
+ * open (ENOENT, EACCES) are thrown as they are.
+ */
+export function readRegularFile(file: string, opts: { max: number; noFollow?: boolean }): string {
+  const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (opts.noFollow ? fs.constants.O_NOFOLLOW : 0);
+  const fd = fs.openSync(file, flags);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new NotRegularFileError(file, 'not-regular', 'is not a regular file (a FIFO, socket or device would block the daemon)');
+    if (st.size > opts.max) throw new NotRegularFileError(file, 'too-large', `is ${st.size} bytes, over the ${opts.max} allowed`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
