@@ -5,6 +5,7 @@ import type { DaemonEvent } from '../../shared/protocol.js';
 import type { ConnectionState, TopBackend } from '../backend.js';
 import { TopLogPane } from './log-pane.js';
 import { TopModel, legendLabel } from './model.js';
+import { StatusPoll } from './status-poll.js';
 
 export interface TopOptions {
   /** The daemon, over its local socket or an ssh pipe alike (ClientBackend); top starts and closes it. */
@@ -121,10 +122,25 @@ export async function runTop(opts: TopOptions): Promise<number> {
     screen.render();
   }
 
+  const poll = new StatusPoll(backend, model, {
+    shown(status, taskEvents) {
+      for (const e of taskEvents) log(e);
+      const title = place(status.daemon.home, status.daemon.pid);
+      screen.title = `jobctl top · ${title}`;
+      table.setLabel(` ${title}: tasks (↑↓ select, Esc: busiest) `);
+      draw();
+    },
+    failed(message) {
+      log(message);
+      screen.render();
+    },
+  });
+
   // The backend connects and reconnects; each new connection subscribes to the events again.
   backend.on('event', logEvent);
   backend.on('connection', (state: ConnectionState) => {
     if (state === 'disconnected') {
+      poll.disconnected();
       logPane.stop();
       log(`daemon not reachable: ${backend.lastError ?? 'the connection dropped'}; reconnecting`);
       screen.render();
@@ -136,31 +152,11 @@ export async function runTop(opts: TopOptions): Promise<number> {
       for (const e of recent) if (e.at > lastEventAt) logEvent(e);
       // Last, under the daemon's recent events (older, in time order): the line a user looks for.
       log('connected to the daemon');
-      model.reset();
-      void refresh();
+      void poll.refresh();
     }, (e: Error) => log(`cannot read the daemon's events: ${errorMessage(e)}`));
   });
 
-  // One status poll at a time: over ssh an answer can take longer than the refresh interval.
-  let busy = false;
-  async function refresh(): Promise<void> {
-    if (busy || backend.connection !== 'connected') return;
-    busy = true;
-    try {
-      const status = await backend.status();
-      const title = place(status.daemon.home, status.daemon.pid);
-      screen.title = `jobctl top · ${title}`;
-      table.setLabel(` ${title}: tasks (↑↓ select, Esc: busiest) `);
-      for (const e of model.update(status)) log(e);
-      draw();
-    } catch (e) {
-      log(`no status: ${errorMessage(e)}`);
-      screen.render();
-    } finally {
-      busy = false;
-    }
-  }
-  const timer = setInterval(() => void refresh(), opts.refreshMs ?? 1000);
+  const timer = setInterval(() => void poll.refresh(), opts.refreshMs ?? 1000);
   backend.start();
   return done;
 }
