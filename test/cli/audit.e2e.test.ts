@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/shared/protocol.js';
 import { jobctl } from '../helpers/cli.js';
-import { makeHome } from '../helpers/daemon.js';
+import { makeHome, removeTestHomes } from '../helpers/daemon.js';
+
+afterAll(removeTestHomes);
 
 const ENTRIES: AuditEntry[] = [
   { at: Date.UTC(2026, 0, 2, 3, 4, 5), operator: 'alice', role: 'operator', from: '10.0.0.5 51234 10.0.0.9 22', method: 'stop', target: '@reports', tasks: ['report-daily'], outOfScope: 1, result: 'ok' },

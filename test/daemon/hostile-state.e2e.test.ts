@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { CLI, jobctl } from '../helpers/cli.js';
-import { makeHome } from '../helpers/daemon.js';
+import { makeHome, removeTestHomes } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Detached {
@@ -23,6 +23,7 @@ afterEach(async () => {
       await d.exited;
     }
   }
+  removeTestHomes();
 });
 
 /** A daemon in a process group of its own: a daemon that signals its own group cannot hit the test runner. */

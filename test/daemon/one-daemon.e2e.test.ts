@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JobctlClient } from '../../src/api/client.js';
 import { homePaths } from '../../src/shared/paths.js';
 import { CLI, jobctl } from '../helpers/cli.js';
-import { makeHome, processesOfHome } from '../helpers/daemon.js';
+import { makeHome, processesOfHome, removeTestHomes } from '../helpers/daemon.js';
 import { Containment } from '../../src/runtime/process/contain.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,7 +15,11 @@ const children: ChildProcess[] = [];
 const homes = new Set<string>();
 
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(children.splice(0).filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    return exited;
+  }));
   // A daemon killed with -9 leaves its tasks behind (the last round's): end them by pid, and
   // their cgroups.
   for (const home of homes) {
@@ -31,6 +35,7 @@ afterEach(async () => {
     box.close();
   }
   homes.clear();
+  removeTestHomes();
 });
 
 function starter(home: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<number | null>; out: () => string } {

@@ -125,8 +125,13 @@ export async function cleanupDaemons(): Promise<string[]> {
     await box.sweep(200);
     box.close();
   }
-  for (const h of homes.splice(0)) h();
+  removeTestHomes();
   return leftovers;
+}
+
+/** Remove the homes makeHome made (cleanupDaemons does it too): for tests that start their daemons otherwise. */
+export function removeTestHomes(): void {
+  for (const h of homes.splice(0)) h();
 }
 
 /** One task's status from a test daemon. */
