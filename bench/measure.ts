@@ -33,6 +33,16 @@ export function pidsWithArg(marker: string): number[] {
   return out;
 }
 
+/**
+ * RssAnon: the resident memory of the process's own (its heap, stacks, buffers), VmRSS less the
+ * pages of mapped files (a Node daemon maps ~38–50 MB of the node binary's code, shared with every
+ * other node process, a Python one ~5 MB). Both are recorded: the peers' binaries differ.
+ */
+export function anonRssOf(pid: number): number {
+  const m = /RssAnon:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
 export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;

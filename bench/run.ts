@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { median, pidsWithArg, rssOf, sleep, until } from './measure.js';
+import { anonRssOf, median, pidsWithArg, rssOf, sleep, until } from './measure.js';
 import { cronDaemon } from './cron-daemon.js';
 import { buildRef } from './ref-build.js';
 import { cronState, screens, thousand } from './scale.js';
@@ -216,6 +216,7 @@ async function main(): Promise<void> {
         await up100(t);
         await sleep(3000);
         rec(t.name, 'rss_idle_100_MB', rssOf(t.daemonPid()) / 1e6);
+        rec(t.name, 'anon_idle_100_MB', anonRssOf(t.daemonPid()) / 1e6);
         process.stdout.write(', status');
         await statusTime(t);
         process.stdout.write(', kill -9');
@@ -290,8 +291,8 @@ async function main(): Promise<void> {
 }
 
 function printTable(r: Results): void {
-  const measures = ['rss_idle_100_MB', 'up100_ms', 'status_ms', 'restart_ms', 'flood_raw_MBps', 'flood_raw_lost', 'flood_ts_MBps', 'flood_ts_lost', 'edit_applied_ms',
-    'rss_0_MB', 'up1000_ms', 'rss_1000_MB', 'status_1000_ms', 'idle_cpu_1000_looked_ms', 'idle_cpu_1000_ms'];
+  const measures = ['rss_idle_100_MB', 'anon_idle_100_MB', 'up100_ms', 'status_ms', 'restart_ms', 'flood_raw_MBps', 'flood_raw_lost', 'flood_ts_MBps', 'flood_ts_lost', 'edit_applied_ms',
+    'rss_0_MB', 'anon_0_MB', 'up1000_ms', 'rss_1000_MB', 'anon_1000_MB', 'status_1000_ms', 'idle_cpu_1000_looked_ms', 'idle_cpu_1000_ms'];
   const fmt = (xs?: number[]) => (xs && xs.length ? `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})` : '-');
   const ref = AGAINST ? `jobctl@${AGAINST}` : undefined;
   console.log(`\n| measure | jobctl |${ref ? ` ${ref} |` : ''} pm2 | supervisord | jobctl/pm2 | jobctl/supervisord |\n|---|---|${ref ? '---|' : ''}---|---|---|---|`);

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { cpuMsOf, ioOf, median, percentile, pidsWithArg, rssOf, sleep, until, uptimeMs } from './measure.js';
+import { anonRssOf, cpuMsOf, ioOf, median, percentile, pidsWithArg, rssOf, sleep, until, uptimeMs } from './measure.js';
 import { ROOT, WORK, type Tool } from './tools.js';
 
 const JOBCTL = path.join(ROOT, 'dist/bin/jobctl.js');
@@ -28,12 +28,14 @@ export async function thousand(t: Tool, rec: Rec, idleWindowMs = 10_000): Promis
   const pid = t.daemonPid();
   await sleep(3000);
   rec(t.name, 'rss_0_MB', rssOf(pid) / 1e6);
+  rec(t.name, 'anon_0_MB', anonRssOf(pid) / 1e6);
   const t0 = performance.now();
   await t.start1000();
   const dt = await until(() => pidsWithArg(t.marker1k).length >= 1000, 120_000, 20);
   rec(t.name, 'up1000_ms', Number.isNaN(dt) ? NaN : performance.now() - t0);
   await sleep(3000);
   rec(t.name, 'rss_1000_MB', rssOf(pid) / 1e6);
+  rec(t.name, 'anon_1000_MB', anonRssOf(pid) / 1e6);
   const [bin, argv, env] = t.statusArgv();
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
