@@ -10,8 +10,9 @@ import { waitFor } from '../helpers/wait.js';
  * An instance's log is opened again when it was removed (and at each daemon start). A FIFO put
  * at its path (`mkfifo state/logs/w/0.log`, to pipe the output elsewhere) was opened for writing
  * without O_NONBLOCK: the open waited for a reader for ever, on the daemon's loop, and the
- * daemon stopped answering (even `jobctl down`). Now it is refused: the output is dropped with a
- * warning, and a regular file at the path again takes it.
+ * daemon stopped answering (even `jobctl down`); `jobctl logs` opened it for reading, waiting
+ * for a writer, with the same effect. Now it is refused: the output is dropped with a warning,
+ * the log reads as empty, and a regular file at the path again takes the output.
  */
 
 const clients: JobctlClient[] = [];
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 describe('an instance log replaced by a FIFO', () => {
-  it('is refused with a warning; the daemon goes on answering; a regular file takes the output again', async () => {
+  it('is refused with a warning and read as no log; the daemon goes on answering; a regular file takes the output again', async () => {
     const home = makeHome({
       'tasks/w.yaml': 'tasks:\n  w:\n    command: ["sh", "-c", "while :; do echo tick; sleep 0.1; done"]\n    start_seconds: 0\n',
     });
@@ -40,6 +41,9 @@ describe('an instance log replaced by a FIFO', () => {
     }, 30_000, 'a warning about the FIFO');
     expect(warned).toMatch(/w\/0: cannot write log .*0\.log: is not a regular file/);
     expect(fs.statSync(log).isFIFO()).toBe(true);
+    // Reading the log (jobctl logs) opened the FIFO for reading and waited for a writer: the same hang.
+    // More lines than the in-memory ring holds: read from the file. The call rejects (TIMEOUT) if the daemon does not answer in 5 s.
+    await expect(c.call('logs', { task: 'w', lines: 100_000 }, 5_000)).resolves.toBeDefined();
 
     fs.rmSync(log);
     await waitFor(() => fs.existsSync(log) && fs.statSync(log).isFile() && fs.readFileSync(log, 'utf8').includes('tick'), 30_000, 'the output in a regular file again');
