@@ -68,6 +68,29 @@ describe('the cgroup registry, read at each daemon start', () => {
     }
   });
 
+  it('writes no record into a registry another user may write in (a FIFO planted at its temporary name held the start)', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    fs.mkdirSync(registry);
+    fs.chmodSync(registry, 0o777);
+    const home = temps.dir();
+    const name = homeCgroupName(home);
+    // In a process of its own (an open that waits on a FIFO blocks the whole thread). The other
+    // user's FIFO is at the temporary name the daemon writes its record to: <name>.json.<pid>.tmp.
+    const lib = path.join(ROOT, 'dist/runtime/cgroup-prune.js');
+    const script = `require('node:child_process').execFileSync('mkfifo', [${JSON.stringify(path.join(registry, `${name}.json.`))} + process.pid + '.tmp']);
+      import(${JSON.stringify(lib)}).then((m) => { m.pruneDeletedHomes({ home: process.argv[1], registry: ${JSON.stringify(registry)}, parent: '/nonexistent' }); console.log('done'); })`;
+    const child = spawn(process.execPath, ['-e', script, home], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = new Promise<number | null>((r) => child.once('exit', r));
+    await waitFor(() => out.includes('done'), 20_000, 'the prune to return').catch((e: unknown) => {
+      child.kill('SIGKILL');
+      throw e;
+    });
+    expect(await code).toBe(0);
+    expect(fs.existsSync(path.join(registry, `${name}.json`))).toBe(false);
+  }, 30_000);
+
   it('checks only the records a caller wants, and still refuses a forged one among them', () => {
     const registry = path.join(temps.dir(), 'cgroup-homes');
     fs.mkdirSync(registry, { mode: 0o700 });
