@@ -174,12 +174,19 @@ export function adoptLegacy(file: string, registry: string, records: Map<string,
   removeFile(file);
 }
 
+/**
+ * Written whole and renamed into place; never into a registry another user may write in (as it
+ * is never read there): a FIFO put at the temporary name held the daemon's start, and a hard
+ * link there (fs.protected_hardlinks off) had a root daemon truncate its target. O_NONBLOCK: the
+ * owner's own FIFO fails the write instead of holding it.
+ */
 export function writeRecord(registry: string, r: HomeRecord): void {
   const file = path.join(registry, `${r.name}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(registry, { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
+    if (!trustedDir(registry)) return;
+    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600);
     try {
       fs.writeFileSync(fd, JSON.stringify({ home: r.home, dirs: r.dirs, pid: r.pid, start: r.start }) + '\n');
     } finally {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMissing, recreateDir } from './recreated-dirs.js';
+import { openForWriteNoWait } from './regular-file.js';
 
 export interface LogFileOptions {
   path: string;
@@ -15,7 +16,10 @@ export interface LogFileOptions {
   directWrites?: boolean;
 }
 
-/** Opening never follows a symlink planted in state/logs (the daemon may be root). */
+/**
+ * Opening never follows a symlink planted in state/logs (the daemon may be root), and never
+ * waits on a FIFO put there (openForWriteNoWait: refused, its output is dropped and warned).
+ */
 const APPEND_NOFOLLOW = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 /** How often a file being written is checked for having been removed (rm -rf state/logs). */
 const REMOVED_CHECK_MS = 1000;
@@ -66,11 +70,11 @@ export class LogFile extends EventEmitter {
     this.checkedAt = Date.now();
     try {
       try {
-        this.fd = fs.openSync(this.path, APPEND_NOFOLLOW, 0o640);
+        this.fd = openForWriteNoWait(this.path, APPEND_NOFOLLOW, 0o640);
       } catch (e) {
         if (!isMissing(e)) throw e;
         recreateDir(path.dirname(this.path)); // its directory was removed: create it again
-        this.fd = fs.openSync(this.path, APPEND_NOFOLLOW, 0o640);
+        this.fd = openForWriteNoWait(this.path, APPEND_NOFOLLOW, 0o640);
       }
       this.size = fs.fstatSync(this.fd).size;
     } catch (e) {

@@ -27,13 +27,17 @@ export function tailLines(file: string, n: number, budget: TailBudget = { bytes:
   if (n <= 0 || budget.bytes <= 0) return [];
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put at a log's path (mkfifo state/logs/w/0.log) is opened at once,
+    // not waited on for a writer with the daemon's loop held; then it is no log: nothing read.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch {
     return [];
   }
   try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return [];
     const lines: string[] = [];
-    let pos = fs.fstatSync(fd).size;
+    let pos = st.size;
     let partial: Buffer[] = []; // the bytes after the last newline seen, newest last
     let first = true;
     while (pos > 0 && lines.length < n) {

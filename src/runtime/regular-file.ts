@@ -26,3 +26,31 @@ export function readRegularFile(file: string, opts: { max: number; noFollow?: bo
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Open a file for writing (flags: O_WRONLY|O_APPEND|O_CREAT…) without waiting: with O_NONBLOCK
+ * a FIFO put at its path fails at once (ENXIO without a reader) instead of waiting for a reader
+ * for ever on the daemon's loop, and a FIFO that has one is refused too (its writes would block
+ * once the reader stops). O_NONBLOCK does nothing to a regular file's writes. Other errors of
+ * open are thrown as they are.
+ */
+export function openForWriteNoWait(file: string, flags: number, mode: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags | fs.constants.O_NONBLOCK, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw isFifo(file);
+    throw e;
+  }
+  let fifo = true;
+  try {
+    fifo = fs.fstatSync(fd).isFIFO();
+  } finally {
+    if (fifo) fs.closeSync(fd);
+  }
+  if (fifo) throw isFifo(file);
+  return fd;
+}
+
+const isFifo = (file: string) =>
+  Object.assign(new NotRegularFileError(file, 'not-regular', 'is not a regular file but a FIFO (an open or a write would wait for a reader, holding the daemon)'), { path: file });

@@ -19,6 +19,21 @@ afterAll(() => temps.cleanup());
 
 const record = (home: string) => JSON.stringify({ home, dirs: [], pid: 2, start: 1 }) + '\n';
 
+/** The prune of a daemon's start, in a process of its own (`before` runs first in it); its exit code. */
+async function pruneInChild(home: string, registry: string, before = ''): Promise<number | null> {
+  const lib = path.join(ROOT, 'dist/runtime/cgroup-prune.js');
+  const script = `${before} import(${JSON.stringify(lib)}).then((m) => { m.pruneDeletedHomes({ home: process.argv[1], registry: ${JSON.stringify(registry)}, parent: '/nonexistent' }); console.log('done'); })`;
+  const child = spawn(process.execPath, ['-e', script, home], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = new Promise<number | null>((r) => child.once('exit', r));
+  await waitFor(() => out.includes('done'), 20_000, 'the prune to return').catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
+  return code;
+}
+
 describe('the cgroup registry, read at each daemon start', () => {
   it('reads no FIFO, symlink or oversized file at a record name: the prune returns, those records are not believed', async () => {
     const registry = path.join(temps.dir(), 'cgroup-homes');
@@ -36,17 +51,7 @@ describe('the cgroup registry, read at each daemon start', () => {
     fs.writeFileSync(path.join(registry, `${homeCgroupName(fineHome)}.json`), record(fineHome));
 
     // As a daemon starts: in a process of its own (a FIFO blocks the whole thread).
-    const lib = path.join(ROOT, 'dist/runtime/cgroup-prune.js');
-    const script = `import(${JSON.stringify(lib)}).then((m) => { m.pruneDeletedHomes({ home: process.argv[1], registry: ${JSON.stringify(registry)}, parent: '/nonexistent' }); console.log('done'); })`;
-    const child = spawn(process.execPath, ['-e', script, temps.dir()], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = new Promise<number | null>((r) => child.once('exit', r));
-    await waitFor(() => out.includes('done'), 20_000, 'the prune to return').catch((e: unknown) => {
-      child.kill('SIGKILL');
-      throw e;
-    });
-    expect(await code).toBe(0);
+    expect(await pruneInChild(temps.dir(), registry)).toBe(0);
 
     const homes = [...readRegistry(registry).values()].map((r) => r.home);
     expect(homes).toContain(fineHome);
@@ -67,6 +72,19 @@ describe('the cgroup registry, read at each daemon start', () => {
       expect(readRegistry(registry).size).toBe(0);
     }
   });
+
+  it('writes no record into a registry another user may write in (a FIFO planted at its temporary name held the start)', async () => {
+    const registry = path.join(temps.dir(), 'cgroup-homes');
+    fs.mkdirSync(registry);
+    fs.chmodSync(registry, 0o777);
+    const home = temps.dir();
+    const name = homeCgroupName(home);
+    // In a process of its own (an open that waits on a FIFO blocks the whole thread). The other
+    // user's FIFO is at the temporary name the daemon writes its record to: <name>.json.<pid>.tmp.
+    const fifo = `require('node:child_process').execFileSync('mkfifo', [${JSON.stringify(path.join(registry, `${name}.json.`))} + process.pid + '.tmp']);`;
+    expect(await pruneInChild(home, registry, fifo)).toBe(0);
+    expect(fs.existsSync(path.join(registry, `${name}.json`))).toBe(false);
+  }, 30_000);
 
   it('checks only the records a caller wants, and still refuses a forged one among them', () => {
     const registry = path.join(temps.dir(), 'cgroup-homes');

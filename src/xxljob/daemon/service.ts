@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expandEnv } from '../../shared/env-ref.js';
@@ -8,6 +7,7 @@ import { AdminClient } from '../runtime/admin-client.js';
 import { CallbackStore } from '../runtime/callback-store.js';
 import { ExecutorServer } from '../runtime/executor-server.js';
 import { errorMessage } from '../../shared/errors.js';
+import { NotRegularFileError, readRegularFile } from '../../runtime/regular-file.js';
 import type { XxlJobStatus } from '../../shared/protocol.js';
 import type { HostSettings, XxlJobSettings } from '../../shared/types.js';
 import type { HostService } from '../../daemon/host-service.js';
@@ -213,14 +213,20 @@ export class XxlJobService implements HostService {
   }
 }
 
-/** The PEM text of `ca_file`, undefined without one, or why it cannot be used. */
+/** A CA bundle (/etc/ssl/certs/ca-certificates.crt) is a few hundred KB. */
+const MAX_CA_FILE = 4 * 1024 * 1024;
+
+/**
+ * The PEM text of `ca_file`, undefined without one, or why it cannot be used. Read on the
+ * daemon's loop at each settings change: a FIFO at its path is refused, never waited on.
+ */
 function readCaFile(file: string | undefined): string | undefined | { error: string } {
   if (file === undefined) return undefined;
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, { max: MAX_CA_FILE });
   } catch (e) {
-    return { error: `xxljob.ca_file: cannot read ${file}: ${errorMessage(e)}; the executor is not serving until it can` };
+    return { error: `xxljob.ca_file: cannot read ${file}: ${errorMessage(e)}${e instanceof NotRegularFileError ? '; point ca_file at a PEM file' : ''}; the executor is not serving until it can` };
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) return { error: `xxljob.ca_file: ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); the executor is not serving until it does` };
   return text;
