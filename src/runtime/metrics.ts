@@ -149,7 +149,7 @@ export class MetricsSampler {
 
   /** `procs` is read only when an entry has no cgroup figures. */
   private apply(live: Entry[], procs: () => ProcStat[], now: number): void {
-    const read = this.reading(live, procs);
+    const read = this.reading(live, procs, () => now);
     for (const e of live) this.applyOne(e, read, now);
   }
 
@@ -163,15 +163,18 @@ export class MetricsSampler {
     this.lastFullAt = now;
     this.backgroundScans++;
     const queue = [...this.entries];
-    const read = this.reading(queue.map(([, e]) => e), listProcesses);
+    // The /proc scan is stamped with the time it was read (it serves the later slices too).
+    const read = this.reading(queue.map(([, e]) => e), listProcesses, () => Date.now());
     let next = 0;
     const turn = () => {
       const t0 = performance.now(); // the global: node:perf_hooks loads on first use, not at start (issue 28)
-      while (next < queue.length && !this.stopped && (performance.now() - t0 < this.sliceMs)) {
+      // At least one group a turn, whatever sliceMs is.
+      do {
+        if (next >= queue.length || this.stopped) break;
         const [id, e] = queue[next++]!;
         // Unregistered meanwhile (its instance is gone), or not running now: nothing to read.
         if (this.entries.get(id) === e && e.pgid() !== undefined) this.applyOne(e, read, Date.now());
-      }
+      } while (performance.now() - t0 < this.sliceMs);
       if (next < queue.length && !this.stopped) setImmediate(turn);
       else this.refreshing = false;
     };
@@ -179,11 +182,11 @@ export class MetricsSampler {
   }
 
   /** What one sample reads once for all its groups (the /proc scan, uptime), read when first needed. */
-  private reading(live: Entry[], procs: () => ProcStat[]): SampleReads {
-    let byGroup: Map<number, { rss: number; cpuUsec: number }> | undefined;
+  private reading(live: Entry[], procs: () => ProcStat[], clock: () => number): SampleReads {
+    let byGroup: GroupScan | undefined;
     let uptime: number | null | undefined;
     return {
-      byGroup: () => (byGroup ??= sumByGroup(procs(), new Set(live.map((x) => x.pgid()).filter((g) => g !== undefined)))),
+      byGroup: () => (byGroup ??= { at: clock(), groups: sumByGroup(procs(), new Set(live.map((x) => x.pgid()).filter((g) => g !== undefined))) }),
       uptime: () => (uptime === undefined ? (uptime = hostUptime() ?? null) : uptime) ?? undefined,
     };
   }
@@ -192,15 +195,25 @@ export class MetricsSampler {
     const pgid = e.pgid()!;
     const usage = cgroupBoxOf(pgid)?.usage();
     // An empty box reads no memory: 0, not a fall back to /proc.
-    const g = usage?.cpuUsec !== undefined ? { rss: usage.memory ?? 0, cpuUsec: usage.cpuUsec } : read.byGroup().get(pgid);
+    let g: { rss: number; cpuUsec: number } | undefined;
+    let at = now;
+    if (usage?.cpuUsec !== undefined) g = { rss: usage.memory ?? 0, cpuUsec: usage.cpuUsec };
+    else {
+      const scan = read.byGroup();
+      g = scan.groups.get(pgid);
+      at = scan.at; // the figures' time: a background refresh applies its scan in later turns
+    }
     if (!g) return;
+    // A refresh's scan overtaken by a newer sample of this group (a tick between its slices):
+    // applied, it would show 0 % now and the CPU of both spells over one at the next read.
+    if (e.last && e.last.pgid === pgid && at < e.last.at) return;
     let cpu: number | undefined;
-    if (e.last && e.last.pgid === pgid && now > e.last.at) {
-      cpu = Math.max(0, ((g.cpuUsec - e.last.cpuUsec) / 1e6 / ((now - e.last.at) / 1000)) * 100);
+    if (e.last && e.last.pgid === pgid && at > e.last.at) {
+      cpu = Math.max(0, ((g.cpuUsec - e.last.cpuUsec) / 1e6 / ((at - e.last.at) / 1000)) * 100);
     } else {
       cpu = lifetimeCpu(pgid, g.cpuUsec, read.uptime());
     }
-    e.last = { pgid, cpuUsec: g.cpuUsec, at: now };
+    e.last = { pgid, cpuUsec: g.cpuUsec, at };
     e.onSample({ rss: g.rss, cpuSeconds: Math.round(g.cpuUsec / 1e4) / 100, ...(cpu !== undefined ? { cpu: Math.round(cpu * 10) / 10 } : {}) });
   }
 
@@ -212,8 +225,14 @@ export class MetricsSampler {
   }
 }
 
+/** The /proc figures per group, and when they were read. */
+interface GroupScan {
+  at: number;
+  groups: Map<number, { rss: number; cpuUsec: number }>;
+}
+
 interface SampleReads {
-  byGroup: () => Map<number, { rss: number; cpuUsec: number }>;
+  byGroup: () => GroupScan;
   uptime: () => number | undefined;
 }
 

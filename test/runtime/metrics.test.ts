@@ -110,4 +110,44 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     expect(got).toHaveLength(3);
     s.stop();
   });
+  it('servedStaleMs: a refresh\'s /proc scan overtaken by a full sample between its slices is not applied over it (CPU % stays true)', async () => {
+    // sliceMs 0: one group a turn (a turn always makes progress).
+    const s = new MetricsSampler(100, 0, { servedStaleMs: 60_000, sliceMs: 0 });
+    const busy = () => {
+      const c = spawn('/bin/sh', ['-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' });
+      children.push(c);
+      return c;
+    };
+    const a = busy();
+    const b = busy();
+    const gotA: GroupSample[] = [];
+    const gotB: GroupSample[] = [];
+    s.register(() => a.pid, (m) => gotA.push(m));
+    s.register(() => b.pid, (m) => gotB.push(m));
+    await waitFor(() => groupTree(a.pid!).length === 1 && groupTree(b.pid!).length === 1, 3000, 'two busy shells');
+    s.sampleNow();
+    await new Promise((r) => setTimeout(r, 150));
+    s.demand(); // answered with the figures above; the refresh scans /proc in its first turn and reads `a`
+    expect(s.backgroundScans).toBe(1);
+    // After the refresh's first turn: the loop held 400 ms, then a full sample (a tick); `b` is
+    // left for the refresh's second turn, with its 400 ms older scan.
+    await new Promise<void>((resolve) => setImmediate(() => {
+      expect(gotA).toHaveLength(2);
+      const until = Date.now() + 400;
+      while (Date.now() < until) { /* the loop held, as by a large status */ }
+      s.sampleNow();
+      resolve();
+    }));
+    await waitFor(() => gotB.length >= 2, 3000, 'b sampled');
+    await new Promise((r) => setTimeout(r, 100)); // the refresh has ended
+    expect(gotB.slice(1).map((m) => m.cpu).every((c) => c! > 20)).toBe(true); // a busy loop: never 0 %
+    await new Promise((r) => setTimeout(r, 400));
+    s.sampleNow();
+    const lastA = gotA.at(-1)!.cpu!;
+    const lastB = gotB.at(-1)!.cpu!;
+    // Both busy loops share the same cores: neither shows the CPU of two spells over one.
+    expect(lastB).toBeLessThan(Math.max(lastA * 1.4, 60) + 10);
+    expect(lastB).toBeLessThanOrEqual(105);
+    s.stop();
+  });
 });
