@@ -26,6 +26,19 @@ function group(): ChildProcess {
   return c;
 }
 
+/** A sampler (one step a turn) of one group, sampled once, then asked again: a refresh under way. */
+async function refreshing(): Promise<{ s: MetricsSampler; got: GroupSample[] }> {
+  const s = new MetricsSampler(100, 0, { servedStaleMs: 60_000, sliceMs: 0 });
+  const got: GroupSample[] = [];
+  const g = group();
+  await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
+  s.register(() => g.pid, (m) => got.push(m));
+  s.sampleNow();
+  await new Promise((r) => setTimeout(r, 150));
+  s.demand();
+  return { s, got };
+}
+
 describe('MetricsSampler: sampling follows who is looking', () => {
   it('reads nothing while nobody looks and no group needs it', () => {
     const s = new MetricsSampler(100, 1000);
@@ -127,17 +140,21 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     await waitFor(() => groupTree(a.pid!).length === 1 && groupTree(b.pid!).length === 1, 3000, 'two busy shells');
     s.sampleNow();
     await new Promise((r) => setTimeout(r, 150));
-    s.demand(); // answered with the figures above; the refresh scans /proc in its first turn and reads `a`
+    s.demand(); // answered with the figures above; the refresh scans /proc, then reads `a`, then `b`
     expect(s.backgroundScans).toBe(1);
-    // After the refresh's first turn: the loop held 400 ms, then a full sample (a tick); `b` is
-    // left for the refresh's second turn, with its 400 ms older scan.
-    await new Promise<void>((resolve) => setImmediate(() => {
-      expect(gotA).toHaveLength(2);
-      const until = Date.now() + 400;
-      while (Date.now() < until) { /* the loop held, as by a large status */ }
-      s.sampleNow();
-      resolve();
-    }));
+    // Once the refresh has read `a`: the loop held 400 ms, then a full sample (a tick); `b` is
+    // left for the refresh's next turn, with its 400 ms older scan.
+    await new Promise<void>((resolve) => {
+      const poll = () => {
+        if (gotA.length < 2) return setImmediate(poll);
+        expect(gotB).toHaveLength(1);
+        const until = Date.now() + 400;
+        while (Date.now() < until) { /* the loop held, as by a large status */ }
+        s.sampleNow();
+        resolve();
+      };
+      setImmediate(poll);
+    });
     await waitFor(() => gotB.length >= 2, 3000, 'b sampled');
     await new Promise((r) => setTimeout(r, 100)); // the refresh has ended
     expect(gotB.slice(1).map((m) => m.cpu).every((c) => c! > 20)).toBe(true); // a busy loop: never 0 %
@@ -149,5 +166,32 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     expect(lastB).toBeLessThan(Math.max(lastA * 1.4, 60) + 10);
     expect(lastB).toBeLessThanOrEqual(105);
     s.stop();
+  });
+
+  it('servedStaleMs: without cgroups, the refresh reads /proc a process at a time, not the whole scan in one turn', async () => {
+    const { s, got } = await refreshing();
+    expect(s.backgroundScans).toBe(1);
+    let turns = 0;
+    await new Promise<void>((resolve) => {
+      const next = () => {
+        turns++;
+        if (got.length === 2 || turns > 100_000) resolve();
+        else setImmediate(next);
+      };
+      setImmediate(next);
+    });
+    expect(got).toHaveLength(2);
+    // One step a turn (sliceMs 0): the group's figures come after a turn per process on the host.
+    expect(turns).toBeGreaterThan(fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length / 2);
+    expect(got[1]!.rss).toBeGreaterThan(100 * 1024);
+    s.stop();
+  });
+
+  it('servedStaleMs: a refresh stops at stop() and reads no more', async () => {
+    const { s, got } = await refreshing();
+    s.stop();
+    s.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toHaveLength(1);
   });
 });
