@@ -149,7 +149,7 @@ export class MetricsSampler {
 
   /** `procs` is read only when an entry has no cgroup figures. */
   private apply(live: Entry[], procs: () => ProcStat[], now: number): void {
-    const read = this.reading(live, procs, () => now);
+    const read = this.reading(live, procs, now);
     for (const e of live) this.applyOne(e, read, now);
   }
 
@@ -212,10 +212,10 @@ export class MetricsSampler {
   }
 
   /** What one sample reads once for all its groups (the /proc scan, uptime), read when first needed. */
-  private reading(live: Entry[], procs: () => ProcStat[], clock: () => number): SampleReads {
+  private reading(live: Entry[], procs: () => ProcStat[], now: number): SampleReads {
     let byGroup: GroupScan | undefined;
     return {
-      byGroup: () => (byGroup ??= { at: clock(), groups: sumByGroup(procs(), new Set(live.map((x) => x.pgid()).filter((g) => g !== undefined))) }),
+      byGroup: () => (byGroup ??= { at: now, groups: sumByGroup(procs(), new Set(live.map((x) => x.pgid()).filter((g) => g !== undefined))) }),
       uptime: once(hostUptime),
     };
   }
