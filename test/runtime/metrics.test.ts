@@ -194,4 +194,24 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(got).toHaveLength(1);
   });
+
+  it('servedStaleMs: with a viewer attached, each interval refreshes in slices, not in one piece', async () => {
+    const s = new MetricsSampler(100, 0, { servedStaleMs: 200 });
+    const got: GroupSample[] = [];
+    const g = group();
+    await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
+    s.register(() => g.pid, (m) => got.push(m));
+    const unwatch = s.watch();
+    expect(s.fullScans).toBe(1); // the first viewer: at once
+    expect(got).toHaveLength(1);
+    s.tick(Date.now() + 100);
+    expect(s.fullScans).toBe(1);
+    expect(s.backgroundScans).toBe(1);
+    expect(got).toHaveLength(1);
+    await waitFor(() => got.length === 2, 3000, 'the refresh read the group');
+    unwatch();
+    s.tick(Date.now() + 400); // nobody looks: nothing read
+    expect(s.backgroundScans + s.fullScans).toBe(2);
+    s.stop();
+  });
 });
