@@ -26,13 +26,19 @@ function group(): ChildProcess {
   return c;
 }
 
-/** A sampler (one step a turn) of one group, sampled once, then asked again: a refresh under way. */
-async function refreshing(): Promise<{ s: MetricsSampler; got: GroupSample[] }> {
-  const s = new MetricsSampler(100, 0, { servedStaleMs: 60_000, sliceMs: 0 });
+/** One group (three processes) registered with `s`; its samples. */
+async function withGroup(s: MetricsSampler): Promise<GroupSample[]> {
   const got: GroupSample[] = [];
   const g = group();
   await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
   s.register(() => g.pid, (m) => got.push(m));
+  return got;
+}
+
+/** A sampler (one step a turn) of one group, sampled once, then asked again: a refresh under way. */
+async function refreshing(): Promise<{ s: MetricsSampler; got: GroupSample[] }> {
+  const s = new MetricsSampler(100, 0, { servedStaleMs: 60_000, sliceMs: 0 });
+  const got = await withGroup(s);
   s.sampleNow();
   await new Promise((r) => setTimeout(r, 150));
   s.demand();
@@ -197,10 +203,7 @@ describe('MetricsSampler: sampling follows who is looking', () => {
 
   it('servedStaleMs: with a viewer attached, each interval refreshes in slices, not in one piece', async () => {
     const s = new MetricsSampler(100, 0, { servedStaleMs: 200 });
-    const got: GroupSample[] = [];
-    const g = group();
-    await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
-    s.register(() => g.pid, (m) => got.push(m));
+    const got = await withGroup(s);
     const unwatch = s.watch();
     expect(s.fullScans).toBe(1); // the first viewer: at once
     expect(got).toHaveLength(1);
