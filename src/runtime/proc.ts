@@ -88,18 +88,26 @@ export function residentBytes(pid: number): number {
 
 /** Every live process on the host (one read of /proc). */
 export function listProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const pid of procPids()) {
+    const s = readStat(pid);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** The pids in /proc now (none without it). */
+export function procPids(): number[] {
   let names: string[];
   try {
     names = fs.readdirSync('/proc');
   } catch {
     return [];
   }
-  const out: ProcStat[] = [];
+  const out: number[] = [];
   for (const name of names) {
     const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const s = readStat(Number(name));
-    if (s) out.push(s);
+    if (c >= 48 && c <= 57) out.push(Number(name));
   }
   return out;
 }

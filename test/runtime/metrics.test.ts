@@ -26,6 +26,25 @@ function group(): ChildProcess {
   return c;
 }
 
+/** One group (three processes) registered with `s`; its samples. */
+async function withGroup(s: MetricsSampler): Promise<GroupSample[]> {
+  const got: GroupSample[] = [];
+  const g = group();
+  await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
+  s.register(() => g.pid, (m) => got.push(m));
+  return got;
+}
+
+/** A sampler (one step a turn) of one group, sampled once, then asked again: a refresh under way. */
+async function refreshing(): Promise<{ s: MetricsSampler; got: GroupSample[] }> {
+  const s = new MetricsSampler(100, 0, { servedStaleMs: 60_000, sliceMs: 0 });
+  const got = await withGroup(s);
+  s.sampleNow();
+  await new Promise((r) => setTimeout(r, 150));
+  s.demand();
+  return { s, got };
+}
+
 describe('MetricsSampler: sampling follows who is looking', () => {
   it('reads nothing while nobody looks and no group needs it', () => {
     const s = new MetricsSampler(100, 1000);
@@ -108,6 +127,94 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     s.demand(t + 2000); // figures older than servedStaleMs: read at once, as without it
     expect(s.fullScans).toBe(2);
     expect(got).toHaveLength(3);
+    s.stop();
+  });
+  it('servedStaleMs: a refresh\'s /proc scan overtaken by a full sample between its slices is not applied over it (CPU % stays true)', async () => {
+    // sliceMs 0: one group a turn (a turn always makes progress).
+    const s = new MetricsSampler(100, 0, { servedStaleMs: 60_000, sliceMs: 0 });
+    const busy = () => {
+      const c = spawn('/bin/sh', ['-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' });
+      children.push(c);
+      return c;
+    };
+    const a = busy();
+    const b = busy();
+    const gotA: GroupSample[] = [];
+    const gotB: GroupSample[] = [];
+    s.register(() => a.pid, (m) => gotA.push(m));
+    s.register(() => b.pid, (m) => gotB.push(m));
+    await waitFor(() => groupTree(a.pid!).length === 1 && groupTree(b.pid!).length === 1, 3000, 'two busy shells');
+    s.sampleNow();
+    await new Promise((r) => setTimeout(r, 150));
+    s.demand(); // answered with the figures above; the refresh scans /proc, then reads `a`, then `b`
+    expect(s.backgroundScans).toBe(1);
+    // Once the refresh has read `a`: the loop held 400 ms, then a full sample (a tick); `b` is
+    // left for the refresh's next turn, with its 400 ms older scan.
+    await new Promise<void>((resolve) => {
+      const poll = () => {
+        if (gotA.length < 2) return setImmediate(poll);
+        expect(gotB).toHaveLength(1);
+        const until = Date.now() + 400;
+        while (Date.now() < until) { /* the loop held, as by a large status */ }
+        s.sampleNow();
+        resolve();
+      };
+      setImmediate(poll);
+    });
+    await waitFor(() => gotB.length >= 2, 3000, 'b sampled');
+    await new Promise((r) => setTimeout(r, 100)); // the refresh has ended
+    expect(gotB.slice(1).map((m) => m.cpu).every((c) => c! > 20)).toBe(true); // a busy loop: never 0 %
+    await new Promise((r) => setTimeout(r, 400));
+    s.sampleNow();
+    const lastA = gotA.at(-1)!.cpu!;
+    const lastB = gotB.at(-1)!.cpu!;
+    // Both busy loops share the same cores: neither shows the CPU of two spells over one.
+    expect(lastB).toBeLessThan(Math.max(lastA * 1.4, 60) + 10);
+    expect(lastB).toBeLessThanOrEqual(105);
+    s.stop();
+  });
+
+  it('servedStaleMs: without cgroups, the refresh reads /proc a process at a time, not the whole scan in one turn', async () => {
+    const { s, got } = await refreshing();
+    expect(s.backgroundScans).toBe(1);
+    let turns = 0;
+    await new Promise<void>((resolve) => {
+      const next = () => {
+        turns++;
+        if (got.length === 2 || turns > 100_000) resolve();
+        else setImmediate(next);
+      };
+      setImmediate(next);
+    });
+    expect(got).toHaveLength(2);
+    // One step a turn (sliceMs 0): the group's figures come after a turn per process on the host.
+    expect(turns).toBeGreaterThan(fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length / 2);
+    expect(got[1]!.rss).toBeGreaterThan(100 * 1024);
+    s.stop();
+  });
+
+  it('servedStaleMs: a refresh stops at stop() and reads no more', async () => {
+    const { s, got } = await refreshing();
+    s.stop();
+    s.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toHaveLength(1);
+  });
+
+  it('servedStaleMs: with a viewer attached, each interval refreshes in slices, not in one piece', async () => {
+    const s = new MetricsSampler(100, 0, { servedStaleMs: 200 });
+    const got = await withGroup(s);
+    const unwatch = s.watch();
+    expect(s.fullScans).toBe(1); // the first viewer: at once
+    expect(got).toHaveLength(1);
+    s.tick(Date.now() + 100);
+    expect(s.fullScans).toBe(1);
+    expect(s.backgroundScans).toBe(1);
+    expect(got).toHaveLength(1);
+    await waitFor(() => got.length === 2, 3000, 'the refresh read the group');
+    unwatch();
+    s.tick(Date.now() + 400); // nobody looks: nothing read
+    expect(s.backgroundScans + s.fullScans).toBe(2);
     s.stop();
   });
 });
