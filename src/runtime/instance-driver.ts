@@ -12,6 +12,7 @@ import type { LogSink } from './log-sink.js';
 import type { StateStore } from './state-store.js';
 import { HealthMonitor } from './health-monitor.js';
 import { startProcess, type ProcessHandle } from './process/handle.js';
+import { instanceExits } from './process/paced-exits.js';
 import { noContainment, type Containment } from './process/contain.js';
 
 export interface InstanceMetrics {
@@ -338,7 +339,7 @@ export class InstanceDriver extends EventEmitter {
     const captured = this.opts.sink.attach(proc);
     this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(proc.box.cgroup ? { cgroup: proc.box.cgroup } : {}) });
     // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
-    proc.exit.then((status) => this.onExit(gen, proc, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
+    proc.exit.then((status) => instanceExits.run(() => this.onExit(gen, proc, status, captured))).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
     if (this.s.state === 'starting' && gen === this.generation) {
       this.dispatchSafe({ type: 'spawned', pid: proc.pid });
       if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
