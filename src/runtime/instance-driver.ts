@@ -339,7 +339,7 @@ export class InstanceDriver extends EventEmitter {
     const captured = this.opts.sink.attach(proc);
     this.opts.store?.recordChild(this.key, this.spec.name, { ...proc, ...(proc.box.cgroup ? { cgroup: proc.box.cgroup } : {}) });
     // Nothing after an exit may become an unhandled rejection: it is reported, and supervision goes on.
-    proc.exit.then((status) => instanceExits.run(() => this.onExit(gen, proc, status, captured))).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
+    proc.exit.then((status) => this.onExit(gen, proc, status, captured)).catch((e: unknown) => this.emit('warning', `${this.key}: after exit: ${errorMessage(e)}`));
     if (this.s.state === 'starting' && gen === this.generation) {
       this.dispatchSafe({ type: 'spawned', pid: proc.pid });
       if (this.s.state === 'starting' || this.s.state === 'running') this.health?.begin(this.clock.now());
@@ -361,14 +361,27 @@ export class InstanceDriver extends EventEmitter {
         ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
       }));
     });
+    // What the exit changes (its count, the restart and the replacement's start) waits for its
+    // turn: a batch of exits (a reload's stops) must not all restart in one turn of the loop.
+    // The journal line right after (issue 28: it can wait), not awaited within the turn.
     const forget = () => this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
-    if (gen !== this.generation) return forget();
+    let forgetting: Promise<void> | undefined;
+    if (gen === this.generation) {
+      await instanceExits.run(async () => {
+        this.countExit(gen, status, oom);
+        forgetting = forget();
+      });
+    }
+    await (forgetting ?? forget());
+  }
+
+  /** The exit counts now: the machine decides (a restart hands the replacement over at once). */
+  private countExit(gen: number, status: { code: number | null; signal: string | null }, oom: boolean): void {
+    if (gen !== this.generation) return;
     this.proc = undefined;
     const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
     this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
-    // The restart decision (and the replacement's hand-over) first; the journal line can wait (issue 28).
     this.dispatchSafe({ type: 'exit', ...exit });
-    await forget();
   }
 
   private async reportFailure(what: string, fn: () => unknown): Promise<void> {

@@ -1,11 +1,11 @@
 /**
- * What follows a supervised process's exit — settle its box, count the exit, start the
- * replacement — goes one exit after another, at most `sliceMs` of them per turn of the loop.
- * Exits come in batches (the native spawner's records, a burst of pipe ends): a reload that
- * stops 1,000 tasks had each batch settle and restart every exit in one turn, hundreds of
+ * What an exit changes once its box is settled — the exit counts, the restart, the
+ * replacement's start — goes one exit after another, at most `sliceMs` of them per turn of
+ * the loop. Exits come in batches (the native spawner's records, a burst of pipe ends): a
+ * reload that stopped 1,000 tasks had each batch restart every exit in one turn, hundreds of
  * milliseconds in which `status` got no answer. An exit's work mostly ends within the turn
- * (its reads are synchronous); one that waits for I/O (output still draining, a box not empty
- * yet) goes on by itself while the next exits are handled.
+ * (the start's hand-over is synchronous); one that waits for I/O goes on by itself while the
+ * next exits are handled.
  */
 export class PacedExits {
   private readonly queue: Array<() => Promise<void>> = [];
