@@ -68,7 +68,7 @@ async function save(): Promise<void> {
     await sampler.done();
     const left = (await d.status()).result.tasks.length;
     console.log(JSON.stringify({
-      scenario: del ? 'delete' : 'save', tasks: n, upMs: round(upMs), appliedMs: Number.isNaN(applied) ? NaN : round(appliedMs), daemonCpuMs: cpuMs,
+      scenario: del ? 'delete' : 'save', tasks: n, saveAtMs: round(t0 - d.spawnedAt), upMs: round(upMs), appliedMs: Number.isNaN(applied) ? NaN : round(appliedMs), daemonCpuMs: cpuMs,
       statusMs: status, tasksAfter: left, reloads: reloadsAfter(d, logAt),
     }));
   } finally {

@@ -12,6 +12,7 @@ import type { LogSink } from './log-sink.js';
 import type { StateStore } from './state-store.js';
 import { HealthMonitor } from './health-monitor.js';
 import { startProcess, type ProcessHandle } from './process/handle.js';
+import { instanceExits } from './process/paced-exits.js';
 import { noContainment, type Containment } from './process/contain.js';
 
 export interface InstanceMetrics {
@@ -360,14 +361,27 @@ export class InstanceDriver extends EventEmitter {
         ...(this.opts.drainMs !== undefined ? { drainMs: this.opts.drainMs } : {}),
       }));
     });
+    // What the exit changes (its count, the restart and the replacement's start) waits for its
+    // turn: a batch of exits (a reload's stops) must not all restart in one turn of the loop.
+    // The journal line right after (issue 28: it can wait), not awaited within the turn.
     const forget = () => this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
-    if (gen !== this.generation) return forget();
+    let forgetting: Promise<void> | undefined;
+    if (gen === this.generation) {
+      await instanceExits.run(async () => {
+        this.countExit(gen, status, oom);
+        forgetting = forget();
+      });
+    }
+    await (forgetting ?? forget());
+  }
+
+  /** The exit counts now: the machine decides (a restart hands the replacement over at once). */
+  private countExit(gen: number, status: { code: number | null; signal: string | null }, oom: boolean): void {
+    if (gen !== this.generation) return;
     this.proc = undefined;
     const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
     this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
-    // The restart decision (and the replacement's hand-over) first; the journal line can wait (issue 28).
     this.dispatchSafe({ type: 'exit', ...exit });
-    await forget();
   }
 
   private async reportFailure(what: string, fn: () => unknown): Promise<void> {

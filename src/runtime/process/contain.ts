@@ -139,8 +139,10 @@ function envMarks(id: BoxIdentity): string[] | undefined {
   return marks;
 }
 
-function killPids(pids: number[], sig: NodeJS.Signals): void {
+/** Signal each pid; `except` (a group's leader that the group's signal reached already) is left out. */
+function killPids(pids: number[], sig: NodeJS.Signals, except?: number): void {
   for (const pid of pids) {
+    if (pid === except) continue;
     try {
       process.kill(pid, sig);
     } catch {
@@ -386,15 +388,22 @@ class CgroupBox extends BaseBox {
 
   signal(sig: NodeJS.Signals): boolean {
     const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
+    // Each member by pid too (one that left the group by setsid is in the box still), but
+    // not the leader a second time: the group's signal reached it.
     const procs = this.members();
-    killPids(procs, sig);
+    killPids(procs, sig, inGroup ? this.pgid : undefined);
     return inGroup || procs.length > 0;
   }
 
+  /**
+   * cgroup.kill takes every process of the v2 group at once; the process group and the v1
+   * leaves (a process that left the v2 group on a hybrid host) by signal. Without cgroup.kill
+   * (before Linux 5.14), every member by pid.
+   */
   kill(): void {
-    if (!writeControl(path.join(this.cgroup, 'cgroup.kill'), '1')) killPids(this.procs(), 'SIGKILL');
-    if (this.pgid !== undefined) signalGroup(this.pgid, 'SIGKILL');
-    killPids(this.members(), 'SIGKILL');
+    const cleared = writeControl(path.join(this.cgroup, 'cgroup.kill'), '1');
+    const inGroup = this.pgid !== undefined && signalGroup(this.pgid, 'SIGKILL');
+    killPids(cleared ? this.v1Procs() : this.members(), 'SIGKILL', inGroup ? this.pgid : undefined);
   }
 
   /** `cgroup.events` says unpopulated and the v1 leaves are empty: no walk of /proc. */

@@ -29,7 +29,10 @@ export async function settleExit(proc: SpawnedProcess, box: Box, captured: Promi
   } else {
     await box.clear(o.stopSignal, o.stopTimeoutMs, { outputClosed: captured });
   }
-  await Promise.race([captured, new Promise((r) => setTimeout(r, o.drainMs ?? 2000).unref())]);
+  let drainTimer: NodeJS.Timeout | undefined;
+  await Promise.race([captured, new Promise((r) => (drainTimer = setTimeout(r, o.drainMs ?? 2000)).unref())]);
+  // Output drained first (the common case): no timer left behind per exit.
+  clearTimeout(drainTimer);
   proc.stdout.destroy();
   proc.stderr.destroy();
   const oom = box.releaseSettled() > 0;

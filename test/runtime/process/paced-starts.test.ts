@@ -1,24 +1,13 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { askedBeforeBurst, hold } from '../../helpers/loop-probe.js';
 import { PacedStarts } from '../../../src/runtime/process/paced-starts.js';
-
-/** Hold the loop's thread for `ms`, as a child_process start does while libuv forks. */
-function hold(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) { /* the fork */ }
-}
 
 describe('paced starts (the child_process spawner)', () => {
   it('give the loop back between slices: a socket is answered in the middle of a burst', async () => {
     const paced = new PacedStarts(10);
     let done = 0;
-    const server = net.createServer((c) => c.on('data', () => c.end(String(done))));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { answer, close } = await askedBeforeBurst(() => done);
     try {
-      const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-      await new Promise<void>((r) => client.once('connect', r));
-      const answer = new Promise<number>((r) => client.once('data', (d) => r(Number(d.toString()))));
-      client.write('status?');
       // 40 starts of 5 ms each come out of one microtask queue, as a burst of firings does.
       const starts = Array.from({ length: 40 }, (_, i) => paced.run(() => {
         hold(5);
@@ -30,9 +19,8 @@ describe('paced starts (the child_process spawner)', () => {
       expect(await Promise.all(starts)).toEqual(Array.from({ length: 40 }, (_, i) => i)); // all ran, in order
       expect(answeredAt).toBeLessThan(40);
       expect(paced.waiting).toBe(0);
-      client.destroy();
     } finally {
-      server.close();
+      close();
     }
   });
 
