@@ -372,10 +372,11 @@ export class InstanceDriver extends EventEmitter {
     const forget = () => this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     let forgetting: Promise<void> | undefined;
     if (gen === this.generation) {
+      // A crash (not a stop's exit) goes first: its replacement is waited for (issue 28).
       await instanceExits.run(async () => {
         this.countExit(gen, status, oom);
         forgetting = forget();
-      });
+      }, this.s.state !== 'stopping');
     }
     await (forgetting ?? forget());
   }

@@ -70,12 +70,26 @@ describe('an instance exit that waits behind a burst of exits', () => {
   });
 
   it('the sampler is not handed the group of a leader that exited while its exit waits (a released box: /proc would be scanned)', async () => {
-    const { driver } = start({ command: 'sleep 0.2; exit 3', startMs: 100, maxRestarts: 100 });
+    // A stop's exit: it waits behind the others (a crash would go first).
+    const { driver } = start({ command: 'sleep 1000', startMs: 100 });
     await waitFor(() => driver.pgid, 10_000, 'the group');
     const burst = burstAhead(500);
+    const stopped = driver.stop();
     await waitFor(() => driver.pgid === undefined || driver.status().lastExit, 20_000, 'the leader to exit');
     expect(driver.status().lastExit).toBeUndefined(); // still waiting for its turn
+    expect(driver.state).toBe('stopping');
     expect(driver.pgid).toBeUndefined();
+    await Promise.all([burst, stopped]);
+    expect(driver.state).toBe('stopped');
+  });
+
+  it('a crash is counted, and its replacement started, before the exits of stops queued ahead of it', async () => {
+    const { driver } = start({ command: 'sleep 0.3; exit 3', startMs: 100, maxRestarts: 100 });
+    await waitFor(() => driver.state === 'running', 10_000, 'running');
+    const burst = burstAhead(500);
+    await waitFor(() => driver.status().lastExit, 20_000, 'the exit to be counted');
+    // 500 turns of 5 ms ahead of it: counted once the crash was known, not after them.
+    expect(instanceExits.waiting).toBeGreaterThan(250);
     await burst;
   });
 });
