@@ -72,6 +72,8 @@ export class InstanceDriver extends EventEmitter {
   /** A start handed over whose process is not known yet, and the signal asked for meanwhile. */
   private startInFlight = false;
   private pendingSignal: NodeJS.Signals | undefined;
+  /** The leader exited and its exit is not counted yet (the settle, then its paced turn). */
+  private leaderExited = false;
 
   constructor(private readonly opts: InstanceDriverOptions) {
     super();
@@ -114,7 +116,7 @@ export class InstanceDriver extends EventEmitter {
         this.dispatchSafe({ type: 'restart', reason });
       },
     });
-    if (this.proc && (this.s.state === 'starting' || this.s.state === 'running')) this.health.begin(this.clock.now());
+    if (this.proc && !this.leaderExited && (this.s.state === 'starting' || this.s.state === 'running')) this.health.begin(this.clock.now());
   }
 
   get index(): number {
@@ -125,8 +127,9 @@ export class InstanceDriver extends EventEmitter {
     return this.s.state;
   }
 
+  /** The live group, for the sampler: none once the leader exited (its box is released; nothing to read). */
   get pgid(): number | undefined {
-    return this.proc?.pgid;
+    return this.leaderExited ? undefined : this.proc?.pgid;
   }
 
   private get key(): string {
@@ -330,6 +333,7 @@ export class InstanceDriver extends EventEmitter {
   private onStarted(gen: number, proc: ProcessHandle, startedWith: ServiceTaskSpec): void {
     this.startInFlight = false;
     this.proc = proc;
+    this.leaderExited = false;
     // Limits changed by a reload while the start was in flight (setSpec found no process): in force now.
     if (this.spec !== startedWith && JSON.stringify(this.spec.limits ?? {}) !== JSON.stringify(startedWith.limits ?? {})) {
       for (const note of proc.box.setLimits(this.spec.limits)) this.opts.sink.note(note);
@@ -353,6 +357,7 @@ export class InstanceDriver extends EventEmitter {
   }
 
   private async onExit(gen: number, proc: ProcessHandle, status: { code: number | null; signal: string | null }, captured: Promise<void>): Promise<void> {
+    if (gen === this.generation) this.leaderGone();
     // A failure to clear the box or to update the child records must not keep the exit from the machine.
     let oom = false;
     await this.reportFailure('clearing the process group', async () => {
@@ -367,12 +372,29 @@ export class InstanceDriver extends EventEmitter {
     const forget = () => this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     let forgetting: Promise<void> | undefined;
     if (gen === this.generation) {
+      // A crash (not a stop's exit) goes first: its replacement is waited for (issue 28).
       await instanceExits.run(async () => {
         this.countExit(gen, status, oom);
         forgetting = forget();
-      });
+      }, this.s.state !== 'stopping');
     }
     await (forgetting ?? forget());
+  }
+
+  /**
+   * The leader exited: its uptime ends now, whenever the exit is counted (the settle, then the
+   * exit's paced turn behind a burst of others, may take seconds). Nothing on the instance's
+   * clock judges a process that is gone meanwhile: start_seconds would make a failed start a
+   * good one (backoff and start_retries reset), a probe or max_lifetime would make the crash a
+   * restart asked for (no failure counted or notified). The machine cancels these timers itself
+   * when the exit reaches it. The sampler no longer gets the group: the box is released, and a
+   * group without a cgroup box is looked for in a scan of all of /proc.
+   */
+  private leaderGone(): void {
+    this.leaderExited = true;
+    this.clearTimer('start');
+    this.clearTimer('lifetime');
+    this.health?.end();
   }
 
   /** The exit counts now: the machine decides (a restart hands the replacement over at once). */

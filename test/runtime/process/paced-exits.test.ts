@@ -41,4 +41,21 @@ describe('paced exits (what follows an instance exit)', () => {
     await slow;
     expect(paced.waiting).toBe(0);
   });
+
+  it('run a crash (urgent) before the exits of stops queued ahead of it', async () => {
+    const paced = new PacedExits(10);
+    const order: string[] = [];
+    const stops = Array.from({ length: 20 }, (_, i) => paced.run(async () => {
+      hold(2);
+      order.push(`stop ${i}`);
+    }));
+    const crash = paced.run(async () => {
+      order.push('crash');
+    }, true);
+    await crash;
+    expect(order.indexOf('crash')).toBeLessThanOrEqual(1); // at most the exit under way when it came
+    await Promise.all(stops);
+    expect(order.filter((x) => x !== 'crash')).toEqual(Array.from({ length: 20 }, (_, i) => `stop ${i}`));
+    expect(paced.waiting).toBe(0);
+  });
 });
