@@ -368,7 +368,8 @@ export class InstanceDriver extends EventEmitter {
     });
     // What the exit changes (its count, the restart and the replacement's start) waits for its
     // turn: a batch of exits (a reload's stops) must not all restart in one turn of the loop.
-    // The journal line right after (issue 28: it can wait), not awaited within the turn.
+    // The child record is forgotten after the restart decision (issue 28: it can wait); its
+    // journal write itself is synchronous, within the same turn.
     const forget = () => this.reportFailure('forgetting the child record', () => this.opts.store?.forgetChild(this.key));
     let forgetting: Promise<void> | undefined;
     if (gen === this.generation) {

@@ -69,14 +69,16 @@ export class LogFile extends EventEmitter {
   private open(): void {
     this.checkedAt = Date.now();
     try {
+      let opened: { fd: number; size: number };
       try {
-        this.fd = openForWriteNoWait(this.path, APPEND_NOFOLLOW, 0o640);
+        opened = openForWriteNoWait(this.path, APPEND_NOFOLLOW, 0o640);
       } catch (e) {
         if (!isMissing(e)) throw e;
         recreateDir(path.dirname(this.path)); // its directory was removed: create it again
-        this.fd = openForWriteNoWait(this.path, APPEND_NOFOLLOW, 0o640);
+        opened = openForWriteNoWait(this.path, APPEND_NOFOLLOW, 0o640);
       }
-      this.size = fs.fstatSync(this.fd).size;
+      this.fd = opened.fd;
+      this.size = opened.size;
     } catch (e) {
       this.fd = null;
       this.opts.onError?.(e as NodeJS.ErrnoException);

@@ -32,25 +32,25 @@ export function readRegularFile(file: string, opts: { max: number; noFollow?: bo
  * a FIFO put at its path fails at once (ENXIO without a reader) instead of waiting for a reader
  * for ever on the daemon's loop, and a FIFO that has one is refused too (its writes would block
  * once the reader stops). O_NONBLOCK does nothing to a regular file's writes. Other errors of
- * open are thrown as they are.
+ * open are thrown as they are. Returns the fd and the file's size (the one fstat it needs).
  */
-export function openForWriteNoWait(file: string, flags: number, mode: number): number {
+export function openForWriteNoWait(file: string, flags: number, mode: number): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, flags | fs.constants.O_NONBLOCK, mode);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw isFifo(file);
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw fifoRefused(file);
     throw e;
   }
-  let fifo = true;
+  let st: fs.Stats | undefined;
   try {
-    fifo = fs.fstatSync(fd).isFIFO();
+    st = fs.fstatSync(fd);
   } finally {
-    if (fifo) fs.closeSync(fd);
+    if (!st || st.isFIFO()) fs.closeSync(fd);
   }
-  if (fifo) throw isFifo(file);
-  return fd;
+  if (st.isFIFO()) throw fifoRefused(file);
+  return { fd, size: st.size };
 }
 
-const isFifo = (file: string) =>
+const fifoRefused = (file: string) =>
   Object.assign(new NotRegularFileError(file, 'not-regular', 'is not a regular file but a FIFO (an open or a write would wait for a reader, holding the daemon)'), { path: file });
