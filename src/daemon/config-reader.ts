@@ -9,6 +9,8 @@ export interface ConfigReader {
   read(job: ConfigReadJob): Promise<ConfigRead>;
   /** A read is coming (a file changed): start the reader now, so its start overlaps the watcher's quiet time. */
   prepare(): void;
+  /** End every reader process and wait for it to be gone; later reads fail. Safe to call twice. */
+  close(): Promise<void>;
 }
 
 /** From the sources (tsx, vitest) the reader is a .ts file, run through tsx. */
@@ -33,6 +35,9 @@ type Reply = { ok: true; read: ConfigRead } | { ok: false; message: string };
  */
 export class ChildConfigReader implements ConfigReader {
   private ready: ChildProcess | undefined;
+  /** Every reader process still alive (prepared or reading): the daemon's stop waits for them. */
+  private readonly alive = new Set<ChildProcess>();
+  private closed = false;
 
   /**
    * `timeoutMs`: how long one read may take before its reader is killed and the read fails
@@ -42,8 +47,8 @@ export class ChildConfigReader implements ConfigReader {
   constructor(public timeoutMs = READ_TIMEOUT_MS) {}
 
   prepare(): void {
-    if (this.ready?.connected) return;
-    const child = start();
+    if (this.ready?.connected || this.closed) return;
+    const child = this.start();
     this.ready = child;
     child.once('exit', () => {
       if (this.ready === child) this.ready = undefined;
@@ -51,6 +56,7 @@ export class ChildConfigReader implements ConfigReader {
   }
 
   async read(job: ConfigReadJob): Promise<ConfigRead> {
+    if (this.closed) throw shuttingDown();
     const prepared = this.ready;
     this.ready = undefined;
     if (prepared?.connected) {
@@ -61,7 +67,32 @@ export class ChildConfigReader implements ConfigReader {
         if (!(e instanceof ReaderGone)) throw e;
       }
     }
-    return ask(start(), job, this.timeoutMs);
+    // (The prepared reader may also be gone because close() ended it: then none starts.)
+    if (this.closed) throw shuttingDown();
+    return ask(this.start(), job, this.timeoutMs);
+  }
+
+  /**
+   * The daemon stops: a reader it leaves would exit on its own a moment later (the IPC channel
+   * closes), but "stopped" means no process of the daemon's is left, so each is killed and waited for.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.ready = undefined;
+    await Promise.all([...this.alive].map((child) => {
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      return gone;
+    }));
+  }
+
+  private start(): ChildProcess {
+    const child = start();
+    this.alive.add(child);
+    child.once('exit', () => this.alive.delete(child));
+    // A fork that failed (EAGAIN) has no process to wait for, and no 'exit' comes.
+    child.once('error', () => child.pid === undefined && this.alive.delete(child));
+    return child;
   }
 }
 
@@ -69,6 +100,8 @@ export class ChildConfigReader implements ConfigReader {
 const READ_TIMEOUT_MS = 60_000;
 
 class ReaderGone extends JobctlError {}
+
+const shuttingDown = () => new JobctlError('SHUTTING_DOWN', 'the daemon is shutting down; the configuration was not read');
 
 function ask(child: ChildProcess, job: ConfigReadJob, timeoutMs: number): Promise<ConfigRead> {
   return new Promise<ConfigRead>((resolve, reject) => {

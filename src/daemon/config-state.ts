@@ -74,6 +74,11 @@ export class ConfigState {
     return { effective, set, ...(host ? { host } : {}) };
   }
 
+  /** End the reader's processes (the daemon stops); later loads fail. */
+  close(): Promise<void> {
+    return this.reader.close();
+  }
+
   /** Task files (absolute) the last applied load could not read: unreadable, or a broken symlink. */
   get unreadableFiles(): string[] {
     return this.unreadable;

@@ -10,7 +10,7 @@ import { FileRunHistory } from '../runtime/run-history-file.js';
 import { Containment } from '../runtime/process/contain.js';
 import { spawnerInfo } from '../runtime/process/start.js';
 import { StateStore } from '../runtime/state-store.js';
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage, JobctlError } from '../shared/errors.js';
 import { configErrorHeadline } from '../shared/config-errors.js';
 import { homePaths } from '../shared/paths.js';
 import type { PlanResult } from '../shared/protocol.js';
@@ -134,6 +134,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     parts.up('sampler', () => sampler.stop());
 
     const config = new ConfigState(paths.tasks, 'tasks', opts.home);
+    parts.up('config-reader', () => config.close());
     // Features configured by jobctl.yaml; each applies the host settings and is closed at shutdown.
     const fleetLock = new FleetLockService(log, (spec, message) => notifier.send({ task: spec.name, event: 'failure', message, logFile: paths.daemonLog }));
     const services: HostService[] = [fleetLock];
@@ -213,7 +214,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     // Reloads run one at a time; requests that come during one share the next.
     const reloads = new ReloadQueue(async (): Promise<PlanResult> => {
       await startPass;
-    started();
+      started();
+      // Not even read once the daemon stops: the read would start a config reader process.
+      if (closing) throw new JobctlError('SHUTTING_DOWN', 'the daemon is shutting down; the reload was not applied');
       const loaded = await config.load();
       const brokenBefore = config.effective.errors;
       const delta = diff(registry.specs(), loaded.effective.tasks);

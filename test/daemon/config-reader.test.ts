@@ -56,6 +56,29 @@ describe.runIf(process.platform === 'linux')('the config reader child', () => {
     expect(read.set.tasks.map((t) => t.name)).toEqual(['a1']);
   });
 
+  it('close() ends a prepared reader and a reading one and waits for them; later reads fail, prepare() starts none; twice is safe', async () => {
+    const from = tasksDir('closed');
+    const reader = new ChildConfigReader(60_000);
+    reader.prepare();
+    const prepared = await waitFor(() => readerChildren()[0], 10_000, 'the prepared reader');
+    // A read under way, its reader held so that it is still reading at close().
+    process.kill(prepared!, 'SIGSTOP');
+    const job = { from, displayDir: 'tasks', notifiersInForce: [] };
+    const reading = reader.read(job).catch((e: { message: string }) => e.message);
+    reader.prepare();
+    await waitFor(() => readerChildren().length === 1 || readerChildren().length === 2, 10_000, 'readers');
+    await reader.close();
+    // Gone when close() resolves, not a moment later (the daemon's stop counts on it).
+    expect(readerChildren()).toEqual([]);
+    // The read whose reader close() ended fails: it does not start a reader of its own.
+    expect(await reading).toMatch(/shutting down/);
+    expect(readerChildren()).toEqual([]);
+    await expect(reader.read(job)).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+    reader.prepare();
+    expect(readerChildren()).toEqual([]);
+    await reader.close();
+  });
+
   it('reads when node\'s path is gone under the daemon (node removed or moved by an upgrade)', async () => {
     const from = tasksDir('moved');
     const node = path.join(tmp.dir, 'node-copy');

@@ -246,7 +246,9 @@ describe('controller against a real daemon', () => {
     }, 8000, 'restarted with the new command');
   });
   it('a reload (SIGHUP) while the daemon stops starts nothing: the daemon exits and leaves no process', async () => {
-    const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    command: "${SLOW_STOP}"\n` });
+    // A stop of 3 s: the SIGHUP below comes while it is under way even when the test's process
+    // reads the daemon's output late on a loaded machine (CI, Node 26: 0.6 s was not enough).
+    const home = makeHome({ 'tasks/app.yaml': `tasks:\n  w:\n    command: "trap 'sleep 3; exit 0' TERM; while true; do sleep 0.1; done"\n` });
     const d = await startTestDaemon(home);
     const c = await client(d);
     await waitFor(async () => (await statusOf(c, 'w')).running === 1, 5000, 'running');

@@ -51,7 +51,7 @@ describe('DaemonParts: the order a daemon stops in', () => {
     const d = await startDaemon({ home: t.dir, logStream: { write: (s) => lines.push(s) } });
     try {
       expect(d.stopOrder()).toEqual([
-        'restore-timer', 'host-file-watcher', 'task-watcher', 'notifier', 'autoscaler', 'tasks', 'scheduler', 'host-services',
+        'restore-timer', 'host-file-watcher', 'task-watcher', 'notifier', 'autoscaler', 'tasks', 'scheduler', 'host-services', 'config-reader',
         'sampler', 'containment', 'history', 'store', 'recreated-dirs', 'socket', 'lock',
       ]);
     } finally {
