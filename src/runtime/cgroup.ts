@@ -63,8 +63,18 @@ export function parseProcCgroup(text: string): Map<string, string> {
 
 /** The subtree name of one home: a hash of its path, so two daemons never share one. */
 export function homeCgroupName(home: string): string {
-  return `jobctl-${sha256Hex(path.resolve(home)).slice(0, 12)}`;
+  const resolved = path.resolve(home);
+  let name = cgroupNames.get(resolved);
+  if (name === undefined) {
+    name = `jobctl-${sha256Hex(resolved).slice(0, 12)}`;
+    // A daemon asks for its own home's name several times at start (containment, registry, prune).
+    if (cgroupNames.size >= 64) cgroupNames.clear();
+    cgroupNames.set(resolved, name);
+  }
+  return name;
 }
+
+const cgroupNames = new Map<string, string>();
 
 const CONTROLLERS: ControllerName[] = ['memory', 'pids', 'cpu'];
 

@@ -28,6 +28,8 @@ export function survivorsOf(rec: ChildRecord, all: ProcStat[]): ProcStat[] {
  * then SIGKILL after graceMs). Returns what was found.
  */
 export async function sweepOrphans(children: Record<string, ChildRecord>, graceMs = 2000): Promise<SweptGroup[]> {
+  // Nothing on record (a first start, a clean stop before): no walk of /proc.
+  if (Object.keys(children).length === 0) return [];
   const all = listProcesses();
   const found: SweptGroup[] = [];
   for (const [key, rec] of Object.entries(children)) {

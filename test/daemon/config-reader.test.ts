@@ -58,6 +58,8 @@ describe.runIf(process.platform === 'linux')('the config reader child', () => {
 
   it('close() ends a prepared reader and a reading one and waits for them; later reads fail, prepare() starts none; twice is safe', async () => {
     const from = tasksDir('closed');
+    // The readers of the tests before have answered; on a loaded machine one may still be exiting.
+    await waitFor(() => readerChildren().length === 0, 30_000, 'earlier readers gone');
     const reader = new ChildConfigReader(60_000);
     reader.prepare();
     const prepared = await waitFor(() => readerChildren()[0], 10_000, 'the prepared reader');
