@@ -3,7 +3,7 @@
  * memory (VmRSS, and its anonymous and file-backed parts) of
  *   - a bare `node` waiting on a timer;
  *   - the smallest daemon one could write in Node: a Unix socket server that has started one child;
- *   - jobctl's daemon on an empty home, as `jobctl up` runs it, and the same with `--no-opt`
+ *   - jobctl's daemon on an empty home, as `jobctl up` runs it (its node flags), and the same with `--no-opt`
  *     (no TurboFan: its code pages in the node binary are never touched);
  * each read 3 s after it is up, one at a time, median of `--rounds`.
  *
@@ -61,9 +61,12 @@ const SOCKET_DAEMON = `
   spawn('true', { stdio: ['ignore', 'pipe', 'pipe'] });
   process.on('SIGTERM', () => process.exit(0));`;
 
+// The flags `jobctl up` and the unit files give the daemon (src/cli/install/units.ts).
+const { DAEMON_NODE_FLAGS } = await import(path.join(path.dirname(cli), '../cli/install/units.js'));
+
 const jobctl = (flags: string[]) => (dir: string) => {
   fs.mkdirSync(path.join(dir, 'tasks'));
-  const child = spawn(node, [...flags, cli, 'daemon'], { env: { ...process.env, JOBCTL_HOME: dir }, stdio: 'ignore' });
+  const child = spawn(node, [...DAEMON_NODE_FLAGS, ...flags, cli, 'daemon'], { env: { ...process.env, JOBCTL_HOME: dir }, stdio: 'ignore' });
   return { child, pidOf: () => (fs.existsSync(path.join(dir, 'state/jobctl.sock')) ? child.pid : undefined) };
 };
 

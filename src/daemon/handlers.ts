@@ -113,8 +113,9 @@ export function makeHandlers(d: HandlerDeps): Handlers {
   return {
     hello: () => ({ protocol: PROTOCOL, version: VERSION, pid: process.pid, home: d.home, startedAt: d.startedAt }),
 
-    status: ({ target, allHosts, only }) => {
-      d.sampler?.demand();
+    status: async ({ target, allHosts, only }) => {
+      // After an idle spell the figures are read first, in slices that leave the loop to others.
+      await d.sampler?.demand();
       const names = only ?? (target ? resolveTargets(target, d.registry.specs()) : d.registry.names());
       const tasks = statuses(names);
       // One task by name: what `pm2 describe` shows too (command, cwd, env keys, logs, last lines).

@@ -172,10 +172,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     registry.on('event', (ev: RegistryEvent) => log[ev.level](ev.message, ev.task));
     services.push(new MetricsService({
       source: {
-        tasks: () => {
-          sampler.demand(); // figures read at scrape time
-          return registry.statusAll();
-        },
+        fresh: () => sampler.demand(), // figures read at scrape time
+        tasks: () => registry.statusAll(),
         configErrors: () => config.effective.errors.length, startedAt, version: VERSION,
         onRun: (fn) => {
           registry.on('run', fn);

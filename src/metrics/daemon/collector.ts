@@ -19,6 +19,8 @@ import { FINAL_RUN_STATES } from '../../core/cron-run-machine.js';
 export interface MetricsSource {
   /** Every task's status, as `jobctl status --json` shows it. */
   tasks(): TaskStatus[];
+  /** Called first at each scrape: resolves once the figures `tasks()` shows are read (after an idle spell). */
+  fresh?(): Promise<void> | undefined;
   /** Problems in the task files and jobctl.yaml now. */
   configErrors(): number;
   /** Every change of a cron run record; returns the unsubscribe function. */
@@ -54,7 +56,7 @@ export class MetricsCollector {
   private snapshot: TaskStatus[] | undefined;
   private inflight: Promise<string> | undefined;
 
-  constructor(source: MetricsSource) {
+  constructor(private readonly source: MetricsSource) {
     const now = source.now ?? Date.now;
     const r = [this.registry];
 
@@ -205,7 +207,10 @@ export class MetricsCollector {
   /** The text format, as Prometheus scrapes it. */
   metrics(): Promise<string> {
     // Scrapes that arrive while one is collected get its answer: N parallel scrapes cost one.
-    this.inflight ??= this.registry.metrics().finally(() => {
+    this.inflight ??= (async () => {
+      await this.source.fresh?.();
+      return this.registry.metrics();
+    })().finally(() => {
       this.snapshot = undefined;
       this.inflight = undefined;
     });
