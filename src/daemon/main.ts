@@ -233,9 +233,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       configEvents.emit('config');
       return planResult(delta, loaded.effective.errors, loaded.effective.keptFiles, loaded.effective.elsewhere);
     });
+    let saidNoReload = false;
     const reload = (): Promise<PlanResult> => {
       const run = reloads.request();
-      run.catch((e: unknown) => log.error(`reload failed: ${errorMessage(e)}`));
+      run.catch((e: unknown) => {
+        // A reload during the stop (a SIGHUP storm, `systemctl reload` racing a stop) is no failure: said once.
+        if (e instanceof JobctlError && e.code === 'SHUTTING_DOWN') {
+          if (!saidNoReload) log.info('reload not applied: the daemon is shutting down');
+          saidNoReload = true;
+        } else log.error(`reload failed: ${errorMessage(e)}`);
+      });
       return run;
     };
 

@@ -181,9 +181,12 @@ export class FileRunHistory implements RunHistory {
     const runLog = this.opts.runLog;
     if (runLog) {
       const dir = path.dirname(runLog(task, 'x'));
-      fs.rm(dir, { recursive: true, force: true }, (e) => {
-        if (e) this.warn(`could not remove the run logs of the removed task "${task}": ${errorMessage(e)}`);
-      });
+      // In the background, so close() (the daemon's stop, then process.exit) waits for it.
+      this.background = this.background.then(() =>
+        fs.promises.rm(dir, { recursive: true, force: true }).catch((e: unknown) => {
+          this.warn(`could not remove the run logs of the removed task "${task}": ${errorMessage(e)}`);
+        }),
+      );
     }
   }
 

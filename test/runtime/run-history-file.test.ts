@@ -23,6 +23,17 @@ const rmReal = fs.promises.rm.bind(fs.promises);
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
 describe('FileRunHistory', () => {
+  it('close() waits for the removal of a forgotten task\'s run logs (the daemon ends with process.exit)', async () => {
+    const d = dir();
+    const runLog = (task: string, id: string) => path.join(d, 'logs', task, `${id}.log`);
+    const h = new FileRunHistory({ dir: d, runLog });
+    fs.mkdirSync(path.join(d, 'logs', 't'), { recursive: true });
+    for (let i = 0; i < 300; i++) fs.writeFileSync(runLog('t', `r${i}`), 'x');
+    h.forget('t');
+    await h.close();
+    expect(fs.existsSync(path.join(d, 'logs', 't'))).toBe(false);
+  });
+
   it('appends a line when a run is created and when it ends; the newest line of an id wins', () => {
     const h = new FileRunHistory({ dir: dir() });
     const a = run('t');
