@@ -80,6 +80,8 @@ export class ChildConfigReader implements ConfigReader {
     this.closed = true;
     this.ready = undefined;
     await Promise.all([...this.alive].map((child) => {
+      // A fork that failed (its 'error' still to come) has no process: nothing to wait for.
+      if (child.pid === undefined) return undefined;
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGKILL');
       return gone;
