@@ -74,6 +74,8 @@ export class InstanceDriver extends EventEmitter {
   private pendingSignal: NodeJS.Signals | undefined;
   /** The leader exited and its exit is not counted yet (the settle, then its paced turn). */
   private leaderExited = false;
+  /** Its task is removed; its stop comes in its turn (retire()). */
+  private retiring = false;
 
   constructor(private readonly opts: InstanceDriverOptions) {
     super();
@@ -171,6 +173,16 @@ export class InstanceDriver extends EventEmitter {
     await this.whenDown();
   }
 
+  /**
+   * Its task is removed and its stop is coming, paced with the others' (a 1,000-instance task's
+   * stops in one phase held the loop ~470 ms): from now on nothing starts it again. A process
+   * that exits meanwhile is stopped for good, not restarted; one waiting to restart stops now.
+   */
+  retire(): void {
+    this.retiring = true;
+    if (this.s.state === 'backoff') this.dispatchSafe({ type: 'stop' });
+  }
+
   /** Stop then start again (or start, when not running). */
   restart(reason?: string): void {
     this.dispatch({ type: 'restart', ...(reason !== undefined ? { reason } : {}) });
@@ -206,6 +218,8 @@ export class InstanceDriver extends EventEmitter {
 
   /** Apply one event; coded errors (ALREADY_RUNNING…) are thrown to the caller. */
   dispatch(e: InstanceEvent): void {
+    // Retiring: a restart (health, max_lifetime, max_memory) waits for the stop that is coming.
+    if (this.retiring && (e.type === 'restart' || e.type === 'start' || e.type === 'backoff-elapsed')) return;
     const before = this.s.state;
     const t = transition(this.s, e, this.clock.now(), this.spec, this.random);
     this.s = t.next;
@@ -404,6 +418,8 @@ export class InstanceDriver extends EventEmitter {
     this.proc = undefined;
     const exit = { code: status.code, signal: status.signal, ...(oom ? { oom } : {}) };
     this.opts.sink.note(describeExit(exit, this.spec.limits?.memory));
+    // Retiring: the exit of a process its stop had not reached yet ends it, as the stop would have.
+    if (this.retiring && (this.s.state === 'running' || this.s.state === 'starting')) this.dispatchSafe({ type: 'stop' });
     this.dispatchSafe({ type: 'exit', ...exit });
   }
 

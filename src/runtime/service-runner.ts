@@ -19,6 +19,10 @@ import { CommandSequence, disabledError, refuseWhileDisposing, specStatusBase, t
 import type { Capabilities, KindDetails, LogQuery, LogSelection, TaskNotice, TaskRunner } from './task-runner.js';
 import { taskState } from '../core/task-lifecycle.js';
 import { anyKey } from '../core/reload-plan.js';
+import { PacedTurns } from './process/paced-turns.js';
+
+/** Instances removed (a task deleted, a count lowered) are stopped ≤ 5 ms of the loop per turn, daemon-wide. */
+const disposals = new PacedTurns(5);
 
 export interface ServiceRunnerOptions {
   spec: ServiceTaskSpec;
@@ -249,8 +253,13 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     this.count = n;
     this.resize();
     if (this.desired_ === 'running') for (const { driver } of this.active()) startInstance(driver);
-    for (const { driver } of this.slots.slice(n)) {
-      if (!DOWN_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+    for (const slot of this.slots.slice(n)) {
+      if (DOWN_STATES.has(slot.driver.state)) continue;
+      // In turns (1,000 → 0 in one phase held the loop). A scale back up before its turn keeps it.
+      void disposals.run(() => {
+        if (this.slots.indexOf(slot) >= this.count && !DOWN_STATES.has(slot.driver.state)) return slot.driver.stop();
+        return undefined;
+      }).catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
     }
     this.emit('state');
     await this.trim();
@@ -263,7 +272,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (this.slots.length <= this.count) return;
     const extra = this.slots.slice(this.count);
     this.slots = this.slots.slice(0, this.count);
-    await Promise.all(extra.map((slot) => this.disposeSlot(slot)));
+    await Promise.all(extra.map((slot) => disposals.run(() => this.disposeSlot(slot))));
     this.emit('state');
   }
 
@@ -473,7 +482,10 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       for (const w of this.waiters.splice(0)) w();
       this.desired_ = 'stopped';
       // The instances show (stopping) until their groups are gone; nothing can add one now.
-      await Promise.all(this.slots.map((s) => this.disposeSlot(s)));
+      // Their stops go a slice of the loop at a time (a 1,000-instance task held it ~470 ms);
+      // meanwhile none restarts.
+      for (const slot of this.slots) slot.driver.retire();
+      await Promise.all(this.slots.map((s) => disposals.run(() => this.disposeSlot(s))));
       this.slots = [];
       this.emit('disposed');
       this.removeAllListeners();

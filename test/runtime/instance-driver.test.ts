@@ -66,3 +66,36 @@ describe('InstanceDriver after an exit', () => {
     expect(rejections).toEqual([]);
   });
 });
+
+describe('InstanceDriver retired (its task removed; its stop comes in its turn)', () => {
+  it('a process that dies before its stop is not restarted: the instance is stopped, with no restart counted', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'sleep 1000', restart: 'always', startMs: 0, backoff: { initialMs: 0, maxMs: 0 } }), index: 0, sink: sinkIn(t.dir) });
+    cleanups.push(() => driver.dispose());
+    driver.start();
+    await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined, 10_000, 'running');
+    const pid = driver.status().pid!;
+    driver.retire();
+    // A restart asked for meanwhile (a health check, max_lifetime) waits for the stop too.
+    driver.restart('health check failed');
+    expect(driver.status().pid).toBe(pid);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => driver.state === 'stopped', 10_000, 'stopped, not restarted');
+    expect(driver.status().restarts).toBe(0);
+    expect(driver.status().pid).toBeUndefined();
+    await driver.dispose();
+    expect(driver.state).toBe('stopped');
+  });
+
+  it('an instance waiting to restart (backoff after a failed start) stops at once', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'exit 1', restart: 'always', startMs: 5000, startRetries: 10, backoff: { initialMs: 60_000, maxMs: 60_000 } }), index: 0, sink: sinkIn(t.dir) });
+    cleanups.push(() => driver.dispose());
+    driver.start();
+    await waitFor(() => driver.state === 'backoff', 10_000, 'backoff');
+    driver.retire();
+    expect(driver.state).toBe('stopped');
+  });
+});

@@ -7,7 +7,7 @@ import type { RunAs } from '../../shared/types.js';
 import { readStat } from '../proc.js';
 import { lookupGroup, lookupUser } from '../../config/users.js';
 import { nativeSpawner, nativeSpawnerReason, type NativeSpawnError, type NativeSpawner } from './native-spawner.js';
-import { PacedStarts } from './paced-starts.js';
+import { PacedTurns } from './paced-turns.js';
 import { parseDotenv } from './dotenv-parse.js';
 import { NotRegularFileError, readRegularFile } from '../regular-file.js';
 
@@ -184,7 +184,7 @@ export function spawnProcess(req: SpawnRequest): Promise<SpawnedProcess> {
 }
 
 /** child_process starts hold the loop while libuv forks: paced, so a burst leaves turns to the socket. */
-const childProcessStarts = new PacedStarts();
+const childProcessStarts = new PacedTurns();
 
 /** The native spawner: one exec, the cwd and binary checked by the child itself (no look-ups on the loop). */
 function spawnNative(native: NativeSpawner, req: SpawnRequest): Promise<SpawnedProcess> {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { askedBeforeBurst, hold } from '../../helpers/loop-probe.js';
-import { PacedStarts } from '../../../src/runtime/process/paced-starts.js';
+import { PacedTurns } from '../../../src/runtime/process/paced-turns.js';
 
 describe('paced starts (the child_process spawner)', () => {
   it('give the loop back between slices: a socket is answered in the middle of a burst', async () => {
-    const paced = new PacedStarts(10);
+    const paced = new PacedTurns(10);
     let done = 0;
     const { answer, close } = await askedBeforeBurst(() => done);
     try {
@@ -25,7 +25,7 @@ describe('paced starts (the child_process spawner)', () => {
   });
 
   it('reject with what a start throws, and go on with the next', async () => {
-    const paced = new PacedStarts(10);
+    const paced = new PacedTurns(10);
     const bad = paced.run(() => {
       throw new Error('cwd /nope does not exist');
     });
@@ -35,7 +35,7 @@ describe('paced starts (the child_process spawner)', () => {
   });
 
   it('run the first start of a turn whatever its cost, and a start asked after a burst in the next turn', async () => {
-    const paced = new PacedStarts(0);
+    const paced = new PacedTurns(0);
     const order: string[] = [];
     const a = paced.run(() => order.push('a'));
     const b = paced.run(() => order.push('b'));
