@@ -177,10 +177,12 @@ export class InstanceDriver extends EventEmitter {
    * Its task is removed and its stop is coming, paced with the others' (a 1,000-instance task's
    * stops in one phase held the loop ~470 ms): from now on nothing starts it again. A process
    * that exits meanwhile is stopped for good, not restarted; one waiting to restart stops now.
+   * One already stopping for a restart (health, max_lifetime, `restart`) stops for good: its
+   * exit would start it again otherwise.
    */
   retire(): void {
     this.retiring = true;
-    if (this.s.state === 'backoff') this.dispatchSafe({ type: 'stop' });
+    if (this.s.state === 'backoff' || (this.s.state === 'stopping' && this.s.restartPending)) this.dispatchSafe({ type: 'stop' });
   }
 
   /** Stop then start again (or start, when not running). */

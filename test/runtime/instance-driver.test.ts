@@ -88,6 +88,23 @@ describe('InstanceDriver retired (its task removed; its stop comes in its turn)'
     expect(driver.state).toBe('stopped');
   });
 
+  it('an instance already restarting (stopping, its start to follow) when retired is not started again by its exit', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    // The process outlives SIGTERM by a moment: its exit comes after retire().
+    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'trap "sleep 0.3; exit 0" TERM; sleep 1000 & wait', restart: 'always', startMs: 0 }), index: 0, sink: sinkIn(t.dir) });
+    cleanups.push(() => driver.dispose());
+    driver.start();
+    await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined, 10_000, 'running');
+    driver.restart('max_lifetime');
+    expect(driver.state).toBe('stopping');
+    driver.retire();
+    await waitFor(() => driver.state !== 'stopping', 10_000, 'the exit');
+    expect(driver.state).toBe('stopped');
+    expect(driver.status().pid).toBeUndefined();
+    expect(driver.status().restarts).toBe(0);
+  });
+
   it('an instance waiting to restart (backoff after a failed start) stops at once', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
