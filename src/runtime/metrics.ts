@@ -23,7 +23,7 @@ export interface SamplerOptions {
    * A demand that finds figures older than an interval but younger than this answers with
    * them and refreshes them in the background, a slice of groups per turn of the loop
    * (1,000 cgroups read at once held the loop for 150–300 ms, and every request waited).
-   * Older figures (an idle spell) are read at once, as without it. A viewer's interval refresh
+   * Older figures (an idle spell) are read in slices too, and the demand waits for them. A viewer's interval refresh
    * (`tick`) is done in slices too. @default 0 (always at once)
    */
   servedStaleMs?: number;
@@ -202,16 +202,23 @@ export class MetricsSampler {
     this.lastFullAt = now;
     this.backgroundScans++;
     const steps = this.refreshSteps([...this.entries]);
+    const end = () => {
+      this.refreshing = false;
+      for (const w of this.refreshWaiters.splice(0)) w();
+    };
     const turn = () => {
       const t0 = performance.now(); // the global: node:perf_hooks loads on first use, not at start (issue 28)
       // At least one step a turn, whatever sliceMs is.
-      do {
-        if (this.stopped || steps.next().done) {
-          this.refreshing = false;
-          for (const w of this.refreshWaiters.splice(0)) w();
-          return;
-        }
-      } while (performance.now() - t0 < this.sliceMs);
+      try {
+        do {
+          if (this.stopped || steps.next().done) return end();
+        } while (performance.now() - t0 < this.sliceMs);
+      } catch (e) {
+        // A group's read or its callback threw: this refresh ends, and the answers waiting for it
+        // go (they waited for ever, and every later status with them); the error stays uncaught.
+        end();
+        throw e;
+      }
       setImmediate(turn);
     };
     setImmediate(turn);

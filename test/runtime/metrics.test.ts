@@ -231,6 +231,44 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     expect(got).toHaveLength(1);
   });
 
+  it('servedStaleMs: a status waiting for the read after an idle spell is answered when the sampler stops (the daemon going down)', async () => {
+    const s = new MetricsSampler(100, 0, { servedStaleMs: 1000, sliceMs: 0 });
+    const got = await withGroup(s);
+    const read = s.demand()!;
+    s.stop();
+    await read;
+    expect(got).toHaveLength(0);
+  });
+
+  it('servedStaleMs: a read after an idle spell whose callback throws still answers the status waiting for it, and the next read goes on', async () => {
+    // The throw stays uncaught (the daemon reports it and goes on): caught here instead of by the runner.
+    const theirs = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    const uncaught: unknown[] = [];
+    process.on('uncaughtException', (e) => uncaught.push(e));
+    try {
+      const s = new MetricsSampler(100, 0, { servedStaleMs: 1000, sliceMs: 0 });
+      const got = await withGroup(s);
+      const g = group();
+      await waitFor(() => groupTree(g.pid!).length === 3, 3000, 'three processes');
+      let calls = 0;
+      s.register(() => g.pid, () => {
+        if (calls++ === 0) throw new Error('a viewer gone');
+      });
+      const t = Date.now();
+      await s.demand(t);
+      expect(uncaught.map((e) => (e as Error).message)).toEqual(['a viewer gone']);
+      // The next look after an idle spell reads again, and waits for that read only.
+      await s.demand(t + 5000);
+      expect(got.length).toBeGreaterThanOrEqual(1);
+      expect(calls).toBe(2);
+      s.stop();
+    } finally {
+      process.removeAllListeners('uncaughtException');
+      for (const l of theirs) process.on('uncaughtException', l);
+    }
+  });
+
   it('servedStaleMs: with a viewer attached, each interval refreshes in slices, not in one piece', async () => {
     const s = new MetricsSampler(100, 0, { servedStaleMs: 200 });
     const got = await withGroup(s);
