@@ -185,6 +185,11 @@ export class InstanceDriver extends EventEmitter {
     if (this.s.state === 'backoff' || (this.s.state === 'stopping' && this.s.restartPending)) this.dispatchSafe({ type: 'stop' });
   }
 
+  /** A scale back up took its slot back before its stop came: it may start again. */
+  unretire(): void {
+    this.retiring = false;
+  }
+
   /** Stop then start again (or start, when not running). */
   restart(reason?: string): void {
     this.dispatch({ type: 'restart', ...(reason !== undefined ? { reason } : {}) });

@@ -252,8 +252,11 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
+    for (const { driver } of this.active()) driver.unretire();
     if (this.desired_ === 'running') for (const { driver } of this.active()) startInstance(driver);
     for (const slot of this.slots.slice(n)) {
+      // Until its stop comes, a crash or a health restart does not start it again.
+      slot.driver.retire();
       if (DOWN_STATES.has(slot.driver.state)) continue;
       // In turns (1,000 → 0 in one phase held the loop). A scale back up before its turn keeps it.
       void disposals.run(() => {

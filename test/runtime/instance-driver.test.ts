@@ -105,6 +105,21 @@ describe('InstanceDriver retired (its task removed; its stop comes in its turn)'
     expect(driver.status().restarts).toBe(0);
   });
 
+  it('unretired (a scale back up took its slot back before its stop came), a crash restarts it as before', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'sleep 1000', restart: 'always', startMs: 0, backoff: { initialMs: 0, maxMs: 0 } }), index: 0, sink: sinkIn(t.dir) });
+    cleanups.push(() => driver.dispose());
+    driver.start();
+    await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined, 10_000, 'running');
+    const pid = driver.status().pid!;
+    driver.retire();
+    driver.unretire();
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined && driver.status().pid !== pid, 10_000, 'restarted');
+    expect(driver.status().restarts).toBe(1);
+  });
+
   it('an instance waiting to restart (backoff after a failed start) stops at once', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
