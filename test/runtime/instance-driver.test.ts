@@ -67,15 +67,20 @@ describe('InstanceDriver after an exit', () => {
   });
 });
 
+/** A driver whose `sleep` runs (restart: always, no backoff), and its pid. */
+async function runningSleeper(): Promise<{ driver: InstanceDriver; pid: number }> {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const driver = new InstanceDriver({ spec: daemonSpec({ command: 'sleep 1000', restart: 'always', startMs: 0, backoff: { initialMs: 0, maxMs: 0 } }), index: 0, sink: sinkIn(t.dir) });
+  cleanups.push(() => driver.dispose());
+  driver.start();
+  await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined, 10_000, 'running');
+  return { driver, pid: driver.status().pid! };
+}
+
 describe('InstanceDriver retired (its task removed; its stop comes in its turn)', () => {
   it('a process that dies before its stop is not restarted: the instance is stopped, with no restart counted', async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'sleep 1000', restart: 'always', startMs: 0, backoff: { initialMs: 0, maxMs: 0 } }), index: 0, sink: sinkIn(t.dir) });
-    cleanups.push(() => driver.dispose());
-    driver.start();
-    await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined, 10_000, 'running');
-    const pid = driver.status().pid!;
+    const { driver, pid } = await runningSleeper();
     driver.retire();
     // A restart asked for meanwhile (a health check, max_lifetime) waits for the stop too.
     driver.restart('health check failed');
@@ -106,13 +111,7 @@ describe('InstanceDriver retired (its task removed; its stop comes in its turn)'
   });
 
   it('unretired (a scale back up took its slot back before its stop came), a crash restarts it as before', async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const driver = new InstanceDriver({ spec: daemonSpec({ command: 'sleep 1000', restart: 'always', startMs: 0, backoff: { initialMs: 0, maxMs: 0 } }), index: 0, sink: sinkIn(t.dir) });
-    cleanups.push(() => driver.dispose());
-    driver.start();
-    await waitFor(() => driver.state === 'running' && driver.status().pid !== undefined, 10_000, 'running');
-    const pid = driver.status().pid!;
+    const { driver, pid } = await runningSleeper();
     driver.retire();
     driver.unretire();
     process.kill(pid, 'SIGKILL');
