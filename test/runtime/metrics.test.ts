@@ -173,7 +173,9 @@ describe('MetricsSampler: sampling follows who is looking', () => {
     });
     await waitFor(() => gotB.length >= 2, 3000, 'b sampled');
     await new Promise((r) => setTimeout(r, 100)); // the refresh has ended
-    expect(gotB.slice(1).map((m) => m.cpu).every((c) => c! > 20)).toBe(true); // a busy loop: never 0 %
+    // A busy loop never shows 0 % (the defect: the older scan applied over the newer sample). Its
+    // share itself depends on the machine's load (Node 26 CI pass, suite at full parallelism: < 20 %).
+    expect(gotB.slice(1).map((m) => m.cpu).every((c) => c! > 0)).toBe(true);
     await new Promise((r) => setTimeout(r, 400));
     s.sampleNow();
     const lastA = gotA.at(-1)!.cpu!;
