@@ -32,7 +32,7 @@ const STEPS: Record<PlanStep, Step> = {
 export async function applyDelta(t: DeltaTargets, delta: ConfigDiff): Promise<void> {
   const { registry, scale, pacer } = t;
   // Shutting down, the tasks still listed are stopping: a reload changes none of them.
-  if (registry.closing) throw new JobctlError('SHUTTING_DOWN', 'the daemon is shutting down; the reload was not applied');
+  if (registry.closing) throw reloadRefused();
   const failures: Array<PacedFailure<unknown>> = [];
   for (const wave of stopWaves(dependencyEdges(registry.specs()), delta.removed.map((s) => s.name))) {
     failures.push(...await pacer.run(wave, async (name) => {
@@ -46,4 +46,9 @@ export async function applyDelta(t: DeltaTargets, delta: ConfigDiff): Promise<vo
   }));
   failures.push(...await pacer.run(delta.added, (spec) => registry.add(spec)));
   if (failures.length) throw failures[0]!.error;
+}
+
+/** A reload asked while the daemon stops: refused, before its read (daemon/main.ts) or its apply (here). */
+export function reloadRefused(): JobctlError {
+  return new JobctlError('SHUTTING_DOWN', 'the daemon is shutting down; the reload was not applied');
 }

@@ -32,7 +32,7 @@ import { TaskRegistry, type RegistryEvent } from './registry.js';
 import { MetricsService } from '../metrics/daemon/service.js';
 import { VERSION } from '../shared/version.js';
 import { TaskWatcher } from './watcher.js';
-import { applyDelta } from './apply-delta.js';
+import { applyDelta, reloadRefused } from './apply-delta.js';
 import { LoopPacer } from './loop-pacer.js';
 import { ReloadQueue } from './reload-queue.js';
 import { Autoscaler } from './autoscaler.js';
@@ -214,7 +214,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       await startPass;
       started();
       // Not even read once the daemon stops: the read would start a config reader process.
-      if (closing) throw new JobctlError('SHUTTING_DOWN', 'the daemon is shutting down; the reload was not applied');
+      if (closing) throw reloadRefused();
       const loaded = await config.load();
       const brokenBefore = config.effective.errors;
       const delta = diff(registry.specs(), loaded.effective.tasks);

@@ -252,8 +252,10 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (n === this.count && this.slots.length === n) return;
     this.count = n;
     this.resize();
-    for (const { driver } of this.active()) driver.unretire();
-    if (this.desired_ === 'running') for (const { driver } of this.active()) startInstance(driver);
+    for (const { driver } of this.active()) {
+      driver.unretire(); // a slot a scale back up took back before its stop came
+      if (this.desired_ === 'running') startInstance(driver);
+    }
     for (const slot of this.slots.slice(n)) {
       // Until its stop comes, a crash or a health restart does not start it again.
       slot.driver.retire();
