@@ -142,7 +142,9 @@ describe.runIf(CAN)('cgroup subtrees of killed daemons', () => {
 
     const b = await startTestDaemon(makeHome(tasks(1)), { HOME: temps.dir(), XDG_STATE_HOME: temps.dir() });
     for (const d of dirsA) expect(fs.existsSync(d), d).toBe(false);
-    expect(b.output()).toContain(`removed ${dirsA[1]}`);
+    // The prune is host-wide: a daemon of a test file running beside this one may be the one that
+    // removed them (and logged it), so the assertion is on what is gone, not on who said so.
+    expect(fs.existsSync(path.join(defaultCgroupRegistry(), `${homeCgroupName(gone)}.json`))).toBe(false);
     for (const d of dirsLive) expect(leaves(d), d).toHaveLength(2);
     expect((await taskStatus(live, 'w')).instances?.filter((i) => i.state === 'running')).toHaveLength(2);
   }, 120_000);
