@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { JobctlClient } from '../src/api/client.js';
 import { DAEMON_NODE_FLAGS } from '../src/cli/install/units.js';
 import { homePaths } from '../src/shared/paths.js';
@@ -126,45 +127,33 @@ export class DaemonProcess {
  * latencies a user typing `jobctl status` meanwhile would see. A call still waiting when
  * the sampler stops counts with the time it has waited so far.
  */
+/**
+ * `status` asked back to back (a fresh connection each, as the CLI asks), `gapMs` apart, from a
+ * worker thread: the benchmark's own synchronous work (a /proc scan) does not delay the timing.
+ */
 export class StatusSampler {
-  readonly latencies: number[] = [];
-  private running = true;
-  private pendingSince: number | undefined;
-  private readonly loop: Promise<void>;
+  private readonly worker: Worker;
+  private readonly result: Promise<number[]>;
 
   constructor(daemon: DaemonProcess, gapMs = 50) {
-    this.loop = (async () => {
-      while (this.running) {
-        this.pendingSince = performance.now();
-        try {
-          const { ms } = await daemon.status();
-          this.latencies.push(ms);
-        } catch {
-          /* the daemon is going: stop sampling */
-          return;
-        } finally {
-          this.pendingSince = undefined;
-        }
-        await sleep(gapMs);
-      }
-    })();
+    this.worker = new Worker(new URL('./status-sampler-worker.mjs', import.meta.url), { workerData: { socket: daemon.paths.socket, gapMs } });
+    this.result = new Promise((resolve, reject) => {
+      this.worker.once('message', (xs: number[]) => resolve(xs));
+      this.worker.once('error', reject);
+      this.worker.once('exit', () => resolve([]));
+    });
   }
 
   /** Stop; the figures include a call still waiting. */
   async stop(): Promise<{ samples: number; p50: number; p99: number; max: number }> {
-    this.running = false;
-    if (this.pendingSince !== undefined) {
-      const waited = performance.now() - this.pendingSince;
-      await Promise.race([this.loop, sleep(0)]);
-      if (this.pendingSince !== undefined) this.latencies.push(waited);
-    }
-    const xs = this.latencies;
+    this.worker.postMessage('stop');
+    const xs = await this.result;
     return { samples: xs.length, p50: round(percentile(xs, 50)), p99: round(percentile(xs, 99)), max: round(Math.max(...xs)) };
   }
 
-  /** Wait for the loop to end (after stop; a call under way finishes first). */
-  done(): Promise<void> {
-    return this.loop;
+  /** Wait for the worker to end (after stop). */
+  async done(): Promise<void> {
+    await this.result;
   }
 }
 

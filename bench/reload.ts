@@ -8,7 +8,8 @@
  * socket answers: `upMs`), then one save changes every command (or, with --delete, removes
  * the file). `appliedMs`: from the save until every new process runs and no old one is left
  * (for --delete: no task and no process left). `status` is asked meanwhile, back to back,
- * as the CLI does (fresh connection each time); its latencies are reported.
+ * as the CLI does (fresh connection each time), from a worker thread (the /proc scans of the
+ * main thread would delay it); its latencies are reported.
  *
  * checkout: the task directory is a git repository; `git checkout` of a branch that changes
  * the command of the one task in each of F files. `appliedMs`: from the checkout until all F
@@ -58,9 +59,11 @@ async function save(): Promise<void> {
       fs.writeFileSync(`${file}.tmp~`, taskYaml(names, b));
       fs.renameSync(`${file}.tmp~`, file);
     }
+    // A /proc scan of 2,000 processes takes ~100 ms of a core: every 250 ms, so the benchmark
+    // does not load the 2-core machine it measures on (the applied time is ± 250 ms).
     const applied = del
-      ? await until(() => pidsWithArg(a).length === 0, 900_000, 50)
-      : await until(() => pidsWithArg(b).length === n && pidsWithArg(a).length === 0, 900_000, 50);
+      ? await until(() => pidsWithArg(a).length === 0, 900_000, 250)
+      : await until(() => pidsWithArg(b).length === n && pidsWithArg(a).length === 0, 900_000, 250);
     const appliedMs = performance.now() - t0;
     const cpuMs = cpuMsOf(d.pid) - cpu0;
     await sleep(300);

@@ -1,11 +1,13 @@
 /**
  * Removing a task of many instances, timed from outside against a real daemon (`npm run build`
- * first): one task of N `sleep` instances; once all run, its file is deleted. Meanwhile a `hello`
+ * first): one task of N `sleep` instances; once all run, its file is deleted (`--how stop`: the
+ * task is stopped by a `stop` call instead; `--how restart`: restarted). Meanwhile a `hello`
  * every 5 ms on one connection (how long the loop keeps a request waiting) and a `status` every
  * 50 ms on a fresh connection each (as the CLI asks). `appliedMs`: from the delete until the
- * daemon has no task left.
+ * daemon has no task left (stop: until none runs; restart: until the call returned and all run
+ * again with new pids).
  *
- *   npx tsx bench/remove-instances.ts [--instances 1000] [--rounds 2] [--jobctl dist/bin/jobctl.js] [--against REF_CLI]
+ *   npx tsx bench/remove-instances.ts [--instances 1000] [--rounds 2] [--how remove|stop|restart] [--jobctl dist/bin/jobctl.js] [--against REF_CLI]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { JobctlClient } from '../src/api/client.js';
 
-const { values } = parseArgs({ options: { instances: { type: 'string' }, rounds: { type: 'string' }, jobctl: { type: 'string' }, against: { type: 'string' } } });
+const { values } = parseArgs({ options: { instances: { type: 'string' }, rounds: { type: 'string' }, jobctl: { type: 'string' }, against: { type: 'string' }, how: { type: 'string' } } });
+const how = values.how ?? 'remove';
 const n = Number(values.instances ?? 1000);
 const rounds = Number(values.rounds ?? 2);
 const clis = [path.resolve(values.jobctl ?? path.join(import.meta.dirname, '../dist/bin/jobctl.js')), ...(values.against ? [path.resolve(values.against)] : [])];
@@ -44,17 +47,29 @@ async function once(cli: string): Promise<object> {
         await sleep(5);
       }
     })();
+    const before = new Set((await c.call('status', {})).tasks[0]!.instances!.map((i) => i.pid));
     const t0 = performance.now();
-    fs.rmSync(path.join(home, 'tasks/a.yaml'));
+    let called: Promise<unknown> = Promise.resolve();
+    if (how === 'remove') fs.rmSync(path.join(home, 'tasks/a.yaml'));
+    else {
+      const q = await JobctlClient.connect(socket);
+      called = q.call(how === 'stop' ? 'stop' : 'restart', { target: 'w' }, 600_000).finally(() => q.close());
+    }
+    const finished = (s: { tasks: Array<{ running?: number; instances?: Array<{ pid?: number }> }> }): boolean => {
+      if (how === 'remove') return s.tasks.length === 0;
+      if (how === 'stop') return s.tasks[0]?.running === 0;
+      return s.tasks[0]?.running === n && s.tasks[0].instances!.every((i) => i.pid !== undefined && !before.has(i.pid));
+    };
     for (;;) {
       const t = performance.now();
       const q = await JobctlClient.connect(socket);
       const s = await q.call('status', {});
       q.close();
       status.push(performance.now() - t);
-      if (s.tasks.length === 0) break;
+      if (finished(s)) break;
       await sleep(50);
     }
+    await called;
     const appliedMs = Math.round(performance.now() - t0);
     done = true;
     await probe;
@@ -66,7 +81,7 @@ async function once(cli: string): Promise<object> {
   }
 }
 
-console.log(`${n} instances, one task removed; load ${os.loadavg()[0]!.toFixed(1)}`);
+console.log(`${n} instances, one task: ${how}; load ${os.loadavg()[0]!.toFixed(1)}`);
 for (let r = 0; r < rounds; r++) {
   for (const cli of clis) console.log(JSON.stringify({ cli, ...(await once(cli)) }));
 }

@@ -21,8 +21,11 @@ import { taskState } from '../core/task-lifecycle.js';
 import { anyKey } from '../core/reload-plan.js';
 import { PacedTurns } from './process/paced-turns.js';
 
-/** Instances removed (a task deleted, a count lowered) are stopped ≤ 5 ms of the loop per turn, daemon-wide. */
-const disposals = new PacedTurns(5);
+/**
+ * The stops of many instances at once (a task stopped, restarted or deleted, a count lowered) go
+ * ≤ 5 ms of the loop per turn, daemon-wide: 1,000 signalled in one phase held the loop ~500 ms.
+ */
+const stopTurns = new PacedTurns(5);
 
 export interface ServiceRunnerOptions {
   spec: ServiceTaskSpec;
@@ -223,7 +226,12 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const cmd = this.command('stopped');
     this.desired_ = 'stopped';
     for (const { driver } of this.slots) {
-      if (!DOWN_STATES.has(driver.state)) void driver.stop().catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+      if (DOWN_STATES.has(driver.state)) continue;
+      // In turns; a start or restart given before this one's turn keeps it running.
+      void stopTurns.run(() => {
+        if (!this.commands.holds(cmd, 'stopped') || DOWN_STATES.has(driver.state)) return undefined;
+        return driver.stop();
+      }).catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
     }
     this.emit('state');
     while (this.commands.holds(cmd, 'stopped') && !this.slots.every(({ driver }) => DOWN_STATES.has(driver.state))) await this.nextChange();
@@ -236,9 +244,12 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
   async restart(): Promise<void> {
     refuseWhileDisposing(this.disposing, this.name);
     this.requireEnabled();
-    this.command('running');
+    const cmd = this.command('running');
     this.desired_ = 'running';
-    for (const { driver } of this.active()) driver.restart();
+    // In turns, as the stops; a stop given before one's turn wins, and a slot a scale-down took is left to it.
+    await Promise.all(this.active().map((slot) => stopTurns.run(() => {
+      if (this.commands.holds(cmd, 'running') && this.active().includes(slot)) slot.driver.restart();
+    })));
     this.emit('state');
   }
 
@@ -261,7 +272,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       slot.driver.retire();
       if (DOWN_STATES.has(slot.driver.state)) continue;
       // In turns (1,000 → 0 in one phase held the loop). A scale back up before its turn keeps it.
-      void disposals.run(() => {
+      void stopTurns.run(() => {
         if (this.slots.indexOf(slot) >= this.count && !DOWN_STATES.has(slot.driver.state)) return slot.driver.stop();
         return undefined;
       }).catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
@@ -277,7 +288,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (this.slots.length <= this.count) return;
     const extra = this.slots.slice(this.count);
     this.slots = this.slots.slice(0, this.count);
-    await Promise.all(extra.map((slot) => disposals.run(() => this.disposeSlot(slot))));
+    await Promise.all(extra.map((slot) => stopTurns.run(() => this.disposeSlot(slot))));
     this.emit('state');
   }
 
@@ -490,7 +501,7 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       // Their stops go a slice of the loop at a time (a 1,000-instance task held it ~470 ms);
       // meanwhile none restarts.
       for (const slot of this.slots) slot.driver.retire();
-      await Promise.all(this.slots.map((s) => disposals.run(() => this.disposeSlot(s))));
+      await Promise.all(this.slots.map((s) => stopTurns.run(() => this.disposeSlot(s))));
       this.slots = [];
       this.emit('disposed');
       this.removeAllListeners();

@@ -140,7 +140,7 @@ describe.runIf(CAN)('cgroup subtrees of killed daemons', () => {
     await waitFor(() => dirsA.every((d) => procsUnder(d).length === 0), 20_000, "the dead daemon's tasks to end");
     fs.rmSync(gone, { recursive: true, force: true });
 
-    const b = await startTestDaemon(makeHome(tasks(1)), { HOME: temps.dir(), XDG_STATE_HOME: temps.dir() });
+    await startTestDaemon(makeHome(tasks(1)), { HOME: temps.dir(), XDG_STATE_HOME: temps.dir() });
     for (const d of dirsA) expect(fs.existsSync(d), d).toBe(false);
     // The prune is host-wide: a daemon of a test file running beside this one may be the one that
     // removed them (and logged it), so the assertion is on what is gone, not on who said so.

@@ -432,4 +432,46 @@ describe('ServiceRunner: commands racing dispose and each other', () => {
     await task.start();
     expect(await lost).toBe('SUPERSEDED');
   });
+
+  it('a start given before a stop\'s turn keeps the instances running: no process stopped, none restarted', async () => {
+    const { task } = makeTask({ name: 'keep', command: ['sleep', '60'], instances: 3 });
+    await task.start();
+    await waitFor(() => task.status().running === 3, 5000, 'running');
+    const pids = task.status().instances!.map((i) => i.pid);
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
+    // The stops go in turns of the loop: the start comes in the same turn, before any of them.
+    const stopped = code(task.stop());
+    await task.start();
+    expect(await stopped).toBe('SUPERSEDED');
+    expect(task.status().instances!.map((i) => [i.state, i.pid])).toEqual(pids.map((p) => ['running', p]));
+    // And a stop given before a restart's turn wins over it: nothing restarts.
+    const restarted = task.restart();
+    await task.stop();
+    await restarted;
+    expect(task.status()).toMatchObject({ running: 0, state: 'stopped' });
+    expect(pids.every((p) => livePids(p!).length === 0)).toBe(true);
+  });
+
+  it('the stops of 300 instances go in turns of the loop: other callbacks run between them', async () => {
+    const { task } = makeTask({ name: 'many', command: ['sleep', '60'], instances: 300, stopTimeoutMs: 5000 });
+    await task.start();
+    await waitFor(() => task.status().running === 300, 60_000, '300 running');
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const signalled: number[] = [];
+    task.on('instance', (s: InstanceStatus) => {
+      if (s.state === 'stopping') signalled.push(turns);
+    });
+    await task.stop();
+    counting = false;
+    expect(signalled).toHaveLength(300);
+    // Not all in one phase of the loop (as before: ~500 ms of it at 1,000): spread over several turns.
+    expect(new Set(signalled).size).toBeGreaterThan(1);
+    expect(task.status()).toMatchObject({ running: 0, state: 'stopped' });
+  }, 120_000);
 });

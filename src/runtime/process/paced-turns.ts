@@ -6,8 +6,8 @@
  *   promise callbacks (one after its box is taken) ran back to back in one microtask queue: 100
  *   firings held the loop for seconds and `status` got no answer (the native spawner's starts
  *   cost the loop a fraction of a millisecond and do not need it);
- * - the stops of a removed task's instances (service-runner.ts): 1,000 of them in one phase held
- *   the loop ~470 ms (the signals, the boxes' writes).
+ * - the stops of many instances (service-runner.ts: a task stopped, restarted or removed, a count
+ *   lowered): 1,000 of them in one phase held the loop ~470 ms (the signals, the boxes' writes).
  */
 export class PacedTurns {
   private readonly queue: Array<() => void> = [];
