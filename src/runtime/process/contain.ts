@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainmentInfo } from '../../shared/protocol.js';
 import type { TaskLimits } from '../../shared/types.js';
 import { groupProcs, probeCgroups, removeDir, writeControl, type CgroupHost, type ControllerName } from '../cgroup.js';
-import { groupTree, residentBytes } from '../proc.js';
+import { groupTree, readStat, residentBytes } from '../proc.js';
 import { readSmall } from '../small-file.js';
 import { EnvScanner, processesWithEnv } from './env-scan.js';
 import { signalGroup } from './stop.js';
@@ -151,6 +151,22 @@ function killPids(pids: number[], sig: NodeJS.Signals, except?: number): void {
   }
 }
 
+/**
+ * The box's processes by pid, after its process group was signalled: only those that left the
+ * group (setsid, setpgid) get the signal. One still in it had it already, and a second SIGTERM
+ * is "stop now" to many programs; one a TERM handler started after the signal (a shell trap's
+ * cleanup) is in the group too and is left to finish. SIGKILL goes to every one found: a
+ * process forked while the group was being killed must not outlive it.
+ */
+export function signalLeavers(pids: number[], sig: NodeJS.Signals, pgid: number | undefined): void {
+  if (pgid === undefined || sig === 'SIGKILL') return killPids(pids, sig, pgid);
+  const left = (pid: number) => {
+    const stat = pid === pgid ? undefined : readStat(pid); // a process gone: nothing to signal
+    return stat !== undefined && stat.pgrp !== pgid;
+  };
+  killPids(pids.filter(left), sig);
+}
+
 /** Live cgroup boxes by their leader's process group, for the metrics sampler. */
 const boxesByGroup = new Map<number, Box>();
 
@@ -232,7 +248,7 @@ class ProcessGroupBox extends BaseBox {
 
   signal(sig: NodeJS.Signals): boolean {
     const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
-    if (this.marks) void this.scanner.find(this.marks).then((strays) => killPids(strays, sig));
+    if (this.marks) void this.scanner.find(this.marks).then((strays) => signalLeavers(strays, sig, inGroup ? this.pgid : undefined));
     return inGroup;
   }
 
@@ -388,10 +404,9 @@ class CgroupBox extends BaseBox {
 
   signal(sig: NodeJS.Signals): boolean {
     const inGroup = this.pgid !== undefined && signalGroup(this.pgid, sig);
-    // Each member by pid too (one that left the group by setsid is in the box still), but
-    // not the leader a second time: the group's signal reached it.
+    // Each member that left the group (setsid) by pid too: it is in the box still.
     const procs = this.members();
-    killPids(procs, sig, inGroup ? this.pgid : undefined);
+    signalLeavers(procs, sig, inGroup ? this.pgid : undefined);
     return inGroup || procs.length > 0;
   }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupProcs, homeCgroupName, parseMountinfo, parseProcCgroup, probeCgroups } from '../../../src/runtime/cgroup.js';
-import { Containment, leafName } from '../../../src/runtime/process/contain.js';
+import { Containment, leafName, signalLeavers } from '../../../src/runtime/process/contain.js';
 import { processesWithEnv } from '../../../src/runtime/process/env-scan.js';
 import { listProcesses } from '../../../src/runtime/proc.js';
 import { startProcess } from '../../../src/runtime/process/handle.js';
@@ -277,6 +277,31 @@ describe('a process-group box (no cgroups)', () => {
     expect(withArg(marker)).toEqual([]);
     // Another instance of the same task is not touched.
     expect(processesWithEnv([`\0JOBCTL_HOME=${h}\0`, '\0JOBCTL_INSTANCE=4\0'])).toEqual([]);
+  });
+});
+
+describe('signals by pid after the group\'s (signalLeavers)', () => {
+  it('only a process that left the group gets a second SIGTERM; SIGKILL goes to all', async () => {
+    // A second SIGTERM is "stop now" to many programs, and a shell trap's cleanup, started after
+    // the group's signal, is in the group: neither may get the box's signal again by pid.
+    const marker = `${7_700_000 + Math.floor(Math.random() * 100_000)}`;
+    const p = await spawnProcess({ command: `setsid sleep ${marker} & sleep ${marker} & wait`, cwd: '/', env: {} });
+    groups.push(p.pgid);
+    p.stdout.resume();
+    p.stderr.resume();
+    await waitFor(() => withArg(marker).length === 2, 5000, 'both sleeps');
+    const sleeps = withArg(marker);
+    const escaped = sleeps.find((pid) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2] !== String(p.pgid))!;
+    const inGroup = sleeps.find((pid) => pid !== escaped)!;
+    // (The group itself is not signalled here: what the box does by pid is under test.)
+    signalLeavers([p.pgid, ...sleeps], 'SIGTERM', p.pgid);
+    await waitFor(() => !withArg(marker).includes(escaped), 5000, 'the escapee gone');
+    expect(withArg(marker)).toEqual([inGroup]);
+    expect(fs.existsSync(`/proc/${p.pgid}`)).toBe(true);
+    signalLeavers([p.pgid, inGroup], 'SIGKILL', p.pgid);
+    await waitFor(() => withArg(marker).length === 0, 5000, 'the group member killed');
+    killGroup(p.pgid);
+    await p.exit;
   });
 });
 
