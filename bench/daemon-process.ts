@@ -123,32 +123,39 @@ export class DaemonProcess {
 }
 
 /**
- * Asks `status` back to back (a pause of `gapMs` between answers) until stopped: the
- * latencies a user typing `jobctl status` meanwhile would see. A call still waiting when
- * the sampler stops counts with the time it has waited so far.
- */
-/**
- * `status` asked back to back (a fresh connection each, as the CLI asks), `gapMs` apart, from a
- * worker thread: the benchmark's own synchronous work (a /proc scan) does not delay the timing.
+ * `status` asked back to back (a fresh connection each, as the CLI asks; a pause of `gapMs`
+ * between answers) until stopped: the latencies a user typing `jobctl status` meanwhile would
+ * see. From a worker thread: the benchmark's own synchronous work (a /proc scan) does not delay
+ * the timing. A call still waiting when the sampler stops counts with the time it has waited.
  */
 export class StatusSampler {
   private readonly worker: Worker;
-  private readonly result: Promise<number[]>;
+  /** [end of the call (Date.now()), latency ms] each. */
+  private readonly result: Promise<Array<[number, number]>>;
 
   constructor(daemon: DaemonProcess, gapMs = 50) {
     this.worker = new Worker(new URL('./status-sampler-worker.mjs', import.meta.url), { workerData: { socket: daemon.paths.socket, gapMs } });
     this.result = new Promise((resolve, reject) => {
-      this.worker.once('message', (xs: number[]) => resolve(xs));
+      this.worker.once('message', (xs: Array<[number, number]>) => resolve(xs));
       this.worker.once('error', reject);
       this.worker.once('exit', () => resolve([]));
     });
+    // A worker that failed is reported by stop(); until then the rejection must not end the
+    // benchmark's process before its `finally` stops the daemon (three were left with 1,000 sleeps each).
+    this.result.catch(() => undefined);
   }
 
-  /** Stop; the figures include a call still waiting. */
-  async stop(): Promise<{ samples: number; p50: number; p99: number; max: number }> {
+  /**
+   * Stop; the figures of the calls that ended at or after `since` (Date.now() of the change
+   * timed; default all), and the longest one before it (`maxBefore`: the first status after the
+   * daemon came up reads every instance's figures).
+   */
+  async stop(since = 0): Promise<{ samples: number; p50: number; p99: number; max: number; maxBefore: number }> {
     this.worker.postMessage('stop');
-    const xs = await this.result;
-    return { samples: xs.length, p50: round(percentile(xs, 50)), p99: round(percentile(xs, 99)), max: round(Math.max(...xs)) };
+    const all = await this.result;
+    const xs = all.filter(([end]) => end >= since).map(([, ms]) => ms);
+    const before = all.filter(([end]) => end < since).map(([, ms]) => ms);
+    return { samples: xs.length, p50: round(percentile(xs, 50)), p99: round(percentile(xs, 99)), max: round(Math.max(...xs)), maxBefore: round(Math.max(0, ...before)) };
   }
 
   /** Wait for the worker to end (after stop). */

@@ -9,7 +9,9 @@
  * the file). `appliedMs`: from the save until every new process runs and no old one is left
  * (for --delete: no task and no process left). `status` is asked meanwhile, back to back,
  * as the CLI does (fresh connection each time), from a worker thread (the /proc scans of the
- * main thread would delay it); its latencies are reported.
+ * main thread would delay it); the latencies of the calls that ended after the save are
+ * reported, and the longest before it apart (`maxBefore`: the first status after the daemon
+ * came up waits for every instance's figures to be read).
  *
  * checkout: the task directory is a git repository; `git checkout` of a branch that changes
  * the command of the one task in each of F files. `appliedMs`: from the checkout until all F
@@ -49,10 +51,12 @@ async function save(): Promise<void> {
     if (Number.isNaN(allUpMs)) throw new Error(`not all ${n} processes started`);
     await sleep(1000);
     const sampler = new StatusSampler(d);
-    await sleep(300);
+    // The first status reads every instance's figures (after start-up: ~150-300 ms): it ends before the save.
+    await sleep(1500);
     const logAt = d.log().length;
     const cpu0 = cpuMsOf(d.pid);
     const t0 = performance.now();
+    const savedAt = Date.now();
     if (del) fs.rmSync(file);
     else {
       // An editor's save: a temp file renamed over the old one.
@@ -67,7 +71,7 @@ async function save(): Promise<void> {
     const appliedMs = performance.now() - t0;
     const cpuMs = cpuMsOf(d.pid) - cpu0;
     await sleep(300);
-    const status = await sampler.stop();
+    const status = await sampler.stop(savedAt);
     await sampler.done();
     const left = (await d.status()).result.tasks.length;
     console.log(JSON.stringify({

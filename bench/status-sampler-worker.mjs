@@ -10,7 +10,7 @@ import { JobctlClient } from '../dist/api/client.js';
 
 /** @type {{ socket: string; gapMs: number }} */
 const { socket, gapMs } = workerData;
-/** @type {number[]} */
+/** [end of the call (Date.now()), latency ms] each. @type {Array<[number, number]>} */
 const latencies = [];
 let running = true;
 /** @type {number | undefined} */
@@ -19,7 +19,7 @@ let pendingSince;
 parentPort.on('message', () => {
   running = false;
   // A call still waiting counts with what it has waited so far.
-  const waited = pendingSince === undefined ? [] : [performance.now() - pendingSince];
+  const waited = pendingSince === undefined ? [] : [[Date.now(), performance.now() - pendingSince]];
   parentPort.postMessage([...latencies, ...waited]);
   process.exit(0);
 });
@@ -33,7 +33,7 @@ while (running) {
     } finally {
       c.close();
     }
-    latencies.push(performance.now() - pendingSince);
+    latencies.push([Date.now(), performance.now() - pendingSince]);
   } catch {
     /* the daemon is going: keep what was measured */
     pendingSince = undefined;
