@@ -21,10 +21,28 @@ export function readRegularFile(file: string, opts: { max: number; noFollow?: bo
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFileError(file, 'not-regular', 'is not a regular file (a FIFO, socket or device would block the daemon)');
     if (st.size > opts.max) throw new NotRegularFileError(file, 'too-large', `is ${st.size} bytes, over the ${opts.max} allowed`);
-    return fs.readFileSync(fd, 'utf8');
+    return readAtMost(fd, opts.max, st.size, file);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Read to the end, but never more than `max` bytes: the size fstat gave is only a hint (a file
+ * of /proc or a FUSE mount says 0 and may go on, one being appended to grows while read).
+ */
+function readAtMost(fd: number, max: number, size: number, file: string): string {
+  const chunk = Buffer.allocUnsafe(Math.min(max, Math.max(size, 4096)) + 1);
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > max) throw new NotRegularFileError(file, 'too-large', `is over the ${max} bytes allowed (it said ${size}, and grew while read)`);
+    parts.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(parts, total).toString('utf8');
 }
 
 /**
