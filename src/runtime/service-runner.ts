@@ -225,14 +225,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     if (this.disposing) return this.disposing;
     const cmd = this.command('stopped');
     this.desired_ = 'stopped';
-    for (const { driver } of this.slots) {
-      if (DOWN_STATES.has(driver.state)) continue;
-      // In turns; a start or restart given before this one's turn keeps it running.
-      void stopTurns.run(() => {
-        if (!this.commands.holds(cmd, 'stopped') || DOWN_STATES.has(driver.state)) return undefined;
-        return driver.stop();
-      }).catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
-    }
+    // In turns; a start or restart given before one's turn keeps it running.
+    for (const slot of this.slots) if (!DOWN_STATES.has(slot.driver.state)) this.stopInTurn(slot, () => this.commands.holds(cmd, 'stopped'));
     this.emit('state');
     while (this.commands.holds(cmd, 'stopped') && !this.slots.every(({ driver }) => DOWN_STATES.has(driver.state))) await this.nextChange();
     this.commands.check(cmd, 'stopped', this.name, 'stop');
@@ -247,8 +241,8 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
     const cmd = this.command('running');
     this.desired_ = 'running';
     // In turns, as the stops; a stop given before one's turn wins, and a slot a scale-down took is left to it.
-    await Promise.all(this.active().map((slot) => stopTurns.run(() => {
-      if (this.commands.holds(cmd, 'running') && this.active().includes(slot)) slot.driver.restart();
+    await Promise.all(this.active().map((slot, i) => stopTurns.run(() => {
+      if (this.commands.holds(cmd, 'running') && this.slots[i] === slot && i < this.count) slot.driver.restart();
     })));
     this.emit('state');
   }
@@ -267,18 +261,21 @@ export class ServiceRunner extends EventEmitter implements TaskRunner {
       driver.unretire(); // a slot a scale back up took back before its stop came
       if (this.desired_ === 'running') startInstance(driver);
     }
-    for (const slot of this.slots.slice(n)) {
+    for (let i = n; i < this.slots.length; i++) {
+      const slot = this.slots[i]!;
       // Until its stop comes, a crash or a health restart does not start it again.
       slot.driver.retire();
-      if (DOWN_STATES.has(slot.driver.state)) continue;
       // In turns (1,000 → 0 in one phase held the loop). A scale back up before its turn keeps it.
-      void stopTurns.run(() => {
-        if (this.slots.indexOf(slot) >= this.count && !DOWN_STATES.has(slot.driver.state)) return slot.driver.stop();
-        return undefined;
-      }).catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
+      if (!DOWN_STATES.has(slot.driver.state)) this.stopInTurn(slot, () => this.slots[i] === slot && i >= this.count);
     }
     this.emit('state');
     await this.trim();
+  }
+
+  /** Stop a slot's instance in its turn of the loop (`stopTurns`) if `still()` holds then and it is not down. */
+  private stopInTurn(slot: Slot, still: () => boolean): void {
+    void stopTurns.run(() => (still() && !DOWN_STATES.has(slot.driver.state) ? slot.driver.stop() : undefined))
+      .catch((e: unknown) => this.emit('warning', `${this.name}: ${errorMessage(e)}`));
   }
 
   /** Drop the retiring slots once none has a process (a scale back up may take them back meanwhile). */
